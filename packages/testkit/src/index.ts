@@ -1,0 +1,22 @@
+export { describeByteDifference, everySplit, hexdump, printable } from './bytes.ts';
+export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
+export {
+  ProgramError,
+  type RunningProgram,
+  type StartProgramOptions,
+  startProgram,
+} from './process.ts';
+export {
+  describeTarget,
+  exerciseFiles,
+  isModuleTarget,
+  loadExercise,
+  resolveTarget,
+  type ServerUnderTest,
+  type StartedServer,
+  startServerUnderTest,
+  type Target,
+  TargetError,
+} from './target.ts';
+export { DEFAULT_WAIT_MS, nextEvent, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
+export { WireClient, WireError } from './wire.ts';

@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import { DEFAULT_WAIT_MS } from './wait.ts';
+
+/** A program started by a test, listening on a known port. */
+export interface RunningProgram {
+  readonly host: string;
+  readonly port: number;
+  /** Everything the program printed so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Stops the program (SIGTERM, then SIGKILL) and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Raised when a program under test exits early or never starts listening. */
+export class ProgramError extends Error {
+  override readonly name = 'ProgramError';
+  readonly code = 'TESTKIT_ERR_PROGRAM';
+}
+
+export interface StartProgramOptions {
+  /** Port the program is told to listen on through the `PORT` environment variable. */
+  port: number;
+  /** Address to probe for readiness. @default '127.0.0.1' */
+  host?: string;
+  /** How long the program may take to start listening. @default 10000 */
+  readyTimeoutMs?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory. @default process.cwd() */
+  cwd?: string;
+}
+
+/**
+ * Starts `command` through the shell with `PORT` (and `HOST`) set, and resolves once a TCP
+ * connection to that port succeeds: readiness is observed, never assumed after a delay.
+ * If the program exits first, or never listens in time, rejects with what it printed.
+ */
+export async function startProgram(
+  command: string,
+  options: StartProgramOptions,
+): Promise<RunningProgram> {
+  const host = options.host ?? '127.0.0.1';
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  const child = spawn(command, {
+    shell: true,
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: host },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  let exited: string | undefined;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      exited = `could not start: ${err.message}`;
+      resolve();
+    });
+  });
+
+  const program: RunningProgram = {
+    host,
+    port: options.port,
+    output: () => printed,
+    stop: () => stopChild(child, exitedPromise),
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    if (exited !== undefined) {
+      throw new ProgramError(
+        `\`${command}\` ${exited} before listening on ${host}:${options.port}.\n${describeOutput(printed)}`,
+      );
+    }
+    if (await canConnect(host, options.port)) return program;
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(25 * 2 ** Math.min(attempt, 4), 200)),
+    );
+  }
+  await program.stop();
+  throw new ProgramError(
+    `\`${command}\` did not listen on ${host}:${options.port} within ${readyTimeoutMs} ms ` +
+      `(it must read the port from the PORT environment variable).\n${describeOutput(printed)}`,
+  );
+}
+
+function describeOutput(printed: string): string {
+  const trimmed = printed.trim();
+  return trimmed ? `It printed:\n${trimmed.slice(-2_000)}` : 'It printed nothing.';
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(DEFAULT_WAIT_MS, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const kill = (signal: NodeJS.Signals): void => {
+    try {
+      // Negative pid: the whole process group, so a shell's children go too.
+      if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 2_000);
+  await exited;
+  clearTimeout(timer);
+}
