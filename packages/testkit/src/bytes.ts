@@ -42,11 +42,12 @@ export function describeByteDifference(
     at === common
       ? `lengths differ: expected ${expected.length} bytes, got ${actual.length}`
       : `first difference at byte ${at}: expected 0x${hexByte(expected[at])}, got 0x${hexByte(actual[at])}`;
+  const label = (side: string): string => `  ${side.padEnd(8)} (from byte ${from}): `;
   return [
     what,
-    `  expected (from byte ${from}): ${window(expected)}`,
-    `  actual   (from byte ${from}): ${window(actual)}`,
-    `                         ${' '.repeat(String(from).length)}  ${caret}`,
+    `${label('expected')}${window(expected)}`,
+    `${label('actual')}${window(actual)}`,
+    `${' '.repeat(label('').length)}${caret}`,
   ].join('\n');
 }
 

@@ -1,3 +1,12 @@
+export {
+  BENCH_QUICK,
+  type BenchCase,
+  type BenchRow,
+  compare,
+  type MeasureOptions,
+  measureOpsPerSecond,
+  report,
+} from './bench.ts';
 export { describeByteDifference, everySplit, hexdump, printable } from './bytes.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {

@@ -1,0 +1,88 @@
+/** One measured case of a benchmark. */
+export interface BenchCase {
+  /** Short name, e.g. `socketlab` or `node:net`. */
+  name: string;
+  /** Runs one batch of `iterations` operations; may be async. */
+  run: (iterations: number) => unknown;
+}
+
+/** A benchmark row: our case against the obvious alternative, measured in the same run. */
+export interface BenchRow {
+  bench: string;
+  unit: string;
+  value: number;
+  baseline: string;
+  baselineValue: number;
+  /** value / baselineValue; higher is better (the unit says so when lower is better). */
+  ratio: number;
+}
+
+export interface MeasureOptions {
+  /** Time budget per case, in milliseconds. @default 1000, or 100 when BENCH_QUICK=1 */
+  budgetMs?: number;
+  /** Operations per batch. @default 1000 */
+  batch?: number;
+  /** Upper bound on batches, whatever the budget. @default 100000 */
+  maxBatches?: number;
+}
+
+/** True when `BENCH_QUICK=1`: every benchmark runs briefly, so CI keeps them working. */
+export const BENCH_QUICK = process.env.BENCH_QUICK === '1';
+
+/** Measures operations per second of one case: warm-up, then batches until the budget is spent. */
+export async function measureOpsPerSecond(
+  benchCase: BenchCase,
+  {
+    budgetMs = BENCH_QUICK ? 100 : 1_000,
+    batch = 1_000,
+    maxBatches = 100_000,
+  }: MeasureOptions = {},
+): Promise<number> {
+  await benchCase.run(Math.max(1, Math.floor(batch / 10)));
+  let operations = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  for (let i = 0; i < maxBatches && elapsed < budgetMs; i++) {
+    await benchCase.run(batch);
+    operations += batch;
+    elapsed = performance.now() - start;
+  }
+  return operations / (elapsed / 1_000);
+}
+
+/** Measures `ours` and `baseline` alternately in one run and returns the row. */
+export async function compare(
+  bench: string,
+  unit: string,
+  ours: BenchCase,
+  baseline: BenchCase,
+  options?: MeasureOptions,
+): Promise<BenchRow> {
+  const rounds = BENCH_QUICK ? 1 : 3;
+  let value = 0;
+  let baselineValue = 0;
+  for (let r = 0; r < rounds; r++) {
+    value = Math.max(value, await measureOpsPerSecond(ours, options));
+    baselineValue = Math.max(baselineValue, await measureOpsPerSecond(baseline, options));
+  }
+  return {
+    bench,
+    unit,
+    value,
+    baseline: baseline.name,
+    baselineValue,
+    ratio: value / baselineValue,
+  };
+}
+
+/** Prints rows as a table for people, then one JSON line per row for tools. */
+export function report(rows: BenchRow[], out: (line: string) => void = console.log): void {
+  const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
+  out(`${'bench'.padEnd(32)} ${'ours'.padStart(14)} ${'baseline'.padStart(14)}  ratio  unit`);
+  for (const r of rows) {
+    out(
+      `${r.bench.padEnd(32)} ${fmt(r.value).padStart(14)} ${fmt(r.baselineValue).padStart(14)}  ${r.ratio.toFixed(2).padStart(5)}  ${r.unit} (vs ${r.baseline})`,
+    );
+  }
+  for (const r of rows) out(JSON.stringify(r));
+}
