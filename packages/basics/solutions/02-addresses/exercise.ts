@@ -1,0 +1,44 @@
+import { type AddressScope, classifyAddress, parseAddress } from '../../src/address.ts';
+import { parseEndpoint } from '../../src/endpoint.ts';
+import { InvalidInputError, quoteInput } from '../../src/errors.ts';
+
+/** The scope of an IPv4 address (every library scope except the IPv6-only 'unique-local'). */
+export type Ipv4Scope = Exclude<AddressScope, 'unique-local'>;
+
+/** An endpoint split into its host (without brackets) and its port. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses a strict dotted-quad IPv4 address into its 4 octets. */
+export function parseIPv4(text: string): number[] {
+  const address = parseAddress(text);
+  if (address.family !== 4) {
+    throw new InvalidInputError(
+      'BASICS_ERR_INVALID_ADDRESS',
+      `${quoteInput(text)} is an IPv6 address; expected IPv4 like 192.0.2.1`,
+      text.slice(0, 100),
+    );
+  }
+  return Array.from(address.bytes);
+}
+
+/** Says which special-purpose range an IPv4 address is in. */
+export function classifyIPv4(text: string): Ipv4Scope {
+  parseIPv4(text);
+  return classifyAddress(text).scope as Ipv4Scope;
+}
+
+/** Splits `host:port` or `[ipv6]:port` into host and port. */
+export function splitHostPort(text: string): HostPort {
+  const endpoint = parseEndpoint(text);
+  if (endpoint.kind === 'unix') {
+    throw new InvalidInputError(
+      'BASICS_ERR_INVALID_ENDPOINT',
+      `${quoteInput(text)} is a unix socket path; expected host:port`,
+      text.slice(0, 100),
+    );
+  }
+  return { host: endpoint.host, port: endpoint.port };
+}
