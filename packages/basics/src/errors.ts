@@ -12,6 +12,7 @@ export const BASICS_ERROR_CODES = [
   'BASICS_ERR_INVALID_TRANSITION',
   'BASICS_ERR_UNSUPPORTED_PLATFORM',
   'BASICS_ERR_PARSE',
+  'BASICS_ERR_LIMIT_EXCEEDED',
 ] as const;
 
 /** One of {@link BASICS_ERROR_CODES}. */
@@ -48,4 +49,56 @@ export function quoteInput(input: unknown, max = 100): string {
   const text = typeof input === 'string' ? input : String(input);
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(cut);
+}
+
+/** `String(value)` cut to 100 characters, or its type when it cannot be turned into text. */
+function shortText(value: unknown): string {
+  try {
+    return String(value).slice(0, 100);
+  } catch {
+    return `(${typeof value})`;
+  }
+}
+
+/**
+ * An event the TCP state machine does not accept in the state it is in (`BASICS_ERR_INVALID_TRANSITION`).
+ * `allowed` lists the events that state does accept.
+ */
+export class InvalidTransitionError extends BasicsError {
+  override name = 'InvalidTransitionError';
+  /** The state the machine was in, as given (cut to 100 characters). */
+  readonly state: string;
+  /** The event that was refused, as given (cut to 100 characters). */
+  readonly event: string;
+  constructor(
+    message: string,
+    state: unknown,
+    event: unknown,
+    /** The events that state accepts. */
+    readonly allowed: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super('BASICS_ERR_INVALID_TRANSITION', message, options);
+    this.state = shortText(state);
+    this.event = shortText(event);
+  }
+}
+
+/**
+ * Text that could not be parsed, such as a malformed line of `/proc/net/tcp` (`BASICS_ERR_PARSE`).
+ */
+export class ParseError extends BasicsError {
+  override name = 'ParseError';
+  /** The offending text, cut to 100 characters. */
+  readonly input: string;
+  constructor(
+    message: string,
+    input: unknown,
+    /** The 1-based line number of the offending text, when it came from a file with lines. */
+    readonly line?: number,
+    options?: ErrorOptions,
+  ) {
+    super('BASICS_ERR_PARSE', message, options);
+    this.input = shortText(input);
+  }
 }

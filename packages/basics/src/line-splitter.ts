@@ -1,0 +1,65 @@
+/** The byte that ends a line: `\n` (a `\r` before it stays part of the line). */
+export const LINE_FEED = 0x0a;
+
+/** Result of {@link splitLines}. */
+export interface SplitLinesResult {
+  /** Complete lines in arrival order, each ending in `\n`. */
+  readonly lines: Buffer[];
+  /** Bytes after the last `\n`: the start of a line still arriving. Never contains `\n`. */
+  readonly rest: Buffer;
+  /**
+   * True when a line (finished or still arriving) is longer than `maxLineBytes`. `lines` then
+   * holds the lines before it, `rest` is empty, and the caller should drop the peer.
+   */
+  readonly overflow: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Cuts a byte stream into lines, incrementally and purely: give it what was left over last time
+ * (`pending`) and the bytes that just arrived (`chunk`); it returns the complete lines and the new
+ * leftover. TCP delivers a stream, not messages, so a line may arrive in many chunks and one
+ * chunk may hold many lines: the result is the same for every way the bytes are split.
+ *
+ * @param pending - The `rest` from the previous call (empty at first). Must not contain `\n`.
+ * @param chunk - The bytes just received.
+ * @param maxLineBytes - The longest line allowed, not counting its `\n`.
+ * @returns The complete lines, the leftover, and whether the limit was exceeded.
+ * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
+ * @example
+ * ```ts
+ * const first = splitLines(Buffer.alloc(0), Buffer.from('hel'), 1024);
+ * // { lines: [], rest: <'hel'>, overflow: false }
+ * const second = splitLines(first.rest, Buffer.from('lo\nworld\nxy'), 1024);
+ * // { lines: [<'hello\n'>, <'world\n'>], rest: <'xy'>, overflow: false }
+ * ```
+ */
+export function splitLines(
+  pending: Uint8Array,
+  chunk: Uint8Array,
+  maxLineBytes: number,
+): SplitLinesResult {
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
+    throw new RangeError(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
+  }
+  const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let carry = Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength);
+  const lines: Buffer[] = [];
+  let from = 0;
+  for (let newline = data.indexOf(LINE_FEED, from); newline >= 0; ) {
+    if (carry.length + (newline - from) > maxLineBytes) {
+      return { lines, rest: EMPTY, overflow: true };
+    }
+    const piece = data.subarray(from, newline + 1);
+    lines.push(carry.length > 0 ? Buffer.concat([carry, piece]) : piece);
+    carry = EMPTY;
+    from = newline + 1;
+    newline = data.indexOf(LINE_FEED, from);
+  }
+  const restLength = carry.length + (data.length - from);
+  if (restLength > maxLineBytes) return { lines, rest: EMPTY, overflow: true };
+  // Copy the leftover, so a few bytes do not keep a whole large chunk alive.
+  const rest = restLength === 0 ? EMPTY : Buffer.concat([carry, data.subarray(from)], restLength);
+  return { lines, rest, overflow: false };
+}

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
+
+interface Demo {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the demo as `pnpm start` does, and makes sure it is gone when the test ends. */
+function startDemo(args: string[]): Demo {
+  const child = spawn(TSX, ['--conditions=@socketlab/source', 'examples/demo.ts', ...args], {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => printed, exited };
+}
+
+async function runDemo(args: string[]): Promise<{ code: number | null; output: string }> {
+  const demo = startDemo(args);
+  const { code } = await withTimeout(
+    demo.exited,
+    `the demo (${args.join(' ') || 'no options'}) to exit`,
+    20_000,
+  );
+  return { code, output: demo.output() };
+}
+
+describe('the stage demo', () => {
+  it('runs on its own, shows every lifecycle step and exits 0', async () => {
+    const { code, output } = await runDemo([]);
+    expect(code, `the demo's exit code; it printed:\n${output}`).toBe(0);
+    for (const step of [
+      'create',
+      'bind',
+      'listen',
+      'accept',
+      'connect',
+      'send',
+      'receive',
+      'half-close',
+      'close',
+    ]) {
+      expect(output, `the demo shows the "${step}" step`).toMatch(
+        new RegExp(`(server|client) [^\\n]*  ${step} `),
+      );
+    }
+    expect(output).toContain('server listener');
+    expect(output).toMatch(/client #\d+ +connect +127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+/);
+    expect(output, 'no colours when stdout is not a terminal').not.toContain('\u001b[');
+    if (process.platform === 'linux') {
+      expect(output).toMatch(/tcp +LISTEN /);
+      expect(output).toMatch(/tcp +ESTABLISHED /);
+      expect(output).toMatch(/tcp +TIME-WAIT /);
+    }
+    expect(output).toContain('Done.');
+  });
+
+  it('explains itself with --help', async () => {
+    const { code, output } = await runDemo(['--help']);
+    expect(code).toBe(0);
+    expect(output).toMatch(/Usage: pnpm start/);
+    expect(output).toContain('--keep');
+    expect(output).toContain('--blocking');
+  });
+
+  it('refuses an unknown option with exit code 2', async () => {
+    const { code, output } = await runDemo(['--frobnicate']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/Unknown option/);
+  });
+
+  it('shows a serial server next to a concurrent one with --blocking', async () => {
+    const { code, output } = await runDemo(['--blocking']);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/B gets its echo "hello from B" only now/);
+    expect(output).toMatch(/B gets its echo "hello from B" while A is still connected/);
+  });
+
+  it('keeps the server up with --keep until interrupted', async () => {
+    const demo = startDemo(['--keep']);
+    const port = await pollUntil(
+      () => /nc 127\.0\.0\.1 (\d+)/.exec(demo.output())?.[1],
+      'the demo to print how to connect with nc',
+      { ms: 15_000, intervalMs: 20, maxTries: 1_000 },
+    );
+    const client = await WireClient.connect('127.0.0.1', Number(port));
+    onTestFinished(() => client.close());
+    await client.send('typed by hand\n');
+    expect(await client.readLine()).toBe('typed by hand');
+    client.end();
+    await client.readToEnd();
+    demo.child.kill('SIGINT');
+    const { code } = await withTimeout(demo.exited, 'the demo to stop after Ctrl-C', 10_000);
+    expect(code, demo.output()).toBe(0);
+    expect(demo.output()).toContain('The server shuts down');
+  });
+});
