@@ -1,0 +1,20 @@
+import { explainSocketError } from '../../src/failures.ts';
+
+export { connectWithTimeout, type FailureSide as Side } from '../../src/failures.ts';
+
+/** What `diagnose` says about an error. */
+export interface Diagnosis {
+  code: string;
+  side: 'client' | 'server' | 'either';
+  retryable: boolean;
+  advice: string;
+}
+
+/**
+ * Says what a socket error means. `explainSocketError` already follows the cause chain and knows
+ * every code; a diagnosis is its short form, with the first next step as the advice.
+ */
+export function diagnose(err: unknown): Diagnosis {
+  const { code, side, retryable, nextSteps, what } = explainSocketError(err);
+  return { code, side, retryable, advice: nextSteps[0] ?? what };
+}
