@@ -7,7 +7,7 @@
  *   pnpm exec tsx scripts/check-package.ts [--report FILE]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +46,15 @@ try {
       );
       run(
         'npm',
-        ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.resolve(dir, packed)],
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          path.resolve(dir, packed),
+          // A Node library's consumer has Node's types: the workspace's pinned copy.
+          realpathSync(path.join(ROOT, 'node_modules/@types/node')),
+        ],
         project,
       );
       writeFileSync(
@@ -66,7 +74,7 @@ try {
             moduleResolution: 'NodeNext',
             strict: true,
             noEmit: true,
-            types: [],
+            types: ['node'],
           },
           files: ['types.ts'],
         }),
