@@ -29,6 +29,8 @@ export {
   MAX_LABEL_LENGTH,
 } from './dns-name.ts';
 
+import { checkTimeoutMs } from './options.ts';
+
 /** How long {@link lookupHost} and {@link resolveHost} wait by default, in milliseconds. */
 export const DEFAULT_DNS_TIMEOUT_MS = 5_000;
 
@@ -107,7 +109,7 @@ export function lookupHost(name: string, options: LookupHostOptions = {}): Promi
     throw new RangeError(`family must be 0, 4 or 6, got ${String(family)}`);
   }
   if (typeof all !== 'boolean') throw new TypeError(`all must be a boolean, got ${typeof all}`);
-  checkTimeout(timeoutMs);
+  checkTimeoutMs(timeoutMs);
   checkClock(clock);
   const checked = checkHostname(name);
   if (!checked.ok) return Promise.reject(invalidHostnameError(name, 'lookup', checked.problem));
@@ -163,7 +165,7 @@ export function resolveHost(name: string, options: ResolveHostOptions = {}): Pro
       `rrtype must be 'A' or 'AAAA', got ${JSON.stringify(String(rrtype).slice(0, 20))}`,
     );
   }
-  checkTimeout(timeoutMs);
+  checkTimeoutMs(timeoutMs);
   checkClock(clock);
   const resolver = new dns.promises.Resolver({
     timeout: Math.max(1, Math.ceil(timeoutMs / 3)),
@@ -380,19 +382,6 @@ function defaultClock(): number {
 function checkName(name: unknown): void {
   if (typeof name !== 'string')
     throw new TypeError(`name must be a string, got ${name === null ? 'null' : typeof name}`);
-}
-
-function checkTimeout(timeoutMs: number): void {
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isFinite(timeoutMs) ||
-    timeoutMs <= 0 ||
-    timeoutMs > 2_147_483_647
-  ) {
-    throw new RangeError(
-      `timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${String(timeoutMs)}`,
-    );
-  }
 }
 
 function checkClock(clock: unknown): void {

@@ -8,6 +8,7 @@ import {
   SYSTEM_FAILURES,
   UNKNOWN_FAILURE,
 } from './failure-catalog.ts';
+import { checkTimeoutMs } from './options.ts';
 
 export { type FailureSide, LIBRARY_FAILURES, SYSTEM_FAILURES } from './failure-catalog.ts';
 
@@ -181,7 +182,7 @@ export function connectWithTimeout(
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new RangeError(`port must be an integer from 1 to 65535, got ${quoteInput(port)}`);
   }
-  checkTimeout(timeoutMs);
+  checkTimeoutMs(timeoutMs);
   const target = endpoint(host, port) ?? host;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
@@ -231,7 +232,7 @@ export function connectWithTimeout(
  * const greeting = await readWithTimeout(socket, 1_000);
  */
 export function readWithTimeout(socket: net.Socket, timeoutMs = 5_000): Promise<Buffer | null> {
-  checkTimeout(timeoutMs);
+  checkTimeoutMs(timeoutMs);
   return new Promise((resolve, reject) => {
     const finish = (): void => {
       socket.setTimeout(0);
@@ -357,18 +358,5 @@ function messageOf(err: unknown): string {
     return `a non-error value was thrown: ${quoteInput(err)}`;
   } catch {
     return 'a non-error value was thrown';
-  }
-}
-
-function checkTimeout(timeoutMs: number): void {
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isFinite(timeoutMs) ||
-    timeoutMs <= 0 ||
-    timeoutMs > 2_147_483_647
-  ) {
-    throw new RangeError(
-      `timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${quoteInput(timeoutMs)}`,
-    );
   }
 }

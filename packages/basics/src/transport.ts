@@ -13,6 +13,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { BasicsError, quoteInput } from './errors.ts';
+import { checkTimeoutMs } from './options.ts';
 import {
   analyzeDatagrams,
   analyzeStream,
@@ -133,7 +134,11 @@ export function probeDatagramSize(
   if (!Number.isSafeInteger(size) || size < 0 || size > 1_048_576) {
     throw new RangeError(`size must be an integer from 0 to 1048576, got ${quoteInput(size)}`);
   }
-  return runProbe(size, checkHost(options.host), checkTimeout(options.timeoutMs ?? 2_000));
+  return runProbe(
+    size,
+    checkHost(options.host),
+    checkTimeoutMs(options.timeoutMs ?? 2_000, 60_000),
+  );
 }
 
 async function runProbe(
@@ -418,7 +423,7 @@ function checkCompareOptions(
     host,
     cork: options.cork ?? true,
     udpBurst: options.udpBurst ?? false,
-    timeoutMs: checkTimeout(options.timeoutMs ?? 5_000),
+    timeoutMs: checkTimeoutMs(options.timeoutMs ?? 5_000, 60_000),
   };
 }
 
@@ -426,13 +431,6 @@ function checkHost(host: unknown): TransportHost {
   if (host === undefined || host === '127.0.0.1') return '127.0.0.1';
   if (host === '::1') return '::1';
   throw new RangeError(`host must be '127.0.0.1' or '::1' (loopback), got ${quoteInput(host)}`);
-}
-
-function checkTimeout(ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 60_000) {
-    throw new RangeError(`timeoutMs must be an integer from 1 to 60000, got ${quoteInput(ms)}`);
-  }
-  return ms;
 }
 
 function left(deadline: number): number {
