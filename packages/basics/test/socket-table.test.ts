@@ -11,6 +11,7 @@ import {
   listenOnFreePort,
   nextEvent,
   pollUntil,
+  thrownBy,
 } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -61,15 +62,6 @@ const FIXTURES: Record<SocketProtocol, string> = { tcp: TCP, tcp6: TCP6, udp: UD
 
 const summary = (e: SocketTableEntry) =>
   `${e.protocol} ${e.state} ${e.localAddress}:${e.localPort} ${e.remoteAddress}:${e.remotePort} rx=${e.rxQueue} tx=${e.txQueue} uid=${e.uid} inode=${e.inode} timer=${e.timer.kind}/${e.timer.ticks} rtx=${e.retransmits}`;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw, but the call returned');
-}
 
 describe('parseProcNet on captured tables', () => {
   it('reads /proc/net/tcp: listeners, connections, TIME-WAIT, queues and timers', () => {
@@ -155,7 +147,7 @@ describe('decodeProcNetAddress', () => {
     ' 0100007F',
     '0100007F\0',
   ])('rejects %j with BASICS_ERR_PARSE', (hex) => {
-    const err = thrown(() => decodeProcNetAddress(hex));
+    const err = thrownBy(() => decodeProcNetAddress(hex));
     expect(err).toBeInstanceOf(ParseError);
     expect((err as ParseError).code).toBe('BASICS_ERR_PARSE');
   });
@@ -203,7 +195,7 @@ describe('parseProcNet on malformed and hostile text', () => {
     ['a huge uid', good.replace('   105 ', ' 9999999999999 '), 'uid'],
     ['an absurdly long line', `${good}${' 0'.repeat(5_000)}`, 'characters long'],
   ])('rejects %s, naming the line and the column', (_, line, column) => {
-    const err = thrown(() => parseProcNet(`${TCP.split('\n')[0]}\n${line}\n`, 'tcp'));
+    const err = thrownBy(() => parseProcNet(`${TCP.split('\n')[0]}\n${line}\n`, 'tcp'));
     expect(err).toBeInstanceOf(ParseError);
     const typed = err as ParseError;
     expect(typed.code).toBe('BASICS_ERR_PARSE');
@@ -215,7 +207,7 @@ describe('parseProcNet on malformed and hostile text', () => {
 
   it('rejects a UDP state other than 01 and 07', () => {
     const line = (UDP.split('\n')[1] ?? '').replace(' 07 ', ' 0A ');
-    expect(thrown(() => parseProcNet(line, 'udp'))).toBeInstanceOf(ParseError);
+    expect(thrownBy(() => parseProcNet(line, 'udp'))).toBeInstanceOf(ParseError);
   });
 
   it('skips malformed lines and reports each one when asked to', () => {
@@ -233,12 +225,12 @@ describe('parseProcNet on malformed and hostile text', () => {
   });
 
   it('rejects bad arguments with TypeError', () => {
-    expect(thrown(() => parseProcNet(42 as unknown as string, 'tcp'))).toBeInstanceOf(TypeError);
-    expect(thrown(() => parseProcNet('', 'sctp' as SocketProtocol))).toBeInstanceOf(TypeError);
-    expect(thrown(() => parseProcNet('', 'tcp', { malformed: 'ignore' as 'skip' }))).toBeInstanceOf(
-      TypeError,
-    );
-    expect(thrown(() => parseProcNet('', 'tcp', { byteOrder: 'PDP' as 'LE' }))).toBeInstanceOf(
+    expect(thrownBy(() => parseProcNet(42 as unknown as string, 'tcp'))).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => parseProcNet('', 'sctp' as SocketProtocol))).toBeInstanceOf(TypeError);
+    expect(
+      thrownBy(() => parseProcNet('', 'tcp', { malformed: 'ignore' as 'skip' })),
+    ).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => parseProcNet('', 'tcp', { byteOrder: 'PDP' as 'LE' }))).toBeInstanceOf(
       TypeError,
     );
   });
@@ -320,7 +312,7 @@ describe('formatSocketTable', () => {
   });
 
   it('rejects an unknown stateNames option', () => {
-    expect(thrown(() => formatSocketTable([], { stateNames: 'bsd' as 'ss' }))).toBeInstanceOf(
+    expect(thrownBy(() => formatSocketTable([], { stateNames: 'bsd' as 'ss' }))).toBeInstanceOf(
       TypeError,
     );
   });
@@ -369,7 +361,7 @@ describe('filterSockets, normalizeSocketState and ssStateName', () => {
     [{ state: 'OPEN' }, RangeError],
     [{ protocol: 'sctp' as SocketProtocol }, TypeError],
   ])('rejects the filter %j', (filter, type) => {
-    expect(thrown(() => filterSockets(all, filter))).toBeInstanceOf(type);
+    expect(thrownBy(() => filterSockets(all, filter))).toBeInstanceOf(type);
   });
 
   it.each([
@@ -405,7 +397,7 @@ describe('filterSockets, normalizeSocketState and ssStateName', () => {
   it.each(['', 'OPEN', '__proto__', 'constructor', 'x'.repeat(1_000)])(
     'rejects the state name %j',
     (name) => {
-      expect(thrown(() => normalizeSocketState(name))).toBeInstanceOf(RangeError);
+      expect(thrownBy(() => normalizeSocketState(name))).toBeInstanceOf(RangeError);
     },
   );
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { closeServer, listenOnFreePort, nextEvent, pollUntil } from '@socketlab/testkit';
+import { closeServer, listenOnFreePort, nextEvent, pollUntil, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BasicsError, InvalidTransitionError, ParseError } from '../src/errors.ts';
@@ -91,15 +91,6 @@ const refusedPairs = pairs.filter(({ state, event }) => !expected.has(`${state} 
 const expectedAllowed = (state: TcpState): TcpEvent[] =>
   TCP_EVENTS.filter((event) => expected.has(`${state} ${event}`));
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw, but the call returned');
-}
-
 describe('transition', () => {
   it('covers all 143 (state, event) pairs, 41 of them allowed', () => {
     expect(pairs).toHaveLength(11 * 13);
@@ -116,7 +107,7 @@ describe('transition', () => {
   });
 
   it.each(refusedPairs)('refuses $event in $state with a typed error', ({ state, event }) => {
-    const err = thrown(() => transition(state, event));
+    const err = thrownBy(() => transition(state, event));
     expect(err).toBeInstanceOf(InvalidTransitionError);
     const typed = err as InvalidTransitionError;
     expect(typed).toBeInstanceOf(BasicsError);
@@ -157,14 +148,14 @@ describe('transition', () => {
     ['an object without a prototype', Object.create(null), Object.create(null)],
     ['a symbol', Symbol('LISTEN'), 'close'],
   ])('rejects %s with a typed error', (_, state, event) => {
-    const err = thrown(() => transition(state as TcpState, event as TcpEvent));
+    const err = thrownBy(() => transition(state as TcpState, event as TcpEvent));
     expect(err).toBeInstanceOf(InvalidTransitionError);
     expect((err as InvalidTransitionError).code).toBe('BASICS_ERR_INVALID_TRANSITION');
   });
 
   it('rejects an openedBy option that is neither passive nor active', () => {
     expect(
-      thrown(() => transition('SYN-RECEIVED', 'rcv-rst', { openedBy: 'both' as 'active' })),
+      thrownBy(() => transition('SYN-RECEIVED', 'rcv-rst', { openedBy: 'both' as 'active' })),
     ).toBeInstanceOf(TypeError);
   });
 
@@ -210,7 +201,9 @@ describe('allowedEvents', () => {
   });
 
   it('rejects an unknown state with a typed error', () => {
-    expect(thrown(() => allowedEvents('NOPE' as TcpState))).toBeInstanceOf(InvalidTransitionError);
+    expect(thrownBy(() => allowedEvents('NOPE' as TcpState))).toBeInstanceOf(
+      InvalidTransitionError,
+    );
   });
 });
 
@@ -362,7 +355,7 @@ describe('runScenario and the canned scenarios', () => {
   });
 
   it('names the failing step and keeps the cause', () => {
-    const err = thrown(() => runScenario(['active-open', 'rcv-syn-ack', 'rcv-ack-of-fin']));
+    const err = thrownBy(() => runScenario(['active-open', 'rcv-syn-ack', 'rcv-ack-of-fin']));
     expect(err).toBeInstanceOf(InvalidTransitionError);
     const typed = err as InvalidTransitionError;
     expect(typed.message).toMatch(/^step 3 of 3: /);
@@ -372,10 +365,10 @@ describe('runScenario and the canned scenarios', () => {
   });
 
   it('rejects a start that is not a state, and events that are not an array', () => {
-    expect(thrown(() => runScenario([], 'NOPE' as TcpState))).toBeInstanceOf(
+    expect(thrownBy(() => runScenario([], 'NOPE' as TcpState))).toBeInstanceOf(
       InvalidTransitionError,
     );
-    expect(thrown(() => runScenario('close' as unknown as TcpEvent[]))).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => runScenario('close' as unknown as TcpEvent[]))).toBeInstanceOf(TypeError);
   });
 });
 
@@ -425,7 +418,7 @@ describe('linuxStateName', () => {
     Number.NaN,
     256,
   ])('rejects %j with BASICS_ERR_PARSE', (input) => {
-    const err = thrown(() => linuxStateName(input as string));
+    const err = thrownBy(() => linuxStateName(input as string));
     expect(err).toBeInstanceOf(ParseError);
     expect((err as ParseError).code).toBe('BASICS_ERR_PARSE');
     expect((err as ParseError).message.length).toBeLessThan(300);

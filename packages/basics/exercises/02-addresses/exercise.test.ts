@@ -1,4 +1,4 @@
-import { loadExercise } from '@socketlab/testkit';
+import { loadExercise, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -6,21 +6,6 @@ type Exercise = typeof import('./exercise.ts');
 const { parseIPv4, classifyIPv4, splitHostPort } = await loadExercise<Exercise>(import.meta.url);
 
 const SEED = 0x0202; // fast-check seed: failures print it, runs are repeatable
-
-/** Calls `fn` and returns what it threw, or fails the test if it returned. */
-function thrownBy(fn: () => unknown, what: string): Error {
-  let result: unknown;
-  try {
-    result = fn();
-  } catch (err) {
-    expect(err, `${what} should throw an Error object`).toBeInstanceOf(Error);
-    expect((err as Error).message, `${what}: this is still the starter's stub`).not.toMatch(
-      /not implemented yet/,
-    );
-    return err as Error;
-  }
-  throw new Error(`${what} should throw, but returned ${JSON.stringify(result)}`);
-}
 
 describe('parseIPv4', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { loadExercise } from '@socketlab/testkit';
+import { loadExercise, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
@@ -66,21 +66,6 @@ for (const line of FIGURE_5.trim().split('\n')) {
 }
 const pairs = STATES.flatMap((state) => EVENTS.map((event) => ({ state, event })));
 const allowedIn = (state: State): Event[] => EVENTS.filter((e) => table.has(`${state} ${e}`));
-
-/** Calls `fn` and returns what it threw, or fails the test if it returned. */
-function thrownBy(fn: () => unknown, what: string): Error & Record<string, unknown> {
-  let result: unknown;
-  try {
-    result = fn();
-  } catch (err) {
-    expect(err, `${what} should throw an Error object`).toBeInstanceOf(Error);
-    expect((err as Error).message, `${what}: this is still the starter's stub`).not.toMatch(
-      /not implemented yet/,
-    );
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error(`${what} should throw, but returned ${JSON.stringify(result)}`);
-}
 
 describe('transition: every arrow of the diagram', () => {
   it.each(pairs.filter(({ state, event }) => table.has(`${state} ${event}`)))(
