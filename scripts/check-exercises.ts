@@ -76,10 +76,14 @@ function vitest(stage: Stage, target: string, files: string[]): ReturnType<typeo
 
 function starterChanges(stage: Stage): string[] {
   try {
-    const changed = execFileSync('git', ['status', '--porcelain', '--', 'exercises'], {
-      cwd: stage.dir,
-      encoding: 'utf8',
-    });
+    const changed = execFileSync(
+      'git',
+      ['status', '--porcelain', '--', ':(glob)exercises/*/exercise.ts'],
+      {
+        cwd: stage.dir,
+        encoding: 'utf8',
+      },
+    );
     return changed.split('\n').filter(Boolean);
   } catch {
     return []; // Not a git checkout (an exported tree): nothing to compare against.
@@ -163,7 +167,7 @@ function checkSpecs(stage: Stage): void {
     record(
       `${manifest.name} starters`,
       false,
-      `the honesty check grades untouched starters, but exercises/ has changes:\n      ${changed.join('\n      ')}\n    run it in a clean clone, or stash your work first (git stash)`,
+      `the honesty check grades untouched starters, but these starters have changes:\n      ${changed.join('\n      ')}\n    run it in a clean clone, or stash your work first (git stash)`,
     );
     return;
   }
