@@ -57,7 +57,7 @@ function vitest(stage: Stage, target: string, files: string[]): ReturnType<typeo
   const out = mkdtempSync(path.join(os.tmpdir(), 'socketlab-honesty-'));
   const json = path.join(out, 'report.json');
   try {
-    spawnSync(
+    const result = spawnSync(
       'pnpm',
       ['exec', 'vitest', 'run', '--reporter=json', `--outputFile.json=${json}`, ...files],
       {
@@ -66,9 +66,20 @@ function vitest(stage: Stage, target: string, files: string[]): ReturnType<typeo
         stdio: ['ignore', 'ignore', 'pipe'],
         encoding: 'utf8',
         timeout: 300_000,
+        maxBuffer: 64 * 1024 * 1024,
       },
     );
-    return readReport(json);
+    const report = readReport(json);
+    if (!report) {
+      const said = `${result.error?.message ?? ''}\n${result.stderr ?? ''}`
+        .trim()
+        .split('\n')
+        .slice(-15);
+      console.log(
+        `    vitest (SOCKETLAB_TARGET=${target}) wrote no report. It said:\n      ${said.join('\n      ')}`,
+      );
+    }
+    return report;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
