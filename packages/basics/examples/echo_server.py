@@ -12,7 +12,7 @@ import asyncio
 import os
 import signal
 
-MAX_LINE_BYTES = 64 * 1024  # a longer line gets its client disconnected
+MAX_LINE_BYTES = 64 * 1024  # a longer line gets its client told why, then disconnected
 
 
 async def echo_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -26,6 +26,7 @@ async def echo_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
                     writer.write(eof.partial)
                 break
             except asyncio.LimitOverrunError:  # a line longer than MAX_LINE_BYTES
+                writer.write(f"ERR line too long: max {MAX_LINE_BYTES} bytes\n".encode())
                 break
             writer.write(line)
             await writer.drain()  # backpressure: wait while the client is not reading

@@ -14,8 +14,7 @@
  * queue one at a time and leaves the others paused, unread, until the current one closes, which
  * is what a client of a blocking single-threaded server observes.
  */
-import type { EchoClient } from './echo-client.ts';
-import { connectEchoClient } from './echo-client.ts';
+import { connectEchoClient, type EchoClient } from './echo-client.ts';
 import { createEchoServer, type EchoServer, type EchoServerOptions } from './echo-server.ts';
 import { checkHost } from './lifecycle-options.ts';
 

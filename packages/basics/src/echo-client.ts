@@ -18,6 +18,7 @@ import {
   socketFailure,
 } from './lifecycle-options.ts';
 import { splitLines } from './line-splitter.ts';
+import { checkTimeoutMs } from './options.ts';
 
 /** Options of {@link connectEchoClient} and {@link echoOnce}. */
 export interface EchoClientOptions {
@@ -164,7 +165,8 @@ export class EchoClient {
   /**
    * Sends `line` followed by `\n` and resolves with the next line the server sends back
    * (without its `\n`, and without a `\r` just before it). Calls may overlap: replies are
-   * matched to requests in order.
+   * matched to requests in order. The reply is not compared with `line`: an {@link EchoServer}
+   * answers a line over its `maxLineBytes` with `ERR line too long: max N bytes`, then closes.
    *
    * @throws {TypeError} (synchronously) when `line` is not a string or contains `\n`;
    *   {RangeError} when it is longer than `maxReplyBytes`.
@@ -333,7 +335,7 @@ function resolveOptions(options: EchoClientOptions): ConstructorParameters<typeo
   return {
     ...options,
     clock: checkClock(options.clock ?? DEFAULT_LIFECYCLE_CLOCK),
-    timeoutMs: checkInteger('timeoutMs', options.timeoutMs ?? 5000, 1, 2 ** 31 - 1),
+    timeoutMs: checkTimeoutMs(options.timeoutMs ?? 5000),
     maxReplyBytes: checkInteger('maxReplyBytes', options.maxReplyBytes ?? 65_536, 1, 2 ** 26),
   };
 }

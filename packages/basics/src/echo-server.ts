@@ -17,7 +17,7 @@ import {
   DEFAULT_LIFECYCLE_CLOCK,
   socketFailure,
 } from './lifecycle-options.ts';
-import { splitLines } from './line-splitter.ts';
+import { cutCompleteLines } from './line-splitter.ts';
 
 /**
  * How a server takes its clients.
@@ -37,9 +37,15 @@ export interface EchoServerOptions {
   readonly clock?: LifecycleClock;
   /** Connections held at once (served or waiting); a newcomer beyond it is dropped. @default 100 */
   readonly maxConnections?: number;
-  /** The longest line, without its `\n`; a peer that sends a longer one is dropped. @default 8192 */
+  /**
+   * The longest line, without its `\n`. A peer that sends a longer one is told
+   * `ERR line too long: max N bytes` and disconnected. @default 8192
+   */
   readonly maxLineBytes?: number;
-  /** How long `close()` lets connections finish before destroying them. @default 2000 */
+  /**
+   * How long a closing connection may take to flush before it is destroyed: every connection
+   * after `close()`, and a peer being dropped for a long line. @default 2000
+   */
   readonly closeTimeoutMs?: number;
   /** One client at a time, or all at once. @default 'concurrent' */
   readonly schedule?: EchoSchedule;
@@ -71,10 +77,12 @@ const EMPTY = Buffer.alloc(0);
  * half-close and close. Each complete line (ending in `\n`) is written back as it arrived.
  *
  * It is built to survive its clients: a line over `maxLineBytes` drops that client (reason
- * `line-too-long`), a client that sends without reading is throttled by backpressure (the server
- * stops reading from it until its replies drain), an error on one connection never reaches the
- * others, and `close()` is graceful: stop accepting, flush, send FIN, destroy what remains after
- * `closeTimeoutMs`.
+ * `line-too-long`) after one last line, `ERR line too long: max N bytes\n`, and a FIN (best
+ * effort: the socket is destroyed once they are handed to the kernel, or after `closeTimeoutMs`
+ * if the peer does not read); a client that sends without reading is throttled by backpressure
+ * (the server stops reading from it until its replies drain, so it costs about one read buffer
+ * and one write buffer); an error on one connection never reaches the others; and `close()` is
+ * graceful: stop accepting, flush, send FIN, destroy what remains after `closeTimeoutMs`.
  *
  * Lifecycle handlers run inside the server's socket callbacks: keep them quick, and do not throw.
  *
@@ -295,21 +303,10 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
   #onData(conn: Connection, chunk: Buffer): void {
     this.#emit(conn.id, conn.tuple, { step: 'receive', bytes: chunk.length });
     if (conn.state === 'draining') return; // Our FIN is on its way: nothing more can be echoed.
-    const { lines, rest, overflow } = splitLines(conn.pending, chunk, this.#maxLineBytes);
-    if (overflow) {
-      this.#drop(
-        conn,
-        new BasicsError(
-          'BASICS_ERR_LIMIT_EXCEEDED',
-          `connection #${conn.id} sent a line longer than maxLineBytes (${this.#maxLineBytes} bytes); ` +
-            'disconnecting it',
-        ),
-      );
-      return;
-    }
+    const { complete, rest, overflow } = cutCompleteLines(conn.pending, chunk, this.#maxLineBytes);
     conn.pending = rest;
-    if (lines.length > 0)
-      this.#write(conn, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
+    if (complete.length > 0) this.#write(conn, complete);
+    if (overflow) this.#dropForLongLine(conn);
   }
 
   #onEnd(conn: Connection): void {
@@ -348,11 +345,25 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
     conn.socket.end();
   }
 
-  #drop(conn: Connection, error: BasicsError): void {
+  /** Tells the peer why, sends FIN, and destroys the socket once that is out (bounded). */
+  #dropForLongLine(conn: Connection): void {
+    const { socket } = conn;
+    const error = new BasicsError(
+      'BASICS_ERR_LIMIT_EXCEEDED',
+      `connection #${conn.id} sent a line longer than maxLineBytes (${this.#maxLineBytes} bytes); ` +
+        'disconnecting it',
+    );
     conn.reason = 'line-too-long';
     conn.error = error;
+    conn.state = 'draining'; // Whatever else it sends is read and thrown away.
     this.#emit(conn.id, conn.tuple, { step: 'error', error, code: error.code });
-    conn.socket.destroy();
+    this.#write(conn, Buffer.from(`ERR line too long: max ${this.#maxLineBytes} bytes\n`));
+    this.#sendFin(conn);
+    // Destroy rather than wait for the peer's FIN: a hostile peer would keep us reading. A peer
+    // that does not read its replies cannot hold the socket longer than closeTimeoutMs.
+    const timer = setTimeout(() => socket.destroy(), this.#closeTimeoutMs);
+    socket.once('finish', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
   }
 
   #onClose(conn: Connection, hadError: boolean): void {

@@ -40,9 +40,7 @@ export function splitLines(
   chunk: Uint8Array,
   maxLineBytes: number,
 ): SplitLinesResult {
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
-    throw new RangeError(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
-  }
+  checkMaxLineBytes(maxLineBytes);
   const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   let carry = Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength);
   const lines: Buffer[] = [];
@@ -62,4 +60,66 @@ export function splitLines(
   // Copy the leftover, so a few bytes do not keep a whole large chunk alive.
   const rest = restLength === 0 ? EMPTY : Buffer.concat([carry, data.subarray(from)], restLength);
   return { lines, rest, overflow: false };
+}
+
+/** Result of {@link cutCompleteLines}. */
+export interface CompleteLinesResult {
+  /** Every complete line in arrival order, as one buffer (empty when there is none). */
+  readonly complete: Buffer;
+  /** As {@link SplitLinesResult.rest}: the start of a line still arriving, copied. */
+  readonly rest: Buffer;
+  /** As {@link SplitLinesResult.overflow}; `complete` then holds the lines before the long one. */
+  readonly overflow: boolean;
+}
+
+/**
+ * {@link splitLines} for a caller that wants the complete lines as one run of bytes, as an echo
+ * server does: the same limit and leftover, but no object per line, so a chunk of thousands of
+ * short lines costs one buffer, not thousands.
+ *
+ * @param pending - The `rest` from the previous call (empty at first). Must not contain `\n`.
+ * @param chunk - The bytes just received.
+ * @param maxLineBytes - The longest line allowed, not counting its `\n`.
+ * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
+ * @example
+ * ```ts
+ * cutCompleteLines(Buffer.from('he'), Buffer.from('llo\nworld\nxy'), 1024);
+ * // { complete: <'hello\nworld\n'>, rest: <'xy'>, overflow: false }
+ * ```
+ */
+export function cutCompleteLines(
+  pending: Uint8Array,
+  chunk: Uint8Array,
+  maxLineBytes: number,
+): CompleteLinesResult {
+  checkMaxLineBytes(maxLineBytes);
+  const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const carry = Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength);
+  // Offsets into `data`; the line under way starts at -carry.length while it began in `pending`.
+  let lineStart = -carry.length;
+  let overflow = false;
+  for (let newline = data.indexOf(LINE_FEED); newline >= 0; ) {
+    if (newline - lineStart > maxLineBytes) {
+      overflow = true;
+      break;
+    }
+    lineStart = newline + 1;
+    newline = data.indexOf(LINE_FEED, lineStart);
+  }
+  overflow ||= data.length - lineStart > maxLineBytes;
+  const end = Math.max(lineStart, 0); // `data` up to here holds whole lines (with `carry` first).
+  const head = data.subarray(0, end);
+  const complete = end === 0 ? EMPTY : carry.length > 0 ? Buffer.concat([carry, head]) : head;
+  if (overflow) return { complete, rest: EMPTY, overflow };
+  const tail = data.subarray(end);
+  const restLength = (end === 0 ? carry.length : 0) + tail.length;
+  const rest =
+    restLength === 0 ? EMPTY : Buffer.concat(end === 0 ? [carry, tail] : [tail], restLength);
+  return { complete, rest, overflow };
+}
+
+function checkMaxLineBytes(maxLineBytes: number): void {
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
+    throw new RangeError(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
+  }
 }

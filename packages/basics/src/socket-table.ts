@@ -282,7 +282,6 @@ export function filterSockets(
     throw new RangeError(`port must be an integer from 0 to 65535, got ${quoteInput(port)}`);
   }
   const names = state === undefined ? undefined : typeof state === 'string' ? [state] : state;
-  for (const name of names ?? []) normalizeSocketState(name);
   const tcpStates = new Set(names?.map((name) => normalizeSocketState(name, 'tcp')));
   const udpStates = new Set(names?.map((name) => normalizeSocketState(name, 'udp')));
   const protocols =

@@ -403,7 +403,7 @@ export const PASSIVE_OPEN_AND_CLOSE: TcpScenario = {
   states: ['CLOSED', 'LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED'],
 };
 
-/** Both ends send a SYN at once: each sees the other's SYN in SYN-SENT (RFC 9293 Figure 8). */
+/** Both ends send a SYN at once: each sees the other's SYN in SYN-SENT (RFC 9293 Figure 7). */
 export const SIMULTANEOUS_OPEN: TcpScenario = {
   name: 'simultaneous open',
   summary: "both ends connect at once; the peer's SYN,ACK acknowledges our SYN",

@@ -6,9 +6,12 @@ import {
   freePort,
   type LoopbackHost,
   listenOnFreePort,
+  nextEvent,
+  pollUntil,
+  WireClient,
   withTimeout,
 } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BasicsError } from '../src/errors.ts';
 import {
   type CloseEvent,
@@ -212,6 +215,10 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
       hostile.destroy();
     });
     hostile.on('error', () => {}); // It may be reset: that is the point.
+    let heard = '';
+    hostile.setEncoding('latin1').on('data', (text: string) => {
+      heard += text;
+    });
     const hostileClosed = new Promise((resolve) => hostile.once('close', resolve));
     await withTimeout(once(hostile, 'connect'), 'the hostile client to connect');
     const hostilePort = hostile.localPort;
@@ -228,13 +235,29 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
     expect((dropped as CloseEvent).error).toMatchObject({ code: 'BASICS_ERR_LIMIT_EXCEEDED' });
     expect((dropped as CloseEvent).error?.message).toMatch(/longer than maxLineBytes \(64 bytes\)/);
     await withTimeout(hostileClosed, 'the hostile socket to close');
+    expect(heard, 'what the hostile client was told').toBe('ERR line too long: max 64 bytes\n');
 
     expect(await good.echo('after'), 'the well-behaved client is still served').toBe('after');
     expect(server.connectionCount).toBe(1);
   });
 
-  it('keeps serving others while a client floods it without reading', async () => {
-    const { port } = await startServer(host);
+  it('tells a client whose line is too long why, then closes the connection', async () => {
+    const { port } = await startServer(host, { maxLineBytes: 8 });
+    const client = await WireClient.connect(host, port);
+    onTestFinished(() => client.close());
+    await client.send('ok\n0123456789\nnever echoed\n');
+    expect(await client.readLine(), 'the line before the long one').toBe('ok');
+    expect(await client.readLine(), 'the reason').toBe('ERR line too long: max 8 bytes');
+    expect((await client.readToEnd()).length, 'nothing after it but FIN').toBe(0);
+  });
+
+  it('stops reading from a client that floods without reading, and keeps serving others', async () => {
+    // The server's own socket for the flooder, to look at what it holds in memory.
+    const createServer = vi.spyOn(net, 'createServer');
+    onTestFinished(() => createServer.mockRestore());
+    const { server, events, port } = await startServer(host);
+    const listener = createServer.mock.results[0]?.value as net.Server;
+    const accepted = nextEvent<[net.Socket]>(listener, 'connection');
     const flooder = net.connect({ host, port });
     onTestFinished(() => {
       flooder.destroy();
@@ -242,10 +265,32 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
     flooder.on('error', () => {});
     await withTimeout(once(flooder, 'connect'), 'the flooder to connect');
     flooder.pause(); // Never reads its echoes.
+    const [serverSide] = await accepted;
+    let mostHeld = 0;
+    server.on('lifecycle', (event) => {
+      if (event.step === 'receive' && event.connectionId === 1) {
+        mostHeld = Math.max(mostHeld, serverSide.writableLength + serverSide.readableLength);
+      }
+    });
+    // 32 MiB, far more than the kernel buffers of both directions hold (Linux grants a few MiB),
+    // so the echoes must back up. One buffer written many times: the flooder holds references.
     const lines = Buffer.alloc(64 * 1024, 'flood\n');
-    for (let i = 0; i < 64; i++) flooder.write(lines); // 4 MiB, written without waiting.
+    const flood = 512 * lines.length;
+    for (let i = 0; i < 512; i++) flooder.write(lines);
+    await pollUntil(
+      () => serverSide.isPaused() && serverSide.writableNeedDrain,
+      'the server to stop reading from the flooder while its echoes wait',
+      { ms: 10_000, intervalMs: 20 },
+    );
+    const bound = 512 * 1024; // A read chunk and a write buffer, with room to spare.
+    expect(serverSide.bytesRead, 'the server did not swallow the flood').toBeLessThan(flood / 2);
+    expect(mostHeld, 'bytes the server held for the flooder at worst').toBeLessThan(bound);
+
     const good = await connectClient(host, port);
-    expect(await good.echo('still here')).toBe('still here');
+    expect(await good.echo('still here'), 'another client is served meanwhile').toBe('still here');
+    expect(serverSide.isPaused(), 'the flooder is still not read').toBe(true);
+    expect(serverSide.writableLength + serverSide.readableLength).toBeLessThan(bound);
+    expect(eventsOf(events, 1).some((e) => e.step === 'close')).toBe(false);
   });
 
   it('survives a client that resets its connection', async () => {

@@ -1,7 +1,7 @@
 import { everySplit } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SplitLinesResult, splitLines } from '../src/line-splitter.ts';
+import { cutCompleteLines, type SplitLinesResult, splitLines } from '../src/line-splitter.ts';
 
 const EMPTY = Buffer.alloc(0);
 const text = (buffers: readonly Uint8Array[]): string[] =>
@@ -130,6 +130,71 @@ describe('splitLines', () => {
         expect(text(byteByByte.all)).toEqual(text(result.lines));
       }),
       { seed: 7, numRuns: 300 },
+    );
+  });
+});
+
+describe('cutCompleteLines', () => {
+  it.each([
+    { name: 'a partial line', pending: '', chunk: 'hel', complete: '', rest: 'hel' },
+    { name: 'a line finished', pending: 'hel', chunk: 'lo\nwor', complete: 'hello\n', rest: 'wor' },
+    {
+      name: 'lines and a tail',
+      pending: 'a',
+      chunk: '\nbb\n\nc',
+      complete: 'a\nbb\n\n',
+      rest: 'c',
+    },
+    { name: 'only the pending grows', pending: 'ab', chunk: 'c', complete: '', rest: 'abc' },
+  ])('cuts $name', ({ pending, chunk, complete, rest }) => {
+    const result = cutCompleteLines(Buffer.from(pending), Buffer.from(chunk), 16);
+    expect(result.complete.toString()).toBe(complete);
+    expect(result.rest.toString()).toBe(rest);
+    expect(result.overflow).toBe(false);
+  });
+
+  it('keeps the lines before a long one, and nothing after', () => {
+    const result = cutCompleteLines(Buffer.from('o'), Buffer.from('k\nabcdefgh\nlater\n'), 4);
+    expect(result).toMatchObject({ overflow: true, rest: EMPTY });
+    expect(result.complete.toString()).toBe('ok\n');
+  });
+
+  it('rejects maxLineBytes 0 with a RangeError', () => {
+    expect(() => cutCompleteLines(EMPTY, Buffer.from('x'), 0)).toThrow(RangeError);
+  });
+
+  it('agrees with splitLines for any stream cut anywhere and any limit (property)', () => {
+    const bytes = fc.array(fc.constantFrom(0x0a, 0x61, 0x62, 0x0d), { maxLength: 120 });
+    fc.assert(
+      fc.property(
+        bytes,
+        fc.array(fc.nat({ max: 120 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 12 }),
+        (data, cuts, max) => {
+          const stream = Buffer.from(data);
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort(
+            (x, y) => x - y,
+          );
+          const pieces = [0, ...points, stream.length]
+            .slice(0, -1)
+            .map((start, i, all) => stream.subarray(start, all[i + 1] ?? stream.length));
+          const expected = feed(pieces, max);
+          const complete: Buffer[] = [];
+          let rest: Buffer = EMPTY;
+          let overflow = false;
+          for (const piece of pieces) {
+            const result = cutCompleteLines(rest, piece, max);
+            complete.push(result.complete);
+            rest = result.rest;
+            overflow = result.overflow;
+            if (overflow) break;
+          }
+          expect(overflow).toBe(expected.overflow);
+          expect(Buffer.concat(complete).equals(Buffer.concat(expected.all))).toBe(true);
+          expect(rest.equals(expected.rest)).toBe(true);
+        },
+      ),
+      { seed: 90_210, numRuns: 400 },
     );
   });
 });
