@@ -51,37 +51,130 @@ export const MAX_ADDRESS_LENGTH = 78;
 /** The longest zone id accepted (Linux interface names are at most 15 bytes; 32 leaves room). */
 export const MAX_ZONE_LENGTH = 32;
 
-const ZONE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const CODE = 'BASICS_ERR_INVALID_ADDRESS';
 
-/**
- * A rejection inside the parser. Deliberately not an Error: capturing a stack trace for every
- * rejected string made `isIPv4`/`isIPv6` two orders of magnitude slower than `net.isIP`. The public
- * functions turn it into an {@link InvalidInputError} at their edge.
+/*
+ * The scanners below are the hot path of isIPv4/isIPv6 (called per packet, per log line), so on
+ * success they use no regex and allocate nothing: they walk character codes, write into two
+ * scratch buffers, and only the public edge copies bytes out. On failure they return a `Why`, a
+ * function, so the words of a message are built only when someone reads them (isIPv4/isIPv6 never
+ * do). The `Why`s come from the factories in `because`, never from an arrow function written
+ * inside a scanner: such a closure makes V8 allocate a context on every call and keep the loop
+ * variables in it, which made validation several times slower. Everything runs synchronously, so
+ * two scans never share the buffers at once.
  */
-class Rejection {
-  constructor(
-    readonly text: string,
-    readonly why: string,
-  ) {}
+
+/** Why a text is not an address; called only when a message is wanted. */
+type Why = () => string;
+
+/** The bytes of the address last scanned: 4 (IPv4) or 16 (IPv6). Copied out by the edge. */
+const SCRATCH = new Uint8Array(16);
+/** The 16-bit groups of the IPv6 text being scanned, head then tail; only 8 can be valid. */
+const WORDS = new Uint16Array(8);
+
+const COLON = 0x3a;
+const DOT = 0x2e;
+const PERCENT = 0x25;
+const ZERO = 0x30;
+
+/** How each rejection is put into words (the message of the {@link InvalidInputError}). */
+const because = {
+  empty: (): Why => () => 'it is empty',
+  tooLong:
+    (length: number): Why =>
+    () =>
+      `${length} characters is longer than any IP address (at most ${MAX_ADDRESS_LENGTH})`,
+  neverInAddress:
+    (text: string, at: number): Why =>
+    () =>
+      `${describeChar(text.charAt(at))} at index ${at} never appears in an IP address`,
+  notHex:
+    (text: string, at: number): Why =>
+    () =>
+      `${describeChar(text.charAt(at))} at index ${at} is not a hex digit, ':' or '.'`,
+  zoneOnV4: (): Why => () =>
+    'an IPv4 address has no zone id; zone ids (%eth0) are only for IPv6 link-local',
+  noZoneOnBytes: (): Why => () => 'an IPv4 address has no zone id',
+  octetCount:
+    (parts: number): Why =>
+    () =>
+      `expected 4 decimal octets separated by dots, like 192.0.2.1, found ${parts} part(s)${parts < 4 ? '; shorthand like 127.1 is not accepted' : ''}`,
+  octetEmpty:
+    (n: number): Why =>
+    () =>
+      `octet ${n} is empty`,
+  octet:
+    (n: number, octet: string, problem: string): Why =>
+    () =>
+      `octet ${n} (${quoteInput(octet)}) ${problem}`,
+  gapTwice: (): Why => () => "'::' may appear only once",
+  groupCount:
+    (count: number): Why =>
+    () =>
+      `expected 8 groups of 16 bits, found ${count}${count < 8 ? "; use '::' to compress a run of zero groups" : ''}`,
+  gapCount:
+    (count: number): Why =>
+    () =>
+      `'::' stands for at least one zero group, but ${count} groups are written besides it`,
+  v4NotLast:
+    (group: string): Why =>
+    () =>
+      `the embedded IPv4 part ${quoteInput(group)} must be the last 32 bits`,
+  groupEmpty: (): Why => () => "a group is empty: a single ':' cannot start or end an address",
+  groupTooLong:
+    (group: string): Why =>
+    () =>
+      `group ${quoteInput(group)} has more than 4 hex digits`,
+  zoneEmpty: (): Why => () => "'%' must be followed by a zone id, an interface name like eth0",
+  zoneTooLong:
+    (length: number): Why =>
+    () =>
+      `the zone id is ${length} characters, longer than ${MAX_ZONE_LENGTH}`,
+  zoneChars:
+    (zone: string): Why =>
+    () =>
+      `the zone id ${quoteInput(zone)} may only contain letters, digits, '_', '.' and '-'`,
+  zoneNotLinkLocal:
+    (bytes: Uint8Array): Why =>
+    () =>
+      `a zone id is only meaningful on a link-local address (fe80::/10, or multicast of interface- or link-local scope like ff02::1; RFC 4007 §6), and ${formatBytes(bytes)} is not one`,
+};
+
+/** Flags of {@link CHAR_CLASS}: a character of a zone id (`[A-Za-z0-9_.-]`), … */
+const IN_ZONE = 1;
+/** … of an address (a zone character, ':' or '%'), … */
+const IN_ADDRESS = 2;
+/** … of IPv6 text before the zone id (a hex digit, ':' or '.'). */
+const IN_V6 = 4;
+
+/** The flags of each ASCII character code; any other code has none. */
+const CHAR_CLASS = new Uint8Array(128);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:%') {
+  const zone = char !== ':' && char !== '%';
+  const v6 = /[0-9A-Fa-f:.]/.test(char);
+  CHAR_CLASS[char.charCodeAt(0)] = (zone ? IN_ZONE : 0) | IN_ADDRESS | (v6 ? IN_V6 : 0);
 }
 
-function invalid(text: string, why: string): Rejection {
-  return new Rejection(text, why);
+function charClass(c: number): number {
+  return c < 128 ? (CHAR_CLASS[c] ?? 0) : 0;
 }
 
-/** Runs `parse`, turning an internal rejection into the public typed error. */
-function rejecting<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (!(err instanceof Rejection)) throw err;
-    throw new InvalidInputError(
-      CODE,
-      `invalid IP address ${quoteInput(err.text)}: ${err.why}`,
-      err.text.slice(0, 100),
-    );
-  }
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= 0x39;
+}
+
+/** The value of a hex digit's character code (any other code gives a meaningless number). */
+function hexValue(c: number): number {
+  return isDigit(c) ? c - ZERO : (c | 0x20) - 0x57;
+}
+
+/** The public error for `text`, with the message `why` gives. */
+function rejection(text: string, why: Why): InvalidInputError {
+  return new InvalidInputError(
+    CODE,
+    `invalid IP address ${quoteInput(text)}: ${why()}`,
+    text.slice(0, 100),
+  );
 }
 
 /**
@@ -107,31 +200,38 @@ export function parseAddress(text: string): IpAddress {
   if (typeof text !== 'string') {
     throw new TypeError(`parseAddress expects a string, got ${typeof text}`);
   }
-  return rejecting(() => parseUnchecked(text));
+  const family = scan(text);
+  if (typeof family === 'function') throw rejection(text, family);
+  const bytes = SCRATCH.slice(0, family === 4 ? 4 : 16);
+  const percent = family === 6 ? text.indexOf('%') : -1;
+  return fromBytes(bytes, percent < 0 ? undefined : text.slice(percent + 1));
 }
 
-function parseUnchecked(text: string): IpAddress {
-  if (text.length === 0) throw invalid(text, 'it is empty');
-  if (text.length > MAX_ADDRESS_LENGTH) {
-    throw invalid(
-      text,
-      `${text.length} characters is longer than any IP address (at most ${MAX_ADDRESS_LENGTH})`,
-    );
+/** Scans `text` into {@link SCRATCH}: its family, or why it is not an address. */
+function scan(text: string): IpFamily | Why {
+  const length = text.length;
+  if (length === 0) return because.empty();
+  if (length > MAX_ADDRESS_LENGTH) return because.tooLong(length);
+  let colon = false;
+  let dots = 0;
+  let percent = -1;
+  let notHex = -1; // the first character before any '%' that is not a hex digit, ':' or '.'
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    const flags = charClass(c);
+    if ((flags & IN_ADDRESS) === 0) return because.neverInAddress(text, i);
+    if (c === COLON) colon = true;
+    else if (c === DOT) dots++;
+    else if (c === PERCENT && percent < 0) percent = i;
+    if ((flags & IN_V6) === 0 && notHex < 0 && percent < 0) notHex = i;
   }
-  const bad = /[^0-9A-Za-z.:%_-]/.exec(text);
-  if (bad)
-    throw invalid(
-      text,
-      `${describeChar(bad[0])} at index ${bad.index} never appears in an IP address`,
-    );
-  if (text.includes(':')) return parseV6(text);
-  if (text.includes('%')) {
-    throw invalid(
-      text,
-      'an IPv4 address has no zone id; zone ids (%eth0) are only for IPv6 link-local',
-    );
+  if (colon) {
+    if (notHex >= 0) return because.notHex(text, notHex);
+    const body = percent < 0 ? length : percent;
+    return scanV6(text, body) ?? (percent < 0 ? 6 : (zoneProblem(SCRATCH, text, body + 1) ?? 6));
   }
-  return fromBytes(parseV4Bytes(text, text), undefined);
+  if (percent >= 0) return because.zoneOnV4();
+  return scanV4(text, 0, length, dots + 1, 0) ?? 4;
 }
 
 function describeChar(char: string): string {
@@ -140,138 +240,135 @@ function describeChar(char: string): string {
   return `the character ${JSON.stringify(char)}`;
 }
 
-function parseV4Bytes(part: string, whole: string): Uint8Array {
-  const octets = part.split('.');
-  if (octets.length !== 4) {
-    const hint = octets.length < 4 ? '; shorthand like 127.1 is not accepted' : '';
-    throw invalid(
-      whole,
-      `expected 4 decimal octets separated by dots, like 192.0.2.1, found ${octets.length} part(s)${hint}`,
-    );
-  }
-  const bytes = new Uint8Array(4);
-  octets.forEach((octet, i) => {
-    const which = (): string => `octet ${i + 1} (${quoteInput(octet)})`;
-    if (octet === '') throw invalid(whole, `octet ${i + 1} is empty`);
-    if (!/^[0-9]+$/.test(octet)) throw invalid(whole, `${which()} is not a decimal number`);
-    if (octet.length > 1 && octet.startsWith('0')) {
-      throw invalid(
-        whole,
-        `${which()} has a leading zero, which some parsers read as octal (010 = 8); write it without leading zeros`,
-      );
+/** Scans the dotted quad `text[start, end)`, in `parts` parts, into `SCRATCH[at, at + 4)`. */
+function scanV4(
+  text: string,
+  start: number,
+  end: number,
+  parts: number,
+  at: number,
+): Why | undefined {
+  if (parts !== 4) return because.octetCount(parts);
+  let from = start;
+  for (let n = 0; n < 4; n++) {
+    let to = from;
+    let value = 0;
+    let decimal = true;
+    for (; to < end; to++) {
+      const c = text.charCodeAt(to);
+      if (c === DOT) break;
+      if (isDigit(c)) value = value * 10 + c - ZERO;
+      else decimal = false;
     }
-    if (octet.length > 3 || Number(octet) > 255) throw invalid(whole, `${which()} is above 255`);
-    bytes[i] = Number(octet);
-  });
-  return bytes;
-}
-
-function parseV6(text: string): IpAddress {
-  const percent = text.indexOf('%');
-  const body = percent < 0 ? text : text.slice(0, percent);
-  const bad = /[^0-9A-Fa-f:.]/.exec(body);
-  if (bad)
-    throw invalid(
-      text,
-      `${describeChar(bad[0])} at index ${bad.index} is not a hex digit, ':' or '.'`,
-    );
-  const bytes = parseV6Bytes(body, text);
-  if (percent < 0) return fromBytes(bytes, undefined);
-  const zone = text.slice(percent + 1);
-  checkZone(bytes, zone, text);
-  return fromBytes(bytes, zone);
-}
-
-function parseV6Bytes(body: string, whole: string): Uint8Array {
-  const gap = body.indexOf('::');
-  if (gap >= 0 && body.indexOf('::', gap + 1) >= 0)
-    throw invalid(whole, "'::' may appear only once");
-  const head = gap < 0 ? body : body.slice(0, gap);
-  const tail = gap < 0 ? '' : body.slice(gap + 2);
-  const headWords = parseGroups(head, whole, gap < 0 ? 'last' : 'none');
-  const tailWords = parseGroups(tail, whole, 'last');
-  const count = headWords.length + tailWords.length;
-  if (gap < 0 && count !== 8) {
-    throw invalid(
-      whole,
-      `expected 8 groups of 16 bits, found ${count}${count < 8 ? "; use '::' to compress a run of zero groups" : ''}`,
-    );
+    if (to === from) return because.octetEmpty(n + 1);
+    const problem = !decimal
+      ? 'is not a decimal number'
+      : to - from > 1 && text.charCodeAt(from) === ZERO
+        ? 'has a leading zero, which some parsers read as octal (010 = 8); write it without leading zeros'
+        : to - from > 3 || value > 255
+          ? 'is above 255'
+          : undefined;
+    if (problem !== undefined) return because.octet(n + 1, text.slice(from, to), problem);
+    SCRATCH[at + n] = value;
+    from = to + 1;
   }
-  if (gap >= 0 && count > 7) {
-    throw invalid(
-      whole,
-      `'::' stands for at least one zero group, but ${count} groups are written besides it`,
-    );
-  }
-  const words = [...headWords, ...new Array<number>(8 - count).fill(0), ...tailWords];
-  const bytes = new Uint8Array(16);
-  words.forEach((word, i) => {
-    bytes[2 * i] = word >> 8;
-    bytes[2 * i + 1] = word & 0xff;
-  });
-  return bytes;
+  return undefined;
 }
 
-/** Parses `a:b:c` into 16-bit words; an IPv4 tail (two words) may be the last group when allowed. */
-function parseGroups(part: string, whole: string, v4Allowed: 'last' | 'none'): number[] {
-  if (part === '') return [];
-  const groups = part.split(':');
-  const words: number[] = [];
-  groups.forEach((group, i) => {
-    if (group.includes('.')) {
-      if (v4Allowed !== 'last' || i !== groups.length - 1) {
-        throw invalid(
-          whole,
-          `the embedded IPv4 part ${quoteInput(group)} must be the last 32 bits`,
-        );
+/** Scans the IPv6 text `text[0, end)` (hex digits, ':' and '.' only) into {@link SCRATCH}. */
+function scanV6(text: string, end: number): Why | undefined {
+  let gap = text.indexOf('::');
+  if (gap + 2 > end) gap = -1; // none, or only in the zone id
+  if (gap >= 0) {
+    const again = text.indexOf('::', gap + 1);
+    if (again >= 0 && again + 2 <= end) return because.gapTwice();
+  }
+  const head = scanGroups(text, 0, gap < 0 ? end : gap, gap < 0, 0);
+  if (typeof head !== 'number') return head;
+  const tail = gap < 0 ? 0 : scanGroups(text, gap + 2, end, true, head);
+  if (typeof tail !== 'number') return tail;
+  const count = head + tail;
+  if (gap < 0 && count !== 8) return because.groupCount(count);
+  if (gap >= 0 && count > 7) return because.gapCount(count);
+  const zeros = 8 - count; // the groups '::' stands for, between the head and the tail
+  for (let i = 0; i < 8; i++) {
+    const word = (i < head ? WORDS[i] : i < head + zeros ? 0 : WORDS[i - zeros]) ?? 0;
+    SCRATCH[2 * i] = word >> 8;
+    SCRATCH[2 * i + 1] = word & 0xff;
+  }
+  return undefined;
+}
+
+/**
+ * Scans `a:b:c` in `text[start, end)` into {@link WORDS} from index `first`, and counts the words
+ * (an IPv4 tail, allowed as the last group when `v4Last`, is two). Words past the 8th are counted,
+ * not kept: the address is rejected for its count anyway.
+ */
+function scanGroups(
+  text: string,
+  start: number,
+  end: number,
+  v4Last: boolean,
+  first: number,
+): number | Why {
+  if (start === end) return 0;
+  let count = first;
+  for (let from = start; ; ) {
+    let to = from;
+    let word = 0;
+    let dots = 0;
+    for (; to < end; to++) {
+      const c = text.charCodeAt(to);
+      if (c === COLON) break;
+      if (c === DOT) dots++;
+      else word = (word << 4) | hexValue(c);
+    }
+    if (dots > 0) {
+      if (!v4Last || to !== end) return because.v4NotLast(text.slice(from, to));
+      const v4 = scanV4(text, from, to, dots + 1, 12);
+      if (v4 !== undefined) return v4;
+      if (count < 7) {
+        WORDS[count] = ((SCRATCH[12] ?? 0) << 8) | (SCRATCH[13] ?? 0);
+        WORDS[count + 1] = ((SCRATCH[14] ?? 0) << 8) | (SCRATCH[15] ?? 0);
       }
-      const v4 = parseV4Bytes(group, whole);
-      words.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      return;
+      count += 2;
+    } else if (to === from) {
+      return because.groupEmpty();
+    } else if (to - from > 4) {
+      return because.groupTooLong(text.slice(from, to));
+    } else {
+      if (count < 8) WORDS[count] = word;
+      count++;
     }
-    if (group === '')
-      throw invalid(whole, "a group is empty: a single ':' cannot start or end an address");
-    if (group.length > 4)
-      throw invalid(whole, `group ${quoteInput(group)} has more than 4 hex digits`);
-    words.push(Number.parseInt(group, 16));
-  });
-  return words;
+    if (to === end) return count - first;
+    from = to + 1;
+  }
 }
 
 function isLinkLocalScope(bytes: Uint8Array): boolean {
-  const [first = 0, second = 0] = bytes;
+  const first = bytes[0] ?? 0;
+  const second = bytes[1] ?? 0;
   if (first === 0xfe) return (second & 0xc0) === 0x80; // fe80::/10
   if (first === 0xff) return (second & 0x0f) === 1 || (second & 0x0f) === 2; // multicast scope 1 or 2
   return false;
 }
 
-function checkZone(bytes: Uint8Array, zone: string, whole: string): void {
-  if (zone === '')
-    throw invalid(whole, "'%' must be followed by a zone id, an interface name like eth0");
-  if (zone.length > MAX_ZONE_LENGTH) {
-    throw invalid(
-      whole,
-      `the zone id is ${zone.length} characters, longer than ${MAX_ZONE_LENGTH}`,
-    );
+/** Checks the zone id `text[from, text.length)` of the IPv6 address `bytes`. */
+function zoneProblem(bytes: Uint8Array, text: string, from: number): Why | undefined {
+  const length = text.length - from;
+  if (length === 0) return because.zoneEmpty();
+  if (length > MAX_ZONE_LENGTH) return because.zoneTooLong(length);
+  for (let i = from; i < text.length; i++) {
+    if ((charClass(text.charCodeAt(i)) & IN_ZONE) === 0) return because.zoneChars(text.slice(from));
   }
-  if (!ZONE_PATTERN.test(zone)) {
-    throw invalid(
-      whole,
-      `the zone id ${quoteInput(zone)} may only contain letters, digits, '_', '.' and '-'`,
-    );
-  }
-  if (!isLinkLocalScope(bytes)) {
-    throw invalid(
-      whole,
-      `a zone id is only meaningful on a link-local address (fe80::/10, or multicast of interface- or link-local scope like ff02::1; RFC 4007 §6), and ${formatBytes(bytes)} is not one`,
-    );
-  }
+  if (!isLinkLocalScope(bytes)) return because.zoneNotLinkLocal(bytes.slice());
+  return undefined;
 }
 
 function fromBytes(bytes: Uint8Array, zone: string | undefined): IpAddress {
   const family: IpFamily = bytes.length === 4 ? 4 : 6;
-  const text = formatBytes(bytes) + (zone === undefined ? '' : `%${zone}`);
-  return zone === undefined ? { family, bytes, text } : { family, bytes, zone, text };
+  if (zone === undefined) return { family, bytes, text: formatBytes(bytes) };
+  return { family, bytes, zone, text: `${formatBytes(bytes)}%${zone}` };
 }
 
 /**
@@ -280,6 +377,7 @@ function fromBytes(bytes: Uint8Array, zone: string | undefined): IpAddress {
  * @param bytes - The address in network byte order; copied, not kept.
  * @param zone - A zone id, allowed only for a link-local IPv6 address.
  * @throws {RangeError} when `bytes` is not 4 or 16 bytes long.
+ * @throws {TypeError} when `zone` is given but is not a string.
  * @throws {InvalidInputError} `BASICS_ERR_INVALID_ADDRESS` for a zone id that is malformed or not allowed.
  * @example
  * ```ts
@@ -291,14 +389,16 @@ export function addressFromBytes(bytes: Uint8Array, zone?: string): IpAddress {
     throw new RangeError('an IP address is 4 bytes (IPv4) or 16 bytes (IPv6)');
   }
   const copy = Uint8Array.from(bytes);
-  return rejecting(() => withZone(copy, zone));
-}
-
-function withZone(copy: Uint8Array, zone: string | undefined): IpAddress {
   if (zone !== undefined) {
-    if (copy.length === 4)
-      throw invalid(`${formatBytes(copy)}%${zone}`, 'an IPv4 address has no zone id');
-    checkZone(copy, zone, `${formatBytes(copy)}%${zone}`);
+    if (typeof zone !== 'string') {
+      throw new TypeError(`a zone id is a string, like 'eth0', got ${typeof zone}`);
+    }
+    const whole = `${formatBytes(copy)}%${zone}`;
+    const why =
+      copy.length === 4
+        ? because.noZoneOnBytes()
+        : zoneProblem(copy, whole, whole.length - zone.length);
+    if (why !== undefined) throw rejection(whole, why);
   }
   return fromBytes(copy, zone);
 }
@@ -325,33 +425,38 @@ export function formatAddress(address: Pick<IpAddress, 'bytes' | 'zone'>): strin
   return formatBytes(bytes) + (zone === undefined ? '' : `%${zone}`);
 }
 
+function wordAt(bytes: Uint8Array, i: number): number {
+  return ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0);
+}
+
 function formatBytes(bytes: Uint8Array): string {
-  if (bytes.length === 4) return bytes.join('.');
-  if (isV4Mapped(bytes)) return `::ffff:${bytes.subarray(12).join('.')}`;
-  const words = Array.from(
-    { length: 8 },
-    (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0),
-  );
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (isV4Mapped(bytes)) return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   let bestAt = -1;
   let bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-  for (let at = 0; at < 8; ) {
-    let end = at;
-    while (end < 8 && words[end] === 0) end++;
-    if (end - at > bestLength) [bestAt, bestLength] = [at, end - at];
-    at = Math.max(end, at + 1);
+  for (let at = 0, run = 0; at < 8; at++) {
+    run = wordAt(bytes, at) === 0 ? run + 1 : 0;
+    if (run > bestLength) {
+      bestAt = at - run + 1;
+      bestLength = run;
+    }
   }
-  const hex = (list: number[]): string => list.map((w) => w.toString(16)).join(':');
-  if (bestAt < 0) return hex(words);
-  return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLength))}`;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestAt) {
+      text += '::';
+      i += bestLength - 1;
+    } else {
+      text += (i > 0 && i !== bestAt + bestLength ? ':' : '') + wordAt(bytes, i).toString(16);
+    }
+  }
+  return text;
 }
 
 function isV4Mapped(bytes: Uint8Array): boolean {
-  return (
-    bytes.length === 16 &&
-    bytes.subarray(0, 10).every((b) => b === 0) &&
-    bytes[10] === 0xff &&
-    bytes[11] === 0xff
-  );
+  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return false;
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 /**
@@ -363,7 +468,7 @@ function isV4Mapped(bytes: Uint8Array): boolean {
  * ```
  */
 export function isIPv4(text: unknown): boolean {
-  return familyOf(text) === 4;
+  return typeof text === 'string' && !text.includes(':') && scan(text) === 4;
 }
 
 /**
@@ -376,17 +481,7 @@ export function isIPv4(text: unknown): boolean {
  * ```
  */
 export function isIPv6(text: unknown): boolean {
-  return familyOf(text) === 6;
-}
-
-function familyOf(text: unknown): IpFamily | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return parseUnchecked(text).family;
-  } catch (err) {
-    if (err instanceof Rejection) return undefined;
-    throw err;
-  }
+  return typeof text === 'string' && text.includes(':') && scan(text) === 6;
 }
 
 const compiled = (ranges: readonly SpecialRange[]) =>

@@ -1,4 +1,5 @@
 import { type IpAddress, type IpFamily, parseAddress } from './address.ts';
+import { checkHostname, MAX_HOSTNAME_LENGTH } from './dns-name.ts';
 import { BasicsError, InvalidInputError, quoteInput } from './errors.ts';
 import { MAX_PORT, parsePort } from './port.ts';
 
@@ -19,11 +20,11 @@ export interface ParseEndpointOptions {
   platform?: NodeJS.Platform;
 }
 
-/** Longest DNS name in text form, without a trailing dot (RFC 1035 §2.3.4). */
-const MAX_HOSTNAME_LENGTH = 253;
-
-/** The longest endpoint text accepted: a 253-character host name, `:` and a 5-digit port. */
-export const MAX_ENDPOINT_LENGTH = MAX_HOSTNAME_LENGTH + 1 + 5;
+/**
+ * The longest endpoint text accepted: a 253-character host name with its trailing dot, `:` and a
+ * 5-digit port.
+ */
+export const MAX_ENDPOINT_LENGTH = MAX_HOSTNAME_LENGTH + 1 + 1 + 5;
 
 /**
  * Size of `sockaddr_un.sun_path` in bytes, including the terminating NUL: 108 on Linux, 104 on
@@ -114,7 +115,8 @@ export function parseEndpoint(text: string, options: ParseEndpointOptions = {}):
     const address = parseHost(text, host, ' (a host whose last label is a number is read as IPv4)');
     return { kind: 'ip', family: 4, host: address.text, port };
   }
-  checkHostname(text, host);
+  const name = checkHostname(host, { strict: true });
+  if (!name.ok) throw invalid(text, `the host name is not valid: ${name.problem} (RFC 1123 §2.1)`);
   return { kind: 'name', host: host.toLowerCase(), port };
 }
 
@@ -184,29 +186,6 @@ function looksLikeIPv4(host: string): boolean {
   const labels = host.replace(/\.$/, '').split('.');
   const last = labels[labels.length - 1] ?? '';
   return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
-}
-
-function checkHostname(text: string, host: string): void {
-  const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  if (name.length > MAX_HOSTNAME_LENGTH) {
-    throw invalid(
-      text,
-      `the host name is ${name.length} characters, longer than ${MAX_HOSTNAME_LENGTH}`,
-    );
-  }
-  for (const label of name.split('.')) {
-    const why =
-      label === ''
-        ? 'has an empty label (two dots in a row, or a leading dot)'
-        : label.length > 63
-          ? `has a label of ${label.length} characters, longer than 63`
-          : !/^[A-Za-z0-9-]+$/.test(label)
-            ? `has the label ${quoteInput(label)}, but labels hold only letters, digits and '-'`
-            : label.startsWith('-') || label.endsWith('-')
-              ? `has the label ${quoteInput(label)}, which starts or ends with '-'`
-              : undefined;
-    if (why) throw invalid(text, `the host name ${why} (RFC 1123 §2.1)`);
-  }
 }
 
 function unixEndpoint(text: string, path: string, platform: NodeJS.Platform | undefined): Endpoint {
