@@ -57,6 +57,15 @@ async function startGradingServer(host: LoopbackHost = '127.0.0.1', answer: Answ
   return { port, seen };
 }
 
+/**
+ * Runs `fn` after one whole turn of the event loop. The client's socket is polled in between, so
+ * what the server wrote before reaches the client as its own 'data' chunk: a split it must handle.
+ * (A single setImmediate is not enough: it runs before the loop polls sockets again.)
+ */
+function afterATurn(fn: () => void): void {
+  setImmediate(() => setImmediate(fn));
+}
+
 /** Calls the learner's sendLine with a bound and a message that says what was expected. */
 function call(host: string, port: number, line: string): Promise<string> {
   return withTimeout(
@@ -100,9 +109,9 @@ describe('sendLine', () => {
   it('waits for a reply that arrives in several pieces', async () => {
     const { port } = await startGradingServer('127.0.0.1', (line, socket) => {
       socket.write('you ');
-      setImmediate(() => {
+      afterATurn(() => {
         socket.write('said: ');
-        setImmediate(() => socket.write(`${line}\n`));
+        afterATurn(() => socket.write(`${line}\n`));
       });
     });
     expect(await call('127.0.0.1', port, 'patience'), 'the whole line, not the first piece').toBe(
@@ -115,7 +124,7 @@ describe('sendLine', () => {
     const { port } = await startGradingServer('127.0.0.1', (_, socket) => {
       const cut = reply.indexOf(Buffer.from('✓')) + 1; // inside the 3 bytes of ✓
       socket.write(reply.subarray(0, cut));
-      setImmediate(() => socket.write(reply.subarray(cut)));
+      afterATurn(() => socket.write(reply.subarray(cut)));
     });
     expect(
       await call('127.0.0.1', port, 'x'),

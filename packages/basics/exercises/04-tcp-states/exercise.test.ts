@@ -158,22 +158,17 @@ describe('whole conversations', () => {
   });
 
   it('opens simultaneously: SYN-SENT, then SYN-RECEIVED', () => {
-    expect(run('CLOSED', ['active-open', 'rcv-syn', 'rcv-ack-of-syn'])).toEqual([
-      'CLOSED',
-      'SYN-SENT',
-      'SYN-RECEIVED',
-      'ESTABLISHED',
-    ]);
+    expect(
+      run('CLOSED', ['active-open', 'rcv-syn', 'rcv-ack-of-syn']),
+      "the states of an end whose SYN crossed the peer's SYN",
+    ).toEqual(['CLOSED', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
   });
 
   it('closes simultaneously: CLOSING, then TIME-WAIT on both ends', () => {
-    expect(run('ESTABLISHED', ['close', 'rcv-fin', 'rcv-ack-of-fin', 'timeout-2msl'])).toEqual([
-      'ESTABLISHED',
-      'FIN-WAIT-1',
-      'CLOSING',
-      'TIME-WAIT',
-      'CLOSED',
-    ]);
+    expect(
+      run('ESTABLISHED', ['close', 'rcv-fin', 'rcv-ack-of-fin', 'timeout-2msl']),
+      "the states of an end whose FIN crossed the peer's FIN",
+    ).toEqual(['ESTABLISHED', 'FIN-WAIT-1', 'CLOSING', 'TIME-WAIT', 'CLOSED']);
   });
 
   it('stays in TIME-WAIT when the peer retransmits its FIN, and ACKs it again', () => {

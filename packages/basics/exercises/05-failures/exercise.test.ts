@@ -213,6 +213,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
     ['null', null],
     ['an Error without a code', new Error('no code here')],
     ['an object with a numeric code', { code: 42 }],
+    ['an object without a prototype', Object.create(null)],
   ])('says UNKNOWN for %s, without throwing', (_, value) => {
     expect(diagnosed(value), 'no string code anywhere: UNKNOWN').toMatchObject({
       code: 'UNKNOWN',

@@ -101,10 +101,25 @@ describe('a concurrent line echo server', () => {
   });
 
   it('keeps serving after clients disconnect abruptly', async () => {
+    // In-process targets: an 'error' nobody listens for is thrown as an uncaught exception, which
+    // vitest catches (a real program would crash). Record it, to fail this test with a hint.
+    const uncaught: Error[] = [];
+    const record = (error: Error): void => {
+      uncaught.push(error);
+    };
+    process.on('uncaughtExceptionMonitor', record);
+    onTestFinished(() => {
+      process.off('uncaughtExceptionMonitor', record);
+    });
     const server = await startTarget();
     const reset = await connect(server);
-    await reset.send('half a li');
-    reset.socket.resetAndDestroy(); // an RST: the server's next read fails with ECONNRESET
+    // The echo of 'ping' proves the server has accepted this connection and read the write that
+    // carried it, half line included. Only then does the RST make its next read fail with
+    // ECONNRESET: an RST that finds data still unread (or the connection still in the listen
+    // backlog) reaches a Node server as an ordinary end instead, and would test nothing.
+    await reset.send('ping\nhalf a li');
+    await expectLine(reset, 'ping');
+    reset.socket.resetAndDestroy();
     const vanished = await connect(server);
     await vanished.send('gone before the echo\n');
     vanished.close();
@@ -119,6 +134,11 @@ describe('a concurrent line echo server', () => {
     const later = await connect(server);
     await later.send('and again\n');
     await expectLine(later, 'and again', BLOCKING_HINT);
+    expect(
+      uncaught.map(String),
+      'errors thrown while two clients disconnected abruptly: a socket error with no "error" ' +
+        'listener crashes a Node server, so give every socket one',
+    ).toEqual([]);
   });
 
   it('echoes the last line and closes when the client half-closes', async () => {
