@@ -6,6 +6,7 @@ import {
   demonstrateBlocking,
 } from '../src/blocking.ts';
 import type { EchoServer, LifecycleEvent } from '../src/lifecycle.ts';
+import { untilEvent } from './support/lifecycle-events.ts';
 
 const HOSTS: LoopbackHost[] = ['127.0.0.1', '::1'];
 
@@ -14,22 +15,8 @@ async function start(server: EchoServer) {
   const events: LifecycleEvent[] = [];
   server.on('lifecycle', (event) => events.push(event));
   const { port } = await server.listen();
-  /** The first recorded or future event that matches, within a bound. */
-  const until = (
-    what: string,
-    matches: (e: LifecycleEvent) => boolean,
-  ): Promise<LifecycleEvent> => {
-    const seen = events.find(matches);
-    if (seen) return Promise.resolve(seen);
-    let onEvent: (event: LifecycleEvent) => void = () => {};
-    const found = new Promise<LifecycleEvent>((resolve) => {
-      onEvent = (event) => {
-        if (matches(event)) resolve(event);
-      };
-      server.on('lifecycle', onEvent);
-    });
-    return withTimeout(found, what).finally(() => server.off('lifecycle', onEvent));
-  };
+  const until = (what: string, matches: (e: LifecycleEvent) => boolean): Promise<LifecycleEvent> =>
+    untilEvent(server, events, what, matches);
   return { events, port, until };
 }
 

@@ -18,37 +18,18 @@ import {
   connectEchoClient,
   createEchoServer,
   type EchoClient,
-  type EchoServer,
   type EchoServerOptions,
   echoOnce,
   fiveTuple,
   type LifecycleEvent,
 } from '../src/lifecycle.ts';
+import { untilEvent } from './support/lifecycle-events.ts';
 
 const HOSTS: LoopbackHost[] = ['127.0.0.1', '::1'];
 
 /** Steps with consecutive repeats merged: TCP may deliver one write as several reads. */
 function steps(events: readonly LifecycleEvent[]): string[] {
   return events.map((e) => e.step).filter((step, i, all) => step !== all[i - 1]);
-}
-
-/** Resolves with the first recorded or future server event that matches, within a bound. */
-function untilEvent(
-  server: EchoServer,
-  events: readonly LifecycleEvent[],
-  what: string,
-  matches: (event: LifecycleEvent) => boolean,
-): Promise<LifecycleEvent> {
-  const seen = events.find(matches);
-  if (seen) return Promise.resolve(seen);
-  let onEvent: (event: LifecycleEvent) => void = () => {};
-  const found = new Promise<LifecycleEvent>((resolve) => {
-    onEvent = (event) => {
-      if (matches(event)) resolve(event);
-    };
-    server.on('lifecycle', onEvent);
-  });
-  return withTimeout(found, what).finally(() => server.off('lifecycle', onEvent));
 }
 
 async function startServer(host: LoopbackHost, options: EchoServerOptions = {}) {

@@ -1,0 +1,21 @@
+import { withTimeout } from '@socketlab/testkit';
+import type { EchoServer, LifecycleEvent } from '../../src/index.ts';
+
+/** Resolves with the first recorded or future server event that matches, within a bound. */
+export function untilEvent(
+  server: EchoServer,
+  events: readonly LifecycleEvent[],
+  what: string,
+  matches: (event: LifecycleEvent) => boolean,
+): Promise<LifecycleEvent> {
+  const seen = events.find(matches);
+  if (seen) return Promise.resolve(seen);
+  let onEvent: (event: LifecycleEvent) => void = () => {};
+  const found = new Promise<LifecycleEvent>((resolve) => {
+    onEvent = (event) => {
+      if (matches(event)) resolve(event);
+    };
+    server.on('lifecycle', onEvent);
+  });
+  return withTimeout(found, what).finally(() => server.off('lifecycle', onEvent));
+}
