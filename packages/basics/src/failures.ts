@@ -9,6 +9,7 @@ import {
   UNKNOWN_FAILURE,
 } from './failure-catalog.ts';
 import { checkTimeoutMs } from './options.ts';
+import { MAX_PORT } from './port.ts';
 
 export { type FailureSide, LIBRARY_FAILURES, SYSTEM_FAILURES } from './failure-catalog.ts';
 
@@ -179,8 +180,8 @@ export function connectWithTimeout(
 ): Promise<net.Socket> {
   if (typeof host !== 'string' || host === '')
     throw new TypeError('host must be a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new RangeError(`port must be an integer from 1 to 65535, got ${quoteInput(port)}`);
+  if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) {
+    throw new RangeError(`port must be an integer from 1 to ${MAX_PORT}, got ${quoteInput(port)}`);
   }
   checkTimeoutMs(timeoutMs);
   const target = endpoint(host, port) ?? host;
@@ -344,15 +345,22 @@ function codeOf(err: unknown): string | undefined {
   return typeof err.code === 'string' && err.code !== '' ? err.code.slice(0, 100) : undefined;
 }
 
+/** The longest message of a foreign error carried into an explanation. */
+const MAX_MESSAGE_LENGTH = 300;
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
 function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
+  if (err instanceof Error) return clip(err.message || err.name);
   if (
     typeof err === 'object' &&
     err !== null &&
     'message' in err &&
     typeof err.message === 'string'
   ) {
-    return err.message;
+    return clip(err.message);
   }
   try {
     return `a non-error value was thrown: ${quoteInput(err)}`;

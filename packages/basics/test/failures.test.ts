@@ -480,6 +480,15 @@ describe('our own error codes', () => {
 });
 
 describe('errors nobody has explained', () => {
+  it.each([
+    ['an Error', new Error('x'.repeat(100_000))],
+    ['an error-like object', { message: 'y'.repeat(100_000) }],
+  ])('cuts a peer-sized message from %s to 300 characters', (_, err) => {
+    const { what } = explainSocketError(err);
+    expect(what.length).toBeLessThanOrEqual(301);
+    expect(what.endsWith('…')).toBe(true);
+  });
+
   it('keeps an unknown code and the message', () => {
     const explanation = explainSocketError(systemError('EWEIRD', 'connect'));
     expect(explanation).toMatchObject({
