@@ -1,0 +1,4 @@
+import { libraryConfig } from '../../tsup.shared.ts';
+
+// The library, plus the `socketlab-tcp` command (src/cli.ts keeps its shebang line).
+export default libraryConfig({ entry: ['src/index.ts', 'src/cli.ts'] });
