@@ -2,7 +2,8 @@
  * Proves each published package works the way a developer will use it: packed as npm would
  * publish it, installed into a plain project outside the workspace, imported from a plain Node
  * ES module, and type-checked from a TypeScript file (so the `.d.ts` files are present and right).
- * Also runs publint on each package. Needs `pnpm build` first.
+ * Also runs publint on each package and `--help` of each command it installs. A stage that
+ * depends on an earlier stage is installed with that stage's packed tarball. Needs `pnpm build` first.
  *
  *   pnpm exec tsx scripts/check-package.ts [--report FILE]
  */
@@ -31,13 +32,49 @@ const run = (cmd: string, args: string[], cwd: string): string =>
 
 const results: Array<{ name: string; ok: boolean; detail: string }> = [];
 const work = mkdtempSync(path.join(os.tmpdir(), 'socketlab-package-'));
+
+interface Manifest {
+  name: string;
+  bin?: string | Record<string, string>;
+  dependencies?: Record<string, string>;
+}
+
+/** The commands a package installs, by name. */
+const binNames = (manifest: Manifest): string[] =>
+  typeof manifest.bin === 'string'
+    ? [manifest.name.replace(/^@[^/]+\//, '')]
+    : Object.keys(manifest.bin ?? {});
+
 try {
+  // Pack every published package first: a stage that depends on an earlier stage is installed
+  // together with that stage's tarball, as a registry would serve both.
+  const tarballs = new Map<string, string>();
+  const packErrors = new Map<string, string>();
   for (const dir of published) {
-    const { name } = readJson<{ name: string }>(path.join(dir, 'package.json'));
+    const { name } = readJson<Manifest>(path.join(dir, 'package.json'));
     try {
       run(path.join(ROOT, 'node_modules/.bin/publint'), ['--strict'], dir);
       const packed =
         run('pnpm', ['pack', '--pack-destination', work], dir).trim().split('\n').at(-1) ?? '';
+      tarballs.set(name, path.resolve(dir, packed));
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      packErrors.set(name, `${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim());
+    }
+  }
+  for (const dir of published) {
+    const manifest = readJson<Manifest>(path.join(dir, 'package.json'));
+    const { name } = manifest;
+    const tarball = tarballs.get(name);
+    if (!tarball) {
+      results.push({ name, ok: false, detail: packErrors.get(name) ?? 'not packed' });
+      continue;
+    }
+    try {
+      const siblings = Object.keys(manifest.dependencies ?? {}).flatMap((dep) => {
+        const sibling = tarballs.get(dep);
+        return sibling ? [sibling] : [];
+      });
       const project = path.join(work, name.replace(/[@/]/g, '_'));
       mkdirSync(project);
       writeFileSync(
@@ -51,7 +88,8 @@ try {
           '--no-audit',
           '--no-fund',
           '--ignore-scripts',
-          path.resolve(dir, packed),
+          tarball,
+          ...siblings,
           // A Node library's consumer has Node's types: the workspace's pinned copy.
           realpathSync(path.join(ROOT, 'node_modules/@types/node')),
         ],
@@ -80,10 +118,18 @@ try {
         }),
       );
       run(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
+      // Each command the package installs runs from node_modules/.bin and answers --help.
+      const bins = binNames(manifest);
+      for (const bin of bins) {
+        const help = run(path.join(project, 'node_modules/.bin', bin), ['--help'], project);
+        if (!/usage/i.test(help)) throw new Error(`${bin} --help printed no usage:\n${help}`);
+      }
+      const binText = bins.length > 0 ? `, ${bins.join(', ')} --help runs` : '';
+      const siblingText = siblings.length > 0 ? ` (with ${siblings.length} sibling stage)` : '';
       results.push({
         name,
         ok: true,
-        detail: `packed, installed outside the workspace, ${count} exports imported from plain Node, types resolve, publint clean`,
+        detail: `packed, installed outside the workspace${siblingText}, ${count} exports imported from plain Node, types resolve${binText}, publint clean`,
       });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
