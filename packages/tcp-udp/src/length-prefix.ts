@@ -74,6 +74,8 @@ class LengthPrefixDecoder implements FrameDecoder {
   private readonly pending = new PendingBytes();
   /** Length of the frame whose body is being read, or -1 while reading a header. */
   private bodyLength = -1;
+  /** Size of the header of the frame whose body is being read. */
+  private headerLength = 0;
   private failed: unknown;
 
   constructor(
@@ -83,7 +85,7 @@ class LengthPrefixDecoder implements FrameDecoder {
   ) {}
 
   get bufferedBytes(): number {
-    return this.header.count + this.pending.length;
+    return this.bodyLength < 0 ? this.header.count : this.headerLength + this.pending.length;
   }
 
   push(chunk: Uint8Array): Buffer[] {
@@ -99,6 +101,7 @@ class LengthPrefixDecoder implements FrameDecoder {
           if (length > this.maxFrameBytes) {
             throw frameTooLarge(this.name, length, this.maxFrameBytes, 'declared');
           }
+          this.headerLength = this.header.count;
           this.header.reset();
           if (length === 0) {
             frames.push(Buffer.alloc(0));
@@ -128,7 +131,7 @@ class LengthPrefixDecoder implements FrameDecoder {
     if (this.bufferedBytes === 0) return;
     const where =
       this.bodyLength < 0
-        ? `${this.header.count} bytes of a length prefix`
+        ? `${this.header.count} byte(s) of a length prefix`
         : `${this.pending.length} of the ${this.bodyLength} bytes of a frame`;
     this.failed = new ProtocolError(
       'TCPUDP_ERR_TRUNCATED',
