@@ -15,12 +15,16 @@
 export interface FrameDecoder {
   /**
    * Feeds the bytes that just arrived.
-   * @returns The frames completed by these bytes, in order (often none).
+   * @param chunk - The bytes, in stream order.
+   * @param into - Where to append the frames found (a new array when omitted). When `push`
+   *   throws, `into` already holds the frames that came before the bad one, so a caller can
+   *   deliver them first: the frames before an error are the same for every chunking.
+   * @returns `into`, with the frames completed by these bytes appended in order (often none).
    * @throws {ProtocolError} `TCPUDP_ERR_MALFORMED` for bytes that cannot be a frame.
    * @throws {LimitExceededError} `TCPUDP_ERR_FRAME_TOO_LARGE` as soon as a frame is known to be
    *   longer than `maxFrameBytes` (before its body arrives).
    */
-  push(chunk: Uint8Array): Buffer[];
+  push(chunk: Uint8Array, into?: Buffer[]): Buffer[];
   /**
    * Declares the end of the stream.
    * @throws {ProtocolError} `TCPUDP_ERR_TRUNCATED` when part of a frame is still buffered.

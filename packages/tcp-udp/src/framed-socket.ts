@@ -257,13 +257,14 @@ export class FramedSocket implements AsyncIterable<Buffer> {
 
   private onData(chunk: Buffer): void {
     if (this.error !== undefined) return;
-    let frames: Buffer[];
+    const frames: Buffer[] = [];
+    let failure: Error | undefined;
     try {
-      frames = this.decoder.push(chunk);
+      this.decoder.push(chunk, frames);
     } catch (err) {
-      this.fail(err as Error);
-      return;
+      failure = err as Error;
     }
+    // Frames before a bad one are delivered first, whatever the chunking.
     for (const frame of frames) {
       const waiter = this.waiters.shift();
       if (waiter !== undefined) {
@@ -272,6 +273,10 @@ export class FramedSocket implements AsyncIterable<Buffer> {
         this.queue.push(frame);
         this.queuedBytes += frame.length;
       }
+    }
+    if (failure !== undefined) {
+      this.fail(failure);
+      return;
     }
     if (this.bufferedFrames >= this.maxFrames || this.queuedBytes >= this.maxBytes) {
       this.socket.pause();

@@ -88,9 +88,8 @@ class LengthPrefixDecoder implements FrameDecoder {
     return this.bodyLength < 0 ? this.header.count : this.headerLength + this.pending.length;
   }
 
-  push(chunk: Uint8Array): Buffer[] {
+  push(chunk: Uint8Array, frames: Buffer[] = []): Buffer[] {
     if (this.failed !== undefined) throw this.failed;
-    const frames: Buffer[] = [];
     try {
       let at = 0;
       while (at < chunk.length) {

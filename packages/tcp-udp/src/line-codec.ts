@@ -26,10 +26,9 @@ class LineDecoder implements FrameDecoder {
     return this.pending.length;
   }
 
-  push(chunk: Uint8Array): Buffer[] {
+  push(chunk: Uint8Array, lines: Buffer[] = []): Buffer[] {
     if (this.failed !== undefined) throw this.failed;
     const data = asBuffer(chunk);
-    const lines: Buffer[] = [];
     try {
       let from = 0;
       for (let newline = data.indexOf(LF, from); newline >= 0; newline = data.indexOf(LF, from)) {

@@ -205,6 +205,26 @@ describe('length-prefix limits and malformed prefixes', () => {
     }
   });
 
+  it.each([
+    {
+      codec: 'u32',
+      make: () => lengthPrefixCodec({ maxFrameBytes: 4 }),
+      wire: '00000001 61 00000000 00000005',
+    },
+    { codec: 'varint', make: () => varintCodec({ maxFrameBytes: 4 }), wire: '01 61 00 05' },
+    { codec: 'line', make: () => lineCodec({ maxFrameBytes: 4 }), wire: '61 0a 0a 6162636465' },
+  ])('$codec: hands over the frames before a bad one, for every chunking', ({ make, wire }) => {
+    for (const pieces of everySplit(fromHex(wire))) {
+      const decoder = make().createDecoder();
+      const frames: Buffer[] = [];
+      const err = thrownBy(() => {
+        for (const piece of pieces) decoder.push(piece, frames);
+      });
+      expect(err.code).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
+      expect(hexes(frames)).toEqual(['61', '']);
+    }
+  });
+
   it('keeps failing after an error: the stream cannot be resynchronised', () => {
     const decoder = lengthPrefixCodec({ maxFrameBytes: 4 }).createDecoder();
     const first = thrownBy(() => decoder.push(fromHex('00000005')));
