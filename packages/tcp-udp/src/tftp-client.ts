@@ -1,0 +1,196 @@
+import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { ConnectionError, FileSystemError, quoteInput } from './errors.ts';
+import { fromNetascii } from './tftp-netascii.ts';
+import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from './tftp-packet.ts';
+import { TftpReceiver, type TftpReceiverOptions, type TftpSend } from './tftp-transfer.ts';
+
+/** Options of {@link tftpGet}. */
+export interface TftpGetOptions {
+  /** The block size to ask for (RFC 2348, 8..65464); 512 asks for nothing. @default 512 */
+  readonly blksize?: number;
+  /** Wait for the next DATA before resending the last packet, in ms. @default 1000 */
+  readonly timeoutMs?: number;
+  /** Resends of one packet before giving up. @default 5 */
+  readonly retries?: number;
+  /** `octet` (bytes as they are) or `netascii` (text; CR LF turned back into LF). @default 'octet' */
+  readonly mode?: 'octet' | 'netascii';
+  /** Ask the server for the size first (RFC 2349 `tsize`), to refuse a too-large file early. @default false */
+  readonly tsize?: boolean;
+  /** The largest file accepted; a larger one is refused with ERROR 3. @default 64 MiB */
+  readonly maxBytes?: number;
+  /**
+   * After the last ACK, how long the socket stays open to acknowledge the last DATA again if the
+   * server resends it (our ACK was lost). RFC 1350 §6 asks the last ACK's sender to "dally". It
+   * runs after the promise resolved. @default the timeoutMs
+   */
+  readonly dallyMs?: number;
+}
+
+/** What a finished read reports besides the bytes. */
+export interface TftpGetResult {
+  /** The block size used. */
+  readonly blksize: number;
+  /** Packets sent again after a timeout. */
+  readonly retransmits: number;
+  /** Duplicate DATA/OACK received. */
+  readonly duplicates: number;
+}
+
+/**
+ * Reads one file from a TFTP server (an RRQ) into memory.
+ * @param host the server's address (IPv4 or IPv6 literal).
+ * @param port the server's port (69 for a system server).
+ * @param remoteName the file name as the server knows it.
+ * @throws {RemoteError} `TCPUDP_ERR_REMOTE` when the server answers ERROR (`remoteCode` is its code:
+ *   1 file not found, 2 access violation, …).
+ * @throws {TimeoutError} `TCPUDP_ERR_RETRIES_EXHAUSTED` when the server stops answering.
+ * @throws {LimitExceededError} `TCPUDP_ERR_LIMIT_EXCEEDED` when the file is over `maxBytes`.
+ * @throws {ProtocolError} `TCPUDP_ERR_PROTOCOL` when the server breaks the protocol (an OACK with
+ *   options not asked for, DATA over the block size).
+ * @see RFC 1350, RFC 2347, RFC 2348
+ * @example const bytes = await tftpGet('127.0.0.1', 69, 'pxelinux.0', { blksize: 1428 });
+ */
+export async function tftpGet(
+  host: string,
+  port: number,
+  remoteName: string,
+  options: TftpGetOptions = {},
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await tftpRead(host, port, remoteName, options, (data) => chunks.push(Buffer.from(data)));
+  const whole = Buffer.concat(chunks);
+  return options.mode === 'netascii' ? fromNetascii(whole) : whole;
+}
+
+/**
+ * Reads one file from a TFTP server into `localPath`, block by block as it arrives (octet mode).
+ * The file is written to `localPath + '.part'` and renamed when complete, so a failed transfer
+ * never leaves a truncated file under the final name.
+ * @throws as {@link tftpGet}, and {@link FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when the
+ *   local file cannot be written.
+ * @example await tftpGetFile('127.0.0.1', 69, 'boot.img', '/tmp/boot.img', { blksize: 8192 });
+ */
+export async function tftpGetFile(
+  host: string,
+  port: number,
+  remoteName: string,
+  localPath: string,
+  options: Omit<TftpGetOptions, 'mode'> = {},
+): Promise<TftpGetResult> {
+  const part = `${localPath}.part`;
+  const file = await fs.open(part, 'w').catch((err: NodeJS.ErrnoException) => {
+    throw new FileSystemError(`cannot write ${quoteInput(part)}: ${err.message}`, err.code, {
+      cause: err,
+    });
+  });
+  let writing = Promise.resolve();
+  let writeError: NodeJS.ErrnoException | undefined;
+  try {
+    const result = await tftpRead(host, port, remoteName, options, (data) => {
+      const copy = Buffer.from(data);
+      writing = writing.then(() =>
+        file.write(copy).then(
+          () => {},
+          (err: NodeJS.ErrnoException) => {
+            writeError ??= err;
+          },
+        ),
+      );
+    });
+    await writing;
+    if (writeError) {
+      throw new FileSystemError(
+        `cannot write ${quoteInput(part)}: ${writeError.message}`,
+        writeError.code,
+        { cause: writeError },
+      );
+    }
+    await file.close();
+    await fs.rename(part, localPath);
+    return result;
+  } catch (err) {
+    await writing;
+    await file.close().catch(() => {});
+    await fs.rm(part, { force: true });
+    throw err;
+  }
+}
+
+/** The I/O edge of a read: one socket, the {@link TftpReceiver} machine, its timers. */
+function tftpRead(
+  host: string,
+  port: number,
+  remoteName: string,
+  options: TftpGetOptions,
+  onData: (data: Uint8Array) => void,
+): Promise<TftpGetResult> {
+  if (net.isIP(host) === 0)
+    throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new RangeError(`port must be in 1..65535, got ${port}`);
+  const machineOptions: TftpReceiverOptions = {
+    server: { address: host, port },
+    filename: remoteName,
+    ...(options.mode !== undefined && { mode: options.mode }),
+    ...(options.blksize !== undefined && { blksize: options.blksize }),
+    ...(options.tsize !== undefined && { tsize: options.tsize }),
+    ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.retries !== undefined && { retries: options.retries }),
+  };
+  const receiver = new TftpReceiver(machineOptions);
+  const dallyMs = options.dallyMs ?? options.timeoutMs ?? 1000;
+  if (!Number.isFinite(dallyMs) || dallyMs < 0)
+    throw new RangeError(`dallyMs must be ≥ 0, got ${dallyMs}`);
+  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    socket.close();
+  };
+
+  return new Promise<TftpGetResult>((resolve, reject) => {
+    const act = (sends: TftpSend[]): void => {
+      if (closed) return;
+      for (const s of sends) socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address);
+      clearTimeout(timer);
+      if (receiver.state === 'failed') {
+        close();
+        reject(receiver.error);
+      } else if (receiver.state === 'done') {
+        resolve({
+          blksize: receiver.blksize,
+          retransmits: receiver.stats.retransmits,
+          duplicates: receiver.stats.duplicates,
+        });
+        if (dallyMs === 0) close();
+        else timer = setTimeout(close, dallyMs).unref(); // re-ACK a resent last block meanwhile
+      } else if (receiver.deadline !== undefined) {
+        timer = setTimeout(() => act(receiver.tick()), Math.max(0, receiver.deadline - Date.now()));
+      }
+    };
+    socket.on('message', (datagram, rinfo) => {
+      let packet: TftpPacket;
+      try {
+        packet = decodeTftpPacket(datagram);
+      } catch {
+        return; // not TFTP: ignore it
+      }
+      act(receiver.receive(packet, { address: rinfo.address, port: rinfo.port }, onData));
+    });
+    socket.on('error', (err) => {
+      close();
+      reject(
+        new ConnectionError('TCPUDP_ERR_CONNECTION', `TFTP socket error: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    });
+    socket.bind(0, net.isIPv6(host) ? '::' : '0.0.0.0', () => act(receiver.start()));
+  });
+}

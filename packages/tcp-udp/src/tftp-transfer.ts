@@ -1,0 +1,483 @@
+/**
+ * The two lock-step TFTP state machines, pure: they take packets and the time, and return the
+ * packets to send. The I/O edge (`tftp-server.ts`, `tftp-client.ts`) owns sockets and timers: it
+ * calls `receive` for every datagram, and `tick` when `deadline` has passed.
+ * @see RFC 1350 (the protocol), RFC 1123 §4.2.3.1 (the Sorcerer's Apprentice), RFC 2347/2348/2349
+ */
+import {
+  LimitExceededError,
+  ProtocolError,
+  quoteInput,
+  RemoteError,
+  type TcpUdpError,
+  TimeoutError,
+} from './errors.ts';
+import {
+  TFTP_DEFAULT_BLKSIZE,
+  TFTP_ERROR_CODES,
+  TFTP_MAX_BLKSIZE,
+  TFTP_MIN_BLKSIZE,
+  type TftpOptions,
+  type TftpPacket,
+} from './tftp-packet.ts';
+
+/** A transfer's peer: its address and port (the port is its transfer id, TID). */
+export interface TftpEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What a machine asks its edge to do: send this packet to that endpoint. */
+export interface TftpSend {
+  readonly packet: TftpPacket;
+  readonly to: TftpEndpoint;
+}
+
+/** Where a transfer is. */
+export type TftpTransferState =
+  | 'requesting'
+  | 'sending'
+  | 'ready'
+  | 'receiving'
+  | 'done'
+  | 'failed';
+
+/** Timing shared by both machines. */
+export interface TftpTimingOptions {
+  /** How long to wait for the peer's next packet before sending ours again, in ms. @default 1000 */
+  readonly timeoutMs?: number;
+  /** Retransmissions of one packet before giving up. @default 5 */
+  readonly retries?: number;
+  /** The clock, in ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What a machine counted. */
+export interface TftpTransferStats {
+  /** Packets sent again after a timeout. */
+  retransmits: number;
+  /** Duplicate or old DATA/ACK packets received (and not answered with new data). */
+  duplicates: number;
+  /** Packets from another port, answered with ERROR 5. */
+  foreign: number;
+}
+
+abstract class TftpMachine {
+  state: TftpTransferState;
+  /** When `tick` must be called next (ms on the injected clock), or undefined when not waiting. */
+  deadline: number | undefined;
+  /** Why the transfer failed (state `failed`). */
+  error: TcpUdpError | undefined;
+  readonly stats: TftpTransferStats = { retransmits: 0, duplicates: 0, foreign: 0 };
+  protected readonly timeoutMs: number;
+  protected readonly retries: number;
+  protected readonly now: () => number;
+  protected last: TftpSend | undefined;
+  protected retriesLeft = 0;
+
+  constructor(state: TftpTransferState, options: TftpTimingOptions) {
+    const { timeoutMs = 1000, retries = 5, now = Date.now } = options;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+    }
+    if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
+      throw new RangeError(`retries must be an integer in 0..1000, got ${retries}`);
+    }
+    this.state = state;
+    this.timeoutMs = timeoutMs;
+    this.retries = retries;
+    this.now = now;
+  }
+
+  /** True once the transfer is over, either way. */
+  get finished(): boolean {
+    return this.state === 'done' || this.state === 'failed';
+  }
+
+  /**
+   * Call when `deadline` has passed: sends the last packet again, or fails with
+   * `TCPUDP_ERR_RETRIES_EXHAUSTED` when no retry is left.
+   */
+  tick(): TftpSend[] {
+    if (this.deadline === undefined || this.now() < this.deadline || !this.last) return [];
+    if (this.retriesLeft <= 0) {
+      const total = this.timeoutMs * (this.retries + 1);
+      this.fail(
+        new TimeoutError(
+          'TCPUDP_ERR_RETRIES_EXHAUSTED',
+          `no answer from the TFTP peer after ${this.retries + 1} tries of ${this.timeoutMs} ms (${this.describeWait()})`,
+          total,
+        ),
+      );
+      return [];
+    }
+    this.retriesLeft--;
+    this.stats.retransmits++;
+    this.deadline = this.now() + this.timeoutMs;
+    return [this.last];
+  }
+
+  /** Gives up: an ERROR packet for the peer (when it is known), state `failed`. */
+  abort(
+    error: TcpUdpError,
+    code: number = TFTP_ERROR_CODES.notDefined,
+    to = this.last?.to,
+  ): TftpSend[] {
+    this.fail(error);
+    return to ? [{ packet: { op: 'error', code, message: error.message.slice(0, 200) }, to }] : [];
+  }
+
+  protected abstract describeWait(): string;
+
+  protected transmit(send: TftpSend): TftpSend[] {
+    this.last = send;
+    this.retriesLeft = this.retries;
+    this.deadline = this.now() + this.timeoutMs;
+    return [send];
+  }
+
+  protected fail(error: TcpUdpError): void {
+    if (this.finished) return;
+    this.state = 'failed';
+    this.error = error;
+    this.deadline = undefined;
+  }
+
+  protected foreign(from: TftpEndpoint): TftpSend[] {
+    this.stats.foreign++;
+    return [
+      {
+        packet: {
+          op: 'error',
+          code: TFTP_ERROR_CODES.unknownTransferId,
+          message: 'Unknown transfer ID',
+        },
+        to: from,
+      },
+    ];
+  }
+
+  protected remote(packet: { code: number; message: string }): void {
+    this.fail(
+      new RemoteError(
+        `the TFTP peer sent ERROR ${packet.code}: ${quoteInput(packet.message)}`,
+        packet.code,
+        packet.message,
+      ),
+    );
+  }
+
+  protected illegal(packet: TftpPacket, to: TftpEndpoint, expected: string): TftpSend[] {
+    return this.abort(
+      new ProtocolError(
+        'TCPUDP_ERR_PROTOCOL',
+        `unexpected TFTP ${packet.op.toUpperCase()} while ${expected}`,
+      ),
+      TFTP_ERROR_CODES.illegalOperation,
+      to,
+    );
+  }
+}
+
+/** Options of {@link TftpSender}. */
+export interface TftpSenderOptions extends TftpTimingOptions {
+  /** The receiving peer (its address and TID). */
+  readonly peer: TftpEndpoint;
+  /** The agreed block size. @default 512 */
+  readonly blksize?: number;
+}
+
+/**
+ * The sending side of a transfer (a server answering an RRQ). Lock-step: one DATA out, wait for
+ * its ACK, then the next. A duplicate ACK is never answered with a resend — that is the
+ * Sorcerer's Apprentice bug, where every duplicate doubles the traffic (RFC 1123 §4.2.3.1);
+ * only a timeout resends.
+ * @example
+ * const tx = new TftpSender({ peer: { address: '127.0.0.1', port: 40000 } });
+ * tx.start(); // state 'ready': call tx.offer(firstBlock)
+ */
+export class TftpSender extends TftpMachine {
+  readonly peer: TftpEndpoint;
+  readonly blksize: number;
+  /** Blocks sent so far (not wrapped); the block number on the wire is this mod 65536. */
+  blocks = 0;
+  #awaiting = 0;
+  #lastBlock = false;
+
+  /** @throws {RangeError} for a block size outside 8..65464 or bad timing. */
+  constructor(options: TftpSenderOptions) {
+    super('ready', options);
+    this.peer = options.peer;
+    this.blksize = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+  }
+
+  /** Starts the transfer: with an OACK to be acknowledged (ACK 0), or straight to block 1. */
+  start(oack?: TftpOptions): TftpSend[] {
+    if (!oack || oack.length === 0) return [];
+    this.state = 'sending';
+    this.#awaiting = 0;
+    return this.transmit({ packet: { op: 'oack', options: oack }, to: this.peer });
+  }
+
+  /**
+   * Sends the next block. A block shorter than `blksize` (even empty) is the last one.
+   * @throws {Error} when the machine is not `ready` (the previous block is not acknowledged).
+   * @throws {RangeError} when `data` is longer than `blksize`.
+   */
+  offer(data: Uint8Array): TftpSend[] {
+    if (this.state !== 'ready') throw new Error(`TftpSender.offer() called in state ${this.state}`);
+    if (data.length > this.blksize) {
+      throw new RangeError(`a block of ${data.length} bytes is over blksize ${this.blksize}`);
+    }
+    this.blocks++;
+    this.#awaiting = this.blocks & 0xffff;
+    this.#lastBlock = data.length < this.blksize;
+    this.state = 'sending';
+    return this.transmit({ packet: { op: 'data', block: this.#awaiting, data }, to: this.peer });
+  }
+
+  /** Handles one packet from `from`. */
+  receive(packet: TftpPacket, from: TftpEndpoint): TftpSend[] {
+    if (!sameEndpoint(from, this.peer)) return this.foreign(from);
+    if (this.finished) return [];
+    switch (packet.op) {
+      case 'ack':
+        if (this.state === 'sending' && packet.block === this.#awaiting) {
+          this.state = this.#lastBlock ? 'done' : 'ready';
+          this.deadline = undefined;
+        } else {
+          this.stats.duplicates++; // an old ACK: ignore it, never resend on it
+        }
+        return [];
+      case 'error':
+        this.remote(packet);
+        return [];
+      default:
+        return this.illegal(packet, from, `sending (waiting for ACK ${this.#awaiting})`);
+    }
+  }
+
+  protected describeWait(): string {
+    return `waiting for ACK ${this.#awaiting}`;
+  }
+}
+
+/** Options of {@link TftpReceiver}. */
+export interface TftpReceiverOptions extends TftpTimingOptions {
+  /** Where the request goes (the server's well-known port); its reply comes from a new port. */
+  readonly server: TftpEndpoint;
+  /** The file to read. */
+  readonly filename: string;
+  /** The transfer mode. @default 'octet' */
+  readonly mode?: 'octet' | 'netascii';
+  /** The block size to ask for (RFC 2348); 512 asks for nothing. @default 512 */
+  readonly blksize?: number;
+  /** Ask for the file's size (RFC 2349 `tsize`). @default false */
+  readonly tsize?: boolean;
+  /** The most bytes accepted; a larger file is refused with ERROR 3. @default 64 MiB */
+  readonly maxBytes?: number;
+}
+
+/**
+ * The receiving side of a read (a client's RRQ): sends the request, locks onto the port the first
+ * answer comes from (the server's TID), acknowledges each DATA in order, re-acknowledges a
+ * duplicate (its ACK was lost), and finishes on a block shorter than the block size.
+ * Data comes out of `receive` as `deliver` chunks, in order, each once.
+ * @example
+ * const rx = new TftpReceiver({ server: { address: '127.0.0.1', port: 69 }, filename: 'a.txt' });
+ * const toSend = rx.start(); // the RRQ
+ */
+export class TftpReceiver extends TftpMachine {
+  /** The server's transfer port, once its first answer came. */
+  peer: TftpEndpoint | undefined;
+  /** The block size in use: the asked one once an OACK agreed it, else 512. */
+  blksize = TFTP_DEFAULT_BLKSIZE;
+  /** Bytes received (and delivered) so far. */
+  bytes = 0;
+  /** The size the server announced in its OACK (`tsize`), if it did. */
+  announcedSize: number | undefined;
+  readonly #options: TftpReceiverOptions;
+  readonly #requested: TftpOptions;
+  readonly #maxBytes: number;
+  #expected = 1;
+
+  /** @throws {RangeError} for a bad block size, limit or timing. */
+  constructor(options: TftpReceiverOptions) {
+    super('requesting', options);
+    this.#options = options;
+    const asked = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+    const requested: [string, string][] = [];
+    if (asked !== TFTP_DEFAULT_BLKSIZE) requested.push(['blksize', String(asked)]);
+    if (options.tsize) requested.push(['tsize', '0']);
+    this.#requested = requested;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    if (!Number.isSafeInteger(this.#maxBytes) || this.#maxBytes < 0) {
+      throw new RangeError(`maxBytes must be a non-negative integer, got ${this.#maxBytes}`);
+    }
+  }
+
+  /** The RRQ to send first. */
+  start(): TftpSend[] {
+    return this.transmit({
+      packet: {
+        op: 'rrq',
+        filename: this.#options.filename,
+        mode: this.#options.mode ?? 'octet',
+        options: this.#requested,
+      },
+      to: this.#options.server,
+    });
+  }
+
+  /**
+   * Handles one packet from `from`. Returns what to send; `onData` gets each new block's bytes
+   * in order (never a duplicate).
+   */
+  receive(packet: TftpPacket, from: TftpEndpoint, onData: (data: Uint8Array) => void): TftpSend[] {
+    if (this.peer === undefined) {
+      if (from.address !== this.#options.server.address) return this.foreign(from);
+      if (packet.op === 'oack' || packet.op === 'data' || packet.op === 'error') this.peer = from;
+      else return this.illegal(packet, from, 'waiting for the answer to a read request');
+    } else if (!sameEndpoint(from, this.peer)) {
+      return this.foreign(from);
+    }
+    const peer = this.peer;
+    if (this.state === 'done') {
+      // The final ACK was lost and the server sent its last DATA again: answer it again.
+      if (packet.op === 'data' && packet.block === this.#previous())
+        return this.#ack(packet.block, peer);
+      return [];
+    }
+    if (this.finished) return [];
+    switch (packet.op) {
+      case 'error':
+        this.remote(packet);
+        return [];
+      case 'oack':
+        if (this.state === 'requesting') return this.#negotiate(packet.options, peer);
+        this.stats.duplicates++;
+        return this.#expected === 1 ? this.#ack(0, peer) : []; // our ACK 0 was lost
+      case 'data':
+        return this.#data(packet.block, packet.data, peer, onData);
+      default:
+        return this.illegal(packet, from, 'reading');
+    }
+  }
+
+  protected describeWait(): string {
+    return this.state === 'requesting'
+      ? `waiting for an answer to the read request for ${quoteInput(this.#options.filename)}`
+      : `waiting for DATA ${this.#expected}`;
+  }
+
+  #previous(): number {
+    return (this.#expected + 0xffff) & 0xffff;
+  }
+
+  #ack(block: number, to: TftpEndpoint): TftpSend[] {
+    return this.transmit({ packet: { op: 'ack', block }, to });
+  }
+
+  #negotiate(options: TftpOptions, peer: TftpEndpoint): TftpSend[] {
+    const asked = new Map(this.#requested);
+    for (const [name, value] of options) {
+      const refused = (why: string): TftpSend[] =>
+        this.abort(
+          new ProtocolError('TCPUDP_ERR_PROTOCOL', `the server's OACK ${why}`),
+          TFTP_ERROR_CODES.optionsRefused,
+          peer,
+        );
+      if (!asked.has(name))
+        return refused(`has option ${quoteInput(name)}, which was not asked for`);
+      const n = /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
+      if (name === 'blksize') {
+        if (!(n >= TFTP_MIN_BLKSIZE && n <= Number(asked.get('blksize')))) {
+          return refused(
+            `sets blksize ${quoteInput(value)}, not in ${TFTP_MIN_BLKSIZE}..${asked.get('blksize')}`,
+          );
+        }
+        this.blksize = n;
+      } else if (name === 'tsize') {
+        if (Number.isNaN(n)) return refused(`sets tsize ${quoteInput(value)}, not a number`);
+        this.announcedSize = n;
+        if (n > this.#maxBytes) {
+          return this.abort(
+            new LimitExceededError(
+              'TCPUDP_ERR_LIMIT_EXCEEDED',
+              `the file is ${n} bytes, over maxBytes ${this.#maxBytes}`,
+              this.#maxBytes,
+              n,
+            ),
+            TFTP_ERROR_CODES.diskFull,
+            peer,
+          );
+        }
+      }
+    }
+    this.state = 'receiving';
+    return this.#ack(0, peer);
+  }
+
+  #data(
+    block: number,
+    data: Uint8Array,
+    peer: TftpEndpoint,
+    onData: (data: Uint8Array) => void,
+  ): TftpSend[] {
+    if (block !== this.#expected) {
+      this.stats.duplicates++;
+      // Our ACK of the previous block was lost: acknowledge it again. Anything else: ignore.
+      if (block === this.#previous() && this.state === 'receiving') return this.#ack(block, peer);
+      return [];
+    }
+    if (data.length > this.blksize) {
+      return this.abort(
+        new ProtocolError(
+          'TCPUDP_ERR_PROTOCOL',
+          `DATA ${block} has ${data.length} bytes, over blksize ${this.blksize}`,
+        ),
+        TFTP_ERROR_CODES.illegalOperation,
+        peer,
+      );
+    }
+    if (this.bytes + data.length > this.#maxBytes) {
+      return this.abort(
+        new LimitExceededError(
+          'TCPUDP_ERR_LIMIT_EXCEEDED',
+          `the file is over maxBytes ${this.#maxBytes}`,
+          this.#maxBytes,
+          this.bytes + data.length,
+        ),
+        TFTP_ERROR_CODES.diskFull,
+        peer,
+      );
+    }
+    this.state = 'receiving';
+    this.bytes += data.length;
+    onData(data);
+    this.#expected = (block + 1) & 0xffff;
+    const sends = this.#ack(block, peer);
+    if (data.length < this.blksize) {
+      this.state = 'done';
+      this.deadline = undefined;
+    }
+    return sends;
+  }
+}
+
+/**
+ * Checks a block size against RFC 2348's range.
+ * @throws {RangeError} outside 8..65464.
+ */
+export function checkBlksize(blksize: number): number {
+  if (!Number.isInteger(blksize) || blksize < TFTP_MIN_BLKSIZE || blksize > TFTP_MAX_BLKSIZE) {
+    throw new RangeError(
+      `blksize must be an integer in ${TFTP_MIN_BLKSIZE}..${TFTP_MAX_BLKSIZE}, got ${blksize}`,
+    );
+  }
+  return blksize;
+}
+
+function sameEndpoint(a: TftpEndpoint, b: TftpEndpoint): boolean {
+  return a.port === b.port && a.address === b.address;
+}
