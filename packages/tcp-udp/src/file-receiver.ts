@@ -64,8 +64,8 @@ export interface FileReceiverOptions {
   fs?: FileTransferFs;
 }
 
-/** The address and per-session peer of an event. */
-interface SessionRef {
+/** Which session an event comes from. */
+export interface FileReceiverSessionRef {
   /** `host:port` of the sender. */
   peer: string;
 }
@@ -74,7 +74,7 @@ interface SessionRef {
 export interface FileReceiverEvents {
   /** A file was received, verified and moved into place. */
   file: [
-    event: SessionRef & {
+    event: FileReceiverSessionRef & {
       name: string;
       path: string;
       size: number;
@@ -83,10 +83,10 @@ export interface FileReceiverEvents {
     },
   ];
   /** A file was announced that is already here, identical: nothing was sent. */
-  skipped: [event: SessionRef & { name: string; path: string }];
+  skipped: [event: FileReceiverSessionRef & { name: string; path: string }];
   /** A file was refused before its body (the sender was told why). */
   refused: [
-    event: SessionRef & {
+    event: FileReceiverSessionRef & {
       name: string;
       reason: FileTransferReason;
       message: string;
@@ -95,7 +95,7 @@ export interface FileReceiverEvents {
   ];
   /** A body arrived but the file was not kept (integrity, file system, or the sender vanished). */
   failed: [
-    event: SessionRef & {
+    event: FileReceiverSessionRef & {
       name: string;
       status: FileTransferStatus | 'disconnected';
       message: string;
@@ -105,9 +105,9 @@ export interface FileReceiverEvents {
   /** A file-system failure, also reported as `refused` or `failed`: disk full, no permission, … */
   'file-system-error': [error: FileSystemError];
   /** Body bytes written for a file so far. */
-  progress: [event: SessionRef & { name: string; received: number; size: number }];
+  progress: [event: FileReceiverSessionRef & { name: string; received: number; size: number }];
   /** A session ended on an error (garbage, timeout, limit, disconnect); the server goes on. */
-  'session-error': [error: TcpUdpError, ref: SessionRef];
+  'session-error': [error: TcpUdpError, ref: FileReceiverSessionRef];
 }
 
 const GiB = 1024 ** 3;
@@ -241,7 +241,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     this.#sessions.add(session);
   }
 
-  async #session(socket: net.Socket, ref: SessionRef): Promise<void> {
+  async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {
     const limits = this.#limits;
     const stream = new FileTransferStream(socket, limits.highWaterMark);
     const send = (message: FileTransferMessage): void => {
@@ -345,7 +345,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     stream: FileTransferStream,
     send: (message: FileTransferMessage) => void,
     refuse: (reason: FileTransferReason, text: string, error?: TcpUdpError) => void,
-    ref: SessionRef,
+    ref: FileReceiverSessionRef,
     count: (bytes: number) => void,
   ): Promise<void> {
     const key = header.name;

@@ -100,7 +100,7 @@ async function prepare(file: FileToSend | string): Promise<Prepared> {
     throw toFileSystemError(`reading ${entry.path}`, error);
   });
   if (!stats.isFile()) throw new TypeError(`${entry.path} is not a regular file`);
-  const sha256 = entry.sha256 ?? (await hashFile(entry.path));
+  const sha256 = entry.sha256 ?? (await sha256OfFile(entry.path));
   return {
     file: entry,
     name: entry.name ?? path.basename(entry.path),
@@ -113,9 +113,9 @@ async function prepare(file: FileToSend | string): Promise<Prepared> {
 /**
  * The SHA-256 of a file, in lowercase hex, read in 1 MiB chunks.
  * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when it cannot be read.
- * @example await hashFile('photo.jpg') // 'e3b0c442…'
+ * @example await sha256OfFile('photo.jpg') // 'e3b0c442…'
  */
-export async function hashFile(file: string): Promise<string> {
+export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {

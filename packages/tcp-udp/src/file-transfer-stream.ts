@@ -91,7 +91,11 @@ export class FileTransferStream {
     let left = count;
     while (left > 0) {
       if (this.#buffered === 0) {
-        await this.#waitForData(Date.now() + idleTimeoutMs, idleTimeoutMs, 'the file body');
+        await this.#waitForData(
+          Date.now() + idleTimeoutMs,
+          idleTimeoutMs,
+          'the next bytes of the file body',
+        );
         continue;
       }
       const batch: Buffer[] = [];
@@ -129,16 +133,27 @@ export class FileTransferStream {
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw new TimeoutError('TCPUDP_ERR_TIMEOUT', `no ${what} within ${timeoutMs} ms`, timeoutMs);
+      throw new TimeoutError(
+        'TCPUDP_ERR_TIMEOUT',
+        `${what} did not arrive within ${timeoutMs} ms`,
+        timeoutMs,
+      );
     }
     if (this.#socket.isPaused()) this.#socket.resume();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, left);
+    const woken = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), left);
       this.#wake = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
     this.#wake = undefined;
+    if (!woken) {
+      throw new TimeoutError(
+        'TCPUDP_ERR_TIMEOUT',
+        `${what} did not arrive within ${timeoutMs} ms`,
+        timeoutMs,
+      );
+    }
   }
 }

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WireClient } from '@socketlab/testkit';
+import { onTestFinished } from 'vitest';
+import {
+  createFileReceiver,
+  type FileReceiver,
+  type FileReceiverEvents,
+  type FileReceiverOptions,
+} from '../../src/file-receiver.ts';
+import {
+  decodeFileTransferMessage,
+  encodeFileTransferMessage,
+  FILE_TRANSFER_HEADER_BYTES,
+  type FileTransferMessage,
+} from '../../src/file-transfer-protocol.ts';
+
+/** A fresh directory under the system's temp dir, removed when the test ends. */
+export async function tempDir(prefix = 'socketlab-ft-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `length` pseudo-random bytes from `seed` (SHA-256 in counter mode): same seed, same bytes. */
+export function seededBytes(seed: number, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let block = 0, at = 0; at < length; block++, at += 32) {
+    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, at);
+  }
+  return out;
+}
+
+export const sha256Of = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
+/** Every event a receiver emitted, by name, in order. */
+export type ReceiverLog = { [K in keyof FileReceiverEvents]: FileReceiverEvents[K][0][] };
+
+/** A listening receiver, closed when the test ends, with everything it emitted. */
+export async function startReceiver(
+  options: FileReceiverOptions,
+): Promise<{ receiver: FileReceiver; port: number; log: ReceiverLog }> {
+  const receiver = createFileReceiver(options);
+  onTestFinished(() => receiver.close());
+  const log: ReceiverLog = {
+    file: [],
+    skipped: [],
+    refused: [],
+    failed: [],
+    'file-system-error': [],
+    progress: [],
+    'session-error': [],
+  };
+  for (const name of Object.keys(log) as (keyof ReceiverLog)[]) {
+    const listen = receiver.on.bind(receiver) as (
+      event: string,
+      listener: (value: unknown) => void,
+    ) => void;
+    listen(name, (value) => (log[name] as unknown[]).push(value));
+  }
+  const { port } = await receiver.listen();
+  return { receiver, port, log };
+}
+
+/** A hand-driven peer that speaks the protocol message by message (hostile or cut short). */
+export class RawFileTransferPeer {
+  private constructor(readonly wire: WireClient) {}
+
+  static async connect(port: number): Promise<RawFileTransferPeer> {
+    const wire = await WireClient.connect('127.0.0.1', port);
+    onTestFinished(() => wire.close());
+    return new RawFileTransferPeer(wire);
+  }
+
+  send(message: FileTransferMessage | Uint8Array): Promise<void> {
+    return this.wire.send(
+      message instanceof Uint8Array ? message : encodeFileTransferMessage(message),
+    );
+  }
+
+  async read(): Promise<FileTransferMessage> {
+    const head = await this.wire.readBytes(FILE_TRANSFER_HEADER_BYTES);
+    const body = await this.wire.readBytes(head.readUInt32BE(1));
+    const decoded = decodeFileTransferMessage(Buffer.concat([head, body]));
+    if (!decoded) throw this.wire.fail('an incomplete message');
+    return decoded.message;
+  }
+
+  async hello(): Promise<void> {
+    await this.send({ type: 'hello', version: 1 });
+    const answer = await this.read();
+    if (answer.type !== 'hello') throw this.wire.fail(`expected a hello, got ${answer.type}`);
+  }
+}
+
+/** A TCP proxy to `port` that counts the bytes going towards it; closed when the test ends. */
+export async function countingProxy(
+  port: number,
+): Promise<{ port: number; bytesToTarget: () => number }> {
+  let count = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const target = net.connect({ host: '127.0.0.1', port });
+    for (const s of [client, target]) {
+      sockets.add(s);
+      s.on('error', () => {
+        client.destroy();
+        target.destroy();
+      });
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (chunk: Buffer) => {
+      count += chunk.length;
+    });
+    client.pipe(target);
+    target.pipe(client);
+  });
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, bytesToTarget: () => count };
+}
