@@ -52,16 +52,19 @@ export interface TftpGetResult {
  * @see RFC 1350, RFC 2347, RFC 2348
  * @example const bytes = await tftpGet('127.0.0.1', 69, 'pxelinux.0', { blksize: 1428 });
  */
-export async function tftpGet(
+export function tftpGet(
   host: string,
   port: number,
   remoteName: string,
   options: TftpGetOptions = {},
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await tftpRead(host, port, remoteName, options, (data) => chunks.push(Buffer.from(data)));
-  const whole = Buffer.concat(chunks);
-  return options.mode === 'netascii' ? fromNetascii(whole) : whole;
+  return tftpRead(host, port, remoteName, options, (data) => chunks.push(Buffer.from(data))).then(
+    () => {
+      const whole = Buffer.concat(chunks);
+      return options.mode === 'netascii' ? fromNetascii(whole) : whole;
+    },
+  );
 }
 
 /**
@@ -72,12 +75,23 @@ export async function tftpGet(
  *   local file cannot be written.
  * @example await tftpGetFile('127.0.0.1', 69, 'boot.img', '/tmp/boot.img', { blksize: 8192 });
  */
-export async function tftpGetFile(
+export function tftpGetFile(
   host: string,
   port: number,
   remoteName: string,
   localPath: string,
   options: Omit<TftpGetOptions, 'mode'> = {},
+): Promise<TftpGetResult> {
+  receiverFor(host, port, remoteName, options); // bad options throw now, not later
+  return getToFile(host, port, remoteName, localPath, options);
+}
+
+async function getToFile(
+  host: string,
+  port: number,
+  remoteName: string,
+  localPath: string,
+  options: Omit<TftpGetOptions, 'mode'>,
 ): Promise<TftpGetResult> {
   const part = `${localPath}.part`;
   const file = await fs.open(part, 'w').catch((err: NodeJS.ErrnoException) => {
@@ -118,19 +132,24 @@ export async function tftpGetFile(
   }
 }
 
-/** The I/O edge of a read: one socket, the {@link TftpReceiver} machine, its timers. */
-function tftpRead(
+/** Checks the options (synchronously) and makes the state machine of one read. */
+function receiverFor(
   host: string,
   port: number,
   remoteName: string,
   options: TftpGetOptions,
-  onData: (data: Uint8Array) => void,
-): Promise<TftpGetResult> {
-  if (net.isIP(host) === 0)
+): TftpReceiver {
+  if (net.isIP(host) === 0) {
     throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new RangeError(`port must be in 1..65535, got ${port}`);
-  const machineOptions: TftpReceiverOptions = {
+  }
+  const dally = options.dallyMs ?? 0;
+  if (!Number.isFinite(dally) || dally < 0) {
+    throw new RangeError(`dallyMs must be ≥ 0, got ${dally}`);
+  }
+  return new TftpReceiver({
     server: { address: host, port },
     filename: remoteName,
     ...(options.mode !== undefined && { mode: options.mode }),
@@ -139,11 +158,22 @@ function tftpRead(
     ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.retries !== undefined && { retries: options.retries }),
-  };
-  const receiver = new TftpReceiver(machineOptions);
+  });
+}
+
+/**
+ * The I/O edge of a read: one socket, the {@link TftpReceiver} machine, its timers. Bad options
+ * throw synchronously; everything else rejects.
+ */
+function tftpRead(
+  host: string,
+  port: number,
+  remoteName: string,
+  options: TftpGetOptions,
+  onData: (data: Uint8Array) => void,
+): Promise<TftpGetResult> {
+  const receiver = receiverFor(host, port, remoteName, options);
   const dallyMs = options.dallyMs ?? options.timeoutMs ?? 1000;
-  if (!Number.isFinite(dallyMs) || dallyMs < 0)
-    throw new RangeError(`dallyMs must be ≥ 0, got ${dallyMs}`);
   const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -191,6 +221,6 @@ function tftpRead(
         }),
       );
     });
-    socket.bind(0, net.isIPv6(host) ? '::' : '0.0.0.0', () => act(receiver.start()));
+    socket.bind(0, () => act(receiver.start()));
   });
 }
