@@ -5,7 +5,7 @@ import {
   type StructValue,
 } from './binary-struct-schema.ts';
 import { SerializationError } from './errors.ts';
-import { checkScalar, describeValue, readScalar, writeScalar } from './struct-scalar.ts';
+import { describeValue, type ScalarOps, scalarOps } from './struct-scalar.ts';
 import { readUtf8, utf8ByteLength, writeUtf8 } from './struct-utf8.ts';
 
 /** Options of {@link defineStruct}. */
@@ -41,7 +41,8 @@ export interface StructCodec<S extends StructSchema> {
    */
   byteLength(value: StructValue<S>): number;
   /**
-   * Encodes `value` into a new buffer of exactly {@link byteLength} bytes.
+   * Encodes `value` into a new buffer of exactly {@link byteLength} bytes (a `Buffer` carved
+   * from Node's shared pool, as `Buffer.from(string)` gives: copy it before keeping many).
    * @throws {SerializationError} `TCPUDP_ERR_SERIALIZATION` naming the field when a value is
    *   missing, of the wrong type, out of its type's range, or too long.
    */
@@ -103,15 +104,20 @@ export function defineStruct<const S extends StructSchema>(
   if (typeof littleEndian !== 'boolean') {
     throw new TypeError(`littleEndian must be a boolean, got ${typeof littleEndian}`);
   }
-  const fields = compileStructSchema(schema);
+  const plan: Step[] = compileStructSchema(schema).map((field) => ({
+    ...field,
+    label: `field "${field.name}"`,
+    ops: scalarOps(field.scalar, littleEndian),
+    step: field.kind === 'array' ? field.fixedBytes / field.length : field.fixedBytes,
+  }));
   let minByteLength = 0;
   let maxByteLength = 0;
-  for (const field of fields) {
+  for (const field of plan) {
     minByteLength += field.fixedBytes;
     maxByteLength += field.fixedBytes + field.maxBytes;
   }
-  // Variable-length sizes found while checking, reused by the write pass (one slot per field).
-  const sizes = new Array<number>(fields.length).fill(0);
+  // Sizes of string and bytes fields found by `measure`, reused by `write` (one slot per field).
+  const sizes = new Array<number>(plan.length).fill(0);
 
   const measure = (value: StructValue<S>): number => {
     if (typeof value !== 'object' || value === null) {
@@ -119,50 +125,48 @@ export function defineStruct<const S extends StructSchema>(
     }
     const record = value as Record<string, unknown>;
     let total = minByteLength;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as CompiledStructField;
-      if (field.kind === 'scalar' || field.kind === 'array') continue;
-      const size = variableSize(field, record[field.name]);
-      sizes[i] = size;
-      total += size;
+    for (let i = 0; i < plan.length; i++) {
+      const field = plan[i] as Step;
+      if (field.kind === 'string' || field.kind === 'bytes') {
+        const size = variableSize(field, record[field.name]);
+        sizes[i] = size;
+        total += size;
+      }
     }
     return total;
   };
 
-  const write = (record: Record<string, unknown>, target: Uint8Array, offset: number): number => {
+  /** Writes a measured value; checks each fixed-size field just before writing it when `check`. */
+  const write = (
+    record: Record<string, unknown>,
+    target: Uint8Array,
+    offset: number,
+    check: boolean,
+  ): void => {
     const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
     let at = offset;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as CompiledStructField;
+    for (let i = 0; i < plan.length; i++) {
+      const field = plan[i] as Step;
       const value = record[field.name];
       if (field.kind === 'scalar') {
-        at = writeScalar(view, at, field.scalar, value, littleEndian);
+        if (check) field.ops.check(value, field.label);
+        field.ops.write(view, at, value);
+        at += field.step;
       } else if (field.kind === 'array') {
+        if (check) checkArray(field, value);
         for (const item of value as unknown[]) {
-          at = writeScalar(view, at, field.scalar, item, littleEndian);
+          field.ops.write(view, at, item);
+          at += field.step;
         }
       } else {
-        view.setUint16(at, sizes[i] as number, littleEndian);
+        const size = sizes[i] as number;
+        view.setUint16(at, size, littleEndian);
         at += 2;
-        if (field.kind === 'string') at = writeUtf8(value as string, target, at);
-        else {
-          target.set(value as Uint8Array, at);
-          at += (value as Uint8Array).byteLength;
-        }
+        if (field.kind === 'string') writeUtf8(value as string, target, at);
+        else target.set(value as Uint8Array, at);
+        at += size;
       }
     }
-    return at - offset;
-  };
-
-  const encodeInto = (value: StructValue<S>, target: Uint8Array, offset = 0): number => {
-    const size = measure(value);
-    checkFixed(fields, value as Record<string, unknown>);
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > target.byteLength) {
-      throw new SerializationError(
-        `no room: the value needs ${size} bytes at offset ${offset}, the target has ${target.byteLength}`,
-      );
-    }
-    return write(value as Record<string, unknown>, target, offset);
   };
 
   const decodeFrom = (bytes: Uint8Array, offset = 0): StructDecodeResult<S> => {
@@ -170,33 +174,33 @@ export function defineStruct<const S extends StructSchema>(
     if (!Number.isInteger(offset) || offset < 0 || offset > end) {
       throw new RangeError(`offset must be an integer from 0 to ${end}, got ${String(offset)}`);
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, end);
     const out: Record<string, unknown> = {};
     let at = offset;
-    for (const field of fields) {
-      const where = `field "${field.name}"`;
-      need(where, at, field.fixedBytes, end);
+    for (const field of plan) {
+      if (at + field.fixedBytes > end) truncated(field, at, field.fixedBytes, end);
       if (field.kind === 'scalar') {
-        out[field.name] = readScalar(view, at, field.scalar, littleEndian, where);
-        at += field.fixedBytes;
+        out[field.name] = field.ops.read(view, at, field.label);
+        at += field.step;
       } else if (field.kind === 'array') {
         const items: unknown[] = [];
-        const step = field.fixedBytes / field.length;
-        for (let k = 0; k < field.length; k++, at += step) {
-          items.push(readScalar(view, at, field.scalar, littleEndian, `${where}[${k}]`));
+        for (let k = 0; k < field.length; k++, at += field.step) {
+          items.push(field.ops.read(view, at, `${field.label}[${k}]`));
         }
         out[field.name] = items;
       } else {
         const length = view.getUint16(at, littleEndian);
         if (length > field.maxBytes) {
           throw new SerializationError(
-            `${where} (${field.kind}) at byte ${at}: declares ${length} bytes, more than its maxBytes of ${field.maxBytes}`,
+            `${field.label} (${field.kind}) at byte ${at}: declares ${length} bytes, more than its maxBytes of ${field.maxBytes}`,
           );
         }
         at += 2;
-        need(where, at, length, end);
+        if (at + length > end) truncated(field, at, length, end);
         out[field.name] =
-          field.kind === 'bytes' ? bytes.slice(at, at + length) : text(bytes, at, length, where);
+          field.kind === 'bytes'
+            ? new Uint8Array(bytes.subarray(at, at + length)) // a copy, even when `bytes` is a Buffer
+            : text(bytes, at, length, field.label);
         at += length;
       }
     }
@@ -210,17 +214,32 @@ export function defineStruct<const S extends StructSchema>(
     maxByteLength,
     byteLength: measure,
     encode(value) {
-      const out = new Uint8Array(measure(value));
-      checkFixed(fields, value as Record<string, unknown>);
-      write(value as Record<string, unknown>, out, 0);
+      // From Node's shared pool, as Buffer.from(string) does: a fresh ArrayBuffer per message
+      // costs more than the encoding. `write` sets every byte, so nothing old shows through.
+      const out = Buffer.allocUnsafe(measure(value));
+      write(value as Record<string, unknown>, out, 0, true);
       return out;
     },
-    encodeInto,
+    encodeInto(value, target, offset = 0) {
+      const size = measure(value);
+      for (const field of plan) {
+        const item = (value as Record<string, unknown>)[field.name];
+        if (field.kind === 'scalar') field.ops.check(item, field.label);
+        else if (field.kind === 'array') checkArray(field, item);
+      }
+      if (!Number.isInteger(offset) || offset < 0 || offset + size > target.byteLength) {
+        throw new SerializationError(
+          `no room: the value needs ${size} bytes at offset ${offset}, the target has ${target.byteLength}`,
+        );
+      }
+      write(value as Record<string, unknown>, target, offset, false);
+      return size;
+    },
     decode(bytes) {
       const { value, bytesRead } = decodeFrom(bytes, 0);
       if (bytesRead !== bytes.byteLength) {
         throw new SerializationError(
-          `${bytes.byteLength - bytesRead} trailing byte(s) after the last field "${fields.at(-1)?.name}": the message is ${bytes.byteLength} bytes, the schema read ${bytesRead}`,
+          `${bytes.byteLength - bytesRead} trailing byte(s) after the last field "${plan.at(-1)?.name}": the message is ${bytes.byteLength} bytes, the schema read ${bytesRead}`,
         );
       }
       return value;
@@ -229,7 +248,16 @@ export function defineStruct<const S extends StructSchema>(
   };
 }
 
-function variableSize(field: CompiledStructField, value: unknown): number {
+/** A field with everything the codec needs at hand. */
+interface Step extends CompiledStructField {
+  /** `field "name"`, built once for error messages. */
+  readonly label: string;
+  readonly ops: ScalarOps;
+  /** Bytes per value (an array's element size). */
+  readonly step: number;
+}
+
+function variableSize(field: Step, value: unknown): number {
   let size: number;
   if (field.kind === 'string') {
     if (typeof value !== 'string') fail(field, `expected a string, got ${describeValue(value)}`);
@@ -246,37 +274,27 @@ function variableSize(field: CompiledStructField, value: unknown): number {
   return size;
 }
 
-function checkFixed(fields: readonly CompiledStructField[], record: Record<string, unknown>): void {
-  for (const field of fields) {
-    const value = record[field.name];
-    if (field.kind === 'scalar') checkScalar(field.scalar, value, `field "${field.name}"`);
-    else if (field.kind === 'array') {
-      if (!Array.isArray(value) || value.length !== field.length) {
-        fail(field, `expected an array of exactly ${field.length}, got ${describeValue(value)}`);
-      }
-      for (let k = 0; k < value.length; k++) {
-        checkScalar(field.scalar, value[k], `field "${field.name}"[${k}]`);
-      }
-    }
+function checkArray(field: Step, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== field.length) {
+    fail(field, `expected an array of exactly ${field.length}, got ${describeValue(value)}`);
   }
+  for (let k = 0; k < value.length; k++) field.ops.check(value[k], `${field.label}[${k}]`);
 }
 
-function need(where: string, at: number, count: number, end: number): void {
-  if (at + count > end) {
-    throw new SerializationError(
-      `truncated: ${where} needs ${count} byte(s) at byte ${at}, but the message ends at byte ${end}`,
-    );
-  }
+function truncated(field: Step, at: number, count: number, end: number): never {
+  throw new SerializationError(
+    `truncated: ${field.label} needs ${count} byte(s) at byte ${at}, but the message ends at byte ${end}`,
+  );
 }
 
-function text(bytes: Uint8Array, at: number, length: number, where: string): string {
+function text(bytes: Uint8Array, at: number, length: number, label: string): string {
   try {
     return readUtf8(bytes, at, at + length);
   } catch (cause) {
-    throw new SerializationError(`${where} (string) at byte ${at}: not valid UTF-8`, { cause });
+    throw new SerializationError(`${label} (string) at byte ${at}: not valid UTF-8`, { cause });
   }
 }
 
-function fail(field: CompiledStructField, what: string): never {
-  throw new SerializationError(`field "${field.name}" (${field.kind}): ${what}`);
+function fail(field: Step, what: string): never {
+  throw new SerializationError(`${field.label} (${field.kind}): ${what}`);
 }

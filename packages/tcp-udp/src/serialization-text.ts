@@ -41,6 +41,8 @@ const ESCAPES: Record<string, string> = {
 const UNESCAPES: Record<string, string> = { '\\': '\\', s: ' ', n: '\n', r: '\r', t: '\t' };
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const NEEDS_ESCAPE = /[\\ \u0000-\u001f\u007f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const HAS_ESCAPE = /[\\ \u0000-\u001f\u007f]/;
 const INT = /^-?(?:0|[1-9]\d*)$/;
 const FLOAT = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity)$/;
 
@@ -77,7 +79,7 @@ export function encodeTextRecord(record: Readonly<Record<string, TextRecordValue
 function formatValue(key: string, value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return value.replace(NEEDS_ESCAPE, escapeChar);
+      return HAS_ESCAPE.test(value) ? value.replace(NEEDS_ESCAPE, escapeChar) : value;
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
@@ -153,6 +155,12 @@ export function parseTextRecord(
 }
 
 function unescapeValue(line: string, from: number, to: number): string {
+  let plain = true;
+  for (let i = from; i < to && plain; i++) {
+    const code = line.charCodeAt(i);
+    plain = code >= 0x20 && code !== 0x7f && code !== 0x5c;
+  }
+  if (plain) return line.slice(from, to);
   let out = '';
   for (let i = from; i < to; i++) {
     const char = line[i] as string;

@@ -33,34 +33,44 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Throws a {@link SerializationError} naming `where` when `value` is not a valid `type` value:
- * the wrong JavaScript type, not an integer, out of the type's range, or a finite number too
- * large for a float32.
+ * Returns a check for `type` that throws a {@link SerializationError} naming `where` when a value
+ * does not fit: the wrong JavaScript type, not an integer, out of the type's range, or a finite
+ * number too large for a float32.
  */
-export function checkScalar(type: StructScalarType, value: unknown, where: string): void {
+export function scalarCheck(type: StructScalarType): (value: unknown, where: string) => void {
   if (type === 'bool') {
-    if (typeof value !== 'boolean') fail(where, type, 'true or false', value);
-    return;
+    return (value, where) => {
+      if (typeof value !== 'boolean') fail(where, type, 'true or false', value);
+    };
   }
   if (type === 'u64' || type === 'i64') {
     const [min, max] = BIGINT_RANGES[type];
-    if (typeof value !== 'bigint' || value < min || value > max) {
-      fail(where, type, `a bigint from ${min}n to ${max}n`, value);
-    }
-    return;
+    return (value, where) => {
+      if (typeof value !== 'bigint' || value < min || value > max) {
+        fail(where, type, `a bigint from ${min}n to ${max}n`, value);
+      }
+    };
   }
-  if (typeof value !== 'number') fail(where, type, 'a number', value);
-  if (type === 'f64') return;
+  if (type === 'f64') {
+    return (value, where) => {
+      if (typeof value !== 'number') fail(where, type, 'a number', value);
+    };
+  }
   if (type === 'f32') {
-    if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
-      fail(where, type, 'a number within ±3.4028234663852886e38 (or ±Infinity, NaN)', value);
-    }
-    return;
+    return (value, where) => {
+      if (typeof value !== 'number') fail(where, type, 'a number', value);
+      if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
+        fail(where, type, 'a number within ±3.4028234663852886e38 (or ±Infinity, NaN)', value);
+      }
+    };
   }
   const [min, max] = INTEGER_RANGES[type];
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(where, type, `an integer from ${min} to ${max}`, value);
-  }
+  return (value, where) => {
+    if (typeof value !== 'number') fail(where, type, 'a number', value);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      fail(where, type, `an integer from ${min} to ${max}`, value);
+    }
+  };
 }
 
 function fail(where: string, type: string, expected: string, value: unknown): never {
@@ -69,88 +79,88 @@ function fail(where: string, type: string, expected: string, value: unknown): ne
   );
 }
 
-/** Writes a checked value; returns the offset after it. */
-export function writeScalar(
-  view: DataView,
-  offset: number,
-  type: StructScalarType,
-  value: unknown,
-  littleEndian: boolean,
-): number {
+/** Writing, reading and checking one scalar type in one byte order, chosen once per field. */
+export interface ScalarOps {
+  /** Throws a {@link SerializationError} naming `where` when `value` does not fit the type. */
+  readonly check: (value: unknown, where: string) => void;
+  /** Writes a checked value at `offset`. */
+  readonly write: (view: DataView, offset: number, value: unknown) => void;
+  /** Reads the value at `offset`; the caller has checked that its bytes are there. */
+  readonly read: (view: DataView, offset: number, where: string) => unknown;
+}
+
+/** The operations of `type` in the given byte order. */
+export function scalarOps(type: StructScalarType, littleEndian: boolean): ScalarOps {
+  const check = scalarCheck(type);
+  const le = littleEndian;
   switch (type) {
     case 'u8':
-      view.setUint8(offset, value as number);
-      return offset + 1;
+      return {
+        check,
+        write: (v, o, x) => v.setUint8(o, x as number),
+        read: (v, o) => v.getUint8(o),
+      };
     case 'i8':
-      view.setInt8(offset, value as number);
-      return offset + 1;
+      return { check, write: (v, o, x) => v.setInt8(o, x as number), read: (v, o) => v.getInt8(o) };
     case 'bool':
-      view.setUint8(offset, value ? 1 : 0);
-      return offset + 1;
+      return { check, write: (v, o, x) => v.setUint8(o, x ? 1 : 0), read: readBool };
     case 'u16':
-      view.setUint16(offset, value as number, littleEndian);
-      return offset + 2;
+      return {
+        check,
+        write: (v, o, x) => v.setUint16(o, x as number, le),
+        read: (v, o) => v.getUint16(o, le),
+      };
     case 'i16':
-      view.setInt16(offset, value as number, littleEndian);
-      return offset + 2;
+      return {
+        check,
+        write: (v, o, x) => v.setInt16(o, x as number, le),
+        read: (v, o) => v.getInt16(o, le),
+      };
     case 'u32':
-      view.setUint32(offset, value as number, littleEndian);
-      return offset + 4;
+      return {
+        check,
+        write: (v, o, x) => v.setUint32(o, x as number, le),
+        read: (v, o) => v.getUint32(o, le),
+      };
     case 'i32':
-      view.setInt32(offset, value as number, littleEndian);
-      return offset + 4;
+      return {
+        check,
+        write: (v, o, x) => v.setInt32(o, x as number, le),
+        read: (v, o) => v.getInt32(o, le),
+      };
     case 'f32':
-      view.setFloat32(offset, value as number, littleEndian);
-      return offset + 4;
+      return {
+        check,
+        write: (v, o, x) => v.setFloat32(o, x as number, le),
+        read: (v, o) => v.getFloat32(o, le),
+      };
     case 'f64':
-      view.setFloat64(offset, value as number, littleEndian);
-      return offset + 8;
+      return {
+        check,
+        write: (v, o, x) => v.setFloat64(o, x as number, le),
+        read: (v, o) => v.getFloat64(o, le),
+      };
     case 'u64':
-      view.setBigUint64(offset, value as bigint, littleEndian);
-      return offset + 8;
+      return {
+        check,
+        write: (v, o, x) => v.setBigUint64(o, x as bigint, le),
+        read: (v, o) => v.getBigUint64(o, le),
+      };
     case 'i64':
-      view.setBigInt64(offset, value as bigint, littleEndian);
-      return offset + 8;
+      return {
+        check,
+        write: (v, o, x) => v.setBigInt64(o, x as bigint, le),
+        read: (v, o) => v.getBigInt64(o, le),
+      };
   }
 }
 
-/** Reads one value; the caller has checked that its bytes are there. `bool` must be 0 or 1. */
-export function readScalar(
-  view: DataView,
-  offset: number,
-  type: StructScalarType,
-  littleEndian: boolean,
-  where: string,
-): number | bigint | boolean {
-  switch (type) {
-    case 'u8':
-      return view.getUint8(offset);
-    case 'i8':
-      return view.getInt8(offset);
-    case 'bool': {
-      const byte = view.getUint8(offset);
-      if (byte > 1) {
-        throw new SerializationError(
-          `${where} (bool) at byte ${offset}: expected 0 or 1, got 0x${byte.toString(16).padStart(2, '0')}`,
-        );
-      }
-      return byte === 1;
-    }
-    case 'u16':
-      return view.getUint16(offset, littleEndian);
-    case 'i16':
-      return view.getInt16(offset, littleEndian);
-    case 'u32':
-      return view.getUint32(offset, littleEndian);
-    case 'i32':
-      return view.getInt32(offset, littleEndian);
-    case 'f32':
-      return view.getFloat32(offset, littleEndian);
-    case 'f64':
-      return view.getFloat64(offset, littleEndian);
-    case 'u64':
-      return view.getBigUint64(offset, littleEndian);
-    case 'i64':
-      return view.getBigInt64(offset, littleEndian);
+function readBool(view: DataView, offset: number, where: string): boolean {
+  const byte = view.getUint8(offset);
+  if (byte > 1) {
+    throw new SerializationError(
+      `${where} (bool) at byte ${offset}: expected 0 or 1, got 0x${byte.toString(16).padStart(2, '0')}`,
+    );
   }
+  return byte === 1;
 }
