@@ -1,0 +1,145 @@
+// Interoperability with real TFTP implementations from Debian: tftp-hpa's client (`tftp`) and
+// server (`in.tftpd`), and atftp's client. `.ci/run` installs them (packages tftp-hpa,
+// tftpd-hpa, atftp); on a machine without them these tests fail and say what to install.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pollUntil, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { tftpGet } from '../src/tftp-client.ts';
+import { sha256, startTftpServer, tftpRoot } from './helpers/tftp-files.ts';
+
+const run = promisify(execFile);
+const PEERS = { tftp: '/usr/bin/tftp', atftp: '/usr/bin/atftp', 'in.tftpd': '/usr/sbin/in.tftpd' };
+
+function need(name: keyof typeof PEERS): string {
+  const file = PEERS[name];
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `${file} is missing: install Debian's tftp-hpa, tftpd-hpa and atftp (apt-get install -y tftp-hpa tftpd-hpa atftp) to run the interoperability tests`,
+    );
+  }
+  return file;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** Starts tftp-hpa's server in the foreground on a loopback port, serving (and chrooted to) `root`. */
+async function startInTftpd(root: string, extra: string[] = []): Promise<number> {
+  const bin = need('in.tftpd');
+  if (process.getuid?.() !== 0)
+    throw new Error('in.tftpd -s chroots into its directory, which needs root');
+  const port = await freeUdpPort();
+  const child: ChildProcess = spawn(
+    bin,
+    ['-L', '-a', `127.0.0.1:${port}`, '-s', root, '-u', 'root', ...extra],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onTestFinished(async () => {
+    child.kill('SIGTERM');
+    await withTimeout(exited, 'in.tftpd to exit after SIGTERM');
+    expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
+  });
+  // Ready when it answers: a read of a missing file gets ERROR 1.
+  await pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`in.tftpd exited early: ${stderr}`);
+      const error = await tftpGet('127.0.0.1', port, 'no-such-file-probe', {
+        timeoutMs: 100,
+        retries: 0,
+      }).catch((e) => e);
+      return error?.remoteCode === 1;
+    },
+    'in.tftpd to answer',
+    { ms: 10_000, intervalMs: 50 },
+  );
+  return port;
+}
+
+describe('TFTP interoperability with Debian peers', () => {
+  it.each([
+    ['a 5000-byte file', 5000],
+    ['an exact multiple of 512 (final empty DATA)', 2048],
+    ['an empty file', 0],
+  ])('tftp-hpa\u2019s client reads %s from our server (octet)', async (_, size) => {
+    const { root, bytes } = await tftpRoot({ 'f.bin': size });
+    const { port } = await startTftpServer(root);
+    const local = path.join(root, 'got.bin');
+    await run(
+      need('tftp'),
+      ['127.0.0.1', String(port), '-m', 'binary', '-c', 'get', 'f.bin', local],
+      { timeout: 15_000 },
+    );
+    expect(sha256(fs.readFileSync(local))).toBe(sha256(bytes['f.bin'] ?? Buffer.alloc(0)));
+  });
+
+  it('tftp-hpa\u2019s client reads a text file from our server in netascii, line ends intact', async () => {
+    const text = Buffer.from('one\ntwo\nthree\rfour\n'.repeat(100));
+    const { root } = await tftpRoot({ 't.txt': text });
+    const { port } = await startTftpServer(root);
+    const local = path.join(root, 'got.txt');
+    await run(
+      need('tftp'),
+      ['127.0.0.1', String(port), '-m', 'ascii', '-c', 'get', 't.txt', local],
+      { timeout: 15_000 },
+    );
+    expect(fs.readFileSync(local).equals(text)).toBe(true);
+  });
+
+  it.each([
+    ['blksize 1024', 10_000, ['--option', 'blksize 1024']],
+    ['blksize 1024, an exact multiple', 4096, ['--option', 'blksize 1024']],
+    ['blksize 8192 and tsize', 50_000, ['--option', 'blksize 8192', '--option', 'tsize 0']],
+    ['no options', 3000, []],
+  ])('atftp\u2019s client reads from our server with %s', async (_, size, options) => {
+    const { root, bytes } = await tftpRoot({ 'f.bin': size });
+    const { server, port } = await startTftpServer(root);
+    const local = path.join(root, 'got.bin');
+    const { stderr } = await run(
+      need('atftp'),
+      [...options, '-g', '-r', 'f.bin', '-l', local, '127.0.0.1', String(port)],
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(sha256(fs.readFileSync(local))).toBe(sha256(bytes['f.bin'] ?? Buffer.alloc(0)));
+    if (options.length > 0) expect(stderr).toMatch(/blksize/); // atftp says which options were agreed
+    await pollUntil(() => server.stats.completed === 1, 'our server to see the last ACK');
+  });
+
+  it.each([
+    ['no options', 5000, {}],
+    ['blksize 1024 and tsize', 10_000, { blksize: 1024, tsize: true }],
+    ['blksize 1024, an exact multiple', 3072, { blksize: 1024 }],
+    ['an exact multiple of 512', 1024, {}],
+  ])('our client reads from tftp-hpa\u2019s in.tftpd with %s', async (_, size, options) => {
+    const { root, bytes } = await tftpRoot({ 'f.bin': size });
+    const port = await startInTftpd(root);
+    const got = await tftpGet('127.0.0.1', port, 'f.bin', { ...options, timeoutMs: 1000 });
+    expect(sha256(got)).toBe(sha256(bytes['f.bin'] ?? Buffer.alloc(0)));
+  });
+
+  it('our client gets in.tftpd\u2019s ERROR 1 for a missing file, as a RemoteError', async () => {
+    const { root } = await tftpRoot({ 'f.bin': 10 });
+    const port = await startInTftpd(root);
+    await expect(tftpGet('127.0.0.1', port, 'missing.bin')).rejects.toMatchObject({
+      code: 'TCPUDP_ERR_REMOTE',
+      remoteCode: 1,
+    });
+  });
+});
