@@ -1,0 +1,159 @@
+import {
+  printable,
+  type ServerUnderTest,
+  startServerUnderTest,
+  WireClient,
+  WireError,
+} from '@socketlab/testkit';
+import { describe, it, onTestFinished } from 'vitest';
+
+// A wire-level spec: it talks to the server only over sockets, so it grades the solution, your
+// exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_chat.py').
+type Exercise = typeof import('./exercise.ts');
+
+const LESSON = 'exercises/04-line-chat/README.md';
+
+async function startTarget(): Promise<ServerUnderTest> {
+  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
+    mod.startChatServer(0),
+  );
+  onTestFinished(() => server.close());
+  return server;
+}
+
+async function connect(server: ServerUnderTest): Promise<WireClient> {
+  const client = await WireClient.connect(server.host, server.port);
+  onTestFinished(() => client.close());
+  return client;
+}
+
+/** Reads one line and fails with the whole conversation when it is not `expected`. */
+async function expectLine(client: WireClient, expected: string, hint: string): Promise<void> {
+  let line: string;
+  try {
+    line = await client.readLine();
+  } catch (error) {
+    if (error instanceof WireError) {
+      throw new WireError(
+        `${error.message}\nexpected ${printable(`${expected}\n`)}. ${hint} (see ${LESSON})`,
+      );
+    }
+    throw error;
+  }
+  if (line !== expected) {
+    throw client.fail(
+      `expected the line ${printable(`${expected}\n`)}, got ${printable(`${line}\n`)}. ${hint} (see ${LESSON})`,
+    );
+  }
+}
+
+/** Connects, sends the nick line, and checks that every client already in hears the join. */
+async function join(
+  server: ServerUnderTest,
+  nick: string,
+  others: readonly WireClient[],
+): Promise<WireClient> {
+  const client = await connect(server);
+  await client.send(`${nick}\n`);
+  for (const other of others) {
+    await expectLine(
+      other,
+      `* ${nick} joined`,
+      "A client's first line is its nick: announce it to everyone already in as `* NICK joined`",
+    );
+  }
+  return client;
+}
+
+describe('a line chat server (graded over the wire)', () => {
+  it('relays a line to the other client as "nick: text", not back to the sender', async () => {
+    const server = await startTarget();
+    const alice = await join(server, 'alice', []);
+    const bob = await join(server, 'bob', [alice]);
+    await bob.send('hi alice\n');
+    await expectLine(alice, 'bob: hi alice', 'Each later line goes to the others as `NICK: TEXT`');
+    await alice.send('hi bob\n');
+    await expectLine(
+      bob,
+      'alice: hi bob',
+      'bob should get only the others\' lines: if this is "bob: hi alice", the sender got its own line back',
+    );
+  });
+
+  it('relays lines split across writes, several lines in one write, and \\r\\n lines', async () => {
+    const server = await startTarget();
+    const alice = await join(server, 'alice', []);
+    const bob = await join(server, 'bob', [alice]);
+    const hint = 'Lines arrive in pieces and glued together: buffer per client and cut at \\n';
+    for (const piece of ['spl', 'it acr', 'oss writes\n']) await bob.send(piece);
+    await expectLine(alice, 'bob: split across writes', hint);
+    await bob.send('one\ntwo\r\nthree ✓\n');
+    await expectLine(alice, 'bob: one', hint);
+    await expectLine(alice, 'bob: two', `${hint}; drop a \\r before the \\n`);
+    await expectLine(alice, 'bob: three ✓', hint);
+    const long = 'x'.repeat(4000);
+    await bob.send(`${long}\n`);
+    await expectLine(alice, `bob: ${long}`, 'Lines of 4000 bytes must be relayed whole');
+  });
+
+  it('sends nothing to a client before its nick, and announces it only once it has one', async () => {
+    const server = await startTarget();
+    const alice = await join(server, 'alice', []);
+    const lurker = await connect(server); // connected, no nick yet
+    await alice.send('before you joined\n');
+    const bob = await join(server, 'bob', [alice]); // the server has handled alice's line by now
+    await lurker.send('carol\n');
+    await expectLine(alice, '* carol joined', 'Announce a join when the nick line arrives');
+    await expectLine(bob, '* carol joined', 'Announce a join to everyone already in');
+    await bob.send('after\n');
+    await expectLine(
+      lurker,
+      'bob: after',
+      'A client without a nick is not in the chat yet: it must not get lines, nor the joins before its own',
+    );
+    await expectLine(alice, 'bob: after', 'Each later line goes to every other client');
+  });
+
+  it('serves 8 clients at once: every line reaches the 7 others', async () => {
+    const server = await startTarget();
+    const clients: WireClient[] = [];
+    for (let i = 0; i < 8; i++) clients.push(await join(server, `user${i}`, clients));
+    await Promise.all(clients.map((client, i) => client.send(`line from ${i}\n`)));
+    await Promise.all(
+      clients.map(async (client, i) => {
+        const got = new Set<string>();
+        for (let k = 0; k < 7; k++) got.add(await client.readLine());
+        const expected = new Set(
+          clients.flatMap((_, j) => (j === i ? [] : [`user${j}: line from ${j}`])),
+        );
+        if ([...expected].some((line) => !got.has(line))) {
+          throw client.fail(
+            `user${i} should get the 7 other lines (in any order), got ${printable([...got].join('\n'))}`,
+          );
+        }
+      }),
+    );
+  });
+
+  it('announces a leave (FIN or reset) and keeps the others chatting', async () => {
+    const server = await startTarget();
+    const alice = await join(server, 'alice', []);
+    const bob = await join(server, 'bob', [alice]);
+    const carol = await join(server, 'carol', [alice, bob]);
+    carol.end(); // FIN
+    const hint = 'When a client disconnects, tell the others `* NICK left`';
+    await expectLine(alice, '* carol left', hint);
+    await expectLine(bob, '* carol left', hint);
+    await bob.send('still here\n');
+    await expectLine(alice, 'bob: still here', 'After a leave, the others must keep chatting');
+    bob.socket.resetAndDestroy(); // RST: an abrupt leave
+    await expectLine(
+      alice,
+      '* bob left',
+      'A reset is a leave too; handle "error" on every socket so it does not crash the server',
+    );
+    const dave = await join(server, 'dave', [alice]);
+    await dave.send('hello\n');
+    await expectLine(alice, 'dave: hello', 'The server must keep accepting after clients leave');
+  });
+});
