@@ -283,7 +283,7 @@ async function sendBody(
       const bytes = chunk as Buffer;
       sent += bytes.length;
       if (!socket.write(bytes)) {
-        await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+        await drainOrClose(socket);
         if (socket.destroyed)
           throw explain(
             new ConnectionError('TCPUDP_ERR_CLOSED', 'the connection closed during a body'),
@@ -305,6 +305,19 @@ async function sendBody(
     );
   }
   return sent;
+}
+
+/** Waits for `drain` (or `close`), removing both listeners afterwards. */
+function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 function remote(reason: string, message: string, what: string): RemoteError {
