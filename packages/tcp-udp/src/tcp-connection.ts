@@ -205,7 +205,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
    * @throws {TimeoutError} (rejection) `TCPUDP_ERR_TIMEOUT` when the peer's FIN did not come in time.
    * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CONNECTION` when the connection failed
    *   meanwhile (for example reset by the peer).
-   * @see RFC 9293 §3.6 (closing a connection)
+   * @see RFC 9293 §3.6 (closing a connection) and §3.6.1 (half-closed connections)
    */
   end(options: TcpEndOptions = {}): Promise<void> {
     const timeoutMs = checkTcpTimeout('timeoutMs', options.timeoutMs ?? 0, true);
@@ -237,7 +237,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
    * Abortive close: sends RST instead of FIN and frees the socket at once; unsent data is
    * dropped, the peer sees `ECONNRESET`, and no TIME-WAIT is left behind. This is what
    * `SO_LINGER` with a zero timeout does in C (`socket.resetAndDestroy()` in Node).
-   * @see RFC 9293 §3.10.7.3
+   * @see RFC 9293 §3.5.2 (reset generation)
    */
   reset(): void {
     if (this.#socket.destroyed) return;

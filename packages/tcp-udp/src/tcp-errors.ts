@@ -31,7 +31,7 @@ export interface TcpFailure {
 
 /**
  * The system codes a TCP program meets, each with what it means and what to do about it.
- * Sources: connect(2), recv(2), send(2) and tcp(7) man pages; RFC 9293 §3.10.7.3 (reset handling).
+ * Sources: connect(2), recv(2), send(2) and tcp(7) man pages; RFC 9293 §3.5.2–3.5.3 (reset generation and processing).
  */
 export const TCP_FAILURES = {
   ECONNREFUSED: {
@@ -103,7 +103,7 @@ export interface TcpErrorContext {
  * @param error - what the socket reported.
  * @param context - the operation and the peer, for the message.
  * @returns the typed error to reject or emit.
- * @see RFC 9293 §3.10.7.3 (what a reset means for each state)
+ * @see RFC 9293 §3.5.3 (reset processing)
  * @example
  * ```ts
  * socket.on('error', (err) => reject(toTcpError(err, { operation: 'read', peer: '127.0.0.1:7000' })));

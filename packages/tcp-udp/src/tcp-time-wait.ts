@@ -31,7 +31,7 @@ export interface TimeWaitQuery {
  *   TIME-WAIT has left, in clock ticks (normally 100 per second).
  * @throws {RangeError} (synchronously) for ports outside 1–65535.
  * @throws {BasicsError} (rejection) `BASICS_ERR_UNSUPPORTED_PLATFORM` off Linux (no /proc/net).
- * @see RFC 9293 §3.6.1 (TIME-WAIT and 2MSL)
+ * @see RFC 9293 §3.6 (closing, TIME-WAIT for 2 MSL) and §3.4.2 (MSL)
  * @example
  * ```ts
  * await client.end(); // the client sent FIN first …
