@@ -77,6 +77,12 @@ export interface ReliableConnectionStats extends ReliableSenderStats, ReliableRe
   srttMs: number | undefined;
   /** Current retransmission timeout in ms. */
   rtoMs: number;
+  /** The peer's last advertised window, in segments (0: it cannot take more now). */
+  peerWindow: number;
+  /** Bytes written and not yet acknowledged. */
+  sendBufferedBytes: number;
+  /** Bytes received out of order, waiting for a gap to fill. */
+  outOfOrderBytes: number;
 }
 
 const MS_CHECK = (name: string, value: number): number => {
@@ -347,6 +353,9 @@ export class ReliableConnection {
       ignoredPackets: this.ignored,
       srttMs: this.sender.rtt.srtt,
       rtoMs: this.sender.rtt.rto,
+      peerWindow: this.sender.peerWindow,
+      sendBufferedBytes: this.sender.bufferedBytes,
+      outOfOrderBytes: this.receiver?.outOfOrderBytes ?? 0,
     };
   }
 

@@ -19,7 +19,10 @@ export interface ReliableSenderOptions {
   readonly maxWindowSegments?: number;
   /** Bytes accepted from the application and not yet acknowledged, at most. @default 1048576 */
   readonly maxSendBufferBytes?: number;
-  /** Timeouts in a row without any valid ACK before the peer is declared dead. @default 10 */
+  /**
+   * Timeouts in a row without progress (an ACK that advances, or a zero-window ACK) before the
+   * peer is declared dead. @default 10
+   */
   readonly maxRetransmits?: number;
   /** Retransmission-timer options (RFC 6298). */
   readonly rto?: RtoOptions;
@@ -94,7 +97,7 @@ export class ReliableSender {
   sndNxt: number;
   /** The peer's last advertised window, in segments. */
   peerWindow = 1;
-  /** Timeouts in a row with no valid ACK in between. */
+  /** Timeouts in a row with no progress in between. */
   consecutiveTimeouts = 0;
   readonly rtt: RtoEstimator;
   readonly stats: ReliableSenderStats = {
@@ -251,7 +254,9 @@ export class ReliableSender {
       this.stats.invalidAcks++;
       return 'invalid';
     }
-    this.consecutiveTimeouts = 0;
+    // Only progress (or a peer that says it is full) proves the peer alive: a stream of duplicate
+    // ACKs that never acknowledge anything must not keep a connection retransmitting forever.
+    if (advance > 0 || window === 0) this.consecutiveTimeouts = 0;
     this.peerWindow = window;
     if (advance > 0) {
       let sample: number | undefined;
