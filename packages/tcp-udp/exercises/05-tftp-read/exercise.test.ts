@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  describeByteDifference,
+  hexdump,
+  loadExercise,
+  pollUntil,
+  withTimeout,
+} from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createImpairedUdpLink } from '../../src/impaired-link.ts';
+import { createTftpServer } from '../../src/tftp-server.ts';
+
+// This spec grades your tftpRead() against the library's TFTP server (src/tftp-server.ts), against
+// hand-scripted servers that lose, duplicate and misdirect packets, and through a lossy link.
+type Exercise = typeof import('./exercise.ts');
+const LESSON = 'exercises/05-tftp-read/README.md';
+const SEED = Number(process.env.SEED ?? 5_2026);
+
+async function read(
+  port: number,
+  name: string,
+  options = { timeoutMs: 1000, retries: 5 },
+): Promise<Buffer> {
+  const { tftpRead } = await loadExercise<Exercise>(import.meta.url);
+  return withTimeout(
+    tftpRead('127.0.0.1', port, name, options),
+    `tftpRead of ${JSON.stringify(name)} to settle`,
+    15_000,
+  );
+}
+
+async function serve(
+  files: Record<string, Buffer>,
+  options: { timeoutMs?: number; retries?: number } = {},
+) {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'socketlab-ex05-'));
+  onTestFinished(() => fs.rm(root, { recursive: true, force: true }));
+  for (const [name, bytes] of Object.entries(files))
+    await fs.writeFile(path.join(root, name), bytes);
+  const server = createTftpServer({ root, ...options });
+  onTestFinished(() => server.close());
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+function expectSame(got: Buffer, expected: Buffer, section: string): void {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 16);
+  const difference = describeByteDifference(expected, got);
+  if (difference) {
+    throw new Error(
+      `the file you read differs from the server's (sha256 ${sha(got)}…, expected ${sha(expected)}…): ${difference}\nRead "${section}" in ${LESSON}.`,
+    );
+  }
+}
+
+const op = (d: Buffer): number => (d.length >= 2 ? d.readUInt16BE(0) : -1);
+const block = (d: Buffer): number => (d.length >= 4 ? d.readUInt16BE(2) : -1);
+function dataPacket(n: number, bytes: Buffer): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(3, 0);
+  head.writeUInt16BE(n, 2);
+  return Buffer.concat([head, bytes]);
+}
+function errorPacket(code: number, message: string): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(5, 0);
+  head.writeUInt16BE(code, 2);
+  return Buffer.concat([head, Buffer.from(`${message}\0`)]);
+}
+
+/** A socket the spec drives by hand; records what it receives. */
+async function socketOn(): Promise<{
+  socket: dgram.Socket;
+  port: number;
+  got: { bytes: Buffer; port: number }[];
+}> {
+  const socket = dgram.createSocket('udp4');
+  onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  const got: { bytes: Buffer; port: number }[] = [];
+  socket.on('message', (bytes, rinfo) => got.push({ bytes, port: rinfo.port }));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, port: socket.address().port, got };
+}
+
+function describeReceived(what: string, got: { bytes: Buffer }[]): string {
+  return `${what} received ${got.length} packet(s):\n${got.map((g) => hexdump(g.bytes, 32)).join('\n')}`;
+}
+
+describe('tftpRead, a TFTP read-request client', () => {
+  it.each([
+    ['an empty file', 0],
+    ['a 100-byte file (one short block)', 100],
+    ['exactly 512 bytes (a full block, then an empty one)', 512],
+    ['1300 bytes (three blocks)', 1300],
+    ['70000 bytes (137 blocks)', 70_000],
+  ])('reads %s from the library\u2019s server', async (_, size) => {
+    const bytes = randomBytes(size);
+    const { server, port } = await serve({ 'f.bin': bytes });
+    expectSame(await read(port, 'f.bin'), bytes, size % 512 === 0 ? 'The last block' : 'Lock-step');
+    await pollUntil(() => server.stats.completed === 1, 'the server to receive your last ACK', {
+      ms: 5000,
+    });
+  });
+
+  it('rejects with TCPUDP_ERR_REMOTE and remoteCode 1 for a missing file', async () => {
+    const { port } = await serve({});
+    const error = await read(port, 'nope.bin').then(
+      () => new Error('expected a rejection, got a file'),
+      (e: Error) => e,
+    );
+    expect(error, `read "ERROR packets" in ${LESSON}`).toMatchObject({
+      code: 'TCPUDP_ERR_REMOTE',
+      remoteCode: 1,
+    });
+  });
+
+  it('sends the RRQ again when the first is lost, ACKs the server\u2019s TID, ignores a stranger, re-ACKs a duplicate', async () => {
+    const listener = await socketOn(); // the server's well-known port
+    const tid = await socketOn(); // the port the transfer runs on
+    const stranger = await socketOn(); // someone else
+    const first = randomBytes(512);
+    let clientPort = 0;
+    listener.socket.on('message', (request, rinfo) => {
+      if (listener.got.length === 1) return; // lose the first RRQ
+      if (listener.got.length > 2) return; // a third RRQ: the transfer has already started
+      clientPort = rinfo.port;
+      tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1');
+      tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1'); // a duplicate
+      stranger.socket.send(dataPacket(2, Buffer.from('evil')), rinfo.port, '127.0.0.1');
+    });
+    let ackOnes = 0;
+    tid.socket.on('message', (ack) => {
+      if (op(ack) === 4 && block(ack) === 1 && ++ackOnes === 2) {
+        tid.socket.send(dataPacket(2, Buffer.from('end')), clientPort, '127.0.0.1');
+      }
+    });
+    const got = await read(listener.port, 'x.bin', { timeoutMs: 100, retries: 5 }).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\n${describeReceived('the listening port', listener.got)}\n${describeReceived('the transfer port (TID)', tid.got)}`,
+        );
+      },
+    );
+    const rrq = listener.got[0]?.bytes ?? Buffer.alloc(0);
+    expect(
+      rrq.toString('latin1').toLowerCase(),
+      `the RRQ must be 00 01, the name, 00, "octet", 00: read "The five packets" in ${LESSON}`,
+    ).toBe('\u0000\u0001x.bin\u0000octet\u0000');
+    expect(
+      listener.got.length,
+      `the first RRQ was lost: read "Timeouts" in ${LESSON}`,
+    ).toBeGreaterThanOrEqual(2);
+    expectSame(got, Buffer.concat([first, Buffer.from('end')]), 'Transfer ids (TIDs)');
+    expect(
+      ackOnes,
+      `DATA 1 came twice: each must be acknowledged (read "Duplicates")`,
+    ).toBeGreaterThanOrEqual(2);
+    await pollUntil(
+      () => tid.got.some((g) => op(g.bytes) === 4 && block(g.bytes) === 2),
+      `your ACK 2 (the last block must be acknowledged too: read "The last block" in ${LESSON})`,
+      { ms: 2000 },
+    );
+  });
+
+  it('rejects with the server\u2019s ERROR in the middle of a transfer', async () => {
+    const listener = await socketOn();
+    const tid = await socketOn();
+    listener.socket.on('message', (_req, rinfo) =>
+      tid.socket.send(dataPacket(1, randomBytes(512)), rinfo.port, '127.0.0.1'),
+    );
+    tid.socket.on('message', (_ack, rinfo) =>
+      tid.socket.send(errorPacket(3, 'Disk full or allocation exceeded'), rinfo.port, '127.0.0.1'),
+    );
+    const error = await read(listener.port, 'f').then(
+      () => new Error('expected a rejection'),
+      (e: Error) => e,
+    );
+    expect(error, `read "ERROR packets" in ${LESSON}`).toMatchObject({
+      code: 'TCPUDP_ERR_REMOTE',
+      remoteCode: 3,
+    });
+  });
+
+  it('gives up with TCPUDP_ERR_RETRIES_EXHAUSTED after retries + 1 RRQs to a silent server', async () => {
+    const silent = await socketOn();
+    const error = await read(silent.port, 'f', { timeoutMs: 40, retries: 2 }).then(
+      () => new Error('expected a rejection'),
+      (e: Error) => e,
+    );
+    expect(error, `read "Timeouts" in ${LESSON}`).toMatchObject({
+      code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
+    });
+    await pollUntil(() => silent.got.length >= 3, 'three RRQs', { ms: 2000 });
+    expect(silent.got.length, describeReceived('the silent server', silent.got)).toBe(3);
+  });
+
+  it('reads a file intact through a link that loses 10% and duplicates 10% of datagrams (seeded)', async () => {
+    const bytes = randomBytes(20_000);
+    const { port } = await serve({ 'f.bin': bytes }, { timeoutMs: 60, retries: 20 });
+    const link = await createImpairedUdpLink({
+      target: { host: '127.0.0.1', port },
+      loss: 0.1,
+      duplicate: 0.1,
+      seed: SEED,
+    });
+    onTestFinished(() => link.close());
+    const { tftpRead } = await loadExercise<Exercise>(import.meta.url);
+    const got = await withTimeout(
+      tftpRead('127.0.0.1', link.address.port, 'f.bin', { timeoutMs: 60, retries: 20 }),
+      'a read through loss',
+      15_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (seed ${SEED}; replay with SEED=${SEED})`);
+    });
+    expectSame(got, bytes, 'Timeouts');
+  });
+});
