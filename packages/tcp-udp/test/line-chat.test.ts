@@ -90,6 +90,29 @@ describe('line chat on real sockets', () => {
     expect(await mallory.readLine()).toBe('<alice> ok');
   });
 
+  it('tells the others why a client left: a reset, an idle timeout', async () => {
+    const chat = await startTestChat({ idleTimeoutMs: 400 });
+    const alice = await joinAs(chat, 'alice');
+    const bob = await joinAs(chat, 'bob', [alice]);
+    await bob.send('about to crash\n');
+    expect(await alice.readLine()).toBe('<bob> about to crash'); // the server has read it all
+    bob.socket.resetAndDestroy();
+    expect(await alice.readLine()).toBe('* bob left (connection error)');
+    // alice stays silent from now on; carol keeps her own connection busy with /who (a reply
+    // goes to the asker only), so only alice's idle timer runs out.
+    const { client: carol } = await joinChat(chat);
+    expect(await alice.readLine()).toMatch(/^\* guest\d+ joined$/);
+    const deadline = Date.now() + 5_000;
+    let notice: string | undefined;
+    for (let i = 0; i < 20_000 && notice === undefined && Date.now() < deadline; i++) {
+      await carol.send('/who\n');
+      const line = await carol.readLine();
+      if (line.startsWith('* alice left')) notice = line;
+      else expect(line).toMatch(/^\* online \(\d\): /);
+    }
+    expect(notice).toBe('* alice left (connection timeout)');
+  });
+
   it('tells the client over maxClients that the room is full, and lets one in later', async () => {
     const chat = await startTestChat({ maxClients: 2 });
     const alice = await joinAs(chat, 'alice');
