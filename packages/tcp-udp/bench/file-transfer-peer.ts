@@ -15,7 +15,8 @@ import { createFileReceiver, sendFiles } from '../src/index.ts';
 
 const [role, kind, ...rest] = process.argv.slice(2);
 const tell = (message: object): void => {
-  process.send?.(message);
+  const { user, system } = process.cpuUsage();
+  process.send?.({ ...message, cpuMs: (user + system) / 1000 });
 };
 const MiB = 1024 * 1024;
 

@@ -22,7 +22,7 @@ const ROUNDS = BENCH_QUICK ? 1 : 3;
 const PEER = fileURLToPath(new URL('./file-transfer-peer.ts', import.meta.url));
 const STEP_MS = 300_000; // a watchdog per step; far above any real run
 
-type PeerMessage = { type: string; port?: number; size?: number; message?: string };
+type PeerMessage = { type: string; port?: number; size?: number; message?: string; cpuMs?: number };
 
 function start(args: string[]): {
   child: ChildProcess;
@@ -64,6 +64,7 @@ function start(args: string[]): {
 
 /** One transfer, timed from 'go' to the receiver's fsynced, complete file. Returns MB/s. */
 async function transfer(
+  label: string,
   kind: 'protocol' | 'raw',
   file: string,
   into: string,
@@ -71,16 +72,20 @@ async function transfer(
 ): Promise<number> {
   const receiver = start(['receive', kind, into]);
   try {
-    const { port } = await receiver.next('ready');
+    const { port, cpuMs: receiverStartMs = 0 } = await receiver.next('ready');
     const sender = start(['send', kind, String(port), file, ...(sha256 ? [sha256] : [])]);
     try {
-      await sender.next('ready');
+      const { cpuMs: senderStartMs = 0 } = await sender.next('ready');
       const started = performance.now();
       sender.child.send('go');
-      const { size } = await receiver.next('done');
+      const { size, cpuMs: receiverMs = 0 } = await receiver.next('done');
       const seconds = (performance.now() - started) / 1000;
       if (size !== SIZE) throw new Error(`received ${size} bytes, expected ${SIZE}`);
-      await sender.next('sent');
+      const { cpuMs: senderMs = 0 } = await sender.next('sent');
+      // Where the time goes: CPU each end spent during the transfer, against the wall clock.
+      console.error(
+        `  ${label} ${(seconds * 1000).toFixed(0)} ms wall; CPU: sender ${(senderMs - senderStartMs).toFixed(0)} ms, receiver ${(receiverMs - receiverStartMs).toFixed(0)} ms`,
+      );
       return SIZE / 1e6 / seconds;
     } finally {
       sender.child.kill();
@@ -116,9 +121,15 @@ export async function rows(): Promise<BenchRow[]> {
     for (let round = 0; round < ROUNDS; round++) {
       const into = (name: string): string => path.join(dir, `${name}-${round}`);
       for (const name of ['raw', 'known', 'hashing']) await mkdir(into(name));
-      best.raw = Math.max(best.raw, await transfer('raw', file, into('raw')));
-      best.known = Math.max(best.known, await transfer('protocol', file, into('known'), sha256));
-      best.hashing = Math.max(best.hashing, await transfer('protocol', file, into('hashing')));
+      best.raw = Math.max(best.raw, await transfer('raw pipe', 'raw', file, into('raw')));
+      best.known = Math.max(
+        best.known,
+        await transfer('hash known', 'protocol', file, into('known'), sha256),
+      );
+      best.hashing = Math.max(
+        best.hashing,
+        await transfer('hash first', 'protocol', file, into('hashing')),
+      );
     }
     const label = `${SIZE / MiB} MiB`;
     const row = (bench: string, value: number): BenchRow => ({

@@ -196,18 +196,30 @@ export class Upload {
     return this.#position;
   }
 
-  /** Hashes and writes one batch. After a write error the rest is hashed and dropped. */
+  /**
+   * Writes one batch and hashes it meanwhile: the write runs on libuv's thread pool while the
+   * hash runs here, so the two overlap. After a write error the rest is hashed and dropped.
+   */
   async write(chunks: Buffer[]): Promise<void> {
-    for (const chunk of chunks) this.hash.update(chunk);
     const length = chunks.reduce((sum, c) => sum + c.length, 0);
-    if (!this.#failure) {
-      try {
-        await this.handle.writev(chunks, this.#position);
-      } catch (error) {
-        this.#failure = toFileSystemError(`writing ${this.partialPath}`, error);
-      }
-    }
+    const writing = this.#failure ? undefined : this.#writeAll(chunks, this.#position, length);
+    for (const chunk of chunks) this.hash.update(chunk);
     this.#position += length;
+    await writing;
+  }
+
+  async #writeAll(chunks: Buffer[], position: number, length: number): Promise<void> {
+    try {
+      let done = 0;
+      for (let tries = 0; done < length && tries < 1000; tries++) {
+        const rest = done === 0 ? chunks : [Buffer.concat(chunks).subarray(done)];
+        const { bytesWritten } = await this.handle.writev(rest, position + done);
+        done += bytesWritten;
+      }
+      if (done < length) throw Object.assign(new Error('short writes'), { code: 'EIO' });
+    } catch (error) {
+      this.#failure ??= toFileSystemError(`writing ${this.partialPath}`, error);
+    }
   }
 
   /** Syncs, verifies the SHA-256 and moves the file into place. Never throws. */

@@ -212,24 +212,47 @@ describe('a file receiver facing a hostile sender', () => {
     const planted = await contentsOf(dst);
     const { port, log } = await startReceiver({ directory: dst, ...test.options });
 
-    // A well-behaved sender is connected, mid-session, while the attack happens.
+    // A well-behaved session is open (hello done) before the attack and finishes after it; and,
+    // except when the point is that all sessions are taken, another sender runs during it.
     const good = path.join(src, 'good.txt');
     await writeFile(good, 'well-behaved');
-    const polite = await RawFileTransferPeer.connect(port);
-    await polite.hello();
-    const silent =
-      test.what === 'one session too many' ? await RawFileTransferPeer.connect(port) : undefined;
+    // (Not when the header timeout is the point: an idle session is cut by it too, rightly.)
+    const polite = test.options?.headerTimeoutMs
+      ? undefined
+      : await RawFileTransferPeer.connect(port);
+    await polite?.hello();
+    const busy = test.what === 'one session too many';
+    const silent = busy ? await RawFileTransferPeer.connect(port) : undefined;
     if (silent) await silent.hello();
 
     const hostile = await RawFileTransferPeer.connect(port);
-    const reply = await test.attack(hostile);
+    const [reply, during] = await Promise.all([
+      test.attack(hostile),
+      busy ? undefined : sendFiles('127.0.0.1', port, [{ path: good, name: 'during.txt' }]),
+    ]);
     expect(reply, `the receiver's reply to ${test.what}`).toMatchObject(test.expected);
     expect((reply as { message: string }).message.length, 'a refusal says why').toBeGreaterThan(5);
+    if (during) expect(during[0]?.status, 'a sender served during the attack').toBe('sent');
 
-    if (silent) silent.wire.close();
-    polite.wire.close();
-    const results = await sendFiles('127.0.0.1', port, [good]);
-    expect(results[0]?.status, 'the well-behaved sender, served by the same receiver').toBe('sent');
+    if (polite) {
+      const body = Buffer.from('well-behaved');
+      await polite.send({
+        type: 'file',
+        name: 'good.txt',
+        size: body.length,
+        mode: 0o644,
+        sha256: sha256Of(body),
+      });
+      expect(await polite.read(), 'the session opened before the attack').toEqual({
+        type: 'accept',
+        offset: 0,
+      });
+      await polite.send(body);
+      expect(await polite.read()).toMatchObject({ type: 'result', status: 'verified' });
+    } else {
+      expect((await sendFiles('127.0.0.1', port, [good]))[0]?.status).toBe('sent');
+    }
+    silent?.wire.close();
     expect(await readFile(path.join(dst, 'good.txt'), 'utf8')).toBe('well-behaved');
     expect(await readFile(path.join(outside, 'secret.txt'), 'utf8'), 'the file outside').toBe(
       SECRET,
@@ -238,7 +261,9 @@ describe('a file receiver facing a hostile sender', () => {
     expect(
       await contentsOf(dst),
       'the directory holds only what was planted and the good file',
-    ).toEqual([...planted, ...(test.keeps ?? []), 'good.txt'].sort());
+    ).toEqual(
+      [...planted, ...(test.keeps ?? []), 'good.txt', ...(busy ? [] : ['during.txt'])].sort(),
+    );
     expectReported(log, test.expected);
   });
 });
