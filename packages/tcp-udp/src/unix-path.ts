@@ -16,7 +16,8 @@ export const UNIX_SUN_PATH_BYTES_BSD = 104;
  * The longest file-system socket path on Linux, in UTF-8 bytes: `sun_path` less a terminating
  * NUL. Linux also takes 108 bytes with no NUL (man 7 unix, BUGS), but not every peer's API can
  * name such a path, so 107 is the portable limit. Node 20 does not refuse a longer path: libuv
- * cuts it to 108 bytes and binds a different name, while `server.address()` reports the long one.
+ * cuts it to 108 bytes and binds a different name, while `server.address()` reports the long one
+ * (Node 24 fails with a bare `EINVAL` instead).
  */
 export const UNIX_MAX_PATH_BYTES = UNIX_SUN_PATH_BYTES - 1;
 
