@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * The `socketlab-tcp` command. `socketlab-tcp --help` lists the commands; the dispatcher and the
+ * commands live in `cli-main.ts` and `cli-<command>.ts`.
+ */
+import { runCli } from './cli-main.ts';
+
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => controller.abort());
+}
+const code = await runCli(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  signal: controller.signal,
+});
+process.exitCode = code;
