@@ -24,6 +24,23 @@ function need(name: keyof typeof PEERS): string {
   return file;
 }
 
+/** How many processes are in process group `group` (Linux /proc). */
+function processesInGroup(group: number): number {
+  let count = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after the command name (in parentheses): state, ppid, pgrp, …
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === group) count++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return count;
+}
+
 async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -43,6 +60,7 @@ async function startInTftpd(root: string, extra: string[] = []): Promise<number>
     ['-L', '-a', `127.0.0.1:${port}`, '-s', root, '-u', 'root', ...extra],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true, // its own process group: in.tftpd forks a child per transfer, killed with it
     },
   );
   let stderr = '';
@@ -51,9 +69,13 @@ async function startInTftpd(root: string, extra: string[] = []): Promise<number>
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   onTestFinished(async () => {
-    child.kill('SIGTERM');
+    const group = child.pid ?? 0;
+    process.kill(-group, 'SIGTERM');
     await withTimeout(exited, 'in.tftpd to exit after SIGTERM');
-    expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
+    await pollUntil(
+      () => processesInGroup(group) === 0,
+      `every in.tftpd process of group ${group} to exit`,
+    );
   });
   // Ready when it answers: a read of a missing file gets ERROR 1.
   await pollUntil(
