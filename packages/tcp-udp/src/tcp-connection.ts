@@ -170,31 +170,49 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
   }
 
   /**
-   * Sends bytes. Resolves once they are handed to the kernel, so awaiting each write keeps at
-   * most one chunk buffered in the process (backpressure).
+   * Sends bytes, honouring backpressure: resolves at once while the socket's buffer is below its
+   * high-water mark, else once it has drained, so a loop that awaits each write never buffers
+   * more than about one high-water mark (16 KiB by default) in the process.
    * @param data - bytes, or text sent as UTF-8.
-   * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CLOSED` after `end()` or once closed;
-   *   `TCPUDP_ERR_CONNECTION` when the socket fails (`EPIPE`, `ECONNRESET`, …, as `cause`).
+   * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CLOSED` after `end()` or once closed (the
+   *   error that closed it, if any, is the `cause`); `TCPUDP_ERR_CONNECTION` when the socket fails
+   *   before the write drains (`EPIPE`, `ECONNRESET`, … as `cause`). A failure after the promise
+   *   resolved is reported by the next call, `closeError` and `'close'`.
    */
   write(data: string | Uint8Array): Promise<void> {
-    if (this.#localEnded || this.#socket.destroyed) {
-      const why = this.#localEnded
-        ? 'end() was already called: this side sent its FIN, and TCP cannot send after FIN'
-        : `the connection is closed (${this.#reason ?? 'destroyed'})`;
-      return Promise.reject(
-        new ConnectionError(
-          'TCPUDP_ERR_CLOSED',
-          `cannot write to ${this.#peer}: ${why}; open a new connection to send more`,
-          this.#error ? { cause: this.#error } : undefined,
-        ),
-      );
-    }
+    if (this.#localEnded || this.#socket.destroyed) return Promise.reject(this.#closedError());
     return new Promise((resolve, reject) => {
-      this.#socket.write(data, (error) => {
-        if (!error) resolve();
-        else reject(this.#error ?? toTcpError(error, { operation: 'write', peer: this.#peer }));
+      const socket = this.#socket;
+      const cleanup = (): void => {
+        socket.off('drain', onDrain).off('close', onClose);
+      };
+      const onDrain = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(this.#error ?? this.#closedError());
+      };
+      const accepted = socket.write(data, (error) => {
+        if (!error) return;
+        cleanup();
+        reject(this.#error ?? toTcpError(error, { operation: 'write', peer: this.#peer }));
       });
+      if (accepted) resolve();
+      else socket.once('drain', onDrain).once('close', onClose);
     });
+  }
+
+  #closedError(): ConnectionError {
+    const why = this.#localEnded
+      ? 'end() was already called: this side sent its FIN, and TCP cannot send after FIN'
+      : `the connection is closed (${this.#reason ?? 'destroyed'})`;
+    return new ConnectionError(
+      'TCPUDP_ERR_CLOSED',
+      `cannot write to ${this.#peer}: ${why}; open a new connection to send more`,
+      this.#error ? { cause: this.#error } : undefined,
+    );
   }
 
   /**
@@ -260,7 +278,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
 
   /**
    * Reads the connection chunk by chunk until the peer's FIN. Reading pauses while
-   * {@link ITERATOR_HIGH_WATER} chunks wait unconsumed. Throws the typed error if the connection
+   * 16 chunks wait unconsumed. Throws the typed error if the connection
    * fails; ends quietly if this side resets or destroys it.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {

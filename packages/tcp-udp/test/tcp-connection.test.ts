@@ -82,6 +82,31 @@ describe('TcpConnection on real sockets', () => {
     expect(((failure as Error).cause as ConnectionError).code).toBe('TCPUDP_ERR_CONNECTION');
   });
 
+  it('holds a write until the buffer drains, and rejects it if the peer resets meanwhile', async () => {
+    const { port, accepted } = await startTcpTestServer();
+    const client = await connectTestClient(port);
+    const server = await accepted(); // never reads: the kernel buffers fill, then ours does
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    let pending: Promise<void> | undefined;
+    for (let i = 0; i < 2_000 && pending === undefined; i++) {
+      const write = client.write(chunk);
+      const state = await Promise.race([
+        write.then(() => 'resolved' as const),
+        new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending'))),
+      ]);
+      if (state === 'pending') pending = write;
+    }
+    expect(pending, 'a write that waits for the peer to read').toBeDefined();
+    // Backpressure: what waits in this process is about one chunk, not everything written.
+    expect(client.bufferedBytes).toBeLessThanOrEqual(2 * chunk.length);
+    const failure = pending?.catch((error: unknown) => error);
+    server.reset();
+    const error = await withTimeout(failure ?? Promise.resolve(), 'the pending write to fail');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).code).toBe('TCPUDP_ERR_CONNECTION');
+    expect(await client.closed).toBe('error');
+  });
+
   it('fails to connect to a closed port with CONNECTION (ECONNREFUSED)', async () => {
     const port = await freePort('127.0.0.1');
     const failure = await connectTestClient(port).catch((error: unknown) => error);
