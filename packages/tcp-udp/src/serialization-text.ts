@@ -12,18 +12,7 @@ export const TEXT_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A value {@link encodeTextRecord} writes. */
 export type TextRecordValue = string | number | bigint | boolean;
 
-/** How {@link decodeTextRecord} reads one value: kept as text, or parsed strictly. */
-export type TextFieldKind = 'string' | 'int' | 'float' | 'bool';
-
-/** Keys to kinds: the typed view of a text record. */
-export type TextSchema = { readonly [key: string]: TextFieldKind };
-
-/** The value a {@link TextSchema} describes. */
-export type TextValue<S extends TextSchema> = {
-  -readonly [K in keyof S]: S[K] extends 'bool' ? boolean : S[K] extends 'string' ? string : number;
-};
-
-/** Limits of {@link parseTextRecord} and {@link decodeTextRecord}. */
+/** Limits of {@link parseTextRecord} (and of `decodeTextRecord`, which calls it). */
 export interface TextRecordOptions {
   /** The longest record, in UTF-16 units, not counting its `\n`. @default 8192 */
   readonly maxLineLength?: number;
@@ -43,8 +32,6 @@ const UNESCAPES: Record<string, string> = { '\\': '\\', s: ' ', n: '\n', r: '\r'
 const NEEDS_ESCAPE = /[\\ \u0000-\u001f\u007f]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
 const HAS_ESCAPE = /[\\ \u0000-\u001f\u007f]/;
-const INT = /^-?(?:0|[1-9]\d*)$/;
-const FLOAT = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity)$/;
 
 /**
  * Writes one record as a line of `key=value` fields separated by single spaces, ended by `\n`:
@@ -182,50 +169,6 @@ function unescapeValue(line: string, from: number, to: number): string {
     } else bad(line, i - 1, `unknown escape ${i < to ? `\\${next}` : 'at the end of a value'}`);
   }
   return out;
-}
-
-/**
- * Parses one record and reads the fields of `schema` from it, strictly typed: `int` is a safe
- * integer in decimal with no sign `+`, no leading zero and no spaces; `float` is a JSON-style
- * decimal, `NaN` or `±Infinity`; `bool` is `true` or `false`. Keys not in the schema are
- * ignored, so a newer sender may add fields.
- *
- * @throws {SerializationError} `TCPUDP_ERR_SERIALIZATION` naming the field that is missing or
- *   not of its kind, and everything {@link parseTextRecord} throws.
- * @example
- * ```ts
- * decodeTextRecord('id=7 ok=true\n', { id: 'int', ok: 'bool' }); // { id: 7, ok: true }
- * ```
- */
-export function decodeTextRecord<const S extends TextSchema>(
-  line: string,
-  schema: S,
-  options: TextRecordOptions = {},
-): TextValue<S> {
-  const fields = parseTextRecord(line, options);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(schema)) {
-    const kind = schema[key];
-    const text = fields.get(key);
-    if (text === undefined) throw new SerializationError(`text record has no field "${key}"`);
-    let value: unknown;
-    if (kind === 'string') value = text;
-    else if (kind === 'bool') value = text === 'true' ? true : text === 'false' ? false : undefined;
-    else if (kind === 'int') value = INT.test(text) ? Number(text) : undefined;
-    else if (kind === 'float') value = FLOAT.test(text) ? Number(text) : undefined;
-    if (value === undefined || (kind === 'int' && !Number.isSafeInteger(value))) {
-      throw new SerializationError(
-        `text field "${key}" is not a valid ${kind}: ${quoteInput(text, 40)}`,
-      );
-    }
-    Object.defineProperty(out, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out as TextValue<S>;
 }
 
 function limit(value: number | undefined, fallback: number, name: string): number {
