@@ -98,6 +98,8 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
   private ending: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private armedFor = 0;
+  private pumpScheduled = false;
   private finished = false;
   private readonly highWater: number;
 
@@ -205,7 +207,15 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
   /** @internal One datagram for this connection. */
   receive(packet: ReliablePacket): void {
     this.core.onPacket(packet, now());
-    this.pump();
+    // Datagrams that arrive in one I/O batch are handled together: one flush, so one ACK covers
+    // the whole batch instead of one ACK per datagram.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
   }
 
   /** @internal Moves bytes between the application and the core, sends, re-arms the timer. */
@@ -245,11 +255,15 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
       this.settle();
       return;
     }
-    clearTimeout(this.timer);
+    // Lazy timer: re-armed only when the next deadline moves earlier; firing early is harmless
+    // (onTimer does what is due and the timer is armed again for the rest).
     const deadline = core.nextDeadline;
-    if (deadline !== undefined) {
+    if (deadline !== undefined && (this.timer === undefined || deadline < this.armedFor)) {
+      clearTimeout(this.timer);
+      this.armedFor = deadline;
       this.timer = setTimeout(
         () => {
+          this.timer = undefined;
           core.onTimer(now());
           this.pump();
         },

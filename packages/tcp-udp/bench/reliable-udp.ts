@@ -1,0 +1,132 @@
+/**
+ * Goodput of reliable UDP (connectReliableUdp / listenReliableUdp) on loopback, directly and
+ * through createImpairedUdpLink at 0 %, 1 % and 10 % loss, each against a plain node:net TCP
+ * transfer of the same bytes measured in the same run. TCP on loopback never loses anything, so
+ * the lossy rows show what loss costs this protocol, not a fair fight.
+ *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts reliable-udp
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import { BENCH_QUICK, type BenchRow } from '@socketlab/testkit';
+import { createImpairedUdpLink } from '../src/impaired-link.ts';
+import { createSeededRandom } from '../src/prng.ts';
+import { listenReliableUdp } from '../src/reliable-server.ts';
+import { connectReliableUdp } from '../src/reliable-socket.ts';
+
+const BYTES = BENCH_QUICK ? 256 * 1024 : 2 * 1024 * 1024;
+const ROUNDS = BENCH_QUICK ? 1 : 2;
+const LIMIT_MS = 60_000;
+/** Loopback RTTs are microseconds: a 20 ms RTO floor instead of RFC 6298's 1 s (see the lesson). */
+const LIMITS = { rto: { minRtoMs: 20, initialRtoMs: 200 }, lingerMs: 50, maxRetransmits: 40 };
+
+const payload = Buffer.from(createSeededRandom(1).fill(new Uint8Array(BYTES)));
+
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** MB/s of one reliable-UDP upload, optionally through an impaired link with `loss`. */
+async function reliableGoodput(loss: number | undefined): Promise<number> {
+  let done: (n: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => {
+    done = resolve;
+  });
+  const server = await listenReliableUdp(LIMITS, (connection) => {
+    (async () => {
+      let n = 0;
+      for await (const chunk of connection) n += chunk.length;
+      await connection.end();
+      done(n);
+    })().catch(() => {});
+  });
+  const link =
+    loss === undefined
+      ? undefined
+      : await createImpairedUdpLink({ target: server.address, seed: 42, loss });
+  try {
+    const port = link ? link.address.port : server.address.port;
+    const started = performance.now();
+    const client = await connectReliableUdp({ ...LIMITS, host: '127.0.0.1', port });
+    for (let offset = 0; offset < BYTES; offset += 64 * 1024) {
+      await client.write(payload.subarray(offset, offset + 64 * 1024));
+    }
+    const ending = client.end();
+    const received = await bounded(finished, 'a reliable-UDP transfer');
+    const seconds = (performance.now() - started) / 1000;
+    await ending.catch(() => {});
+    client.close();
+    if (received !== BYTES) throw new Error(`reliable UDP delivered ${received} of ${BYTES} bytes`);
+    return BYTES / 1e6 / seconds;
+  } finally {
+    await link?.close();
+    await server.close();
+  }
+}
+
+/** MB/s of one plain TCP upload of the same bytes on loopback. */
+async function tcpGoodput(): Promise<number> {
+  let done: (n: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => {
+    done = resolve;
+  });
+  const server = net.createServer((socket) => {
+    let n = 0;
+    socket.on('data', (chunk: Buffer) => {
+      n += chunk.length;
+    });
+    socket.on('end', () => {
+      done(n);
+      socket.end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const started = performance.now();
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    for (let offset = 0; offset < BYTES; offset += 64 * 1024) {
+      if (!socket.write(payload.subarray(offset, offset + 64 * 1024))) await once(socket, 'drain');
+    }
+    socket.end();
+    const received = await bounded(finished, 'a TCP transfer');
+    const seconds = (performance.now() - started) / 1000;
+    socket.destroy();
+    if (received !== BYTES) throw new Error(`TCP delivered ${received} of ${BYTES} bytes`);
+    return BYTES / 1e6 / seconds;
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+export async function rows(): Promise<BenchRow[]> {
+  const cases: [string, number | undefined][] = [
+    ['reliable-udp direct', undefined],
+    ['reliable-udp link 0% loss', 0],
+    ['reliable-udp link 1% loss', 0.01],
+    ['reliable-udp link 10% loss', 0.1],
+  ];
+  const out: BenchRow[] = [];
+  for (const [bench, loss] of cases) {
+    let value = 0;
+    let baselineValue = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      value = Math.max(value, await reliableGoodput(loss));
+      baselineValue = Math.max(baselineValue, await tcpGoodput());
+    }
+    out.push({
+      bench: `${bench} ${BYTES >> 10} KiB`,
+      unit: 'MB/s',
+      value,
+      baseline: 'node:net TCP loopback',
+      baselineValue,
+      ratio: value / baselineValue,
+    });
+  }
+  return out;
+}
