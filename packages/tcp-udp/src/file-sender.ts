@@ -8,6 +8,7 @@
  * receiver name a partial by its hash (so a resume continues the same file, never another) and
  * verify the result end to end. Pass `sha256` with a file to skip the first read.
  */
+
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -22,12 +23,9 @@ import {
   RemoteError,
   type TcpUdpError,
 } from './errors.ts';
+import { encodeFileTransferMessage } from './file-transfer-codec.ts';
 import { toFileSystemError } from './file-transfer-fs.ts';
-import {
-  encodeFileTransferMessage,
-  FILE_TRANSFER_VERSION,
-  type FileTransferMessage,
-} from './file-transfer-protocol.ts';
+import { FILE_TRANSFER_VERSION, type FileTransferMessage } from './file-transfer-protocol.ts';
 import { FileTransferStream } from './file-transfer-stream.ts';
 
 /** One file to send: its path on disk, and optionally the name the receiver sees. */

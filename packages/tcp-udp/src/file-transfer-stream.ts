@@ -3,9 +3,11 @@
  * bytes handed to a sink in batches. Memory is bounded: past `highWaterMark` buffered bytes the
  * socket is paused (TCP's window then slows the peer down) until the sink has caught up.
  */
+
 import type { Socket } from 'node:net';
 import { ConnectionError, TimeoutError } from './errors.ts';
-import { decodeFileTransferMessage, type FileTransferMessage } from './file-transfer-protocol.ts';
+import { decodeFileTransferMessage } from './file-transfer-codec.ts';
+import type { FileTransferMessage } from './file-transfer-protocol.ts';
 
 /** Where body bytes go: called with one batch at a time, never again before it resolves. */
 export type FileTransferSink = (chunks: Buffer[]) => Promise<void>;

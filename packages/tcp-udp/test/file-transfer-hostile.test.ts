@@ -1,14 +1,11 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FileReceiverOptions } from '../src/file-receiver.ts';
+import type { FileReceiverOptions } from '../src/file-receiver-options.ts';
 import { partialFileName } from '../src/file-receiver-store.ts';
 import { sendFiles } from '../src/file-sender.ts';
-import {
-  encodeFileTransferMessage,
-  type FileTransferMessage,
-  type FileTransferReason,
-} from '../src/file-transfer-protocol.ts';
+import { encodeFileTransferMessage } from '../src/file-transfer-codec.ts';
+import type { FileTransferMessage, FileTransferReason } from '../src/file-transfer-protocol.ts';
 import {
   RawFileTransferPeer,
   type ReceiverLog,

@@ -5,6 +5,8 @@ import { LimitExceededError, ProtocolError } from '../src/errors.ts';
 import {
   decodeFileTransferMessage,
   encodeFileTransferMessage,
+} from '../src/file-transfer-codec.ts';
+import {
   FILE_TRANSFER_MAX_PAYLOAD_BYTES,
   FILE_TRANSFER_REASONS,
   FILE_TRANSFER_STATUSES,

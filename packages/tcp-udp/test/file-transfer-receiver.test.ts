@@ -4,7 +4,7 @@ import { nextEvent, pollUntil } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, RemoteError } from '../src/errors.ts';
 import { partialFileName } from '../src/file-receiver-store.ts';
-import { type FileSendProgress, sha256OfFile, sendFiles } from '../src/file-sender.ts';
+import { type FileSendProgress, sendFiles, sha256OfFile } from '../src/file-sender.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../src/file-transfer-fs.ts';
 import {
   countingProxy,

@@ -5,15 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WireClient } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import {
-  createFileReceiver,
-  type FileReceiver,
-  type FileReceiverEvents,
-  type FileReceiverOptions,
-} from '../../src/file-receiver.ts';
+import { createFileReceiver, type FileReceiver } from '../../src/file-receiver.ts';
+import type { FileReceiverEvents, FileReceiverOptions } from '../../src/file-receiver-options.ts';
 import {
   decodeFileTransferMessage,
   encodeFileTransferMessage,
+} from '../../src/file-transfer-codec.ts';
+import {
   FILE_TRANSFER_HEADER_BYTES,
   type FileTransferMessage,
 } from '../../src/file-transfer-protocol.ts';
