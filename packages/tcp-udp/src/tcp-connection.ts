@@ -47,6 +47,10 @@ const ITERATOR_HIGH_WATER = 16;
  * (`allowHalfOpen: true`): when the peer sends FIN this side can still send its reply, and
  * `end()` sends our FIN and keeps reading until the peer's FIN arrives.
  *
+ * Reading starts with the first `'data'` listener, iterator or `end()`; until then the peer's
+ * bytes wait in the socket (and, once its buffers fill, the peer is slowed by TCP flow control).
+ * From then on, chunks that arrive while nobody listens are dropped.
+ *
  * Errors never crash the process: they reject the pending `write()`/`end()`, end an async
  * iteration with a throw, set {@link closeError}, and are emitted as `'error'` only when someone
  * listens.
@@ -61,11 +65,13 @@ const ITERATOR_HIGH_WATER = 16;
  * ```
  */
 export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
-  /** This side's address and port (fixed at creation, still readable after close). */
+  /** This side's address (fixed at creation, still readable after close). */
   readonly localAddress: string;
+  /** This side's port. */
   readonly localPort: number;
-  /** The peer's address and port. */
+  /** The peer's address. */
   readonly remoteAddress: string;
+  /** The peer's port. */
   readonly remotePort: number;
   readonly #socket: net.Socket;
   readonly #peer: string;
@@ -102,9 +108,9 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
           (this.#error ? 'error' : this.#peerEnded && this.#localEnded ? 'end' : 'destroyed');
         this.#reason = reason;
         this.#isClosed = true;
+        resolve(reason); // first: a listener that throws below must not leave `closed` pending
         if (this.#error && this.listenerCount('error') > 0) this.emit('error', this.#error);
         this.emit('close', reason, this.#error);
-        resolve(reason);
       });
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
