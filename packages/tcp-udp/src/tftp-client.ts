@@ -221,6 +221,8 @@ function tftpRead(
         }),
       );
     });
-    socket.bind(0, () => act(receiver.start()));
+    // A loopback server is reached from a loopback address; anything else from the wildcard.
+    const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
+    socket.bind({ port: 0, ...(local && { address: local }) }, () => act(receiver.start()));
   });
 }

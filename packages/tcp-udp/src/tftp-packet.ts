@@ -135,11 +135,6 @@ export function decodeTftpPacket(datagram: Uint8Array): TftpPacket {
   }
 }
 
-/** The name of an opcode for messages: `'DATA'`, or `'opcode 99'`. */
-export function tftpOpName(op: TftpPacket['op']): string {
-  return op.toUpperCase();
-}
-
 function truncated(message: string): never {
   throw new ProtocolError('TCPUDP_ERR_TRUNCATED', message);
 }
