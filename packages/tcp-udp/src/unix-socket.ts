@@ -5,8 +5,9 @@
  * length is checked before binding, permissions are set, and the file goes away on close.
  */
 import type { Stats } from 'node:fs';
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
+import { dirname } from 'node:path';
 import { ConnectionError, FileSystemError, TimeoutError } from './errors.ts';
 import { checkUnixSocketPath } from './unix-path.ts';
 
@@ -31,7 +32,17 @@ export interface UnixListenOptions {
   readonly backlog?: number;
   /** Options for the `net.Server` (`allowHalfOpen`, `pauseOnConnect`, …). */
   readonly serverOptions?: net.ServerOpts;
+  /**
+   * How long `close()` lets open connections finish before destroying them. End them yourself
+   * first for a clean close; this bound only keeps a forgotten client from holding `close()`
+   * forever.
+   * @default 2000
+   */
+  readonly closeTimeoutMs?: number;
 }
+
+/** Default of {@link UnixListenOptions.closeTimeoutMs}. */
+export const DEFAULT_UNIX_CLOSE_TIMEOUT_MS = 2_000;
 
 /** A listening Unix socket server from {@link listenUnix}. */
 export interface UnixSocketServer {
@@ -44,8 +55,9 @@ export interface UnixSocketServer {
   /** True when a stale socket file was found and removed before binding. */
   readonly replacedStale: boolean;
   /**
-   * Stops accepting, waits for open connections to end (end or destroy them yourself), and
-   * removes the socket file if it is still the one this server made. Idempotent.
+   * Stops accepting, waits up to `closeTimeoutMs` for open connections to end, destroys those
+   * still open, and removes the socket file if it is still the one this server made.
+   * Idempotent: a second call returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -58,8 +70,11 @@ export interface UnixSocketServer {
  * bind retried once; an answer means a live server owns it, and nothing is touched. A path that
  * exists but is not a socket (a regular file, a directory) is never removed.
  *
+ * The test connection to a live server is accepted and closed at once: that server sees one
+ * empty connection.
+ *
  * @param path - Where to listen: a file-system path of at most 107 bytes, or `\0name`.
- * @param options - `mode`, `probeTimeoutMs`, `backlog`, `serverOptions`.
+ * @param options - `mode`, `probeTimeoutMs`, `backlog`, `serverOptions`, `closeTimeoutMs`.
  * @throws {TypeError} or {RangeError} (synchronously) for a bad path (see
  *   {@link checkUnixSocketPath}) or bad options.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) when a live server already
@@ -90,18 +105,36 @@ export function listenUnix(
     DEFAULT_UNIX_PROBE_TIMEOUT_MS,
   );
   const backlog = positive('backlog', options.backlog, 511);
-  return start(path, address.abstract, mode, probeTimeoutMs, backlog, options.serverOptions ?? {});
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS;
+  if (!Number.isSafeInteger(closeTimeoutMs) || closeTimeoutMs < 0) {
+    throw new RangeError(
+      `closeTimeoutMs must be a non-negative integer, got ${String(closeTimeoutMs)}`,
+    );
+  }
+  return start(path, address.abstract, {
+    mode,
+    probeTimeoutMs,
+    backlog,
+    closeTimeoutMs,
+    serverOptions: options.serverOptions ?? {},
+  });
+}
+
+interface Settings {
+  readonly mode: number;
+  readonly probeTimeoutMs: number;
+  readonly backlog: number;
+  readonly closeTimeoutMs: number;
+  readonly serverOptions: net.ServerOpts;
 }
 
 async function start(
   path: string,
   abstract: boolean,
-  mode: number,
-  probeTimeoutMs: number,
-  backlog: number,
-  serverOptions: net.ServerOpts,
+  settings: Settings,
 ): Promise<UnixSocketServer> {
-  const server = net.createServer(serverOptions);
+  const { mode, probeTimeoutMs, backlog, closeTimeoutMs } = settings;
+  const server = net.createServer(settings.serverOptions);
   let replacedStale = false;
   let failure = await bind(server, path, backlog);
   if (failure?.code === 'EADDRINUSE' && !abstract) {
@@ -114,7 +147,7 @@ async function start(
       'TCPUDP_ERR_CONNECTION',
       live
         ? `another server is listening on ${describe(path)}; stop it, or choose another path`
-        : `could not listen on ${describe(path)}: ${failure.code ?? failure.message}`,
+        : `could not listen on ${describe(path)}: ${await explainBindFailure(path, abstract, failure)}`,
       { cause: failure },
     );
   }
@@ -128,9 +161,20 @@ async function start(
       throw fsError(`setting mode ${mode.toString(8)} on ${path}`, err);
     }
   }
+  const open = new Set<net.Socket>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => {
+      for (const socket of open) socket.destroy();
+    }, closeTimeoutMs);
+    timer.unref();
+    await stopped;
+    clearTimeout(timer);
     if (identity === undefined) return;
     // libuv unlinks the file when the server closes; remove it only if it is still ours.
     const now = await lstat(path).catch(() => undefined);
@@ -266,6 +310,24 @@ export function connectUnix(path: string, options: UnixConnectOptions = {}): Pro
       resolve(socket);
     });
   });
+}
+
+/**
+ * libuv reports a missing directory as `EACCES` when binding a pipe (it converts `ENOENT`, for
+ * Windows' sake: see `uv_pipe_bind` in libuv's `src/unix/pipe.c`), so look at the directory.
+ */
+async function explainBindFailure(
+  path: string,
+  abstract: boolean,
+  err: NodeJS.ErrnoException,
+): Promise<string> {
+  const code = err.code ?? err.message;
+  if (abstract || code !== 'EACCES') return code;
+  const dir = dirname(path);
+  const found = await stat(dir).catch(() => undefined);
+  if (found === undefined) return `EACCES: the directory ${dir} does not exist`;
+  if (!found.isDirectory()) return `EACCES: ${dir} is not a directory`;
+  return `EACCES: no permission to create a file in ${dir} (binding needs write and search permission on it)`;
 }
 
 function explain(err: NodeJS.ErrnoException): string {

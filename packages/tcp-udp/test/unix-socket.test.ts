@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import type net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -105,6 +105,33 @@ describe('listenUnix', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it('destroys a client that stays open once closeTimeoutMs has passed', async () => {
+    const path = join(unixTempDir(), 'linger.sock');
+    const unix = await listenUnix(path, { closeTimeoutMs: 50 });
+    const accepted = nextEvent(unix.server, 'connection');
+    const client = await connectUnix(path);
+    client.on('error', () => {});
+    onTestFinished(() => {
+      client.destroy();
+    });
+    await accepted;
+    const clientClosed = nextEvent(client, 'close');
+    await withTimeout(unix.close(), 'close() with a client that never ends');
+    await clientClosed;
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('says why it cannot listen in a directory that does not exist', async () => {
+    const path = join(unixTempDir(), 'missing', 'app.sock');
+    const err = await rejection(listenUnix(path));
+    expect(err).toBeInstanceOf(ConnectionError);
+    // libuv turns the kernel's ENOENT into EACCES for a pipe; the message says what is wrong.
+    expect(err.message).toBe(
+      `could not listen on ${path}: EACCES: the directory ${dirname(path)} does not exist`,
+    );
+    expect((err.cause as NodeJS.ErrnoException).code).toBe('EACCES');
+  });
+
   it('replaces the stale socket file a crashed server left behind', async () => {
     const path = join(unixTempDir(), 'stale.sock');
     await crashServerAt(path);
@@ -183,6 +210,7 @@ describe('listenUnix', () => {
     { options: { mode: -1 }, error: RangeError },
     { options: { probeTimeoutMs: 0 }, error: RangeError },
     { options: { backlog: 1.5 }, error: RangeError },
+    { options: { closeTimeoutMs: -1 }, error: RangeError },
   ])('refuses options $options synchronously', ({ options, error }) => {
     expect(() => listenUnix('/tmp/never.sock', options)).toThrow(error);
   });
