@@ -269,12 +269,29 @@ describe('a file receiver (the protocol of exercise 06)', () => {
 
 /** A scripted receiver for grading sendFile: records what arrived, answers as told. */
 async function scriptedReceiver(answer: (header: string) => string) {
-  const seen = { header: '', bodyBeforeReady: 0, body: Buffer.alloc(0) };
+  let closed: () => void = () => {};
+  const seen = {
+    header: '',
+    /** Bytes that came with the header line, before READY could have been read. */
+    bodyBeforeReady: 0,
+    /** Bytes that came after an ERR answer: a sender must not send the body then. */
+    afterRefusal: 0,
+    body: Buffer.alloc(0),
+    closed: new Promise<void>((resolve) => {
+      closed = resolve;
+    }),
+  };
   const server = net.createServer((socket) => {
     let buffer = Buffer.alloc(0);
     let size = -1;
+    let refused = false;
     socket.on('error', () => {});
+    socket.on('close', () => closed());
     socket.on('data', (chunk: Buffer) => {
+      if (refused) {
+        seen.afterRefusal += chunk.length;
+        return;
+      }
       buffer = Buffer.concat([buffer, chunk]);
       if (size < 0) {
         const at = buffer.indexOf(0x0a);
@@ -284,7 +301,11 @@ async function scriptedReceiver(answer: (header: string) => string) {
         buffer = buffer.subarray(at + 1);
         const reply = answer(seen.header);
         socket.write(`${reply}\n`);
-        if (reply !== 'READY') return void socket.end();
+        if (reply !== 'READY') {
+          refused = true;
+          seen.afterRefusal = buffer.length;
+          return void socket.end();
+        }
         size = Number(seen.header.split(' ')[1]);
       }
       if (buffer.length >= size) {
@@ -336,7 +357,11 @@ if (isModuleTarget()) {
         withTimeout(sendFile('127.0.0.1', receiver.port, path.join(dir, 'x.bin')), 'sendFile'),
       ).rejects.toThrow(/ERR exists/);
       expect(receiver.seen.header).toBe(`x.bin 1 ${sha256Of('x')}`);
-      expect(receiver.seen.bodyBeforeReady).toBe(0);
+      await withTimeout(receiver.seen.closed, 'the sender to close the connection after ERR');
+      expect(
+        receiver.seen.afterRefusal,
+        `body bytes sent although the answer was ERR: wait for READY before the body (read "The protocol" in ${LESSON})`,
+      ).toBe(0);
     });
 
     it('round-trips through your own receiver', async () => {
