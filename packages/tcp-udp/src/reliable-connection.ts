@@ -322,7 +322,7 @@ export class ReliableConnection {
 
   /**
    * After a `done` close, the ACK that acknowledges everything the peer sent, FIN included. The
-   * socket layer keeps it for a while (TIME-WAIT, RFC 9293 §3.6.1) and sends it to a peer whose
+   * socket layer keeps it for a while (TIME-WAIT, RFC 9293 §3.6) and sends it to a peer whose
    * ACK was lost and who resends its data or FIN after our linger ended; undefined otherwise.
    */
   finalAck(): ReliablePacket | undefined {

@@ -349,7 +349,7 @@ export class ReliableSender {
   /**
    * Marks SACKed segments. A segment is taken as lost when three segments sent after it were
    * SACKed and it has been out longer than SRTT + SRTT/4: the allowance (RACK's reordering
-   * window, RFC 8985 §6.2) keeps a segment that is merely overtaken from being resent.
+   * window, RFC 8985) keeps a segment that is merely overtaken from being resent.
    */
   private applySack(sack: readonly SackBlock[], now: number): void {
     let changed = false;
