@@ -116,7 +116,10 @@ describe('a TCP echo server (graded over the wire)', () => {
 
 /** A server the spec controls: `reply(received)` is sent after the client's FIN, then our FIN. */
 async function startReferenceServer(reply: (received: Buffer) => Buffer): Promise<number> {
+  const open = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const chunks: Buffer[] = [];
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -125,8 +128,8 @@ async function startReferenceServer(reply: (received: Buffer) => Buffer): Promis
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(() => {
+    for (const socket of open) socket.destroy();
     server.close();
-    server.closeAllConnections?.();
   });
   return (server.address() as net.AddressInfo).port;
 }
