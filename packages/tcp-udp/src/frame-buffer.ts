@@ -66,9 +66,7 @@ export class PendingBytes {
   take(tail: Uint8Array): Buffer {
     const total = this.length + tail.length;
     const out =
-      this.parts.length === 0
-        ? Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength)
-        : Buffer.concat([...this.parts, tail], total);
+      this.parts.length === 0 ? asBuffer(tail) : Buffer.concat([...this.parts, tail], total);
     this.parts.length = 0;
     this.length = 0;
     return out;

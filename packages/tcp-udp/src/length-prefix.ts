@@ -5,7 +5,7 @@
  * bytes to wait for, and can refuse a frame that is too long before any of its body arrives.
  */
 import { ProtocolError } from './errors.ts';
-import { checkMaxFrameBytes, frameTooLarge, PendingBytes } from './frame-buffer.ts';
+import { asBuffer, checkMaxFrameBytes, frameTooLarge, PendingBytes } from './frame-buffer.ts';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   type FrameCodec,
@@ -24,6 +24,11 @@ export const VARINT_MAX_LENGTH = Number.MAX_SAFE_INTEGER;
 interface HeaderReader {
   /** Feeds one header byte. @throws {ProtocolError} `TCPUDP_ERR_MALFORMED`. */
   byte(value: number): number;
+  /**
+   * The fast path: when no header byte is pending and a whole header lies in `data` at `at`,
+   * reads it at once (setting `count`) and returns the length; otherwise returns -1.
+   */
+  whole(data: Buffer, at: number): number;
   /** Header bytes read so far. */
   readonly count: number;
   reset(): void;
@@ -37,6 +42,11 @@ class U32Header implements HeaderReader {
     this.count++;
     return this.count === 4 ? this.value : -1;
   }
+  whole(data: Buffer, at: number): number {
+    if (this.count !== 0 || at + 4 > data.length) return -1;
+    this.count = 4;
+    return data.readUInt32BE(at);
+  }
   reset(): void {
     this.count = 0;
     this.value = 0;
@@ -46,6 +56,12 @@ class U32Header implements HeaderReader {
 class VarintHeader implements HeaderReader {
   count = 0;
   private value = 0;
+  whole(data: Buffer, at: number): number {
+    const first = data[at];
+    if (this.count !== 0 || first === undefined || first >= 0x80) return -1;
+    this.count = 1;
+    return first;
+  }
   byte(value: number): number {
     this.value += (value & 0x7f) * 2 ** (7 * this.count);
     this.count++;
@@ -90,12 +106,14 @@ class LengthPrefixDecoder implements FrameDecoder {
 
   push(chunk: Uint8Array, frames: Buffer[] = []): Buffer[] {
     if (this.failed !== undefined) throw this.failed;
+    const data = asBuffer(chunk);
     try {
       let at = 0;
-      while (at < chunk.length) {
+      while (at < data.length) {
         if (this.bodyLength < 0) {
-          let length = -1;
-          while (length < 0 && at < chunk.length) length = this.header.byte(chunk[at++] as number);
+          let length = this.header.whole(data, at);
+          if (length >= 0) at += this.header.count;
+          while (length < 0 && at < data.length) length = this.header.byte(data[at++] as number);
           if (length < 0) break;
           if (length > this.maxFrameBytes) {
             throw frameTooLarge(this.name, length, this.maxFrameBytes, 'declared');
@@ -109,13 +127,15 @@ class LengthPrefixDecoder implements FrameDecoder {
           this.bodyLength = length;
         }
         const need = this.bodyLength - this.pending.length;
-        if (chunk.length - at >= need) {
-          frames.push(this.pending.take(chunk.subarray(at, at + need)));
+        if (data.length - at >= need) {
+          // The common case, a frame inside this chunk, is a view: no copy.
+          const tail = data.subarray(at, at + need);
+          frames.push(this.pending.length === 0 ? tail : this.pending.take(tail));
           at += need;
           this.bodyLength = -1;
         } else {
-          this.pending.add(chunk.subarray(at));
-          at = chunk.length;
+          this.pending.add(data.subarray(at));
+          at = data.length;
         }
       }
     } catch (err) {
