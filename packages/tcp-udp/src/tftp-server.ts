@@ -317,8 +317,25 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         }
         act(sender.receive(packet, { address: rinfo.address, port: rinfo.port }));
       });
-      socket.on('error', () => {});
-      socket.bind(0, host, () => act(sender.start(oack)));
+      let bound = false;
+      socket.on('error', (err) => {
+        // Before bind: the transfer cannot start (no free port); after: one send failed, the
+        // timeout will resend. Either way the server goes on.
+        if (!bound) {
+          sender.abort(
+            new ConnectionError(
+              'TCPUDP_ERR_CONNECTION',
+              `cannot bind a transfer socket: ${err.message}`,
+              { cause: err },
+            ),
+          );
+          end();
+        }
+      });
+      socket.bind(0, host, () => {
+        bound = true;
+        act(sender.start(oack));
+      });
     });
   }
 
