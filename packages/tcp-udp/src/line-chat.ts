@@ -20,8 +20,9 @@ export interface LineChatOptions {
   /** People in the room at once; the next one is told the room is full and closed. @default 64 */
   readonly maxClients?: number;
   /**
-   * The longest line, in bytes, without its `\n`. A longer one (or one that never ends) gets its
-   * sender an error line and a close; everyone else carries on. @default 1024
+   * The longest line, in bytes, without its `\n` (a `\r` before it counts). A longer one, or one
+   * that never ends, gets its sender an error line and a close; everyone else carries on.
+   * @default 1024
    */
   readonly maxLineBytes?: number;
   /**

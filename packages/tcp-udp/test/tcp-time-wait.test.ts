@@ -57,6 +57,26 @@ describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)
     expect(await findTimeWait({ localPort: port, remotePort: client.localPort })).toEqual([]);
   });
 
+  it('finds TIME-WAIT for an IPv6 connection on ::1 (the tcp6 table)', async () => {
+    const { port, accepted } = await startTcpTestServer({ host: '::1' });
+    const client = await connectTestClient(port, { host: '::1' });
+    const server = await accepted();
+    server.on('data', () => undefined);
+    server.on('end', () => void server.end());
+    await withTimeout(client.end(), 'the active close over IPv6');
+    const [entry] = await pollUntil(async () => {
+      const found = await findTimeWait({
+        localPort: client.localPort,
+        remotePort: port,
+        localAddress: '::1',
+        remoteAddress: '::1',
+      });
+      return found.length > 0 && found;
+    }, 'a TIME-WAIT entry in /proc/net/tcp6');
+    expect(entry?.protocol).toBe('tcp6');
+    expect(entry?.localAddress).toBe('::1');
+  });
+
   it('rejects ports out of range synchronously', () => {
     expect(() => findTimeWait({ localPort: 0, remotePort: 1 })).toThrow(RangeError);
     expect(() => findTimeWait({ localPort: 1, remotePort: 65_536 })).toThrow(RangeError);
