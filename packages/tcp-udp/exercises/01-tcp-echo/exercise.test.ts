@@ -42,7 +42,11 @@ async function expectBytes(client: WireClient, expected: Uint8Array, hint = ''):
     throw new Error(`${error.message}${hint ? `\n${hint}` : ''}`);
   });
   const difference = describeByteDifference(expected, got);
-  if (difference) throw client.fail(`the echo differs from what was sent: ${difference}`);
+  if (difference) {
+    throw client.fail(
+      `the echo differs from what was sent: ${difference}\nEcho every byte as it came, binary included: see "A byte stream, both ways" in exercises/01-tcp-echo/README.md`,
+    );
+  }
 }
 
 function pattern(length: number, seed: number): Buffer {
