@@ -40,7 +40,10 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   readonly #store: FileReceiverStore;
   readonly #host: string;
   readonly #limits: FileReceiverLimits;
+  /** Sockets of running sessions (what `maxSessions` counts). */
   readonly #sockets = new Set<net.Socket>();
+  /** Every open socket, sessions and those being closed, so that close() never waits on one. */
+  readonly #open = new Set<net.Socket>();
   readonly #sessions = new Set<Promise<void>>();
   readonly #inProgress = new Set<string>();
 
@@ -95,7 +98,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   /** Stops accepting, cuts every session (partial files are kept for a resume) and waits. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
+    for (const socket of this.#open) socket.destroy();
     await Promise.allSettled([...this.#sessions]);
     await closed;
   }
@@ -103,6 +106,8 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   #accept(socket: net.Socket): void {
     const ref = { peer: `${socket.remoteAddress}:${socket.remotePort}` };
     socket.on('error', () => {}); // reported through the stream; never crash the server
+    this.#open.add(socket);
+    socket.once('close', () => this.#open.delete(socket));
     if (this.#sockets.size >= this.#limits.maxSessions) {
       const message = `the receiver serves ${this.#limits.maxSessions} sessions at once; try again later`;
       socket.end(encodeFileTransferMessage({ type: 'error', reason: 'busy', message }));
