@@ -31,7 +31,7 @@ export interface TcpFailure {
 
 /**
  * The system codes a TCP program meets, each with what it means and what to do about it.
- * Sources: connect(2), recv(2), send(2) and tcp(7) man pages; RFC 9293 §3.5.2–3.5.3 (reset generation and processing).
+ * Sources: connect(2), recv(2), send(2), tcp(7) and getaddrinfo(3) man pages; RFC 9293 §3.5.2–3.5.3 (reset generation and processing).
  */
 export const TCP_FAILURES = {
   ECONNREFUSED: {
@@ -71,6 +71,14 @@ export const TCP_FAILURES = {
   EADDRNOTAVAIL: {
     title: 'address not available: it is not an address of this machine, or no local port is free',
     advice: 'bind an address this machine has; if ports ran out, reuse connections',
+  },
+  ENOTFOUND: {
+    title: 'the host name does not resolve (DNS has no address for it)',
+    advice: 'check the spelling of the host, or connect to an IP address',
+  },
+  EAI_AGAIN: {
+    title: 'the host name could not be resolved right now (a temporary DNS failure)',
+    advice: 'retry with backoff; check the resolver (`/etc/resolv.conf`) if it persists',
   },
   EACCES: {
     title: 'permission denied (a port below 1024, or a firewall/security policy)',
