@@ -258,22 +258,31 @@ export class ReliableSender {
     // ACKs that never acknowledge anything must not keep a connection retransmitting forever.
     if (advance > 0 || window === 0) this.consecutiveTimeouts = 0;
     this.peerWindow = window;
+    // RTT samples (Karn: never from a segment sent more than once), taken as a segment is first
+    // known to have arrived — newly SACKed, or newly acknowledged without having been SACKed —
+    // and the freshest of them kept: a cumulative ACK that jumps over a repaired hole would
+    // otherwise time segments that had arrived long before.
+    let sample = Number.POSITIVE_INFINITY;
     if (advance > 0) {
-      let sample: number | undefined;
       for (let i = 0; i < advance; i++) {
         const segment = this.flight[i];
-        if (segment && segment.transmissions === 1) sample = now - segment.sentAt; // Karn
+        if (segment && segment.transmissions === 1 && !segment.sacked) {
+          sample = Math.min(sample, now - segment.sentAt);
+        }
       }
-      for (const segment of this.flight.splice(0, advance))
+      for (const segment of this.flight.splice(0, advance)) {
         this.flightBytes -= segment.payload.length;
-      if (sample !== undefined) this.rtt.sample(sample);
+      }
       this.sndUna = ack;
       this.dupAcks = 0;
       this.fastRetransmitDone = false;
+    }
+    sample = Math.min(sample, this.applySack(sack, now));
+    if (sample !== Number.POSITIVE_INFINITY) this.rtt.sample(sample);
+    if (advance > 0) {
       this.deadline = this.flight.length > 0 ? now + this.rtt.rto : undefined;
       if (this.flight.length === 0) this.reorderDeadline = undefined;
     }
-    this.applySack(sack, now);
     if (advance > 0) return 'new';
     if (this.flight.length === 0) return 'update';
     this.stats.duplicateAcks++;
@@ -295,8 +304,9 @@ export class ReliableSender {
   }
 
   /**
-   * Runs the retransmission timer: when it expired, backs the RTO off and marks every unSACKed
-   * segment in flight for resending. Returns `exhausted` after `maxRetransmits` timeouts in a row.
+   * Runs the retransmission timer: when it expired, backs the RTO off and marks for resending
+   * the first unSACKed segment and every other one out longer than SRTT + SRTT/4. Returns
+   * `exhausted` after `maxRetransmits` timeouts in a row.
    */
   onTimer(now: number): 'idle' | 'retransmit' | 'exhausted' {
     if (this.reorderDeadline !== undefined && now >= this.reorderDeadline) {
@@ -314,8 +324,17 @@ export class ReliableSender {
       this.deadline = undefined;
       return 'exhausted';
     }
+    // RFC 6298 §5.4 resends the earliest segment. Resending only that one would cost one more
+    // timeout per segment lost in a burst, so every unSACKed segment that has been out longer
+    // than SRTT + SRTT/4 is resent too; younger ones may still be on their way.
+    const srtt = this.rtt.srtt ?? 0;
+    let first = true;
+    for (const segment of this.flight) {
+      if (segment.sacked) continue;
+      if (first || now - segment.sentAt >= srtt + srtt / 4) segment.lost = true;
+      first = false;
+    }
     this.rtt.backoff();
-    for (const segment of this.flight) if (!segment.sacked) segment.lost = true;
     this.deadline = now + this.rtt.rto;
     return 'retransmit';
   }
@@ -351,8 +370,9 @@ export class ReliableSender {
    * SACKed and it has been out longer than SRTT + SRTT/4: the allowance (RACK's reordering
    * window, RFC 8985) keeps a segment that is merely overtaken from being resent.
    */
-  private applySack(sack: readonly SackBlock[], now: number): void {
+  private applySack(sack: readonly SackBlock[], now: number): number {
     let changed = false;
+    let sample = Number.POSITIVE_INFINITY;
     for (const block of sack) {
       const from = seqDistance(this.sndUna, block.start);
       const to = seqDistance(this.sndUna, block.end);
@@ -366,10 +386,12 @@ export class ReliableSender {
           segment.sacked = true;
           segment.lost = false;
           changed = true;
+          if (segment.transmissions === 1) sample = Math.min(sample, now - segment.sentAt);
         }
       }
     }
     if (changed) this.detectLoss(now);
+    return sample;
   }
 
   private detectLoss(now: number): void {

@@ -178,6 +178,19 @@ describe('ReliableSender', () => {
     expect(outcomes).toEqual(['retransmit', 'retransmit', 'retransmit', 'exhausted']);
   });
 
+  it('times a segment when it is first SACKed, not when a repaired hole lets the ACK jump over it', () => {
+    const tx = sender();
+    tx.write(new Uint8Array(30));
+    tx.poll(0); // 1, 2, 3 at t = 0
+    tx.onAck(1, 100, [{ start: 2, end: 4 }], 10); // 2 and 3 arrived: 10 ms
+    expect(tx.rtt.srtt).toBe(10);
+    tx.onTimer(tx.nextDeadline ?? 0);
+    const [resent] = tx.poll(500);
+    expect(resent?.seq).toBe(1);
+    tx.onAck(4, 100, [], 505); // 1 (resent) repaired: no sample from it (Karn) nor from 2 and 3
+    expect(tx.rtt.srtt).toBe(10);
+  });
+
   it('takes no RTT sample from a retransmitted segment (Karn)', () => {
     const tx = sender();
     tx.write(new Uint8Array(5));
