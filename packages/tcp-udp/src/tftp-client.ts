@@ -4,7 +4,7 @@ import net from 'node:net';
 import { ConnectionError, FileSystemError, quoteInput } from './errors.ts';
 import { fromNetascii } from './tftp-netascii.ts';
 import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from './tftp-packet.ts';
-import { TftpReceiver, type TftpReceiverOptions, type TftpSend } from './tftp-transfer.ts';
+import { TftpReceiver, type TftpSend } from './tftp-transfer.ts';
 
 /** Options of {@link tftpGet}. */
 export interface TftpGetOptions {

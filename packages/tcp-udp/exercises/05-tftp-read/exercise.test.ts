@@ -124,7 +124,7 @@ describe('tftpRead, a TFTP read-request client', () => {
     const stranger = await socketOn(); // someone else
     const first = randomBytes(512);
     let clientPort = 0;
-    listener.socket.on('message', (request, rinfo) => {
+    listener.socket.on('message', (_request, rinfo) => {
       if (listener.got.length === 1) return; // lose the first RRQ
       if (listener.got.length > 2) return; // a third RRQ: the transfer has already started
       clientPort = rinfo.port;
