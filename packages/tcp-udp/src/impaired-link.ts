@@ -222,9 +222,13 @@ export async function createImpairedUdpLink(
     side.ready.then(
       () => {
         if (closed) return;
-        side.socket.send(data, to.port, to.host, (error) => {
-          if (error) stats.errors++;
-        });
+        try {
+          side.socket.send(data, to.port, to.host, (error) => {
+            if (error) stats.errors++;
+          });
+        } catch {
+          stats.errors++; // the socket was closed by the idle sweep while this copy waited
+        }
       },
       () => {
         stats.errors++;

@@ -290,7 +290,14 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
   }
 }
 
-/** Creates the core of a new connection: shared by the client and the server. */
+/**
+ * Creates the pure core of a new connection with a random connection id and ISN: the client's
+ * (which queues a SYN), or the server's from a received SYN (which queues a SYN-ACK). Used by
+ * {@link connectReliableUdp} and {@link listenReliableUdp}; exported for code that drives
+ * {@link ReliableConnection} over another transport.
+ * @throws {RangeError} on a bad limit.
+ * @example const core = createReliableCore('client', { rto: { minRtoMs: 50 } }); core.flush(performance.now()); // [SYN]
+ */
 export function createReliableCore(
   role: 'client',
   limits: ReliableConnectionLimits,

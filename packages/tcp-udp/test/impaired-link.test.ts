@@ -150,6 +150,19 @@ describe('createImpairedUdpLink', () => {
     expect(target.received[0]?.data.toString()).toBe('a');
   });
 
+  it('forgets a client that stays silent for sessionIdleMs', async () => {
+    const target = await openRecordingUdpSocket(echo);
+    const link = await startLink({ seed: 1, sessionIdleMs: 40 }, target.port);
+    const client = await openRecordingUdpSocket();
+    await sendUdp(client.socket, 'hi', link.address.port);
+    await pollUntil(() => client.received.length === 1, 'the echo');
+    expect(link.stats.sessions).toBe(1);
+    await pollUntil(() => link.stats.sessions === 0, 'the idle session to be swept');
+    await sendUdp(client.socket, 'again', link.address.port);
+    await pollUntil(() => client.received.length === 2, 'an echo through a fresh session');
+    expect(new Set(target.received.map((r) => r.from.port)).size).toBe(2);
+  });
+
   it('cancels delayed packets on close', async () => {
     const target = await openRecordingUdpSocket();
     const link = await createImpairedUdpLink({
