@@ -392,5 +392,9 @@ function sendError(socket: dgram.Socket, to: TftpEndpoint, code: number, message
     code,
     message: message.replaceAll('\0', ' ').slice(0, 200),
   });
-  socket.send(packet, to.port, to.address, () => {});
+  try {
+    socket.send(packet, to.port, to.address, () => {});
+  } catch {
+    // the server closed meanwhile (a refusal decided after an await): nothing to tell anyone
+  }
 }
