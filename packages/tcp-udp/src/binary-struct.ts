@@ -1,10 +1,6 @@
-import {
-  type CompiledStructField,
-  compileStructSchema,
-  type StructSchema,
-  type StructValue,
-} from './binary-struct-schema.ts';
+import type { StructSchema, StructValue } from './binary-struct-schema.ts';
 import { SerializationError } from './errors.ts';
+import { type CompiledStructField, compileStructSchema } from './struct-compile.ts';
 import { describeValue, type ScalarOps, scalarOps } from './struct-scalar.ts';
 import { readUtf8, utf8ByteLength, writeUtf8 } from './struct-utf8.ts';
 
