@@ -71,6 +71,14 @@ describe('FramedSocket over TCP', () => {
     },
   );
 
+  it('works over IPv6 loopback too', async () => {
+    const server = await startEchoServer({ framing: 'varint', host: '::1' });
+    expect(server.describeAddress()).toMatch(/^\[::1\]:\d+$/);
+    const client = await connectClient(server, { codec: varintCodec() });
+    await client.send(Buffer.from('over ::1'));
+    expect((await withTimeout(client.read(), 'the echo over ::1'))?.toString()).toBe('over ::1');
+  });
+
   it('carries a 1 MiB frame, and an empty one', async () => {
     const server = await startEchoServer({ framing: 'length' });
     const client = await connectClient(server);
@@ -172,6 +180,35 @@ describe('FramedSocket over TCP', () => {
     await expect(connectFramed({ host: '127.0.0.1', port: closedPort })).rejects.toMatchObject({
       code: 'TCPUDP_ERR_CONNECTION',
     });
+  });
+
+  it('ends reads on destroy(), and throws the reason given to destroy(err)', async () => {
+    const server = await startEchoServer({ framing: 'length' });
+    const plain = await connectClient(server);
+    const reading = plain.read();
+    plain.destroy();
+    expect(await withTimeout(reading, 'a pending read to end')).toBeUndefined();
+    await expect(plain.send(Buffer.from('x'))).rejects.toMatchObject({ code: 'TCPUDP_ERR_CLOSED' });
+
+    const failed = await connectClient(server);
+    const pending = failed.read();
+    const reason = new Error('the owner gave up');
+    failed.destroy(reason);
+    await expect(withTimeout(pending, 'a pending read to fail')).rejects.toBe(reason);
+    expect(await withTimeout(failed.closed, 'the socket to close')).toBe(reason);
+  });
+
+  it('destroys the socket when a for-await loop breaks early, as Node streams do', async () => {
+    const server = await startEchoServer({ framing: 'line' });
+    const client = await connectClient(server, { codec: lineCodec() });
+    await client.send(encodeLineText('one'));
+    await client.send(encodeLineText('two'));
+    for await (const line of client) {
+      expect(decodeLineText(line)).toBe('one');
+      break;
+    }
+    expect(await withTimeout(client.closed, 'the socket to close after break')).toBeUndefined();
+    expect(client.socket.destroyed).toBe(true);
   });
 
   it('rejects bad options synchronously', () => {
