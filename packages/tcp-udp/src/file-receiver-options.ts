@@ -37,6 +37,12 @@ export interface FileReceiverOptions {
   idleTimeoutMs?: number;
   /** The longest name component, in bytes: 255 (`NAME_MAX`) minus the partial name's 26. @default 229 */
   maxComponentBytes?: number;
+  /**
+   * Files at least this large are hashed on a worker thread, off the event loop, so that hashing
+   * (about 1 s of CPU per GiB) runs in parallel with reading the socket. 0: always.
+   * @default 16 MiB
+   */
+  hashInWorkerFromBytes?: number;
   /** Bytes buffered per session before the socket is paused. @default 4 MiB */
   highWaterMark?: number;
   /** The file-system operations (tests inject failures here). @default node:fs/promises */
@@ -127,6 +133,13 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
     headerTimeoutMs: option('headerTimeoutMs', options.headerTimeoutMs, 10_000, 1, 2 ** 31 - 1),
     idleTimeoutMs: option('idleTimeoutMs', options.idleTimeoutMs, 30_000, 1, 2 ** 31 - 1),
     maxComponentBytes: option('maxComponentBytes', options.maxComponentBytes, 229, 1, 229),
+    hashInWorkerFromBytes: option(
+      'hashInWorkerFromBytes',
+      options.hashInWorkerFromBytes,
+      16 * 1024 * 1024,
+      0,
+      max,
+    ),
     highWaterMark: option(
       'highWaterMark',
       options.highWaterMark,

@@ -5,7 +5,6 @@
  * Resume: a partial file is named after the file AND its hash, so a partial with the same name
  * and hash is the same file's beginning; its bytes are re-hashed and the sender sends the rest.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { IntegrityError, quoteInput, type TcpUdpError, UnsafePathError } from './errors.ts';
@@ -17,6 +16,7 @@ import {
 } from './file-transfer-fs.ts';
 import type { FileTransferReason, FileTransferStatus } from './file-transfer-protocol.ts';
 import { checkSafeName } from './safe-path.ts';
+import { createInlineSha256, createWorkerSha256, type Sha256Hasher } from './sha256-hasher.ts';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 const READ_CHUNK = 1024 * 1024;
@@ -29,6 +29,7 @@ export interface FileReceiverStoreOptions {
   overwrite: boolean;
   modeMask: number;
   maxComponentBytes: number;
+  hashInWorkerFromBytes: number;
 }
 
 /** One announced file, as the store sees it. */
@@ -136,8 +137,9 @@ export class FileReceiverStore {
         unsafe('the partial file is a symlink or not a file', file.name),
       );
     }
-    const hash = createHash('sha256');
-    let handle: FileTransferHandle;
+    const hash =
+      file.size >= this.options.hashInWorkerFromBytes ? createWorkerSha256() : createInlineSha256();
+    let handle: FileTransferHandle | undefined;
     let offset = 0;
     try {
       if (partial) {
@@ -149,6 +151,8 @@ export class FileReceiverStore {
         handle = await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       }
     } catch (error) {
+      hash.close();
+      await handle?.close().catch(() => {});
       if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EEXIST') {
         return refusal('unsafe-name', unsafe('the partial file changed under us', file.name));
       }
@@ -164,9 +168,9 @@ export class FileReceiverStore {
   async #hashOf(file: string): Promise<string> {
     const handle = await this.options.fs.open(file, O_RDONLY | O_NOFOLLOW);
     try {
-      const hash = createHash('sha256');
+      const hash = createInlineSha256();
       await rehash(handle, (await handle.stat()).size, hash);
-      return hash.digest('hex');
+      return await hash.digest();
     } finally {
       await handle.close();
     }
@@ -183,7 +187,7 @@ export class Upload {
     readonly store: FileReceiverStore,
     readonly file: IncomingFile,
     readonly handle: FileTransferHandle,
-    readonly hash: Hash,
+    readonly hash: Sha256Hasher,
     readonly offset: number,
     readonly partialPath: string,
     readonly finalPath: string,
@@ -197,15 +201,17 @@ export class Upload {
   }
 
   /**
-   * Writes one batch and hashes it meanwhile: the write runs on libuv's thread pool while the
-   * hash runs here, so the two overlap. After a write error the rest is hashed and dropped.
+   * Writes one batch and hashes it. Inline, the hash runs here while libuv's thread pool writes,
+   * so the two overlap; on a worker, the chunks are handed over once written (the worker takes
+   * their memory). After a write error the rest is hashed and dropped.
    */
   async write(chunks: Buffer[]): Promise<void> {
     const length = chunks.reduce((sum, c) => sum + c.length, 0);
     const writing = this.#failure ? undefined : this.#writeAll(chunks, this.#position, length);
-    for (const chunk of chunks) this.hash.update(chunk);
+    if (!this.hash.transfers) this.hash.update(chunks);
     this.#position += length;
     await writing;
+    if (this.hash.transfers) this.hash.update(chunks);
   }
 
   async #writeAll(chunks: Buffer[], position: number, length: number): Promise<void> {
@@ -225,7 +231,15 @@ export class Upload {
   /** Syncs, verifies the SHA-256 and moves the file into place. Never throws. */
   async finish(): Promise<UploadOutcome> {
     const { fs, overwrite, modeMask } = this.store.options;
-    const sha256 = this.hash.digest('hex');
+    let sha256: string;
+    try {
+      sha256 = await this.hash.digest();
+    } catch (cause) {
+      const error = toFileSystemError('hashing the received bytes', cause);
+      return this.#drop('file-system', '0'.repeat(64), error);
+    } finally {
+      this.hash.close();
+    }
     if (this.#failure) return this.#drop('file-system', sha256, this.#failure);
     if (sha256 !== this.file.sha256) {
       const message = `${JSON.stringify(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
@@ -258,6 +272,7 @@ export class Upload {
 
   /** Closes the partial file, keeping it for a resume (`keep`) or removing it. Never throws. */
   async abandon(keep: boolean): Promise<void> {
+    this.hash.close();
     await this.#close();
     if (!keep) await this.store.options.fs.unlink(this.partialPath).catch(() => {});
   }
@@ -291,10 +306,15 @@ async function lstatOrUndefined(fs: FileTransferFs, file: string) {
   }
 }
 
-async function rehash(handle: FileTransferHandle, size: number, hash: Hash): Promise<number> {
-  const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(size, 1)));
+async function rehash(
+  handle: FileTransferHandle,
+  size: number,
+  hash: Sha256Hasher,
+): Promise<number> {
   let position = 0;
   while (position < size) {
+    // A fresh buffer each time: a worker hasher takes the memory of what it is given.
+    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await handle.read(
       buffer,
       0,
@@ -302,7 +322,7 @@ async function rehash(handle: FileTransferHandle, size: number, hash: Hash): Pro
       position,
     );
     if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
+    hash.update([bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)]);
     position += bytesRead;
   }
   return position;

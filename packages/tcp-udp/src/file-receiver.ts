@@ -66,6 +66,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       overwrite: options.overwrite ?? false,
       modeMask: this.#limits.modeMask,
       maxComponentBytes: this.#limits.maxComponentBytes,
+      hashInWorkerFromBytes: this.#limits.hashInWorkerFromBytes,
     });
     this.#server = net.createServer((socket) => this.#accept(socket));
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { nextEvent, pollUntil } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, RemoteError } from '../src/errors.ts';
+import type { FileReceiverOptions } from '../src/file-receiver-options.ts';
 import { partialFileName } from '../src/file-receiver-store.ts';
 import { type FileSendProgress, sendFiles, sha256OfFile } from '../src/file-sender.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../src/file-transfer-fs.ts';
@@ -23,10 +24,15 @@ async function sourceFile(dir: string, name: string, bytes: Uint8Array | string)
   return file;
 }
 
-describe('sendFiles to a file receiver', () => {
+const HASHING: [string, Partial<FileReceiverOptions>][] = [
+  ['on the event loop', { hashInWorkerFromBytes: Number.MAX_SAFE_INTEGER }],
+  ['on a worker thread', { hashInWorkerFromBytes: 0 }],
+];
+
+describe.each(HASHING)('sendFiles to a file receiver hashing %s', (_, hashing) => {
   it('sends one file, many files and an empty file, each verified by SHA-256', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { port, log } = await startReceiver({ directory: dst });
+    const { port, log } = await startReceiver({ ...hashing, directory: dst });
     const contents: Record<string, Buffer> = {
       'one.txt': Buffer.from('hello\n'),
       'empty.bin': Buffer.alloc(0),
@@ -51,7 +57,7 @@ describe('sendFiles to a file receiver', () => {
 
   it(`sends a few MiB of seeded random bytes (seed ${SEED}) with progress`, async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { port } = await startReceiver({ directory: dst });
+    const { port } = await startReceiver({ ...hashing, directory: dst });
     const bytes = seededBytes(SEED, 3 * 1024 * 1024 + 17);
     const file = await sourceFile(src, 'random.bin', bytes);
     const progress: FileSendProgress[] = [];
@@ -73,7 +79,7 @@ describe('sendFiles to a file receiver', () => {
 
   it('skips a file it already has, refuses other content under the same name, and masks the mode', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { port, log } = await startReceiver({ directory: dst });
+    const { port, log } = await startReceiver({ ...hashing, directory: dst });
     const file = await sourceFile(src, 'a.txt', 'first');
     const other = await sourceFile(src, 'b.txt', 'second');
     const results = await sendFiles('127.0.0.1', port, [
@@ -92,7 +98,7 @@ describe('sendFiles to a file receiver', () => {
   it('replaces a file only when overwrite is on', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
     await writeFile(path.join(dst, 'a.txt'), 'old');
-    const { port } = await startReceiver({ directory: dst, overwrite: true });
+    const { port } = await startReceiver({ ...hashing, directory: dst, overwrite: true });
     const [result] = await sendFiles('127.0.0.1', port, [await sourceFile(src, 'a.txt', 'new')]);
     expect(result?.status).toBe('sent');
     expect(await readFile(path.join(dst, 'a.txt'), 'utf8')).toBe('new');
@@ -100,7 +106,7 @@ describe('sendFiles to a file receiver', () => {
 
   it('rejects a body that does not match the declared hash: no final file, no partial', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { port, log } = await startReceiver({ directory: dst });
+    const { port, log } = await startReceiver({ ...hashing, directory: dst });
     const file = await sourceFile(src, 'liar.bin', seededBytes(SEED, 5000));
     const lie = sha256Of(Buffer.from('something else'));
     const [result] = await sendFiles('127.0.0.1', port, [{ path: file, sha256: lie }]);
@@ -118,7 +124,7 @@ describe('sendFiles to a file receiver', () => {
 
   it('keeps a partial file when the sender vanishes mid-file, then resumes with only the rest', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { receiver, port, log } = await startReceiver({ directory: dst });
+    const { receiver, port, log } = await startReceiver({ ...hashing, directory: dst });
     const bytes = seededBytes(SEED, 600_000);
     const sha256 = sha256Of(bytes);
     const cut = 250_000;
@@ -159,7 +165,7 @@ describe('sendFiles to a file receiver', () => {
 
   it('detects a corrupted partial file on resume: the re-hash makes it an integrity failure', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    const { port } = await startReceiver({ directory: dst });
+    const { port } = await startReceiver({ ...hashing, directory: dst });
     const bytes = seededBytes(SEED + 1, 10_000);
     const sha256 = sha256Of(bytes);
     const corrupt = Buffer.from(bytes.subarray(0, 4000));
