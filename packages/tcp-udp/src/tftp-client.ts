@@ -177,17 +177,30 @@ function tftpRead(
   const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
+  let closeWhenFlushed = false;
   const close = (): void => {
     if (closed) return;
-    closed = true;
     clearTimeout(timer);
+    if (inFlight > 0) {
+      closeWhenFlushed = true; // the last ACK must leave before the socket closes
+      return;
+    }
+    closed = true;
     socket.close();
+  };
+  const send = (s: TftpSend): void => {
+    inFlight++;
+    socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
+      inFlight--;
+      if (closeWhenFlushed && inFlight === 0) close();
+    });
   };
 
   return new Promise<TftpGetResult>((resolve, reject) => {
     const act = (sends: TftpSend[]): void => {
-      if (closed) return;
-      for (const s of sends) socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address);
+      if (closed || closeWhenFlushed) return;
+      for (const s of sends) send(s);
       clearTimeout(timer);
       if (receiver.state === 'failed') {
         close();

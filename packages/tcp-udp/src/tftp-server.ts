@@ -266,18 +266,25 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     let timer: NodeJS.Timeout | undefined;
     let pumping = false;
     return new Promise<void>((resolve) => {
+      let ended = false;
+      let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
+      const closeSocket = (): void => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      };
       const end = (): void => {
+        if (ended) return;
+        ended = true;
         clearTimeout(timer);
         active.delete(`${sender.peer.address}|${sender.peer.port}`);
         stats.retransmits += sender.stats.retransmits;
         stats.foreign += sender.stats.foreign;
         if (sender.state === 'done') stats.completed++;
         else stats.failed++;
-        try {
-          socket.close(() => resolve());
-        } catch {
-          resolve();
-        }
+        if (inFlight === 0) closeSocket(); // else the last send's callback closes it (an ERROR must leave)
       };
       const stop = (): void => {
         if (!sender.finished)
@@ -286,7 +293,14 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       };
       active.set(`${sender.peer.address}|${sender.peer.port}`, stop);
       const act = (sends: TftpSend[]): void => {
-        for (const s of sends) socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address);
+        if (ended) return;
+        for (const s of sends) {
+          inFlight++;
+          socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
+            inFlight--;
+            if (ended && inFlight === 0) closeSocket();
+          });
+        }
         clearTimeout(timer);
         if (sender.finished) {
           end();
