@@ -15,6 +15,7 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 const NEWLINE = Buffer.from([LF]);
+const CRLF = Buffer.from([CR, LF]);
 
 class LineDecoder implements FrameDecoder {
   private readonly pending = new PendingBytes();
@@ -70,8 +71,9 @@ class LineDecoder implements FrameDecoder {
 
 /**
  * Newline-delimited framing. Decoding splits on `\n` and strips one `\r` before it; encoding
- * appends `\n` and refuses a payload that contains `\n` or ends with `\r` (it would not decode
- * back to itself). A stream that ends after an unterminated line is truncated.
+ * appends `\n` (or `\r\n` when the payload itself ends with `\r`, so that it decodes back to
+ * itself) and refuses a payload that contains `\n`. A stream that ends after an unterminated
+ * line is truncated.
  *
  * @param options - `maxFrameBytes`: the longest line, without its `\r\n` (@default 64 KiB).
  * @throws {RangeError} when `maxFrameBytes` is not a safe non-negative integer.
@@ -98,19 +100,14 @@ export function lineCodec(options: FrameCodecOptions = {}): FrameCodec {
         `line framing: cannot encode a payload containing \\n (at byte ${newline}); use a length prefix for binary data`,
       );
     }
-    if (payload[payload.length - 1] === CR) {
-      throw new ProtocolError(
-        'TCPUDP_ERR_MALFORMED',
-        'line framing: cannot encode a payload ending with \\r (the reader strips it)',
-      );
-    }
-    return [payload, NEWLINE];
+    // The reader strips one `\r`: a payload ending with its own `\r` gets another.
+    return [payload, payload[payload.length - 1] === CR ? CRLF : NEWLINE];
   };
   return {
     name: 'line',
     maxFrameBytes: max,
     encodeParts,
-    encode: (payload) => Buffer.concat(encodeParts(payload), payload.length + 1),
+    encode: (payload) => Buffer.concat(encodeParts(payload)),
     createDecoder: () => new LineDecoder(max),
   };
 }
@@ -137,17 +134,17 @@ export function decodeLineText(line: Uint8Array): string {
 
 /**
  * Text as a line payload (UTF-8 bytes, without the `\n`, which the codec adds).
- * @throws {ProtocolError} `TCPUDP_ERR_MALFORMED` when the text contains `\n` or ends with `\r`.
+ * @throws {ProtocolError} `TCPUDP_ERR_MALFORMED` when the text contains `\n`.
  * @example
  * ```ts
  * await framed.send(encodeLineText('hello'));
  * ```
  */
 export function encodeLineText(text: string): Buffer {
-  if (text.includes('\n') || text.endsWith('\r')) {
+  if (text.includes('\n')) {
     throw new ProtocolError(
       'TCPUDP_ERR_MALFORMED',
-      'line framing: text for one line must not contain \\n or end with \\r',
+      'line framing: text for one line must not contain \\n',
     );
   }
   return Buffer.from(text, 'utf8');

@@ -116,6 +116,18 @@ describe('framed echo server against hostile clients', () => {
     },
   );
 
+  it('echoes a line that ends with its own CR without closing the client', async () => {
+    const server = await startEchoServer({ framing: 'line' });
+    const raw = await connectRaw(server);
+    let echoed = '';
+    raw.on('data', (chunk: Buffer) => {
+      echoed += chunk.toString('latin1');
+    });
+    raw.end('a\r\r\nb\r\n');
+    await hungUpWithin(raw, 'the server to echo and end');
+    expect(echoed).toBe('a\r\r\nb\n');
+  });
+
   it('drops connections over maxConnections and keeps serving the others', async () => {
     const server = await startEchoServer({ framing: 'line', maxConnections: 1 });
     const first = await connectClient(server, { codec: codecForFraming('line') });
