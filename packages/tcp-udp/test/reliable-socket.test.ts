@@ -1,5 +1,5 @@
 import { pollUntil, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createImpairedUdpLink } from '../src/impaired-link.ts';
 import { randomSeed } from '../src/prng.ts';
 import { listenReliableUdp } from '../src/reliable-server.ts';
@@ -99,6 +99,22 @@ describe('reliable UDP over loopback', () => {
     await server.close();
   });
 
+  it('declares a peer dead with TCPUDP_ERR_RETRIES_EXHAUSTED when the path goes black', async () => {
+    const { server } = await startReliableServer();
+    const link = await createImpairedUdpLink({ target: server.address, seed: 3 });
+    onTestFinished(() => link.close());
+    const client = await connectTo(link.address.port, { maxRetransmits: 3 });
+    link.setImpairment('both', { loss: 1 });
+    const reading = readAll(client);
+    reading.catch(() => {});
+    await client.write(Buffer.from('into the void'));
+    await expect(withTimeout(reading, 'the dead peer to be noticed')).rejects.toMatchObject({
+      code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
+    });
+    expect(await client.closed).toBe('timeout');
+    expect(client.stats.timeouts).toBe(4);
+  });
+
   it.each([
     [{ host: 'localhost', port: 1 }, TypeError],
     [{ host: '127.0.0.1', port: 0 }, RangeError],
@@ -125,9 +141,16 @@ describe('reliable UDP through an impaired link', () => {
       const client = await connectTo(link.address.port);
       const back = readAll(client);
       back.catch(() => {}); // awaited below
-      await writeAll(client, up);
-      await client.end();
-      const got = await withTimeout(back, `1 MiB back (seed ${seed})`, 15_000);
+      const transfer = (async () => {
+        await writeAll(client, up);
+        await client.end();
+        return back;
+      })();
+      const got = await withTimeout(
+        transfer,
+        `1 MiB each way (seed ${seed}; stats ${JSON.stringify(client.stats)})`,
+        20_000,
+      );
       expect(sha256(got), `seed ${seed}`).toBe(sha256(down));
       expect(sha256(await (received[0] as Promise<Buffer>)), `seed ${seed}`).toBe(sha256(up));
       expect(link.stats.toTarget.dropped).toBeGreaterThan(0);
