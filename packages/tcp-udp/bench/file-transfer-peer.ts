@@ -1,7 +1,7 @@
 /**
  * One end of the file-transfer benchmark, run in its own process (forked by bench/file-transfer.ts)
  * so that hashing on one side never competes with the other side for the same event loop.
- *   receive protocol|raw <dir>            → sends {ready, port}, then {done} per file
+ *   receive protocol|protocol-worker|raw <dir> → sends {ready, port}, then {done} per file
  *   send protocol|raw <port> <file> [sha] → sends {ready}, waits for 'go', sends {sent}
  * The raw case is the baseline: read file → socket → write file, no header, no hash; it fsyncs
  * at the end as the protocol's receiver does, so both make the same durability promise.
@@ -22,8 +22,13 @@ const MiB = 1024 * 1024;
 
 async function receive(): Promise<void> {
   const dir = rest[0] as string;
-  if (kind === 'protocol') {
-    const receiver = createFileReceiver({ directory: dir, maxFileBytes: 2 ** 40, overwrite: true });
+  if (kind === 'protocol' || kind === 'protocol-worker') {
+    const receiver = createFileReceiver({
+      directory: dir,
+      maxFileBytes: 2 ** 40,
+      overwrite: true,
+      ...(kind === 'protocol-worker' ? { hashInWorkerFromBytes: 0 } : {}),
+    });
     receiver.on('file', ({ size }) => tell({ type: 'done', size }));
     receiver.on('failed', ({ message }) => tell({ type: 'failed', message }));
     const { port } = await receiver.listen();

@@ -2,7 +2,8 @@
  * File transfer over loopback: sendFiles → a file receiver (SHA-256 on both sides, fsync, atomic
  * link into place) against a raw `net` pipe of the same bytes (read file → socket → write file,
  * fsync, no protocol, no hash), in the same run. Each end runs in its own process, for both cases.
- * Two rows: with the file's hash already known (the receiver still hashes everything it writes),
+ * Three rows: with the file's hash already known (the receiver still hashes everything it
+ * writes); the same with the receiver hashing on a worker thread (`hashInWorkerFromBytes: 0`);
  * and with the sender hashing the file first, the extra read that makes a resume verifiable.
  * 1 GiB (BENCH_QUICK=1: 32 MiB), written to a temp dir that is removed at the end.
  */
@@ -65,15 +66,16 @@ function start(args: string[]): {
 /** One transfer, timed from 'go' to the receiver's fsynced, complete file. Returns MB/s. */
 async function transfer(
   label: string,
-  kind: 'protocol' | 'raw',
+  kind: 'protocol' | 'protocol-worker' | 'raw',
   file: string,
   into: string,
   sha256?: string,
 ): Promise<number> {
   const receiver = start(['receive', kind, into]);
+  const senderKind = kind === 'raw' ? 'raw' : 'protocol';
   try {
     const { port, cpuMs: receiverStartMs = 0 } = await receiver.next('ready');
-    const sender = start(['send', kind, String(port), file, ...(sha256 ? [sha256] : [])]);
+    const sender = start(['send', senderKind, String(port), file, ...(sha256 ? [sha256] : [])]);
     try {
       const { cpuMs: senderStartMs = 0 } = await sender.next('ready');
       const started = performance.now();
@@ -117,14 +119,18 @@ export async function rows(): Promise<BenchRow[]> {
     const sha256 = await makeFile(file);
     if ((await sha256OfFile(file)) !== sha256)
       throw new Error('the source file does not hash as written');
-    const best = { raw: 0, known: 0, hashing: 0 };
+    const best = { raw: 0, known: 0, worker: 0, hashing: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const into = (name: string): string => path.join(dir, `${name}-${round}`);
-      for (const name of ['raw', 'known', 'hashing']) await mkdir(into(name));
+      for (const name of ['raw', 'known', 'worker', 'hashing']) await mkdir(into(name));
       best.raw = Math.max(best.raw, await transfer('raw pipe', 'raw', file, into('raw')));
       best.known = Math.max(
         best.known,
         await transfer('hash known', 'protocol', file, into('known'), sha256),
+      );
+      best.worker = Math.max(
+        best.worker,
+        await transfer('hash known, worker', 'protocol-worker', file, into('worker'), sha256),
       );
       best.hashing = Math.max(
         best.hashing,
@@ -142,6 +148,7 @@ export async function rows(): Promise<BenchRow[]> {
     });
     return [
       row(`file-transfer ${label}, hash known`, best.known),
+      row(`file-transfer ${label}, hash known, worker`, best.worker),
       row(`file-transfer ${label}, hash first`, best.hashing),
     ];
   } finally {
