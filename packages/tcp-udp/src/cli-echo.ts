@@ -19,6 +19,7 @@ Options:
   --host HOST        address to listen on (default 127.0.0.1)
   --port N           port to listen on, 0 for any free port (default 0)
   --max-frame BYTES  longest frame accepted (default 16777216, or 65536 for line)
+  --idle-timeout MS  close a client silent for this long (default 0: never)
   -h, --help         show this help
 
 Try it:  socketlab-tcp echo --framing line --port 7000   then   nc 127.0.0.1 7000
@@ -36,6 +37,7 @@ export const echoCommand: CliCommand = {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '0' },
         'max-frame': { type: 'string' },
+        'idle-timeout': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,10 +62,17 @@ export const echoCommand: CliCommand = {
       maxFrame === undefined
         ? undefined
         : parseIntegerOption('max-frame', maxFrame, 1, U32_MAX_LENGTH);
+    const idleTimeoutMs = parseIntegerOption(
+      'idle-timeout',
+      values['idle-timeout'],
+      0,
+      2 ** 31 - 1,
+    );
     const server = await createFramedEchoServer({
       framing,
       host: values.host,
       port,
+      idleTimeoutMs,
       ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
     });
     server.on('connection', (client) => io.err(`${client.remote} connected`));

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { ConnectionError, LimitExceededError, type TcpUdpError } from './errors.ts';
+import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from './errors.ts';
 import { FramedSocket } from './framed-socket.ts';
 import { codecForFraming, type FramingName } from './framing-name.ts';
 
@@ -25,6 +25,12 @@ export interface FramedEchoServerOptions {
   maxConnections?: number;
   /** How long `close()` waits for clients to finish before destroying them. @default 2000 */
   closeTimeoutMs?: number;
+  /**
+   * A client that sends nothing for this long is closed (`TCPUDP_ERR_TIMEOUT` on
+   * `'clientError'`), so a silent or very slow peer cannot hold a connection slot forever.
+   * 0 disables it. @default 0
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Who a `'clientError'` is about: the peer's address, or `unix` for a Unix socket client. */
@@ -39,8 +45,8 @@ export interface FramedEchoServerEvents {
   /**
    * A client was closed because of an error: a bad frame (`TCPUDP_ERR_MALFORMED`,
    * `TCPUDP_ERR_FRAME_TOO_LARGE`, `TCPUDP_ERR_TRUNCATED`), a broken connection
-   * (`TCPUDP_ERR_CONNECTION`), or a connection refused over `maxConnections`
-   * (`TCPUDP_ERR_LIMIT_EXCEEDED`). Other clients are not affected.
+   * (`TCPUDP_ERR_CONNECTION`), an idle client (`TCPUDP_ERR_TIMEOUT`), or a connection refused
+   * over `maxConnections` (`TCPUDP_ERR_LIMIT_EXCEEDED`). Other clients are not affected.
    */
   clientError: [error: TcpUdpError | Error, client: FramedEchoClientInfo];
 }
@@ -122,6 +128,14 @@ export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
       codec: codecForFraming(this.options.framing, this.options.maxFrameBytes),
     });
     this.clients.add(framed);
+    const idleMs = this.options.idleTimeoutMs;
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs, () =>
+        framed.destroy(
+          new TimeoutError('TCPUDP_ERR_TIMEOUT', `${remote} sent nothing for ${idleMs} ms`, idleMs),
+        ),
+      );
+    }
     this.emit('connection', { remote });
     void this.echo(framed, remote);
   }
@@ -172,9 +186,11 @@ export function createFramedEchoServer(
   }
   const maxConnections = options.maxConnections ?? 1024;
   const closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   for (const [name, value] of [
     ['maxConnections', maxConnections],
     ['closeTimeoutMs', closeTimeoutMs],
+    ['idleTimeoutMs', idleTimeoutMs],
   ] as const) {
     if (!Number.isSafeInteger(value) || value < (name === 'maxConnections' ? 1 : 0)) {
       throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
@@ -204,6 +220,7 @@ export function createFramedEchoServer(
           port,
           maxConnections,
           closeTimeoutMs,
+          idleTimeoutMs,
           ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
         }),
       );

@@ -107,6 +107,12 @@ describe('socketlab-tcp (in process)', () => {
       says: 'socketlab-tcp echo:',
     },
     {
+      argv: ['echo', '--framing', 'line', '--idle-timeout', 'soon'],
+      code: 2,
+      stream: 'err',
+      says: '--idle-timeout must be a whole number',
+    },
+    {
       argv: ['echo', '--framing', 'line', '--verbose'],
       code: 2,
       stream: 'err',

@@ -128,6 +128,25 @@ describe('framed echo server against hostile clients', () => {
     expect(echoed).toBe('a\r\r\nb\n');
   });
 
+  it('closes a client that stays silent past idleTimeoutMs, and only that one', async () => {
+    const server = await startEchoServer({ framing: 'length', idleTimeoutMs: 300 });
+    const silent = await connectRaw(server);
+    const reported = nextClientErrorCode(server);
+    const good = await connectClient(server);
+    let hungUp = false;
+    await Promise.all([
+      hungUpWithin(silent, 'the server to close the silent client').then(() => {
+        hungUp = true;
+      }),
+      (async () => {
+        // Busy the whole time, so only the silent client is idle.
+        for (let i = 0; i < 100_000 && !hungUp; i++) await roundTrips(good, `busy ${i}`, 1);
+      })(),
+    ]);
+    expect(await reported).toBe('TCPUDP_ERR_TIMEOUT');
+    await roundTrips(good, 'still served', 2);
+  });
+
   it('drops connections over maxConnections and keeps serving the others', async () => {
     const server = await startEchoServer({ framing: 'line', maxConnections: 1 });
     const first = await connectClient(server, { codec: codecForFraming('line') });
