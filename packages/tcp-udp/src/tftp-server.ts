@@ -242,6 +242,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           granted.push(['timeout', value]);
         }
       }
+      const readBlock = windowedReader(file);
       if (closed) return;
       stats.transfers++;
       await runTransfer(
@@ -250,7 +251,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         (offset, length) =>
           text
             ? Promise.resolve(text.subarray(offset, offset + length))
-            : readAt(file, offset, length),
+            : readBlock(offset, length),
       );
     } finally {
       await file.close();
@@ -386,6 +387,22 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         }
       });
     },
+  };
+}
+
+/**
+ * Reads blocks through a 64 KiB window: one file-system read serves many small blocks, instead
+ * of a thread-pool round trip per 512-byte block.
+ */
+function windowedReader(file: fs.FileHandle, windowBytes = 64 * 1024) {
+  let start = 0;
+  let data: Buffer = Buffer.alloc(0);
+  return async (offset: number, length: number): Promise<Buffer> => {
+    if (offset < start || offset + length > start + data.length) {
+      data = await readAt(file, offset, Math.max(windowBytes, length));
+      start = offset;
+    }
+    return data.subarray(offset - start, offset - start + length);
   };
 }
 
