@@ -14,7 +14,7 @@ import {
   FileSystemError,
   LimitExceededError,
   ProtocolError,
-  type TcpUdpError,
+  TcpUdpError,
   TimeoutError,
 } from './errors.ts';
 import {
@@ -141,13 +141,19 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     };
     let files = 0;
     let total = 0;
+    let errorSent = false;
+    const sendError = (reason: FileTransferReason, message: string): void => {
+      if (errorSent) return;
+      errorSent = true;
+      send({ type: 'error', reason, message });
+    };
     try {
       const hello = await stream.message(limits.headerTimeoutMs, 'a hello');
       if (hello.type !== 'hello')
         throw new ProtocolError('TCPUDP_ERR_PROTOCOL', `expected a hello, got ${hello.type}`);
       if (hello.version !== FILE_TRANSFER_VERSION) {
         const message = `this receiver speaks version ${FILE_TRANSFER_VERSION}, the sender ${hello.version}`;
-        send({ type: 'error', reason: 'unsupported-version', message });
+        sendError('unsupported-version', message);
         throw new ProtocolError('TCPUDP_ERR_PROTOCOL', message);
       }
       send({ type: 'hello', version: FILE_TRANSFER_VERSION });
@@ -172,7 +178,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             limits.maxFilesPerSession,
             files,
           );
-          send({ type: 'error', reason: 'too-many-files', message: error.message });
+          sendError('too-many-files', error.message);
           throw error;
         }
         const refuse = (reason: FileTransferReason, text: string, error?: TcpUdpError): void => {
@@ -220,12 +226,10 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       }
     } catch (error) {
       const typed = asTransferError(error);
-      if (typed instanceof TimeoutError)
-        send({ type: 'error', reason: 'timeout', message: typed.message });
-      else if (typed instanceof LimitExceededError && typed.code === 'TCPUDP_ERR_FRAME_TOO_LARGE')
-        send({ type: 'error', reason: 'malformed', message: typed.message });
-      else if (typed instanceof ProtocolError)
-        send({ type: 'error', reason: 'malformed', message: typed.message });
+      if (typed instanceof TimeoutError) sendError('timeout', typed.message);
+      else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
+        sendError('malformed', typed.message);
+      } else if (!(typed instanceof ConnectionError)) sendError('internal', typed.message);
       this.emit('session-error', typed, ref);
       socket.end();
       socket.setTimeout(1_000, () => socket.destroy());
@@ -336,7 +340,8 @@ function asTransferError(error: unknown): TcpUdpError {
   if (error instanceof Error && 'code' in error && String(error.code).startsWith('TCPUDP_ERR_')) {
     return error as TcpUdpError;
   }
-  return new ProtocolError(
+  // Not a ProtocolError: the peer did nothing wrong, the session ends with reason 'internal'.
+  return new TcpUdpError(
     'TCPUDP_ERR_PROTOCOL',
     `internal error: ${String((error as Error)?.message ?? error)}`,
     { cause: error },

@@ -139,6 +139,17 @@ const CASES: HostileCase[] = [
     expected: { type: 'error', reason: 'too-many-files' },
   },
   {
+    what: 'a size past 2^53-1',
+    attack: async (peer) => {
+      await peer.hello();
+      const wire = encodeFileTransferMessage(header('x.bin', 1));
+      wire.writeBigUInt64BE(2n ** 60n, 5);
+      await peer.send(wire);
+      return peer.read();
+    },
+    expected: { type: 'error', reason: 'malformed' },
+  },
+  {
     what: 'a garbage header',
     attack: async (peer) => {
       await peer.hello();
@@ -230,6 +241,12 @@ describe('a file receiver facing a hostile sender', () => {
     expect(reply, `the receiver's reply to ${test.what}`).toMatchObject(test.expected);
     expect((reply as { message: string }).message.length, 'a refusal says why').toBeGreaterThan(5);
     if (during) expect(during[0]?.status, 'a sender served during the attack').toBe('sent');
+    if (reply.type === 'error') {
+      const rest = await hostile.wire.readToEnd();
+      expect(rest.length, 'after an error message the receiver sends nothing more and closes').toBe(
+        0,
+      );
+    }
 
     if (polite) {
       const body = Buffer.from('well-behaved');
