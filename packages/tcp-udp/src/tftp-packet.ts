@@ -24,9 +24,9 @@ export const TFTP_ERROR_CODES = {
 
 /** The data block size of RFC 1350, used when no `blksize` option was agreed. */
 export const TFTP_DEFAULT_BLKSIZE = 512;
-/** The smallest and largest `blksize` RFC 2348 allows. */
+/** The smallest `blksize` RFC 2348 allows. */
 export const TFTP_MIN_BLKSIZE = 8;
-/** @see RFC 2348: 65464 = 65535 − 20 (IP) − 8 (UDP) − 4 (TFTP) − 39, the largest that fits. */
+/** The largest `blksize`: RFC 2348 allows 8 to 65464 octets, inclusive. */
 export const TFTP_MAX_BLKSIZE = 65_464;
 
 /** A transfer mode; `mail` (RFC 1350) is obsolete and refused. @see RFC 1350 §1 */

@@ -12,7 +12,7 @@ import { ProtocolError } from './errors.ts';
  *
  * `type` is 1 for a request, 2 for a response, 3 for an error response (payload: UTF-8 text).
  * A response carries the id of the request it answers, so a client can match answers to
- * requests and drop duplicates and late answers (UDP reorders and duplicates: RFC 8085 §3.3).
+ * requests and drop duplicates and late answers (UDP reorders and duplicates datagrams: RFC 8085 §3.3, reliability guidelines).
  */
 export const UDP_MESSAGE_TYPES = { request: 1, response: 2, error: 3 } as const;
 

@@ -26,7 +26,7 @@ export const UDP_RETRY_DEFAULTS = {
 /**
  * The wait of every attempt under `policy`: attempt `i` waits `min(timeoutMs * backoff^i,
  * maxTimeoutMs)`. Exponential backoff keeps a client from flooding a congested path
- * (RFC 8085 §3.1.3).
+ * (RFC 8085 §3.1, congestion control guidelines).
  * @throws {RangeError} for a non-positive timeout, a negative or fractional `retries` (> 100),
  *   or a `backoff` below 1.
  * @example udpRetrySchedule({ timeoutMs: 100, retries: 3 }); // [100, 200, 400, 800]
