@@ -30,6 +30,12 @@ export interface ReliableUdpConnectOptions extends ReliableConnectionLimits {
   readonly localHost?: string;
   /** Received bytes waiting for the application before the receiver stops taking more. @default 65536 */
   readonly readHighWaterBytes?: number;
+  /**
+   * After a connection that ended well, how long its socket stays open (without keeping the
+   * process alive) to acknowledge a FIN the server resends because our last ACK was lost — TCP's
+   * TIME-WAIT (RFC 9293 §3.6). `close()` ends it early. @default 30000
+   */
+  readonly timeWaitMs?: number;
 }
 
 /** What a {@link ReliableUdpConnection} needs from whoever owns the UDP socket. */
@@ -37,6 +43,8 @@ export interface ReliableUdpTransport {
   send(datagram: Buffer): void;
   /** Called once when the connection closes, with its final ACK for TIME-WAIT if it ended well. */
   closed(finalAck: ReliablePacket | undefined): void;
+  /** Called by `close()`: give up anything still held for the connection (a TIME-WAIT socket). */
+  release?(): void;
 }
 
 const now = (): number => performance.now();
@@ -169,8 +177,16 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
   close(): void {
     this.core.abort();
     this.pump();
+    this.transport.release?.();
   }
 
+  /**
+   * Yields received bytes in order, as chunks of at most `maxPayloadBytes`; ends after the peer's
+   * FIN, throws the connection's error if it breaks (`TCPUDP_ERR_CONNECTION` on RST,
+   * `TCPUDP_ERR_RETRIES_EXHAUSTED`, `TCPUDP_ERR_TIMEOUT`, `TCPUDP_ERR_CLOSED`). One reader at a
+   * time. Not reading is flow control: once `readHighWaterBytes` wait here and the receive buffer
+   * is full, the peer's window closes.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     for (;;) {
       const chunk = this.chunks.shift();
@@ -341,7 +357,10 @@ export async function connectReliableUdp(
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
     throw new RangeError(`port must be an integer in 1–65535, got ${String(options.port)}`);
   }
-  const { host, port, localHost, readHighWaterBytes, ...limits } = options;
+  const { host, port, localHost, readHighWaterBytes, timeWaitMs = 30_000, ...limits } = options;
+  if (!Number.isInteger(timeWaitMs) || timeWaitMs < 0) {
+    throw new RangeError(`timeWaitMs must be an integer >= 0, got ${String(timeWaitMs)}`);
+  }
   const core = createReliableCore('client', limits);
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
   socket.on('error', () => {}); // send errors are reported per send; the timers recover
@@ -358,6 +377,12 @@ export async function connectReliableUdp(
     });
   });
   let socketClosed = false;
+  let timeWait: Buffer | undefined;
+  const closeSocket = (): void => {
+    if (socketClosed) return;
+    socketClosed = true;
+    socket.close();
+  };
   const connection = new ReliableUdpConnection(
     { host, port },
     core,
@@ -365,11 +390,16 @@ export async function connectReliableUdp(
       send: (datagram) => {
         if (!socketClosed) socket.send(datagram, port, host, () => {});
       },
-      closed: () => {
-        // linger is over (or the connection broke): nothing more can arrive for it
-        socketClosed = true;
-        socket.close();
+      closed: (finalAck) => {
+        if (!finalAck || timeWaitMs === 0) {
+          closeSocket(); // it broke: nothing more can arrive for it
+          return;
+        }
+        timeWait = encodeReliablePacket(finalAck);
+        socket.unref();
+        setTimeout(closeSocket, timeWaitMs).unref();
       },
+      release: closeSocket,
     },
     readHighWaterBytes,
   );
@@ -381,7 +411,10 @@ export async function connectReliableUdp(
     } catch {
       return; // a malformed datagram is dropped: UDP may deliver junk; the peer resends
     }
-    if (packet.connectionId === connection.connectionId) connection.receive(packet);
+    if (packet.connectionId !== connection.connectionId) return;
+    if (timeWait === undefined) connection.receive(packet);
+    else if (packet.type === 'DATA' || packet.type === 'FIN')
+      socket.send(timeWait, port, host, () => {});
   });
   await connection.waitOpen();
   return connection;
