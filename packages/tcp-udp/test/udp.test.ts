@@ -70,9 +70,9 @@ describe('UDP request/response on real sockets', () => {
     const c = client({
       host: '127.0.0.1',
       port: scripted.port,
-      timeoutMs: 30,
+      timeoutMs: 50,
       retries: 3,
-      backoff: 1.5,
+      backoff: 2,
     });
     expect((await c.request(Buffer.from('x'))).toString()).toBe('third time');
     expect(c.stats).toMatchObject({ sent: 3, retransmits: 2 });
