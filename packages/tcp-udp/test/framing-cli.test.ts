@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectTcp, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -10,7 +9,6 @@ import { fromHex } from './helpers/framing-feed.ts';
 import { hungUpWithin } from './helpers/framing-peers.ts';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
 
 /** Runs the dispatcher in-process with a fake terminal. */
 async function runInProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -34,12 +32,20 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** Spawns `socketlab-tcp` from its sources, killed when the test ends. */
+/**
+ * Spawns `socketlab-tcp` from its sources, killed when the test ends. Node runs it with tsx as a
+ * loader (not the tsx wrapper process), so our signals reach the program itself.
+ */
 function spawnCli(args: string[]): Running {
-  const child = spawn(TSX, ['--conditions=@socketlab/source', 'src/cli.ts', ...args], {
-    cwd: PACKAGE_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const node = process.execPath;
+  const child = spawn(
+    node,
+    ['--conditions=@socketlab/source', '--import', 'tsx', 'src/cli.ts', ...args],
+    {
+      cwd: PACKAGE_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
@@ -59,7 +65,7 @@ function spawnCli(args: string[]): Running {
 /** Waits for the "listening on host:port" line and returns the port. */
 async function listeningPort(running: Running): Promise<number> {
   const match = await pollUntil(
-    () => /listening on 127\.0\.0\.1:(\d+)/.exec(running.output()) ?? undefined,
+    () => /listening on 127\.0\.0\.1:(\d+)\n/.exec(running.output()) ?? undefined,
     'socketlab-tcp echo to print its address',
     { ms: 15_000, intervalMs: 25, maxTries: 1_000 },
   ).catch((err: Error) => {
@@ -182,7 +188,7 @@ describe('socketlab-tcp echo (spawned)', () => {
     running.child.kill('SIGTERM');
     expect(await withTimeout(good.read(), 'the CLI to end the stream on SIGTERM')).toBeUndefined();
     await good.end();
-    expect(await withTimeout(running.exited, 'the CLI to exit', 10_000)).toBe(0);
+    expect(await withTimeout(running.exited, 'the CLI to exit', 10_000), running.output()).toBe(0);
     expect(running.output()).toContain('closed');
   });
 
@@ -197,6 +203,9 @@ describe('socketlab-tcp echo (spawned)', () => {
     running.child.kill('SIGINT');
     expect(await withTimeout(client.read(), 'the CLI to end the stream on SIGINT')).toBeUndefined();
     await client.end();
-    expect(await withTimeout(running.exited, 'the CLI to exit on SIGINT', 10_000)).toBe(0);
+    expect(
+      await withTimeout(running.exited, 'the CLI to exit on SIGINT', 10_000),
+      running.output(),
+    ).toBe(0);
   });
 });
