@@ -142,7 +142,8 @@ const newDirectionStats = (): ImpairedDirectionStats => ({
  * port switch is seen end to end. Replies from any other host are refused.
  *
  * Each direction has its own generator forked from the seed, so what happens to client → target
- * packets does not depend on how many target → client packets were seen.
+ * packets does not depend on how many target → client packets were seen. The first datagrams of
+ * a new client wait (a few ms) for its upstream socket to bind; the order among them is kept.
  *
  * @throws {TypeError} when `target.host` or `host` is not an IP address, or their families differ.
  * @throws {RangeError} on a bad port, probability, delay or limit.
