@@ -220,6 +220,15 @@ export class ReliableConnection {
     if (this.state === 'closed') return;
     this.packetsIn++;
     if (packet.type === 'RST') {
+      // An RST must carry a sequence number near what we expect (the idea of RFC 5961 §3): a
+      // blind attacker who guessed the connection id still has to guess that too.
+      const receiver = this.receiver;
+      const offset = receiver ? seqDistance(receiver.rcvNext, packet.seq) : 0;
+      const slack = this.limits.maxWindowSegments + (receiver?.window ?? 0);
+      if (offset < -this.limits.maxWindowSegments || offset > slack) {
+        this.ignored++;
+        return;
+      }
       this.close('reset');
       return;
     }

@@ -269,6 +269,19 @@ describe('ReliableConnection', () => {
     expect(server.stats.ignoredPackets).toBe(1);
   });
 
+  it('ignores an RST whose sequence number is far from the expected one', () => {
+    const { client, server } = handshake();
+    const [rst] = (() => {
+      server.abort();
+      return server.flush(1);
+    })() as [ReliablePacket];
+    client.onPacket({ ...rst, seq: rst.seq + 1_000_000 }, 1);
+    expect(client.state).toBe('open');
+    expect(client.stats.ignoredPackets).toBe(1);
+    client.onPacket(rst, 2);
+    expect(client.closeReason).toBe('reset');
+  });
+
   it('closes on RST with reason reset', () => {
     const { client, server } = handshake();
     server.abort();

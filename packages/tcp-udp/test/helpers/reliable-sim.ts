@@ -106,6 +106,7 @@ export function simulateReliablePair(options: {
         const rst = {
           ...packet,
           type: 'RST' as const,
+          seq: packet.ack,
           flags: 0,
           sack: [],
           payload: new Uint8Array(0),
