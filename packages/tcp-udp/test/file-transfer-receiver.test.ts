@@ -17,6 +17,8 @@ import {
 } from './helpers/file-transfer-fixtures.ts';
 
 const SEED = 0x5eed;
+/** A few MiB of seeded random bytes, made once for both hashing modes. */
+const FEW_MIB = seededBytes(SEED, 3 * 1024 * 1024 + 17);
 
 async function sourceFile(dir: string, name: string, bytes: Uint8Array | string): Promise<string> {
   const file = path.join(dir, name);
@@ -58,7 +60,7 @@ describe.each(HASHING)('sendFiles to a file receiver hashing %s', (_, hashing) =
   it(`sends a few MiB of seeded random bytes (seed ${SEED}) with progress`, async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
     const { port } = await startReceiver({ ...hashing, directory: dst });
-    const bytes = seededBytes(SEED, 3 * 1024 * 1024 + 17);
+    const bytes = FEW_MIB;
     const file = await sourceFile(src, 'random.bin', bytes);
     const progress: FileSendProgress[] = [];
     const [result] = await sendFiles('127.0.0.1', port, [{ path: file, name: 'copy.bin' }], {
