@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
-import { closeServer, connectTcp, listenOnFreePort, withTimeout } from '@socketlab/testkit';
+import {
+  closeServer,
+  connectTcp,
+  listenOnFreePort,
+  pollUntil,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createImpairedTcpProxy, type ImpairedTcpProxyOptions } from '../src/impaired-tcp.ts';
 import { createSeededRandom } from '../src/prng.ts';
@@ -38,6 +44,10 @@ async function startSink(mode: 'record' | 'echo' = 'record') {
   })();
   first.catch(() => {});
   return { port, first };
+}
+
+async function pollUntilInactive(proxy: { stats: { active: number } }): Promise<void> {
+  await pollUntil(() => proxy.stats.active === 0, 'the proxy to release the connection');
 }
 
 async function startProxy(options: Omit<ImpairedTcpProxyOptions, 'target'>, port: number) {
@@ -144,6 +154,32 @@ describe('createImpairedTcpProxy', () => {
     // reports a reset that arrives behind unread data either way. It never gets more than 10 bytes.
     const outcome = await withTimeout(sink.first, 'the sink to be reset');
     expect(outcome.bytes.length).toBeLessThanOrEqual(10);
+  });
+
+  it('cuts the target → client direction on its own, and counts connections', async () => {
+    const sink = await startSink('echo');
+    const proxy = await startProxy({ seed: 8, toClient: { cutAfterBytes: 100 } }, sink.port);
+    const client = await connect(proxy.address.port);
+    client.on('error', () => {});
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.write(randomBytes(8, 1000));
+    await withTimeout(once(client, 'close'), 'the cut of the echo');
+    expect(Buffer.concat(chunks)).toEqual(randomBytes(8, 1000).subarray(0, 100));
+    expect(proxy.stats).toMatchObject({ connections: 1, cuts: 1 });
+    await pollUntilInactive(proxy);
+  });
+
+  it('destroys open connections on close()', async () => {
+    const sink = await startSink('echo');
+    const proxy = await createImpairedTcpProxy({ target: { host: '127.0.0.1', port: sink.port } });
+    const client = await connect(proxy.address.port);
+    client.on('error', () => {});
+    client.write('hello');
+    await withTimeout(once(client, 'data'), 'the first echo');
+    expect(proxy.stats.active).toBe(1);
+    await withTimeout(proxy.close(), 'the proxy to close');
+    await withTimeout(once(client, 'close'), 'the client to be disconnected');
   });
 
   it('closes the client when the target refuses', async () => {
