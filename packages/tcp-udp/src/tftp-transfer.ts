@@ -32,38 +32,60 @@ export {
 
 /** Options of {@link TftpSender}. */
 export interface TftpSenderOptions extends TftpTimingOptions {
-  /** The receiving peer (its address and TID). */
+  /** The receiving peer (its address and TID); for a write request, the server's well-known port. */
   readonly peer: TftpEndpoint;
-  /** The agreed block size. @default 512 */
+  /** The agreed block size (a server), or the one to ask for (a client's WRQ). @default 512 */
   readonly blksize?: number;
+  /**
+   * Client side of a write: `start()` sends this WRQ to `peer`; the port of the server's answer
+   * (ACK 0, or an OACK) becomes the peer. Without it the machine is a server answering an RRQ.
+   */
+  readonly request?: { readonly filename: string; readonly tsize?: number };
 }
 
 /**
- * The sending side of a transfer (a server answering an RRQ). Lock-step: one DATA out, wait for
- * its ACK, then the next. A duplicate ACK is never answered with a resend — that is the
- * Sorcerer's Apprentice bug, where every duplicate doubles the traffic (RFC 1123 §4.2.3.1);
- * only a timeout resends.
+ * The sending side of a transfer: a server answering an RRQ, or a client that sent a WRQ.
+ * Lock-step: one DATA out, wait for its ACK, then the next. A duplicate ACK is never answered
+ * with a resend — that is the Sorcerer's Apprentice bug, where every duplicate doubles the
+ * traffic (RFC 1123 §4.2.3.1); only a timeout resends.
  * @example
  * const tx = new TftpSender({ peer: { address: '127.0.0.1', port: 40000 } });
  * tx.start(); // state 'ready': call tx.offer(firstBlock)
  */
 export class TftpSender extends TftpMachine {
-  readonly peer: TftpEndpoint;
-  readonly blksize: number;
+  /** The receiving peer; for a write request, updated to the server's TID when it answers. */
+  peer: TftpEndpoint;
+  /** The block size in use (a WRQ's asked size only once the server's OACK agreed it). */
+  blksize: number;
   /** Blocks sent so far (not wrapped); the block number on the wire is this mod 65536. */
   blocks = 0;
   #awaiting = 0;
   #lastBlock = false;
+  readonly #request: TftpSenderOptions['request'];
+  readonly #asked: number;
 
   /** @throws {RangeError} for a block size outside 8..65464 or bad timing. */
   constructor(options: TftpSenderOptions) {
     super('ready', options);
     this.peer = options.peer;
-    this.blksize = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+    this.#asked = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+    this.#request = options.request;
+    this.blksize = this.#request ? TFTP_DEFAULT_BLKSIZE : this.#asked;
   }
 
-  /** Starts the transfer: with an OACK to be acknowledged (ACK 0), or straight to block 1. */
+  /**
+   * Starts the transfer. A server: with an OACK to be acknowledged (ACK 0), or straight to
+   * block 1 (state `ready`). A client with a `request`: sends the WRQ (state `requesting`).
+   */
   start(oack?: TftpOptions): TftpSend[] {
+    if (this.#request) {
+      const options: [string, string][] = [];
+      if (this.#asked !== TFTP_DEFAULT_BLKSIZE) options.push(['blksize', String(this.#asked)]);
+      if (this.#request.tsize !== undefined) options.push(['tsize', String(this.#request.tsize)]);
+      this.state = 'requesting';
+      const wrq = { op: 'wrq', filename: this.#request.filename, mode: 'octet', options } as const;
+      return this.transmit({ packet: wrq, to: this.peer });
+    }
     if (!oack || oack.length === 0) return [];
     this.state = 'sending';
     this.#awaiting = 0;
@@ -87,11 +109,54 @@ export class TftpSender extends TftpMachine {
     return this.transmit({ packet: { op: 'data', block: this.#awaiting, data }, to: this.peer });
   }
 
+  /** The server's first answer to a WRQ: ACK 0 or an OACK, from its new port. */
+  #answer(packet: TftpPacket, from: TftpEndpoint): TftpSend[] {
+    if (from.address !== this.peer.address) return this.foreign(from);
+    if (packet.op === 'error') {
+      this.remote(packet);
+      return [];
+    }
+    if (packet.op === 'ack' && packet.block === 0) {
+      this.peer = from;
+    } else if (packet.op === 'oack') {
+      for (const [name, value] of packet.options) {
+        const n = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+        const fine =
+          (name === 'blksize' &&
+            n >= TFTP_MIN_BLKSIZE &&
+            n <= this.#asked &&
+            this.#asked !== TFTP_DEFAULT_BLKSIZE) ||
+          (name === 'tsize' && this.#request?.tsize !== undefined);
+        if (!fine) {
+          return this.abort(
+            new ProtocolError(
+              'TCPUDP_ERR_PROTOCOL',
+              `the server's OACK sets ${quoteInput(name)} to ${quoteInput(value)}, which was not asked for`,
+            ),
+            TFTP_ERROR_CODES.optionsRefused,
+            from,
+          );
+        }
+        if (name === 'blksize') this.blksize = n;
+      }
+      this.peer = from;
+    } else {
+      return this.illegal(packet, from, 'waiting for the answer to a write request');
+    }
+    this.state = 'ready';
+    this.deadline = undefined;
+    return [];
+  }
+
   /** Handles one packet from `from`. */
   receive(packet: TftpPacket, from: TftpEndpoint): TftpSend[] {
+    if (this.state === 'requesting') return this.#answer(packet, from);
     if (!sameEndpoint(from, this.peer)) return this.foreign(from);
     if (this.finished) return [];
     switch (packet.op) {
+      case 'oack':
+        this.stats.duplicates++; // a resent OACK: our DATA 1 (or its ACK) is on its way
+        return [];
       case 'ack':
         if (this.state === 'sending' && packet.block === this.#awaiting) {
           this.state = this.#lastBlock ? 'done' : 'ready';
@@ -109,7 +174,9 @@ export class TftpSender extends TftpMachine {
   }
 
   protected describeWait(): string {
-    return `waiting for ACK ${this.#awaiting}`;
+    return this.state === 'requesting'
+      ? 'waiting for the answer to a write request'
+      : `waiting for ACK ${this.#awaiting}`;
   }
 }
 
@@ -165,6 +232,22 @@ export class TftpReceiver extends TftpMachine {
     if (!Number.isSafeInteger(this.#maxBytes) || this.#maxBytes < 0) {
       throw new RangeError(`maxBytes must be a non-negative integer, got ${this.#maxBytes}`);
     }
+  }
+
+  /**
+   * Server side of a write: instead of `start()`, answer the client's WRQ with an OACK (when
+   * options were agreed) or ACK 0 from this transfer's port, then receive DATA 1, 2, …
+   * Construct with the client as `server` and the requested name as `filename`.
+   * @throws {RangeError} for a block size outside 8..65464.
+   */
+  accept(blksize = TFTP_DEFAULT_BLKSIZE, oack?: TftpOptions): TftpSend[] {
+    const peer = this.#options.server;
+    this.peer = peer;
+    this.blksize = checkBlksize(blksize);
+    this.state = 'receiving';
+    return oack && oack.length > 0
+      ? this.transmit({ packet: { op: 'oack', options: oack }, to: peer })
+      : this.#ack(0, peer);
   }
 
   /** The RRQ to send first. */

@@ -306,3 +306,86 @@ describe('the TFTP receiver (fake time)', () => {
     expect(rx.peer).toBeUndefined();
   });
 });
+
+describe('a write (WRQ), both sides (fake time)', () => {
+  it('client: sends the WRQ, locks onto the port of ACK 0, then sends blocks there', () => {
+    const { clock, now } = fakeClock();
+    const tx = new TftpSender({
+      peer: SERVER,
+      request: { filename: 'up.bin' },
+      timeoutMs: 100,
+      now,
+    });
+    const [wrq] = tx.start();
+    expect(wrq?.packet).toEqual({ op: 'wrq', filename: 'up.bin', mode: 'octet', options: [] });
+    expect(wrq?.to).toEqual(SERVER);
+    clock.t = 100;
+    expect(ops(tx.tick())).toEqual(['WRQ']); // lost: sent again
+    expect(ops(tx.receive({ op: 'ack', block: 0 }, { address: '127.0.0.2', port: 9 }))).toEqual([
+      'ERROR 5',
+    ]);
+    expect(tx.receive({ op: 'ack', block: 0 }, SERVER_TID)).toEqual([]);
+    expect(tx.state).toBe('ready');
+    const [data] = tx.offer(Buffer.alloc(10));
+    expect(data?.to).toEqual(SERVER_TID);
+    tx.receive({ op: 'ack', block: 1 }, SERVER_TID);
+    expect(tx.state).toBe('done');
+  });
+
+  it('client: takes the blksize of the OACK, falls back to 512 on a plain ACK 0, refuses more', () => {
+    const a = new TftpSender({
+      peer: SERVER,
+      blksize: 1024,
+      request: { filename: 'f', tsize: 3000 },
+    });
+    expect(a.start()[0]?.packet).toMatchObject({
+      options: [
+        ['blksize', '1024'],
+        ['tsize', '3000'],
+      ],
+    });
+    a.receive(
+      {
+        op: 'oack',
+        options: [
+          ['blksize', '1000'],
+          ['tsize', '3000'],
+        ],
+      },
+      SERVER_TID,
+    );
+    expect(a.blksize).toBe(1000);
+    expect(a.receive({ op: 'oack', options: [['blksize', '1000']] }, SERVER_TID)).toEqual([]); // a resent OACK
+    const b = new TftpSender({ peer: SERVER, blksize: 1024, request: { filename: 'f' } });
+    b.start();
+    b.receive({ op: 'ack', block: 0 }, SERVER_TID);
+    expect(b.blksize).toBe(512);
+    const c = new TftpSender({ peer: SERVER, blksize: 1024, request: { filename: 'f' } });
+    c.start();
+    expect(ops(c.receive({ op: 'oack', options: [['blksize', '2048']] }, SERVER_TID))).toEqual([
+      'ERROR 8',
+    ]);
+    expect(c.error).toMatchObject({ code: 'TCPUDP_ERR_PROTOCOL' });
+  });
+
+  it('server: answers with ACK 0 (or the OACK), resends it when DATA 1 does not come, then receives', () => {
+    const { clock, now } = fakeClock();
+    const rx = new TftpReceiver({ server: CLIENT, filename: 'up.bin', timeoutMs: 100, now });
+    expect(ops(rx.accept())).toEqual(['ACK 0']);
+    clock.t = 100;
+    expect(ops(rx.tick())).toEqual(['ACK 0']);
+    const got: Buffer[] = [];
+    expect(
+      ops(
+        rx.receive({ op: 'data', block: 1, data: Buffer.from('hi') }, CLIENT, (d) =>
+          got.push(Buffer.from(d)),
+        ),
+      ),
+    ).toEqual(['ACK 1']);
+    expect(rx.state).toBe('done');
+    expect(Buffer.concat(got).toString()).toBe('hi');
+    const withOptions = new TftpReceiver({ server: CLIENT, filename: 'f' });
+    expect(ops(withOptions.accept(1024, [['blksize', '1024']]))).toEqual(['OACK']);
+    expect(withOptions.blksize).toBe(1024);
+  });
+});
