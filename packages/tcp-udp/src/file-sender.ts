@@ -98,14 +98,12 @@ async function prepare(file: FileToSend | string): Promise<Prepared> {
     throw toFileSystemError(`reading ${entry.path}`, error);
   });
   if (!stats.isFile()) throw new TypeError(`${entry.path} is not a regular file`);
+  const name = entry.name ?? path.basename(entry.path);
+  const mode = entry.mode ?? stats.mode & 0o7777;
   const sha256 = entry.sha256 ?? (await sha256OfFile(entry.path));
-  return {
-    file: entry,
-    name: entry.name ?? path.basename(entry.path),
-    size: stats.size,
-    mode: entry.mode ?? stats.mode & 0o7777,
-    sha256,
-  };
+  // Encoding checks every field (name length, mode, hash shape) before anything is sent.
+  encodeFileTransferMessage({ type: 'file', name, size: stats.size, mode, sha256 });
+  return { file: entry, name, size: stats.size, mode, sha256 };
 }
 
 /**
@@ -154,7 +152,9 @@ async function connect(host: string, port: number, timeoutMs: number): Promise<n
  * @param port - Its port.
  * @param files - Paths, or {@link FileToSend} entries with the name the receiver should use.
  * @returns One {@link FileSendResult} per file, in order.
- * @throws {TypeError} for a bad argument or a file that is not a regular file.
+ * @throws {TypeError}/{RangeError} for a bad argument, a file that is not a regular file, a name
+ *   over 4096 bytes of UTF-8, a mode past 0o7777 or a `sha256` that is not 64 lowercase hex digits
+ *   (all checked before connecting).
  * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when a file cannot be read (or shrank).
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION`/`TCPUDP_ERR_CLOSED` when the connection fails
  *   or drops; a file cut short stays as a partial on the receiver: send again to resume.
@@ -236,7 +236,7 @@ export async function sendFiles(
       const done = { ...base, offset: reply.offset, bytesSent: sent };
       if (result.status === 'verified') results.push({ ...done, status: 'sent' });
       else if (result.status === 'integrity') {
-        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we sent ${sha256}: did the file change while it was sent?`;
+        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we announced ${sha256}: the file changed while it was sent, or the receiver's kept partial file was damaged (it is removed: send again)`;
         results.push({
           ...done,
           status: 'failed',

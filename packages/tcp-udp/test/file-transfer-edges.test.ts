@@ -86,6 +86,13 @@ describe('file transfer edges', () => {
       errno: 'ENOENT',
     });
     await expect(sendFiles('127.0.0.1', nobody, [src])).rejects.toThrow(TypeError);
+    // Checked before connecting: nobody listens on that port, yet the error is about the name.
+    await expect(
+      sendFiles('127.0.0.1', nobody, [{ path: path.join(src, 'a.txt'), name: 'n'.repeat(4097) }]),
+    ).rejects.toThrow(RangeError);
+    await expect(
+      sendFiles('127.0.0.1', nobody, [{ path: path.join(src, 'a.txt'), sha256: 'ABC' }]),
+    ).rejects.toThrow(TypeError);
 
     const dst = await tempDir();
     const { port } = await startReceiver({ directory: dst, maxSessions: 1 });
