@@ -169,7 +169,7 @@ const CASES: HostileCase[] = [
   },
   {
     what: 'a header that never ends',
-    options: { headerTimeoutMs: 300 },
+    options: { headerTimeoutMs: 800 }, // room for the concurrent sender on a loaded machine
     attack: async (peer) => {
       await peer.hello();
       await peer.send(encodeFileTransferMessage(header('slow.txt')).subarray(0, 12));
@@ -179,7 +179,7 @@ const CASES: HostileCase[] = [
   },
   {
     what: 'a body that stalls',
-    options: { idleTimeoutMs: 300 },
+    options: { idleTimeoutMs: 800 },
     attack: async (peer) => {
       await peer.hello();
       await peer.send(header('stall.txt'));
