@@ -3,12 +3,15 @@
  * (0 done, 1 failed, 2 called wrongly). Adding a command is one more entry in {@link CLI_COMMANDS}.
  * @internal
  */
+
+import { chatCommand } from './cli-chat.ts';
 import { type CliCommand, type CliIo, CliUsageError } from './cli-command.ts';
 import { echoCommand } from './cli-echo.ts';
 
 /** Every `socketlab-tcp` command, by name. */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = {
   echo: echoCommand,
+  chat: chatCommand,
 };
 
 /** Exit code for a command called wrongly (unknown command, bad or missing option). */

@@ -1,6 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { connectTcp, pollUntil, withTimeout } from '@socketlab/testkit';
+import {
+  closeServer,
+  connectTcp,
+  listenOnFreePort,
+  pollUntil,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI_COMMANDS, runCli } from '../src/cli-main.ts';
 import { connectFramed } from '../src/framed-socket.ts';
@@ -137,9 +144,14 @@ describe('socketlab-tcp (in process)', () => {
   });
 
   it('exits 1 with the reason when the address cannot be bound', async () => {
-    const result = await runInProcess(['echo', '--framing', 'line', '--host', '192.0.2.1']);
+    const taken = net.createServer();
+    const { port } = await listenOnFreePort(taken, '127.0.0.1');
+    onTestFinished(() => closeServer(taken));
+    const result = await runInProcess(['echo', '--framing', 'line', '--port', String(port)]);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/could not listen on 192\.0\.2\.1:0: EADDRNOTAVAIL/);
+    expect(result.err).toMatch(
+      new RegExp(`could not listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`),
+    );
   });
 
   it('keeps each command in one table', () => {
