@@ -31,12 +31,17 @@ function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 /** MB/s of one reliable-UDP upload, optionally through an impaired link with `loss`. */
-async function reliableGoodput(loss: number | undefined, seed: number): Promise<number> {
+async function reliableGoodput(
+  loss: number | undefined,
+  seed: number,
+  congestionControl: 'fixed' | 'reno' = 'fixed',
+): Promise<number> {
+  const limits = { ...LIMITS, congestionControl };
   let done: (n: number) => void = () => {};
   const finished = new Promise<number>((resolve) => {
     done = resolve;
   });
-  const server = await listenReliableUdp(LIMITS, (connection) => {
+  const server = await listenReliableUdp(limits, (connection) => {
     (async () => {
       let n = 0;
       for await (const chunk of connection) n += chunk.length;
@@ -50,7 +55,7 @@ async function reliableGoodput(loss: number | undefined, seed: number): Promise<
       : await createImpairedUdpLink({ target: server.address, seed, loss });
   try {
     const port = link ? link.address.port : server.address.port;
-    const client = await connectReliableUdp({ ...LIMITS, host: '127.0.0.1', port });
+    const client = await connectReliableUdp({ ...limits, host: '127.0.0.1', port });
     const started = performance.now(); // after the handshake, as for TCP: goodput of the transfer
     for (let offset = 0; offset < BYTES; offset += 64 * 1024) {
       await client.write(payload.subarray(offset, offset + 64 * 1024));
@@ -106,18 +111,20 @@ async function tcpGoodput(): Promise<number> {
 }
 
 export async function rows(): Promise<BenchRow[]> {
-  const cases: [string, number | undefined][] = [
-    ['reliable-udp direct', undefined],
-    ['reliable-udp link 0% loss', 0],
-    ['reliable-udp link 1% loss', 0.01],
-    ['reliable-udp link 10% loss', 0.1],
+  const cases: [string, number | undefined, 'fixed' | 'reno'][] = [
+    ['reliable-udp direct', undefined, 'fixed'],
+    ['reliable-udp link 0% loss', 0, 'fixed'],
+    ['reliable-udp link 1% loss', 0.01, 'fixed'],
+    ['reliable-udp link 10% loss', 0.1, 'fixed'],
+    ['reliable-udp reno link 1% loss', 0.01, 'reno'],
+    ['reliable-udp reno link 10% loss', 0.1, 'reno'],
   ];
   const out: BenchRow[] = [];
-  for (const [bench, loss] of cases) {
+  for (const [bench, loss, control] of cases) {
     let value = 0;
     let baselineValue = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      value = Math.max(value, await reliableGoodput(loss, 42 + r));
+      value = Math.max(value, await reliableGoodput(loss, 42 + r, control));
       baselineValue = Math.max(baselineValue, await tcpGoodput());
     }
     out.push({

@@ -1,3 +1,4 @@
+import type { ReliableCongestionControl } from './reliable-congestion.ts';
 import {
   RELIABLE_DEFAULT_MAX_PAYLOAD,
   RELIABLE_DEFAULT_MAX_SACK_BLOCKS,
@@ -15,8 +16,12 @@ import { ReliableSender, type ReliableSenderStats } from './reliable-sender.ts';
 export interface ReliableConnectionLimits {
   /** Largest payload per packet. @default 1200 */
   readonly maxPayloadBytes?: number;
-  /** Fixed window: segments in flight at most (no congestion control). @default 64 */
+  /** Segments in flight at most. @default 64 */
   readonly maxWindowSegments?: number;
+  /** `fixed` (no congestion control) or `reno` (RFC 5681 window). @default 'fixed' */
+  readonly congestionControl?: ReliableCongestionControl;
+  /** Initial congestion window with `reno`, in packets. @default 10 */
+  readonly initialWindowSegments?: number;
   /** Unacknowledged bytes accepted from the application, at most. @default 1048576 */
   readonly maxSendBufferBytes?: number;
   /** Received bytes held (unread plus out of order), at most. @default 262144 */
@@ -83,6 +88,8 @@ export interface ReliableConnectionStats extends ReliableSenderStats, ReliableRe
   sendBufferedBytes: number;
   /** Bytes received out of order, waiting for a gap to fill. */
   outOfOrderBytes: number;
+  /** The congestion window in packets with `congestionControl: 'reno'`; undefined with `fixed`. */
+  congestionWindow: number | undefined;
 }
 
 const MS_CHECK = (name: string, value: number): number => {
@@ -112,7 +119,9 @@ export class ReliableConnection {
   receiver: ReliableReceiver | undefined;
   private readonly isn: number;
   private peerIsn = 0;
-  private readonly limits: Required<Omit<ReliableConnectionLimits, 'rto'>>;
+  private readonly limits: Required<
+    Omit<ReliableConnectionLimits, 'rto' | 'congestionControl' | 'initialWindowSegments'>
+  >;
   private readonly control: ReliablePacket[] = [];
   private oweAck = false;
   private handshakeDeadline: number | undefined;
@@ -152,6 +161,10 @@ export class ReliableConnection {
       maxWindowSegments: this.limits.maxWindowSegments,
       maxSendBufferBytes: this.limits.maxSendBufferBytes,
       maxRetransmits: this.limits.maxRetransmits,
+      ...(options.congestionControl ? { congestionControl: options.congestionControl } : {}),
+      ...(options.initialWindowSegments === undefined
+        ? {}
+        : { initialWindowSegments: options.initialWindowSegments }),
       ...(options.rto ? { rto: options.rto } : {}),
     });
     this.lastHeard = now;
@@ -365,6 +378,7 @@ export class ReliableConnection {
       peerWindow: this.sender.peerWindow,
       sendBufferedBytes: this.sender.bufferedBytes,
       outOfOrderBytes: this.receiver?.outOfOrderBytes ?? 0,
+      congestionWindow: this.sender.congestion?.cwnd,
     };
   }
 

@@ -1,3 +1,4 @@
+import { type ReliableCongestionControl, RenoWindow } from './reliable-congestion.ts';
 import {
   RELIABLE_DEFAULT_MAX_PAYLOAD,
   type SackBlock,
@@ -12,11 +13,15 @@ export interface ReliableSenderOptions {
   readonly firstSeq: number;
   /** Largest payload per segment. @default 1200 */
   readonly maxPayloadBytes?: number;
-  /**
-   * Segments in flight at most, whatever the peer advertises: a fixed window standing in for
-   * congestion control (this package does not implement RFC 5681). @default 64
-   */
+  /** Segments in flight at most, whatever the peer advertises or the congestion window. @default 64 */
   readonly maxWindowSegments?: number;
+  /**
+   * `fixed` keeps `maxWindowSegments` in flight (no congestion control: loopback and LANs);
+   * `reno` adds RFC 5681's congestion window (see {@link RenoWindow}). @default 'fixed'
+   */
+  readonly congestionControl?: ReliableCongestionControl;
+  /** Initial congestion window with `reno`, in packets. @default 10 */
+  readonly initialWindowSegments?: number;
   /** Bytes accepted from the application and not yet acknowledged, at most. @default 1048576 */
   readonly maxSendBufferBytes?: number;
   /**
@@ -126,6 +131,8 @@ export class ReliableSender {
   private readonly maxWindow: number;
   private readonly maxBuffer: number;
   readonly maxRetransmits: number;
+  /** The congestion window with `congestionControl: 'reno'`; undefined with `fixed`. */
+  readonly congestion: RenoWindow | undefined;
 
   constructor(options: ReliableSenderOptions) {
     this.sndUna = options.firstSeq >>> 0;
@@ -139,6 +146,19 @@ export class ReliableSender {
     this.maxBuffer = positiveInt('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20);
     this.maxRetransmits = positiveInt('maxRetransmits', options.maxRetransmits ?? 10, 1000);
     this.rtt = new RtoEstimator(options.rto);
+    const control = options.congestionControl ?? 'fixed';
+    if (control !== 'fixed' && control !== 'reno') {
+      throw new RangeError(`congestionControl must be 'fixed' or 'reno', got ${String(control)}`);
+    }
+    this.congestion =
+      control === 'reno'
+        ? new RenoWindow({
+            maxWindowSegments: this.maxWindow,
+            ...(options.initialWindowSegments === undefined
+              ? {}
+              : { initialWindowSegments: options.initialWindowSegments }),
+          })
+        : undefined;
   }
 
   /** Bytes accepted and not yet acknowledged (queued plus in flight). */
@@ -204,7 +224,8 @@ export class ReliableSender {
       });
     }
     // At least one segment may be in flight even into a closed window: it probes for an update.
-    const limit = Math.max(1, Math.min(this.maxWindow, this.peerWindow));
+    const cwnd = this.congestion ? Math.floor(this.congestion.cwnd) : this.maxWindow;
+    const limit = Math.max(1, Math.min(this.maxWindow, this.peerWindow, cwnd));
     while (
       this.flight.length < limit &&
       (this.queuedBytes > 0 || (this.finQueued && !this.finSent))
@@ -276,6 +297,7 @@ export class ReliableSender {
       this.sndUna = ack;
       this.dupAcks = 0;
       this.fastRetransmitDone = false;
+      this.congestion?.onAck(advance, ack);
     }
     sample = Math.min(sample, this.applySack(sack, now));
     if (sample !== Number.POSITIVE_INFINITY) this.rtt.sample(sample);
@@ -298,6 +320,7 @@ export class ReliableSender {
       if (!first.lost) {
         first.lost = true;
         this.stats.fastRetransmits++;
+        this.congestion?.onLoss(this.flight.length, this.sndNxt);
       }
     }
     return 'duplicate';
@@ -334,6 +357,7 @@ export class ReliableSender {
       if (first || now - segment.sentAt >= srtt + srtt / 4) segment.lost = true;
       first = false;
     }
+    this.congestion?.onTimeout(this.flight.length, this.sndNxt);
     this.rtt.backoff();
     this.deadline = now + this.rtt.rto;
     return 'retransmit';
@@ -410,8 +434,10 @@ export class ReliableSender {
         }
       } else if (!segment.lost && (top[2] ?? 0) > segment.order) {
         const due = segment.sentAt + allowance;
-        if (due <= now) segment.lost = true;
-        else this.reorderDeadline = Math.min(this.reorderDeadline ?? due, due);
+        if (due <= now) {
+          segment.lost = true;
+          this.congestion?.onLoss(this.flight.length, this.sndNxt);
+        } else this.reorderDeadline = Math.min(this.reorderDeadline ?? due, due);
       }
     }
   }

@@ -124,6 +124,20 @@ describe('reliable UDP over loopback', () => {
 });
 
 describe('reliable UDP through an impaired link', () => {
+  it('delivers intact with reno congestion control, whose window shrinks on loss', async () => {
+    const seed = Number(process.env.SEED ?? randomSeed());
+    const up = seededBytes(seed, 200_000);
+    const { server, received } = await startReliableServer({ congestionControl: 'reno' });
+    const link = await createImpairedUdpLink({ target: server.address, seed, loss: 0.1 });
+    onTestFinished(() => link.close());
+    const client = await connectTo(link.address.port, { congestionControl: 'reno' });
+    await writeAll(client, up);
+    await withTimeout(client.end(), `the upload to be acknowledged (seed ${seed})`, 15_000);
+    expect(sha256(await (received[0] as Promise<Buffer>)), `seed ${seed}`).toBe(sha256(up));
+    expect(client.stats.congestionWindow, `seed ${seed}`).toBeLessThan(64);
+    expect(client.stats.fastRetransmits + client.stats.timeouts).toBeGreaterThan(0);
+  });
+
   it('delivers 1 MiB each way intact through 10% loss, 10% duplication and jitter', async () => {
     const seed = Number(process.env.SEED ?? randomSeed());
     const up = seededBytes(seed, 1 << 20);
