@@ -4,7 +4,7 @@ import net from 'node:net';
 import { ConnectionError, FileSystemError, quoteInput } from './errors.ts';
 import { fromNetascii } from './tftp-netascii.ts';
 import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from './tftp-packet.ts';
-import { TftpReceiver, type TftpSend } from './tftp-transfer.ts';
+import { TftpReceiver, type TftpSend, TftpSender } from './tftp-transfer.ts';
 
 /** Options of {@link tftpGet}. */
 export interface TftpGetOptions {
@@ -237,5 +237,114 @@ function tftpRead(
     // A loopback server is reached from a loopback address; anything else from the wildcard.
     const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
     socket.bind({ port: 0, ...(local && { address: local }) }, () => act(receiver.start()));
+  });
+}
+
+/** Options of {@link tftpPut}. */
+export interface TftpPutOptions {
+  /** The block size to ask for (RFC 2348, 8..65464); 512 asks for nothing. @default 512 */
+  readonly blksize?: number;
+  /** Wait for each ACK before sending the block again, in ms. @default 1000 */
+  readonly timeoutMs?: number;
+  /** Resends of one packet before giving up. @default 5 */
+  readonly retries?: number;
+  /** Announce the size in the WRQ (RFC 2349 `tsize`), so the server can refuse it at once. @default false */
+  readonly tsize?: boolean;
+}
+
+/** What a finished write reports. */
+export interface TftpPutResult {
+  /** The block size used. */
+  readonly blksize: number;
+  /** Blocks sent again after a timeout. */
+  readonly retransmits: number;
+}
+
+/**
+ * Writes `data` as the file `remoteName` on a TFTP server (a WRQ, octet mode). The server must
+ * accept writes (`createTftpServer({ allowWrite: true })`, or `in.tftpd -c`).
+ * @throws {RemoteError} `TCPUDP_ERR_REMOTE` when the server answers ERROR (`remoteCode` 2: writes
+ *   refused or unsafe name, 6: the file exists, 3: too large, …).
+ * @throws {TimeoutError} `TCPUDP_ERR_RETRIES_EXHAUSTED` when the server stops answering.
+ * @throws {ProtocolError} `TCPUDP_ERR_PROTOCOL` for an OACK with options not asked for.
+ * @throws {TypeError|RangeError} (synchronously) for a bad host, port or option.
+ * @see RFC 1350, RFC 2347, RFC 2348, RFC 2349
+ * @example await tftpPut('127.0.0.1', port, 'upload.bin', Buffer.from('hello'), { blksize: 1024 });
+ */
+export function tftpPut(
+  host: string,
+  port: number,
+  remoteName: string,
+  data: Uint8Array,
+  options: TftpPutOptions = {},
+): Promise<TftpPutResult> {
+  if (net.isIP(host) === 0) {
+    throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(`port must be in 1..65535, got ${port}`);
+  }
+  const sender = new TftpSender({
+    peer: { address: host, port },
+    request: { filename: remoteName, ...(options.tsize && { tsize: data.length }) },
+    ...(options.blksize !== undefined && { blksize: options.blksize }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.retries !== undefined && { retries: options.retries }),
+  });
+  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let inFlight = 0;
+  let closing = false;
+  const close = (): void => {
+    clearTimeout(timer);
+    closing = true;
+    if (closed || inFlight > 0) return; // the last send's callback closes it
+    closed = true;
+    socket.close();
+  };
+  return new Promise<TftpPutResult>((resolve, reject) => {
+    const act = (sends: TftpSend[]): void => {
+      if (closing) return;
+      for (const s of sends) {
+        inFlight++;
+        socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
+          inFlight--;
+          if (closing && inFlight === 0) close();
+        });
+      }
+      clearTimeout(timer);
+      if (sender.state === 'failed') {
+        close();
+        reject(sender.error);
+      } else if (sender.state === 'done') {
+        close();
+        resolve({ blksize: sender.blksize, retransmits: sender.stats.retransmits });
+      } else if (sender.state === 'ready') {
+        const from = sender.blocks * sender.blksize;
+        act(sender.offer(data.subarray(from, from + sender.blksize)));
+      } else if (sender.deadline !== undefined) {
+        timer = setTimeout(() => act(sender.tick()), Math.max(0, sender.deadline - Date.now()));
+      }
+    };
+    socket.on('message', (datagram, rinfo) => {
+      let packet: TftpPacket;
+      try {
+        packet = decodeTftpPacket(datagram);
+      } catch {
+        return; // not TFTP: ignore it
+      }
+      act(sender.receive(packet, { address: rinfo.address, port: rinfo.port }));
+    });
+    socket.on('error', (err) => {
+      close();
+      reject(
+        new ConnectionError('TCPUDP_ERR_CONNECTION', `TFTP socket error: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    });
+    const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
+    socket.bind({ port: 0, ...(local && { address: local }) }, () => act(sender.start()));
   });
 }

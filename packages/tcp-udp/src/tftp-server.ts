@@ -1,10 +1,7 @@
 import dgram from 'node:dgram';
-import { constants as fsConstants } from 'node:fs';
-import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { ConnectionError, type TcpUdpError, UnsafePathError } from './errors.ts';
-import { resolveSafePath } from './safe-path.ts';
+import { ConnectionError, type TcpUdpError } from './errors.ts';
 import { toNetascii } from './tftp-netascii.ts';
 import {
   decodeTftpPacket,
@@ -12,9 +9,23 @@ import {
   TFTP_ERROR_CODES,
   TFTP_MAX_BLKSIZE,
   TFTP_MIN_BLKSIZE,
+  type TftpOptions,
   type TftpPacket,
 } from './tftp-packet.ts';
-import { checkBlksize, type TftpEndpoint, type TftpSend, TftpSender } from './tftp-transfer.ts';
+import {
+  createTftpUpload,
+  openTftpReadFile,
+  TftpRefusal,
+  tftpRefusalFor,
+  windowedReader,
+} from './tftp-server-files.ts';
+import {
+  checkBlksize,
+  type TftpEndpoint,
+  TftpReceiver,
+  type TftpSend,
+  TftpSender,
+} from './tftp-transfer.ts';
 
 /** Options of {@link createTftpServer}. */
 export interface TftpServerOptions {
@@ -38,6 +49,12 @@ export interface TftpServerOptions {
   readonly retries?: number;
   /** Serve `netascii` requests (LF → CR LF); when false they get ERROR 4. @default true */
   readonly netascii?: boolean;
+  /**
+   * Accept write requests (WRQ, octet only): a new file under `root`, written to a hidden part
+   * file and linked under its name when complete; an existing name gets ERROR 6 (no overwrite),
+   * a file over `maxFileBytes` ERROR 3. Off, a WRQ gets ERROR 2. @default false
+   */
+  readonly allowWrite?: boolean;
 }
 
 /** What a {@link TftpServer} counted. */
@@ -94,6 +111,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     timeoutMs = 1000,
     retries = 5,
     netascii = true,
+    allowWrite = false,
   } = options;
   if (typeof root !== 'string' || root === '') throw new TypeError('root must be a directory path');
   if (net.isIP(host) === 0)
@@ -151,17 +169,15 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       sendError(listener, from, TFTP_ERROR_CODES.illegalOperation, (err as Error).message);
       return;
     }
-    if (packet.op === 'wrq')
+    if (packet.op === 'wrq' && !allowWrite) {
       return refuse(from, TFTP_ERROR_CODES.accessViolation, 'this server does not accept writes');
-    if (packet.op !== 'rrq') {
+    }
+    if (packet.op !== 'rrq' && packet.op !== 'wrq') {
       stats.malformed++;
-      if (packet.op !== 'error')
-        sendError(
-          listener,
-          from,
-          TFTP_ERROR_CODES.illegalOperation,
-          `expected RRQ, got ${packet.op.toUpperCase()}`,
-        );
+      if (packet.op !== 'error') {
+        const message = `expected RRQ${allowWrite ? ' or WRQ' : ''}, got ${packet.op.toUpperCase()}`;
+        sendError(listener, from, TFTP_ERROR_CODES.illegalOperation, message);
+      }
       return;
     }
     const key = `${from.address}|${from.port}`;
@@ -169,104 +185,152 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       stats.duplicateRequests++;
       return;
     }
-    if (packet.mode !== 'octet' && !(packet.mode === 'netascii' && netascii)) {
+    const modeOk =
+      packet.mode === 'octet' || (packet.mode === 'netascii' && netascii && packet.op === 'rrq');
+    if (!modeOk) {
+      const mode = JSON.stringify(packet.mode.slice(0, 20));
       return refuse(
         from,
         TFTP_ERROR_CODES.illegalOperation,
-        `transfer mode ${JSON.stringify(packet.mode.slice(0, 20))} is not supported (use octet)`,
+        `transfer mode ${mode} is not supported here (use octet)`,
       );
     }
-    if (active.size >= maxTransfers)
+    if (active.size >= maxTransfers) {
       return refuse(from, TFTP_ERROR_CODES.notDefined, 'server busy, try again later');
+    }
     active.set(key, () => {});
-    void serve(packet.filename, packet.mode, packet.options, from)
-      .catch(() => {})
+    const run =
+      packet.op === 'rrq'
+        ? serveRead(packet.filename, packet.mode, packet.options, from)
+        : serveWrite(packet.filename, packet.options, from);
+    void run
+      .catch((err: unknown) => {
+        const refusal = tftpRefusalFor(err);
+        refuse(from, refusal.tftpCode, refusal.message);
+      })
       .finally(() => active.delete(key));
   });
   listener.on('error', () => {});
 
-  /** Opens the file, negotiates, then runs one transfer on a fresh socket. */
-  async function serve(
+  /** Grants what the server supports of the requested options (RFC 2347/2348/2349). */
+  function negotiate(requested: TftpOptions, size: number | undefined) {
+    const granted: [string, string][] = [];
+    let blksize = 512;
+    let wait = timeoutMs;
+    for (const [name, value] of requested) {
+      const n = /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
+      if (name === 'blksize' && n >= TFTP_MIN_BLKSIZE) {
+        blksize = Math.min(n, maxBlksize);
+        granted.push(['blksize', String(blksize)]);
+      } else if (name === 'tsize' && size === undefined && n >= 0) {
+        granted.push(['tsize', value]); // a WRQ announces its size: echo it (checked by the caller)
+      } else if (name === 'tsize' && size !== undefined && n === 0) {
+        granted.push(['tsize', String(size)]);
+      } else if (name === 'timeout' && n >= 1 && n <= 255) {
+        wait = n * 1000;
+        granted.push(['timeout', value]);
+      }
+    }
+    return { granted, blksize, wait };
+  }
+
+  /** Opens the file, negotiates, then sends it on a fresh socket. */
+  async function serveRead(
     filename: string,
     mode: string,
-    requested: ReadonlyArray<readonly [string, string]>,
+    requested: TftpOptions,
     peer: TftpEndpoint,
   ): Promise<void> {
-    let file: fs.FileHandle;
-    let size: number;
+    const { file, size: fileSize } = await openTftpReadFile(rootPath, filename);
     try {
-      const full = resolveSafePath(rootPath, filename, { allowSubdirectories: true });
-      const real = await fs.realpath(full);
-      const realRoot = await fs.realpath(rootPath);
-      if (!real.startsWith(realRoot + path.sep))
-        throw new UnsafePathError('a symbolic link leads outside the root', filename);
-      file = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-      const stat = await file.stat();
-      if (!stat.isFile()) {
-        await file.close();
-        return refuse(peer, TFTP_ERROR_CODES.fileNotFound, 'not a regular file');
-      }
-      size = stat.size;
-    } catch (err) {
-      if (err instanceof UnsafePathError)
-        return refuse(peer, TFTP_ERROR_CODES.accessViolation, 'Access violation: unsafe file name');
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR')
-        return refuse(peer, TFTP_ERROR_CODES.fileNotFound, 'File not found');
-      return refuse(peer, TFTP_ERROR_CODES.accessViolation, 'Access violation');
-    }
-    try {
-      if (size > maxFileBytes)
-        return refuse(
-          peer,
+      if (fileSize > maxFileBytes) {
+        throw new TftpRefusal(
           TFTP_ERROR_CODES.notDefined,
           `file larger than this server's limit of ${maxFileBytes} bytes`,
         );
-      let text: Buffer | undefined;
-      if (mode === 'netascii') {
-        text = toNetascii(await file.readFile());
-        size = text.length;
       }
-      const granted: [string, string][] = [];
-      let blksize = 512;
-      let wait = timeoutMs;
-      for (const [name, value] of requested) {
-        const n = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
-        if (name === 'blksize' && n >= TFTP_MIN_BLKSIZE) {
-          blksize = Math.min(n, maxBlksize);
-          granted.push(['blksize', String(blksize)]);
-        } else if (name === 'tsize' && n === 0) {
-          granted.push(['tsize', String(size)]);
-        } else if (name === 'timeout' && n >= 1 && n <= 255) {
-          wait = n * 1000;
-          granted.push(['timeout', value]);
-        }
-      }
+      const text = mode === 'netascii' ? toNetascii(await file.readFile()) : undefined;
+      const { granted, blksize, wait } = negotiate(requested, text ? text.length : fileSize);
       const readBlock = windowedReader(file);
+      const read = (offset: number, length: number): Promise<Uint8Array> =>
+        text ? Promise.resolve(text.subarray(offset, offset + length)) : readBlock(offset, length);
       if (closed) return;
       stats.transfers++;
-      await runTransfer(
-        new TftpSender({ peer, blksize, timeoutMs: wait, retries }),
-        granted,
-        (offset, length) =>
-          text
-            ? Promise.resolve(text.subarray(offset, offset + length))
-            : readBlock(offset, length),
+      const sender = new TftpSender({ peer, blksize, timeoutMs: wait, retries });
+      const done = await runTransfer(
+        sender,
+        peer,
+        () => sender.start(granted),
+        (packet, from) => sender.receive(packet, from),
+        async () => sender.offer(await read(sender.blocks * sender.blksize, sender.blksize)),
       );
+      stats[done ? 'completed' : 'failed']++;
     } finally {
       await file.close();
     }
   }
 
-  function runTransfer(
-    sender: TftpSender,
-    oack: [string, string][],
-    read: (offset: number, length: number) => Promise<Uint8Array>,
+  /** Prepares the upload, negotiates, then receives it on a fresh socket. */
+  async function serveWrite(
+    filename: string,
+    requested: TftpOptions,
+    peer: TftpEndpoint,
   ): Promise<void> {
+    const { granted, blksize, wait } = negotiate(requested, undefined);
+    const announced = Number(granted.find(([name]) => name === 'tsize')?.[1] ?? 0);
+    if (announced > maxFileBytes) {
+      throw new TftpRefusal(
+        TFTP_ERROR_CODES.diskFull,
+        `file larger than this server's limit of ${maxFileBytes} bytes`,
+      );
+    }
+    const upload = await createTftpUpload(rootPath, filename);
+    if (closed) return upload.abort();
+    stats.transfers++;
+    const receiver = new TftpReceiver({
+      server: peer,
+      filename,
+      timeoutMs: wait,
+      retries,
+      maxBytes: maxFileBytes,
+    });
+    const done = await runTransfer(
+      receiver,
+      peer,
+      () => receiver.accept(blksize, granted),
+      (packet, from) => receiver.receive(packet, from, (data) => upload.write(data)),
+    );
+    if (!done) {
+      stats.failed++;
+      await upload.abort();
+      return;
+    }
+    // The bytes all arrived (and were acknowledged); a link that fails now (a file of that name
+    // appeared meanwhile) can no longer be reported to the client: it is counted as failed.
+    const committed = await upload.commit().then(
+      () => true,
+      () => false,
+    );
+    stats[committed ? 'completed' : 'failed']++;
+  }
+
+  /**
+   * Runs one transfer's machine on its own socket (a new port: the server's TID) until it is
+   * done or failed. `next` produces the next block when a sender is `ready`.
+   */
+  function runTransfer(
+    machine: TftpSender | TftpReceiver,
+    peer: TftpEndpoint,
+    start: () => TftpSend[],
+    receive: (packet: TftpPacket, from: TftpEndpoint) => TftpSend[],
+    next?: () => Promise<TftpSend[]>,
+  ): Promise<boolean> {
     const socket = dgram.createSocket({ type });
+    const key = `${peer.address}|${peer.port}`;
     let timer: NodeJS.Timeout | undefined;
     let pumping = false;
-    return new Promise<void>((resolve) => {
+    return new Promise<boolean>((settle) => {
+      const resolve = (): void => settle(machine.state === 'done');
       let ended = false;
       let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
       const closeSocket = (): void => {
@@ -280,19 +344,15 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         if (ended) return;
         ended = true;
         clearTimeout(timer);
-        active.delete(`${sender.peer.address}|${sender.peer.port}`);
-        stats.retransmits += sender.stats.retransmits;
-        stats.foreign += sender.stats.foreign;
-        if (sender.state === 'done') stats.completed++;
-        else stats.failed++;
+        stats.retransmits += machine.stats.retransmits;
+        stats.foreign += machine.stats.foreign;
         if (inFlight === 0) closeSocket(); // else the last send's callback closes it (an ERROR must leave)
       };
-      const stop = (): void => {
-        if (!sender.finished)
-          sender.abort(new ConnectionError('TCPUDP_ERR_CLOSED', 'the server is closing'));
+      active.set(key, () => {
+        if (!machine.finished)
+          machine.abort(new ConnectionError('TCPUDP_ERR_CLOSED', 'the server is closing'));
         end();
-      };
-      active.set(`${sender.peer.address}|${sender.peer.port}`, stop);
+      });
       const act = (sends: TftpSend[]): void => {
         if (ended) return;
         for (const s of sends) {
@@ -303,24 +363,24 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           });
         }
         clearTimeout(timer);
-        if (sender.finished) {
+        if (machine.finished) {
           end();
           return;
         }
-        if (sender.deadline !== undefined) {
-          timer = setTimeout(() => act(sender.tick()), Math.max(0, sender.deadline - Date.now()));
+        if (machine.deadline !== undefined) {
+          timer = setTimeout(() => act(machine.tick()), Math.max(0, machine.deadline - Date.now()));
         }
-        if (sender.state === 'ready' && !pumping) void pump();
+        if (next && machine.state === 'ready' && !pumping) void pump(next);
       };
-      const pump = async (): Promise<void> => {
+      const pump = async (produce: () => Promise<TftpSend[]>): Promise<void> => {
         pumping = true;
         try {
-          const chunk = await read(sender.blocks * sender.blksize, sender.blksize);
+          const sends = await produce();
           pumping = false;
-          if (sender.state === 'ready' && !closed) act(sender.offer(chunk));
+          act(sends);
         } catch (err) {
           pumping = false;
-          act(sender.abort(err as TcpUdpError, TFTP_ERROR_CODES.notDefined, sender.peer));
+          act(machine.abort(err as TcpUdpError, TFTP_ERROR_CODES.notDefined, peer));
         }
       };
       socket.on('message', (datagram, rinfo) => {
@@ -330,14 +390,14 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         } catch {
           return; // garbage on a transfer port: ignore it, the transfer goes on
         }
-        act(sender.receive(packet, { address: rinfo.address, port: rinfo.port }));
+        act(receive(packet, { address: rinfo.address, port: rinfo.port }));
       });
       let bound = false;
       socket.on('error', (err) => {
         // Before bind: the transfer cannot start (no free port); after: one send failed, the
         // timeout will resend. Either way the server goes on.
         if (!bound) {
-          sender.abort(
+          machine.abort(
             new ConnectionError(
               'TCPUDP_ERR_CONNECTION',
               `cannot bind a transfer socket: ${err.message}`,
@@ -349,7 +409,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       });
       socket.bind(0, host, () => {
         bound = true;
-        act(sender.start(oack));
+        act(start());
       });
     });
   }
@@ -388,33 +448,6 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       });
     },
   };
-}
-
-/**
- * Reads blocks through a 64 KiB window: one file-system read serves many small blocks, instead
- * of a thread-pool round trip per 512-byte block.
- */
-function windowedReader(file: fs.FileHandle, windowBytes = 64 * 1024) {
-  let start = 0;
-  let data: Buffer = Buffer.alloc(0);
-  return async (offset: number, length: number): Promise<Buffer> => {
-    if (offset < start || offset + length > start + data.length) {
-      data = await readAt(file, offset, Math.max(windowBytes, length));
-      start = offset;
-    }
-    return data.subarray(offset - start, offset - start + length);
-  };
-}
-
-async function readAt(file: fs.FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
 }
 
 function sendError(socket: dgram.Socket, to: TftpEndpoint, code: number, message: string): void {
