@@ -2,13 +2,14 @@
 // server (`in.tftpd`), and atftp's client. `.ci/run` installs them (packages tftp-hpa,
 // tftpd-hpa, atftp); on a machine without them these tests fail and say what to install.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { tftpGet } from '../src/tftp-client.ts';
+import { tftpGet, tftpPut } from '../src/tftp-client.ts';
 import { sha256, startTftpServer, tftpRoot } from './helpers/tftp-files.ts';
 
 const run = promisify(execFile);
@@ -163,5 +164,49 @@ describe('TFTP interoperability with Debian peers', () => {
       code: 'TCPUDP_ERR_REMOTE',
       remoteCode: 1,
     });
+  });
+
+  it.each([
+    ['tftp-hpa\u2019s client, no options', 'tftp', 5000, [] as string[]],
+    ['tftp-hpa\u2019s client, an exact multiple of 512', 'tftp', 1536, [] as string[]],
+    ['atftp\u2019s client with blksize 1024', 'atftp', 10_000, ['--option', 'blksize 1024']],
+    [
+      'atftp\u2019s client with blksize 1024, an exact multiple',
+      'atftp',
+      4096,
+      ['--option', 'blksize 1024'],
+    ],
+  ])('%s writes a file to our server (allowWrite)', async (_, client, size, options) => {
+    const { root, bytes } = await tftpRoot({ 'local.bin': size });
+    await fs.promises.mkdir(path.join(root, 'inbox'));
+    const { server, port } = await startTftpServer(path.join(root, 'inbox'), { allowWrite: true });
+    const local = path.join(root, 'local.bin');
+    const args =
+      client === 'tftp'
+        ? ['127.0.0.1', String(port), '-m', 'binary', '-c', 'put', local, 'up.bin']
+        : [...options, '-p', '-l', local, '-r', 'up.bin', '127.0.0.1', String(port)];
+    await run(need(client as 'tftp' | 'atftp'), args, { timeout: 15_000 });
+    await pollUntil(() => server.stats.completed === 1, 'our server to commit the upload');
+    expect(sha256(fs.readFileSync(path.join(root, 'inbox', 'up.bin')))).toBe(
+      sha256(bytes['local.bin'] ?? Buffer.alloc(0)),
+    );
+  });
+
+  it.each([
+    ['no options', 5000, {}],
+    ['blksize 1024 and tsize', 10_000, { blksize: 1024, tsize: true }],
+  ])('our client writes to in.tftpd -c with %s', async (_, size, options) => {
+    const { root } = await tftpRoot({});
+    const port = await startInTftpd(root, ['-c']);
+    const data = randomBytes(size);
+    await tftpPut('127.0.0.1', port, 'put.bin', data, { ...options, timeoutMs: 1000 });
+    // in.tftpd writes as it receives: wait until the whole file is there
+    await pollUntil(
+      () =>
+        fs.existsSync(path.join(root, 'put.bin')) &&
+        fs.statSync(path.join(root, 'put.bin')).size === size,
+      'the file on in.tftpd\u2019s side',
+    );
+    expect(sha256(fs.readFileSync(path.join(root, 'put.bin')))).toBe(sha256(data));
   });
 });
