@@ -29,7 +29,7 @@ import {
 
 /** Options of {@link createTftpServer}. */
 export interface TftpServerOptions {
-  /** The directory served. Nothing outside it is ever read (no `..`, absolute path, NUL or symlink out). */
+  /** The directory served. Nothing outside it is ever read or written (no `..`, absolute path, NUL or symlink out). */
   readonly root: string;
   /** Address to bind; an IPv6 address makes a `udp6` server. @default '127.0.0.1' */
   readonly host?: string;
@@ -90,9 +90,10 @@ export interface TftpServer {
 }
 
 /**
- * A read-only TFTP server (RFC 1350) with option negotiation: `blksize` (RFC 2348), `tsize` and
- * `timeout` (RFC 2349). Each transfer runs on its own socket, a new port: its TID. Write requests
- * (WRQ) are refused with ERROR 2: this server does not accept uploads.
+ * A TFTP server (RFC 1350) with option negotiation: `blksize` (RFC 2348), `tsize` and
+ * `timeout` (RFC 2349). Each transfer runs on its own socket, a new port: its TID. Reads (RRQ)
+ * are served from `root`; write requests (WRQ) are refused with ERROR 2 unless `allowWrite` is
+ * set, and then only create new files.
  * @throws {TypeError|RangeError} for bad options.
  * @see RFC 1350, RFC 2347, RFC 2348, RFC 2349
  * @example
