@@ -3,7 +3,8 @@
  * `N passed, M failed` — the totals of every test vitest ran (from its own JSON reports) plus the
  * honesty and packaging checks, each counted once.
  *
- *   pnpm verify                  typecheck, lint, build, all tests, honesty check, curriculum, packaging
+ *   pnpm verify                  typecheck, lint, build, all tests, honesty check, curriculum, packaging,
+ *                                and a quick run of every benchmark
  *   pnpm verify --runtime-only   build, tests, honesty and packaging only (a second Node version)
  *   pnpm verify --force          ignore turbo's cache
  */
@@ -33,13 +34,13 @@ const reports = path.join(ROOT, '.reports');
 mkdirSync(reports, { recursive: true });
 const steps: Array<{ name: string; ok: boolean }> = [];
 
-function step(name: string, cmd: string, args: string[]): void {
+function step(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
   console.log(`\n━━ ${name}: ${cmd} ${args.join(' ')}`);
   const result = spawnSync(cmd, args, {
     cwd: ROOT,
     stdio: 'inherit',
     // turbo hashes this (globalEnv): results from one Node version are never reused for another.
-    env: { ...process.env, SOCKETLAB_NODE_VERSION: process.version },
+    env: { ...process.env, SOCKETLAB_NODE_VERSION: process.version, ...env },
   });
   steps.push({ name, ok: result.status === 0 });
 }
@@ -82,8 +83,14 @@ step('packages', 'pnpm', [
   '--report',
   '.reports/packages.json',
 ]);
-if (!values['runtime-only'])
+if (!values['runtime-only']) {
   step('curriculum', 'pnpm', ['exec', 'tsx', 'scripts/curriculum.ts', '--strict']);
+  // Benchmarks are not tests, but a benchmark that no longer runs is a defect: a short run of
+  // every one (BENCH_QUICK=1) proves they still work. Figures from it mean nothing.
+  step('benchmarks (quick run)', 'pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1'], {
+    BENCH_QUICK: '1',
+  });
+}
 
 let passed = 0;
 let failed = 0;

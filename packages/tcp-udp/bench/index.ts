@@ -7,7 +7,16 @@
  */
 import { type BenchRow, report } from '@socketlab/testkit';
 
-const AREAS = ['framing', 'serialization', 'unix', 'reliable-udp', 'file-transfer'] as const;
+const AREAS = [
+  'tcp',
+  'framing',
+  'serialization',
+  'udp',
+  'tftp',
+  'unix',
+  'reliable-udp',
+  'file-transfer',
+] as const;
 type Area = (typeof AREAS)[number];
 
 const isArea = (name: string): name is Area => (AREAS as readonly string[]).includes(name);
