@@ -23,7 +23,7 @@ export interface TftpGetOptions {
   /**
    * After the last ACK, how long the socket stays open to acknowledge the last DATA again if the
    * server resends it (our ACK was lost). RFC 1350 §6 asks the last ACK's sender to "dally". It
-   * runs after the promise resolved. @default the timeoutMs
+   * runs after the promise resolved. @default 3 × timeoutMs
    */
   readonly dallyMs?: number;
 }
@@ -173,7 +173,7 @@ function tftpRead(
   onData: (data: Uint8Array) => void,
 ): Promise<TftpGetResult> {
   const receiver = receiverFor(host, port, remoteName, options);
-  const dallyMs = options.dallyMs ?? options.timeoutMs ?? 1000;
+  const dallyMs = options.dallyMs ?? 3 * (options.timeoutMs ?? 1000);
   const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let timer: NodeJS.Timeout | undefined;
   let closed = false;

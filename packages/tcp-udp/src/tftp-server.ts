@@ -300,6 +300,8 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       peer,
       () => receiver.accept(blksize, granted),
       (packet, from) => receiver.receive(packet, from, (data) => upload.write(data)),
+      undefined,
+      wait * 4,
     );
     if (!done) {
       stats.failed++;
@@ -325,6 +327,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     start: () => TftpSend[],
     receive: (packet: TftpPacket, from: TftpEndpoint) => TftpSend[],
     next?: () => Promise<TftpSend[]>,
+    dallyMs = 0,
   ): Promise<boolean> {
     const socket = dgram.createSocket({ type });
     const key = `${peer.address}|${peer.port}`;
@@ -333,6 +336,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     return new Promise<boolean>((settle) => {
       const resolve = (): void => settle(machine.state === 'done');
       let ended = false;
+      let dally: NodeJS.Timeout | undefined;
       let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
       const closeSocket = (): void => {
         try {
@@ -345,6 +349,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         if (ended) return;
         ended = true;
         clearTimeout(timer);
+        clearTimeout(dally);
         stats.retransmits += machine.stats.retransmits;
         stats.foreign += machine.stats.foreign;
         if (inFlight === 0) closeSocket(); // else the last send's callback closes it (an ERROR must leave)
@@ -364,6 +369,11 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           });
         }
         clearTimeout(timer);
+        if (machine.state === 'done' && machine instanceof TftpReceiver) {
+          // The last ACK may be lost: stay a while to acknowledge a resent last DATA (RFC 1350 §6).
+          dally ??= setTimeout(end, dallyMs);
+          return;
+        }
         if (machine.finished) {
           end();
           return;
