@@ -112,4 +112,20 @@ describe('TFTP writes (WRQ), off by default', () => {
       );
     }
   });
+
+  it('acknowledges the last DATA again when the client resends it (its ACK was lost)', async () => {
+    const { root } = await tftpRoot({});
+    const { server, port } = await startTftpServer(root, { allowWrite: true, timeoutMs: 2000 });
+    const client = await RawTftpPeer.open();
+    client.send(port, { op: 'wrq', filename: 'last.bin', mode: 'octet', options: [] });
+    const ack0 = await client.next('ACK 0');
+    expect(ack0.packet).toEqual({ op: 'ack', block: 0 });
+    client.send(ack0.port, { op: 'data', block: 1, data: Buffer.from('short and last') });
+    expect((await client.next('ACK 1')).packet).toEqual({ op: 'ack', block: 1 });
+    client.send(ack0.port, { op: 'data', block: 1, data: Buffer.from('short and last') }); // "ACK 1 was lost"
+    expect((await client.next('ACK 1 again')).packet).toEqual({ op: 'ack', block: 1 });
+    await server.close(); // ends the dally at once; the complete upload is still kept
+    await pollUntil(() => server.stats.completed === 1, 'the upload to be committed');
+    expect(await fs.readFile(path.join(root, 'last.bin'), 'utf8')).toBe('short and last');
+  });
 });
