@@ -65,6 +65,8 @@ export interface UdpClient {
   close(): Promise<void>;
 }
 
+const NO_POLICY: UdpRetryPolicy = Object.freeze({});
+
 interface Pending {
   resolve(value: Buffer): void;
   reject(error: Error): void;
@@ -114,6 +116,7 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
   const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let nextId = firstId;
   let closed = false;
+  let connected = false;
   const ready = new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void =>
       reject(
@@ -128,6 +131,7 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
     socket.once('error', onError);
     socket.connect(port, host, () => {
       socket.off('error', onError);
+      connected = true;
       resolve();
     });
   });
@@ -170,8 +174,13 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
     }
   });
 
-  const request = async (payload: Uint8Array, policy: UdpRetryPolicy = {}): Promise<Buffer> => {
-    const schedule = udpRetrySchedule({ ...defaults, ...policy });
+  const defaultSchedule = udpRetrySchedule(defaults);
+  const request = async (
+    payload: Uint8Array,
+    policy: UdpRetryPolicy = NO_POLICY,
+  ): Promise<Buffer> => {
+    const schedule =
+      policy === NO_POLICY ? defaultSchedule : udpRetrySchedule({ ...defaults, ...policy });
     if (closed) throw new ConnectionError('TCPUDP_ERR_CLOSED', 'the UDP client is closed');
     const size = UDP_MESSAGE_HEADER_BYTES + payload.length;
     if (size > maxDatagramBytes) {
@@ -232,7 +241,8 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
       attempt++;
     };
     try {
-      await Promise.race([ready, answer]); // close() fails `answer` even before the socket is connected
+      // close() fails `answer` even before the socket is connected
+      if (!connected) await Promise.race([ready, answer]);
       if (!closed) fire();
       return await answer;
     } catch (err) {

@@ -108,9 +108,9 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
 
   const send = (bytes: Uint8Array, peer: UdpPeer): void => {
     if (closed) return;
-    socket.send(bytes, peer.port, peer.address, () => {
-      // A send error (peer unreachable) concerns that peer only; nothing to do.
-    });
+    // No callback: a send error (peer unreachable) comes as an 'error' event, ignored below; it
+    // concerns that peer only.
+    socket.send(bytes, peer.port, peer.address);
   };
 
   const answer = async (id: number, payload: Buffer, peer: UdpPeer): Promise<void> => {
