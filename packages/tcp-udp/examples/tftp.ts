@@ -6,6 +6,7 @@
  *
  * Then, from another terminal: `tftp 127.0.0.1 <port> -m binary -c get <name>`, or
  * `atftp --option "blksize 1024" -g -r <name> -l /tmp/out 127.0.0.1 <port>`.
+ * With TFTP_WRITE=1 the server also accepts new files: `tftp 127.0.0.1 <port> -m binary -c put <file>`.
  */
 import { createHash } from 'node:crypto';
 import { createTftpServer, tftpGet } from '../src/index.ts';
@@ -15,9 +16,15 @@ if (!root) {
   console.error('usage: examples/tftp.ts <dir> [port] | <dir> --get <name>');
   process.exit(2);
 }
-const server = createTftpServer({ root, port: second && second !== '--get' ? Number(second) : 0 });
+const allowWrite = process.env.TFTP_WRITE === '1';
+const server = createTftpServer({
+  root,
+  port: second && second !== '--get' ? Number(second) : 0,
+  allowWrite,
+});
 const { address, port } = await server.listen();
-console.log(`serving ${root} on ${address}:${port} (read-only; Ctrl-C stops)`);
+const access = allowWrite ? 'reads and new files' : 'read-only';
+console.log(`serving ${root} on ${address}:${port} (${access}; Ctrl-C stops)`);
 
 if (second === '--get' && third) {
   const started = performance.now();
