@@ -47,6 +47,22 @@ async function expectLine(client: WireClient, expected: string, hint: string): P
   }
 }
 
+/**
+ * Lets the server read what was just sent before the next write, so that pieces written one
+ * after the other reach it as separate chunks (written back to back, they would usually arrive
+ * glued into one, and a server that forgets a partial line would pass). Pacing only: nothing is
+ * asserted about time.
+ */
+const pace = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 15));
+
+/** Sends `pieces` one at a time, pausing between them. */
+async function sendInPieces(client: WireClient, pieces: readonly (string | Uint8Array)[]) {
+  for (const [i, piece] of pieces.entries()) {
+    if (i > 0) await pace();
+    await client.send(piece);
+  }
+}
+
 /** Connects, sends the nick line, and checks that every client already in hears the join. */
 async function join(
   server: ServerUnderTest,
@@ -85,8 +101,18 @@ describe('a line chat server (graded over the wire)', () => {
     const alice = await join(server, 'alice', []);
     const bob = await join(server, 'bob', [alice]);
     const hint = 'Lines arrive in pieces and glued together: buffer per client and cut at \\n';
-    for (const piece of ['spl', 'it acr', 'oss writes\n']) await bob.send(piece);
+    await sendInPieces(bob, ['spl', 'it acr', 'oss writes\n']);
     await expectLine(alice, 'bob: split across writes', hint);
+    const check = Buffer.from('✓'); // 3 bytes: e2 9c 93, cut inside the character
+    await sendInPieces(bob, [
+      Buffer.concat([Buffer.from('caf\u00e9 '), check.subarray(0, 1)]),
+      Buffer.concat([check.subarray(1), Buffer.from('\n')]),
+    ]);
+    await expectLine(
+      alice,
+      'bob: café ✓',
+      `${hint}; decode a whole line as UTF-8, never a chunk: a chunk can end inside a character`,
+    );
     await bob.send('one\ntwo\r\nthree ✓\n');
     await expectLine(alice, 'bob: one', hint);
     await expectLine(alice, 'bob: two', `${hint}; drop a \\r before the \\n`);
@@ -140,8 +166,13 @@ describe('a line chat server (graded over the wire)', () => {
     const alice = await join(server, 'alice', []);
     const bob = await join(server, 'bob', [alice]);
     const carol = await join(server, 'carol', [alice, bob]);
+    const nameless = await connect(server); // leaves before sending a nick: not announced
+    nameless.end();
+    await nameless.readToEnd().catch(() => Buffer.alloc(0)); // the server has seen its FIN
     carol.end(); // FIN
-    const hint = 'When a client disconnects, tell the others `* NICK left`';
+    const hint =
+      'When a client that has a nick disconnects, tell the others `* NICK left` (a client that ' +
+      'leaves before its nick is not announced: if you got a different line, check that case)';
     await expectLine(alice, '* carol left', hint);
     await expectLine(bob, '* carol left', hint);
     await bob.send('still here\n');
