@@ -3,7 +3,7 @@
  * @internal
  */
 import { parseArgs } from 'node:util';
-import { type CliCommand, parseIntegerOption } from './cli-command.ts';
+import { type CliCommand, parseIntegerOption, untilAborted } from './cli-command.ts';
 import { createLineChat } from './line-chat.ts';
 
 const HELP = `Usage: socketlab-tcp chat [options]
@@ -56,10 +56,7 @@ export const chatCommand: CliCommand = {
     const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
     io.out(`socketlab-tcp chat listening on ${where}`);
     io.err(`join from other terminals with:  nc ${address} ${port}`);
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(io.signal);
     io.err(`closing (online: ${chat.nicks().join(', ') || 'nobody'})`);
     await chat.close();
     io.err('closed');

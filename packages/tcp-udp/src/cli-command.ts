@@ -38,3 +38,11 @@ export function parseIntegerOption(name: string, raw: string, min: number, max: 
   }
   return value;
 }
+
+/** Resolves once `signal` is aborted (at once if it already is): how a server command waits for Ctrl-C. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -4,7 +4,7 @@
  * @internal
  */
 import { parseArgs } from 'node:util';
-import { type CliCommand, CliUsageError, parseIntegerOption } from './cli-command.ts';
+import { type CliCommand, CliUsageError, parseIntegerOption, untilAborted } from './cli-command.ts';
 import { createFramedEchoServer } from './framed-echo-server.ts';
 import { FRAMING_NAMES, isFramingName } from './framing-name.ts';
 import { U32_MAX_LENGTH } from './length-prefix.ts';
@@ -81,10 +81,7 @@ export const echoCommand: CliCommand = {
       io.err(`${client.remote} closed: ${error.message}${code}`);
     });
     io.out(`socketlab-tcp echo (${framing} framing) listening on ${server.describeAddress()}`);
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(io.signal);
     io.err('closing: ending every connection gracefully');
     await server.close();
     io.err('closed');
