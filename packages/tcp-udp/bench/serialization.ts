@@ -5,30 +5,9 @@
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts serialization
  */
 import { type BenchRow, compare } from '@socketlab/testkit';
-import {
-  decodeJson,
-  decodeTextRecord,
-  defineStruct,
-  encodeJson,
-  encodeTextRecord,
-} from '../src/index.ts';
+import { reading, textSchema } from '../examples/sensor-reading.ts';
+import { decodeJson, decodeTextRecord, encodeJson, encodeTextRecord } from '../src/index.ts';
 
-const reading = defineStruct({
-  id: 'u32',
-  seq: 'u16',
-  temp: 'f64',
-  humidity: 'f64',
-  ok: 'bool',
-  name: { type: 'string', maxBytes: 32 },
-});
-const textSchema = {
-  id: 'int',
-  seq: 'int',
-  temp: 'float',
-  humidity: 'float',
-  ok: 'bool',
-  name: 'string',
-} as const;
 const message = { id: 4242, seq: 17, temp: 21.5, humidity: 0.47, ok: true, name: 'kitchen sensor' };
 
 let sink = 0;

@@ -12,23 +12,7 @@ import {
   encodeTextRecord,
   SerializationError,
 } from '../src/index.ts';
-
-const reading = defineStruct({
-  id: 'u32',
-  seq: 'u16',
-  temp: 'f64',
-  humidity: 'f64',
-  ok: 'bool',
-  name: { type: 'string', maxBytes: 32 },
-});
-const textSchema = {
-  id: 'int',
-  seq: 'int',
-  temp: 'float',
-  humidity: 'float',
-  ok: 'bool',
-  name: 'string',
-} as const;
+import { reading, textSchema } from './sensor-reading.ts';
 
 const samples = {
   'sample reading': {
