@@ -101,9 +101,13 @@ describe('tftpRead, a TFTP read-request client', () => {
     const bytes = randomBytes(size);
     const { server, port } = await serve({ 'f.bin': bytes });
     expectSame(await read(port, 'f.bin'), bytes, size % 512 === 0 ? 'The last block' : 'Lock-step');
-    await pollUntil(() => server.stats.completed === 1, 'the server to receive your last ACK', {
-      ms: 5000,
-    });
+    await pollUntil(
+      () => server.stats.completed === 1,
+      `the server to receive your ACK of the last block, numbered as that block (read "The last block" in ${LESSON})`,
+      {
+        ms: 5000,
+      },
+    );
   });
 
   it('rejects with TCPUDP_ERR_REMOTE and remoteCode 1 for a missing file', async () => {
@@ -164,6 +168,33 @@ describe('tftpRead, a TFTP read-request client', () => {
       `your ACK 2 (the last block must be acknowledged too: read "The last block" in ${LESSON})`,
       { ms: 2000 },
     );
+  });
+
+  it('acknowledges a duplicate DATA at once, without waiting for its own timeout', async () => {
+    const listener = await socketOn();
+    const tid = await socketOn();
+    const first = randomBytes(512);
+    let clientPort = 0;
+    listener.socket.on('message', (_request, rinfo) => {
+      clientPort = rinfo.port;
+      tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1');
+      tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1'); // as if our timer fired
+    });
+    let ackOnes = 0;
+    tid.socket.on('message', (ack) => {
+      if (op(ack) === 4 && block(ack) === 1 && ++ackOnes === 2) {
+        tid.socket.send(dataPacket(2, Buffer.from('end')), clientPort, '127.0.0.1');
+      }
+    });
+    // retries: 0, so the only way to a second ACK 1 is answering the duplicate DATA 1 itself.
+    const got = await read(listener.port, 'dup.bin', { timeoutMs: 2000, retries: 0 }).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\nDATA 1 came twice (your ACK was lost, says the server): answer the repeat with ACK 1 again when it arrives, not only when your timer fires. Read "Duplicates" in ${LESSON}.\n${describeReceived('the transfer port (TID)', tid.got)}`,
+        );
+      },
+    );
+    expectSame(got, Buffer.concat([first, Buffer.from('end')]), 'Duplicates');
   });
 
   it('rejects with the server\u2019s ERROR in the middle of a transfer', async () => {
