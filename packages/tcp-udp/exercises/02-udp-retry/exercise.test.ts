@@ -146,15 +146,22 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
     expectRequests(server.seen, 1, 'Giving up');
   });
 
-  it('ignores garbage, a stale answer to another id, and its own request reflected back', async () => {
+  it('ignores garbage, a stale answer and a stale error to another id, and its own request reflected back', async () => {
     const server = await startServer((req, _n, reply) => {
       reply(Buffer.from([2, 0])); // too short to be an envelope
       reply(envelope(2, (req.id + 1) >>> 0, 'stale answer to another request'));
+      reply(envelope(3, (req.id + 1) >>> 0, 'an error for another request'));
       reply(envelope(1, req.id, 'a request, not an answer'));
       reply(envelope(9, req.id, 'unknown type'));
       reply(envelope(2, req.id, 'the real answer'));
     });
-    const got = await call(server.port, 'q', { timeoutMs: 1000, retries: 0 }, server.seen);
+    const got = await call(server.port, 'q', { timeoutMs: 1000, retries: 0 }, server.seen).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\nThe server sent, in order: 2 bytes of garbage, a type 2 and a type 3 with another id, a type 1 and a type 9 with your id, then the answer. Only the last is yours: check length, type and id. Read "Matching answers to requests" in ${LESSON}.`,
+        );
+      },
+    );
     expectAnswer(got, 'the real answer', server.seen, 'Matching answers to requests');
   });
 
