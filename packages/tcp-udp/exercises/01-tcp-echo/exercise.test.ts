@@ -102,6 +102,37 @@ describe('a TCP echo server (graded over the wire)', () => {
     }
   });
 
+  it('after the FIN, still sends an echo it had to hold back for a client that was not reading (8 MiB)', async () => {
+    const server = await startTarget();
+    const socket = net.connect({ host: server.host, port: server.port });
+    onTestFinished(() => void socket.destroy());
+    socket.on('error', () => undefined);
+    await withTimeout(once(socket, 'connect'), `a connection to ${server.host}:${server.port}`);
+    socket.pause(); // read nothing yet: the echo piles up in the kernel's buffers, then the server's
+    const payload = pattern(8 * 1024 * 1024, 11);
+    socket.end(payload); // all of it, then FIN
+    // Give the server a moment to read what it can, our FIN included, while its echo has nowhere
+    // to go. No wait for our own write to finish: a server that stops reading while its writes
+    // are pending (backpressure, as it should) would never let it. Pacing only: a correct server
+    // passes whatever the timing.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.resume();
+    await withTimeout(
+      once(socket, 'end'),
+      `the server's FIN after the whole echo. ${HALF_CLOSE_HINT}`,
+      15_000,
+    );
+    const echoed = Buffer.concat(chunks);
+    const difference = describeByteDifference(payload, echoed);
+    if (difference) {
+      throw new Error(
+        `sent 8 MiB and FIN without reading, then read: ${difference}. A server that closes or destroys its socket on the client's FIN drops the echo it still holds.\n${HALF_CLOSE_HINT}`,
+      );
+    }
+  });
+
   it('keeps serving after a client resets its connection', async () => {
     const server = await startTarget();
     const reset = await connect(server);
