@@ -34,6 +34,19 @@ async function decode(pieces: readonly Uint8Array[], max?: number): Promise<stri
   return frames;
 }
 
+/** `thrownBy`, with the section of the lesson to read when nothing is thrown. */
+function thrownOrHint(
+  fn: () => unknown,
+  what: string,
+  section: string,
+): ReturnType<typeof thrownBy> {
+  try {
+    return thrownBy(fn, what);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nRead "${section}" in ${LESSON}.`);
+  }
+}
+
 const x300 = '78'.repeat(300);
 const FIXTURES = [
   { name: 'one payload', wire: '00000002 6869', frames: ['6869'] },
@@ -64,7 +77,11 @@ describe('03 · length-prefixed framing: encodeFrame', () => {
   it('refuses a payload over maxFrameBytes with TCPUDP_ERR_FRAME_TOO_LARGE', async () => {
     const { encodeFrame } = await load();
     expect(hex(encodeFrame(Buffer.alloc(8, 1), 8))).toBe(`00000008${'01'.repeat(8)}`);
-    const err = thrownBy(() => encodeFrame(Buffer.alloc(9), 8), 'encodeFrame(9 bytes, max 8)');
+    const err = thrownOrHint(
+      () => encodeFrame(Buffer.alloc(9), 8),
+      'encodeFrame(9 bytes, max 8)',
+      'Limits',
+    );
     expect(err.code, `read "Limits" in ${LESSON}`).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
   });
 });
@@ -134,9 +151,19 @@ describe('03 · length-prefixed framing: the decoder', () => {
     const { createFrameDecoder } = await load();
     for (const pieces of everySplit(fromHex(header))) {
       const decoder = max === undefined ? createFrameDecoder() : createFrameDecoder(max);
-      const err = thrownBy(() => {
-        for (const piece of pieces) decoder.push(piece);
-      }, `push() of only the header ${header} (no body, no end())`);
+      let err: ReturnType<typeof thrownBy>;
+      try {
+        err = thrownBy(
+          () => {
+            for (const piece of pieces) decoder.push(piece);
+          },
+          `push() of only the header ${header}, as\n${describePieces(pieces)}\n(no body, no end()),`,
+        );
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message}\nThe declared length is over the limit: throw TCPUDP_ERR_FRAME_TOO_LARGE as soon as the 4 header bytes are in, without waiting for the body. Read "Limits" in ${LESSON}.`,
+        );
+      }
       expect(
         err.code,
         `the header ${header} must be refused at once; read "Limits" in ${LESSON}`,
@@ -159,7 +186,11 @@ describe('03 · length-prefixed framing: the decoder', () => {
     const { createFrameDecoder } = await load();
     const decoder = createFrameDecoder();
     decoder.push(fromHex(wire));
-    const err = thrownBy(() => decoder.end(), `end() after ${wire.replace(/\s+/g, '')}`);
+    const err = thrownOrHint(
+      () => decoder.end(),
+      `end() after ${wire.replace(/\s+/g, '')}`,
+      'The end of the stream',
+    );
     expect(err.code, `read "The end of the stream" in ${LESSON}`).toBe('TCPUDP_ERR_TRUNCATED');
   });
 
