@@ -71,14 +71,18 @@ describe('socketlab-tcp chat (spawned)', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
 
+    // The address goes to stdout and the nc hint to stderr: two pipes, either may be read first.
     const match = await pollUntil(
-      () => /chat listening on 127\.0\.0\.1:(\d+)\n/.exec(printed) ?? undefined,
-      'socketlab-tcp chat to print its address',
+      () =>
+        /nc 127\.0\.0\.1 \d+\n/.test(printed) &&
+        (/chat listening on 127\.0\.0\.1:(\d+)\n/.exec(printed) ?? undefined),
+      'socketlab-tcp chat to print its address and the nc hint',
       { ms: 15_000, intervalMs: 25, maxTries: 1_000 },
     );
     const port = Number(match[1]);

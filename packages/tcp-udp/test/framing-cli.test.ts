@@ -60,8 +60,9 @@ function spawnCli(args: string[]): Running {
   child.stderr?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
   });
+  // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

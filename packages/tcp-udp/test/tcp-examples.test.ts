@@ -26,7 +26,8 @@ function start(example: string, args: string[] = []): Run {
   child.stderr?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
