@@ -250,6 +250,10 @@ describe('a file receiver (the protocol of exercise 06)', () => {
     await vanishing.send(`${lost} 1000 ${sha256Of(Buffer.alloc(1000))}\n`);
     await expectLine(vanishing, 'READY', 'The protocol');
     await vanishing.send(Buffer.alloc(400));
+    expect(
+      await entries(target.dir),
+      `${lost} is visible in the directory before its last byte arrived: write into .${lost}.partial and move it into place only after the hash matches (read "A partial file, then a rename" in ${LESSON})`,
+    ).not.toContain(lost);
     vanishing.close();
     const name = uniqueName('meanwhile');
     const line = await withTimeout(
