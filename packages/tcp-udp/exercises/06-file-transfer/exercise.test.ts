@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -239,6 +239,29 @@ describe('a file receiver (the protocol of exercise 06)', () => {
     await client.send(`${name} 6 ${sha256Of('second')}\n`);
     await expectLine(client, /^ERR exists\b/, 'A partial file, then a rename');
     await expectSaved(target, name, Buffer.from('first'));
+  });
+
+  it('does not write through a symlink planted where its partial file goes', async () => {
+    const target = await startTarget();
+    const name = uniqueName('planted');
+    const outside = path.join(target.parent, `${name}.outside`);
+    await symlink(outside, path.join(target.dir, `.${name}.partial`)); // dangling: nothing there yet
+    const client = await connect(target);
+    await client.send(`${name} 4 ${sha256Of('evil')}\n`);
+    // Refusing (ERR …, or closing) is right; READY is acceptable only if the bytes do not follow the link.
+    const answer = await client.readLine().catch(() => '(closed)');
+    if (answer === 'READY') {
+      await client.send('evil');
+      await client.readLine().catch(() => '(closed)');
+    }
+    const escaped = await lstat(outside).then(
+      () => true,
+      () => false,
+    );
+    expect(
+      escaped,
+      `a symlink .${name}.partial -> ${outside} was in the directory, and the receiver created the file it points to: open the partial file with the 'wx' flag (O_CREAT | O_EXCL), which fails if anything, a symlink included, is there (read "Path traversal" in ${LESSON})`,
+    ).toBe(false);
   });
 
   it('serves another sender while one sits silent mid-header, and survives one that vanishes mid-body', async () => {
