@@ -50,6 +50,21 @@ function describeSeen(seen: Seen[]): string {
   return seen.map((s, i) => `request ${i + 1}:\n${hexdump(s.bytes, 64)}`).join('\n');
 }
 
+/** UDP sockets open in this process (a socket counts until its close has completed). */
+const openUdpSockets = (): number =>
+  process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
+
+/** Fails unless the sockets opened since `before` was counted are closed again. */
+async function expectSocketClosed(before: number): Promise<void> {
+  await pollUntil(() => openUdpSockets() <= before, 'the socket to close', { ms: 2000 }).catch(
+    () => {
+      throw new Error(
+        `requestWithRetry settled but left its UDP socket open (${openUdpSockets() - before} more than before the call): a leaked socket keeps the process alive. Close it on every way out. Read "Giving up" in ${LESSON}.`,
+      );
+    },
+  );
+}
+
 async function call(
   port: number,
   payload: string,
@@ -57,16 +72,21 @@ async function call(
   seen: Seen[],
 ): Promise<Buffer> {
   const { requestWithRetry } = await loadExercise<Exercise>(import.meta.url);
+  const before = openUdpSockets();
+  let answer: Buffer;
   try {
-    return await withTimeout(
+    answer = await withTimeout(
       requestWithRetry('127.0.0.1', port, Buffer.from(payload), options),
       'requestWithRetry to settle',
       10_000,
     );
   } catch (err) {
     if (err instanceof Error && /not implemented yet/.test(err.message)) throw err;
+    await expectSocketClosed(before);
     throw Object.assign(err as Error, { seen: describeSeen(seen) });
   }
+  await expectSocketClosed(before);
+  return answer;
 }
 
 function expectAnswer(got: Buffer, expected: string, seen: Seen[], section: string): void {
