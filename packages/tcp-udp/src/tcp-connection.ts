@@ -84,6 +84,8 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
   #peerEnded = false;
   #localEnded = false;
   #endTimer: NodeJS.Timeout | undefined;
+  /** Writes waiting for 'drain': one shared listener, however many writes are not awaited. */
+  readonly #drainWaiters = new Set<{ resolve(): void; reject(error: unknown): void }>();
 
   /**
    * Wraps a connected socket (from a server's `'connection'` or a finished `connect`).
@@ -109,6 +111,8 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
         this.#reason = reason;
         this.#isClosed = true;
         resolve(reason); // first: a listener that throws below must not leave `closed` pending
+        for (const waiter of [...this.#drainWaiters])
+          waiter.reject(this.#error ?? this.#closedError());
         if (this.#error && this.listenerCount('error') > 0) this.emit('error', this.#error);
         this.emit('close', reason, this.#error);
       });
@@ -117,6 +121,9 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
       const operation = error.syscall === 'write' ? 'write' : 'read';
       this.#error ??= toTcpError(error, { operation, peer: this.#peer });
       this.#reason ??= 'error';
+    });
+    socket.on('drain', () => {
+      for (const waiter of [...this.#drainWaiters]) waiter.resolve();
     });
     socket.on('end', () => {
       this.#peerEnded = true;
@@ -188,25 +195,22 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
   write(data: string | Uint8Array): Promise<void> {
     if (this.#localEnded || this.#socket.destroyed) return Promise.reject(this.#closedError());
     return new Promise((resolve, reject) => {
-      const socket = this.#socket;
-      const cleanup = (): void => {
-        socket.off('drain', onDrain).off('close', onClose);
+      const waiter = {
+        resolve: (): void => {
+          this.#drainWaiters.delete(waiter);
+          resolve();
+        },
+        reject: (error: unknown): void => {
+          this.#drainWaiters.delete(waiter);
+          reject(error);
+        },
       };
-      const onDrain = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onClose = (): void => {
-        cleanup();
-        reject(this.#error ?? this.#closedError());
-      };
-      const accepted = socket.write(data, (error) => {
-        if (!error) return;
-        cleanup();
-        reject(this.#error ?? toTcpError(error, { operation: 'write', peer: this.#peer }));
+      const accepted = this.#socket.write(data, (error) => {
+        if (error)
+          waiter.reject(this.#error ?? toTcpError(error, { operation: 'write', peer: this.#peer }));
       });
       if (accepted) resolve();
-      else socket.once('drain', onDrain).once('close', onClose);
+      else this.#drainWaiters.add(waiter);
     });
   }
 

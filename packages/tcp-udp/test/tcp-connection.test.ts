@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freePort, nextEvent, withTimeout } from '@socketlab/testkit';
+import { freePort, nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, TimeoutError } from '../src/errors.ts';
 import { connectTcpClient } from '../src/tcp-client.ts';
@@ -105,6 +105,41 @@ describe('TcpConnection on real sockets', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).code).toBe('TCPUDP_ERR_CONNECTION');
     expect(await client.closed).toBe('error');
+  });
+
+  it('shares one drain listener among writes nobody awaits, and settles them all once read', async () => {
+    const { port, accepted } = await startTcpTestServer();
+    const client = await connectTestClient(port);
+    const server = await accepted(); // does not read yet
+    const listeners = (): number[] => [
+      client.socket.listenerCount('drain'),
+      client.socket.listenerCount('close'),
+    ];
+    const before = listeners();
+    const chunk = Buffer.alloc(64 * 1024, 2);
+    // Fire-and-forget writes, as a chat server broadcasting to a slow client does: until the
+    // kernel buffers are full and ours holds data, then 64 more, far past the 10 listeners after
+    // which Node warns of a leak.
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 2_000 && client.bufferedBytes <= chunk.length; i++) {
+      writes.push(client.write(chunk));
+      await new Promise((resolve) => setImmediate(resolve)); // let the kernel take what it can
+    }
+    expect(client.bufferedBytes, 'our buffer holds data the kernel would not take').toBeGreaterThan(
+      chunk.length,
+    );
+    for (let i = 0; i < 64; i++) writes.push(client.write(chunk));
+    expect(listeners(), 'drain/close listeners after 64 writes that were not awaited').toEqual(
+      before,
+    );
+    let received = 0;
+    server.on('data', (data) => {
+      received += data.length;
+    });
+    await withTimeout(Promise.all(writes), 'every write to resolve once the peer reads', 15_000);
+    expect(listeners()).toEqual(before);
+    const total = writes.length * chunk.length;
+    await pollUntil(() => received === total, `all ${total} bytes to arrive`, { ms: 15_000 });
   });
 
   it('fails to connect to a closed port with CONNECTION (ECONNREFUSED)', async () => {
