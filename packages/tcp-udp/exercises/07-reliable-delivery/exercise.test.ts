@@ -53,6 +53,28 @@ async function rawPeer(
   return { socket, seen, port: socket.address().port };
 }
 
+/** UDP sockets open in this process (a socket counts until its close has completed). */
+const openUdpSockets = (): number =>
+  process.getActiveResourcesInfo().filter((kind) => kind === 'UDPWrap').length;
+
+/** Runs sendReliably and, however it settles, checks that it closed the socket it opened. */
+async function sendAndClose<T>(run: () => Promise<T>): Promise<T> {
+  const before = openUdpSockets();
+  const settled = await run().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  await pollUntil(() => openUdpSockets() <= before, 'the sender to close its socket', {
+    ms: 2000,
+  }).catch(() => {
+    throw new Error(
+      `sendReliably ${'error' in settled ? 'rejected' : 'resolved'} but left its UDP socket open: close it in a finally block (see "Your task" in ${LESSON})`,
+    );
+  });
+  if ('error' in settled) throw settled.error;
+  return settled.value;
+}
+
 async function startReceiver() {
   const { startReceiver: start } = await loadExercise<Exercise>(import.meta.url);
   const receiver = await start('127.0.0.1');
@@ -114,14 +136,16 @@ describe('the sender', () => {
       if (count === 2 && s.seq >= 1) reply(packet(ACK, s.seq - 1));
       else reply(packet(ACK, s.seq));
     });
-    const report = await withTimeout(
-      sendReliably(data, '127.0.0.1', receiver.port, {
-        retransmitMs: 15,
-        maxTries: 20,
-        chunkBytes: 1000,
-      }),
-      'sendReliably to finish against a receiver that ignores first copies',
-      8_000,
+    const report = await sendAndClose(() =>
+      withTimeout(
+        sendReliably(data, '127.0.0.1', receiver.port, {
+          retransmitMs: 15,
+          maxTries: 20,
+          chunkBytes: 1000,
+        }),
+        'sendReliably to finish against a receiver that ignores first copies',
+        8_000,
+      ),
     );
     const log = receiver.seen.map(name).join(', ');
     const order = receiver.seen.map((s) => s.seq);
@@ -149,16 +173,22 @@ describe('the sender', () => {
   it('gives up after maxTries when nothing is acknowledged', async () => {
     const { sendReliably } = await loadExercise<Exercise>(import.meta.url);
     const silent = await rawPeer();
-    await expect(
+    const outcome = await sendAndClose(() =>
       withTimeout(
         sendReliably(Buffer.from('hello'), '127.0.0.1', silent.port, {
           retransmitMs: 10,
           maxTries: 3,
         }),
         'sendReliably to give up',
+      ).then(
+        (report) => ({ resolved: report }),
+        (error: unknown) => ({ rejected: error }),
       ),
-      `it must reject after 3 unacknowledged sends; see "Giving up" in ${LESSON}`,
-    ).rejects.toThrow(Error);
+    );
+    expect(
+      'rejected' in outcome && outcome.rejected instanceof Error,
+      `it must reject with an Error after 3 unacknowledged sends, got ${JSON.stringify(outcome)}; see "Giving up" in ${LESSON}`,
+    ).toBe(true);
     expect(silent.seen.map((s) => s.bytes).map((b) => hexdump(b, 16))).toHaveLength(3);
   });
 });
