@@ -17,11 +17,15 @@ import {
 // delivers multicast and broadcast on `lo` is probed first, not assumed (lessons/broadcast-multicast.md).
 const GROUP = '239.255.77.1';
 
+// Linux delivers both on `lo` (measured, lessons/broadcast-multicast.md): there a failed probe is a
+// failure, not a reason to pass without testing anything. Elsewhere the probe's finding is the outcome.
+const MUST_DELIVER = process.platform === 'linux';
+
 let multicast: UdpDeliveryProbe;
 let broadcast: UdpDeliveryProbe;
 beforeAll(async () => {
-  multicast = await probeUdpMulticast({ group: GROUP, timeoutMs: 2000 });
-  broadcast = await probeUdpBroadcast({ timeoutMs: 2000 });
+  multicast = await probeUdpMulticast({ group: GROUP, timeoutMs: 5000 });
+  broadcast = await probeUdpBroadcast({ timeoutMs: 5000 });
   console.info(`probe: ${multicast.detail}; ${broadcast.detail}`);
 });
 
@@ -45,7 +49,7 @@ describe('UDP multicast on loopback', () => {
   });
 
   it('delivers a group datagram to every member on this host, or the probe says why not', async () => {
-    if (!multicast.supported) {
+    if (!multicast.supported && !MUST_DELIVER) {
       // Honest outcome on a host whose loopback cannot carry multicast: the probe tried, and says what failed.
       expect(multicast.detail).toMatch(/multicast to 239\.255\.77\.1 through 127\.0\.0\.1: /);
       return;
@@ -65,15 +69,15 @@ describe('UDP multicast on loopback', () => {
     for (const text of ['one', 'two', 'three']) await tx.send(Buffer.from(text), GROUP, first.port);
     await pollUntil(
       () => a.got.length === 3 && b.got.length === 3,
-      'both members to get three datagrams',
+      `both members to get three datagrams (probe: ${multicast.detail})`,
     );
     expect(a.got).toEqual(['one', 'two', 'three']);
     expect(b.got).toEqual(['one', 'two', 'three']);
   });
 
   it('still delivers with loopback off when the interface is lo itself (measured on Linux)', async () => {
-    if (!multicast.supported) {
-      expect(multicast.supported).toBe(false);
+    if (!multicast.supported && !MUST_DELIVER) {
+      expect(multicast.detail).toMatch(/multicast to 239\.255\.77\.1 through 127\.0\.0\.1: /);
       return;
     }
     const member = collector();
@@ -87,7 +91,7 @@ describe('UDP multicast on loopback', () => {
     await loud.send(Buffer.from('looped'), GROUP, rx.port);
     // IP_MULTICAST_LOOP only governs the extra local copy made beside a real interface; a datagram
     // sent out of lo comes straight back in through lo as any received packet does.
-    await pollUntil(() => member.got.length === 2, 'both datagrams');
+    await pollUntil(() => member.got.length === 2, `both datagrams (probe: ${multicast.detail})`);
     expect(member.got).toEqual(['not looped', 'looped']);
   });
 
@@ -101,7 +105,7 @@ describe('UDP multicast on loopback', () => {
 
 describe('UDP broadcast on loopback', () => {
   it('reaches a listener on 127.255.255.255 with SO_BROADCAST, or the probe says why not', async () => {
-    if (!broadcast.supported) {
+    if (!broadcast.supported && !MUST_DELIVER) {
       expect(broadcast.detail).toMatch(/broadcast to 127\.255\.255\.255/);
       return;
     }
@@ -111,7 +115,7 @@ describe('UDP broadcast on loopback', () => {
     const tx = await createUdpBroadcaster();
     onTestFinished(() => tx.close());
     await tx.send(Buffer.from('anyone there?'), '127.255.255.255', rx.port);
-    await pollUntil(() => listener.got.length === 1, 'the broadcast');
+    await pollUntil(() => listener.got.length === 1, `the broadcast (probe: ${broadcast.detail})`);
     expect(listener.got).toEqual(['anyone there?']);
   });
 
