@@ -149,8 +149,14 @@ describe('a TCP echo server (graded over the wire)', () => {
   });
 });
 
-/** A server the spec controls: `reply(received)` is sent after the client's FIN, then our FIN. */
-async function startReferenceServer(reply: (received: Buffer) => Buffer): Promise<number> {
+/**
+ * A server the spec controls: `reply(received)` is sent after the client's FIN, then our FIN
+ * (or, with `reset`, a reset instead: the reply is then cut short).
+ */
+async function startReferenceServer(
+  reply: (received: Buffer) => Buffer,
+  { reset = false } = {},
+): Promise<number> {
   const open = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     open.add(socket);
@@ -158,7 +164,10 @@ async function startReferenceServer(reply: (received: Buffer) => Buffer): Promis
     const chunks: Buffer[] = [];
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => socket.end(reply(Buffer.concat(chunks))));
+    socket.on('end', () => {
+      if (!reset) return void socket.end(reply(Buffer.concat(chunks)));
+      socket.write(reply(Buffer.concat(chunks)), () => socket.resetAndDestroy());
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -209,6 +218,22 @@ describe.runIf(isModuleTarget())('the TCP echo client tcpEchoOnce()', () => {
       big.length,
     );
     expect(describeByteDifference(big, reply)).toBeUndefined();
+  });
+
+  it('rejects when the server resets the connection in the middle of its reply', async () => {
+    const port = await startReferenceServer(() => pattern(64 * 1024, 5), { reset: true });
+    const { tcpEchoOnce } = await loadExercise<Exercise>(import.meta.url);
+    const outcome = await withTimeout(
+      tcpEchoOnce('127.0.0.1', port, 'half a reply, please').then(
+        (value) => ({ resolved: value }),
+        (error: unknown) => ({ rejected: error }),
+      ),
+      'tcpEchoOnce to settle after a reset',
+    );
+    expect(
+      'resolved' in outcome ? `resolved with ${outcome.resolved.length} bytes` : 'rejected',
+      `the server sent part of a reply, then a reset (RST), not a FIN: the reply is incomplete, so reject (on "error"), never resolve with what came so far. See "The client" in exercises/01-tcp-echo/README.md.`,
+    ).toBe('rejected');
   });
 
   it('rejects when nothing listens (connection refused) instead of resolving', async () => {
