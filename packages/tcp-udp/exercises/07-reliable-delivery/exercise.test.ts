@@ -185,8 +185,10 @@ describe('the sender', () => {
         (error: unknown) => ({ rejected: error }),
       ),
     );
+    const rejected = 'rejected' in outcome ? outcome.rejected : undefined;
+    if (rejected instanceof Error && /not implemented yet/.test(rejected.message)) throw rejected;
     expect(
-      'rejected' in outcome && outcome.rejected instanceof Error,
+      rejected instanceof Error,
       `it must reject with an Error after 3 unacknowledged sends, got ${JSON.stringify(outcome)}; see "Giving up" in ${LESSON}`,
     ).toBe(true);
     expect(silent.seen.map((s) => s.bytes).map((b) => hexdump(b, 16))).toHaveLength(3);
