@@ -295,7 +295,10 @@ describe('a file receiver (the protocol of exercise 06)', () => {
 });
 
 /** A scripted receiver for grading sendFile: records what arrived, answers as told. */
-async function scriptedReceiver(answer: (header: string) => string) {
+async function scriptedReceiver(
+  answer: (header: string) => string,
+  verdict: (body: Buffer) => string = (body) => `OK ${sha256Of(body)}`,
+) {
   let closed: () => void = () => {};
   const seen = {
     header: '',
@@ -337,7 +340,7 @@ async function scriptedReceiver(answer: (header: string) => string) {
       }
       if (buffer.length >= size) {
         seen.body = buffer;
-        socket.end(`OK ${sha256Of(buffer)}\n`);
+        socket.end(`${verdict(buffer)}\n`);
       }
     });
   });
@@ -389,6 +392,28 @@ if (isModuleTarget()) {
         receiver.seen.afterRefusal,
         `body bytes sent although the answer was ERR: wait for READY before the body (read "The protocol" in ${LESSON})`,
       ).toBe(0);
+    });
+
+    it('rejects when the receiver answers the body with ERR integrity instead of OK', async () => {
+      const { sendFile } = await loadExercise<Exercise>(import.meta.url);
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'y.bin'), 'some bytes');
+      const receiver = await scriptedReceiver(
+        () => 'READY',
+        () => `ERR integrity the bytes hash to ${sha256Of('something else')}`,
+      );
+      const outcome = await withTimeout(
+        sendFile('127.0.0.1', receiver.port, path.join(dir, 'y.bin')),
+        'sendFile',
+      ).then(
+        (sha) => `resolved with ${sha}`,
+        (error: Error) => error.message,
+      );
+      if (/not implemented yet/.test(outcome)) throw new Error(outcome);
+      expect(
+        outcome,
+        `after the body, the receiver said ERR integrity: the file was not kept, so sendFile must read that last line and reject with it, not resolve (read "The protocol" in ${LESSON})`,
+      ).toMatch(/ERR integrity/);
     });
 
     it('round-trips through your own receiver', async () => {
