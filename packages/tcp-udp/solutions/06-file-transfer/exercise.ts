@@ -3,7 +3,7 @@
 // safety rules: a checked name, a bounded size, a partial file, a hash check, an atomic rename.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, open, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -79,7 +79,8 @@ async function receiveOne(socket: net.Socket, directory: string): Promise<void> 
       } catch (error) {
         return reply(`ERR ${(error as Error).message}`);
       }
-      if (await stat(path.join(directory, header.name)).catch(() => undefined)) {
+      // lstat: a symlink (even a dangling one) under that name counts as a file already there
+      if (await lstat(path.join(directory, header.name)).catch(() => undefined)) {
         return reply('ERR exists a file of that name is already here');
       }
       partial = path.join(directory, `.${header.name}.partial`);
@@ -100,7 +101,13 @@ async function receiveOne(socket: net.Socket, directory: string): Promise<void> 
       await unlink(partial);
       return reply(`ERR integrity the bytes hash to ${actual}`);
     }
-    await link(partial, path.join(directory, header.name)); // never overwrites
+    try {
+      await link(partial, path.join(directory, header.name)); // never overwrites
+    } catch (error) {
+      await unlink(partial); // e.g. EEXIST: another connection finished the same name first
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return reply('ERR exists a file of that name is already here');
+    }
     await unlink(partial);
     reply(`OK ${actual}`);
   };
