@@ -103,6 +103,7 @@ describe('the receiver', () => {
     send(packet(DATA, 0, 'ab')); // a repeat: its ACK was lost, say
     await acks(2, 'ACK 0 again for the repeated DATA 0');
     send(packet(DATA, 2, 'ef')); // from the future: ignored
+    send(packet(0x58, 1, 'zz')); // an unknown type with the expected number: ignored
     send(packet(DATA, 1, 'cd'));
     await acks(3, 'ACK 1');
     send(packet(DATA, 2, 'ef'));
