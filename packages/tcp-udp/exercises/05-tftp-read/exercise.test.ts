@@ -135,6 +135,7 @@ describe('tftpRead, a TFTP read-request client', () => {
       tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1');
       tid.socket.send(dataPacket(1, first), rinfo.port, '127.0.0.1'); // a duplicate
       stranger.socket.send(dataPacket(2, Buffer.from('evil')), rinfo.port, '127.0.0.1');
+      stranger.socket.send(errorPacket(0, 'not your server'), rinfo.port, '127.0.0.1');
     });
     let ackOnes = 0;
     tid.socket.on('message', (ack) => {
