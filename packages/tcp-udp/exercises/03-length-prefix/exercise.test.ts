@@ -119,29 +119,36 @@ describe('03 · length-prefixed framing: the decoder', () => {
 
   it('decodes a stream cut at arbitrary places (random chunkings; the seed is printed on failure)', async () => {
     const { createFrameDecoder, encodeFrame } = await load();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 15 }),
-        fc.array(fc.nat(), { maxLength: 20 }),
-        async (payloads, cuts) => {
-          const wire = Buffer.concat(payloads.map((p) => encodeFrame(p)));
-          const offsets = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const pieces: Buffer[] = [];
-          let from = 0;
-          for (const at of [...offsets, wire.length]) {
-            pieces.push(wire.subarray(from, at));
-            from = at;
-          }
-          const decoder = createFrameDecoder();
-          const got = pieces.flatMap((p) => decoder.push(p)).map(hex);
-          decoder.end();
-          expect(got, `sent ${describePieces(pieces)}`).toEqual(payloads.map(hex));
-        },
-      ),
-      { numRuns: 150 },
-    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 15 }),
+          fc.array(fc.nat(), { maxLength: 20 }),
+          async (payloads, cuts) => {
+            const wire = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+            const offsets = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort(
+              (a, b) => a - b,
+            );
+            const pieces: Buffer[] = [];
+            let from = 0;
+            for (const at of [...offsets, wire.length]) {
+              pieces.push(wire.subarray(from, at));
+              from = at;
+            }
+            const decoder = createFrameDecoder();
+            const got = pieces.flatMap((p) => decoder.push(p)).map(hex);
+            decoder.end();
+            expect(got, `sent ${describePieces(pieces)}`).toEqual(payloads.map(hex));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    } catch (error) {
+      const cause = (error as Error).cause;
+      throw new Error(
+        `${(error as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}\nRead "Decoding, step by step" in ${LESSON}.`,
+      );
+    }
   });
 
   it.each([
