@@ -43,6 +43,11 @@ export interface ReliableConnectionLimits {
   readonly lingerMs?: number;
   /** Retransmission timer (RFC 6298); `minRtoMs` defaults to 1000 as the RFC says. */
   readonly rto?: RtoOptions;
+  /**
+   * Packets no honest peer sends (an ACK for data never sent, a segment far past the window)
+   * tolerated before the connection is reset, closing with `protocol-error`; 0 never. @default 1000
+   */
+  readonly maxInvalidPackets?: number;
 }
 
 /** Options of {@link ReliableConnection}. */
@@ -61,7 +66,7 @@ export type ReliableConnectionState = 'connecting' | 'accepting' | 'open' | 'lin
 /**
  * Why a connection closed: `done` (both sides ended), `reset` (the peer sent RST), `aborted`
  * (closed locally), `timeout` (retransmissions exhausted), `handshake-timeout`, `idle`
- * (nothing heard for `idleTimeoutMs`).
+ * (nothing heard for `idleTimeoutMs`), `protocol-error` (over `maxInvalidPackets` impossible packets).
  */
 export type ReliableCloseReason =
   | 'done'
@@ -69,7 +74,8 @@ export type ReliableCloseReason =
   | 'aborted'
   | 'timeout'
   | 'handshake-timeout'
-  | 'idle';
+  | 'idle'
+  | 'protocol-error';
 
 /** Counters of a {@link ReliableConnection}. */
 export interface ReliableConnectionStats extends ReliableSenderStats, ReliableReceiverStats {
@@ -134,6 +140,7 @@ export class ReliableConnection {
   private packetsIn = 0;
   private packetsOut = 0;
   private ignored = 0;
+  private invalid = 0;
 
   constructor(options: ReliableConnectionOptions, now: number) {
     this.connectionId = options.connectionId >>> 0;
@@ -149,7 +156,13 @@ export class ReliableConnection {
       idleTimeoutMs: MS_CHECK('idleTimeoutMs', options.idleTimeoutMs ?? 30_000),
       keepaliveMs: MS_CHECK('keepaliveMs', options.keepaliveMs ?? 10_000),
       lingerMs: MS_CHECK('lingerMs', options.lingerMs ?? 1000),
+      maxInvalidPackets: options.maxInvalidPackets ?? 1000,
     };
+    if (!Number.isInteger(this.limits.maxInvalidPackets) || this.limits.maxInvalidPackets < 0) {
+      throw new RangeError(
+        `maxInvalidPackets must be an integer >= 0, got ${this.limits.maxInvalidPackets}`,
+      );
+    }
     if (!Number.isInteger(this.limits.maxHandshakeRetries) || this.limits.maxHandshakeRetries < 0) {
       throw new RangeError(
         `maxHandshakeRetries must be an integer >= 0, got ${this.limits.maxHandshakeRetries}`,
@@ -270,7 +283,8 @@ export class ReliableConnection {
       this.handshakeDeadline = undefined;
     }
     this.lastHeard = now;
-    this.sender.onAck(packet.ack, packet.window, packet.sack, now);
+    // At most one count per packet, whatever is wrong with it.
+    let invalid = this.sender.onAck(packet.ack, packet.window, packet.sack, now) === 'invalid';
     if ((packet.flags & RELIABLE_FLAG_PING) !== 0) this.oweAck = true;
     const receiver = this.receiver;
     if (receiver && (packet.type === 'DATA' || packet.type === 'FIN')) {
@@ -279,9 +293,18 @@ export class ReliableConnection {
       // Answer accepted and duplicate segments, and probes just past the window; not far-off ones.
       if (outcome !== 'outside-window' || offset <= this.limits.maxWindowSegments) {
         this.oweAck = true;
+      } else {
+        invalid = true;
       }
       // A resent FIN while lingering: our ACK was lost; wait the full linger again (TIME-WAIT's rule).
       if (this.state === 'lingering' && packet.type === 'FIN') this.startLinger(now);
+    }
+    if (invalid) this.invalid++;
+    if (this.limits.maxInvalidPackets > 0 && this.invalid >= this.limits.maxInvalidPackets) {
+      // A peer that keeps sending what it cannot have meant is broken or hostile: stop serving it.
+      this.control.push(this.packet('RST', this.sender.sndNxt));
+      this.close('protocol-error');
+      return;
     }
     this.checkDone(now);
   }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { ConnectionError, type TcpUdpError, TimeoutError } from './errors.ts';
+import { ConnectionError, ProtocolError, type TcpUdpError, TimeoutError } from './errors.ts';
 import {
   type ReliableCloseReason,
   ReliableConnection,
@@ -75,6 +75,11 @@ function closeError(
       );
     case 'idle':
       return new TimeoutError('TCPUDP_ERR_TIMEOUT', 'nothing heard from the peer: idle timeout', 0);
+    case 'protocol-error':
+      return new ProtocolError(
+        'TCPUDP_ERR_PROTOCOL',
+        `the peer broke the protocol (${stats.invalidAcks} ACKs for data never sent, ${stats.outsideWindow} segments outside the window); the connection was reset`,
+      );
     default:
       return new ConnectionError(
         'TCPUDP_ERR_CLOSED',

@@ -207,13 +207,14 @@ describe('ReliableSender', () => {
 });
 
 /** Runs a connection pair by hand: every packet goes straight across unless `drop` says no. */
-function handshake(now = 0) {
+function handshake(now = 0, extra: { maxInvalidPackets?: number } = {}) {
   const random = createSeededRandom(1);
   const limits = {
     rto: { minRtoMs: 20, initialRtoMs: 100 },
     idleTimeoutMs: 5000,
     keepaliveMs: 1000,
     lingerMs: 50,
+    ...extra,
   };
   const client = new ReliableConnection(
     { ...limits, role: 'client', connectionId: 42, isn: random.next() },
@@ -306,7 +307,7 @@ describe('ReliableConnection', () => {
   it('refuses a peer that sends far outside the window without answering it or holding it', () => {
     const { client, server } = handshake();
     const receiver = server.receiver;
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < 999; i++) {
       server.onPacket(
         {
           type: 'DATA',
@@ -322,9 +323,40 @@ describe('ReliableConnection', () => {
       );
     }
     expect(server.flush(1)).toEqual([]);
-    expect(server.stats.outsideWindow).toBe(1000);
+    expect(server.stats.outsideWindow).toBe(999);
     expect(receiver?.outOfOrderBytes).toBe(0);
     expect(client.state).toBe('open');
+    expect(server.state).toBe('open'); // 999 is under the default maxInvalidPackets of 1000
+  });
+
+  it.each([
+    [
+      'segments far outside the window',
+      (seq: number, ack: number) => ({ seq: seq + 100_000, ack }),
+    ],
+    ['ACKs for data never sent', (seq: number, ack: number) => ({ seq, ack: ack + 100_000 })],
+  ])('resets a peer that sends maxInvalidPackets %s, with protocol-error', (_, spoil) => {
+    const { server } = handshake(0, { maxInvalidPackets: 5 });
+    const seq = server.receiver?.rcvNext ?? 0;
+    const ack = server.sender.sndNxt;
+    for (let i = 0; i < 5; i++) {
+      expect(server.state, `before invalid packet ${i + 1}`).toBe('open');
+      server.onPacket(
+        {
+          type: 'DATA',
+          flags: 0,
+          connectionId: 42,
+          ...spoil(seq, ack),
+          window: 10,
+          sack: [],
+          payload: new Uint8Array(10),
+        },
+        1,
+      );
+    }
+    expect(server.state).toBe('closed');
+    expect(server.closeReason).toBe('protocol-error');
+    expect(server.flush(1).map((p) => p.type)).toEqual(['RST']);
   });
 });
 

@@ -70,17 +70,23 @@ async function rawPeer(serverPort: number) {
   return { socket, inbox, send, next, open };
 }
 
-/** A server that sends `bytes` to every connection and records each connection it accepts. */
-async function startSendingServer(bytes: Uint8Array) {
+/** A server that sends `bytes` to every connection; records each connection and how reads failed. */
+async function startSendingServer(bytes: Uint8Array, maxInvalidPackets: number) {
   const accepted: ReliableUdpConnection[] = [];
+  const readFailures: unknown[] = [];
   const server = await listenReliableUdp(
-    { ...LOOPBACK_LIMITS, maxSendBufferBytes: 64_000, maxReceiveBufferBytes: 64_000 },
+    {
+      ...LOOPBACK_LIMITS,
+      maxSendBufferBytes: 64_000,
+      maxReceiveBufferBytes: 64_000,
+      maxInvalidPackets,
+    },
     (connection) => {
       accepted.push(connection);
       onTestFinished(() => connection.close());
       (async () => {
         const received = readAll(connection);
-        received.catch(() => {}); // the attackers' connections are reset at the end of each test
+        received.catch((error: unknown) => readFailures.push(error));
         await writeAll(connection, bytes);
         await connection.end();
         await received;
@@ -88,7 +94,7 @@ async function startSendingServer(bytes: Uint8Array) {
     },
   );
   onTestFinished(() => server.close());
-  return { server, accepted };
+  return { server, accepted, readFailures };
 }
 
 /** A well-behaved client that uploads and downloads while the attack runs. */
@@ -103,9 +109,11 @@ async function wellBehavedTransfer(port: number, expected: Uint8Array) {
 }
 
 describe('reliable UDP against hostile peers', () => {
-  it('counts and ignores an ACK flood, without looping or growing, while serving a good client', async () => {
+  it('counts and ignores an ACK flood, then resets the flooder with PROTOCOL, while serving a good client', async () => {
     const data = seededBytes(1, 120_000);
-    const { server, accepted } = await startSendingServer(data);
+    // The kernel drops much of a 6000-datagram burst: a limit far below what arrives (~400
+    // ACKs for data never sent, measured) makes the reset certain.
+    const { server, accepted, readFailures } = await startSendingServer(data, 100);
     const attacker = await rawPeer(server.address.port);
     const { ours, theirs } = await attacker.open();
     await pollUntil(() => accepted.length === 1, 'the attacker connection to be accepted');
@@ -121,11 +129,16 @@ describe('reliable UDP against hostile peers', () => {
       if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
     }
     await good;
-    await pollUntil(() => victim.stats.invalidAcks > 0, 'the bogus ACKs to be counted');
+    // The 100th ACK for data never sent (maxInvalidPackets) resets the flooder, with a typed error.
+    const why = `the flooding peer to be reset: ${JSON.stringify(victim.stats)}`;
+    expect(await withTimeout(victim.closed, why)).toBe('protocol-error');
+    await attacker.next('RST');
+    expect(readFailures).toMatchObject([{ code: 'TCPUDP_ERR_PROTOCOL' }]);
     const stats = victim.stats;
-    expect(stats.invalidAcks, JSON.stringify(stats)).toBeGreaterThan(100);
-    expect(stats.duplicateAcks).toBeGreaterThan(100);
-    expect(stats.invalidSacks).toBeGreaterThan(100);
+    // Until then, every one was counted and ignored: 3 duplicate and 1 bogus-SACK ACK per 2 invalid.
+    expect(stats.invalidAcks, JSON.stringify(stats)).toBe(100);
+    expect(stats.duplicateAcks, JSON.stringify(stats)).toBeGreaterThan(100);
+    expect(stats.invalidSacks, JSON.stringify(stats)).toBeGreaterThan(20);
     // duplicate ACKs trigger one fast retransmit per hole, not one per ACK
     expect(stats.fastRetransmits).toBeLessThanOrEqual(1);
     // every retransmission is explained by a timeout (at most a window of 64 each) or that one
@@ -133,9 +146,9 @@ describe('reliable UDP against hostile peers', () => {
     expect(stats.sendBufferedBytes).toBeLessThanOrEqual(64_000);
   });
 
-  it('refuses sequence numbers far outside the window, holding nothing, while serving a good client', async () => {
+  it('refuses sequence numbers far outside the window, holding nothing, then resets the sender with PROTOCOL, while serving a good client', async () => {
     const data = seededBytes(2, 60_000);
-    const { server, accepted } = await startSendingServer(data);
+    const { server, accepted, readFailures } = await startSendingServer(data, 300);
     const attacker = await rawPeer(server.address.port);
     const { ours, theirs } = await attacker.open();
     await pollUntil(() => accepted.length === 1, 'the attacker connection to be accepted');
@@ -148,13 +161,18 @@ describe('reliable UDP against hostile peers', () => {
       if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
     }
     await good;
-    await pollUntil(() => victim.stats.outsideWindow >= 500, 'the far-off segments to be refused');
+    // The 300th far-off segment (maxInvalidPackets) resets the sender, with a typed error.
+    const why = `the far-off sender to be reset: ${JSON.stringify(victim.stats)}`;
+    expect(await withTimeout(victim.closed, why)).toBe('protocol-error');
+    await attacker.next('RST');
+    expect(readFailures).toMatchObject([{ code: 'TCPUDP_ERR_PROTOCOL' }]);
+    expect(victim.stats.outsideWindow).toBe(300);
     expect(victim.stats.outOfOrderBytes).toBe(0);
     expect(victim.stats.accepted).toBe(0);
   });
 
   it('answers a packet for an unknown connection with RST, and counts junk', async () => {
-    const { server } = await startSendingServer(new Uint8Array(0));
+    const { server } = await startSendingServer(new Uint8Array(0), 1000);
     const stranger = await rawPeer(server.address.port);
     stranger.send({ type: 'DATA', seq: 5, ack: 9, payload: Uint8Array.of(1) });
     const rst = await stranger.next('RST');
