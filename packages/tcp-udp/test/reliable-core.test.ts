@@ -329,6 +329,16 @@ describe('ReliableConnection', () => {
     expect(server.state).toBe('open'); // 999 is under the default maxInvalidPackets of 1000
   });
 
+  it.each([-1, 1.5, Number.NaN])('refuses maxInvalidPackets %s with a RangeError', (bad) => {
+    expect(
+      () =>
+        new ReliableConnection(
+          { role: 'client', connectionId: 1, isn: 1, maxInvalidPackets: bad },
+          0,
+        ),
+    ).toThrow(RangeError);
+  });
+
   it.each([
     [
       'segments far outside the window',
