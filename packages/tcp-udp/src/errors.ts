@@ -1,3 +1,5 @@
+import { quoteInput as quoteText } from '@socketlab/basics';
+
 /**
  * Every stable error code `@socketlab/tcp-udp` raises. Codes never change meaning; the package
  * README lists each with what causes it and what to do.
@@ -155,14 +157,12 @@ export class FileSystemError extends TcpUdpError {
   }
 }
 
-/** Shows untrusted input in a message: quoted, escaped, and cut to a readable length. */
+/**
+ * Shows untrusted input in a message: quoted, escaped, and cut to a readable length. Bytes are
+ * shown as latin1 text (one character per byte), then quoted as `@socketlab/basics` quotes text.
+ */
 export function quoteInput(input: unknown, max = 100): string {
   const text =
-    typeof input === 'string'
-      ? input
-      : input instanceof Uint8Array
-        ? Buffer.from(input.subarray(0, max)).toString('latin1')
-        : String(input);
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut);
+    input instanceof Uint8Array ? Buffer.from(input.subarray(0, max)).toString('latin1') : input;
+  return quoteText(text, max);
 }
