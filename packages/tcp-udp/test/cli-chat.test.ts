@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CLI_COMMANDS, runCli } from '../src/cli-main.ts';
-
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-async function runInProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    out: (line) => {
-      out += `${line}\n`;
-    },
-    err: (line) => {
-      err += `${line}\n`;
-    },
-    signal: AbortSignal.abort(),
-  });
-  return { code, out, err };
-}
+import { CLI_COMMANDS } from '../src/cli-main.ts';
+import { runInProcess, spawnCli } from './helpers/cli.ts';
 
 describe('socketlab-tcp chat (in process)', () => {
   it('is listed in the top-level help', async () => {
@@ -51,42 +33,19 @@ describe('socketlab-tcp chat (in process)', () => {
 
 describe('socketlab-tcp chat (spawned)', () => {
   it('relays a line between two clients and stops gracefully on SIGINT', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@socketlab/source',
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        'chat',
-        '--max-line',
-        '64',
-      ],
-      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let printed = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-    });
-    // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    onTestFinished(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
+    const running = spawnCli(['chat', '--max-line', '64']);
+    const printed = (): string => running.output();
 
     // The address goes to stdout and the nc hint to stderr: two pipes, either may be read first.
     const match = await pollUntil(
       () =>
-        /nc 127\.0\.0\.1 \d+\n/.test(printed) &&
-        (/chat listening on 127\.0\.0\.1:(\d+)\n/.exec(printed) ?? undefined),
+        /nc 127\.0\.0\.1 \d+\n/.test(printed()) &&
+        (/chat listening on 127\.0\.0\.1:(\d+)\n/.exec(printed()) ?? undefined),
       'socketlab-tcp chat to print its address and the nc hint',
       { ms: 15_000, intervalMs: 25, maxTries: 1_000 },
     );
     const port = Number(match[1]);
-    expect(printed).toContain(`nc 127.0.0.1 ${port}`);
+    expect(printed()).toContain(`nc 127.0.0.1 ${port}`);
 
     const alice = await WireClient.connect('127.0.0.1', port);
     onTestFinished(() => alice.close());
@@ -108,9 +67,9 @@ describe('socketlab-tcp chat (spawned)', () => {
     await alice.send('/who\n');
     expect(await alice.readLine()).toBe('* online (1): alice');
 
-    child.kill('SIGINT');
+    running.child.kill('SIGINT');
     expect(await alice.readLine()).toBe('* server shutting down');
-    expect(await withTimeout(exited, 'socketlab-tcp chat to exit', 10_000)).toBe(0);
-    expect(printed).toContain('closing (online: alice)');
+    expect(await withTimeout(running.exited, 'socketlab-tcp chat to exit', 10_000)).toBe(0);
+    expect(printed()).toContain('closing (online: alice)');
   });
 });

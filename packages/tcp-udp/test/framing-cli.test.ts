@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import {
   closeServer,
   connectTcp,
@@ -9,69 +7,15 @@ import {
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CLI_COMMANDS, runCli } from '../src/cli-main.ts';
+import { CLI_COMMANDS } from '../src/cli-main.ts';
 import { connectFramed } from '../src/framed-socket.ts';
 import { lineCodec } from '../src/line-codec.ts';
+import { type RunningCli, runInProcess, spawnCli } from './helpers/cli.ts';
 import { fromHex } from './helpers/framing-feed.ts';
 import { hungUpWithin } from './helpers/framing-peers.ts';
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-/** Runs the dispatcher in-process with a fake terminal. */
-async function runInProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    out: (line) => {
-      out += `${line}\n`;
-    },
-    err: (line) => {
-      err += `${line}\n`;
-    },
-    signal: AbortSignal.abort(), // a server command would stop at once
-  });
-  return { code, out, err };
-}
-
-interface Running {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-/**
- * Spawns `socketlab-tcp` from its sources, killed when the test ends. Node runs it with tsx as a
- * loader (not the tsx wrapper process), so our signals reach the program itself.
- */
-function spawnCli(args: string[]): Running {
-  const node = process.execPath;
-  const child = spawn(
-    node,
-    ['--conditions=@socketlab/source', '--import', 'tsx', 'src/cli.ts', ...args],
-    {
-      cwd: PACKAGE_DIR,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let printed = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('close', (code) => resolve(code)),
-  );
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => printed, exited };
-}
-
 /** Waits for the "listening on host:port" line and returns the port. */
-async function listeningPort(running: Running): Promise<number> {
+async function listeningPort(running: RunningCli): Promise<number> {
   const match = await pollUntil(
     () => /listening on 127\.0\.0\.1:(\d+)\n/.exec(running.output()) ?? undefined,
     'socketlab-tcp echo to print its address',
