@@ -4,48 +4,25 @@
  * without them the in.tftpd rows are left out and a line on stderr says why.
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts tftp
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import { createTftpServer, tftpGet } from '../src/index.ts';
+import { IN_TFTPD, type InTftpd, startInTftpd } from '../test/helpers/tftp-daemon.ts';
 
 const SIZE = BENCH_QUICK ? 256 * 1024 : 1024 * 1024;
 
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-async function startInTftpd(
-  root: string,
-): Promise<{ port: number; child: ChildProcess } | undefined> {
-  if (!fs.existsSync('/usr/sbin/in.tftpd') || process.getuid?.() !== 0) {
+async function startBaseline(root: string): Promise<InTftpd | undefined> {
+  if (!fs.existsSync(IN_TFTPD) || process.getuid?.() !== 0) {
     console.error('tftp bench: in.tftpd missing or not root; only our server is measured');
     return undefined;
   }
-  const port = await freeUdpPort();
-  const child = spawn(
-    '/usr/sbin/in.tftpd',
-    ['-L', '-a', `127.0.0.1:${port}`, '-s', root, '-u', 'root'],
-    { stdio: 'ignore', detached: true }, // its own process group: it forks a child per transfer
-  );
-  for (let i = 0; i < 100; i++) {
-    const answered = await tftpGet('127.0.0.1', port, 'probe-missing', {
-      timeoutMs: 50,
-      retries: 0,
-    }).catch((e: { remoteCode?: number }) => e.remoteCode === 1);
-    if (answered === true) return { port, child };
-  }
-  process.kill(-(child.pid ?? 0), 'SIGTERM');
-  console.error('tftp bench: in.tftpd did not answer');
-  return undefined;
+  return startInTftpd(root).catch((error: Error) => {
+    console.error(`tftp bench: in.tftpd did not answer (${error.message})`);
+    return undefined;
+  });
 }
 
 export async function rows(): Promise<BenchRow[]> {
@@ -53,7 +30,7 @@ export async function rows(): Promise<BenchRow[]> {
   fs.writeFileSync(path.join(root, 'f.bin'), randomBytes(SIZE));
   const ours = createTftpServer({ root });
   const { port } = await ours.listen();
-  const theirs = await startInTftpd(root);
+  const theirs = await startBaseline(root);
   const out: BenchRow[] = [];
   try {
     for (const blksize of [512, 8192]) {
@@ -73,7 +50,7 @@ export async function rows(): Promise<BenchRow[]> {
       out.push({ ...row, value: row.value * mib, baselineValue: row.baselineValue * mib });
     }
   } finally {
-    if (theirs) process.kill(-(theirs.child.pid ?? 0), 'SIGTERM');
+    theirs?.stop();
     await ours.close();
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -1,19 +1,19 @@
 // Interoperability with real TFTP implementations from Debian: tftp-hpa's client (`tftp`) and
 // server (`in.tftpd`), and atftp's client. `.ci/run` installs them (packages tftp-hpa,
 // tftpd-hpa, atftp); on a machine without them these tests fail and say what to install.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { tftpGet, tftpPut } from '../src/tftp-client.ts';
+import { IN_TFTPD, startInTftpd as startDaemon } from './helpers/tftp-daemon.ts';
 import { sha256, startTftpServer, tftpRoot } from './helpers/tftp-files.ts';
 
 const run = promisify(execFile);
-const PEERS = { tftp: '/usr/bin/tftp', atftp: '/usr/bin/atftp', 'in.tftpd': '/usr/sbin/in.tftpd' };
+const PEERS = { tftp: '/usr/bin/tftp', atftp: '/usr/bin/atftp', 'in.tftpd': IN_TFTPD };
 
 function need(name: keyof typeof PEERS): string {
   const file = PEERS[name];
@@ -42,56 +42,22 @@ function processesInGroup(group: number): number {
   return count;
 }
 
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 /** Starts tftp-hpa's server in the foreground on a loopback port, serving (and chrooted to) `root`. */
 async function startInTftpd(root: string, extra: string[] = []): Promise<number> {
-  const bin = need('in.tftpd');
+  need('in.tftpd');
   if (process.getuid?.() !== 0)
     throw new Error('in.tftpd -s chroots into its directory, which needs root');
-  const port = await freeUdpPort();
-  const child: ChildProcess = spawn(
-    bin,
-    ['-L', '-a', `127.0.0.1:${port}`, '-s', root, '-u', 'root', ...extra],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true, // its own process group: in.tftpd forks a child per transfer, killed with it
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const daemon = await startDaemon(root, extra);
   onTestFinished(async () => {
-    const group = child.pid ?? 0;
-    process.kill(-group, 'SIGTERM');
-    await withTimeout(exited, 'in.tftpd to exit after SIGTERM');
+    const group = daemon.child.pid ?? 0;
+    daemon.stop();
+    await withTimeout(daemon.exited, 'in.tftpd to exit after SIGTERM');
     await pollUntil(
       () => processesInGroup(group) === 0,
       `every in.tftpd process of group ${group} to exit`,
     );
   });
-  // Ready when it answers: a read of a missing file gets ERROR 1.
-  await pollUntil(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`in.tftpd exited early: ${stderr}`);
-      const error = await tftpGet('127.0.0.1', port, 'no-such-file-probe', {
-        timeoutMs: 100,
-        retries: 0,
-      }).catch((e) => e);
-      return error?.remoteCode === 1;
-    },
-    'in.tftpd to answer',
-    { ms: 10_000, intervalMs: 50 },
-  );
-  return port;
+  return daemon.port;
 }
 
 describe('TFTP interoperability with Debian peers', () => {
