@@ -26,6 +26,7 @@ import {
   type TftpSend,
   TftpSender,
 } from './tftp-transfer.ts';
+import { bindUdpSocket } from './udp-bind.ts';
 
 /** Options of {@link createTftpServer}. */
 export interface TftpServerOptions {
@@ -430,22 +431,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     get activeTransfers() {
       return active.size;
     },
-    listen: () =>
-      new Promise((resolve, reject) => {
-        const onError = (err: Error): void =>
-          reject(
-            new ConnectionError(
-              'TCPUDP_ERR_CONNECTION',
-              `cannot bind ${host}:${port}: ${err.message}`,
-              { cause: err },
-            ),
-          );
-        listener.once('error', onError);
-        listener.bind(port, host, () => {
-          listener.off('error', onError);
-          resolve(listener.address());
-        });
-      }),
+    listen: () => bindUdpSocket(listener, port, host),
     close: async () => {
       if (closed) return;
       closed = true;

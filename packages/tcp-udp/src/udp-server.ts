@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { ConnectionError } from './errors.ts';
+import { bindUdpSocket } from './udp-bind.ts';
 import { decodeUdpMessage, encodeUdpMessage, UDP_MESSAGE_HEADER_BYTES } from './udp-message.ts';
 import { UdpResponseCache } from './udp-retry.ts';
 
@@ -177,22 +177,7 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
 
   return {
     stats,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        const onError = (err: Error): void =>
-          reject(
-            new ConnectionError(
-              'TCPUDP_ERR_CONNECTION',
-              `cannot bind ${host}:${port}: ${err.message}`,
-              { cause: err },
-            ),
-          );
-        socket.once('error', onError);
-        socket.bind(port, host, () => {
-          socket.off('error', onError);
-          resolve(socket.address());
-        });
-      }),
+    listen: () => bindUdpSocket(socket, port, host),
     close: () =>
       new Promise((resolve) => {
         if (closed) return resolve();
