@@ -132,6 +132,16 @@ async function getToFile(
   }
 }
 
+/** A server address must be an IP address and a port in 1..65535 (thrown synchronously). */
+function checkServer(host: string, port: number): void {
+  if (net.isIP(host) === 0) {
+    throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(`port must be in 1..65535, got ${port}`);
+  }
+}
+
 /** Checks the options (synchronously) and makes the state machine of one read. */
 function receiverFor(
   host: string,
@@ -139,12 +149,7 @@ function receiverFor(
   remoteName: string,
   options: TftpGetOptions,
 ): TftpReceiver {
-  if (net.isIP(host) === 0) {
-    throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new RangeError(`port must be in 1..65535, got ${port}`);
-  }
+  checkServer(host, port);
   const dally = options.dallyMs ?? 0;
   if (!Number.isFinite(dally) || dally < 0) {
     throw new RangeError(`dallyMs must be ≥ 0, got ${dally}`);
@@ -161,6 +166,66 @@ function receiverFor(
   });
 }
 
+/** One client transfer's socket: packets decoded, failures typed, sends finished before it closes. */
+interface TftpClientSocket {
+  send(s: TftpSend): void;
+  /** Closes once every send so far has left (closing earlier would cancel the last ACK). */
+  close(): void;
+  /** True from the first `close()` on: nothing more is sent. */
+  readonly closing: boolean;
+}
+
+function openTftpClientSocket(
+  host: string,
+  onPacket: (packet: TftpPacket, from: { address: string; port: number }) => void,
+  onError: (error: ConnectionError) => void,
+  onBound: () => void,
+): TftpClientSocket {
+  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+  let closing = false;
+  let closed = false;
+  let inFlight = 0; // sends not yet handed to the kernel
+  const io: TftpClientSocket = {
+    send(s) {
+      inFlight++;
+      socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
+        inFlight--;
+        if (closing && inFlight === 0) io.close();
+      });
+    },
+    close() {
+      closing = true;
+      if (closed || inFlight > 0) return; // the last send's callback closes it
+      closed = true;
+      socket.close();
+    },
+    get closing() {
+      return closing;
+    },
+  };
+  socket.on('message', (datagram, rinfo) => {
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftpPacket(datagram);
+    } catch {
+      return; // not TFTP: ignore it
+    }
+    onPacket(packet, { address: rinfo.address, port: rinfo.port });
+  });
+  socket.on('error', (err) => {
+    io.close();
+    onError(
+      new ConnectionError('TCPUDP_ERR_CONNECTION', `TFTP socket error: ${err.message}`, {
+        cause: err,
+      }),
+    );
+  });
+  // A loopback server is reached from a loopback address; anything else from the wildcard.
+  const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
+  socket.bind({ port: 0, ...(local && { address: local }) }, onBound);
+  return io;
+}
+
 /**
  * The I/O edge of a read: one socket, the {@link TftpReceiver} machine, its timers. Bad options
  * throw synchronously; everything else rejects.
@@ -174,33 +239,17 @@ function tftpRead(
 ): Promise<TftpGetResult> {
   const receiver = receiverFor(host, port, remoteName, options);
   const dallyMs = options.dallyMs ?? 3 * (options.timeoutMs ?? 1000);
-  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
-  let closeWhenFlushed = false;
+  let io: TftpClientSocket;
   const close = (): void => {
-    if (closed) return;
     clearTimeout(timer);
-    if (inFlight > 0) {
-      closeWhenFlushed = true; // the last ACK must leave before the socket closes
-      return;
-    }
-    closed = true;
-    socket.close();
-  };
-  const send = (s: TftpSend): void => {
-    inFlight++;
-    socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
-      inFlight--;
-      if (closeWhenFlushed && inFlight === 0) close();
-    });
+    io.close();
   };
 
   return new Promise<TftpGetResult>((resolve, reject) => {
     const act = (sends: TftpSend[]): void => {
-      if (closed || closeWhenFlushed) return;
-      for (const s of sends) send(s);
+      if (io.closing) return;
+      for (const s of sends) io.send(s);
       clearTimeout(timer);
       if (receiver.state === 'failed') {
         close();
@@ -217,26 +266,15 @@ function tftpRead(
         timer = setTimeout(() => act(receiver.tick()), Math.max(0, receiver.deadline - Date.now()));
       }
     };
-    socket.on('message', (datagram, rinfo) => {
-      let packet: TftpPacket;
-      try {
-        packet = decodeTftpPacket(datagram);
-      } catch {
-        return; // not TFTP: ignore it
-      }
-      act(receiver.receive(packet, { address: rinfo.address, port: rinfo.port }, onData));
-    });
-    socket.on('error', (err) => {
-      close();
-      reject(
-        new ConnectionError('TCPUDP_ERR_CONNECTION', `TFTP socket error: ${err.message}`, {
-          cause: err,
-        }),
-      );
-    });
-    // A loopback server is reached from a loopback address; anything else from the wildcard.
-    const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
-    socket.bind({ port: 0, ...(local && { address: local }) }, () => act(receiver.start()));
+    io = openTftpClientSocket(
+      host,
+      (packet, from) => act(receiver.receive(packet, from, onData)),
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+      () => act(receiver.start()),
+    );
   });
 }
 
@@ -278,12 +316,7 @@ export function tftpPut(
   data: Uint8Array,
   options: TftpPutOptions = {},
 ): Promise<TftpPutResult> {
-  if (net.isIP(host) === 0) {
-    throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new RangeError(`port must be in 1..65535, got ${port}`);
-  }
+  checkServer(host, port);
   const sender = new TftpSender({
     peer: { address: host, port },
     request: { filename: remoteName, ...(options.tsize && { tsize: data.length }) },
@@ -291,28 +324,16 @@ export function tftpPut(
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.retries !== undefined && { retries: options.retries }),
   });
-  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
   let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  let inFlight = 0;
-  let closing = false;
+  let io: TftpClientSocket;
   const close = (): void => {
     clearTimeout(timer);
-    closing = true;
-    if (closed || inFlight > 0) return; // the last send's callback closes it
-    closed = true;
-    socket.close();
+    io.close();
   };
   return new Promise<TftpPutResult>((resolve, reject) => {
     const act = (sends: TftpSend[]): void => {
-      if (closing) return;
-      for (const s of sends) {
-        inFlight++;
-        socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
-          inFlight--;
-          if (closing && inFlight === 0) close();
-        });
-      }
+      if (io.closing) return;
+      for (const s of sends) io.send(s);
       clearTimeout(timer);
       if (sender.state === 'failed') {
         close();
@@ -327,24 +348,14 @@ export function tftpPut(
         timer = setTimeout(() => act(sender.tick()), Math.max(0, sender.deadline - Date.now()));
       }
     };
-    socket.on('message', (datagram, rinfo) => {
-      let packet: TftpPacket;
-      try {
-        packet = decodeTftpPacket(datagram);
-      } catch {
-        return; // not TFTP: ignore it
-      }
-      act(sender.receive(packet, { address: rinfo.address, port: rinfo.port }));
-    });
-    socket.on('error', (err) => {
-      close();
-      reject(
-        new ConnectionError('TCPUDP_ERR_CONNECTION', `TFTP socket error: ${err.message}`, {
-          cause: err,
-        }),
-      );
-    });
-    const local = host === '::1' ? '::1' : host.startsWith('127.') ? '127.0.0.1' : undefined;
-    socket.bind({ port: 0, ...(local && { address: local }) }, () => act(sender.start()));
+    io = openTftpClientSocket(
+      host,
+      (packet, from) => act(sender.receive(packet, from)),
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+      () => act(sender.start()),
+    );
   });
 }
