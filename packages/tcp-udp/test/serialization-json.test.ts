@@ -1,3 +1,4 @@
+import { thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,15 +9,6 @@ import {
   SerializationError,
 } from '../src/index.ts';
 import { findJsonSyntaxError } from '../src/json-syntax.ts';
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw, but it returned');
-}
 
 describe('encodeJson', () => {
   it('writes plain data as JSON.stringify does', () => {
@@ -51,7 +43,7 @@ describe('encodeJson', () => {
     { name: 'undefined at the top', value: undefined, message: /^\$ is undefined/ },
     { name: 'a symbol', value: { s: Symbol('x') }, message: /^\$\.s is a symbol/ },
   ])('refuses $name, naming its path', ({ value, message }) => {
-    const err = thrown(() => encodeJson(value));
+    const err = thrownBy(() => encodeJson(value));
     expect(err).toBeInstanceOf(SerializationError);
     expect((err as SerializationError).code).toBe('TCPUDP_ERR_SERIALIZATION');
     expect(err.message).toMatch(message);
@@ -60,17 +52,17 @@ describe('encodeJson', () => {
   it('stops at maxDepth, which also ends a cycle', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const err = thrown(() => encodeJson(cyclic));
+    const err = thrownBy(() => encodeJson(cyclic));
     expect(err).toBeInstanceOf(LimitExceededError);
     expect((err as LimitExceededError).code).toBe('TCPUDP_ERR_LIMIT_EXCEEDED');
     expect(err.message).toMatch(/deeper than maxDepth 64 \(or the value has a cycle\)/);
     expect(encodeJson([[1]], { maxDepth: 2 })).toBe('[[1]]');
-    expect(thrown(() => encodeJson([[[1]]], { maxDepth: 2 }))).toBeInstanceOf(LimitExceededError);
+    expect(thrownBy(() => encodeJson([[[1]]], { maxDepth: 2 }))).toBeInstanceOf(LimitExceededError);
   });
 
   it('refuses text longer than maxBytes, counted in UTF-8 bytes', () => {
     expect(encodeJson('é', { maxBytes: 4 })).toBe('"é"');
-    const err = thrown(() => encodeJson('éé', { maxBytes: 5 })) as LimitExceededError;
+    const err = thrownBy(() => encodeJson('éé', { maxBytes: 5 })) as LimitExceededError;
     expect(err.code).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
     expect(err.limit).toBe(5);
     expect(err.actual).toBe(6);
@@ -105,7 +97,7 @@ describe('decodeJson', () => {
     { text: '[1, 2', at: 'the end of the input', line: 1, column: 6 },
     { text: '"abc', at: 'the end of the input', line: 1, column: 5 },
   ])('locates the error in $text', ({ text, at, line, column }) => {
-    const err = thrown(() => decodeJson(text));
+    const err = thrownBy(() => decodeJson(text));
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toContain(`invalid JSON at ${at} (line ${line}, column ${column})`);
     expect(err.cause).toBeInstanceOf(SyntaxError);
@@ -116,11 +108,11 @@ describe('decodeJson', () => {
   });
 
   it('refuses input over maxBytes before reading it', () => {
-    const err = thrown(() => decodeJson('"abcdef"', { maxBytes: 7 })) as LimitExceededError;
+    const err = thrownBy(() => decodeJson('"abcdef"', { maxBytes: 7 })) as LimitExceededError;
     expect(err).toBeInstanceOf(LimitExceededError);
     expect(err.code).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
     expect(err.limit).toBe(7);
-    const bytes = thrown(() =>
+    const bytes = thrownBy(() =>
       decodeJson(new Uint8Array(8), { maxBytes: 7 }),
     ) as LimitExceededError;
     expect(bytes.actual).toBe(8);
@@ -129,12 +121,12 @@ describe('decodeJson', () => {
 
   it('refuses nesting deeper than maxDepth before parsing, ignoring brackets in strings', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const err = thrown(() => decodeJson(deep)) as LimitExceededError;
+    const err = thrownBy(() => decodeJson(deep)) as LimitExceededError;
     expect(err.code).toBe('TCPUDP_ERR_LIMIT_EXCEEDED');
     expect(err.limit).toBe(DEFAULT_JSON_MAX_DEPTH);
     expect(err.message).toMatch(/deeper than maxDepth 64 at character 64/);
     expect(decodeJson('{"a":"[[[[\\"[["}', { maxDepth: 1 })).toEqual({ a: '[[[["[[' });
-    expect(thrown(() => decodeJson('{"a":[]}', { maxDepth: 1 }))).toBeInstanceOf(
+    expect(thrownBy(() => decodeJson('{"a":[]}', { maxDepth: 1 }))).toBeInstanceOf(
       LimitExceededError,
     );
   });
@@ -144,7 +136,7 @@ describe('decodeJson', () => {
     ['an overlong slash', [0x22, 0xc0, 0xaf, 0x22]],
     ['a cut sequence', [0x22, 0xe2, 0x82, 0x22]],
   ])('refuses invalid UTF-8: %s', (_name, bytes) => {
-    const err = thrown(() => decodeJson(new Uint8Array(bytes)));
+    const err = thrownBy(() => decodeJson(new Uint8Array(bytes)));
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toMatch(/not valid UTF-8/);
   });
@@ -155,14 +147,14 @@ describe('decodeJson', () => {
       typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'number';
     const reading: Reading = decodeJson('{"id":7}', { validate: isReading });
     expect(reading.id).toBe(7);
-    const err = thrown(() => decodeJson('{"id":"7"}', { validate: isReading }));
+    const err = thrownBy(() => decodeJson('{"id":"7"}', { validate: isReading }));
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toMatch(/does not have the expected shape: "\{\\"id\\":\\"7\\"\}"/);
     const boom = new Error('boom');
     const throwing = (_v: unknown): _v is Reading => {
       throw boom;
     };
-    const wrapped = thrown(() => decodeJson('{}', { validate: throwing }));
+    const wrapped = thrownBy(() => decodeJson('{}', { validate: throwing }));
     expect(wrapped).toBeInstanceOf(SerializationError);
     expect(wrapped.cause).toBe(boom);
   });

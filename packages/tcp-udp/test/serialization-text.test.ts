@@ -1,3 +1,4 @@
+import { thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,15 +8,6 @@ import {
   parseTextRecord,
   SerializationError,
 } from '../src/index.ts';
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw, but it returned');
-}
 
 describe('encodeTextRecord', () => {
   it.each([
@@ -49,7 +41,7 @@ describe('encodeTextRecord', () => {
     { record: { a: { x: 1 } }, message: /got object/ },
     { record: {}, message: /at least one field/ },
   ])('refuses $record', ({ record, message }) => {
-    const err = thrown(() => encodeTextRecord(record as never));
+    const err = thrownBy(() => encodeTextRecord(record as never));
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toMatch(message);
   });
@@ -95,7 +87,7 @@ describe('parseTextRecord', () => {
     { line: 'a=1\nb=2', column: 4, message: /raw control character/ },
     { line: 'a=1\r', column: 4, message: /raw control character/ },
   ])('refuses $line at column $column', ({ line, column, message }) => {
-    const err = thrown(() => parseTextRecord(line));
+    const err = thrownBy(() => parseTextRecord(line));
     expect(err).toBeInstanceOf(SerializationError);
     expect((err as SerializationError).code).toBe('TCPUDP_ERR_SERIALIZATION');
     expect(err.message).toContain(`bad text record at column ${column}:`);
@@ -104,14 +96,14 @@ describe('parseTextRecord', () => {
 
   it('enforces maxLineLength (not counting the newline) and maxFields', () => {
     expect(parseTextRecord('a=123\n', { maxLineLength: 5 }).get('a')).toBe('123');
-    const long = thrown(() =>
+    const long = thrownBy(() =>
       parseTextRecord('a=1234', { maxLineLength: 5 }),
     ) as LimitExceededError;
     expect(long).toBeInstanceOf(LimitExceededError);
     expect(long.code).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
     expect([long.limit, long.actual]).toEqual([5, 6]);
     expect(parseTextRecord('a=1 b=2', { maxFields: 2 }).size).toBe(2);
-    const many = thrown(() =>
+    const many = thrownBy(() =>
       parseTextRecord('a=1 b=2 c=3', { maxFields: 2 }),
     ) as LimitExceededError;
     expect(many.code).toBe('TCPUDP_ERR_LIMIT_EXCEEDED');
@@ -176,7 +168,7 @@ describe('decodeTextRecord', () => {
     { line: 'id=1 temp=1 ok=yes name=x', message: /"ok" is not a valid bool: "yes"/ },
     { line: 'id=1 temp=1 ok=TRUE name=x', message: /"ok" is not a valid bool/ },
   ])('refuses $line', ({ line, message }) => {
-    const err = thrown(() => decodeTextRecord(line, schema));
+    const err = thrownBy(() => decodeTextRecord(line, schema));
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toMatch(message);
   });
