@@ -5,9 +5,9 @@
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts framing
  */
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
-import type { FrameCodec } from '../src/frame-codec.ts';
-import { lengthPrefixCodec } from '../src/length-prefix.ts';
-import { lineCodec } from '../src/line-codec.ts';
+import type { FrameCodec } from '../src/framing/codec.ts';
+import { lengthPrefixCodec } from '../src/framing/length-prefix.ts';
+import { lineCodec } from '../src/framing/line-codec.ts';
 
 const CHUNK_BYTES = 64 * 1024;
 

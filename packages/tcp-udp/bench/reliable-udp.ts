@@ -9,10 +9,10 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { BENCH_QUICK, type BenchRow } from '@socketlab/testkit';
-import { createImpairedUdpLink } from '../src/impaired-link.ts';
-import { createSeededRandom } from '../src/prng.ts';
-import { listenReliableUdp } from '../src/reliable-server.ts';
-import { connectReliableUdp } from '../src/reliable-socket.ts';
+import { createSeededRandom } from '../src/impaired/prng.ts';
+import { createImpairedUdpLink } from '../src/impaired/udp-link.ts';
+import { listenReliableUdp } from '../src/reliable/server.ts';
+import { connectReliableUdp } from '../src/reliable/socket.ts';
 
 const BYTES = BENCH_QUICK ? 256 * 1024 : 2 * 1024 * 1024;
 const ROUNDS = BENCH_QUICK ? 1 : 2;

@@ -11,10 +11,10 @@ import {
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired-link.ts';
-import { createTftpServer } from '../../src/tftp-server.ts';
+import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { createTftpServer } from '../../src/tftp/server.ts';
 
-// This spec grades your tftpRead() against the library's TFTP server (src/tftp-server.ts), against
+// This spec grades your tftpRead() against the library's TFTP server (src/tftp/server.ts), against
 // hand-scripted servers that lose, duplicate and misdirect packets, and through a lossy link.
 type Exercise = typeof import('./exercise.ts');
 const LESSON = 'exercises/05-tftp-read/README.md';

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import { hexdump, loadExercise, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired-link.ts';
-import { createSeededRandom } from '../../src/prng.ts';
+import { createSeededRandom } from '../../src/impaired/prng.ts';
+import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 
 // This spec grades your stop-and-wait receiver and sender: each alone against a scripted peer on
 // 127.0.0.1 that repeats, skips or stalls on purpose, then both together through an impaired link

@@ -1,5 +1,5 @@
-import { connectTcpClient } from '../../src/tcp-client.ts';
-import { createTcpServer } from '../../src/tcp-server.ts';
+import { connectTcpClient } from '../../src/tcp/client.ts';
+import { createTcpServer } from '../../src/tcp/server.ts';
 
 /** What startTcpEchoServer resolves with: the port it listens on, and a way to stop it. */
 export interface RunningTcpEchoServer {

@@ -1,4 +1,4 @@
-import { udpRequest } from '../../src/udp-client.ts';
+import { udpRequest } from '../../src/udp/client.ts';
 
 /** How long to wait for each answer, and how many times to send again. */
 export interface RetryOptions {

@@ -1,5 +1,5 @@
-import { DEFAULT_MAX_FRAME_BYTES } from '../../src/frame-codec.ts';
-import { lengthPrefixCodec } from '../../src/length-prefix.ts';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../src/framing/codec.ts';
+import { lengthPrefixCodec } from '../../src/framing/length-prefix.ts';
 
 export { DEFAULT_MAX_FRAME_BYTES };
 

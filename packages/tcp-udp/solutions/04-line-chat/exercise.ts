@@ -1,6 +1,6 @@
 import { splitLines } from '@socketlab/basics';
-import type { TcpConnection } from '../../src/tcp-connection.ts';
-import { createTcpServer } from '../../src/tcp-server.ts';
+import type { TcpConnection } from '../../src/tcp/connection.ts';
+import { createTcpServer } from '../../src/tcp/server.ts';
 
 /** What startChatServer resolves with: the port it listens on, and a way to stop it. */
 export interface RunningChatServer {
@@ -20,7 +20,7 @@ interface Member {
 
 /**
  * The exercise's simplified chat, on the library's `createTcpServer` and stage 1's `splitLines`.
- * The full chat (nick commands, limits, slow readers) is `createLineChat` in `src/line-chat.ts`.
+ * The full chat (nick commands, limits, slow readers) is `createLineChat` in `src/chat/server.ts`.
  */
 export async function startChatServer(
   port: number,

@@ -1,4 +1,4 @@
-import { tftpGet } from '../../src/tftp-client.ts';
+import { tftpGet } from '../../src/tftp/client.ts';
 
 /** How long to wait for the server's next packet, and how many times to send ours again. */
 export interface TftpReadOptions {

@@ -5,16 +5,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WireClient } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import { createFileReceiver, type FileReceiver } from '../../src/file-receiver.ts';
-import type { FileReceiverEvents, FileReceiverOptions } from '../../src/file-receiver-options.ts';
 import {
   decodeFileTransferMessage,
   encodeFileTransferMessage,
-} from '../../src/file-transfer-codec.ts';
+} from '../../src/file-transfer/codec.ts';
 import {
   FILE_TRANSFER_HEADER_BYTES,
   type FileTransferMessage,
-} from '../../src/file-transfer-protocol.ts';
+} from '../../src/file-transfer/protocol.ts';
+import { createFileReceiver, type FileReceiver } from '../../src/file-transfer/receiver.ts';
+import type {
+  FileReceiverEvents,
+  FileReceiverOptions,
+} from '../../src/file-transfer/receiver-options.ts';
 
 /** A fresh directory under the system's temp dir, removed when the test ends. */
 export async function tempDir(prefix = 'socketlab-ft-'): Promise<string> {

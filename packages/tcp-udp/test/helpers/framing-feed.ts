@@ -1,4 +1,4 @@
-import type { FrameCodec } from '../../src/frame-codec.ts';
+import type { FrameCodec } from '../../src/framing/codec.ts';
 
 /** Bytes from a hex string; spaces are ignored, so fixtures can show the header apart. */
 export const fromHex = (hex: string): Buffer => Buffer.from(hex.replace(/\s+/g, ''), 'hex');

@@ -8,12 +8,12 @@ import {
   createFramedEchoServer,
   type FramedEchoServer,
   type FramedEchoServerOptions,
-} from '../../src/framed-echo-server.ts';
+} from '../../src/framing/echo-server.ts';
 import {
   type ConnectFramedOptions,
   connectFramed,
   type FramedSocket,
-} from '../../src/framed-socket.ts';
+} from '../../src/framing/socket.ts';
 
 /** A framed echo server on 127.0.0.1, port 0, closed when the test ends. */
 export async function startEchoServer(options: FramedEchoServerOptions): Promise<FramedEchoServer> {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { onTestFinished } from 'vitest';
-import { createSeededRandom } from '../../src/prng.ts';
-import type { ReliableConnectionLimits } from '../../src/reliable-connection.ts';
-import { listenReliableUdp, type ReliableUdpServerOptions } from '../../src/reliable-server.ts';
+import { createSeededRandom } from '../../src/impaired/prng.ts';
+import type { ReliableConnectionLimits } from '../../src/reliable/connection.ts';
+import { listenReliableUdp, type ReliableUdpServerOptions } from '../../src/reliable/server.ts';
 import {
   connectReliableUdp,
   type ReliableUdpConnection,
   type ReliableUdpConnectOptions,
-} from '../../src/reliable-socket.ts';
+} from '../../src/reliable/socket.ts';
 
 /**
  * Loopback RTTs are far below a millisecond, so RFC 6298's 1 s minimum RTO would make every loss

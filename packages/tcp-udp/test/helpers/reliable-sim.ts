@@ -1,13 +1,13 @@
-import { createSeededRandom } from '../../src/prng.ts';
+import { createSeededRandom } from '../../src/impaired/prng.ts';
 import {
   ReliableConnection,
   type ReliableConnectionLimits,
-} from '../../src/reliable-connection.ts';
+} from '../../src/reliable/connection.ts';
 import {
   decodeReliablePacket,
   encodeReliablePacket,
   type ReliablePacket,
-} from '../../src/reliable-packet.ts';
+} from '../../src/reliable/packet.ts';
 
 /** A simulated datagram channel with fake time: loss, duplication and delay with jitter. */
 export interface SimChannel {

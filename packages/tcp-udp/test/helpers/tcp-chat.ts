@@ -1,6 +1,6 @@
 import { WireClient } from '@socketlab/testkit';
 import { expect, onTestFinished } from 'vitest';
-import { createLineChat, type LineChat, type LineChatOptions } from '../../src/line-chat.ts';
+import { createLineChat, type LineChat, type LineChatOptions } from '../../src/chat/server.ts';
 
 /** A chat on 127.0.0.1, port 0, closed after the test. */
 export async function startTestChat(options: LineChatOptions = {}): Promise<LineChat> {

@@ -1,8 +1,8 @@
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import { connectTcpClient, type TcpClientOptions } from '../../src/tcp-client.ts';
-import type { TcpConnection } from '../../src/tcp-connection.ts';
-import { createTcpServer, type TcpServer, type TcpServerOptions } from '../../src/tcp-server.ts';
+import { connectTcpClient, type TcpClientOptions } from '../../src/tcp/client.ts';
+import type { TcpConnection } from '../../src/tcp/connection.ts';
+import { createTcpServer, type TcpServer, type TcpServerOptions } from '../../src/tcp/server.ts';
 
 /** A listening TcpServer closed after the test, and a way to await its next accepted connection. */
 export interface TcpTestServer {

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { pollUntil } from '@socketlab/testkit';
-import { tftpGet } from '../../src/tftp-client.ts';
+import { tftpGet } from '../../src/tftp/client.ts';
 
 /** Where Debian's tftpd-hpa package puts the server. */
 export const IN_TFTPD = '/usr/sbin/in.tftpd';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { createTftpServer, type TftpServerOptions } from '../../src/tftp-server.ts';
+import { createTftpServer, type TftpServerOptions } from '../../src/tftp/server.ts';
 
 /** A fresh directory of files to serve, removed when the test ends; returns each file's bytes. */
 export async function tftpRoot(

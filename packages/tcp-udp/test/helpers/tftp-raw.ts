@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from '../../src/tftp-packet.ts';
+import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from '../../src/tftp/packet.ts';
 
 /** A hand-driven TFTP peer for tests: send any bytes, await the next packet with where it came from. */
 export class RawTftpPeer {

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { onTestFinished } from 'vitest';
-import { decodeUdpMessage, encodeUdpMessage, type UdpMessage } from '../../src/udp-message.ts';
+import { decodeUdpMessage, encodeUdpMessage, type UdpMessage } from '../../src/udp/message.ts';
 
 /** What a scripted server does with the n-th request it receives (n from 1): datagrams to send back. */
 export type UdpScript = (request: UdpMessage, n: number) => Uint8Array[];

@@ -1,0 +1,65 @@
+/**
+ * `socketlab-tcp chat`: the line chat on the command line, to join with `nc` from other terminals.
+ * @internal
+ */
+import { parseArgs } from 'node:util';
+import { createLineChat } from '../chat/server.ts';
+import { type CliCommand, parseIntegerOption, untilAborted } from './command.ts';
+
+const HELP = `Usage: socketlab-tcp chat [options]
+
+A line chat: every line a person types is sent to everyone else in the room. Join it from
+other terminals with netcat (Debian's nc needs -N to hang up when you press Ctrl-D).
+Commands in the chat: /nick NAME, /who, /help, /quit.
+
+Options:
+  --host HOST        address to listen on (default 127.0.0.1)
+  --port N           port to listen on, 0 for any free port (default 0)
+  --max-clients N    people in the room at once (default 64)
+  --max-line BYTES   longest line accepted; a longer one closes its sender (default 1024)
+  --idle-timeout MS  drop a client silent for this long (default 0: never)
+  -h, --help         show this help
+
+Try it:  socketlab-tcp chat --port 7000   then, in two more terminals:   nc 127.0.0.1 7000
+Stop it with Ctrl-C (SIGINT) or SIGTERM: everyone is told, and their connections get a FIN.`;
+
+/** The `chat` command. */
+export const chatCommand: CliCommand = {
+  summary: 'a line chat to join with nc (/nick, /who, /quit)',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '0' },
+        'max-clients': { type: 'string', default: '64' },
+        'max-line': { type: 'string', default: '1024' },
+        'idle-timeout': { type: 'string', default: '0' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const chat = await createLineChat({
+      host: values.host,
+      port: parseIntegerOption('port', values.port, 0, 65_535),
+      maxClients: parseIntegerOption('max-clients', values['max-clients'], 1, 100_000),
+      maxLineBytes: parseIntegerOption('max-line', values['max-line'], 1, 1 << 20),
+      idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, 2 ** 31 - 1),
+    });
+    const { address, port } = chat.address;
+    const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    io.out(`socketlab-tcp chat listening on ${where}`);
+    io.err(`join from other terminals with:  nc ${address} ${port}`);
+    await untilAborted(io.signal);
+    io.err(`closing (online: ${chat.nicks().join(', ') || 'nobody'})`);
+    await chat.close();
+    io.err('closed');
+    return 0;
+  },
+};

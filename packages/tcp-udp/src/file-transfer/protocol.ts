@@ -1,0 +1,104 @@
+/**
+ * The file-transfer protocol (T8): its constants, tables and message types. The pure codec is in
+ * `file-transfer/codec.ts`.
+ *
+ * Every control message is `type u8 | length u32 BE | payload`. A file's body is NOT framed: after
+ * an `accept` the sender writes exactly `size - offset` raw bytes, so the receiver can hand them
+ * to the disk with no copy and no per-chunk header. Every field is bounded (see the limits below);
+ * a length past the bound fails as soon as the 5-byte header has arrived.
+ *
+ * ```
+ * sender                                            receiver
+ * hello   01 | 00000006 | 'SLFT' ver=1 flags=0  ──►
+ *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 00
+ * file    02 | len | size u64 | mode u16 | sha256[32] | nameLen u16 | name UTF-8  ──►
+ *                                               ◄──  accept 03 | 00000008 | offset u64
+ *                                                or  skip   04 | 00000000          (already have it)
+ *                                                or  refuse 05 | len | reason u8 | msgLen u16 | msg
+ * (after accept) raw body: size - offset bytes  ──►
+ *                                               ◄──  result 06 | len | status u8 | sha256[32] | msgLen u16 | msg
+ * … more files …
+ * end     07 | 00000000                         ──►
+ *                                               ◄──  end 07 | 00000000, then the receiver closes
+ * at any point, for the whole session:          ◄──  error 08 | len | reason u8 | msgLen u16 | msg, then close
+ * ```
+ */
+/** The protocol version this code speaks, sent in both hellos. */
+export const FILE_TRANSFER_VERSION = 1;
+/** The 4 magic bytes that open a hello: a receiver can tell a stray client at once. */
+export const FILE_TRANSFER_MAGIC = 'SLFT';
+/** Bytes before every control message's payload: type u8 and length u32. */
+export const FILE_TRANSFER_HEADER_BYTES = 5;
+/** The longest name on the wire, in bytes of UTF-8 (Linux `PATH_MAX` is 4096). */
+export const FILE_TRANSFER_MAX_NAME_BYTES = 4096;
+/** The longest human-readable message in a refusal, result or error, in bytes of UTF-8. */
+export const FILE_TRANSFER_MAX_MESSAGE_BYTES = 1024;
+/** The longest control payload: a `file` message with the longest name. */
+export const FILE_TRANSFER_MAX_PAYLOAD_BYTES = 8 + 2 + 32 + 2 + FILE_TRANSFER_MAX_NAME_BYTES;
+/** The largest file size or offset the protocol carries: 2^53 − 1, exact in a JS number. */
+export const FILE_TRANSFER_MAX_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** The type byte of each control message. */
+export const FILE_TRANSFER_TYPES = {
+  hello: 0x01,
+  file: 0x02,
+  accept: 0x03,
+  skip: 0x04,
+  refuse: 0x05,
+  result: 0x06,
+  end: 0x07,
+  error: 0x08,
+} as const;
+
+/**
+ * Why a receiver refuses a file (`refuse`) or ends a session (`error`), with its byte on the wire.
+ * `in-progress`: another session is writing the same name right now.
+ */
+export const FILE_TRANSFER_REASONS = {
+  'unsafe-name': 1,
+  'too-large': 2,
+  'too-many-files': 3,
+  'session-too-large': 4,
+  exists: 5,
+  'file-system': 6,
+  busy: 7,
+  'unsupported-version': 8,
+  malformed: 9,
+  timeout: 10,
+  internal: 11,
+  'in-progress': 12,
+} as const;
+
+/** One of {@link FILE_TRANSFER_REASONS}. */
+export type FileTransferReason = keyof typeof FILE_TRANSFER_REASONS;
+
+/**
+ * What the receiver found after a body: `integrity` means the SHA-256 did not match, `exists`
+ * that a file of that name appeared meanwhile (it is never overwritten unless allowed).
+ */
+export const FILE_TRANSFER_STATUSES = {
+  verified: 0,
+  integrity: 1,
+  'file-system': 2,
+  exists: 3,
+} as const;
+
+/** One of {@link FILE_TRANSFER_STATUSES}. */
+export type FileTransferStatus = keyof typeof FILE_TRANSFER_STATUSES;
+
+/** One control message. `sha256` is 64 lowercase hex digits; sizes and offsets are bytes. */
+export type FileTransferMessage =
+  | { type: 'hello'; version: number }
+  | { type: 'file'; name: string; size: number; mode: number; sha256: string }
+  | { type: 'accept'; offset: number }
+  | { type: 'skip' }
+  | { type: 'refuse'; reason: FileTransferReason; message: string }
+  | { type: 'result'; status: FileTransferStatus; sha256: string; message: string }
+  | { type: 'end' }
+  | { type: 'error'; reason: FileTransferReason; message: string };
+
+/** A decoded message and how many bytes of the input it used. */
+export interface DecodedFileTransferMessage {
+  message: FileTransferMessage;
+  bytesRead: number;
+}

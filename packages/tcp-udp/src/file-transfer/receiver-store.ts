@@ -1,0 +1,333 @@
+/**
+ * Where received files land, safely: a partial file opened without following symlinks, a parent
+ * chain checked with `lstat`, the SHA-256 computed as bytes are written, `fsync`, then an atomic
+ * `link` (never overwrites) or `rename` (overwrite allowed) into place, and the mode masked.
+ * Resume: a partial file is named after the file AND its hash, so a partial with the same name
+ * and hash is the same file's beginning; its bytes are re-hashed and the sender sends the rest.
+ */
+import { constants } from 'node:fs';
+import path from 'node:path';
+import { IntegrityError, quoteInput, type TcpUdpError, UnsafePathError } from '../errors.ts';
+import { errnoOf, type FileTransferFs, type FileTransferHandle, toFileSystemError } from './fs.ts';
+import type { FileTransferReason, FileTransferStatus } from './protocol.ts';
+import { checkSafeName } from './safe-path.ts';
+import { createInlineSha256, createWorkerSha256, type Sha256Hasher } from './sha256-hasher.ts';
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+const READ_CHUNK = 1024 * 1024;
+
+/** How the store is set up; see `FileReceiverOptions` for each one's meaning and default. */
+export interface FileReceiverStoreOptions {
+  root: string;
+  fs: FileTransferFs;
+  allowSubdirectories: boolean;
+  overwrite: boolean;
+  modeMask: number;
+  maxComponentBytes: number;
+  hashInWorkerFromBytes: number;
+}
+
+/** One announced file, as the store sees it. */
+export interface IncomingFile {
+  name: string;
+  size: number;
+  mode: number;
+  sha256: string;
+}
+
+/** What to answer a file header with. */
+export type StoreDecision =
+  | { kind: 'skip'; path: string }
+  | { kind: 'refuse'; reason: FileTransferReason; message: string; error?: TcpUdpError }
+  | { kind: 'accept'; offset: number; upload: Upload };
+
+/** What became of a finished upload. */
+export interface UploadOutcome {
+  status: FileTransferStatus;
+  sha256: string;
+  /** Why it failed, for the receiver's owner (`exists` has only a message). */
+  error?: TcpUdpError;
+  message: string;
+}
+
+/** The partial file's name: hidden, and naming the hash so a resume finds only the same file. */
+export function partialFileName(base: string, sha256: string): string {
+  return `.${base}.${sha256.slice(0, 16)}.partial`;
+}
+
+const isPartialName = (base: string): boolean => /^\..*\.[0-9a-f]{16}\.partial$/.test(base);
+
+const refusal = (reason: FileTransferReason, error: TcpUdpError): StoreDecision => ({
+  kind: 'refuse',
+  reason,
+  message: error.message,
+  error,
+});
+
+/** The file-system side of a receiver: decides, then writes, one file at a time per upload. */
+export class FileReceiverStore {
+  constructor(readonly options: FileReceiverStoreOptions) {}
+
+  /**
+   * Checks the name and the directory, and opens (or reopens, to resume) the partial file.
+   * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when the file system refuses.
+   */
+  async prepare(file: IncomingFile): Promise<StoreDecision> {
+    const { fs, root } = this.options;
+    let components: string[];
+    try {
+      components = checkSafeName(file.name, {
+        allowSubdirectories: this.options.allowSubdirectories,
+        maxComponentBytes: this.options.maxComponentBytes,
+      });
+    } catch (error) {
+      return refusal('unsafe-name', error as TcpUdpError);
+    }
+    const base = components[components.length - 1] as string;
+    if (isPartialName(base)) {
+      return refusal(
+        'unsafe-name',
+        unsafe(`${JSON.stringify(base)} is reserved for partial files`, file.name),
+      );
+    }
+    // Every directory between root and the file: a real directory, never a symlink.
+    let dir = root;
+    for (const component of components.slice(0, -1)) {
+      dir = path.join(dir, component);
+      const stats = await lstatOrUndefined(fs, dir);
+      if (!stats) {
+        await fs.mkdir(dir, { mode: 0o755 }).catch((error: unknown) => {
+          if (errnoOf(error) !== 'EEXIST') throw toFileSystemError(`creating ${dir}`, error);
+        });
+        const made = await lstatOrUndefined(fs, dir);
+        if (!made?.isDirectory())
+          return refusal('unsafe-name', unsafe(`${dir} is not a directory`, file.name));
+      } else if (stats.isSymbolicLink() || !stats.isDirectory()) {
+        return refusal('unsafe-name', unsafe(`${dir} is a symlink or not a directory`, file.name));
+      }
+    }
+    const finalPath = path.join(dir, base);
+    const existing = await lstatOrUndefined(fs, finalPath);
+    if (existing) {
+      if (existing.isSymbolicLink()) {
+        return refusal(
+          'unsafe-name',
+          unsafe('a symlink has that name; it is never followed', file.name),
+        );
+      }
+      if (existing.isFile() && existing.size === file.size) {
+        if ((await this.#hashOf(finalPath)) === file.sha256)
+          return { kind: 'skip', path: finalPath };
+      }
+      if (!this.options.overwrite || !existing.isFile()) {
+        const message = `${JSON.stringify(file.name)} already exists with other content (the receiver does not overwrite)`;
+        return { kind: 'refuse', reason: 'exists', message };
+      }
+    }
+    const partialPath = path.join(dir, partialFileName(base, file.sha256));
+    const partial = await lstatOrUndefined(fs, partialPath);
+    if (partial && !partial.isFile()) {
+      return refusal(
+        'unsafe-name',
+        unsafe('the partial file is a symlink or not a file', file.name),
+      );
+    }
+    const hash =
+      file.size >= this.options.hashInWorkerFromBytes ? createWorkerSha256() : createInlineSha256();
+    let handle: FileTransferHandle | undefined;
+    let offset = 0;
+    try {
+      if (partial) {
+        handle = await fs.open(partialPath, O_RDWR | O_NOFOLLOW);
+        const size = (await handle.stat()).size;
+        if (size > file.size) await handle.truncate(0);
+        else offset = await rehash(handle, size, hash);
+      } else {
+        handle = await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      }
+    } catch (error) {
+      hash.close();
+      await handle?.close().catch(() => {});
+      if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EEXIST') {
+        return refusal('unsafe-name', unsafe('the partial file changed under us', file.name));
+      }
+      throw toFileSystemError(`opening ${partialPath}`, error);
+    }
+    return {
+      kind: 'accept',
+      offset,
+      upload: new Upload(this, file, handle, hash, offset, partialPath, finalPath),
+    };
+  }
+
+  async #hashOf(file: string): Promise<string> {
+    const handle = await this.options.fs.open(file, O_RDONLY | O_NOFOLLOW);
+    try {
+      const hash = createInlineSha256();
+      await rehash(handle, (await handle.stat()).size, hash);
+      return await hash.digest();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** One file being received: write, then finish (verify and commit) or abandon. */
+export class Upload {
+  #position: number;
+  #failure: TcpUdpError | undefined;
+  #closed = false;
+
+  constructor(
+    readonly store: FileReceiverStore,
+    readonly file: IncomingFile,
+    readonly handle: FileTransferHandle,
+    readonly hash: Sha256Hasher,
+    readonly offset: number,
+    readonly partialPath: string,
+    readonly finalPath: string,
+  ) {
+    this.#position = offset;
+  }
+
+  /** Bytes of the file on disk so far (resumed part included). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /**
+   * Writes one batch and hashes it. Inline, the hash runs here while libuv's thread pool writes,
+   * so the two overlap; on a worker, the chunks are handed over once written (the worker takes
+   * their memory). After a write error the rest is hashed and dropped.
+   */
+  async write(chunks: Buffer[]): Promise<void> {
+    const length = chunks.reduce((sum, c) => sum + c.length, 0);
+    const writing = this.#failure ? undefined : this.#writeAll(chunks, this.#position, length);
+    if (!this.hash.transfers) this.hash.update(chunks);
+    this.#position += length;
+    await writing;
+    if (this.hash.transfers) this.hash.update(chunks);
+  }
+
+  async #writeAll(chunks: Buffer[], position: number, length: number): Promise<void> {
+    try {
+      let done = 0;
+      for (let tries = 0; done < length && tries < 1000; tries++) {
+        const rest = done === 0 ? chunks : [Buffer.concat(chunks).subarray(done)];
+        const { bytesWritten } = await this.handle.writev(rest, position + done);
+        done += bytesWritten;
+      }
+      if (done < length) throw Object.assign(new Error('short writes'), { code: 'EIO' });
+    } catch (error) {
+      this.#failure ??= toFileSystemError(`writing ${this.partialPath}`, error);
+    }
+  }
+
+  /** Syncs, verifies the SHA-256 and moves the file into place. Never throws. */
+  async finish(): Promise<UploadOutcome> {
+    const { fs, overwrite, modeMask } = this.store.options;
+    let sha256: string;
+    try {
+      sha256 = await this.hash.digest();
+    } catch (cause) {
+      const error = toFileSystemError('hashing the received bytes', cause);
+      return this.#drop('file-system', '0'.repeat(64), error);
+    } finally {
+      this.hash.close();
+    }
+    if (this.#failure) return this.#drop('file-system', sha256, this.#failure);
+    if (sha256 !== this.file.sha256) {
+      const message = `${JSON.stringify(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
+      return this.#drop('integrity', sha256, new IntegrityError(message, this.file.sha256, sha256));
+    }
+    try {
+      await this.handle.chmod(this.file.mode & modeMask);
+      await this.handle.sync();
+      await this.#close();
+      if (overwrite) await fs.rename(this.partialPath, this.finalPath);
+      else {
+        await fs.link(this.partialPath, this.finalPath);
+        await fs.unlink(this.partialPath);
+      }
+      await syncDirectory(fs, path.dirname(this.finalPath));
+      return { status: 'verified', sha256, message: '' };
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') {
+        await this.abandon(false);
+        const message = `${JSON.stringify(this.file.name)} appeared while it was being received; not overwritten`;
+        return { status: 'exists', sha256, message };
+      }
+      return this.#drop(
+        'file-system',
+        sha256,
+        toFileSystemError(`saving ${this.finalPath}`, error),
+      );
+    }
+  }
+
+  /** Closes the partial file, keeping it for a resume (`keep`) or removing it. Never throws. */
+  async abandon(keep: boolean): Promise<void> {
+    this.hash.close();
+    await this.#close();
+    if (!keep) await this.store.options.fs.unlink(this.partialPath).catch(() => {});
+  }
+
+  async #drop(
+    status: FileTransferStatus,
+    sha256: string,
+    error: TcpUdpError,
+  ): Promise<UploadOutcome> {
+    await this.abandon(false);
+    return { status, sha256, error, message: error.message };
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.handle.close().catch(() => {});
+  }
+}
+
+function unsafe(why: string, name: string): UnsafePathError {
+  return new UnsafePathError(`unsafe file name ${quoteInput(name)}: ${why}`, name);
+}
+
+async function lstatOrUndefined(fs: FileTransferFs, file: string) {
+  try {
+    return await fs.lstat(file);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw toFileSystemError(`looking at ${file}`, error);
+  }
+}
+
+async function rehash(
+  handle: FileTransferHandle,
+  size: number,
+  hash: Sha256Hasher,
+): Promise<number> {
+  let position = 0;
+  while (position < size) {
+    // A fresh buffer each time: a worker hasher takes the memory of what it is given.
+    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
+    const { bytesRead } = await handle.read(
+      buffer,
+      0,
+      Math.min(buffer.length, size - position),
+      position,
+    );
+    if (bytesRead === 0) break;
+    hash.update([bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)]);
+    position += bytesRead;
+  }
+  return position;
+}
+
+async function syncDirectory(fs: FileTransferFs, dir: string): Promise<void> {
+  const handle = await fs.open(dir, O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

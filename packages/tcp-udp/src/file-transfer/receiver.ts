@@ -1,0 +1,366 @@
+/**
+ * The receiving end of the file-transfer protocol (T8): a TCP server that writes the files it is
+ * sent into one directory, verified by SHA-256, resumable, and safe against hostile names,
+ * planted symlinks, oversized files, slow or garbage headers, and a full or read-only disk.
+ * One bad session never stops the others; the server stays up.
+ */
+
+import { EventEmitter } from 'node:events';
+import { realpathSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  ConnectionError,
+  FileSystemError,
+  LimitExceededError,
+  ProtocolError,
+  TcpUdpError,
+  TimeoutError,
+} from '../errors.ts';
+import { encodeFileTransferMessage } from './codec.ts';
+import { nodeFileTransferFs } from './fs.ts';
+import {
+  FILE_TRANSFER_VERSION,
+  type FileTransferMessage,
+  type FileTransferReason,
+} from './protocol.ts';
+import {
+  type FileReceiverEvents,
+  type FileReceiverLimits,
+  type FileReceiverOptions,
+  type FileReceiverSessionRef,
+  resolveFileReceiverLimits,
+} from './receiver-options.ts';
+import { FileReceiverStore, type Upload } from './receiver-store.ts';
+import { FileTransferStream } from './stream.ts';
+
+/** A running file receiver; see {@link createFileReceiver}. */
+export class FileReceiver extends EventEmitter<FileReceiverEvents> {
+  readonly #server: net.Server;
+  readonly #store: FileReceiverStore;
+  readonly #host: string;
+  readonly #limits: FileReceiverLimits;
+  /** Sockets of running sessions (what `maxSessions` counts). */
+  readonly #sockets = new Set<net.Socket>();
+  /** Every open socket, sessions and those being closed, so that close() never waits on one. */
+  readonly #open = new Set<net.Socket>();
+  readonly #sessions = new Set<Promise<void>>();
+  readonly #inProgress = new Set<string>();
+
+  /** @see {@link createFileReceiver} for the options. */
+  constructor(options: FileReceiverOptions) {
+    super();
+    if (typeof options?.directory !== 'string' || options.directory === '') {
+      throw new TypeError('directory must be the path of an existing directory');
+    }
+    const root = realpathSync(path.resolve(options.directory));
+    if (!statSync(root).isDirectory()) throw new TypeError(`${root} is not a directory`);
+    this.#host = options.host ?? '127.0.0.1';
+    if (net.isIP(this.#host) === 0)
+      throw new TypeError(`host must be an IP address, got ${this.#host}`);
+    this.#limits = resolveFileReceiverLimits(options);
+    this.#store = new FileReceiverStore({
+      root,
+      fs: options.fs ?? nodeFileTransferFs,
+      allowSubdirectories: options.allowSubdirectories ?? false,
+      overwrite: options.overwrite ?? false,
+      modeMask: this.#limits.modeMask,
+      maxComponentBytes: this.#limits.maxComponentBytes,
+      hashInWorkerFromBytes: this.#limits.hashInWorkerFromBytes,
+    });
+    this.#server = net.createServer((socket) => this.#accept(socket));
+  }
+
+  /** The directory files land in (symlinks resolved once, at creation). */
+  get directory(): string {
+    return this.#store.options.root;
+  }
+
+  /**
+   * Starts listening.
+   * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` when the address cannot be bound.
+   */
+  listen(): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void =>
+        reject(
+          new ConnectionError('TCPUDP_ERR_CONNECTION', `cannot listen: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      this.#server.once('error', onError);
+      this.#server.listen(this.#limits.port, this.#host, () => {
+        this.#server.off('error', onError);
+        resolve(this.#server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting, cuts every session (partial files are kept for a resume) and waits. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#open) socket.destroy();
+    await Promise.allSettled([...this.#sessions]);
+    await closed;
+  }
+
+  #accept(socket: net.Socket): void {
+    const ref = { peer: `${socket.remoteAddress}:${socket.remotePort}` };
+    socket.on('error', () => {}); // reported through the stream; never crash the server
+    this.#open.add(socket);
+    socket.once('close', () => this.#open.delete(socket));
+    if (this.#sockets.size >= this.#limits.maxSessions) {
+      const message = `the receiver serves ${this.#limits.maxSessions} sessions at once; try again later`;
+      socket.end(encodeFileTransferMessage({ type: 'error', reason: 'busy', message }));
+      socket.setTimeout(this.#limits.headerTimeoutMs, () => socket.destroy());
+      this.emit(
+        'session-error',
+        new LimitExceededError(
+          'TCPUDP_ERR_LIMIT_EXCEEDED',
+          message,
+          this.#limits.maxSessions,
+          this.#sockets.size + 1,
+        ),
+        ref,
+      );
+      return;
+    }
+    this.#sockets.add(socket);
+    const session = this.#session(socket, ref).finally(() => {
+      this.#sockets.delete(socket);
+      this.#sessions.delete(session);
+    });
+    this.#sessions.add(session);
+  }
+
+  async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {
+    const limits = this.#limits;
+    const stream = new FileTransferStream(socket, limits.highWaterMark);
+    const send = (message: FileTransferMessage): void => {
+      if (!socket.destroyed) socket.write(encodeFileTransferMessage(message));
+    };
+    let files = 0;
+    let total = 0;
+    let errorSent = false;
+    const sendError = (reason: FileTransferReason, message: string): void => {
+      if (errorSent) return;
+      errorSent = true;
+      send({ type: 'error', reason, message });
+    };
+    try {
+      const hello = await stream.message(limits.headerTimeoutMs, 'a hello');
+      if (hello.type !== 'hello')
+        throw new ProtocolError('TCPUDP_ERR_PROTOCOL', `expected a hello, got ${hello.type}`);
+      if (hello.version !== FILE_TRANSFER_VERSION) {
+        const message = `this receiver speaks version ${FILE_TRANSFER_VERSION}, the sender ${hello.version}`;
+        sendError('unsupported-version', message);
+        throw new ProtocolError('TCPUDP_ERR_PROTOCOL', message);
+      }
+      send({ type: 'hello', version: FILE_TRANSFER_VERSION });
+      for (;;) {
+        const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
+        if (message.type === 'end') {
+          send({ type: 'end' });
+          socket.end();
+          return;
+        }
+        if (message.type !== 'file') {
+          throw new ProtocolError(
+            'TCPUDP_ERR_PROTOCOL',
+            `expected a file header or end, got ${message.type}`,
+          );
+        }
+        files += 1;
+        if (files > limits.maxFilesPerSession) {
+          const error = new LimitExceededError(
+            'TCPUDP_ERR_LIMIT_EXCEEDED',
+            `a session may send at most ${limits.maxFilesPerSession} files`,
+            limits.maxFilesPerSession,
+            files,
+          );
+          sendError('too-many-files', error.message);
+          throw error;
+        }
+        const refuse = (reason: FileTransferReason, text: string, error?: TcpUdpError): void => {
+          send({ type: 'refuse', reason, message: text });
+          this.emit('refused', {
+            ...ref,
+            name: message.name,
+            reason,
+            message: text,
+            ...(error ? { error } : {}),
+          });
+          if (error instanceof FileSystemError) this.emit('file-system-error', error);
+        };
+        if (message.size > limits.maxFileBytes) {
+          const text = `${message.size} bytes is over this receiver's limit of ${limits.maxFileBytes}`;
+          refuse(
+            'too-large',
+            text,
+            new LimitExceededError(
+              'TCPUDP_ERR_LIMIT_EXCEEDED',
+              text,
+              limits.maxFileBytes,
+              message.size,
+            ),
+          );
+          continue;
+        }
+        if (total + message.size > limits.maxSessionBytes) {
+          const text = `this file would bring the session to ${total + message.size} bytes, over the limit of ${limits.maxSessionBytes}`;
+          refuse(
+            'session-too-large',
+            text,
+            new LimitExceededError(
+              'TCPUDP_ERR_LIMIT_EXCEEDED',
+              text,
+              limits.maxSessionBytes,
+              total + message.size,
+            ),
+          );
+          continue;
+        }
+        await this.#receiveFile(message, stream, send, refuse, ref, (n) => {
+          total += n;
+        });
+      }
+    } catch (error) {
+      const typed = asTransferError(error);
+      if (typed instanceof TimeoutError) sendError('timeout', typed.message);
+      else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
+        sendError('malformed', typed.message);
+      } else if (!(typed instanceof ConnectionError)) sendError('internal', typed.message);
+      this.emit('session-error', typed, ref);
+      socket.end();
+      socket.setTimeout(1_000, () => socket.destroy());
+    }
+  }
+
+  async #receiveFile(
+    header: Extract<FileTransferMessage, { type: 'file' }>,
+    stream: FileTransferStream,
+    send: (message: FileTransferMessage) => void,
+    refuse: (reason: FileTransferReason, text: string, error?: TcpUdpError) => void,
+    ref: FileReceiverSessionRef,
+    count: (bytes: number) => void,
+  ): Promise<void> {
+    const key = header.name;
+    if (this.#inProgress.has(key)) {
+      refuse(
+        'in-progress',
+        `${JSON.stringify(header.name)} is being received by another session right now`,
+      );
+      return;
+    }
+    this.#inProgress.add(key);
+    let upload: Upload | undefined;
+    try {
+      let decision: Awaited<ReturnType<FileReceiverStore['prepare']>>;
+      try {
+        decision = await this.#store.prepare(header);
+      } catch (error) {
+        const fsError = asTransferError(error);
+        refuse('file-system', fsError.message, fsError);
+        return;
+      }
+      if (decision.kind === 'refuse') {
+        refuse(decision.reason, decision.message, decision.error);
+        return;
+      }
+      if (decision.kind === 'skip') {
+        send({ type: 'skip' });
+        this.emit('skipped', { ...ref, name: header.name, path: decision.path });
+        return;
+      }
+      upload = decision.upload;
+      const active = upload;
+      send({ type: 'accept', offset: decision.offset });
+      count(header.size - decision.offset);
+      await stream.body(
+        header.size - decision.offset,
+        async (chunks) => {
+          await active.write(chunks);
+          this.emit('progress', {
+            ...ref,
+            name: header.name,
+            received: active.position,
+            size: header.size,
+          });
+        },
+        this.#limits.idleTimeoutMs,
+      );
+      upload = undefined;
+      const outcome = await active.finish();
+      send({
+        type: 'result',
+        status: outcome.status,
+        sha256: outcome.sha256,
+        message: outcome.message,
+      });
+      if (outcome.status === 'verified') {
+        this.emit('file', {
+          ...ref,
+          name: header.name,
+          path: active.finalPath,
+          size: header.size,
+          sha256: outcome.sha256,
+          resumedFrom: decision.offset,
+        });
+      } else {
+        this.emit('failed', {
+          ...ref,
+          name: header.name,
+          status: outcome.status,
+          message: outcome.message,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        });
+        if (outcome.error instanceof FileSystemError) this.emit('file-system-error', outcome.error);
+      }
+    } catch (error) {
+      if (upload) {
+        // The sender vanished or stalled mid-body: keep what arrived, for a resume.
+        await upload.abandon(true);
+        const typed = asTransferError(error);
+        this.emit('failed', {
+          ...ref,
+          name: header.name,
+          status: 'disconnected',
+          message: `${typed.message}; the partial file is kept for a resume`,
+          error: typed,
+        });
+      }
+      throw error;
+    } finally {
+      this.#inProgress.delete(key);
+    }
+  }
+}
+
+function asTransferError(error: unknown): TcpUdpError {
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('TCPUDP_ERR_')) {
+    return error as TcpUdpError;
+  }
+  // Not a ProtocolError: the peer did nothing wrong, the session ends with reason 'internal'.
+  return new TcpUdpError(
+    'TCPUDP_ERR_PROTOCOL',
+    `internal error: ${String((error as Error)?.message ?? error)}`,
+    { cause: error },
+  );
+}
+
+/**
+ * Creates a file receiver: a TCP server that stores the files senders push into `directory`.
+ * Each file goes to a hidden partial file (`.<name>.<hash16>.partial`, opened with `O_NOFOLLOW`),
+ * is hashed as it is written, fsynced, verified, then linked into place (renamed when `overwrite`).
+ * @param options - The directory, address and limits ({@link FileReceiverOptions}).
+ * @returns A {@link FileReceiver}; call `listen()`.
+ * @throws {TypeError}/{RangeError} (synchronously) for a bad option or a missing directory.
+ * @see `sendFiles` for the other end, and the protocol in `file-transfer/protocol.ts`.
+ * @example
+ * const receiver = createFileReceiver({ directory: '/srv/inbox' });
+ * receiver.on('file', ({ name, size }) => console.log(`got ${name}, ${size} bytes`));
+ * const { port } = await receiver.listen();
+ */
+export function createFileReceiver(options: FileReceiverOptions): FileReceiver {
+  return new FileReceiver(options);
+}

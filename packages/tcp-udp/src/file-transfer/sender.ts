@@ -1,0 +1,343 @@
+/**
+ * The sending end of the file-transfer protocol (T8): `sendFiles` pushes files to a receiver, each
+ * announced with its size, mode and SHA-256, streamed from disk with backpressure, and resumed
+ * from wherever the receiver already has a verified-to-be-the-same partial file.
+ *
+ * Hashing first: the header carries the SHA-256 of the WHOLE file, so each file is read once to
+ * hash it before the connection opens, then again to send it. That extra read is what lets the
+ * receiver name a partial by its hash (so a resume continues the same file, never another) and
+ * verify the result end to end. Pass `sha256` with a file to skip the first read.
+ */
+
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  ConnectionError,
+  FileSystemError,
+  IntegrityError,
+  ProtocolError,
+  RemoteError,
+  type TcpUdpError,
+} from '../errors.ts';
+import { encodeFileTransferMessage } from './codec.ts';
+import { toFileSystemError } from './fs.ts';
+import { FILE_TRANSFER_VERSION, type FileTransferMessage } from './protocol.ts';
+import { FileTransferStream } from './stream.ts';
+
+/** One file to send: its path on disk, and optionally the name the receiver sees. */
+export interface FileToSend {
+  /** Where the file is on this machine. */
+  path: string;
+  /** The name sent to the receiver (`/` separates subdirectories). @default the path's base name */
+  name?: string;
+  /** The mode sent (the receiver masks it). @default the file's own permission bits */
+  mode?: number;
+  /** The SHA-256 in lowercase hex, if already known: saves one read of the file. */
+  sha256?: string;
+}
+
+/** Progress of one file, reported as body bytes are handed to the socket. */
+export interface FileSendProgress {
+  /** The file's position in the list. */
+  index: number;
+  name: string;
+  size: number;
+  /** Where the body started (bytes the receiver already had). */
+  offset: number;
+  /** Bytes of the file the receiver has or will have once the socket drains: offset + sent. */
+  done: number;
+}
+
+/** What became of one file. */
+export interface FileSendResult {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  /**
+   * `sent`: received and verified; `skipped`: the receiver already had it; `refused`: not sent
+   * (see `error.remoteCode`); `failed`: sent but not kept (integrity, file system).
+   */
+  status: 'sent' | 'skipped' | 'refused' | 'failed';
+  /** Where the body started (0 unless resumed). */
+  offset: number;
+  /** Body bytes that crossed the wire for this file. */
+  bytesSent: number;
+  /** For `refused`/`failed`: a {@link RemoteError} (reason in `remoteCode`) or {@link IntegrityError}. */
+  error?: TcpUdpError;
+}
+
+/** Options of {@link sendFiles}. */
+export interface SendFilesOptions {
+  /** Called as body bytes go out (at most once per read chunk). */
+  onProgress?: (progress: FileSendProgress) => void;
+  /** How long to wait for the connection. @default 10000 */
+  connectTimeoutMs?: number;
+  /** How long to wait for each answer, and for each result once a body is sent. @default 60000 */
+  answerTimeoutMs?: number;
+  /** The size of each read from disk. @default 1 MiB */
+  highWaterMark?: number;
+}
+
+interface Prepared {
+  file: FileToSend;
+  name: string;
+  size: number;
+  mode: number;
+  sha256: string;
+}
+
+async function prepare(file: FileToSend | string): Promise<Prepared> {
+  const entry = typeof file === 'string' ? { path: file } : file;
+  if (typeof entry?.path !== 'string') throw new TypeError('each file needs a path');
+  const stats = await stat(entry.path).catch((error: unknown) => {
+    throw toFileSystemError(`reading ${entry.path}`, error);
+  });
+  if (!stats.isFile()) throw new TypeError(`${entry.path} is not a regular file`);
+  const name = entry.name ?? path.basename(entry.path);
+  const mode = entry.mode ?? stats.mode & 0o7777;
+  const sha256 = entry.sha256 ?? (await sha256OfFile(entry.path));
+  // Encoding checks every field (name length, mode, hash shape) before anything is sent.
+  encodeFileTransferMessage({ type: 'file', name, size: stats.size, mode, sha256 });
+  return { file: entry, name, size: stats.size, mode, sha256 };
+}
+
+/**
+ * The SHA-256 of a file, in lowercase hex, read in 1 MiB chunks.
+ * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when it cannot be read.
+ * @example await sha256OfFile('photo.jpg') // 'e3b0c442…'
+ */
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      hash.update(chunk as Buffer);
+    }
+  } catch (error) {
+    throw toFileSystemError(`hashing ${file}`, error);
+  }
+  return hash.digest('hex');
+}
+
+async function connect(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  const socket = net.connect({ host, port, noDelay: true });
+  socket.on('error', () => {}); // surfaced by the stream and the writes
+  const timer = setTimeout(
+    () => socket.destroy(new Error(`no connection in ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    await once(socket, 'connect');
+    return socket;
+  } catch (error) {
+    throw new ConnectionError(
+      'TCPUDP_ERR_CONNECTION',
+      `cannot connect to ${host}:${port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends files to a file receiver over one TCP connection and tells what became of each.
+ * Every file is hashed first (unless its `sha256` is given), then announced; the receiver answers
+ * accept-from-offset (a resume), skip (already there) or refuse, and after a body, its verdict.
+ * @param host - The receiver's address.
+ * @param port - Its port.
+ * @param files - Paths, or {@link FileToSend} entries with the name the receiver should use.
+ * @returns One {@link FileSendResult} per file, in order.
+ * @throws {TypeError}/{RangeError} for a bad argument, a file that is not a regular file, a name
+ *   over 4096 bytes of UTF-8, a mode past 0o7777 or a `sha256` that is not 64 lowercase hex digits
+ *   (all checked before connecting).
+ * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when a file cannot be read (or shrank).
+ * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION`/`TCPUDP_ERR_CLOSED` when the connection fails
+ *   or drops; a file cut short stays as a partial on the receiver: send again to resume.
+ * @throws {RemoteError} `TCPUDP_ERR_REMOTE` when the receiver ends the session (busy, timeout, …).
+ * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` when an answer does not come in time.
+ * @example
+ * const results = await sendFiles('127.0.0.1', 9000, ['a.txt', { path: 'b.bin', name: 'c.bin' }], {
+ *   onProgress: ({ name, done, size }) => console.log(`${name}: ${done}/${size}`),
+ * });
+ */
+export async function sendFiles(
+  host: string,
+  port: number,
+  files: readonly (FileToSend | string)[],
+  options: SendFilesOptions = {},
+): Promise<FileSendResult[]> {
+  if (!Array.isArray(files)) throw new TypeError('files must be an array');
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const answerTimeoutMs = options.answerTimeoutMs ?? 60_000;
+  const highWaterMark = options.highWaterMark ?? 1024 * 1024;
+  for (const [name, value] of Object.entries({
+    connectTimeoutMs,
+    answerTimeoutMs,
+    highWaterMark,
+  })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer`);
+  }
+  const prepared = [];
+  for (const file of files) prepared.push(await prepare(file));
+  const socket = await connect(host, port, connectTimeoutMs);
+  const stream = new FileTransferStream(socket, 1024 * 1024);
+  const send = (message: FileTransferMessage): void => {
+    socket.write(encodeFileTransferMessage(message));
+  };
+  const answer = async (what: string): Promise<FileTransferMessage> => {
+    try {
+      const message = await stream.message(answerTimeoutMs, what);
+      if (message.type === 'error')
+        throw remote(message.reason, message.message, 'ended the session');
+      return message;
+    } catch (error) {
+      throw explain(error, stream);
+    }
+  };
+  try {
+    send({ type: 'hello', version: FILE_TRANSFER_VERSION });
+    const hello = await answer("the receiver's hello");
+    if (hello.type !== 'hello') throw unexpected('hello', hello);
+    const results: FileSendResult[] = [];
+    for (const [index, file] of prepared.entries()) {
+      const { name, size, mode, sha256 } = file;
+      send({ type: 'file', name, size, mode, sha256 });
+      const reply = await answer(`an answer for ${JSON.stringify(name)}`);
+      const base = { name, path: file.file.path, size, sha256, offset: 0, bytesSent: 0 };
+      if (reply.type === 'skip') {
+        results.push({ ...base, status: 'skipped' });
+        continue;
+      }
+      if (reply.type === 'refuse') {
+        results.push({
+          ...base,
+          status: 'refused',
+          error: remote(reply.reason, reply.message, `refused ${JSON.stringify(name)}`),
+        });
+        continue;
+      }
+      if (reply.type !== 'accept') throw unexpected('accept, skip or refuse', reply);
+      if (reply.offset > size)
+        throw new ProtocolError(
+          'TCPUDP_ERR_PROTOCOL',
+          `the receiver asked to resume at ${reply.offset}, past the size ${size}`,
+        );
+      const sent = await sendBody(socket, stream, file, reply.offset, highWaterMark, (done) =>
+        options.onProgress?.({ index, name, size, offset: reply.offset, done }),
+      );
+      const result = await answer(`the result for ${JSON.stringify(name)}`);
+      if (result.type !== 'result') throw unexpected('result', result);
+      const done = { ...base, offset: reply.offset, bytesSent: sent };
+      if (result.status === 'verified') results.push({ ...done, status: 'sent' });
+      else if (result.status === 'integrity') {
+        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we announced ${sha256}: the file changed while it was sent, or the receiver's kept partial file was damaged (it is removed: send again)`;
+        results.push({
+          ...done,
+          status: 'failed',
+          error: new IntegrityError(message, sha256, result.sha256),
+        });
+      } else {
+        results.push({
+          ...done,
+          status: 'failed',
+          error: remote(result.status, result.message, `did not keep ${JSON.stringify(name)}`),
+        });
+      }
+    }
+    send({ type: 'end' });
+    const end = await answer('the end of the session');
+    if (end.type !== 'end') throw unexpected('end', end);
+    return results;
+  } finally {
+    socket.end();
+    socket.destroy();
+  }
+}
+
+async function sendBody(
+  socket: net.Socket,
+  stream: FileTransferStream,
+  file: Prepared,
+  offset: number,
+  highWaterMark: number,
+  progress: (done: number) => void,
+): Promise<number> {
+  const count = file.size - offset;
+  if (count === 0) return 0;
+  let sent = 0;
+  const reader = createReadStream(file.file.path, {
+    start: offset,
+    end: file.size - 1,
+    highWaterMark,
+  });
+  try {
+    for await (const chunk of reader) {
+      const bytes = chunk as Buffer;
+      sent += bytes.length;
+      if (!socket.write(bytes)) {
+        await drainOrClose(socket);
+        if (socket.destroyed)
+          throw explain(
+            new ConnectionError('TCPUDP_ERR_CLOSED', 'the connection closed during a body'),
+            stream,
+          );
+      }
+      progress(offset + sent);
+    }
+  } catch (error) {
+    if (error instanceof ConnectionError || error instanceof RemoteError) throw error;
+    socket.destroy();
+    throw toFileSystemError(`reading ${file.file.path}`, error);
+  }
+  if (sent !== count) {
+    socket.destroy();
+    throw new FileSystemError(
+      `${file.file.path} shrank while it was being sent: ${sent} of ${count} bytes`,
+      undefined,
+    );
+  }
+  return sent;
+}
+
+/** Waits for `drain` (or `close`), removing both listeners afterwards. */
+function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+function remote(reason: string, message: string, what: string): RemoteError {
+  return new RemoteError(`the receiver ${what}: ${reason}: ${message}`, reason, message);
+}
+
+function unexpected(expected: string, got: FileTransferMessage): ProtocolError {
+  return new ProtocolError(
+    'TCPUDP_ERR_PROTOCOL',
+    `expected ${expected} from the receiver, got ${got.type}`,
+  );
+}
+
+/** A closed connection with an `error` message waiting explains itself with that message. */
+function explain(error: unknown, stream: FileTransferStream): unknown {
+  if (!(error instanceof ConnectionError)) return error;
+  try {
+    const pending = stream.pendingMessage();
+    if (pending?.type === 'error')
+      return remote(pending.reason, pending.message, 'ended the session');
+  } catch {
+    // garbage after the close: the connection error says enough
+  }
+  return error;
+}

@@ -1,0 +1,231 @@
+/**
+ * A framed echo server: every frame a client sends comes back to it, framed the same way. Built
+ * to survive hostile clients: a bad frame, an oversized length, a never-ending line or an abrupt
+ * reset closes that client only, with a typed error on `'clientError'`.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from '../errors.ts';
+import { codecForFraming, type FramingName } from './name.ts';
+import { FramedSocket } from './socket.ts';
+
+/** Options of {@link createFramedEchoServer}. */
+export interface FramedEchoServerOptions {
+  /** How frames are cut: `length` (u32 prefix), `varint` or `line`. */
+  framing: FramingName;
+  /** Address to listen on (ignored with `path`). @default '127.0.0.1' */
+  host?: string;
+  /** Port to listen on; 0 lets the kernel choose. @default 0 */
+  port?: number;
+  /** A Unix socket path to listen on instead of TCP. */
+  path?: string;
+  /** The longest frame accepted. @default the codec's: 16 MiB for length prefixes, 64 KiB for lines */
+  maxFrameBytes?: number;
+  /** Clients served at once; a newcomer beyond it is dropped at once. @default 1024 */
+  maxConnections?: number;
+  /** How long `close()` waits for clients to finish before destroying them. @default 2000 */
+  closeTimeoutMs?: number;
+  /**
+   * A client that sends nothing for this long is closed (`TCPUDP_ERR_TIMEOUT` on
+   * `'clientError'`), so a silent or very slow peer cannot hold a connection slot forever.
+   * 0 disables it. @default 0
+   */
+  idleTimeoutMs?: number;
+}
+
+/** Who a `'clientError'` is about: the peer's address, or `unix` for a Unix socket client. */
+export interface FramedEchoClientInfo {
+  readonly remote: string;
+}
+
+/** The events of a {@link FramedEchoServer}. */
+export interface FramedEchoServerEvents {
+  /** A client was accepted. */
+  connection: [client: FramedEchoClientInfo];
+  /**
+   * A client was closed because of an error: a bad frame (`TCPUDP_ERR_MALFORMED`,
+   * `TCPUDP_ERR_FRAME_TOO_LARGE`, `TCPUDP_ERR_TRUNCATED`), a broken connection
+   * (`TCPUDP_ERR_CONNECTION`), an idle client (`TCPUDP_ERR_TIMEOUT`), or a connection refused
+   * over `maxConnections` (`TCPUDP_ERR_LIMIT_EXCEEDED`). Other clients are not affected.
+   */
+  clientError: [error: TcpUdpError | Error, client: FramedEchoClientInfo];
+}
+
+/** A listening framed echo server; see {@link createFramedEchoServer}. */
+export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
+  /** Where it listens: the TCP address, or the Unix socket path. */
+  readonly address: net.AddressInfo | string;
+  private readonly clients = new Set<FramedSocket>();
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use {@link createFramedEchoServer}. */
+  constructor(
+    private readonly server: net.Server,
+    private readonly options: Required<Omit<FramedEchoServerOptions, 'path' | 'maxFrameBytes'>> &
+      Pick<FramedEchoServerOptions, 'maxFrameBytes'>,
+  ) {
+    super();
+    const address = server.address();
+    if (address === null) throw new Error('the server is not listening');
+    this.address = address;
+    server.on('connection', (socket) => this.serve(socket));
+    // After listening, the listener itself can still fail (EMFILE on accept): report, keep going.
+    server.on('error', (err) => this.emit('clientError', err, { remote: 'listener' }));
+    server.on('drop', (data) => {
+      const remote = data?.remoteAddress ? `${data.remoteAddress}:${data.remotePort}` : 'unix';
+      const limit = this.options.maxConnections;
+      this.emit(
+        'clientError',
+        new LimitExceededError(
+          'TCPUDP_ERR_LIMIT_EXCEEDED',
+          `dropped a connection from ${remote}: already serving maxConnections ${limit}`,
+          limit,
+          limit + 1,
+        ),
+        { remote },
+      );
+    });
+  }
+
+  /** Clients connected right now. */
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  /** The address as one line: `127.0.0.1:40123`, `[::1]:40123` or the socket path. */
+  describeAddress(): string {
+    if (typeof this.address === 'string') return this.address;
+    const { address, port, family } = this.address;
+    return family === 'IPv6' ? `[${address}]:${port}` : `${address}:${port}`;
+  }
+
+  /**
+   * Stops accepting, ends every client gracefully (FIN after its pending echoes), and destroys
+   * those still open after `closeTimeoutMs`. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const clients = [...this.clients];
+    for (const client of clients) void client.end();
+    const timer = setTimeout(() => {
+      for (const client of clients) client.destroy();
+    }, this.options.closeTimeoutMs);
+    timer.unref();
+    await Promise.all(clients.map((client) => client.closed));
+    clearTimeout(timer);
+    await stopped;
+  }
+
+  private serve(socket: net.Socket): void {
+    const remote =
+      socket.remoteAddress === undefined ? 'unix' : `${socket.remoteAddress}:${socket.remotePort}`;
+    const framed = new FramedSocket(socket, {
+      codec: codecForFraming(this.options.framing, this.options.maxFrameBytes),
+    });
+    this.clients.add(framed);
+    const idleMs = this.options.idleTimeoutMs;
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs, () =>
+        framed.destroy(
+          new TimeoutError('TCPUDP_ERR_TIMEOUT', `${remote} sent nothing for ${idleMs} ms`, idleMs),
+        ),
+      );
+    }
+    this.emit('connection', { remote });
+    void this.echo(framed, remote);
+  }
+
+  private async echo(framed: FramedSocket, remote: string): Promise<void> {
+    try {
+      // Awaiting each send is the backpressure: a client that does not read its echoes fills
+      // our send buffer, we stop reading, and its own sends stall in TCP flow control.
+      for await (const frame of framed) await framed.send(frame);
+      await framed.end();
+    } catch (err) {
+      framed.destroy();
+      // A send refused because the socket closed is the same failure the iterator reports.
+      const reported = (await framed.closed) ?? (err as Error);
+      this.emit('clientError', reported, { remote });
+    } finally {
+      await framed.closed;
+      this.clients.delete(framed);
+    }
+  }
+}
+
+/**
+ * Starts a framed echo server and resolves once it listens. Each client's frames are echoed in
+ * order; a client that breaks the framing is reported on `'clientError'` and closed, and every
+ * other client keeps being served.
+ *
+ * @throws {TypeError} for an unknown `framing`; {@link RangeError} for a bad number option.
+ * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) when the address cannot be bound
+ *   (`EADDRINUSE`, `EACCES`, …; the system error is the `cause`).
+ * @example
+ * ```ts
+ * const server = await createFramedEchoServer({ framing: 'line', maxFrameBytes: 1024 });
+ * server.on('clientError', (err, client) => console.warn(client.remote, err.message));
+ * console.log(`listening on ${server.describeAddress()}`);
+ * await server.close();
+ * ```
+ */
+export function createFramedEchoServer(
+  options: FramedEchoServerOptions,
+): Promise<FramedEchoServer> {
+  const framing = options.framing;
+  codecForFraming(framing, options.maxFrameBytes); // validates framing and maxFrameBytes
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const maxConnections = options.maxConnections ?? 1024;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  for (const [name, value] of [
+    ['maxConnections', maxConnections],
+    ['closeTimeoutMs', closeTimeoutMs],
+    ['idleTimeoutMs', idleTimeoutMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < (name === 'maxConnections' ? 1 : 0)) {
+      throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  // Half-open allowed: after a client's FIN we still send its last echoes, then our own FIN.
+  const server = net.createServer({ allowHalfOpen: true });
+  server.maxConnections = maxConnections;
+  const where = options.path ?? `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        new ConnectionError(
+          'TCPUDP_ERR_CONNECTION',
+          `could not listen on ${where}: ${err.code ?? err.message}`,
+          { cause: err },
+        ),
+      );
+    };
+    server.once('error', onError);
+    const listening = (): void => {
+      server.off('error', onError);
+      resolve(
+        new FramedEchoServer(server, {
+          framing,
+          host,
+          port,
+          maxConnections,
+          closeTimeoutMs,
+          idleTimeoutMs,
+          ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+        }),
+      );
+    };
+    if (options.path !== undefined) server.listen({ path: options.path }, listening);
+    else server.listen({ host, port }, listening);
+  });
+}

@@ -1,0 +1,343 @@
+import net from 'node:net';
+import { ConnectionError } from '../errors.ts';
+import { createSeededRandom, randomSeed, type SeededRandom } from './prng.ts';
+import type { ImpairedEndpoint } from './udp-link.ts';
+
+/**
+ * How a TCP proxy mistreats a byte stream. TCP delivers bytes in order, exactly once, or not at
+ * all, so there is no loss, duplication or reordering to simulate here: what an application does
+ * see is bytes arriving late, in pieces of any size, slowly, or the connection ending part-way.
+ */
+export interface TcpImpairmentOptions {
+  /** Fixed delay added to every piece, 0–60000 ms. @default 0 */
+  readonly delayMs?: number;
+  /** Random extra delay per piece, uniform in [0, jitterMs], 0–60000 ms (order is kept). @default 0 */
+  readonly jitterMs?: number;
+  /** Re-splits every write into pieces of at most this many bytes; 0 keeps them as read. @default 0 */
+  readonly chunkBytes?: number;
+  /** Throttles the direction to this many bytes per second; 0 is unlimited. @default 0 */
+  readonly bytesPerSecond?: number;
+  /** Forwards exactly this many bytes in the direction, then cuts the connection; -1 never. @default -1 */
+  readonly cutAfterBytes?: number;
+}
+
+/** Options of {@link createImpairedTcpProxy}; top-level impairments apply to both directions. */
+export interface ImpairedTcpProxyOptions extends TcpImpairmentOptions {
+  /** Where connections are forwarded. */
+  readonly target: ImpairedEndpoint;
+  /** Address the proxy listens on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port the proxy listens on; 0 lets the kernel choose. @default 0 */
+  readonly port?: number;
+  /** Seed of the jitter; read it back from `proxy.seed`. @default a random seed */
+  readonly seed?: number;
+  /** Client → target only, over the top-level settings. @default {} */
+  readonly toTarget?: TcpImpairmentOptions;
+  /** Target → client only, over the top-level settings. @default {} */
+  readonly toClient?: TcpImpairmentOptions;
+  /**
+   * How a cut ends the connection: `'close'` closes both sockets after the last byte (the peer
+   * reads end-of-stream, as when a process dies), `'reset'` sends a TCP RST (the peer reads
+   * ECONNRESET, and may lose bytes still in flight). @default 'close'
+   */
+  readonly cutMode?: 'close' | 'reset';
+  /** Connections at once; more are closed on arrival. @default 256 */
+  readonly maxConnections?: number;
+  /** Bytes held per direction before the proxy stops reading the sender. @default 1048576 */
+  readonly maxBufferedBytes?: number;
+}
+
+/** Counters of an {@link ImpairedTcpProxy}. */
+export interface ImpairedTcpProxyStats {
+  /** Connections accepted since start. */
+  connections: number;
+  /** Connections open now. */
+  active: number;
+  /** Bytes and pieces forwarded client → target. */
+  readonly toTarget: { bytes: number; pieces: number };
+  /** Bytes and pieces forwarded target → client. */
+  readonly toClient: { bytes: number; pieces: number };
+  /** Connections cut by `cutAfterBytes`. */
+  cuts: number;
+}
+
+/** A running impaired TCP proxy: see {@link createImpairedTcpProxy}. */
+export interface ImpairedTcpProxy {
+  /** Where clients connect. */
+  readonly address: ImpairedEndpoint;
+  /** The seed of this run. */
+  readonly seed: number;
+  /** Live counters. */
+  readonly stats: ImpairedTcpProxyStats;
+  /** Stops listening, cancels pending pieces and destroys every connection. */
+  close(): Promise<void>;
+}
+
+type Settings = { readonly [K in keyof TcpImpairmentOptions]-?: number };
+
+function resolveTcpImpairment(options: TcpImpairmentOptions, base: Settings): Settings {
+  const merged: Record<string, number> = { ...base };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
+  const check = (name: string, min: number, max: number): number => {
+    const value = merged[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${String(value)}`);
+    }
+    return value;
+  };
+  return {
+    delayMs: check('delayMs', 0, 60_000),
+    jitterMs: check('jitterMs', 0, 60_000),
+    chunkBytes: check('chunkBytes', 0, 1 << 24),
+    bytesPerSecond: check('bytesPerSecond', 0, 1e12),
+    cutAfterBytes: check('cutAfterBytes', -1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+const TCP_DEFAULTS: Settings = {
+  delayMs: 0,
+  jitterMs: 0,
+  chunkBytes: 0,
+  bytesPerSecond: 0,
+  cutAfterBytes: -1,
+};
+
+interface Pump {
+  stop(): void;
+}
+
+/**
+ * Starts a TCP proxy that delays, re-splits, throttles and cuts the byte stream between clients
+ * and `target`, to test code that must cope with short reads, slow peers and broken transfers
+ * (a resumable download cut after N bytes). Order is always kept: TCP has no loss or reordering
+ * an application can see; for those, use {@link createImpairedUdpLink}.
+ *
+ * @throws {TypeError} when `target` is missing or `cutMode` is unknown.
+ * @throws {RangeError} on a bad port, delay, size or limit.
+ * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the proxy cannot listen.
+ * @example
+ * const proxy = await createImpairedTcpProxy({ target: { host: '127.0.0.1', port }, chunkBytes: 1, cutAfterBytes: 1000 });
+ * // connect to proxy.address; the connection ends after 1000 bytes each way; then proxy.close()
+ */
+export async function createImpairedTcpProxy(
+  options: ImpairedTcpProxyOptions,
+): Promise<ImpairedTcpProxy> {
+  if (typeof options !== 'object' || options === null || typeof options.target !== 'object') {
+    throw new TypeError('createImpairedTcpProxy needs options with a target { host, port }');
+  }
+  const { target } = options;
+  const host = options.host ?? '127.0.0.1';
+  const cutMode = options.cutMode ?? 'close';
+  if (cutMode !== 'close' && cutMode !== 'reset') {
+    throw new TypeError(`cutMode must be 'close' or 'reset', got ${String(cutMode)}`);
+  }
+  const ports = (name: string, value: number, min: number): number => {
+    if (!Number.isInteger(value) || value < min || value > 65_535) {
+      throw new RangeError(`${name} must be an integer in ${min}–65535, got ${String(value)}`);
+    }
+    return value;
+  };
+  ports('target.port', target.port, 1);
+  const port = ports('port', options.port ?? 0, 0);
+  const maxConnections = options.maxConnections ?? 256;
+  const maxBuffered = options.maxBufferedBytes ?? 1 << 20;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new RangeError(
+      `maxConnections must be a positive integer, got ${String(maxConnections)}`,
+    );
+  }
+  if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+    throw new RangeError(`maxBufferedBytes must be a positive integer, got ${String(maxBuffered)}`);
+  }
+  const shared = resolveTcpImpairment(options, TCP_DEFAULTS);
+  const toTarget = resolveTcpImpairment(options.toTarget ?? {}, shared);
+  const toClient = resolveTcpImpairment(options.toClient ?? {}, shared);
+  const seed = options.seed ?? randomSeed();
+  const root = createSeededRandom(seed);
+  const stats: ImpairedTcpProxyStats = {
+    connections: 0,
+    active: 0,
+    toTarget: { bytes: 0, pieces: 0 },
+    toClient: { bytes: 0, pieces: 0 },
+    cuts: 0,
+  };
+  const open = new Set<net.Socket>();
+
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    if (stats.active >= maxConnections) {
+      client.destroy();
+      return;
+    }
+    stats.connections++;
+    stats.active++;
+    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    open.add(client);
+    open.add(upstream);
+    let finished = false;
+    const cut = (): void => {
+      if (finished) return;
+      finished = true;
+      stats.cuts++;
+      forward.stop();
+      backward.stop();
+      for (const socket of [client, upstream]) {
+        if (cutMode === 'reset' && !socket.destroyed) socket.resetAndDestroy();
+        else socket.destroy();
+      }
+    };
+    const forward = pump(client, upstream, toTarget, root.fork(), stats.toTarget, maxBuffered, cut);
+    const backward = pump(
+      upstream,
+      client,
+      toClient,
+      root.fork(),
+      stats.toClient,
+      maxBuffered,
+      cut,
+    );
+    let counted = true;
+    const onClose = (socket: net.Socket) => (hadError: boolean) => {
+      open.delete(socket);
+      if (hadError) {
+        // one side failed (refused, reset): the other cannot be served any more
+        forward.stop();
+        backward.stop();
+        client.destroy();
+        upstream.destroy();
+      }
+      if (counted && client.destroyed && upstream.destroyed) {
+        counted = false;
+        stats.active--;
+      }
+    };
+    client.on('close', onClose(client));
+    upstream.on('close', onClose(upstream));
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(
+        new ConnectionError(
+          'TCPUDP_ERR_CONNECTION',
+          `impaired TCP proxy could not listen on ${host}:${port}: ${error.message}`,
+          { cause: error },
+        ),
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as net.AddressInfo;
+  return {
+    address: { host, port: bound.port },
+    seed: root.seed,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        open.clear();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Moves bytes from `from` to `to` as scheduled pieces: split, delayed (order kept), throttled,
+ * and cut after `cutAfterBytes`. Pauses `from` while more than `maxBuffered` bytes wait.
+ */
+function pump(
+  from: net.Socket,
+  to: net.Socket,
+  settings: Settings,
+  random: SeededRandom,
+  counters: { bytes: number; pieces: number },
+  maxBuffered: number,
+  onCut: () => void,
+): Pump {
+  const queue: { data: Buffer; at: number }[] = [];
+  let queued = 0;
+  let lastAt = 0;
+  let throttleFree = 0;
+  let sent = 0;
+  let ended = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let waitingDrain = false;
+
+  const schedule = (data: Buffer): void => {
+    const size = settings.chunkBytes > 0 ? settings.chunkBytes : data.length;
+    for (let offset = 0; offset < data.length; offset += size) {
+      const piece = data.subarray(offset, offset + size);
+      const now = Date.now();
+      let at = now + settings.delayMs;
+      if (settings.jitterMs > 0) at += random.float() * settings.jitterMs;
+      at = Math.max(at, lastAt);
+      if (settings.bytesPerSecond > 0) {
+        at = Math.max(at, throttleFree);
+        throttleFree = at + (piece.length * 1000) / settings.bytesPerSecond;
+      }
+      lastAt = at;
+      queue.push({ data: piece, at });
+      queued += piece.length;
+    }
+    if (queued > maxBuffered) from.pause();
+    flush();
+  };
+
+  const flush = (): void => {
+    if (stopped || waitingDrain || timer) return;
+    for (;;) {
+      const head = queue[0];
+      if (!head) break;
+      const wait = head.at - Date.now();
+      if (wait > 0) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          flush();
+        }, wait);
+        return;
+      }
+      queue.shift();
+      queued -= head.data.length;
+      let data = head.data;
+      const cutting = settings.cutAfterBytes >= 0 && sent + data.length >= settings.cutAfterBytes;
+      if (cutting) data = data.subarray(0, settings.cutAfterBytes - sent);
+      sent += data.length;
+      counters.bytes += data.length;
+      counters.pieces++;
+      if (cutting) {
+        stopped = true;
+        if (data.length > 0) to.write(data, () => onCut());
+        else onCut();
+        return;
+      }
+      if (!to.write(data)) {
+        waitingDrain = true;
+        to.once('drain', () => {
+          waitingDrain = false;
+          flush();
+        });
+        return;
+      }
+    }
+    if (queued <= maxBuffered && from.isPaused()) from.resume();
+    if (ended && queue.length === 0 && !to.destroyed) to.end();
+  };
+
+  from.on('data', (chunk: Buffer) => {
+    if (!stopped) schedule(chunk);
+  });
+  from.on('end', () => {
+    ended = true;
+    flush();
+  });
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      queue.length = 0;
+    },
+  };
+}

@@ -1,0 +1,439 @@
+import { type ReliableCongestionControl, RenoWindow } from './congestion.ts';
+import { RELIABLE_DEFAULT_MAX_PAYLOAD, type SackBlock, seqAdd, seqDistance } from './packet.ts';
+import { RtoEstimator, type RtoOptions } from './rtt.ts';
+
+/** Options of {@link ReliableSender}. */
+export interface ReliableSenderOptions {
+  /** Sequence number of the first data segment (own ISN + 1). */
+  readonly firstSeq: number;
+  /** Largest payload per segment. @default 1200 */
+  readonly maxPayloadBytes?: number;
+  /** Segments in flight at most, whatever the peer advertises or the congestion window. @default 64 */
+  readonly maxWindowSegments?: number;
+  /**
+   * `fixed` keeps `maxWindowSegments` in flight (no congestion control: loopback and LANs);
+   * `reno` adds RFC 5681's congestion window (see {@link RenoWindow}). @default 'fixed'
+   */
+  readonly congestionControl?: ReliableCongestionControl;
+  /** Initial congestion window with `reno`, in packets. @default 10 */
+  readonly initialWindowSegments?: number;
+  /** Bytes accepted from the application and not yet acknowledged, at most. @default 1048576 */
+  readonly maxSendBufferBytes?: number;
+  /**
+   * Timeouts in a row without progress (an ACK that advances, or a zero-window ACK) before the
+   * peer is declared dead. @default 10
+   */
+  readonly maxRetransmits?: number;
+  /** Retransmission-timer options (RFC 6298). */
+  readonly rto?: RtoOptions;
+}
+
+/** Counters of a {@link ReliableSender}. */
+export interface ReliableSenderStats {
+  /** Segments sent for the first time. */
+  segmentsSent: number;
+  /** Segments sent again (after a timeout, a fast retransmit, or SACK loss detection). */
+  retransmissions: number;
+  /** Retransmissions caused by three duplicate ACKs. */
+  fastRetransmits: number;
+  /** Retransmission-timer expiries. */
+  timeouts: number;
+  /** ACKs repeating the current cumulative ACK while data is outstanding. */
+  duplicateAcks: number;
+  /** ACKs for sequence numbers never sent: ignored. */
+  invalidAcks: number;
+  /** SACK blocks outside what is outstanding: ignored. */
+  invalidSacks: number;
+  /** ACKs older than the current cumulative ACK: ignored. */
+  staleAcks: number;
+}
+
+/** One segment to put on the wire. */
+export interface ReliableOutgoingSegment {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  readonly fin: boolean;
+  /** True when this is a retransmission. */
+  readonly retransmission: boolean;
+}
+
+interface Segment {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  readonly fin: boolean;
+  sentAt: number;
+  /** Global order of its latest transmission, for SACK-based loss detection. */
+  order: number;
+  transmissions: number;
+  sacked: boolean;
+  lost: boolean;
+}
+
+const DUPLICATE_ACK_THRESHOLD = 3;
+
+function positiveInt(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${name} must be an integer in 1–${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The sending half of a reliable connection, pure (time is passed in): it cuts the application's
+ * bytes into numbered segments, keeps at most a window of them in flight, and resends what the
+ * peer did not acknowledge — on the retransmission timer (RFC 6298), after three duplicate ACKs
+ * (fast retransmit, RFC 5681 §3.2), or when three segments sent after it were SACKed (the idea of
+ * RFC 6675). SACKed segments are never resent. Nothing a peer sends can make it resend in a loop
+ * or hold more than `maxSendBufferBytes`.
+ * @throws {RangeError} (constructor) on a bad option.
+ * @example
+ * const tx = new ReliableSender({ firstSeq: 1, rto: { minRtoMs: 20 } });
+ * tx.write(bytes); const segments = tx.poll(now); // send them; then tx.onAck(ack, window, sack, now)
+ */
+export class ReliableSender {
+  /** Oldest unacknowledged sequence number. */
+  sndUna: number;
+  /** Next sequence number to use. */
+  sndNxt: number;
+  /** The peer's last advertised window, in segments. */
+  peerWindow = 1;
+  /** Timeouts in a row with no progress in between. */
+  consecutiveTimeouts = 0;
+  readonly rtt: RtoEstimator;
+  readonly stats: ReliableSenderStats = {
+    segmentsSent: 0,
+    retransmissions: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    duplicateAcks: 0,
+    invalidAcks: 0,
+    invalidSacks: 0,
+    staleAcks: 0,
+  };
+  private readonly flight: Segment[] = [];
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private flightBytes = 0;
+  private finQueued = false;
+  private finSent = false;
+  private deadline: number | undefined;
+  /** When a segment passed over by SACKs becomes overdue (RACK's reordering timer). */
+  private reorderDeadline: number | undefined;
+  private dupAcks = 0;
+  private fastRetransmitDone = false;
+  private order = 0;
+  private readonly maxPayload: number;
+  private readonly maxWindow: number;
+  private readonly maxBuffer: number;
+  readonly maxRetransmits: number;
+  /** The congestion window with `congestionControl: 'reno'`; undefined with `fixed`. */
+  readonly congestion: RenoWindow | undefined;
+
+  constructor(options: ReliableSenderOptions) {
+    this.sndUna = options.firstSeq >>> 0;
+    this.sndNxt = this.sndUna;
+    this.maxPayload = positiveInt(
+      'maxPayloadBytes',
+      options.maxPayloadBytes ?? RELIABLE_DEFAULT_MAX_PAYLOAD,
+      65_000,
+    );
+    this.maxWindow = positiveInt('maxWindowSegments', options.maxWindowSegments ?? 64, 1 << 20);
+    this.maxBuffer = positiveInt('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20);
+    this.maxRetransmits = positiveInt('maxRetransmits', options.maxRetransmits ?? 10, 1000);
+    this.rtt = new RtoEstimator(options.rto);
+    const control = options.congestionControl ?? 'fixed';
+    if (control !== 'fixed' && control !== 'reno') {
+      throw new RangeError(`congestionControl must be 'fixed' or 'reno', got ${String(control)}`);
+    }
+    this.congestion =
+      control === 'reno'
+        ? new RenoWindow({
+            maxWindowSegments: this.maxWindow,
+            ...(options.initialWindowSegments === undefined
+              ? {}
+              : { initialWindowSegments: options.initialWindowSegments }),
+          })
+        : undefined;
+  }
+
+  /** Bytes accepted and not yet acknowledged (queued plus in flight). */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.flightBytes;
+  }
+
+  /** Bytes {@link ReliableSender.write} would accept now. */
+  get freeBytes(): number {
+    return Math.max(0, this.maxBuffer - this.bufferedBytes);
+  }
+
+  /** True once a FIN was queued, sent and acknowledged, with all data before it. */
+  get finAcked(): boolean {
+    return this.finSent && this.flight.length === 0;
+  }
+
+  /** True when nothing is queued or in flight. */
+  get idle(): boolean {
+    return this.flight.length === 0 && this.queuedBytes === 0 && (!this.finQueued || this.finSent);
+  }
+
+  /** When the retransmission timer fires (ms, the caller's clock), or undefined if stopped. */
+  get nextDeadline(): number | undefined {
+    if (this.reorderDeadline === undefined) return this.deadline;
+    if (this.deadline === undefined) return this.reorderDeadline;
+    return Math.min(this.deadline, this.reorderDeadline);
+  }
+
+  /**
+   * Accepts as many bytes of `data` as the send buffer has room for and returns that count;
+   * the caller keeps the rest and retries after ACKs free space (backpressure).
+   * @throws {RangeError} after {@link ReliableSender.end}.
+   */
+  write(data: Uint8Array): number {
+    if (this.finQueued) throw new RangeError('cannot write after end()');
+    const n = Math.min(data.length, this.freeBytes);
+    if (n > 0) {
+      this.queue.push(data.subarray(0, n));
+      this.queuedBytes += n;
+    }
+    return n;
+  }
+
+  /** Queues a FIN after all data written so far. */
+  end(): void {
+    this.finQueued = true;
+  }
+
+  /** Segments to transmit now: lost ones first, then new ones the window allows. */
+  poll(now: number): ReliableOutgoingSegment[] {
+    const out: ReliableOutgoingSegment[] = [];
+    for (const segment of this.flight) {
+      if (!segment.lost || segment.sacked) continue;
+      segment.lost = false;
+      this.transmit(segment, now);
+      this.stats.retransmissions++;
+      out.push({
+        seq: segment.seq,
+        payload: segment.payload,
+        fin: segment.fin,
+        retransmission: true,
+      });
+    }
+    // At least one segment may be in flight even into a closed window: it probes for an update.
+    const cwnd = this.congestion ? Math.floor(this.congestion.cwnd) : this.maxWindow;
+    const limit = Math.max(1, Math.min(this.maxWindow, this.peerWindow, cwnd));
+    while (
+      this.flight.length < limit &&
+      (this.queuedBytes > 0 || (this.finQueued && !this.finSent))
+    ) {
+      const fin = this.queuedBytes === 0;
+      const payload = fin
+        ? new Uint8Array(0)
+        : this.take(Math.min(this.maxPayload, this.queuedBytes));
+      if (fin) this.finSent = true;
+      const segment: Segment = {
+        seq: this.sndNxt,
+        payload,
+        fin,
+        sentAt: now,
+        order: 0,
+        transmissions: 0,
+        sacked: false,
+        lost: false,
+      };
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      this.flight.push(segment);
+      this.flightBytes += payload.length;
+      this.transmit(segment, now);
+      this.stats.segmentsSent++;
+      out.push({ seq: segment.seq, payload, fin, retransmission: false });
+    }
+    if (out.length > 0 && this.deadline === undefined) this.deadline = now + this.rtt.rto;
+    return out;
+  }
+
+  /**
+   * Takes the acknowledgement fields of any packet from the peer. Returns what kind of ACK it was.
+   * An ACK for data never sent, or older than the current one, changes nothing.
+   */
+  onAck(
+    ack: number,
+    window: number,
+    sack: readonly SackBlock[],
+    now: number,
+  ): 'new' | 'duplicate' | 'stale' | 'invalid' | 'update' {
+    const advance = seqDistance(this.sndUna, ack);
+    if (advance < 0) {
+      this.stats.staleAcks++;
+      return 'stale';
+    }
+    if (seqDistance(ack, this.sndNxt) < 0) {
+      this.stats.invalidAcks++;
+      return 'invalid';
+    }
+    // Only progress (or a peer that says it is full) proves the peer alive: a stream of duplicate
+    // ACKs that never acknowledge anything must not keep a connection retransmitting forever.
+    if (advance > 0 || window === 0) this.consecutiveTimeouts = 0;
+    this.peerWindow = window;
+    // RTT samples (Karn: never from a segment sent more than once), taken as a segment is first
+    // known to have arrived — newly SACKed, or newly acknowledged without having been SACKed —
+    // and the freshest of them kept: a cumulative ACK that jumps over a repaired hole would
+    // otherwise time segments that had arrived long before.
+    let sample = Number.POSITIVE_INFINITY;
+    if (advance > 0) {
+      for (let i = 0; i < advance; i++) {
+        const segment = this.flight[i];
+        if (segment && segment.transmissions === 1 && !segment.sacked) {
+          sample = Math.min(sample, now - segment.sentAt);
+        }
+      }
+      for (const segment of this.flight.splice(0, advance)) {
+        this.flightBytes -= segment.payload.length;
+      }
+      this.sndUna = ack;
+      this.dupAcks = 0;
+      this.fastRetransmitDone = false;
+      this.congestion?.onAck(advance, ack);
+    }
+    sample = Math.min(sample, this.applySack(sack, now));
+    if (sample !== Number.POSITIVE_INFINITY) this.rtt.sample(sample);
+    if (advance > 0) {
+      this.deadline = this.flight.length > 0 ? now + this.rtt.rto : undefined;
+      if (this.flight.length === 0) this.reorderDeadline = undefined;
+    }
+    if (advance > 0) return 'new';
+    if (this.flight.length === 0) return 'update';
+    this.stats.duplicateAcks++;
+    this.dupAcks++;
+    const first = this.flight[0];
+    if (
+      this.dupAcks >= DUPLICATE_ACK_THRESHOLD &&
+      !this.fastRetransmitDone &&
+      first &&
+      !first.sacked
+    ) {
+      this.fastRetransmitDone = true;
+      if (!first.lost) {
+        first.lost = true;
+        this.stats.fastRetransmits++;
+        this.congestion?.onLoss(this.flight.length, this.sndNxt);
+      }
+    }
+    return 'duplicate';
+  }
+
+  /**
+   * Runs the retransmission timer: when it expired, backs the RTO off and marks for resending
+   * the first unSACKed segment and every other one out longer than SRTT + SRTT/4. Returns
+   * `exhausted` after `maxRetransmits` timeouts in a row.
+   */
+  onTimer(now: number): 'idle' | 'retransmit' | 'exhausted' {
+    if (this.reorderDeadline !== undefined && now >= this.reorderDeadline) {
+      this.detectLoss(now);
+      if (this.deadline === undefined || now < this.deadline) return 'retransmit';
+    }
+    if (this.deadline === undefined || now < this.deadline) return 'idle';
+    if (this.flight.length === 0) {
+      this.deadline = undefined;
+      return 'idle';
+    }
+    this.stats.timeouts++;
+    this.consecutiveTimeouts++;
+    if (this.consecutiveTimeouts > this.maxRetransmits) {
+      this.deadline = undefined;
+      return 'exhausted';
+    }
+    // RFC 6298 §5.4 resends the earliest segment. Resending only that one would cost one more
+    // timeout per segment lost in a burst, so every unSACKed segment that has been out longer
+    // than SRTT + SRTT/4 is resent too; younger ones may still be on their way.
+    const srtt = this.rtt.srtt ?? 0;
+    let first = true;
+    for (const segment of this.flight) {
+      if (segment.sacked) continue;
+      if (first || now - segment.sentAt >= srtt + srtt / 4) segment.lost = true;
+      first = false;
+    }
+    this.congestion?.onTimeout(this.flight.length, this.sndNxt);
+    this.rtt.backoff();
+    this.deadline = now + this.rtt.rto;
+    return 'retransmit';
+  }
+
+  private transmit(segment: Segment, now: number): void {
+    segment.sentAt = now;
+    segment.order = ++this.order;
+    segment.transmissions++;
+  }
+
+  private take(n: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let need = n;
+    while (need > 0) {
+      const head = this.queue[0];
+      if (!head) break;
+      if (head.length <= need) {
+        parts.push(head);
+        this.queue.shift();
+        need -= head.length;
+      } else {
+        parts.push(head.subarray(0, need));
+        this.queue[0] = head.subarray(need);
+        need = 0;
+      }
+    }
+    this.queuedBytes -= n;
+    return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+  }
+
+  /**
+   * Marks SACKed segments. A segment is taken as lost when three segments sent after it were
+   * SACKed and it has been out longer than SRTT + SRTT/4: the allowance (RACK's reordering
+   * window, RFC 8985) keeps a segment that is merely overtaken from being resent.
+   */
+  private applySack(sack: readonly SackBlock[], now: number): number {
+    let changed = false;
+    let sample = Number.POSITIVE_INFINITY;
+    for (const block of sack) {
+      const from = seqDistance(this.sndUna, block.start);
+      const to = seqDistance(this.sndUna, block.end);
+      if (from <= 0 || to > this.flight.length || to <= from) {
+        this.stats.invalidSacks++;
+        continue;
+      }
+      for (let i = from; i < to; i++) {
+        const segment = this.flight[i];
+        if (segment && !segment.sacked) {
+          segment.sacked = true;
+          segment.lost = false;
+          changed = true;
+          if (segment.transmissions === 1) sample = Math.min(sample, now - segment.sentAt);
+        }
+      }
+    }
+    if (changed) this.detectLoss(now);
+    return sample;
+  }
+
+  private detectLoss(now: number): void {
+    this.reorderDeadline = undefined;
+    const srtt = this.rtt.srtt ?? 0;
+    const allowance = srtt + srtt / 4;
+    // Walk down from the top keeping the three latest transmission orders among SACKed segments.
+    const top = [0, 0, 0];
+    for (let i = this.flight.length - 1; i >= 0; i--) {
+      const segment = this.flight[i];
+      if (!segment) continue;
+      if (segment.sacked) {
+        if (segment.order > (top[2] ?? 0)) {
+          top[2] = segment.order;
+          top.sort((a, b) => b - a);
+        }
+      } else if (!segment.lost && (top[2] ?? 0) > segment.order) {
+        const due = segment.sentAt + allowance;
+        if (due <= now) {
+          segment.lost = true;
+          this.congestion?.onLoss(this.flight.length, this.sndNxt);
+        } else this.reorderDeadline = Math.min(this.reorderDeadline ?? due, due);
+      }
+    }
+  }
+}

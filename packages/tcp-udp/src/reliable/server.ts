@@ -1,0 +1,242 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { ConnectionError } from '../errors.ts';
+import type { ReliableConnectionLimits } from './connection.ts';
+import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
+import { createReliableCore, ReliableUdpConnection, type ReliableUdpEndpoint } from './socket.ts';
+
+/** Options of {@link listenReliableUdp}. Connection limits apply to every accepted connection. */
+export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
+  /** IP address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port; 0 lets the kernel choose. @default 0 */
+  readonly port?: number;
+  /** Connections held at once, half-open ones included; more SYNs get RST. @default 1024 */
+  readonly maxConnections?: number;
+  /** How long a connection that ended well answers a late FIN with its final ACK. @default 30000 */
+  readonly timeWaitMs?: number;
+  /** Closed connections remembered for TIME-WAIT at most (oldest forgotten first). @default 4096 */
+  readonly maxTimeWait?: number;
+  /** RSTs sent per second at most, to packets for unknown connections. @default 100 */
+  readonly maxResetsPerSecond?: number;
+  /** Received bytes waiting for the application, per connection. @default 65536 */
+  readonly readHighWaterBytes?: number;
+}
+
+/** Counters of a {@link ReliableUdpServer}. */
+export interface ReliableUdpServerStats {
+  /** Connections held now (handshaking, open or lingering). */
+  connections: number;
+  /** Connections that completed the handshake since start. */
+  accepted: number;
+  /** SYNs refused because `maxConnections` were held. */
+  refused: number;
+  /** Datagrams that did not decode (wrong version, truncated, …): dropped. */
+  malformed: number;
+  /** RSTs sent to packets for connections that do not exist. */
+  resetsSent: number;
+  /** Packets for unknown connections that got no RST because of `maxResetsPerSecond`. */
+  resetsSuppressed: number;
+  /** Closed connections remembered for TIME-WAIT now. */
+  timeWait: number;
+}
+
+/** A running reliable-UDP server: see {@link listenReliableUdp}. */
+export interface ReliableUdpServer {
+  /** Where clients connect. */
+  readonly address: ReliableUdpEndpoint;
+  /** Live counters. */
+  readonly stats: ReliableUdpServerStats;
+  /** Resets every connection and closes the socket. */
+  close(): Promise<void>;
+}
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Listens for reliable connections on one UDP socket, demultiplexed by peer address, port and
+ * connection id, and calls `onConnection` with each one once its handshake completes.
+ * A packet for an unknown connection gets an RST (rate-limited); one for a connection that ended
+ * well in the last `timeWaitMs` gets that connection's final ACK instead.
+ * @throws {TypeError} when `host` is not an IP address.
+ * @throws {RangeError} on a bad port or limit.
+ * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the port cannot be bound.
+ * @example
+ * const server = await listenReliableUdp({ port: 0, rto: { minRtoMs: 50 } }, async (conn) => {
+ *   for await (const chunk of conn) await conn.write(chunk); // echo
+ *   await conn.end();
+ * });
+ */
+export async function listenReliableUdp(
+  options: ReliableUdpServerOptions,
+  onConnection: (connection: ReliableUdpConnection) => void,
+): Promise<ReliableUdpServer> {
+  const {
+    host = '127.0.0.1',
+    port = 0,
+    maxConnections = 1024,
+    timeWaitMs = 30_000,
+    maxTimeWait = 4096,
+    maxResetsPerSecond = 100,
+    readHighWaterBytes,
+    ...limits
+  } = options;
+  const family = net.isIP(host);
+  if (family === 0) throw new TypeError(`host must be an IP address, got ${JSON.stringify(host)}`);
+  checkInt('port', port, 0, 65_535);
+  checkInt('maxConnections', maxConnections, 1, 1_000_000);
+  checkInt('timeWaitMs', timeWaitMs, 0, 3_600_000);
+  checkInt('maxTimeWait', maxTimeWait, 0, 1_000_000);
+  checkInt('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
+  const stats: ReliableUdpServerStats = {
+    connections: 0,
+    accepted: 0,
+    refused: 0,
+    malformed: 0,
+    resetsSent: 0,
+    resetsSuppressed: 0,
+    timeWait: 0,
+  };
+  const connections = new Map<string, ReliableUdpConnection>();
+  const timeWait = new Map<string, { packet: Buffer; until: number }>(); // insertion order = age
+  let resetWindowStart = 0;
+  let resetsInWindow = 0;
+  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  socket.on('error', () => {}); // per-datagram send errors (a vanished client) are not fatal
+
+  let closing = false;
+  const send = (datagram: Buffer, to: dgram.RemoteInfo | ReliableUdpEndpoint): void => {
+    if (closing) return;
+    const target = 'address' in to ? { host: to.address, port: to.port } : to;
+    socket.send(datagram, target.port, target.host, () => {});
+  };
+
+  const reset = (packet: ReliablePacket, from: dgram.RemoteInfo): void => {
+    if (packet.type === 'RST') return; // never answer an RST: two endpoints could loop
+    const at = Date.now();
+    if (at - resetWindowStart >= 1000) {
+      resetWindowStart = at;
+      resetsInWindow = 0;
+    }
+    if (resetsInWindow >= maxResetsPerSecond) {
+      stats.resetsSuppressed++;
+      return;
+    }
+    resetsInWindow++;
+    stats.resetsSent++;
+    const rst: ReliablePacket = {
+      type: 'RST',
+      flags: 0,
+      connectionId: packet.connectionId,
+      seq: packet.ack,
+      ack: 0,
+      window: 0,
+      sack: [],
+      payload: new Uint8Array(0),
+    };
+    send(encodeReliablePacket(rst), from);
+  };
+
+  const remember = (key: string, finalAck: ReliablePacket | undefined): void => {
+    if (!finalAck || timeWaitMs === 0 || maxTimeWait === 0) return;
+    if (timeWait.size >= maxTimeWait) {
+      const oldest = timeWait.keys().next().value;
+      if (oldest !== undefined) timeWait.delete(oldest);
+    }
+    timeWait.set(key, { packet: encodeReliablePacket(finalAck), until: Date.now() + timeWaitMs });
+    stats.timeWait = timeWait.size;
+  };
+
+  socket.on('message', (data, from) => {
+    let packet: ReliablePacket;
+    try {
+      packet = decodeReliablePacket(data, limits);
+    } catch {
+      stats.malformed++;
+      return;
+    }
+    const key = `${from.address}|${from.port}|${packet.connectionId}`;
+    const existing = connections.get(key);
+    if (existing) {
+      existing.receive(packet);
+      return;
+    }
+    const waiting = timeWait.get(key);
+    if (waiting && waiting.until > Date.now()) {
+      if (packet.type !== 'RST' && packet.type !== 'ACK') send(waiting.packet, from);
+      return;
+    }
+    if (waiting) {
+      timeWait.delete(key);
+      stats.timeWait = timeWait.size;
+    }
+    if (packet.type !== 'SYN') {
+      reset(packet, from);
+      return;
+    }
+    if (connections.size >= maxConnections) {
+      stats.refused++;
+      reset(packet, from);
+      return;
+    }
+    const core = createReliableCore('server', limits, packet);
+    const remote = { host: from.address, port: from.port };
+    const connection = new ReliableUdpConnection(
+      remote,
+      core,
+      {
+        send: (datagram) => send(datagram, remote),
+        closed: (finalAck) => {
+          connections.delete(key);
+          stats.connections = connections.size;
+          remember(key, finalAck);
+        },
+      },
+      readHighWaterBytes,
+    );
+    connections.set(key, connection);
+    stats.connections = connections.size;
+    connection.waitOpen().then(
+      () => {
+        stats.accepted++;
+        onConnection(connection);
+      },
+      () => {}, // a handshake that never completed: nothing to hand out
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  }).catch((error: Error) => {
+    socket.close();
+    throw new ConnectionError(
+      'TCPUDP_ERR_CONNECTION',
+      `reliable UDP server could not bind ${host}:${port}: ${error.message}`,
+      { cause: error },
+    );
+  });
+
+  return {
+    address: { host, port: socket.address().port },
+    stats,
+    close: async () => {
+      if (closing) return;
+      for (const connection of [...connections.values()]) connection.close();
+      closing = true;
+      connections.clear();
+      timeWait.clear();
+      stats.connections = 0;
+      stats.timeWait = 0;
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
+  };
+}

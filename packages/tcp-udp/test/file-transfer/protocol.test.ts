@@ -1,0 +1,205 @@
+import { everySplit, hexdump } from '@socketlab/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
+import {
+  decodeFileTransferMessage,
+  encodeFileTransferMessage,
+} from '../../src/file-transfer/codec.ts';
+import {
+  FILE_TRANSFER_MAX_PAYLOAD_BYTES,
+  FILE_TRANSFER_REASONS,
+  FILE_TRANSFER_STATUSES,
+  type FileTransferMessage,
+  type FileTransferReason,
+  type FileTransferStatus,
+} from '../../src/file-transfer/protocol.ts';
+
+const SHA = 'ab'.repeat(32);
+const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+
+/** Each message with its exact bytes, as documented in the diagram of the protocol module. */
+const FIXTURES: [string, FileTransferMessage, string][] = [
+  ['hello', { type: 'hello', version: 1 }, '01 00000006 534c4654 01 00'],
+  [
+    'file header',
+    { type: 'file', name: 'a.txt', size: 5, mode: 0o644, sha256: SHA },
+    `02 00000031 0000000000000005 01a4 ${SHA} 0005 612e747874`,
+  ],
+  ['accept from 0', { type: 'accept', offset: 0 }, '03 00000008 0000000000000000'],
+  ['accept from 2^40', { type: 'accept', offset: 2 ** 40 }, '03 00000008 0000010000000000'],
+  ['skip', { type: 'skip' }, '04 00000000'],
+  ['refuse', { type: 'refuse', reason: 'exists', message: 'no' }, '05 00000005 05 0002 6e6f'],
+  [
+    'result',
+    { type: 'result', status: 'integrity', sha256: SHA, message: '' },
+    `06 00000023 01 ${SHA} 0000`,
+  ],
+  ['end', { type: 'end' }, '07 00000000'],
+  ['error', { type: 'error', reason: 'busy', message: 'é' }, '08 00000005 07 0002 c3a9'],
+];
+
+describe('file-transfer protocol codec', () => {
+  it.each(FIXTURES)('encodes a %s to its documented bytes', (_, message, bytes) => {
+    expect(encodeFileTransferMessage(message).toString('hex')).toBe(hex(bytes).toString('hex'));
+  });
+
+  it.each(FIXTURES)('decodes a %s fed at every split and byte by byte', (_, message, bytes) => {
+    const wire = Buffer.concat([hex(bytes), hex('07 00000000')]);
+    for (const pieces of everySplit(wire)) {
+      let pending = Buffer.alloc(0);
+      const out: FileTransferMessage[] = [];
+      for (const piece of pieces) {
+        pending = Buffer.concat([pending, piece]);
+        for (
+          let decoded = decodeFileTransferMessage(pending);
+          decoded;
+          decoded = decodeFileTransferMessage(pending)
+        ) {
+          out.push(decoded.message);
+          pending = pending.subarray(decoded.bytesRead);
+        }
+      }
+      expect(out, `pieces of ${pieces.map((p) => p.length).join('+')} bytes`).toEqual([
+        message,
+        { type: 'end' },
+      ]);
+    }
+  });
+
+  it('needs more bytes, without an error, for every prefix of a header', () => {
+    const wire = encodeFileTransferMessage({
+      type: 'file',
+      name: 'x',
+      size: 1,
+      mode: 0,
+      sha256: SHA,
+    });
+    for (let at = 0; at < wire.length; at++)
+      expect(decodeFileTransferMessage(wire.subarray(0, at))).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown type, from its first byte', '09', 'unknown message type 0x09'],
+    ['a hello with a bad magic', '01 00000006 48545450 01 00', 'must start with SLFT'],
+    ['a hello of the wrong length', '01 00000005 534c4654 01', 'needs 6 payload bytes'],
+    [
+      'a header whose name runs past the payload',
+      `02 0000002d 0000000000000005 01a4 ${SHA} 0005 6174`,
+      'does not fit',
+    ],
+    ['a header cut short', `02 00000004 00000000`, 'cut short'],
+    [
+      'a name that is not UTF-8',
+      `02 0000002e 0000000000000005 01a4 ${SHA} 0002 c328`,
+      'not valid UTF-8',
+    ],
+    ['a mode past 0o7777', `02 0000002d 0000000000000005 ffff ${SHA} 0001 61`, 'mode'],
+    ['an unknown reason code', '05 00000003 63 0000', 'unknown reason code 99'],
+    ['an unknown status', `06 00000023 09 ${SHA} 0000`, 'unknown result status 9'],
+    ['a skip with a payload', '04 00000001 00', 'needs 0 payload bytes'],
+    [
+      'an HTTP request',
+      Buffer.from('GET / HTTP/1.1\r\n').toString('hex'),
+      'unknown message type 0x47',
+    ],
+  ])('rejects %s as malformed', (_, bytes, why) => {
+    let thrown: unknown;
+    try {
+      decodeFileTransferMessage(hex(bytes));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown, `decoding\n${hexdump(hex(bytes))}`).toBeInstanceOf(ProtocolError);
+    expect(thrown).toMatchObject({ code: 'TCPUDP_ERR_MALFORMED' });
+    expect((thrown as Error).message).toContain(why);
+  });
+
+  it('rejects a declared payload over the limit as soon as the 5-byte header is in', () => {
+    const head = Buffer.from([0x02, 0, 0, 0x20, 0x01]);
+    expect(() => decodeFileTransferMessage(head)).toThrow(
+      expect.objectContaining({
+        code: 'TCPUDP_ERR_FRAME_TOO_LARGE',
+        limit: FILE_TRANSFER_MAX_PAYLOAD_BYTES,
+      }),
+    );
+  });
+
+  it('rejects a size past 2^53-1 as a limit, not a rounding', () => {
+    const wire = hex(`02 0000002d ffffffffffffffff 01a4 ${SHA} 0001 61`);
+    expect(() => decodeFileTransferMessage(wire)).toThrow(LimitExceededError);
+    expect(() => decodeFileTransferMessage(wire)).toThrow(
+      expect.objectContaining({ code: 'TCPUDP_ERR_LIMIT_EXCEEDED' }),
+    );
+  });
+
+  it.each([
+    [
+      'a name over 4096 bytes',
+      { type: 'file', name: 'a'.repeat(4097), size: 1, mode: 0, sha256: SHA },
+      RangeError,
+    ],
+    ['a negative size', { type: 'file', name: 'a', size: -1, mode: 0, sha256: SHA }, RangeError],
+    ['a fractional offset', { type: 'accept', offset: 1.5 }, RangeError],
+    [
+      'a mode past 0o7777',
+      { type: 'file', name: 'a', size: 1, mode: 0o10000, sha256: SHA },
+      RangeError,
+    ],
+    [
+      'an uppercase hash',
+      { type: 'file', name: 'a', size: 1, mode: 0, sha256: SHA.toUpperCase() },
+      TypeError,
+    ],
+  ] as [string, FileTransferMessage, ErrorConstructor][])(
+    'refuses to encode %s',
+    (_, message, type) => {
+      expect(() => encodeFileTransferMessage(message)).toThrow(type);
+    },
+  );
+
+  it('round-trips any message (fast-check)', () => {
+    const text = (max: number) => fc.string({ unit: 'grapheme', maxLength: max });
+    const sha = fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((b) => Buffer.from(b).toString('hex'));
+    const size = fc.maxSafeNat();
+    const reason = fc.constantFrom(...(Object.keys(FILE_TRANSFER_REASONS) as FileTransferReason[]));
+    const status = fc.constantFrom(
+      ...(Object.keys(FILE_TRANSFER_STATUSES) as FileTransferStatus[]),
+    );
+    const message: fc.Arbitrary<FileTransferMessage> = fc.oneof(
+      fc.integer({ min: 0, max: 255 }).map((version) => ({ type: 'hello' as const, version })),
+      fc.record({
+        type: fc.constant('file' as const),
+        name: text(200),
+        size,
+        mode: fc.integer({ min: 0, max: 0o7777 }),
+        sha256: sha,
+      }),
+      size.map((offset) => ({ type: 'accept' as const, offset })),
+      fc.constant({ type: 'skip' as const }),
+      fc.constant({ type: 'end' as const }),
+      fc.record({ type: fc.constant('refuse' as const), reason, message: text(100) }),
+      fc.record({ type: fc.constant('error' as const), reason, message: text(100) }),
+      fc.record({ type: fc.constant('result' as const), status, sha256: sha, message: text(100) }),
+    );
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 5 }), (messages) => {
+        let wire = Buffer.concat(messages.map(encodeFileTransferMessage));
+        const out: FileTransferMessage[] = [];
+        for (
+          let decoded = decodeFileTransferMessage(wire);
+          decoded;
+          decoded = decodeFileTransferMessage(wire)
+        ) {
+          out.push(decoded.message);
+          wire = wire.subarray(decoded.bytesRead);
+        }
+        expect(out).toEqual(messages);
+        expect(wire.length).toBe(0);
+      }),
+      { seed: 20261122, numRuns: 300 },
+    );
+  });
+});

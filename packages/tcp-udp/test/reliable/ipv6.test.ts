@@ -1,0 +1,40 @@
+import { withTimeout } from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenReliableUdp } from '../../src/reliable/server.ts';
+import { connectReliableUdp } from '../../src/reliable/socket.ts';
+import { LOOPBACK_LIMITS, readAll, seededBytes, sha256 } from '../helpers/reliable-peers.ts';
+
+describe('reliable UDP on ::1', () => {
+  it('carries bytes over IPv6 loopback, through an impaired link', async () => {
+    const received: Promise<Buffer>[] = [];
+    const server = await listenReliableUdp({ ...LOOPBACK_LIMITS, host: '::1' }, (connection) => {
+      received.push(
+        readAll(connection).then(async (data) => {
+          await connection.end();
+          return data;
+        }),
+      );
+    });
+    onTestFinished(() => server.close());
+    const link = await createImpairedUdpLink({
+      host: '::1',
+      target: server.address,
+      seed: 6,
+      loss: 0.1,
+    });
+    onTestFinished(() => link.close());
+    const client = await connectReliableUdp({
+      ...LOOPBACK_LIMITS,
+      host: '::1',
+      port: link.address.port,
+    });
+    onTestFinished(() => client.close());
+    const data = seededBytes(6, 50_000);
+    await client.write(data);
+    await client.end();
+    await withTimeout(readAll(client), 'the server to end');
+    expect(sha256(await (received[0] as Promise<Buffer>))).toBe(sha256(data));
+    expect(link.stats.toTarget.dropped).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+// The lessons quote these programs' output: run them, so the quotes stay true.
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
+
+interface Run {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function start(example: string, args: string[] = []): Run {
+  const child = spawn(TSX, ['--conditions=@socketlab/source', `examples/${example}`, ...args], {
+    cwd: PACKAGE_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => printed, exited };
+}
+
+async function run(example: string): Promise<string> {
+  const { output, exited } = start(example);
+  const code = await withTimeout(exited, `examples/${example} to exit`, 20_000);
+  expect(code, `examples/${example} exit code; it printed:\n${output()}`).toBe(0);
+  return output();
+}
+
+describe.runIf(process.platform === 'linux')('the TCP examples', () => {
+  it('closing.ts shows TIME-WAIT on the side that closed first, and none after a reset', async () => {
+    const output = await run('closing.ts');
+    const [one = '', two = '', three = ''] = output.split(/\n(?=\d\. )/).slice(1);
+    expect(one).toMatch(/client 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+: TIME-WAIT/);
+    expect(one).toMatch(/server .*: no TIME-WAIT/);
+    expect(one).toContain('you said "hello", bye');
+    expect(two).toMatch(/client .*: no TIME-WAIT/);
+    expect(two).toMatch(/server .*: TIME-WAIT/);
+    expect(three).toContain('close reasons: client reset, server error');
+    expect(three).toContain('TCPUDP_ERR_CONNECTION');
+    expect(three).not.toMatch(/: TIME-WAIT/);
+  }, 30_000);
+
+  it('tcp-errors.ts reports each failure with its typed code', async () => {
+    const output = await run('tcp-errors.ts');
+    expect(output).toContain('client: TCPUDP_ERR_CONNECTION (cause ECONNREFUSED)');
+    expect(output).toContain('server: TCPUDP_ERR_CONNECTION (cause ECONNRESET)');
+    expect(output).toMatch(/client write: TCPUDP_ERR_CONNECTION \(cause (EPIPE|ECONNRESET)\)/);
+    expect(output).toContain('client: TCPUDP_ERR_CLOSED');
+    expect(output).toContain('server: TCPUDP_ERR_TIMEOUT');
+  }, 30_000);
+
+  it('chat.ts prints how to join, lets a client in, and stops cleanly on SIGINT', async () => {
+    const chat = start('chat.ts', ['0']);
+    const port = await pollUntil(
+      () => Number(/nc 127\.0\.0\.1 (\d+)/.exec(chat.output())?.[1]) || undefined,
+      'the chat to print its port',
+      { ms: 20_000 },
+    );
+    const client = await WireClient.connect('127.0.0.1', port);
+    onTestFinished(() => client.close());
+    expect(await client.readLine()).toMatch(/^\* welcome, you are guest1 \(1 online\)/);
+    chat.child.kill('SIGINT');
+    expect(await client.readLine()).toBe('* server shutting down');
+    await client.readToEnd();
+    expect(await withTimeout(chat.exited, 'the chat to exit after SIGINT')).toBe(0);
+    expect(chat.output()).toContain('closed');
+  }, 30_000);
+});

@@ -1,0 +1,90 @@
+import { everySplit } from '@socketlab/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../src/errors.ts';
+import { decodeUdpMessage, encodeUdpMessage, type UdpMessage } from '../../src/udp/message.ts';
+
+const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+
+describe('the UDP request/response envelope', () => {
+  it.each<[string, UdpMessage, string]>([
+    ['an empty request', { type: 'request', id: 0, payload: Buffer.alloc(0) }, '01 00000000'],
+    [
+      'a request with a payload',
+      { type: 'request', id: 7, payload: Buffer.from('ping') },
+      '01 00000007 70696e67',
+    ],
+    [
+      'a response with the largest id',
+      { type: 'response', id: 0xffffffff, payload: Buffer.from('ok') },
+      '02 ffffffff 6f6b',
+    ],
+    [
+      'an error response',
+      { type: 'error', id: 258, payload: Buffer.from('no') },
+      '03 00000102 6e6f',
+    ],
+  ])('encodes and decodes %s', (_, message, bytes) => {
+    expect(encodeUdpMessage(message).toString('hex')).toBe(hex(bytes).toString('hex'));
+    const decoded = decodeUdpMessage(hex(bytes));
+    expect(decoded.type).toBe(message.type);
+    expect(decoded.id).toBe(message.id);
+    expect(Buffer.from(decoded.payload).equals(Buffer.from(message.payload))).toBe(true);
+  });
+
+  it.each([
+    ['nothing', '', 'TCPUDP_ERR_TRUNCATED'],
+    ['a header cut at 4 bytes', '01000000', 'TCPUDP_ERR_TRUNCATED'],
+    ['type 0', '00 00000001', 'TCPUDP_ERR_MALFORMED'],
+    ['type 0xff', 'ff 00000001 41', 'TCPUDP_ERR_MALFORMED'],
+  ])('rejects %s with a typed error', (_, bytes, code) => {
+    expect(() => decodeUdpMessage(hex(bytes))).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('treats every prefix of a datagram as truncated, never as a smaller message', () => {
+    const whole = hex('02 00000009 68656c6c6f');
+    for (const [head] of everySplit(whole)) {
+      if (!head || head.length >= 5) continue;
+      expect(() => decodeUdpMessage(head)).toThrow(ProtocolError);
+    }
+  });
+
+  it('rejects ids outside u32 and unknown types when encoding', () => {
+    expect(() => encodeUdpMessage({ type: 'request', id: -1, payload: Buffer.alloc(0) })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      encodeUdpMessage({ type: 'request', id: 2 ** 32, payload: Buffer.alloc(0) }),
+    ).toThrow(RangeError);
+    expect(() =>
+      encodeUdpMessage({ type: 'bogus' as 'request', id: 1, payload: Buffer.alloc(0) }),
+    ).toThrow(RangeError);
+  });
+
+  it('round-trips any message (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('request', 'response', 'error' as const),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.uint8Array({ maxLength: 300 }),
+        (type, id, payload) => {
+          const decoded = decodeUdpMessage(encodeUdpMessage({ type, id, payload }));
+          expect(decoded).toEqual({ type, id, payload: expect.anything() });
+          expect(Buffer.from(decoded.payload).equals(Buffer.from(payload))).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('never throws anything but a ProtocolError on random bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        try {
+          decodeUdpMessage(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError);
+        }
+      }),
+    );
+  });
+});
