@@ -11,15 +11,15 @@
  *   --help       explain the options
  */
 
-import { demonstrateBlocking } from '../src/blocking.ts';
+import { demonstrateBlocking } from '../src/lifecycle/blocking.ts';
 import {
   connectEchoClient,
   createEchoServer,
   type EchoServer,
   formatLifecycleEvent,
   type LifecycleEvent,
-} from '../src/lifecycle.ts';
-import { formatSocketTable, readSocketTable } from '../src/socket-table.ts';
+} from '../src/lifecycle/index.ts';
+import { formatSocketTable, readSocketTable } from '../src/socket-table/table.ts';
 
 const HELP = `Usage: pnpm start [--keep | --blocking]
 

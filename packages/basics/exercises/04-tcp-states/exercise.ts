@@ -1,9 +1,9 @@
 // biome-ignore-all lint/correctness/noUnusedFunctionParameters: starter stub; your code will use every parameter
 import { InvalidTransitionError } from '../../src/errors.ts';
-import type { TcpAction, TcpState } from '../../src/tcp-state.ts';
+import type { TcpAction, TcpState } from '../../src/tcp/state.ts';
 
 // Given, complete: the eleven states, the actions, and the error to throw.
-export { TCP_STATES } from '../../src/tcp-state.ts';
+export { TCP_STATES } from '../../src/tcp/state.ts';
 export type { TcpAction, TcpState };
 export { InvalidTransitionError };
 

@@ -1,4 +1,4 @@
-import { echoOnce } from '../../src/lifecycle.ts';
+import { echoOnce } from '../../src/lifecycle/index.ts';
 
 /**
  * Opens a TCP connection to `host:port`, sends `line` followed by `\n`, and resolves with the

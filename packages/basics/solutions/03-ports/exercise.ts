@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { BasicsError } from '../../src/errors.ts';
 
-export { classifyPort, type PortInfo, type PortRange } from '../../src/port.ts';
+export { classifyPort, type PortInfo, type PortRange } from '../../src/addresses/port.ts';
 
 /** Starts a TCP server on `host`, port 0, and resolves with the port the kernel chose. */
 export async function listenOnAnyPort(host: string): Promise<{ server: net.Server; port: number }> {

@@ -1,4 +1,4 @@
-// The reference answer: the library's own state machine (src/tcp-state.ts), which also handles
+// The reference answer: the library's own state machine (src/tcp/state.ts), which also handles
 // `rcv-rst` and `abort`, the "Go further" of this exercise.
 export { InvalidTransitionError } from '../../src/errors.ts';
 export {
@@ -7,7 +7,7 @@ export {
   type TcpState,
   type TcpTransition as Transition,
   transition,
-} from '../../src/tcp-state.ts';
+} from '../../src/tcp/state.ts';
 
 /** The events of RFC 9293's Figure 5 that the exercise models. */
 export const CORE_EVENTS = [

@@ -1,6 +1,6 @@
-import { explainSocketError } from '../../src/failures.ts';
+import { explainSocketError } from '../../src/failures/explain.ts';
 
-export { connectWithTimeout, type FailureSide as Side } from '../../src/failures.ts';
+export { connectWithTimeout, type FailureSide as Side } from '../../src/failures/explain.ts';
 
 /** What `diagnose` says about an error. */
 export interface Diagnosis {

@@ -1,4 +1,4 @@
-import { createConcurrentEchoServer } from '../../src/blocking.ts';
+import { createConcurrentEchoServer } from '../../src/lifecycle/blocking.ts';
 
 /** What startEchoServer resolves with: the port it listens on, and a way to stop it. */
 export interface RunningEchoServer {

@@ -1,0 +1,45 @@
+/**
+ * The socket lifecycle made visible (B1, B8): the 5-tuple of a connection, typed lifecycle
+ * events, a line echo server and client that report every step, and a terminal formatter.
+ *
+ * The pieces live in their own files (pure event types and formatting, the line splitter, the
+ * server, the client); this module is their public face.
+ */
+
+export { type SplitLinesResult, splitLines } from '../lines/splitter.ts';
+export {
+  connectEchoClient,
+  EchoClient,
+  type EchoClientOptions,
+  type EchoOnceResult,
+  echoOnce,
+} from './echo-client.ts';
+export {
+  createEchoServer,
+  type EchoSchedule,
+  EchoServer,
+  type EchoServerEvents,
+  type EchoServerOptions,
+} from './echo-server.ts';
+export {
+  type AcceptEvent,
+  type BindEvent,
+  type CloseEvent,
+  type ConnectEvent,
+  type CreateEvent,
+  type ErrorEvent,
+  type FiveTuple,
+  fiveTuple,
+  type HalfCloseEvent,
+  LIFECYCLE_STEPS,
+  type LifecycleClock,
+  type LifecycleCloseReason,
+  type LifecycleEvent,
+  type LifecycleEventBase,
+  type LifecycleSide,
+  type LifecycleStep,
+  type ListenEvent,
+  type ReceiveEvent,
+  type SendEvent,
+} from './event.ts';
+export { type FormatLifecycleEventOptions, formatLifecycleEvent } from './format.ts';
