@@ -1,6 +1,6 @@
 /**
  * Goodput of reliable UDP (connectReliableUdp / listenReliableUdp) on loopback, directly and
- * through createImpairedUdpLink at 0 %, 1 % and 10 % loss, each against a plain node:net TCP
+ * through listenImpairedUdpLink at 0 %, 1 % and 10 % loss, each against a plain node:net TCP
  * transfer of the same bytes measured in the same run. TCP on loopback never loses anything, so
  * the lossy rows show what loss costs this protocol, not a fair fight. Timed from the end of the
  * handshake to the last byte at the receiver, for both.
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { BENCH_QUICK, type BenchRow } from '@socketlab/testkit';
 import { createSeededRandom } from '../src/impaired/prng.ts';
-import { createImpairedUdpLink } from '../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../src/impaired/udp-link.ts';
 import { listenReliableUdp } from '../src/reliable/server.ts';
 import { connectReliableUdp } from '../src/reliable/socket.ts';
 
@@ -52,7 +52,7 @@ async function reliableGoodput(
   const link =
     loss === undefined
       ? undefined
-      : await createImpairedUdpLink({ target: server.address, seed, loss });
+      : await listenImpairedUdpLink({ target: server.address, seed, loss });
   try {
     const port = link ? link.address.port : server.address.port;
     const client = await connectReliableUdp({ ...limits, host: '127.0.0.1', port });

@@ -6,10 +6,15 @@
  *
  * Ctrl+C stops it gracefully: everyone is told, their connections get a FIN.
  */
-import { createLineChat } from '../src/index.ts';
+import { listenLineChat } from '../src/index.ts';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 7000);
-const chat = await createLineChat({ host: '127.0.0.1', port, maxClients: 32, maxLineBytes: 1024 });
+const chat = await listenLineChat({
+  host: '127.0.0.1',
+  port,
+  maxConnections: 32,
+  maxLineBytes: 1024,
+});
 const at = chat.address.port;
 console.log(`line chat listening on 127.0.0.1:${at}`);
 console.log(`join from other terminals with:  nc 127.0.0.1 ${at}`);

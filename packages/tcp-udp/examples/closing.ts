@@ -14,7 +14,7 @@ import {
   type TcpConnection,
 } from '../src/index.ts';
 
-const server = createTcpServer({ closeGraceMs: 1_000 });
+const server = createTcpServer({ closeTimeoutMs: 1_000 });
 const accepted: TcpConnection[] = [];
 server.on('connection', (conn) => accepted.push(conn));
 const { port } = await server.listen();

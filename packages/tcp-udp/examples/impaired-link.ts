@@ -7,7 +7,7 @@
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { createImpairedUdpLink, randomSeed } from '../src/index.ts';
+import { listenImpairedUdpLink, randomSeed } from '../src/index.ts';
 
 const seed = Number(process.env.SEED ?? randomSeed());
 const loss = Number(process.env.LOSS ?? 0.1);
@@ -18,7 +18,7 @@ echo.on('message', (data, from) => echo.send(data, from.port, from.address));
 echo.bind(0, '127.0.0.1');
 await once(echo, 'listening');
 
-const link = await createImpairedUdpLink({
+const link = await listenImpairedUdpLink({
   target: { host: '127.0.0.1', port: echo.address().port },
   seed,
   loss,

@@ -7,8 +7,8 @@
  * Watch it with `tcpdump -ni lo udp` and `ip maddr show dev lo` in other terminals.
  */
 import {
-  createUdpMulticastSender,
   joinUdpMulticastGroup,
+  openUdpMulticastSender,
   probeUdpBroadcast,
   probeUdpMulticast,
 } from '../src/index.ts';
@@ -41,7 +41,7 @@ const done = new Promise<void>((resolve) => {
       port: a.port,
       onMessage: hear('member B'),
     });
-    const sender = await createUdpMulticastSender({ ttl: 0 });
+    const sender = await openUdpMulticastSender({ ttl: 0 });
     for (const text of ['one', 'two', 'three']) await sender.send(Buffer.from(text), GROUP, a.port);
     await done;
     await Promise.all([a.close(), b.close(), sender.close()]);

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import {
   connectReliableUdp,
-  createImpairedUdpLink,
   createSeededRandom,
+  listenImpairedUdpLink,
   listenReliableUdp,
   randomSeed,
 } from '../src/index.ts';
@@ -30,7 +30,7 @@ const server = await listenReliableUdp(limits, async (connection) => {
   await connection.end();
   deliver(Buffer.concat(chunks));
 });
-const link = await createImpairedUdpLink({
+const link = await listenImpairedUdpLink({
   target: server.address,
   seed,
   loss,

@@ -20,7 +20,7 @@ function show(side: string, error: unknown): void {
   console.log(`    ${typed.message}`);
 }
 
-const server = createTcpServer({ idleTimeoutMs: 300, closeGraceMs: 500 });
+const server = createTcpServer({ idleTimeoutMs: 300, closeTimeoutMs: 500 });
 const accepted: TcpConnection[] = [];
 server.on('connection', (conn) => accepted.push(conn));
 const { port } = await server.listen();

@@ -3,7 +3,7 @@
  * The `socketlab-tcp` command. `socketlab-tcp --help` lists the commands; the dispatcher and the
  * commands live in `cli/main.ts` and `cli-<command>.ts`.
  */
-import { runCli } from './cli/main.ts';
+import { runCli } from './cli/index.ts';
 
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

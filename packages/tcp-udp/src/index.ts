@@ -1,58 +1,269 @@
-export * from './chat/protocol.ts';
-export * from './chat/server.ts';
-export * from './errors.ts';
-export * from './file-transfer/codec.ts';
+/**
+ * The public API of `@socketlab/tcp-udp`, chosen name by name. Every name here is a semver
+ * promise and is documented in README.md; `test/api-surface.test.ts` compares this list with
+ * `api-surface.txt`, so a change to the surface shows up in review. Internals (pure state
+ * machines, packet codecs of private protocols, option resolvers) stay importable by the
+ * package's own tests through relative paths.
+ */
+
 export {
+  CHAT_MAX_NICK_LENGTH,
+  CHAT_NICK_PATTERN,
+  type ChatInput,
+  checkChatNick,
+  DEFAULT_CHAT_MAX_BUFFERED_BYTES,
+  type LineChat,
+  type LineChatOptions,
+  listenLineChat,
+  parseChatInput,
+} from './chat/index.ts';
+export {
+  ConnectionError,
+  FileSystemError,
+  IntegrityError,
+  LimitExceededError,
+  ProtocolError,
+  RemoteError,
+  SerializationError,
+  TCPUDP_ERROR_CODES,
+  TcpUdpError,
+  type TcpUdpErrorCode,
+  TimeoutError,
+  UnsafePathError,
+} from './errors.ts';
+export {
+  checkSafeName,
+  createFileReceiver,
+  FILE_TRANSFER_MAX_FILE_BYTES,
+  FILE_TRANSFER_REASONS,
+  FILE_TRANSFER_STATUSES,
+  FILE_TRANSFER_VERSION,
+  FileReceiver,
+  type FileReceiverEvents,
+  type FileReceiverLimits,
+  type FileReceiverOptions,
+  type FileReceiverSessionRef,
+  type FileSendProgress,
+  type FileSendResult,
+  type FileToSend,
   type FileTransferFs,
   type FileTransferHandle,
+  type FileTransferReason,
   type FileTransferStats,
+  type FileTransferStatus,
   nodeFileTransferFs,
-  toFileSystemError,
-} from './file-transfer/fs.ts';
-export * from './file-transfer/protocol.ts';
-export * from './file-transfer/receiver.ts';
-export * from './file-transfer/receiver-options.ts';
-export { partialFileName } from './file-transfer/receiver-store.ts';
-export * from './file-transfer/safe-path.ts';
-export * from './file-transfer/sender.ts';
-export * from './file-transfer/sha256-hasher.ts';
-export * from './framing/codec.ts';
-export * from './framing/echo-server.ts';
-export * from './framing/length-prefix.ts';
-export * from './framing/line-codec.ts';
-export * from './framing/name.ts';
-export * from './framing/socket.ts';
-export * from './impaired/impairment.ts';
-export * from './impaired/prng.ts';
-export * from './impaired/tcp-proxy.ts';
-export * from './impaired/udp-link.ts';
-export * from './reliable/congestion.ts';
-export * from './reliable/connection.ts';
-export * from './reliable/packet.ts';
-export * from './reliable/receiver.ts';
-export * from './reliable/rtt.ts';
-export * from './reliable/sender.ts';
-export * from './reliable/server.ts';
-export * from './reliable/socket.ts';
-export * from './serialization/json.ts';
-export * from './serialization/struct.ts';
-export * from './serialization/struct-schema.ts';
-export * from './serialization/text.ts';
-export * from './serialization/text-typed.ts';
-export * from './tcp/client.ts';
-export * from './tcp/connection.ts';
-export * from './tcp/errors.ts';
-export * from './tcp/server.ts';
-export * from './tcp/time-wait.ts';
-export * from './tftp/client.ts';
-export * from './tftp/netascii.ts';
-export * from './tftp/packet.ts';
-export * from './tftp/server.ts';
-export * from './tftp/transfer.ts';
-export * from './udp/client.ts';
-export * from './udp/message.ts';
-export * from './udp/multicast.ts';
-export * from './udp/retry.ts';
-export * from './udp/server.ts';
-export * from './unix/path.ts';
-export * from './unix/socket.ts';
+  resolveSafePath,
+  SAFE_NAME_MAX_COMPONENT_BYTES,
+  SAFE_NAME_MAX_NAME_BYTES,
+  type SafeNameOptions,
+  type SendFilesOptions,
+  sendFiles,
+  sha256OfFile,
+  type UnsafeNameError,
+  type UnsafePathReason,
+} from './file-transfer/index.ts';
+export {
+  type ConnectFramedOptions,
+  codecForFraming,
+  connectFramed,
+  createFramedEchoServer,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  decodeLineText,
+  encodeLineText,
+  encodeVarint,
+  FRAMING_NAMES,
+  type FrameCodec,
+  type FrameCodecOptions,
+  type FrameDecoder,
+  type FramedEchoClientInfo,
+  FramedEchoServer,
+  type FramedEchoServerEvents,
+  type FramedEchoServerOptions,
+  FramedSocket,
+  type FramedSocketOptions,
+  type FramedTarget,
+  type FramingName,
+  isFramingName,
+  lengthPrefixCodec,
+  lineCodec,
+  U32_MAX_FRAME_BYTES,
+  VARINT_MAX_FRAME_BYTES,
+  VARINT_MAX_HEADER_BYTES,
+  varintCodec,
+} from './framing/index.ts';
+export {
+  createSeededRandom,
+  decideImpairment,
+  IMPAIRMENT_DEFAULTS,
+  type ImpairedDirection,
+  type ImpairedDirectionStats,
+  type ImpairedEndpoint,
+  type ImpairedTcpProxy,
+  type ImpairedTcpProxyOptions,
+  type ImpairedTcpProxyStats,
+  type ImpairedUdpLink,
+  type ImpairedUdpLinkOptions,
+  type ImpairedUdpLinkStats,
+  type ImpairmentDecision,
+  type ImpairmentOptions,
+  type ImpairmentSettings,
+  listenImpairedTcpProxy,
+  listenImpairedUdpLink,
+  randomSeed,
+  resolveImpairmentOptions,
+  type SeededRandom,
+  type TcpImpairmentOptions,
+} from './impaired/index.ts';
+export {
+  connectReliableUdp,
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  listenReliableUdp,
+  type ReliableCloseReason,
+  type ReliableConnectionLimits,
+  type ReliableConnectionOptions,
+  type ReliableConnectionState,
+  type ReliableConnectionStats,
+  ReliableUdpConnection,
+  type ReliableUdpConnectOptions,
+  type ReliableUdpEndpoint,
+  type ReliableUdpServer,
+  type ReliableUdpServerOptions,
+  type ReliableUdpServerStats,
+} from './reliable/index.ts';
+export {
+  DEFAULT_JSON_MAX_BYTES,
+  DEFAULT_JSON_MAX_DEPTH,
+  DEFAULT_TEXT_MAX_FIELDS,
+  DEFAULT_TEXT_MAX_LINE_LENGTH,
+  decodeJson,
+  decodeTextRecord,
+  defineStruct,
+  encodeJson,
+  encodeTextRecord,
+  type JsonDecodeOptions,
+  type JsonLimits,
+  parseTextRecord,
+  STRUCT_MAX_ARRAY_LENGTH,
+  STRUCT_MAX_VARIABLE_BYTES,
+  STRUCT_SCALAR_BYTES,
+  type StructArrayField,
+  type StructBytesField,
+  type StructCodec,
+  type StructDecodeResult,
+  type StructField,
+  type StructFieldValue,
+  type StructOptions,
+  type StructScalarType,
+  type StructScalarValue,
+  type StructSchema,
+  type StructStringField,
+  type StructValue,
+  TEXT_KEY_PATTERN,
+  type TextFieldKind,
+  type TextRecordOptions,
+  type TextRecordValue,
+  type TextSchema,
+  type TextValue,
+} from './serialization/index.ts';
+export {
+  connectTcpClient,
+  createTcpServer,
+  DEFAULT_TCP_CLOSE_TIMEOUT_MS,
+  DEFAULT_TCP_CONNECT_TIMEOUT_MS,
+  DEFAULT_TCP_MAX_CONNECTIONS,
+  findTimeWait,
+  type TcpClientOptions,
+  type TcpCloseReason,
+  TcpConnection,
+  type TcpConnectionEvents,
+  type TcpConnectionOptions,
+  type TcpEndOptions,
+  type TcpErrorContext,
+  type TcpOperation,
+  TcpServer,
+  type TcpServerEvents,
+  type TcpServerOptions,
+  type TcpSocketFactory,
+  type TimeWaitQuery,
+  toTcpError,
+} from './tcp/index.ts';
+export {
+  createTftpServer,
+  DEFAULT_TFTP_BLKSIZE,
+  decodeTftpPacket,
+  encodeTftpPacket,
+  TFTP_ERROR_CODES,
+  TFTP_MAX_BLKSIZE,
+  TFTP_MIN_BLKSIZE,
+  TFTP_OPCODES,
+  type TftpEndpoint,
+  type TftpGetOptions,
+  type TftpGetResult,
+  type TftpMode,
+  type TftpOptions,
+  type TftpPacket,
+  type TftpPutOptions,
+  type TftpPutResult,
+  type TftpServer,
+  type TftpServerOptions,
+  type TftpServerStats,
+  type TftpTimingOptions,
+  type TftpTransferStats,
+  tftpGet,
+  tftpGetFile,
+  tftpPut,
+} from './tftp/index.ts';
+export {
+  createUdpClient,
+  createUdpServer,
+  decodeUdpMessage,
+  encodeUdpMessage,
+  isMulticastAddress,
+  joinUdpMulticastGroup,
+  listenUdpBroadcast,
+  openUdpBroadcaster,
+  openUdpMulticastSender,
+  probeUdpBroadcast,
+  probeUdpMulticast,
+  UDP_MAX_REQUEST_ID,
+  UDP_MESSAGE_HEADER_BYTES,
+  UDP_MESSAGE_TYPES,
+  UDP_RETRY_DEFAULTS,
+  type UdpBroadcasterOptions,
+  type UdpClient,
+  type UdpClientOptions,
+  type UdpClientStats,
+  type UdpDatagramSource,
+  type UdpDeliveryProbe,
+  type UdpGroupSender,
+  type UdpHandler,
+  type UdpListening,
+  type UdpMessage,
+  type UdpMessageType,
+  type UdpMulticastReceiverOptions,
+  type UdpMulticastSenderOptions,
+  type UdpPeer,
+  type UdpResponseCacheOptions,
+  type UdpRetryPolicy,
+  type UdpServer,
+  type UdpServerOptions,
+  type UdpServerStats,
+  udpRequest,
+  udpRetrySchedule,
+} from './udp/index.ts';
+export {
+  checkUnixSocketPath,
+  connectUnix,
+  DEFAULT_UNIX_CLOSE_TIMEOUT_MS,
+  DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+  DEFAULT_UNIX_SOCKET_MODE,
+  listenUnix,
+  UNIX_MAX_PATH_BYTES,
+  UNIX_SUN_PATH_BYTES,
+  UNIX_SUN_PATH_BYTES_BSD,
+  type UnixConnectOptions,
+  type UnixListenOptions,
+  type UnixSocketAddress,
+  type UnixSocketServer,
+} from './unix/index.ts';

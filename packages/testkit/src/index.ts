@@ -9,6 +9,14 @@ export {
   report,
 } from './bench.ts';
 export { describeByteDifference, everySplit, hexdump, printable } from './bytes.ts';
+export {
+  type ApiSurface,
+  apiSurface,
+  checkSourceLayout,
+  formatApiSurface,
+  type LayoutProblem,
+  namesMissingFromReadme,
+} from './layout.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {
   ProgramError,

@@ -1,7 +1,7 @@
-import { checkHostname, MAX_HOSTNAME_LENGTH } from '../dns/name.ts';
+import { checkHostname, HOSTNAME_MAX_LENGTH } from '../dns/index.ts';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
 import { type IpAddress, type IpFamily, parseAddress } from './parse.ts';
-import { MAX_PORT, parsePort } from './port.ts';
+import { PORT_MAX, parsePort } from './port.ts';
 
 /**
  * Where a socket lives: an IP address and port (`AF_INET`/`AF_INET6`), a host name and port still
@@ -24,7 +24,7 @@ export interface ParseEndpointOptions {
  * The longest endpoint text accepted: a 253-character host name with its trailing dot, `:` and a
  * 5-digit port.
  */
-export const MAX_ENDPOINT_LENGTH = MAX_HOSTNAME_LENGTH + 1 + 1 + 5;
+export const ENDPOINT_MAX_LENGTH = HOSTNAME_MAX_LENGTH + 1 + 1 + 5;
 
 /**
  * Size of `sockaddr_un.sun_path` in bytes, including the terminating NUL: 108 on Linux, 104 on
@@ -81,19 +81,19 @@ export function parseEndpoint(text: string, options: ParseEndpointOptions = {}):
   const { defaultPort } = options;
   if (
     defaultPort !== undefined &&
-    !(Number.isInteger(defaultPort) && defaultPort >= 0 && defaultPort <= MAX_PORT)
+    !(Number.isInteger(defaultPort) && defaultPort >= 0 && defaultPort <= PORT_MAX)
   ) {
     throw new RangeError(
-      `defaultPort must be an integer from 0 to ${MAX_PORT}, got ${String(defaultPort)}`,
+      `defaultPort must be an integer from 0 to ${PORT_MAX}, got ${String(defaultPort)}`,
     );
   }
   if (typeof text !== 'string')
     throw new TypeError(`parseEndpoint expects a string, got ${typeof text}`);
   if (text === '') throw invalid(text, 'it is empty');
-  if (text.length > MAX_ENDPOINT_LENGTH) {
+  if (text.length > ENDPOINT_MAX_LENGTH) {
     throw invalid(
       text,
-      `${text.length} characters is longer than any endpoint (at most ${MAX_ENDPOINT_LENGTH})`,
+      `${text.length} characters is longer than any endpoint (at most ${ENDPOINT_MAX_LENGTH})`,
     );
   }
   if (text.includes('\0')) throw invalid(text, 'it contains a NUL byte');

@@ -43,13 +43,13 @@ export interface AddressInfo {
 
 /**
  * The longest text {@link parseAddress} looks at: the longest IPv6 text (45 characters, as
- * `INET6_ADDRSTRLEN` counts without its NUL), a `%` and a {@link MAX_ZONE_LENGTH}-character zone id.
+ * `INET6_ADDRSTRLEN` counts without its NUL), a `%` and a {@link ZONE_MAX_LENGTH}-character zone id.
  * Anything longer is rejected before any parsing work.
  */
-export const MAX_ADDRESS_LENGTH = 78;
+export const ADDRESS_MAX_LENGTH = 78;
 
 /** The longest zone id accepted (Linux interface names are at most 15 bytes; 32 leaves room). */
-export const MAX_ZONE_LENGTH = 32;
+export const ZONE_MAX_LENGTH = 32;
 
 const CODE = 'BASICS_ERR_INVALID_ADDRESS';
 
@@ -83,7 +83,7 @@ const because = {
   tooLong:
     (length: number): Why =>
     () =>
-      `${length} characters is longer than any IP address (at most ${MAX_ADDRESS_LENGTH})`,
+      `${length} characters is longer than any IP address (at most ${ADDRESS_MAX_LENGTH})`,
   neverInAddress:
     (text: string, at: number): Why =>
     () =>
@@ -129,7 +129,7 @@ const because = {
   zoneTooLong:
     (length: number): Why =>
     () =>
-      `the zone id is ${length} characters, longer than ${MAX_ZONE_LENGTH}`,
+      `the zone id is ${length} characters, longer than ${ZONE_MAX_LENGTH}`,
   zoneChars:
     (zone: string): Why =>
     () =>
@@ -211,7 +211,7 @@ export function parseAddress(text: string): IpAddress {
 function scan(text: string): IpFamily | Why {
   const length = text.length;
   if (length === 0) return because.empty();
-  if (length > MAX_ADDRESS_LENGTH) return because.tooLong(length);
+  if (length > ADDRESS_MAX_LENGTH) return because.tooLong(length);
   let colon = false;
   let dots = 0;
   let percent = -1;
@@ -357,7 +357,7 @@ function isLinkLocalScope(bytes: Uint8Array): boolean {
 function zoneProblem(bytes: Uint8Array, text: string, from: number): Why | undefined {
   const length = text.length - from;
   if (length === 0) return because.zoneEmpty();
-  if (length > MAX_ZONE_LENGTH) return because.zoneTooLong(length);
+  if (length > ZONE_MAX_LENGTH) return because.zoneTooLong(length);
   for (let i = from; i < text.length; i++) {
     if ((charClass(text.charCodeAt(i)) & IN_ZONE) === 0) return because.zoneChars(text.slice(from));
   }

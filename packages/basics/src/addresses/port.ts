@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
 
 /** The highest port number: ports are 16-bit unsigned integers in TCP and UDP headers. */
-export const MAX_PORT = 65_535;
+export const PORT_MAX = 65_535;
 
 /**
  * The port ranges of the IANA registry (RFC 6335 §6), plus port 0, which is not a port to use
@@ -86,7 +86,7 @@ function invalidPort(input: unknown, why: string): InvalidInputError {
   const shown = typeof input === 'string' ? quoteInput(input) : String(input);
   return new InvalidInputError(
     'BASICS_ERR_INVALID_PORT',
-    `invalid port ${shown}: ${why}; expected a whole number from 0 to ${MAX_PORT}`,
+    `invalid port ${shown}: ${why}; expected a whole number from 0 to ${PORT_MAX}`,
     String(input).slice(0, 100),
   );
 }
@@ -108,7 +108,7 @@ function invalidPort(input: unknown, why: string): InvalidInputError {
 export function parsePort(input: string | number): number {
   if (typeof input === 'number') {
     if (!Number.isInteger(input)) throw invalidPort(input, 'it is not a whole number');
-    if (input < 0 || input > MAX_PORT) throw invalidPort(input, 'it is out of range');
+    if (input < 0 || input > PORT_MAX) throw invalidPort(input, 'it is out of range');
     return input === 0 ? 0 : input; // turns -0 into 0
   }
   if (typeof input !== 'string') {
@@ -118,7 +118,7 @@ export function parsePort(input: string | number): number {
   if (!/^[0-9]+$/.test(input)) {
     throw invalidPort(input, 'only the decimal digits 0-9 may appear (no sign, space, dot or hex)');
   }
-  if (input.length > 5 || Number(input) > MAX_PORT) throw invalidPort(input, 'it is too large');
+  if (input.length > 5 || Number(input) > PORT_MAX) throw invalidPort(input, 'it is too large');
   return Number(input);
 }
 
@@ -170,7 +170,7 @@ export function parseEphemeralRange(text: string): EphemeralRange {
   const match = /^\s*([0-9]{1,5})\s+([0-9]{1,5})\s*$/.exec(text.slice(0, 100));
   const low = Number(match?.[1]);
   const high = Number(match?.[2]);
-  if (!match || high > MAX_PORT || low > high) {
+  if (!match || high > PORT_MAX || low > high) {
     throw new BasicsError(
       'BASICS_ERR_PARSE',
       `cannot read an ephemeral port range from ${quoteInput(text)}: expected two ports "low high", low <= high`,

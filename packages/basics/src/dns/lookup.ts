@@ -24,9 +24,9 @@ export {
 } from './errors.ts';
 export {
   checkHostname,
+  DNS_LABEL_MAX_LENGTH,
+  HOSTNAME_MAX_LENGTH,
   type HostnameCheck,
-  MAX_HOSTNAME_LENGTH,
-  MAX_LABEL_LENGTH,
 } from './name.ts';
 
 import { checkTimeoutMs } from '../options.ts';

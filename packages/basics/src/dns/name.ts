@@ -5,13 +5,13 @@ import { domainToASCII } from 'node:url';
  * The longest host name DNS can carry, in characters, not counting one trailing dot.
  * @see RFC 1035 §2.3.4 (255 octets on the wire, which is 253 characters of text)
  */
-export const MAX_HOSTNAME_LENGTH = 253;
+export const HOSTNAME_MAX_LENGTH = 253;
 
 /**
  * The longest label (the part between two dots), in characters.
  * @see RFC 1035 §2.3.4
  */
-export const MAX_LABEL_LENGTH = 63;
+export const DNS_LABEL_MAX_LENGTH = 63;
 
 /** What {@link checkHostname} found: the name to put on the wire, or the first problem. */
 export type HostnameCheck =
@@ -42,8 +42,8 @@ export interface HostnameCheckOptions {
  * or a DNS server. Accepts IP literals (`127.0.0.1`, `::1`) as they are, international names
  * (converted to punycode), and one trailing dot (a fully qualified name). Rejects what no resolver
  * can answer: the empty string, control characters such as NUL, whitespace, more than
- * {@link MAX_HOSTNAME_LENGTH} characters, empty labels (`a..b`, `.a`), labels longer than
- * {@link MAX_LABEL_LENGTH}, labels that start or end with `-`, and characters other than letters,
+ * {@link HOSTNAME_MAX_LENGTH} characters, empty labels (`a..b`, `.a`), labels longer than
+ * {@link DNS_LABEL_MAX_LENGTH}, labels that start or end with `-`, and characters other than letters,
  * digits, `-` and `_` (and `_` too with `strict`). Pure: it never touches the network.
  *
  * @param name - the host name as given by a user, a config file or a peer.
@@ -58,14 +58,14 @@ export interface HostnameCheckOptions {
 export function checkHostname(name: string, options: HostnameCheckOptions = {}): HostnameCheck {
   const strict = options.strict === true;
   if (name.length === 0) return fail('it is empty');
-  const control = controlAt(name, MAX_HOSTNAME_LENGTH + 2);
+  const control = controlAt(name, HOSTNAME_MAX_LENGTH + 2);
   if (control !== -1) {
     const code = name.charCodeAt(control).toString(16).toUpperCase().padStart(4, '0');
     return fail(
       `it contains a control character (U+${code}) at character ${position(name, control)}`,
     );
   }
-  if (name.length > MAX_HOSTNAME_LENGTH + 1) return tooLong(name.length, '');
+  if (name.length > HOSTNAME_MAX_LENGTH + 1) return tooLong(name.length, '');
   if (isIP(name) !== 0) return { ok: true, ascii: name };
   const space = name.search(/\s/u);
   if (space !== -1) return fail(`it contains whitespace at character ${position(name, space)}`);
@@ -77,7 +77,7 @@ export function checkHostname(name: string, options: HostnameCheckOptions = {}):
   }
   const bare = ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
   if (bare.length === 0) return fail('it is only a dot (the DNS root, an empty label), not a host');
-  if (bare.length > MAX_HOSTNAME_LENGTH) {
+  if (bare.length > HOSTNAME_MAX_LENGTH) {
     return tooLong(bare.length, ascii === name ? '' : ' in ASCII');
   }
   for (let start = 0, index = 1; start <= bare.length; index++) {
@@ -102,8 +102,8 @@ function checkLabel(
   if (length === 0) {
     return `label ${index} is empty: an empty label comes from two dots in a row, or a leading dot`;
   }
-  if (length > MAX_LABEL_LENGTH) {
-    return `label ${index} is ${length} characters long, longer than ${MAX_LABEL_LENGTH}: a label has at most ${MAX_LABEL_LENGTH}`;
+  if (length > DNS_LABEL_MAX_LENGTH) {
+    return `label ${index} is ${length} characters long, longer than ${DNS_LABEL_MAX_LENGTH}: a label has at most ${DNS_LABEL_MAX_LENGTH}`;
   }
   for (let i = start; i < end; i++) {
     if (!isLabelCharacter(name.charCodeAt(i), strict)) {
@@ -148,7 +148,7 @@ function position(name: string, index: number): number {
 
 function tooLong(length: number, how: string): HostnameCheck {
   return fail(
-    `it is ${length} characters long${how}, longer than ${MAX_HOSTNAME_LENGTH}: a host name has at most ${MAX_HOSTNAME_LENGTH}`,
+    `it is ${length} characters long${how}, longer than ${HOSTNAME_MAX_LENGTH}: a host name has at most ${HOSTNAME_MAX_LENGTH}`,
   );
 }
 

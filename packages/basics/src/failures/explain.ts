@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { MAX_PORT } from '../addresses/port.ts';
+import { PORT_MAX } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkTimeoutMs } from '../options.ts';
 import {
@@ -180,8 +180,8 @@ export function connectWithTimeout(
 ): Promise<net.Socket> {
   if (typeof host !== 'string' || host === '')
     throw new TypeError('host must be a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) {
-    throw new RangeError(`port must be an integer from 1 to ${MAX_PORT}, got ${quoteInput(port)}`);
+  if (!Number.isInteger(port) || port < 1 || port > PORT_MAX) {
+    throw new RangeError(`port must be an integer from 1 to ${PORT_MAX}, got ${quoteInput(port)}`);
   }
   checkTimeoutMs(timeoutMs);
   const target = endpoint(host, port) ?? host;

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { BasicsError, quoteInput } from '../errors.ts';
-import { splitLines } from '../lines/splitter.ts';
+import { splitLines } from '../lines/index.ts';
 import { checkTimeoutMs } from '../options.ts';
 import {
   type CloseEvent,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { BasicsError } from '../errors.ts';
-import { cutCompleteLines } from '../lines/splitter.ts';
+import { cutCompleteLines } from '../lines/index.ts';
 import {
   type FiveTuple,
   type LifecycleClock,

@@ -1,12 +1,15 @@
 /**
- * The socket lifecycle made visible (B1, B8): the 5-tuple of a connection, typed lifecycle
- * events, a line echo server and client that report every step, and a terminal formatter.
+ * The socket lifecycle made visible (B1, B8): the 5-tuple, typed lifecycle events, a line echo server and client that report every step, serial against concurrent servers, and a terminal formatter.
  *
- * The pieces live in their own files (pure event types and formatting, the line splitter, the
- * server, the client); this module is their public face.
+ * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
-
-export { type SplitLinesResult, splitLines } from '../lines/splitter.ts';
+export {
+  type BlockingDemonstration,
+  type BlockingEchoServerOptions,
+  createConcurrentEchoServer,
+  createSerialEchoServer,
+  demonstrateBlocking,
+} from './blocking.ts';
 export {
   connectEchoClient,
   EchoClient,
@@ -42,4 +45,7 @@ export {
   type ReceiveEvent,
   type SendEvent,
 } from './event.ts';
-export { type FormatLifecycleEventOptions, formatLifecycleEvent } from './format.ts';
+export {
+  type FormatLifecycleEventOptions,
+  formatLifecycleEvent,
+} from './format.ts';

@@ -1,5 +1,5 @@
 import { ParseError, quoteInput } from '../errors.ts';
-import { linuxStateName, type TcpState } from '../tcp/state.ts';
+import { linuxStateName, type TcpState } from '../tcp/index.ts';
 
 /** The four socket tables Linux keeps under `/proc/net/`. */
 export const SOCKET_PROTOCOLS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;

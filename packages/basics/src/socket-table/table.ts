@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BasicsError, quoteInput } from '../errors.ts';
-import { isTcpState } from '../tcp/state.ts';
+import { isTcpState } from '../tcp/index.ts';
 import {
   type ParseProcNetOptions,
   parseProcNet,

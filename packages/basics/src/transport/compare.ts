@@ -17,10 +17,6 @@ import { checkTimeoutMs } from '../options.ts';
 import { analyzeDatagrams, analyzeStream, checkDatagramSize, type UdpFamily } from './analysis.ts';
 import type { BoundaryComparison, TransportHost } from './report.ts';
 
-export * from './analysis.ts';
-export * from './report.ts';
-export * from './socket-types.ts';
-
 /** The most messages {@link compareBoundaries} sends in one run. */
 export const COMPARE_MAX_MESSAGES = 1_000;
 /** The most bytes (all messages together, UTF-8) {@link compareBoundaries} sends in one run. */

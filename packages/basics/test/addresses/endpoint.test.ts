@@ -7,9 +7,9 @@ import { closeServer, nextEvent, withTimeout } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  ENDPOINT_MAX_LENGTH,
   type Endpoint,
   formatEndpoint,
-  MAX_ENDPOINT_LENGTH,
   parseEndpoint,
   unixPathLimit,
 } from '../../src/addresses/endpoint.ts';
@@ -129,7 +129,7 @@ describe('parseEndpoint rejects', () => {
     [`${'a'.repeat(64)}.example:80`, 'BASICS_ERR_INVALID_ENDPOINT', 'longer than 63'],
     [`${'abc.'.repeat(63)}ab:80`, 'BASICS_ERR_INVALID_ENDPOINT', 'longer than 253'],
     [
-      'x'.repeat(MAX_ENDPOINT_LENGTH + 1),
+      'x'.repeat(ENDPOINT_MAX_LENGTH + 1),
       'BASICS_ERR_INVALID_ENDPOINT',
       'longer than any endpoint',
     ],

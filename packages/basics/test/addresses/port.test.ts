@@ -9,7 +9,7 @@ import {
   COMMON_SERVICES,
   classifyPort,
   linuxEphemeralRange,
-  MAX_PORT,
+  PORT_MAX,
   PORT_RANGES,
   parseEphemeralRange,
   parsePort,
@@ -90,7 +90,7 @@ describe('parsePort', () => {
 
   it('agrees with its own formatting for every port', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_PORT }), (port) => {
+      fc.property(fc.integer({ min: 0, max: PORT_MAX }), (port) => {
         expect(parsePort(String(port))).toBe(port);
         expect(parsePort(port)).toBe(port);
       }),
@@ -103,7 +103,7 @@ describe('parsePort', () => {
       fc.property(
         fc.string({ unit: fc.constantFrom(...'0123456789+-.e x'), maxLength: 7 }),
         (text) => {
-          const valid = /^[0-9]{1,5}$/.test(text) && Number(text) <= MAX_PORT;
+          const valid = /^[0-9]{1,5}$/.test(text) && Number(text) <= PORT_MAX;
           let ok = true;
           try {
             parsePort(text);
@@ -161,9 +161,9 @@ describe('classifyPort', () => {
 
   it('puts every port in exactly one range, and the ranges cover 0-65535', () => {
     const ranges = Object.values(PORT_RANGES);
-    expect(ranges.reduce((sum, r) => sum + (r.to - r.from + 1), 0)).toBe(MAX_PORT + 1);
+    expect(ranges.reduce((sum, r) => sum + (r.to - r.from + 1), 0)).toBe(PORT_MAX + 1);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_PORT }), (port) => {
+      fc.property(fc.integer({ min: 0, max: PORT_MAX }), (port) => {
         const info = classifyPort(port);
         const { from, to } = PORT_RANGES[info.range];
         expect(port >= from && port <= to).toBe(true);

@@ -17,7 +17,7 @@ import {
   SOCKET_TYPES,
   type SocketTypeName,
   UDP_LIMITS,
-} from '../../src/transport/compare.ts';
+} from '../../src/transport/index.ts';
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 const bytesOf = (texts: readonly string[]): Uint8Array[] => texts.map(enc);

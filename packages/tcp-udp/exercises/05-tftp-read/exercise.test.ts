@@ -11,7 +11,7 @@ import {
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { createTftpServer } from '../../src/tftp/server.ts';
 
 // This spec grades your tftpRead() against the library's TFTP server (src/tftp/server.ts), against
@@ -233,7 +233,7 @@ describe('tftpRead, a TFTP read-request client', () => {
   it('reads a file intact through a link that loses 10% and duplicates 10% of datagrams (seeded)', async () => {
     const bytes = randomBytes(20_000);
     const { port } = await serve({ 'f.bin': bytes }, { timeoutMs: 60, retries: 20 });
-    const link = await createImpairedUdpLink({
+    const link = await listenImpairedUdpLink({
       target: { host: '127.0.0.1', port },
       loss: 0.1,
       duplicate: 0.1,

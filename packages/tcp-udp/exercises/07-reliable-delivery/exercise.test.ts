@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { hexdump, loadExercise, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 
 // This spec grades your stop-and-wait receiver and sender: each alone against a scripted peer on
 // 127.0.0.1 that repeats, skips or stalls on purpose, then both together through an impaired link
@@ -202,7 +202,7 @@ describe('both together through an impaired link', () => {
     async (seed) => {
       const { sendReliably } = await loadExercise<Exercise>(import.meta.url);
       const receiver = await startReceiver();
-      const link = await createImpairedUdpLink({
+      const link = await listenImpairedUdpLink({
         target: { host: '127.0.0.1', port: receiver.port },
         seed,
         loss: 0.2,

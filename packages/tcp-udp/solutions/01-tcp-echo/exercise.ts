@@ -21,7 +21,7 @@ export async function startTcpEchoServer(
   const server = createTcpServer({
     host,
     port,
-    closeGraceMs: 500,
+    closeTimeoutMs: 500,
     onConnection: async (conn) => {
       try {
         for await (const chunk of conn) await conn.write(chunk);

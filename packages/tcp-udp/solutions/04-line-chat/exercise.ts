@@ -20,7 +20,7 @@ interface Member {
 
 /**
  * The exercise's simplified chat, on the library's `createTcpServer` and stage 1's `splitLines`.
- * The full chat (nick commands, limits, slow readers) is `createLineChat` in `src/chat/server.ts`.
+ * The full chat (nick commands, limits, slow readers) is `listenLineChat` in `src/chat/server.ts`.
  */
 export async function startChatServer(
   port: number,
@@ -35,7 +35,7 @@ export async function startChatServer(
   const server = createTcpServer({
     host,
     port,
-    closeGraceMs: 500,
+    closeTimeoutMs: 500,
     onConnection: (conn) => {
       const member: Member = { nick: undefined, pending: Buffer.alloc(0) };
       members.set(conn, member);

@@ -6,19 +6,18 @@
  */
 import type net from 'node:net';
 import { splitLines } from '@socketlab/basics';
-import type { TcpConnection } from '../tcp/connection.ts';
-import { checkTcpInteger, checkTcpTimeout } from '../tcp/options.ts';
-import { createTcpServer } from '../tcp/server.ts';
+import type { TcpConnection } from '../tcp/index.ts';
+import { checkTcpInteger, checkTcpTimeout, createTcpServer } from '../tcp/index.ts';
 import { chatLines, checkChatNick, decodeChatLine, parseChatInput } from './protocol.ts';
 
-/** Options of {@link createLineChat}. */
+/** Options of {@link listenLineChat}. */
 export interface LineChatOptions {
   /** Address to listen on. @default '127.0.0.1' */
   readonly host?: string;
   /** Port to listen on; 0 lets the kernel choose. @default 0 */
   readonly port?: number;
   /** People in the room at once; the next one is told the room is full and closed. @default 64 */
-  readonly maxClients?: number;
+  readonly maxConnections?: number;
   /**
    * The longest line, in bytes, without its `\n` (a `\r` before it counts). A longer one, or one
    * that never ends, gets its sender an error line and a close; everyone else carries on.
@@ -35,10 +34,10 @@ export interface LineChatOptions {
   /** Drop a client silent (nothing sent or received) for this long; 0 = never. @default 0 */
   readonly idleTimeoutMs?: number;
   /** How long a closing client (and `close()`) may take to finish before it is destroyed. @default 1000 */
-  readonly closeGraceMs?: number;
+  readonly closeTimeoutMs?: number;
 }
 
-/** A running chat, as {@link createLineChat} returns it. */
+/** A running chat, as {@link listenLineChat} returns it. */
 export interface LineChat {
   /** Where it listens (`port` is the kernel's choice when 0 was asked for). */
   readonly address: net.AddressInfo;
@@ -71,14 +70,19 @@ const EMPTY = Buffer.alloc(0);
  * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CONNECTION` when the address cannot be bound.
  * @example
  * ```ts
- * const chat = await createLineChat({ port: 7000, maxClients: 20 });
+ * const chat = await listenLineChat({ port: 7000, maxConnections: 20 });
  * console.log(`join with: nc 127.0.0.1 ${chat.address.port}`);
  * // … later
  * await chat.close();
  * ```
  */
-export function createLineChat(options: LineChatOptions = {}): Promise<LineChat> {
-  const maxClients = checkTcpInteger('maxClients', options.maxClients ?? 64, 1, 100_000);
+export function listenLineChat(options: LineChatOptions = {}): Promise<LineChat> {
+  const maxConnections = checkTcpInteger(
+    'maxConnections',
+    options.maxConnections ?? 64,
+    1,
+    100_000,
+  );
   const maxLineBytes = checkTcpInteger('maxLineBytes', options.maxLineBytes ?? 1024, 1, 1 << 20);
   const maxBufferedBytes = checkTcpInteger(
     'maxBufferedBytes',
@@ -86,7 +90,7 @@ export function createLineChat(options: LineChatOptions = {}): Promise<LineChat>
     1,
     1 << 30,
   );
-  const closeGraceMs = checkTcpTimeout('closeGraceMs', options.closeGraceMs ?? 1000, false);
+  const closeTimeoutMs = checkTcpTimeout('closeTimeoutMs', options.closeTimeoutMs ?? 1000, false);
   const clients = new Set<ChatClient>();
   let guests = 0;
 
@@ -111,7 +115,7 @@ export function createLineChat(options: LineChatOptions = {}): Promise<LineChat>
     send(client, lastLine);
     client.leaving = true;
     leave(client, why);
-    client.conn.end({ timeoutMs: closeGraceMs }).catch(() => undefined);
+    client.conn.end({ timeoutMs: closeTimeoutMs }).catch(() => undefined);
   };
 
   const handleLine = (client: ChatClient, line: Uint8Array): void => {
@@ -190,10 +194,10 @@ export function createLineChat(options: LineChatOptions = {}): Promise<LineChat>
   const server = createTcpServer({
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
-    maxConnections: maxClients,
+    maxConnections: maxConnections,
     idleTimeoutMs: options.idleTimeoutMs ?? 0,
-    closeGraceMs,
-    rejectMessage: chatLines.error(`the chat is full (${maxClients} people); try again later`),
+    closeTimeoutMs,
+    rejectMessage: chatLines.error(`the chat is full (${maxConnections} people); try again later`),
     onConnection: (conn) => {
       const client: ChatClient = { conn, nick: uniqueGuestNick(), pending: EMPTY, leaving: false };
       clients.add(client);
@@ -207,7 +211,7 @@ export function createLineChat(options: LineChatOptions = {}): Promise<LineChat>
         client.pending = EMPTY;
         client.leaving = true;
         leave(client);
-        conn.end({ timeoutMs: closeGraceMs }).catch(() => undefined);
+        conn.end({ timeoutMs: closeTimeoutMs }).catch(() => undefined);
       });
       conn.on('close', (reason) => {
         client.leaving = true;

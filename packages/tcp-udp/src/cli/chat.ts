@@ -3,7 +3,7 @@
  * @internal
  */
 import { parseArgs } from 'node:util';
-import { createLineChat } from '../chat/server.ts';
+import { listenLineChat } from '../chat/index.ts';
 import { type CliCommand, parseIntegerOption, untilAborted } from './command.ts';
 
 const HELP = `Usage: socketlab-tcp chat [options]
@@ -45,10 +45,10 @@ export const chatCommand: CliCommand = {
       io.out(HELP);
       return 0;
     }
-    const chat = await createLineChat({
+    const chat = await listenLineChat({
       host: values.host,
       port: parseIntegerOption('port', values.port, 0, 65_535),
-      maxClients: parseIntegerOption('max-clients', values['max-clients'], 1, 100_000),
+      maxConnections: parseIntegerOption('max-clients', values['max-clients'], 1, 100_000),
       maxLineBytes: parseIntegerOption('max-line', values['max-line'], 1, 1 << 20),
       idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, 2 ** 31 - 1),
     });

@@ -4,9 +4,12 @@
  * @internal
  */
 import { parseArgs } from 'node:util';
-import { createFramedEchoServer } from '../framing/echo-server.ts';
-import { U32_MAX_LENGTH } from '../framing/length-prefix.ts';
-import { FRAMING_NAMES, isFramingName } from '../framing/name.ts';
+import {
+  createFramedEchoServer,
+  FRAMING_NAMES,
+  isFramingName,
+  U32_MAX_FRAME_BYTES,
+} from '../framing/index.ts';
 import { type CliCommand, CliUsageError, parseIntegerOption, untilAborted } from './command.ts';
 
 const HELP = `Usage: socketlab-tcp echo --framing length|varint|line [options]
@@ -61,7 +64,7 @@ export const echoCommand: CliCommand = {
     const maxFrameBytes =
       maxFrame === undefined
         ? undefined
-        : parseIntegerOption('max-frame', maxFrame, 1, U32_MAX_LENGTH);
+        : parseIntegerOption('max-frame', maxFrame, 1, U32_MAX_FRAME_BYTES);
     const idleTimeoutMs = parseIntegerOption(
       'idle-timeout',
       values['idle-timeout'],

@@ -7,10 +7,10 @@ import {
   type DecodedFileTransferMessage,
   FILE_TRANSFER_HEADER_BYTES,
   FILE_TRANSFER_MAGIC,
+  FILE_TRANSFER_MAX_FILE_BYTES,
   FILE_TRANSFER_MAX_MESSAGE_BYTES,
   FILE_TRANSFER_MAX_NAME_BYTES,
   FILE_TRANSFER_MAX_PAYLOAD_BYTES,
-  FILE_TRANSFER_MAX_SIZE,
   FILE_TRANSFER_REASONS,
   FILE_TRANSFER_STATUSES,
   type FileTransferMessage,
@@ -117,11 +117,11 @@ function readText(payload: Buffer, at: number, raw: Uint8Array): string {
 
 function readSize(payload: Buffer, at: number, what: string): number {
   const value = payload.readBigUInt64BE(at);
-  if (value > BigInt(FILE_TRANSFER_MAX_SIZE)) {
+  if (value > BigInt(FILE_TRANSFER_MAX_FILE_BYTES)) {
     throw new LimitExceededError(
       'TCPUDP_ERR_LIMIT_EXCEEDED',
       `the ${what} ${value} is past the protocol's limit of 2^53-1 bytes`,
-      FILE_TRANSFER_MAX_SIZE,
+      FILE_TRANSFER_MAX_FILE_BYTES,
       Number(value),
     );
   }

@@ -36,7 +36,7 @@ export const FILE_TRANSFER_MAX_MESSAGE_BYTES = 1024;
 /** The longest control payload: a `file` message with the longest name. */
 export const FILE_TRANSFER_MAX_PAYLOAD_BYTES = 8 + 2 + 32 + 2 + FILE_TRANSFER_MAX_NAME_BYTES;
 /** The largest file size or offset the protocol carries: 2^53 − 1, exact in a JS number. */
-export const FILE_TRANSFER_MAX_SIZE = Number.MAX_SAFE_INTEGER;
+export const FILE_TRANSFER_MAX_FILE_BYTES = Number.MAX_SAFE_INTEGER;
 
 /** The type byte of each control message. */
 export const FILE_TRANSFER_TYPES = {

@@ -14,11 +14,11 @@ import {
 } from './codec.ts';
 
 /** The largest length a u32 prefix can carry: 2^32 − 1. */
-export const U32_MAX_LENGTH = 0xffff_ffff;
+export const U32_MAX_FRAME_BYTES = 0xffff_ffff;
 /** The longest unsigned LEB128 varint accepted: 10 bytes (enough for any 64-bit value). */
-export const VARINT_MAX_BYTES = 10;
+export const VARINT_MAX_HEADER_BYTES = 10;
 /** The largest length a varint prefix may declare: 2^53 − 1 (a safe JavaScript integer). */
-export const VARINT_MAX_LENGTH = Number.MAX_SAFE_INTEGER;
+export const VARINT_MAX_FRAME_BYTES = Number.MAX_SAFE_INTEGER;
 
 /** Reads a length header one byte at a time; returns the length once complete, else -1. */
 interface HeaderReader {
@@ -65,17 +65,17 @@ class VarintHeader implements HeaderReader {
   byte(value: number): number {
     this.value += (value & 0x7f) * 2 ** (7 * this.count);
     this.count++;
-    if (this.value > VARINT_MAX_LENGTH) {
+    if (this.value > VARINT_MAX_FRAME_BYTES) {
       throw new ProtocolError(
         'TCPUDP_ERR_MALFORMED',
         `varint framing: the length prefix is over 2^53-1 after ${this.count} bytes`,
       );
     }
     if ((value & 0x80) === 0) return this.value;
-    if (this.count >= VARINT_MAX_BYTES) {
+    if (this.count >= VARINT_MAX_HEADER_BYTES) {
       throw new ProtocolError(
         'TCPUDP_ERR_MALFORMED',
-        `varint framing: the length prefix is longer than ${VARINT_MAX_BYTES} bytes (the 10th byte still has its continuation bit set)`,
+        `varint framing: the length prefix is longer than ${VARINT_MAX_HEADER_BYTES} bytes (the 10th byte still has its continuation bit set)`,
       );
     }
     return -1;
@@ -177,7 +177,11 @@ class LengthPrefixDecoder implements FrameDecoder {
  * ```
  */
 export function lengthPrefixCodec(options: FrameCodecOptions = {}): FrameCodec {
-  const max = checkMaxFrameBytes(options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, U32_MAX_LENGTH);
+  const max = checkMaxFrameBytes(
+    options.maxFrameBytes,
+    DEFAULT_MAX_FRAME_BYTES,
+    U32_MAX_FRAME_BYTES,
+  );
   const encodeParts = (payload: Uint8Array): Uint8Array[] => {
     if (payload.length > max) throw frameTooLarge('u32', payload.length, max, 'encoding');
     const header = Buffer.allocUnsafe(4);
@@ -234,7 +238,11 @@ export function encodeVarint(value: number): Buffer {
  * ```
  */
 export function varintCodec(options: FrameCodecOptions = {}): FrameCodec {
-  const max = checkMaxFrameBytes(options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, VARINT_MAX_LENGTH);
+  const max = checkMaxFrameBytes(
+    options.maxFrameBytes,
+    DEFAULT_MAX_FRAME_BYTES,
+    VARINT_MAX_FRAME_BYTES,
+  );
   const encodeParts = (payload: Uint8Array): Uint8Array[] => {
     if (payload.length > max) throw frameTooLarge('varint', payload.length, max, 'encoding');
     return [encodeVarint(payload.length), payload];

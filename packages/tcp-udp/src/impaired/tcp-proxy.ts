@@ -21,7 +21,7 @@ export interface TcpImpairmentOptions {
   readonly cutAfterBytes?: number;
 }
 
-/** Options of {@link createImpairedTcpProxy}; top-level impairments apply to both directions. */
+/** Options of {@link listenImpairedTcpProxy}; top-level impairments apply to both directions. */
 export interface ImpairedTcpProxyOptions extends TcpImpairmentOptions {
   /** Where connections are forwarded. */
   readonly target: ImpairedEndpoint;
@@ -61,7 +61,7 @@ export interface ImpairedTcpProxyStats {
   cuts: number;
 }
 
-/** A running impaired TCP proxy: see {@link createImpairedTcpProxy}. */
+/** A running impaired TCP proxy: see {@link listenImpairedTcpProxy}. */
 export interface ImpairedTcpProxy {
   /** Where clients connect. */
   readonly address: ImpairedEndpoint;
@@ -110,20 +110,20 @@ interface Pump {
  * Starts a TCP proxy that delays, re-splits, throttles and cuts the byte stream between clients
  * and `target`, to test code that must cope with short reads, slow peers and broken transfers
  * (a resumable download cut after N bytes). Order is always kept: TCP has no loss or reordering
- * an application can see; for those, use {@link createImpairedUdpLink}.
+ * an application can see; for those, use {@link listenImpairedUdpLink}.
  *
  * @throws {TypeError} when `target` is missing or `cutMode` is unknown.
  * @throws {RangeError} on a bad port, delay, size or limit.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the proxy cannot listen.
  * @example
- * const proxy = await createImpairedTcpProxy({ target: { host: '127.0.0.1', port }, chunkBytes: 1, cutAfterBytes: 1000 });
+ * const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, chunkBytes: 1, cutAfterBytes: 1000 });
  * // connect to proxy.address; the connection ends after 1000 bytes each way; then proxy.close()
  */
-export async function createImpairedTcpProxy(
+export async function listenImpairedTcpProxy(
   options: ImpairedTcpProxyOptions,
 ): Promise<ImpairedTcpProxy> {
   if (typeof options !== 'object' || options === null || typeof options.target !== 'object') {
-    throw new TypeError('createImpairedTcpProxy needs options with a target { host, port }');
+    throw new TypeError('listenImpairedTcpProxy needs options with a target { host, port }');
   }
   const { target } = options;
   const host = options.host ?? '127.0.0.1';

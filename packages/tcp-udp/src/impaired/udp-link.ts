@@ -19,7 +19,7 @@ export interface ImpairedEndpoint {
 }
 
 /**
- * Options of {@link createImpairedUdpLink}. The {@link ImpairmentOptions} at the top level apply
+ * Options of {@link listenImpairedUdpLink}. The {@link ImpairmentOptions} at the top level apply
  * to both directions; `toTarget` / `toClient` override them for one direction.
  */
 export interface ImpairedUdpLinkOptions extends ImpairmentOptions {
@@ -77,7 +77,7 @@ export interface ImpairedUdpLinkStats {
   errors: number;
 }
 
-/** A running impaired UDP link: see {@link createImpairedUdpLink}. */
+/** A running impaired UDP link: see {@link listenImpairedUdpLink}. */
 export interface ImpairedUdpLink {
   /** Where clients send: the link's own address. */
   readonly address: ImpairedEndpoint;
@@ -150,14 +150,14 @@ const newDirectionStats = (): ImpairedDirectionStats => ({
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the link cannot bind.
  * @see https://man7.org/linux/man-pages/man8/tc-netem.8.html — the kernel's own impairments
  * @example
- * const link = await createImpairedUdpLink({ target: { host: '127.0.0.1', port: 6969 }, loss: 0.1, seed: 42 });
+ * const link = await listenImpairedUdpLink({ target: { host: '127.0.0.1', port: 6969 }, loss: 0.1, seed: 42 });
  * // send to link.address instead of 127.0.0.1:6969; then: await link.close();
  */
-export async function createImpairedUdpLink(
+export async function listenImpairedUdpLink(
   options: ImpairedUdpLinkOptions,
 ): Promise<ImpairedUdpLink> {
   if (typeof options !== 'object' || options === null || typeof options.target !== 'object') {
-    throw new TypeError('createImpairedUdpLink needs options with a target { host, port }');
+    throw new TypeError('listenImpairedUdpLink needs options with a target { host, port }');
   }
   const host = options.host ?? '127.0.0.1';
   const target = { host: options.target.host, port: options.target.port };

@@ -1,7 +1,7 @@
 import type { ReliableCongestionControl } from './congestion.ts';
 import {
-  RELIABLE_DEFAULT_MAX_PAYLOAD,
-  RELIABLE_DEFAULT_MAX_SACK_BLOCKS,
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
   RELIABLE_FLAG_PING,
   type ReliablePacket,
   type ReliablePacketType,
@@ -146,11 +146,11 @@ export class ReliableConnection {
     this.connectionId = options.connectionId >>> 0;
     this.isn = options.isn >>> 0;
     this.limits = {
-      maxPayloadBytes: options.maxPayloadBytes ?? RELIABLE_DEFAULT_MAX_PAYLOAD,
+      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
       maxWindowSegments: options.maxWindowSegments ?? 64,
       maxSendBufferBytes: options.maxSendBufferBytes ?? 1 << 20,
       maxReceiveBufferBytes: options.maxReceiveBufferBytes ?? 256 * 1024,
-      maxSackBlocks: options.maxSackBlocks ?? RELIABLE_DEFAULT_MAX_SACK_BLOCKS,
+      maxSackBlocks: options.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
       maxRetransmits: options.maxRetransmits ?? 10,
       maxHandshakeRetries: options.maxHandshakeRetries ?? 5,
       idleTimeoutMs: MS_CHECK('idleTimeoutMs', options.idleTimeoutMs ?? 30_000),

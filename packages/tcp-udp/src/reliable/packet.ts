@@ -67,9 +67,9 @@ export interface ReliableCodecLimits {
 }
 
 /** Default largest payload: fits a 1280-byte IPv6 minimum MTU with IP and UDP headers. */
-export const RELIABLE_DEFAULT_MAX_PAYLOAD = 1200;
+export const DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES = 1200;
 /** Default most SACK blocks per packet. */
-export const RELIABLE_DEFAULT_MAX_SACK_BLOCKS = 4;
+export const DEFAULT_RELIABLE_MAX_SACK_BLOCKS = 4;
 
 /** True when u32 sequence number `a` comes before `b` (RFC 1982 serial arithmetic, 2^31 half). */
 export function seqBefore(a: number, b: number): boolean {
@@ -128,8 +128,8 @@ export function decodeReliablePacket(
   datagram: Uint8Array,
   limits: ReliableCodecLimits = {},
 ): ReliablePacket {
-  const maxPayload = limits.maxPayloadBytes ?? RELIABLE_DEFAULT_MAX_PAYLOAD;
-  const maxSack = limits.maxSackBlocks ?? RELIABLE_DEFAULT_MAX_SACK_BLOCKS;
+  const maxPayload = limits.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES;
+  const maxSack = limits.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS;
   const bytes = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   if (bytes.length < RELIABLE_HEADER_BYTES) {
     throw new ProtocolError(

@@ -1,6 +1,6 @@
 import {
-  RELIABLE_DEFAULT_MAX_PAYLOAD,
-  RELIABLE_DEFAULT_MAX_SACK_BLOCKS,
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
   type SackBlock,
   seqAdd,
   seqDistance,
@@ -76,9 +76,9 @@ export class ReliableReceiver {
 
   constructor(options: ReliableReceiverOptions) {
     this.rcvNext = options.firstSeq >>> 0;
-    this.maxPayload = options.maxPayloadBytes ?? RELIABLE_DEFAULT_MAX_PAYLOAD;
+    this.maxPayload = options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES;
     this.maxBuffer = options.maxBufferBytes ?? 256 * 1024;
-    this.maxSack = options.maxSackBlocks ?? RELIABLE_DEFAULT_MAX_SACK_BLOCKS;
+    this.maxSack = options.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS;
     if (!Number.isInteger(this.maxPayload) || this.maxPayload < 1) {
       throw new RangeError(`maxPayloadBytes must be a positive integer, got ${this.maxPayload}`);
     }

@@ -1,5 +1,10 @@
 import { type ReliableCongestionControl, RenoWindow } from './congestion.ts';
-import { RELIABLE_DEFAULT_MAX_PAYLOAD, type SackBlock, seqAdd, seqDistance } from './packet.ts';
+import {
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  type SackBlock,
+  seqAdd,
+  seqDistance,
+} from './packet.ts';
 import { RtoEstimator, type RtoOptions } from './rtt.ts';
 
 /** Options of {@link ReliableSender}. */
@@ -134,7 +139,7 @@ export class ReliableSender {
     this.sndNxt = this.sndUna;
     this.maxPayload = positiveInt(
       'maxPayloadBytes',
-      options.maxPayloadBytes ?? RELIABLE_DEFAULT_MAX_PAYLOAD,
+      options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
       65_000,
     );
     this.maxWindow = positiveInt('maxWindowSegments', options.maxWindowSegments ?? 64, 1 << 20);

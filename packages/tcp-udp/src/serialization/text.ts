@@ -1,7 +1,7 @@
 import { LimitExceededError, quoteInput, SerializationError } from '../errors.ts';
 
 /** The default limit on one text record, in UTF-16 units, not counting its `\n`. */
-export const DEFAULT_TEXT_MAX_LINE = 8 * 1024;
+export const DEFAULT_TEXT_MAX_LINE_LENGTH = 8 * 1024;
 
 /** The default limit on fields in one text record. */
 export const DEFAULT_TEXT_MAX_FIELDS = 64;
@@ -105,7 +105,7 @@ export function parseTextRecord(
   line: string,
   options: TextRecordOptions = {},
 ): Map<string, string> {
-  const maxLineLength = limit(options.maxLineLength, DEFAULT_TEXT_MAX_LINE, 'maxLineLength');
+  const maxLineLength = limit(options.maxLineLength, DEFAULT_TEXT_MAX_LINE_LENGTH, 'maxLineLength');
   const maxFields = limit(options.maxFields, DEFAULT_TEXT_MAX_FIELDS, 'maxFields');
   let end = line.length;
   if (line.endsWith('\n')) end -= line.endsWith('\r\n') ? 2 : 1;

@@ -5,7 +5,7 @@
 import { quoteInput } from '../errors.ts';
 
 /** The largest delay Node's timers accept (2^31 − 1 ms, about 24.8 days). */
-export const MAX_TCP_TIMEOUT_MS = 2 ** 31 - 1;
+export const TCP_TIMEOUT_MAX_MS = 2 ** 31 - 1;
 
 /**
  * Checks an integer option against an inclusive range and returns it.
@@ -26,7 +26,7 @@ export function checkTcpInteger(name: string, value: unknown, min: number, max: 
  * @throws {TypeError}/{RangeError} as {@link checkTcpInteger}.
  */
 export function checkTcpTimeout(name: string, value: unknown, allowZero: boolean): number {
-  return checkTcpInteger(name, value, allowZero ? 0 : 1, MAX_TCP_TIMEOUT_MS);
+  return checkTcpInteger(name, value, allowZero ? 0 : 1, TCP_TIMEOUT_MAX_MS);
 }
 
 /**

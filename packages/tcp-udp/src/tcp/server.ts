@@ -13,8 +13,8 @@ import { checkTcpHost, checkTcpInteger, checkTcpPort, checkTcpTimeout } from './
 
 /** Default of {@link TcpServerOptions.maxConnections}. */
 export const DEFAULT_TCP_MAX_CONNECTIONS = 1_000;
-/** Default of {@link TcpServerOptions.closeGraceMs}: how long `close()` lets connections finish. */
-export const DEFAULT_TCP_CLOSE_GRACE_MS = 5_000;
+/** Default of {@link TcpServerOptions.closeTimeoutMs}: how long `close()` lets connections finish. */
+export const DEFAULT_TCP_CLOSE_TIMEOUT_MS = 5_000;
 
 /** Options of {@link createTcpServer}. */
 export interface TcpServerOptions {
@@ -33,7 +33,7 @@ export interface TcpServerOptions {
    * How long `close()` waits for connections to finish after sending them FIN before destroying
    * them. @default 5000
    */
-  readonly closeGraceMs?: number;
+  readonly closeTimeoutMs?: number;
   /** Bytes written to a connection turned away by `maxConnections`, before its FIN. */
   readonly rejectMessage?: string | Uint8Array;
   /**
@@ -71,7 +71,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
   readonly #port: number;
   readonly #maxConnections: number;
   readonly #idleTimeoutMs: number;
-  readonly #closeGraceMs: number;
+  readonly #closeTimeoutMs: number;
   readonly #rejectMessage: string | Uint8Array | undefined;
   readonly #onConnection: TcpServerOptions['onConnection'];
   readonly #server: net.Server;
@@ -92,9 +92,9 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
       1_000_000,
     );
     this.#idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
-    this.#closeGraceMs = checkTcpTimeout(
-      'closeGraceMs',
-      options.closeGraceMs ?? DEFAULT_TCP_CLOSE_GRACE_MS,
+    this.#closeTimeoutMs = checkTcpTimeout(
+      'closeTimeoutMs',
+      options.closeTimeoutMs ?? DEFAULT_TCP_CLOSE_TIMEOUT_MS,
       true,
     );
     const { rejectMessage, onConnection } = options;
@@ -162,7 +162,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
 
   /**
    * Graceful shutdown: stops accepting at once, sends every connection FIN (after its pending
-   * writes) and keeps reading until its peer closes; after `closeGraceMs` whatever is still open
+   * writes) and keeps reading until its peer closes; after `closeTimeoutMs` whatever is still open
    * is destroyed. Resolves when every connection and the listening socket are closed. Calling it
    * again returns the same promise.
    */
@@ -182,7 +182,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
     const timer = setTimeout(() => {
       for (const conn of this.#connections) conn.destroy();
       for (const socket of this.#turnedAway) socket.destroy();
-    }, this.#closeGraceMs);
+    }, this.#closeTimeoutMs);
     try {
       await Promise.all([
         ...open.map((conn) => conn.closed),
@@ -237,7 +237,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
     }
     // Say why and send FIN; read (and drop) what the peer sends, so that closing with unread
     // bytes does not turn our FIN into an RST; and do not wait long for a peer that never closes.
-    const timer = setTimeout(() => socket.destroy(), Math.max(this.#closeGraceMs, 1));
+    const timer = setTimeout(() => socket.destroy(), Math.max(this.#closeTimeoutMs, 1));
     socket.once('close', () => clearTimeout(timer));
     socket.resume();
     socket.end(this.#rejectMessage);
@@ -271,7 +271,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
  * } });
  * const { port } = await server.listen();
  * // …
- * await server.close(); // FIN to everyone, destroy after closeGraceMs
+ * await server.close(); // FIN to everyone, destroy after closeTimeoutMs
  * ```
  */
 export function createTcpServer(options: TcpServerOptions = {}): TcpServer {

@@ -23,7 +23,7 @@ export const TFTP_ERROR_CODES = {
 } as const;
 
 /** The data block size of RFC 1350, used when no `blksize` option was agreed. */
-export const TFTP_DEFAULT_BLKSIZE = 512;
+export const DEFAULT_TFTP_BLKSIZE = 512;
 /** The smallest `blksize` RFC 2348 allows. */
 export const TFTP_MIN_BLKSIZE = 8;
 /** The largest `blksize`: RFC 2348 allows 8 to 65464 octets, inclusive. */

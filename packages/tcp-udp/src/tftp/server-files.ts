@@ -8,7 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UnsafePathError } from '../errors.ts';
-import { resolveSafePath } from '../file-transfer/safe-path.ts';
+import { resolveSafePath } from '../file-transfer/index.ts';
 import { TFTP_ERROR_CODES } from './packet.ts';
 
 /** Why a request is refused: the TFTP error code and message to send. Internal to the server. */

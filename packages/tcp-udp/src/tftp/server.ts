@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { ConnectionError, type TcpUdpError } from '../errors.ts';
-import { bindUdpSocket } from '../udp/bind.ts';
+import { bindUdpSocket } from '../udp/index.ts';
 import { toNetascii } from './netascii.ts';
 import {
   decodeTftpPacket,

@@ -14,7 +14,7 @@ import {
   type TftpTimingOptions,
 } from './machine.ts';
 import {
-  TFTP_DEFAULT_BLKSIZE,
+  DEFAULT_TFTP_BLKSIZE,
   TFTP_ERROR_CODES,
   TFTP_MIN_BLKSIZE,
   type TftpOptions,
@@ -68,9 +68,9 @@ export class TftpSender extends TftpMachine {
   constructor(options: TftpSenderOptions) {
     super('ready', options);
     this.peer = options.peer;
-    this.#asked = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+    this.#asked = checkBlksize(options.blksize ?? DEFAULT_TFTP_BLKSIZE);
     this.#request = options.request;
-    this.blksize = this.#request ? TFTP_DEFAULT_BLKSIZE : this.#asked;
+    this.blksize = this.#request ? DEFAULT_TFTP_BLKSIZE : this.#asked;
   }
 
   /**
@@ -80,7 +80,7 @@ export class TftpSender extends TftpMachine {
   start(oack?: TftpOptions): TftpSend[] {
     if (this.#request) {
       const options: [string, string][] = [];
-      if (this.#asked !== TFTP_DEFAULT_BLKSIZE) options.push(['blksize', String(this.#asked)]);
+      if (this.#asked !== DEFAULT_TFTP_BLKSIZE) options.push(['blksize', String(this.#asked)]);
       if (this.#request.tsize !== undefined) options.push(['tsize', String(this.#request.tsize)]);
       this.state = 'requesting';
       const wrq = { op: 'wrq', filename: this.#request.filename, mode: 'octet', options } as const;
@@ -125,7 +125,7 @@ export class TftpSender extends TftpMachine {
           (name === 'blksize' &&
             n >= TFTP_MIN_BLKSIZE &&
             n <= this.#asked &&
-            this.#asked !== TFTP_DEFAULT_BLKSIZE) ||
+            this.#asked !== DEFAULT_TFTP_BLKSIZE) ||
           (name === 'tsize' && this.#request?.tsize !== undefined);
         if (!fine) {
           return this.abort(
@@ -209,7 +209,7 @@ export class TftpReceiver extends TftpMachine {
   /** The server's transfer port, once its first answer came. */
   peer: TftpEndpoint | undefined;
   /** The block size in use: the asked one once an OACK agreed it, else 512. */
-  blksize = TFTP_DEFAULT_BLKSIZE;
+  blksize = DEFAULT_TFTP_BLKSIZE;
   /** Bytes received (and delivered) so far. */
   bytes = 0;
   /** The size the server announced in its OACK (`tsize`), if it did. */
@@ -223,9 +223,9 @@ export class TftpReceiver extends TftpMachine {
   constructor(options: TftpReceiverOptions) {
     super('requesting', options);
     this.#options = options;
-    const asked = checkBlksize(options.blksize ?? TFTP_DEFAULT_BLKSIZE);
+    const asked = checkBlksize(options.blksize ?? DEFAULT_TFTP_BLKSIZE);
     const requested: [string, string][] = [];
-    if (asked !== TFTP_DEFAULT_BLKSIZE) requested.push(['blksize', String(asked)]);
+    if (asked !== DEFAULT_TFTP_BLKSIZE) requested.push(['blksize', String(asked)]);
     if (options.tsize) requested.push(['tsize', '0']);
     this.#requested = requested;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -240,7 +240,7 @@ export class TftpReceiver extends TftpMachine {
    * Construct with the client as `server` and the requested name as `filename`.
    * @throws {RangeError} for a block size outside 8..65464.
    */
-  accept(blksize = TFTP_DEFAULT_BLKSIZE, oack?: TftpOptions): TftpSend[] {
+  accept(blksize = DEFAULT_TFTP_BLKSIZE, oack?: TftpOptions): TftpSend[] {
     const peer = this.#options.server;
     this.peer = peer;
     this.blksize = checkBlksize(blksize);

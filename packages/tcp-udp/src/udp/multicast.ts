@@ -91,7 +91,7 @@ export async function joinUdpMulticastGroup(
   return listening(socket);
 }
 
-/** Options of {@link createUdpMulticastSender}. */
+/** Options of {@link openUdpMulticastSender}. */
 export interface UdpMulticastSenderOptions {
   /** The interface (by its address) multicast leaves from (`IP_MULTICAST_IF`). @default '127.0.0.1' */
   readonly interfaceAddress?: string;
@@ -111,10 +111,10 @@ export interface UdpMulticastSenderOptions {
  * @throws {RangeError} for a TTL outside 0..255.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the socket cannot be set up.
  * @example
- * const tx = await createUdpMulticastSender({ ttl: 0 });
+ * const tx = await openUdpMulticastSender({ ttl: 0 });
  * await tx.send(Buffer.from('hello group'), '239.255.42.99', port);
  */
-export async function createUdpMulticastSender(
+export async function openUdpMulticastSender(
   options: UdpMulticastSenderOptions = {},
 ): Promise<UdpGroupSender> {
   const { interfaceAddress = '127.0.0.1', ttl = 1, loopback = true } = options;
@@ -140,7 +140,7 @@ export async function createUdpMulticastSender(
   return sender(socket);
 }
 
-/** Options of {@link createUdpBroadcaster}. */
+/** Options of {@link openUdpBroadcaster}. */
 export interface UdpBroadcasterOptions {
   /** Address to bind; broadcasts leave through its interface. @default '127.0.0.1' */
   readonly bindAddress?: string;
@@ -151,10 +151,10 @@ export interface UdpBroadcasterOptions {
  * `EACCES`). IPv4 only: IPv6 has no broadcast, only multicast (RFC 4291 §2).
  * @throws {TypeError} for an IPv6 bind address.
  * @example
- * const tx = await createUdpBroadcaster();
+ * const tx = await openUdpBroadcaster();
  * await tx.send(Buffer.from('anyone?'), '127.255.255.255', port);
  */
-export async function createUdpBroadcaster(
+export async function openUdpBroadcaster(
   options: UdpBroadcasterOptions = {},
 ): Promise<UdpGroupSender> {
   const { bindAddress = '127.0.0.1' } = options;
@@ -204,7 +204,7 @@ export async function probeUdpMulticast(
   const what = `multicast to ${group} through ${interfaceAddress}`;
   return probe(what, timeoutMs, async (onMessage) => {
     const rx = await joinUdpMulticastGroup({ group, interfaceAddress, onMessage });
-    const tx = await createUdpMulticastSender({ interfaceAddress, ttl: 0 });
+    const tx = await openUdpMulticastSender({ interfaceAddress, ttl: 0 });
     return {
       send: () => tx.send(Buffer.from('probe'), group, rx.port),
       close: () => Promise.all([rx.close(), tx.close()]),
@@ -224,7 +224,7 @@ export async function probeUdpBroadcast(
   const what = `broadcast to ${address} from ${bindAddress}`;
   return probe(what, timeoutMs, async (onMessage) => {
     const rx = await listenUdpBroadcast({ address, onMessage });
-    const tx = await createUdpBroadcaster({ bindAddress });
+    const tx = await openUdpBroadcaster({ bindAddress });
     return {
       send: () => tx.send(Buffer.from('probe'), address, rx.port),
       close: () => Promise.all([rx.close(), tx.close()]),

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createLineChat } from '../../src/chat/server.ts';
+import { listenLineChat } from '../../src/chat/server.ts';
 import { joinAs, joinChat, startTestChat } from '../helpers/tcp-chat.ts';
 
 describe('line chat on real sockets', () => {
@@ -164,8 +164,8 @@ describe('line chat on real sockets', () => {
     expect(notice).toBe('* alice left (connection timeout)');
   });
 
-  it('tells the client over maxClients that the room is full, and lets one in later', async () => {
-    const chat = await startTestChat({ maxClients: 2 });
+  it('tells the client over maxConnections that the room is full, and lets one in later', async () => {
+    const chat = await startTestChat({ maxConnections: 2 });
     const alice = await joinAs(chat, 'alice');
     const bob = await joinAs(chat, 'bob', [alice]);
     const third = await WireClient.connect('127.0.0.1', chat.address.port);
@@ -235,9 +235,9 @@ describe('line chat on real sockets', () => {
   }, 30_000);
 
   it('rejects bad options synchronously', () => {
-    expect(() => createLineChat({ maxClients: 0 })).toThrow(RangeError);
-    expect(() => createLineChat({ maxLineBytes: 1.5 })).toThrow(RangeError);
-    expect(() => createLineChat({ maxBufferedBytes: -1 })).toThrow(RangeError);
-    expect(() => createLineChat({ closeGraceMs: 0 })).toThrow(RangeError);
+    expect(() => listenLineChat({ maxConnections: 0 })).toThrow(RangeError);
+    expect(() => listenLineChat({ maxLineBytes: 1.5 })).toThrow(RangeError);
+    expect(() => listenLineChat({ maxBufferedBytes: -1 })).toThrow(RangeError);
+    expect(() => listenLineChat({ closeTimeoutMs: 0 })).toThrow(RangeError);
   });
 });

@@ -1,10 +1,10 @@
 import { WireClient } from '@socketlab/testkit';
 import { expect, onTestFinished } from 'vitest';
-import { createLineChat, type LineChat, type LineChatOptions } from '../../src/chat/server.ts';
+import { type LineChat, type LineChatOptions, listenLineChat } from '../../src/chat/server.ts';
 
 /** A chat on 127.0.0.1, port 0, closed after the test. */
 export async function startTestChat(options: LineChatOptions = {}): Promise<LineChat> {
-  const chat = await createLineChat({ closeGraceMs: 500, ...options });
+  const chat = await listenLineChat({ closeTimeoutMs: 500, ...options });
   onTestFinished(() => chat.close());
   return chat;
 }

@@ -13,7 +13,7 @@ export interface TcpTestServer {
 }
 
 export async function startTcpTestServer(options: TcpServerOptions = {}): Promise<TcpTestServer> {
-  const server = createTcpServer({ closeGraceMs: 500, ...options });
+  const server = createTcpServer({ closeTimeoutMs: 500, ...options });
   onTestFinished(() => server.close());
   const waiting: TcpConnection[] = [];
   server.on('connection', (conn) => waiting.push(conn));

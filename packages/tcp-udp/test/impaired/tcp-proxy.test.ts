@@ -11,8 +11,8 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
 import {
-  createImpairedTcpProxy,
   type ImpairedTcpProxyOptions,
+  listenImpairedTcpProxy,
 } from '../../src/impaired/tcp-proxy.ts';
 
 /** A TCP server that records every byte of each connection and resolves when it ends or breaks. */
@@ -54,7 +54,7 @@ async function pollUntilInactive(proxy: { stats: { active: number } }): Promise<
 }
 
 async function startProxy(options: Omit<ImpairedTcpProxyOptions, 'target'>, port: number) {
-  const proxy = await createImpairedTcpProxy({ target: { host: '127.0.0.1', port }, ...options });
+  const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, ...options });
   onTestFinished(() => proxy.close());
   return proxy;
 }
@@ -72,7 +72,7 @@ const randomBytes = (seed: number, size: number): Buffer =>
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-describe('createImpairedTcpProxy', () => {
+describe('listenImpairedTcpProxy', () => {
   it('re-splits writes into pieces and keeps every byte in order', async () => {
     const sink = await startSink();
     const proxy = await startProxy({ seed: 1, chunkBytes: 7 }, sink.port);
@@ -175,7 +175,7 @@ describe('createImpairedTcpProxy', () => {
 
   it('destroys open connections on close()', async () => {
     const sink = await startSink('echo');
-    const proxy = await createImpairedTcpProxy({ target: { host: '127.0.0.1', port: sink.port } });
+    const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port: sink.port } });
     const client = await connect(proxy.address.port);
     client.on('error', () => {});
     client.write('hello');
@@ -204,7 +204,7 @@ describe('createImpairedTcpProxy', () => {
     [{ maxConnections: 0 }, RangeError],
   ])('refuses bad options %o', async (options, type) => {
     await expect(
-      createImpairedTcpProxy({ target: { host: '127.0.0.1', port: 9 }, ...(options as object) }),
+      listenImpairedTcpProxy({ target: { host: '127.0.0.1', port: 9 }, ...(options as object) }),
     ).rejects.toThrow(type);
   });
 });

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink, type ImpairedUdpLinkOptions } from '../../src/impaired/udp-link.ts';
+import { type ImpairedUdpLinkOptions, listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { openRecordingUdpSocket, sendUdp } from '../helpers/impaired-udp.ts';
 
 const echo = (data: Buffer, from: dgram.RemoteInfo, socket: dgram.Socket): void => {
@@ -10,7 +10,7 @@ const echo = (data: Buffer, from: dgram.RemoteInfo, socket: dgram.Socket): void 
 };
 
 async function startLink(options: Omit<ImpairedUdpLinkOptions, 'target'>, targetPort: number) {
-  const link = await createImpairedUdpLink({
+  const link = await listenImpairedUdpLink({
     target: { host: '127.0.0.1', port: targetPort },
     ...options,
   });
@@ -47,7 +47,7 @@ async function sendNumbered(options: Omit<ImpairedUdpLinkOptions, 'target'>, cou
   return { link, numbers: target.received.map((r) => Number(r.data.toString().split(' ')[1])) };
 }
 
-describe('createImpairedUdpLink', () => {
+describe('listenImpairedUdpLink', () => {
   it('forwards both ways untouched when no impairment is set', async () => {
     const target = await openRecordingUdpSocket(echo);
     const link = await startLink({ seed: 1 }, target.port);
@@ -165,7 +165,7 @@ describe('createImpairedUdpLink', () => {
 
   it('cancels delayed packets on close', async () => {
     const target = await openRecordingUdpSocket();
-    const link = await createImpairedUdpLink({
+    const link = await listenImpairedUdpLink({
       target: { host: '127.0.0.1', port: target.port },
       delayMs: 30_000,
       seed: 1,
@@ -186,7 +186,7 @@ describe('createImpairedUdpLink', () => {
     [{ target: { host: '127.0.0.1', port: 1 }, toClient: { jitterMs: -1 } }, RangeError],
     [{ target: { host: '127.0.0.1', port: 1 }, maxSessions: 0 }, RangeError],
   ])('refuses bad options %o', async (options, type) => {
-    await expect(createImpairedUdpLink(options as ImpairedUdpLinkOptions)).rejects.toThrow(type);
+    await expect(listenImpairedUdpLink(options as ImpairedUdpLinkOptions)).rejects.toThrow(type);
   });
 
   it('rejects with TCPUDP_ERR_CONNECTION when its port is taken', async () => {
@@ -195,7 +195,7 @@ describe('createImpairedUdpLink', () => {
     await once(taken, 'listening');
     onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
     await expect(
-      createImpairedUdpLink({ target: { host: '127.0.0.1', port: 9 }, port: taken.address().port }),
+      listenImpairedUdpLink({ target: { host: '127.0.0.1', port: 9 }, port: taken.address().port }),
     ).rejects.toMatchObject({ code: 'TCPUDP_ERR_CONNECTION' });
   });
 });

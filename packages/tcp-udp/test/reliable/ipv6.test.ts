@@ -1,6 +1,6 @@
 import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { listenReliableUdp } from '../../src/reliable/server.ts';
 import { connectReliableUdp } from '../../src/reliable/socket.ts';
 import { LOOPBACK_LIMITS, readAll, seededBytes, sha256 } from '../helpers/reliable-peers.ts';
@@ -17,7 +17,7 @@ describe('reliable UDP on ::1', () => {
       );
     });
     onTestFinished(() => server.close());
-    const link = await createImpairedUdpLink({
+    const link = await listenImpairedUdpLink({
       host: '::1',
       target: server.address,
       seed: 6,

@@ -1,6 +1,6 @@
 import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { listenReliableUdp } from '../../src/reliable/server.ts';
 import type { ReliableUdpConnection } from '../../src/reliable/socket.ts';
 import { connectTo, LOOPBACK_LIMITS, readAll } from '../helpers/reliable-peers.ts';
@@ -19,7 +19,7 @@ describe('reliable UDP when the last ACK is lost', () => {
       serverEnded.catch(() => {});
     });
     onTestFinished(() => server.close());
-    const link = await createImpairedUdpLink({ target: server.address, seed: 1 });
+    const link = await listenImpairedUdpLink({ target: server.address, seed: 1 });
     onTestFinished(() => link.close());
     const client = await connectTo(link.address.port, { lingerMs: 0 });
     await client.write(Buffer.from('all of it'));

@@ -1,7 +1,7 @@
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { randomSeed } from '../../src/impaired/prng.ts';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { listenReliableUdp } from '../../src/reliable/server.ts';
 import { connectReliableUdp } from '../../src/reliable/socket.ts';
 import {
@@ -101,7 +101,7 @@ describe('reliable UDP over loopback', () => {
 
   it('declares a peer dead with TCPUDP_ERR_RETRIES_EXHAUSTED when the path goes black', async () => {
     const { server } = await startReliableServer();
-    const link = await createImpairedUdpLink({ target: server.address, seed: 3 });
+    const link = await listenImpairedUdpLink({ target: server.address, seed: 3 });
     onTestFinished(() => link.close());
     const client = await connectTo(link.address.port, { maxRetransmits: 3 });
     link.setImpairment('both', { loss: 1 });
@@ -128,7 +128,7 @@ describe('reliable UDP through an impaired link', () => {
     const seed = Number(process.env.SEED ?? randomSeed());
     const up = seededBytes(seed, 200_000);
     const { server, received } = await startReliableServer({ congestionControl: 'reno' });
-    const link = await createImpairedUdpLink({ target: server.address, seed, loss: 0.1 });
+    const link = await listenImpairedUdpLink({ target: server.address, seed, loss: 0.1 });
     onTestFinished(() => link.close());
     const client = await connectTo(link.address.port, { congestionControl: 'reno' });
     await writeAll(client, up);
@@ -143,7 +143,7 @@ describe('reliable UDP through an impaired link', () => {
     const up = seededBytes(seed, 1 << 20);
     const down = seededBytes(seed + 1, 1 << 20);
     const { server, received } = await startReliableServer({}, () => down);
-    const link = await createImpairedUdpLink({
+    const link = await listenImpairedUdpLink({
       target: server.address,
       seed,
       loss: 0.1,

@@ -4,13 +4,13 @@ import { nextEvent, pollUntil, WireClient, withTimeout } from '@socketlab/testki
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type ConnectionError, LimitExceededError } from '../../src/errors.ts';
 import type { TcpConnection } from '../../src/tcp/connection.ts';
-import { createTcpServer, DEFAULT_TCP_CLOSE_GRACE_MS } from '../../src/tcp/server.ts';
+import { createTcpServer, DEFAULT_TCP_CLOSE_TIMEOUT_MS } from '../../src/tcp/server.ts';
 import { connectTestClient, readAll, startTcpTestServer } from '../helpers/tcp-pair.ts';
 
 describe('TcpServer', () => {
   it('closes gracefully: FIN to every connection, destroys the stubborn after the grace period', async () => {
-    expect(DEFAULT_TCP_CLOSE_GRACE_MS).toBe(5_000);
-    const { server, port, accepted } = await startTcpTestServer({ closeGraceMs: 300 });
+    expect(DEFAULT_TCP_CLOSE_TIMEOUT_MS).toBe(5_000);
+    const { server, port, accepted } = await startTcpTestServer({ closeTimeoutMs: 300 });
     const polite = await connectTestClient(port);
     const politeOnServer = await accepted();
     const stubborn = await connectTestClient(port);
@@ -95,7 +95,7 @@ describe('TcpServer', () => {
   it.each([
     [{ port: 70_000 }, RangeError],
     [{ maxConnections: 0 }, RangeError],
-    [{ closeGraceMs: -1 }, RangeError],
+    [{ closeTimeoutMs: -1 }, RangeError],
     [{ idleTimeoutMs: 2 ** 31 }, RangeError],
     [{ host: 'a\nb' }, TypeError],
     [{ onConnection: 'nope' }, TypeError],

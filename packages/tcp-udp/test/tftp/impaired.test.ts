@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { tftpGet } from '../../src/tftp/client.ts';
 import { sha256, startTftpServer, tftpRoot } from '../helpers/tftp-files.ts';
 
@@ -11,7 +11,7 @@ async function throughLink(
   port: number,
   options: { loss: number; duplicate: number; reorder?: number; seed: number },
 ) {
-  const link = await createImpairedUdpLink({ target: { host: '127.0.0.1', port }, ...options });
+  const link = await listenImpairedUdpLink({ target: { host: '127.0.0.1', port }, ...options });
   onTestFinished(() => link.close());
   return link;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pollUntil } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createImpairedUdpLink } from '../../src/impaired/udp-link.ts';
+import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { tftpGet, tftpPut } from '../../src/tftp/client.ts';
 import { sha256, startTftpServer, tftpRoot } from '../helpers/tftp-files.ts';
 import { RawTftpPeer } from '../helpers/tftp-raw.ts';
@@ -90,7 +90,7 @@ describe('TFTP writes (WRQ), off by default', () => {
       timeoutMs: 60,
       retries: 20,
     });
-    const link = await createImpairedUdpLink({
+    const link = await listenImpairedUdpLink({
       target: { host: '127.0.0.1', port },
       loss: 0.1,
       duplicate: 0.1,

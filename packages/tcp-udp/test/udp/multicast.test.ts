@@ -2,11 +2,11 @@ import dgram from 'node:dgram';
 import { pollUntil } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  createUdpBroadcaster,
-  createUdpMulticastSender,
   isMulticastAddress,
   joinUdpMulticastGroup,
   listenUdpBroadcast,
+  openUdpBroadcaster,
+  openUdpMulticastSender,
   probeUdpBroadcast,
   probeUdpMulticast,
   type UdpDeliveryProbe,
@@ -64,7 +64,7 @@ describe('UDP multicast on loopback', () => {
       onMessage: b.onMessage,
     });
     onTestFinished(() => second.close());
-    const tx = await createUdpMulticastSender({ ttl: 0 });
+    const tx = await openUdpMulticastSender({ ttl: 0 });
     onTestFinished(() => tx.close());
     for (const text of ['one', 'two', 'three']) await tx.send(Buffer.from(text), GROUP, first.port);
     await pollUntil(
@@ -83,9 +83,9 @@ describe('UDP multicast on loopback', () => {
     const member = collector();
     const rx = await joinUdpMulticastGroup({ group: GROUP, onMessage: member.onMessage });
     onTestFinished(() => rx.close());
-    const quiet = await createUdpMulticastSender({ ttl: 0, loopback: false });
+    const quiet = await openUdpMulticastSender({ ttl: 0, loopback: false });
     onTestFinished(() => quiet.close());
-    const loud = await createUdpMulticastSender({ ttl: 0, loopback: true });
+    const loud = await openUdpMulticastSender({ ttl: 0, loopback: true });
     onTestFinished(() => loud.close());
     await quiet.send(Buffer.from('not looped'), GROUP, rx.port);
     await loud.send(Buffer.from('looped'), GROUP, rx.port);
@@ -99,7 +99,7 @@ describe('UDP multicast on loopback', () => {
     await expect(
       joinUdpMulticastGroup({ group: '127.0.0.1', onMessage: () => {} }),
     ).rejects.toThrow(TypeError);
-    await expect(createUdpMulticastSender({ ttl: 256 })).rejects.toThrow(RangeError);
+    await expect(openUdpMulticastSender({ ttl: 256 })).rejects.toThrow(RangeError);
   });
 });
 
@@ -112,7 +112,7 @@ describe('UDP broadcast on loopback', () => {
     const listener = collector();
     const rx = await listenUdpBroadcast({ onMessage: listener.onMessage });
     onTestFinished(() => rx.close());
-    const tx = await createUdpBroadcaster();
+    const tx = await openUdpBroadcaster();
     onTestFinished(() => tx.close());
     await tx.send(Buffer.from('anyone there?'), '127.255.255.255', rx.port);
     await pollUntil(() => listener.got.length === 1, `the broadcast (probe: ${broadcast.detail})`);
@@ -130,6 +130,6 @@ describe('UDP broadcast on loopback', () => {
   });
 
   it('refuses an IPv6 broadcaster: IPv6 has no broadcast', async () => {
-    await expect(createUdpBroadcaster({ bindAddress: '::1' })).rejects.toThrow(TypeError);
+    await expect(openUdpBroadcaster({ bindAddress: '::1' })).rejects.toThrow(TypeError);
   });
 });
