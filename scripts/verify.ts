@@ -80,14 +80,9 @@ turbo(
 );
 // The per-package checks run after the tests, one task at a time (as the scripts did before they
 // were turbo tasks): on two cores, the honesty check's vitest runs would otherwise compete with
-// builds and packing for time, and its timing-sensitive specs fail under that load. `--only`: the
-// builds they need ran just above.
-turbo('honesty and packaging checks (turbo)', [
-  'honesty',
-  'check:package',
-  '--only',
-  '--concurrency=1',
-]);
+// builds and packing for time, and its timing-sensitive specs fail under that load. (Not `--only`:
+// it drops the dependencies' hashes, so a change to testkit would not re-run a stage's check.)
+turbo('honesty and packaging checks (turbo)', ['honesty', 'check:package', '--concurrency=1']);
 if (!values['runtime-only']) {
   step('curriculum', 'pnpm', ['exec', 'tsx', 'scripts/curriculum.ts', '--strict']);
   // Benchmarks are not tests, but a benchmark that no longer runs is a defect: a short run of
