@@ -23,6 +23,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { solutionTypesFile, solutionTypesSource } from './lib/solution-types.ts';
 import {
   countsByFile,
+  readJson,
   readReport,
   readStages,
   type Stage,
@@ -117,6 +119,30 @@ function starterChanges(stage: Stage): string[] {
   }
 }
 
+/**
+ * The files a cmdExample command runs (its words that are files of the stage) must be inputs of
+ * the stage's `honesty` turbo task (its turbo.json), or the cached check would not re-run when
+ * the program changes.
+ */
+function cmdExampleInputs(stage: Stage, command: string | undefined): string[] {
+  if (!command) return [];
+  const files = command
+    .split(/\s+/)
+    .filter(
+      (word) =>
+        existsSync(path.join(stage.dir, word)) && statSync(path.join(stage.dir, word)).isFile(),
+    );
+  if (files.length === 0) return [`its cmdExample \`${command}\` names no file of the stage`];
+  const turboFile = path.join(stage.dir, 'turbo.json');
+  const inputs = existsSync(turboFile)
+    ? (readJson<{ tasks?: Record<string, { inputs?: string[] }> }>(turboFile).tasks?.honesty
+        ?.inputs ?? [])
+    : [];
+  return files
+    .filter((file) => !inputs.includes(file))
+    .map((file) => `turbo.json's honesty inputs lack ${file}, which its cmdExample runs`);
+}
+
 function checkStructure(stage: Stage): void {
   const { dir, manifest } = stage;
   const stageIds = new Set<string>();
@@ -171,6 +197,7 @@ function checkStructure(stage: Stage): void {
       if (!/^\s*(\d+\.|[-*])\s+\S/m.test(hints))
         problems.push('its lesson has no "## Hints" section with a hint');
     }
+    problems.push(...cmdExampleInputs(stage, exercise.cmdExample));
     const starter = path.join(folder, 'exercise.ts');
     if (existsSync(starter) && !readFileSync(starter, 'utf8').includes('// TODO:')) {
       problems.push('its starter has no "// TODO:" edit point');
