@@ -1,14 +1,14 @@
+import os from 'node:os';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
-
-/** Which implementation the exercise specs grade; see packages/testkit/src/target.ts. */
-const targetKind = (process.env.SOCKETLAB_TARGET ?? 'solutions').split(':')[0] || 'solutions';
+import { resolveTarget } from './packages/testkit/src/target.ts';
 
 /**
  * The vitest configuration every stage and app shares.
  *
  * Sibling workspace packages resolve to their TypeScript sources through the
  * `@socketlab/source` export condition, so nothing is built before a test.
- * Each run writes machine-readable totals to `.reports/test-<target>.json`,
+ * Each run writes machine-readable totals to `.reports/test-<target>.json` (the target kind that
+ * testkit's `resolveTarget` reads from `SOCKETLAB_TARGET`: solutions, exercises, cmd or addr),
  * which `pnpm verify` adds up into the closing `N passed, M failed` line.
  */
 export function stageConfig(overrides: { include?: string[] } = {}): ViteUserConfig {
@@ -24,9 +24,9 @@ export function stageConfig(overrides: { include?: string[] } = {}): ViteUserCon
       testTimeout: 20_000,
       hookTimeout: 20_000,
       reporters: ['default', 'json'],
-      outputFile: { json: `.reports/test-${targetKind}.json` },
-      // Two cores here: keep the worker count modest so socket tests do not starve each other.
-      maxWorkers: 2,
+      outputFile: { json: `.reports/test-${resolveTarget().kind}.json` },
+      // One worker per core the machine offers: socket tests that outnumber the cores starve each other.
+      maxWorkers: os.availableParallelism(),
     },
   });
 }

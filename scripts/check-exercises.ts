@@ -2,12 +2,18 @@
  * The honesty check (`pnpm check:exercises`), in the spirit of `rustlings dev check`.
  *
  * For every exercise of every stage it proves that the spec means something: the spec passes
- * against the reference solution and fails against the untouched starter, and, where the manifest
- * names a program in another language (`cmdExample`), passes against that program over the wire.
+ * against the reference solution, every one of its tests fails against the untouched starter
+ * (except those the manifest lists in `passesAgainstStarter`, each with a written reason, and
+ * those must still pass there so the list cannot go stale), and, where the manifest names a
+ * program in another language (`cmdExample`), the spec passes against that program over the wire.
+ * The stage's generated type test (each solution's module assignable to its starter's) must be
+ * up to date.
  * It also checks that each exercise has its lesson, at least one hint, a `// TODO:` in its starter,
  * a mirrored solution and a manifest entry, and that nothing in exercises/ is left out of the manifest.
  *
- *   pnpm check:exercises [--stage basics] [--report .reports/honesty.json]
+ * Each stage runs it as its own turbo task (`honesty`, cached on that stage's files):
+ *   pnpm check:exercises                               every stage, through turbo
+ *   pnpm exec tsx scripts/check-exercises.ts [--stage basics] [--report FILE]   directly
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -17,12 +23,22 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { countsByFile, ROOT, readReport, readStages, type Stage } from './lib/workspace.ts';
+import { solutionTypesFile, solutionTypesSource } from './lib/solution-types.ts';
+import {
+  countsByFile,
+  readJson,
+  readReport,
+  readStages,
+  type Stage,
+  type StageManifest,
+  type VitestReport,
+} from './lib/workspace.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,10 +51,12 @@ if (values.help) {
   console.log(`usage: pnpm check:exercises [--stage NAME] [--report FILE]
 
 Proves every exercise spec honest: it must pass against solutions/, fail against the untouched
-starter in exercises/, and pass against the manifest's cmdExample program if one is named.
+starter in exercises/ (every test, bar those stage.json lists in passesAgainstStarter with a
+reason), and pass against the manifest's cmdExample program if one is named.
 Also checks each exercise has a lesson, hints, a // TODO: and a manifest entry.
   --stage NAME   check one stage only (e.g. basics)
-  --report FILE  also write the results as JSON (read by pnpm verify for the totals)`);
+  --report FILE  also write the results as JSON, relative to the current folder
+                 (read by pnpm verify for the totals)`);
   process.exit(0);
 }
 
@@ -101,6 +119,30 @@ function starterChanges(stage: Stage): string[] {
   }
 }
 
+/**
+ * The files a cmdExample command runs (its words that are files of the stage) must be inputs of
+ * the stage's `honesty` turbo task (its turbo.json), or the cached check would not re-run when
+ * the program changes.
+ */
+function cmdExampleInputs(stage: Stage, command: string | undefined): string[] {
+  if (!command) return [];
+  const files = command
+    .split(/\s+/)
+    .filter(
+      (word) =>
+        existsSync(path.join(stage.dir, word)) && statSync(path.join(stage.dir, word)).isFile(),
+    );
+  if (files.length === 0) return [`its cmdExample \`${command}\` names no file of the stage`];
+  const turboFile = path.join(stage.dir, 'turbo.json');
+  const inputs = existsSync(turboFile)
+    ? (readJson<{ tasks?: Record<string, { inputs?: string[] }> }>(turboFile).tasks?.honesty
+        ?.inputs ?? [])
+    : [];
+  return files
+    .filter((file) => !inputs.includes(file))
+    .map((file) => `turbo.json's honesty inputs lack ${file}, which its cmdExample runs`);
+}
+
 function checkStructure(stage: Stage): void {
   const { dir, manifest } = stage;
   const stageIds = new Set<string>();
@@ -155,6 +197,7 @@ function checkStructure(stage: Stage): void {
       if (!/^\s*(\d+\.|[-*])\s+\S/m.test(hints))
         problems.push('its lesson has no "## Hints" section with a hint');
     }
+    problems.push(...cmdExampleInputs(stage, exercise.cmdExample));
     const starter = path.join(folder, 'exercise.ts');
     if (existsSync(starter) && !readFileSync(starter, 'utf8').includes('// TODO:')) {
       problems.push('its starter has no "// TODO:" edit point');
@@ -165,6 +208,83 @@ function checkStructure(stage: Stage): void {
       problems.length ? problems.join('; ') : 'lesson, hints, TODO, spec, solution, manifest entry',
     );
   }
+  const typesFile = solutionTypesFile(stage);
+  const current = existsSync(typesFile) ? readFileSync(typesFile, 'utf8') : undefined;
+  const rel = path.relative(dir, typesFile);
+  record(
+    `${manifest.name} solution types`,
+    current === solutionTypesSource(stage),
+    current === undefined
+      ? `${rel} is missing: run pnpm solution-types`
+      : current === solutionTypesSource(stage)
+        ? `${rel} lists every exercise (typecheck proves each solution fits its starter)`
+        : `${rel} is stale: run pnpm solution-types`,
+  );
+}
+
+type Exercise = StageManifest['exercises'][number];
+
+/** The results of one spec file (path relative to the stage) in a vitest report. */
+const specResults = (stage: Stage, report: VitestReport | undefined, spec: string) =>
+  report?.testResults.find((f) => path.relative(stage.dir, f.name) === spec);
+
+/**
+ * Every test of a spec must fail against the untouched starter, unless stage.json lists it in
+ * `passesAgainstStarter` with a reason; a listed test must still pass there (no stale entries).
+ */
+function checkAgainstStarter(
+  stage: Stage,
+  exercise: Exercise,
+  spec: string,
+  report: VitestReport | undefined,
+): void {
+  const name = `${stage.manifest.name}/${exercise.id} fails against its untouched starter`;
+  const file = specResults(stage, report, spec);
+  if (!file) {
+    record(name, false, 'did not run');
+    return;
+  }
+  const tests = file.assertionResults;
+  const passing = new Set(tests.filter((t) => t.status === 'passed').map((t) => t.fullName));
+  const allowed = exercise.passesAgainstStarter ?? [];
+  const problems: string[] = [];
+  for (const entry of allowed) {
+    if (!entry.why?.trim())
+      problems.push(`passesAgainstStarter "${entry.test}" gives no reason (why)`);
+    if (!passing.has(entry.test))
+      problems.push(
+        `passesAgainstStarter "${entry.test}" no longer passes against the starter: remove it from stage.json`,
+      );
+  }
+  const listed = new Set(allowed.map((e) => e.test));
+  for (const test of passing) {
+    if (!listed.has(test))
+      problems.push(
+        `"${test}" PASSES against the stub: make it test something a stub cannot do, or list it in stage.json's passesAgainstStarter with the reason`,
+      );
+  }
+  const failing = tests.filter((t) => t.status === 'failed').length;
+  const loadError = file.status === 'failed' && tests.length === 0;
+  if (!loadError && failing === 0)
+    problems.push('no test fails against the stub: the spec tests nothing a stub cannot do');
+  const summary = loadError
+    ? 'the spec fails to load against the stub'
+    : `${failing} of ${tests.length} tests fail${passing.size > 0 ? `, ${passing.size} pass with a written reason` : ''}`;
+  record(name, problems.length === 0, problems.length ? problems.join('\n      ') : summary);
+}
+
+/** Whether every test of `spec` passed in `report`, and the names and first lines of failures. */
+function allPass(stage: Stage, report: VitestReport | undefined, spec: string): [boolean, string] {
+  const c = report ? countsByFile(report, stage.dir).get(spec) : undefined;
+  if (c === undefined) return [false, 'did not run'];
+  if (c.fileError) return [false, `failed to load: ${c.fileError.split('\n')[0]}`];
+  const failures = (specResults(stage, report, spec)?.assertionResults ?? [])
+    .filter((a) => a.status === 'failed')
+    .map((a) => `\n      ✗ ${a.fullName}: ${a.failureMessages?.[0]?.split('\n')[0] ?? ''}`);
+  return [
+    c.failed === 0 && c.passed > 0,
+    `${c.passed} passed, ${c.failed} failed${failures.join('')}`,
+  ];
 }
 
 function checkSpecs(stage: Stage): void {
@@ -184,47 +304,20 @@ function checkSpecs(stage: Stage): void {
   }
   const solved = vitest(stage, 'solutions', specs);
   const starters = vitest(stage, 'exercises', specs);
-  const solvedCounts = solved ? countsByFile(solved, dir) : undefined;
-  const starterCounts = starters ? countsByFile(starters, dir) : undefined;
   for (const spec of specs) {
     const id = path.basename(path.dirname(spec));
-    const s = solvedCounts?.get(spec);
-    const st = starterCounts?.get(spec);
-    const againstSolution =
-      s === undefined
-        ? 'did not run'
-        : s.fileError
-          ? `failed to load: ${s.fileError.split('\n')[0]}`
-          : `${s.passed} passed, ${s.failed} failed`;
-    record(
-      `${manifest.name}/${id} passes against its solution`,
-      s !== undefined && !s.fileError && s.failed === 0 && s.passed > 0,
-      againstSolution,
-    );
-    const failing = st ? st.failed + (st.fileError ? 1 : 0) : 0;
-    record(
-      `${manifest.name}/${id} fails against its untouched starter`,
-      st !== undefined && failing > 0,
-      st === undefined
-        ? 'did not run'
-        : failing > 0
-          ? `${st.failed} of ${st.passed + st.failed} tests fail${st.passed > 0 ? ` (${st.passed} pass against the stub: make sure they test something a stub cannot do)` : ''}`
-          : `all ${st.passed} tests PASS against the stub: the spec tests nothing a stub cannot do`,
-    );
+    record(`${manifest.name}/${id} passes against its solution`, ...allPass(stage, solved, spec));
+  }
+  for (const exercise of manifest.exercises) {
+    const spec = `exercises/${exercise.id}/exercise.test.ts`;
+    if (specs.includes(spec)) checkAgainstStarter(stage, exercise, spec, starters);
   }
   for (const exercise of manifest.exercises) {
     if (!exercise.cmdExample) continue;
     const spec = `exercises/${exercise.id}/exercise.test.ts`;
-    const report = vitest(stage, `cmd:${exercise.cmdExample}`, [spec]);
-    const c = report ? countsByFile(report, dir).get(spec) : undefined;
     record(
       `${manifest.name}/${exercise.id} grades \`${exercise.cmdExample}\` over the wire`,
-      c !== undefined && !c.fileError && c.failed === 0 && c.passed > 0,
-      c === undefined
-        ? 'did not run'
-        : c.fileError
-          ? `failed to load: ${c.fileError.split('\n')[0]}`
-          : `${c.passed} passed, ${c.failed} failed`,
+      ...allPass(stage, vitest(stage, `cmd:${exercise.cmdExample}`, [spec]), spec),
     );
   }
 }
@@ -242,7 +335,7 @@ for (const stage of stages) {
 const failed = checks.filter((c) => !c.ok);
 console.log(`\nhonesty check: ${checks.length - failed.length} of ${checks.length} checks hold`);
 if (values.report) {
-  const file = path.resolve(ROOT, values.report);
+  const file = path.resolve(values.report);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(
     file,

@@ -19,6 +19,13 @@ export interface Curriculum {
   apps: Array<{ name: string; combines: string[]; description: string }>;
 }
 
+/** A test that may pass against the untouched starter, with the written reason why that is honest. */
+export interface StarterPass {
+  /** The test's full name as vitest reports it (describe titles and the test title, space-joined). */
+  test: string;
+  why: string;
+}
+
 export interface StageManifest {
   stage: number;
   name: string;
@@ -32,8 +39,26 @@ export interface StageManifest {
     hints: string[];
     /** A program in another language that the wire-level spec must pass against (cmd: target). */
     cmdExample?: string;
+    /** Tests allowed to pass against the untouched starter; every other test must fail there. */
+    passesAgainstStarter?: StarterPass[];
   }>;
   library: Array<{ module: string; covers: string[]; tests: string[] }>;
+}
+
+/** The fields of a workspace package's package.json that the scripts read. */
+export interface PackageManifest {
+  name: string;
+  private?: boolean;
+  bin?: string | Record<string, string>;
+  dependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
+}
+
+/** One workspace package: its folder, its package.json and, for a stage, its stage.json. */
+export interface WorkspacePackage {
+  dir: string;
+  manifest: PackageManifest;
+  stage?: StageManifest;
 }
 
 export interface Stage {
@@ -50,18 +75,58 @@ export function readCurriculum(): Curriculum {
   return readJson<Curriculum>(path.join(ROOT, 'curriculum.json'));
 }
 
-/** Every workspace package under packages/ that has a stage.json, in stage order. */
+/**
+ * The `packages:` globs of pnpm-workspace.yaml. Only the forms this repository uses are
+ * understood (`dir/*` and a plain folder); anything else is refused rather than guessed at.
+ */
+export function workspaceGlobs(): string[] {
+  const yaml = readFileSync(path.join(ROOT, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^packages:\s*\n((?:[ \t]+-[^\n]*\n?|[ \t]*#[^\n]*\n?)*)/m.exec(yaml)?.[1] ?? '';
+  const globs = [...block.matchAll(/^[ \t]+-[ \t]*["']?([^"'#\n]+?)["']?[ \t]*$/gm)].map(
+    (m) => m[1] ?? '',
+  );
+  for (const glob of globs) {
+    if (!/^[\w.-]+(\/[\w.-]+)*(\/\*)?$/.test(glob)) {
+      throw new Error(`pnpm-workspace.yaml: the glob ${glob} is not understood by scripts/lib`);
+    }
+  }
+  return globs;
+}
+
+/**
+ * Every workspace package, from pnpm-workspace.yaml's globs: the one list of packages that
+ * verify, the honesty check, the packaging check and the curriculum all read. Sorted by stage
+ * (packages without a stage.json first), then by folder.
+ */
+export function readWorkspace(): WorkspacePackage[] {
+  const dirs = workspaceGlobs().flatMap((glob) => {
+    if (!glob.endsWith('/*')) return [path.join(ROOT, glob)];
+    const parent = path.join(ROOT, glob.slice(0, -2));
+    return existsSync(parent)
+      ? readdirSync(parent, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => path.join(parent, d.name))
+      : [];
+  });
+  return dirs
+    .filter((dir) => existsSync(path.join(dir, 'package.json')))
+    .map((dir) => {
+      const stageFile = path.join(dir, 'stage.json');
+      const pkg: WorkspacePackage = {
+        dir,
+        manifest: readJson<PackageManifest>(path.join(dir, 'package.json')),
+      };
+      if (existsSync(stageFile)) pkg.stage = readJson<StageManifest>(stageFile);
+      return pkg;
+    })
+    .sort((a, b) => (a.stage?.stage ?? 0) - (b.stage?.stage ?? 0) || a.dir.localeCompare(b.dir));
+}
+
+/** Every workspace package that has a stage.json, in stage order. */
 export function readStages(): Stage[] {
-  const packagesDir = path.join(ROOT, 'packages');
-  return readdirSync(packagesDir)
-    .map((name) => path.join(packagesDir, name))
-    .filter((dir) => existsSync(path.join(dir, 'stage.json')))
-    .map((dir) => ({
-      dir,
-      packageName: readJson<{ name: string }>(path.join(dir, 'package.json')).name,
-      manifest: readJson<StageManifest>(path.join(dir, 'stage.json')),
-    }))
-    .sort((a, b) => a.manifest.stage - b.manifest.stage);
+  return readWorkspace().flatMap(({ dir, manifest, stage }) =>
+    stage ? [{ dir, packageName: manifest.name, manifest: stage }] : [],
+  );
 }
 
 /** The subset of vitest's JSON report that we read. */
