@@ -5,7 +5,7 @@
  * tasks, cached like the tests), each counted once.
  *
  *   pnpm verify                  typecheck, lint, build, all tests, honesty check, curriculum, packaging,
- *                                and a quick run of every benchmark
+ *                                Markdown links, and a quick run of every benchmark
  *   pnpm verify --runtime-only   build, tests, honesty and packaging only (a second Node version)
  *   pnpm verify --force          ignore turbo's cache
  */
@@ -26,7 +26,7 @@ if (values.help) {
   console.log(`usage: pnpm verify [--runtime-only] [--force]
 
 Runs what CI runs and ends with "N passed, M failed".
-  --runtime-only  skip typecheck, lint and the curriculum check (for a second Node version)
+  --runtime-only  skip typecheck, lint, the curriculum and link checks and the benchmarks (for a second Node version)
   --force         do not use turbo's cache`);
   process.exit(0);
 }
@@ -85,6 +85,8 @@ turbo(
 turbo('honesty and packaging checks (turbo)', ['honesty', 'check:package', '--concurrency=1']);
 if (!values['runtime-only']) {
   step('curriculum', 'pnpm', ['exec', 'tsx', 'scripts/curriculum.ts', '--strict']);
+  // Lessons, READMEs and manifests name paths and sections: every relative link must resolve.
+  step('links', 'pnpm', ['exec', 'tsx', 'scripts/check-links.ts']);
   // Benchmarks are not tests, but a benchmark that no longer runs is a defect: a short run of
   // every one (BENCH_QUICK=1) proves they still work. Figures from it mean nothing.
   step('benchmarks (quick run)', 'pnpm', ['bench'], { BENCH_QUICK: '1' });
