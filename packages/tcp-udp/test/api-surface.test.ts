@@ -1,4 +1,5 @@
-import { apiSurface, formatApiSurface } from '@socketlab/testkit';
+import { readFileSync } from 'node:fs';
+import { apiSurface, formatApiSurface, namesMissingFromReadme } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 
 const ENTRY = new URL('../src/index.ts', import.meta.url);
@@ -13,5 +14,10 @@ describe('the public API', () => {
   it('exports at run time exactly the values the entry names', async () => {
     const runtime = Object.keys(await import('../src/index.ts')).sort();
     expect(runtime).toEqual([...surface.values]);
+  });
+
+  it('documents every exported value in the README, the API reference', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(namesMissingFromReadme(readme, surface.values)).toEqual([]);
   });
 });

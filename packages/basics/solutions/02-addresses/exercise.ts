@@ -1,5 +1,5 @@
 import { parseEndpoint } from '../../src/addresses/endpoint.ts';
-import { type AddressScope, classifyAddress, parseAddress } from '../../src/addresses/parse.ts';
+import { type AddressScope, classifyAddress, parseAddress } from '../../src/addresses/index.ts';
 import { InvalidInputError, quoteInput } from '../../src/errors.ts';
 
 /** The scope of an IPv4 address (every library scope except the IPv6-only 'unique-local'). */

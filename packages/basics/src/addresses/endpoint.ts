@@ -1,6 +1,7 @@
 import { checkHostname, HOSTNAME_MAX_LENGTH } from '../dns/index.ts';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
-import { type IpAddress, type IpFamily, parseAddress } from './parse.ts';
+import type { IpAddress, IpFamily } from './ip-address.ts';
+import { parseAddress } from './parse.ts';
 import { PORT_MAX, parsePort } from './port.ts';
 
 /**

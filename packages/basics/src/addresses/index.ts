@@ -3,6 +3,8 @@
  *
  * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
+
+export { type AddressInfo, classifyAddress } from './classify.ts';
 export {
   ENDPOINT_MAX_LENGTH,
   type Endpoint,
@@ -11,14 +13,11 @@ export {
   parseEndpoint,
   unixPathLimit,
 } from './endpoint.ts';
+export { formatAddress } from './format.ts';
+export type { IpAddress, IpFamily } from './ip-address.ts';
 export {
   ADDRESS_MAX_LENGTH,
-  type AddressInfo,
   addressFromBytes,
-  classifyAddress,
-  formatAddress,
-  type IpAddress,
-  type IpFamily,
   isIPv4,
   isIPv6,
   parseAddress,

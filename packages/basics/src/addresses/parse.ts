@@ -1,45 +1,11 @@
+/**
+ * The address parser: a strict scanner that turns IPv4 and IPv6 text into bytes (without a regex
+ * or an allocation on success), the validators built on it, and {@link addressFromBytes}, which
+ * checks a zone id the same way. Formatting lives in `format.ts`, classification in `classify.ts`.
+ */
 import { InvalidInputError, quoteInput } from '../errors.ts';
-import type { AddressScope } from './ranges.ts';
-import { IPV4_SPECIAL_RANGES, IPV6_SPECIAL_RANGES, type SpecialRange } from './ranges.ts';
-
-export {
-  ADDRESS_SCOPES,
-  type AddressScope,
-  IPV4_SPECIAL_RANGES,
-  IPV6_SPECIAL_RANGES,
-  type SpecialRange,
-} from './ranges.ts';
-
-/** An address family as a number: 4 for IPv4 (`AF_INET`), 6 for IPv6 (`AF_INET6`). */
-export type IpFamily = 4 | 6;
-
-/** A parsed IP address: the bytes a socket address carries, plus the zone id for link-local IPv6. */
-export interface IpAddress {
-  /** 4 for IPv4 (`AF_INET`), 6 for IPv6 (`AF_INET6`). */
-  readonly family: IpFamily;
-  /** The address in network byte order: 4 bytes for IPv4, 16 for IPv6. */
-  readonly bytes: Uint8Array;
-  /** The zone id (interface) of a link-local IPv6 address, as in `fe80::1%eth0`. */
-  readonly zone?: string;
-  /** The canonical text form (see {@link formatAddress}), with `%zone` when there is one. */
-  readonly text: string;
-}
-
-/** What {@link classifyAddress} found out about an address. */
-export interface AddressInfo {
-  readonly address: IpAddress;
-  readonly family: IpFamily;
-  /** The kind of range the address is in; for an IPv4-mapped address, the scope of the IPv4 inside. */
-  readonly scope: AddressScope;
-  /** The special-purpose range it matched, in CIDR form (absent for `global`). */
-  readonly range?: string;
-  /** Why: the range and the RFC that defines it. */
-  readonly reason: string;
-  /** True for `::ffff:a.b.c.d`, an IPv4 address carried in an IPv6 socket (RFC 4291 §2.5.5.2). */
-  readonly v4Mapped: boolean;
-  /** For an IPv4-mapped address, the classification of the IPv4 address inside it. */
-  readonly embedded?: AddressInfo;
-}
+import { formatBytes } from './format.ts';
+import type { IpAddress, IpFamily } from './ip-address.ts';
 
 /**
  * The longest text {@link parseAddress} looks at: the longest IPv6 text (45 characters, as
@@ -404,62 +370,6 @@ export function addressFromBytes(bytes: Uint8Array, zone?: string): IpAddress {
 }
 
 /**
- * Formats an address canonically: dotted decimal for IPv4; for IPv6 the RFC 5952 form — lowercase,
- * no leading zeros, the longest run of two or more zero groups compressed to `::` (the first one
- * on a tie), and an IPv4-mapped address written `::ffff:a.b.c.d` (RFC 5952 §5).
- *
- * @param address - A parsed address (or any `{ bytes, zone? }` of 4 or 16 bytes).
- * @returns The canonical text, with `%zone` appended when there is a zone id.
- * @throws {RangeError} when `bytes` is not 4 or 16 bytes long.
- * @see RFC 5952 §4
- * @example
- * ```ts
- * formatAddress(parseAddress('2001:0db8:0000:0000:0001:0000:0000:0001')); // '2001:db8::1:0:0:1'
- * ```
- */
-export function formatAddress(address: Pick<IpAddress, 'bytes' | 'zone'>): string {
-  const { bytes, zone } = address;
-  if (!(bytes instanceof Uint8Array) || (bytes.length !== 4 && bytes.length !== 16)) {
-    throw new RangeError('an IP address is 4 bytes (IPv4) or 16 bytes (IPv6)');
-  }
-  return formatBytes(bytes) + (zone === undefined ? '' : `%${zone}`);
-}
-
-function wordAt(bytes: Uint8Array, i: number): number {
-  return ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0);
-}
-
-function formatBytes(bytes: Uint8Array): string {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  if (isV4Mapped(bytes)) return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  let bestAt = -1;
-  let bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-  for (let at = 0, run = 0; at < 8; at++) {
-    run = wordAt(bytes, at) === 0 ? run + 1 : 0;
-    if (run > bestLength) {
-      bestAt = at - run + 1;
-      bestLength = run;
-    }
-  }
-  let text = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestAt) {
-      text += '::';
-      i += bestLength - 1;
-    } else {
-      text += (i > 0 && i !== bestAt + bestLength ? ':' : '') + wordAt(bytes, i).toString(16);
-    }
-  }
-  return text;
-}
-
-function isV4Mapped(bytes: Uint8Array): boolean {
-  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return false;
-  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
-
-/**
  * True when `text` is a valid IPv4 address by {@link parseAddress}'s strict rules. Never throws.
  * @example
  * ```ts
@@ -482,75 +392,4 @@ export function isIPv4(text: unknown): boolean {
  */
 export function isIPv6(text: unknown): boolean {
   return typeof text === 'string' && text.includes(':') && scan(text) === 6;
-}
-
-const compiled = (ranges: readonly SpecialRange[]) =>
-  ranges.map((range) => {
-    const [base = '', bits = ''] = range.cidr.split('/');
-    return { ...range, bytes: parseAddress(base).bytes, bits: Number(bits) };
-  });
-const V4_TABLE = compiled(IPV4_SPECIAL_RANGES);
-const V6_TABLE = compiled(IPV6_SPECIAL_RANGES);
-
-function inPrefix(bytes: Uint8Array, prefix: Uint8Array, bits: number): boolean {
-  for (let i = 0; i * 8 < bits; i++) {
-    const mask = bits - i * 8 >= 8 ? 0xff : (0xff << (8 - (bits - i * 8))) & 0xff;
-    if (((bytes[i] ?? 0) & mask) !== ((prefix[i] ?? 0) & mask)) return false;
-  }
-  return true;
-}
-
-/**
- * Classifies an address by the special-purpose range it falls in: loopback, private (RFC 1918),
- * link-local, multicast, documentation, shared (RFC 6598), unique-local (RFC 4193), … or global.
- * An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, what a dual-stack socket reports for an IPv4
- * peer) gets the scope of the IPv4 address it carries, which is also in `embedded`.
- *
- * @param input - An address as text, or an already parsed {@link IpAddress}.
- * @returns The scope, the matched range (CIDR), a reason naming the RFC, and v4-mapped details.
- * @throws {InvalidInputError} `BASICS_ERR_INVALID_ADDRESS` when `input` is not a valid address.
- * @throws {TypeError} when `input` is neither a string nor an address object.
- * @see RFC 6890 (special-purpose registries), RFC 4291 §2.5.5.2 (IPv4-mapped)
- * @example
- * ```ts
- * classifyAddress('10.1.2.3').scope; // 'private'
- * classifyAddress('::ffff:127.0.0.1'); // { scope: 'loopback', v4Mapped: true, … }
- * ```
- */
-export function classifyAddress(input: string | IpAddress): AddressInfo {
-  if (typeof input !== 'string' && (typeof input !== 'object' || input === null)) {
-    throw new TypeError(
-      `classifyAddress expects a string or an IpAddress, got ${input === null ? 'null' : typeof input}`,
-    );
-  }
-  const address =
-    typeof input === 'string' ? parseAddress(input) : addressFromBytes(input.bytes, input.zone);
-  const { family, bytes } = address;
-  if (isV4Mapped(bytes)) {
-    const embedded = classifyAddress(addressFromBytes(bytes.subarray(12)));
-    const reason = `IPv4-mapped IPv6 address (::ffff:0:0/96, RFC 4291 §2.5.5.2) carrying ${embedded.address.text}, ${embedded.reason}`;
-    return {
-      address,
-      family,
-      scope: embedded.scope,
-      range: '::ffff:0:0/96',
-      reason,
-      v4Mapped: true,
-      embedded,
-    };
-  }
-  const hit = (family === 4 ? V4_TABLE : V6_TABLE).find((r) => inPrefix(bytes, r.bytes, r.bits));
-  if (hit === undefined) {
-    const registry = family === 4 ? 'IPv4' : 'IPv6';
-    const reason = `in no range of the IANA ${registry} Special-Purpose Address Registry (RFC 6890): globally routable`;
-    return { address, family, scope: 'global', reason, v4Mapped: false };
-  }
-  return {
-    address,
-    family,
-    scope: hit.scope,
-    range: hit.cidr,
-    reason: `${hit.cidr}: ${hit.reason}`,
-    v4Mapped: false,
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * The special-purpose address ranges that `classifyAddress` (address.ts) knows, as data: the IANA
+ * The special-purpose address ranges that `classifyAddress` (classify.ts) knows, as data: the IANA
  * special-purpose registries (RFC 6890) reduced to what a socket programmer needs.
  */
 

@@ -13,7 +13,7 @@ import {
   parseEndpoint,
   unixPathLimit,
 } from '../../src/addresses/endpoint.ts';
-import { addressFromBytes } from '../../src/addresses/parse.ts';
+import { addressFromBytes } from '../../src/addresses/index.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 
 const SEED = 0xe9d0; // fast-check seed: failures print it, runs are repeatable
