@@ -11,7 +11,7 @@ import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import {
   connectFramed,
   connectUnix,
-  createFramedEchoServer,
+  listenFramedEchoServer,
   type FramedSocket,
   lengthPrefixCodec,
   listenUnix,
@@ -32,8 +32,8 @@ async function roundTrips(client: FramedSocket, n: number): Promise<void> {
 
 async function echoRow(dir: string): Promise<BenchRow> {
   const path = join(dir, 'echo.sock');
-  const unixServer = await createFramedEchoServer({ framing: 'length', path });
-  const tcpServer = await createFramedEchoServer({ framing: 'length', host: '127.0.0.1', port: 0 });
+  const unixServer = await listenFramedEchoServer({ framing: 'length', path });
+  const tcpServer = await listenFramedEchoServer({ framing: 'length', host: '127.0.0.1', port: 0 });
   const port = typeof tcpServer.address === 'string' ? 0 : tcpServer.address.port;
   const unixClient = await connectFramed({ path }, { codec: lengthPrefixCodec() });
   const tcpClient = await connectFramed(

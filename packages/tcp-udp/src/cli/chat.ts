@@ -13,11 +13,11 @@ other terminals with netcat (Debian's nc needs -N to hang up when you press Ctrl
 Commands in the chat: /nick NAME, /who, /help, /quit.
 
 Options:
-  --host HOST        address to listen on (default 127.0.0.1)
-  --port N           port to listen on, 0 for any free port (default 0)
-  --max-clients N    people in the room at once (default 64)
-  --max-line BYTES   longest line accepted; a longer one closes its sender (default 1024)
-  --idle-timeout MS  drop a client silent for this long (default 0: never)
+  --host HOST           address to listen on (default 127.0.0.1)
+  --port N              port to listen on, 0 for any free port (default 0)
+  --max-connections N   people in the room at once (default 64)
+  --max-line BYTES      longest line accepted; a longer one closes its sender (default 1024)
+  --idle-timeout MS     drop a client silent for this long (default 0: never)
   -h, --help         show this help
 
 Try it:  socketlab-tcp chat --port 7000   then, in two more terminals:   nc 127.0.0.1 7000
@@ -33,7 +33,7 @@ export const chatCommand: CliCommand = {
       options: {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '0' },
-        'max-clients': { type: 'string', default: '64' },
+        'max-connections': { type: 'string', default: '64' },
         'max-line': { type: 'string', default: '1024' },
         'idle-timeout': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
@@ -48,7 +48,7 @@ export const chatCommand: CliCommand = {
     const chat = await listenLineChat({
       host: values.host,
       port: parseIntegerOption('port', values.port, 0, 65_535),
-      maxConnections: parseIntegerOption('max-clients', values['max-clients'], 1, 100_000),
+      maxConnections: parseIntegerOption('max-connections', values['max-connections'], 1, 100_000),
       maxLineBytes: parseIntegerOption('max-line', values['max-line'], 1, 1 << 20),
       idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, 2 ** 31 - 1),
     });

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  createFramedEchoServer,
   FRAMING_NAMES,
   isFramingName,
+  listenFramedEchoServer,
   U32_MAX_FRAME_BYTES,
 } from '../framing/index.ts';
 import { type CliCommand, CliUsageError, parseIntegerOption, untilAborted } from './command.ts';
@@ -71,7 +71,7 @@ export const echoCommand: CliCommand = {
       0,
       2 ** 31 - 1,
     );
-    const server = await createFramedEchoServer({
+    const server = await listenFramedEchoServer({
       framing,
       host: values.host,
       port,

@@ -9,7 +9,7 @@ import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } f
 import { codecForFraming, type FramingName } from './name.ts';
 import { FramedSocket } from './socket.ts';
 
-/** Options of {@link createFramedEchoServer}. */
+/** Options of {@link listenFramedEchoServer}. */
 export interface FramedEchoServerOptions {
   /** How frames are cut: `length` (u32 prefix), `varint` or `line`. */
   framing: FramingName;
@@ -51,14 +51,14 @@ export interface FramedEchoServerEvents {
   clientError: [error: TcpUdpError | Error, client: FramedEchoClientInfo];
 }
 
-/** A listening framed echo server; see {@link createFramedEchoServer}. */
+/** A listening framed echo server; see {@link listenFramedEchoServer}. */
 export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
   /** Where it listens: the TCP address, or the Unix socket path. */
   readonly address: net.AddressInfo | string;
   private readonly clients = new Set<FramedSocket>();
   private closing: Promise<void> | undefined;
 
-  /** @internal Use {@link createFramedEchoServer}. */
+  /** @internal Use {@link listenFramedEchoServer}. */
   constructor(
     private readonly server: net.Server,
     private readonly options: Required<Omit<FramedEchoServerOptions, 'path' | 'maxFrameBytes'>> &
@@ -168,13 +168,13 @@ export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
  *   (`EADDRINUSE`, `EACCES`, …; the system error is the `cause`).
  * @example
  * ```ts
- * const server = await createFramedEchoServer({ framing: 'line', maxFrameBytes: 1024 });
+ * const server = await listenFramedEchoServer({ framing: 'line', maxFrameBytes: 1024 });
  * server.on('clientError', (err, client) => console.warn(client.remote, err.message));
  * console.log(`listening on ${server.describeAddress()}`);
  * await server.close();
  * ```
  */
-export function createFramedEchoServer(
+export function listenFramedEchoServer(
   options: FramedEchoServerOptions,
 ): Promise<FramedEchoServer> {
   const framing = options.framing;

@@ -11,11 +11,11 @@ export {
   type FrameDecoder,
 } from './codec.ts';
 export {
-  createFramedEchoServer,
   type FramedEchoClientInfo,
   FramedEchoServer,
   type FramedEchoServerEvents,
   type FramedEchoServerOptions,
+  listenFramedEchoServer,
 } from './echo-server.ts';
 export {
   encodeVarint,

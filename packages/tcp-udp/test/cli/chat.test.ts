@@ -19,7 +19,10 @@ describe('socketlab-tcp chat (in process)', () => {
   });
 
   it.each([
-    { argv: ['chat', '--max-clients', '0'], says: '--max-clients must be from 1 to 100000, got 0' },
+    {
+      argv: ['chat', '--max-connections', '0'],
+      says: '--max-connections must be from 1 to 100000, got 0',
+    },
     { argv: ['chat', '--max-line', '1e3'], says: '--max-line must be a whole number, got "1e3"' },
     { argv: ['chat', '--port', '70000'], says: '--port must be from 0 to 65535, got 70000' },
     { argv: ['chat', '--colour'], says: "Unknown option '--colour'" },

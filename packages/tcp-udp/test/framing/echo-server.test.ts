@@ -187,13 +187,13 @@ describe('framed echo server against hostile clients', () => {
   });
 
   it('rejects bad options synchronously', async () => {
-    const { createFramedEchoServer } = await import('../../src/framing/echo-server.ts');
-    expect(() => createFramedEchoServer({ framing: 'json' as FramingName })).toThrow(TypeError);
-    expect(() => createFramedEchoServer({ framing: 'line', port: 70_000 })).toThrow(RangeError);
-    expect(() => createFramedEchoServer({ framing: 'line', maxFrameBytes: -1 })).toThrow(
+    const { listenFramedEchoServer } = await import('../../src/framing/echo-server.ts');
+    expect(() => listenFramedEchoServer({ framing: 'json' as FramingName })).toThrow(TypeError);
+    expect(() => listenFramedEchoServer({ framing: 'line', port: 70_000 })).toThrow(RangeError);
+    expect(() => listenFramedEchoServer({ framing: 'line', maxFrameBytes: -1 })).toThrow(
       RangeError,
     );
-    expect(() => createFramedEchoServer({ framing: 'line', maxConnections: 0 })).toThrow(
+    expect(() => listenFramedEchoServer({ framing: 'line', maxConnections: 0 })).toThrow(
       RangeError,
     );
   });

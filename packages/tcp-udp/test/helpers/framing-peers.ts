@@ -5,9 +5,9 @@ import path from 'node:path';
 import { connectTcp, withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
 import {
-  createFramedEchoServer,
   type FramedEchoServer,
   type FramedEchoServerOptions,
+  listenFramedEchoServer,
 } from '../../src/framing/echo-server.ts';
 import {
   type ConnectFramedOptions,
@@ -17,7 +17,7 @@ import {
 
 /** A framed echo server on 127.0.0.1, port 0, closed when the test ends. */
 export async function startEchoServer(options: FramedEchoServerOptions): Promise<FramedEchoServer> {
-  const server = await createFramedEchoServer({ closeTimeoutMs: 500, ...options });
+  const server = await listenFramedEchoServer({ closeTimeoutMs: 500, ...options });
   onTestFinished(() => server.close());
   return server;
 }

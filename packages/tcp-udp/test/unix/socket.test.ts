@@ -15,10 +15,10 @@ import {
   ConnectionError,
   connectFramed,
   connectUnix,
-  createFramedEchoServer,
   FileSystemError,
   FramedSocket,
   lengthPrefixCodec,
+  listenFramedEchoServer,
   listenUnix,
   type UnixListenOptions,
   type UnixSocketServer,
@@ -289,7 +289,7 @@ describe('framing over a Unix socket', () => {
 
   it('runs the framed echo server on a path: a hostile client is dropped, a good one is served', async () => {
     const path = join(unixTempDir(), 'framed.sock');
-    const server = await createFramedEchoServer({ framing: 'length', path, maxFrameBytes: 1024 });
+    const server = await listenFramedEchoServer({ framing: 'length', path, maxFrameBytes: 1024 });
     onTestFinished(() => server.close());
     expect(server.describeAddress()).toBe(path);
     const good = await connectFramed({ path }, { codec: lengthPrefixCodec() });
