@@ -18,7 +18,7 @@ Options:
   --max-connections N   people in the room at once (default 64)
   --max-line BYTES      longest line accepted; a longer one closes its sender (default 1024)
   --idle-timeout MS     drop a client silent for this long (default 0: never)
-  -h, --help         show this help
+  -h, --help            show this help
 
 Try it:  socketlab-tcp chat --port 7000   then, in two more terminals:   nc 127.0.0.1 7000
 Stop it with Ctrl-C (SIGINT) or SIGTERM: everyone is told, and their connections get a FIN.`;
