@@ -28,5 +28,6 @@ export {
   type Target,
   TargetError,
 } from './target.ts';
+export { trapUncaughtErrors, type UncaughtTrap } from './uncaught.ts';
 export { DEFAULT_WAIT_MS, nextEvent, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
 export { WireClient, WireError } from './wire.ts';
