@@ -8,7 +8,17 @@ export {
   measureOpsPerSecond,
   report,
 } from './bench.ts';
-export { describeByteDifference, everySplit, hexdump, printable } from './bytes.ts';
+export {
+  describeByteDifference,
+  describePieces,
+  everySplit,
+  fromHex,
+  hexdump,
+  printable,
+  seededBytes,
+  toHex,
+} from './bytes.ts';
+export { type Lesson, lessonOf, parseHints, readHints } from './lesson.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {
   ProgramError,
@@ -28,6 +38,7 @@ export {
   type Target,
   TargetError,
 } from './target.ts';
+export { tempDir } from './temp.ts';
 export { trapUncaughtErrors, type UncaughtTrap } from './uncaught.ts';
 export { DEFAULT_WAIT_MS, nextEvent, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
 export { WireClient, WireError } from './wire.ts';
