@@ -39,6 +39,6 @@ export {
   TargetError,
 } from './target.ts';
 export { tempDir } from './temp.ts';
-export { trapUncaughtErrors, type UncaughtTrap } from './uncaught.ts';
+export { failOnUncaught, trapUncaughtErrors, type UncaughtTrap } from './uncaught.ts';
 export { DEFAULT_WAIT_MS, nextEvent, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
 export { WireClient, WireError } from './wire.ts';

@@ -1,3 +1,5 @@
+import { onTestFinished } from 'vitest';
+
 /**
  * What {@link trapUncaughtErrors} returns: the errors caught so far, and a way to give the
  * process its own handlers back.
@@ -39,4 +41,27 @@ export function trapUncaughtErrors(): UncaughtTrap {
       for (const listener of saved) process.on('uncaughtException', listener);
     },
   };
+}
+
+/**
+ * Sets {@link trapUncaughtErrors} for the rest of the current test and, when the test finishes,
+ * fails it if anything was thrown from the event loop, with `hint` (what to fix, and where to
+ * read about it). For specs that run the learner's server in the test's own process: a program
+ * started elsewhere just dies, and the next connection is refused.
+ * @example if (isModuleTarget()) failOnUncaught(`Give every socket an 'error' listener. ${lesson.see('Errors')}`);
+ */
+export function failOnUncaught(hint: string): UncaughtTrap {
+  const trap = trapUncaughtErrors();
+  onTestFinished(() => {
+    trap.restore();
+    const [first] = trap.errors;
+    if (first) {
+      const code = (first as Error & { code?: unknown }).code;
+      throw new Error(
+        `your code threw outside any handler (this would stop the whole program): ${String(code ?? first.name)}: ${first.message}\n${hint}`,
+        { cause: first },
+      );
+    }
+  });
+  return trap;
 }

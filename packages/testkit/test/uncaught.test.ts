@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { trapUncaughtErrors } from '../src/uncaught.ts';
+import { failOnUncaught, trapUncaughtErrors } from '../src/uncaught.ts';
 
 describe('trapUncaughtErrors', () => {
   it("catches an 'error' event nobody listens for, and gives the runner its handlers back", async () => {
@@ -23,5 +23,12 @@ describe('trapUncaughtErrors', () => {
       trap.restore();
     }
     expect(process.listeners('uncaughtException')).toEqual(before);
+  });
+});
+
+describe('failOnUncaught', () => {
+  it('leaves a test that threw nothing alone', () => {
+    failOnUncaught('never shown');
+    expect(process.listeners('uncaughtException')).toHaveLength(1);
   });
 });

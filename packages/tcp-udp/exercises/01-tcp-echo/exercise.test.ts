@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import {
   describeByteDifference,
+  failOnUncaught,
   freePort,
   isModuleTarget,
   loadExercise,
@@ -10,7 +11,6 @@ import {
   type ServerUnderTest,
   startServerUnderTest,
   type Thrown,
-  trapUncaughtErrors,
   WireClient,
   withTimeout,
 } from '@socketlab/testkit';
@@ -30,29 +30,14 @@ const ERROR_HINT = `Give every socket an 'error' listener: without one, a client
 const BACKPRESSURE_HINT = `When socket.write() returns false, stop reading (socket.pause()) until 'drain', then resume(): see "Backpressure" in ${LESSON}.`;
 
 async function startTarget(): Promise<ServerUnderTest> {
-  // In this process, a socket without an 'error' listener throws from the event loop: catch that
-  // here, so the test that caused it fails with the hint (a separate program just dies, and the
-  // next connection is refused).
-  const trap = isModuleTarget() ? trapUncaughtErrors() : undefined;
+  // In this process, a socket without an 'error' listener throws from the event loop: catch that,
+  // so the test that caused it fails with the hint (a separate program just dies, and the next
+  // connection is refused).
+  if (isModuleTarget()) failOnUncaught(ERROR_HINT);
   const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
     mod.startTcpEchoServer(0),
-  ).catch((error: unknown) => {
-    trap?.restore();
-    throw error;
-  });
-  onTestFinished(async () => {
-    try {
-      await server.close();
-    } finally {
-      trap?.restore();
-    }
-    const thrown = trap?.errors[0] as Thrown | undefined;
-    if (thrown) {
-      throw new Error(
-        `your server threw, outside any handler: ${thrown.code ?? thrown.name}: ${thrown.message}\n${ERROR_HINT}`,
-      );
-    }
-  });
+  );
+  onTestFinished(() => server.close());
   return server;
 }
 
