@@ -29,7 +29,6 @@ export interface StageManifest {
     id: string;
     title: string;
     covers: string[];
-    hints: string[];
     /** A program in another language that the wire-level spec must pass against (cmd: target). */
     cmdExample?: string;
   }>;
