@@ -1,4 +1,5 @@
 import {
+  lessonOf,
   printable,
   type ServerUnderTest,
   startServerUnderTest,
@@ -11,10 +12,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_server.py').
 type Exercise = typeof import('./exercise.ts');
 
+const lesson = lessonOf(import.meta.url);
 const BLOCKING_HINT =
   'Another client was connected but silent at the time. If your server serves one client at a ' +
   'time (waiting for the current one to finish before reading the next), it blocks everyone ' +
-  'behind it: see "Blocking vs non-blocking" in exercises/06-concurrent-echo/README.md.';
+  `behind it. ${lesson.see('Blocking vs non-blocking')}`;
 
 async function startTarget(): Promise<ServerUnderTest> {
   const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
