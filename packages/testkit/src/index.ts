@@ -18,6 +18,11 @@ export {
   seededBytes,
   toHex,
 } from './bytes.ts';
+export {
+  connectGraded,
+  type GradedServerOptions,
+  startGradedServer,
+} from './graded.ts';
 export { type Lesson, lessonOf, parseHints, readHints } from './lesson.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {

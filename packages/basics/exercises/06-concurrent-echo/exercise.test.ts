@@ -1,9 +1,10 @@
 import {
+  connectGraded,
   lessonOf,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
-  WireClient,
+  startGradedServer,
+  type WireClient,
   WireError,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -18,19 +19,13 @@ const BLOCKING_HINT =
   'time (waiting for the current one to finish before reading the next), it blocks everyone ' +
   `behind it. ${lesson.see('Blocking vs non-blocking')}`;
 
-async function startTarget(): Promise<ServerUnderTest> {
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startEchoServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startEchoServer(0), {
+    uncaughtHint: `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Your task')}`,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = connectGraded;
 
 /** Reads one line and fails with the whole conversation when it is not `expected`. */
 async function expectLine(client: WireClient, expected: string, hint = ''): Promise<void> {

@@ -2,16 +2,16 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import {
+  connectGraded,
   describeByteDifference,
-  failOnUncaught,
   freePort,
   isModuleTarget,
   loadExercise,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
+  startGradedServer,
   type Thrown,
-  WireClient,
+  type WireClient,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -29,23 +29,15 @@ const BYTES_HINT = `Echo every byte as it came, binary included (never decode it
 const ERROR_HINT = `Give every socket an 'error' listener: without one, a client's reset (ECONNRESET) is thrown from the event loop and takes the whole server, and every other client, down. See "Errors on one connection" in ${LESSON}.`;
 const BACKPRESSURE_HINT = `When socket.write() returns false, stop reading (socket.pause()) until 'drain', then resume(): see "Backpressure" in ${LESSON}.`;
 
-async function startTarget(): Promise<ServerUnderTest> {
-  // In this process, a socket without an 'error' listener throws from the event loop: catch that,
-  // so the test that caused it fails with the hint (a separate program just dies, and the next
-  // connection is refused).
-  if (isModuleTarget()) failOnUncaught(ERROR_HINT);
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startTcpEchoServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+// In this process, a socket without an 'error' listener throws from the event loop: the test that
+// caused it fails with the hint (a separate program just dies, and the next connection is refused).
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startTcpEchoServer(0), {
+    uncaughtHint: ERROR_HINT,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = connectGraded;
 
 /**
  * The section that explains a wrong echo: bytes that differ mean the server changed them (text

@@ -1,14 +1,13 @@
 import {
-  failOnUncaught,
-  isModuleTarget,
+  connectGraded,
   lessonOf,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
-  WireClient,
+  startGradedServer,
+  type WireClient,
   WireError,
 } from '@socketlab/testkit';
-import { describe, it, onTestFinished } from 'vitest';
+import { describe, it } from 'vitest';
 
 // A wire-level spec: it talks to the server only over sockets, so it grades the solution, your
 // exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_chat.py').
@@ -16,24 +15,13 @@ type Exercise = typeof import('./exercise.ts');
 
 const lesson = lessonOf(import.meta.url);
 
-async function startTarget(): Promise<ServerUnderTest> {
-  if (isModuleTarget()) {
-    failOnUncaught(
-      `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Fan-out, and who is in the room')}`,
-    );
-  }
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startChatServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startChatServer(0), {
+    uncaughtHint: `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Fan-out, and who is in the room')}`,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = connectGraded;
 
 /**
  * Reads one line and fails with the whole conversation when it is not `expected`; the hint ends

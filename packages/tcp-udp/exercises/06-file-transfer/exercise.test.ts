@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/pro
 import net from 'node:net';
 import path from 'node:path';
 import {
+  connectGraded,
   describeByteDifference,
   isModuleTarget,
   lessonOf,
@@ -12,8 +13,8 @@ import {
   resolveTarget,
   type ServerUnderTest,
   seededBytes,
-  startServerUnderTest,
-  WireClient,
+  startGradedServer,
+  type WireClient,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -55,18 +56,17 @@ async function startTarget(): Promise<Target> {
     await mkdir(dir);
     process.env.RECEIVE_DIR = dir; // a cmd: target inherits the environment
   }
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startFileReceiver(dir),
+  const server = await startGradedServer<Exercise>(
+    import.meta.url,
+    (mod) => mod.startFileReceiver(dir),
+    {
+      uncaughtHint: `Give every socket and stream an 'error' listener: one bad sender must not stop the receiver. ${lesson.see('Your task')}`,
+    },
   );
-  onTestFinished(() => server.close());
   return { server, dir, parent: path.dirname(dir) };
 }
 
-async function connect({ server }: Target): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = ({ server }: Target): Promise<WireClient> => connectGraded(server);
 
 async function expectLine(
   client: WireClient,
