@@ -6,6 +6,7 @@ import {
   describeByteDifference,
   freePort,
   isModuleTarget,
+  lessonOf,
   loadExercise,
   printable,
   type ServerUnderTest,
@@ -20,7 +21,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // in any language (SOCKETLAB_TARGET='cmd:python3 examples/tcp_echo_server.py'). The client half
 // calls your tcpEchoOnce(), so it runs for the solutions and exercises targets only.
 type Exercise = typeof import('./exercise.ts');
-const LESSON = 'exercises/01-tcp-echo/README.md';
+const lesson = lessonOf(import.meta.url);
+const LESSON = lesson.path;
 
 const HALF_CLOSE_HINT =
   "After the client's FIN the server must still send every echo, and only then its own FIN: " +
@@ -297,6 +299,21 @@ async function startReferenceServer(
   });
   return (server.address() as net.AddressInfo).port;
 }
+
+describe.runIf(isModuleTarget())("the echo server's close()", () => {
+  it('resolves while a client is still connected (it closes open connections too)', async () => {
+    const { startTcpEchoServer } = await loadExercise<Exercise>(import.meta.url);
+    const server = await startTcpEchoServer(0);
+    const client = await connectGraded({ host: '127.0.0.1', port: server.port });
+    await client.send('still here');
+    await expectBytes(client, Buffer.from('still here'));
+    await withTimeout(
+      server.close(),
+      `close() to resolve while a client is connected: server.close() alone waits for every connection to end, so keep the open sockets in a Set and destroy them. ${lesson.see('Your task')}`,
+      3_000,
+    );
+  });
+});
 
 describe.runIf(isModuleTarget())('the TCP echo client tcpEchoOnce()', () => {
   const CLIENT_HINT =
