@@ -81,7 +81,14 @@ describe('transition: every arrow of the diagram', () => {
     'in $state, $event leads where Figure 5 says',
     ({ state, event }) => {
       const want = table.get(`${state} ${event}`);
-      const got = transition(state, event);
+      let got: ReturnType<typeof transition>;
+      try {
+        got = transition(state, event);
+      } catch (error) {
+        throw new Error(
+          `transition('${state}', '${event}') threw (${(error as Error).message}), but Figure 5 has this arrow: ${state} → ${want?.next}. ${sectionOf(state)}`,
+        );
+      }
       expect(got.state, `the next state after ${event} in ${state}. ${sectionOf(state)}`).toBe(
         want?.next,
       );
