@@ -172,6 +172,36 @@ describe('tftpRead, a TFTP read-request client', () => {
     );
   });
 
+  it('counts retries per packet: a server that ignores the first ACK of every block, with retries 1', async () => {
+    const listener = await socketOn();
+    const tid = await socketOn();
+    const blocks = [randomBytes(512), randomBytes(512), randomBytes(512), Buffer.from('end')];
+    let clientPort = 0;
+    listener.socket.on('message', (_request, rinfo) => {
+      if (clientPort) return;
+      clientPort = rinfo.port;
+      tid.socket.send(dataPacket(1, blocks[0] ?? Buffer.alloc(0)), rinfo.port, '127.0.0.1');
+    });
+    const acks = new Map<number, number>();
+    tid.socket.on('message', (ack) => {
+      if (op(ack) !== 4) return;
+      const n = block(ack);
+      const seen = (acks.get(n) ?? 0) + 1;
+      acks.set(n, seen);
+      const next = blocks[n];
+      // The first ACK of each block is "lost": only its resend moves the transfer on.
+      if (seen === 2 && next) tid.socket.send(dataPacket(n + 1, next), clientPort, '127.0.0.1');
+    });
+    const got = await read(listener.port, 'slow.bin', { timeoutMs: 50, retries: 1 }).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\nEvery block needed one resend of its ACK, and retries was 1: retries bounds the resends of one packet, so reset the count whenever a new block arrives. ${lesson.see('Timeouts')}\n${describeReceived('the transfer port (TID)', tid.got)}`,
+        );
+      },
+    );
+    expectSame(got, Buffer.concat(blocks), 'Timeouts');
+  });
+
   it('acknowledges a duplicate DATA at once, without waiting for its own timeout', async () => {
     const listener = await socketOn();
     const tid = await socketOn();
