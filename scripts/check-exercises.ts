@@ -29,6 +29,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readHints } from '../packages/testkit/src/lesson.ts';
 import { solutionTypesFile, solutionTypesSource } from './lib/solution-types.ts';
 import {
   countsByFile,
@@ -188,15 +189,9 @@ function checkStructure(stage: Stage): void {
     stageIds.add(exercise.id);
     if (!exercise.title) problems.push('has no title in stage.json');
     if (!exercise.covers?.length) problems.push('covers no curriculum id in stage.json');
-    if (!exercise.hints?.some((h) => h.trim().length > 0))
-      problems.push('has no hint in stage.json');
-    const readme = path.join(folder, 'README.md');
-    if (existsSync(readme)) {
-      const text = readFileSync(readme, 'utf8');
-      const hints = /^## Hints\s*\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(text)?.[1] ?? '';
-      if (!/^\s*(\d+\.|[-*])\s+\S/m.test(hints))
-        problems.push('its lesson has no "## Hints" section with a hint');
-    }
+    // The lesson's numbered "## Hints" are the hints' one source (stage.json has none).
+    if (existsSync(path.join(folder, 'README.md')) && readHints(folder).length === 0)
+      problems.push('its lesson has no "## Hints" section with a numbered hint');
     problems.push(...cmdExampleInputs(stage, exercise.cmdExample));
     const starter = path.join(folder, 'exercise.ts');
     if (existsSync(starter) && !readFileSync(starter, 'utf8').includes('// TODO:')) {

@@ -36,7 +36,6 @@ export interface StageManifest {
     id: string;
     title: string;
     covers: string[];
-    hints: string[];
     /** A program in another language that the wire-level spec must pass against (cmd: target). */
     cmdExample?: string;
     /** Tests allowed to pass against the untouched starter; every other test must fail there. */

@@ -11,9 +11,9 @@ import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import {
   connectFramed,
   connectUnix,
-  listenFramedEchoServer,
   type FramedSocket,
   lengthPrefixCodec,
+  listenFramedEchoServer,
   listenUnix,
 } from '../src/index.ts';
 

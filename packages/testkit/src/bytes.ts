@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Renders bytes as a classic hex dump: offset, 16 hex bytes, printable ASCII. */
 export function hexdump(bytes: Uint8Array, maxBytes = 256): string {
   const shown = bytes.subarray(0, maxBytes);
@@ -62,4 +64,46 @@ function hexByte(byte: number | undefined): string {
 export function* everySplit(bytes: Uint8Array): Generator<Uint8Array[]> {
   for (let at = 0; at <= bytes.length; at++) yield [bytes.subarray(0, at), bytes.subarray(at)];
   yield Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+}
+
+/** Bytes as lowercase hex with no separators (`68 69` → `"6869"`), for fixtures and messages. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/**
+ * Hex text as bytes; whitespace is ignored, so fixtures can be grouped (`"00000002 6869"`).
+ * @throws {TypeError} when the text is not whole bytes of hex digits.
+ */
+export function fromHex(text: string): Buffer {
+  const digits = text.replace(/\s+/g, '');
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
+    throw new TypeError(`fromHex: ${printable(text, 40)} is not whole bytes of hex digits`);
+  }
+  return Buffer.from(digits, 'hex');
+}
+
+/**
+ * How a byte sequence was cut into pieces, for a failure message: each piece in hex (an empty
+ * piece says so), or, past eight pieces, only their sizes.
+ */
+export function describePieces(pieces: readonly Uint8Array[]): string {
+  if (pieces.length > 8) {
+    return `${pieces.length} pieces (${pieces.map((p) => p.length).join('+')} bytes)`;
+  }
+  return pieces
+    .map((p, i) => `piece ${i + 1} (${p.length} bytes): ${toHex(p) || '(empty)'}`)
+    .join('\n');
+}
+
+/**
+ * `length` deterministic bytes from `seed` (SHA-256 in counter mode): the same seed always gives
+ * the same bytes, so a test prints the seed and a failure can be replayed.
+ */
+export function seededBytes(seed: number, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let block = 0, at = 0; at < length; block++, at += 32) {
+    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, at);
+  }
+  return out;
 }

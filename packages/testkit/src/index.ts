@@ -8,7 +8,21 @@ export {
   measureOpsPerSecond,
   report,
 } from './bench.ts';
-export { describeByteDifference, everySplit, hexdump, printable } from './bytes.ts';
+export {
+  describeByteDifference,
+  describePieces,
+  everySplit,
+  fromHex,
+  hexdump,
+  printable,
+  seededBytes,
+  toHex,
+} from './bytes.ts';
+export {
+  connectGraded,
+  type GradedServerOptions,
+  startGradedServer,
+} from './graded.ts';
 export {
   type ApiSurface,
   apiSurface,
@@ -17,6 +31,7 @@ export {
   type LayoutProblem,
   namesMissingFromReadme,
 } from './layout.ts';
+export { type Lesson, lessonOf, parseHints, readHints } from './lesson.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {
   ProgramError,
@@ -36,5 +51,7 @@ export {
   type Target,
   TargetError,
 } from './target.ts';
+export { tempDir } from './temp.ts';
+export { failOnUncaught, trapUncaughtErrors, type UncaughtTrap } from './uncaught.ts';
 export { DEFAULT_WAIT_MS, nextEvent, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
 export { WireClient, WireError } from './wire.ts';

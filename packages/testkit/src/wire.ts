@@ -89,7 +89,16 @@ export class WireClient {
 
   /** Reads up to and including the next `\n`, returning the line without its terminator. */
   async readLine(timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
-    const line = await this.#take(
+    const line = await this.readLineBytes(timeoutMs);
+    return line.toString('utf8').replace(/\r?\n$/, '');
+  }
+
+  /**
+   * Reads up to and including the next `\n` and returns those bytes as they came, `\r` and all:
+   * for a grader that must tell `"two\n"` from `"two\r\n"`.
+   */
+  readLineBytes(timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer> {
+    return this.#take(
       () => {
         const at = this.#buffer.indexOf(0x0a);
         return at < 0 ? undefined : at + 1;
@@ -97,7 +106,6 @@ export class WireClient {
       'a line ending in \\n',
       timeoutMs,
     );
-    return line.toString('utf8').replace(/\r?\n$/, '');
   }
 
   /** Reads exactly `count` bytes. */

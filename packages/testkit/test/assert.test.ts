@@ -30,4 +30,10 @@ describe('thrownBy', () => {
       }),
     ).toThrow(/should throw an Error object/);
   });
+
+  it('ends its failure with the hint, when one is given', () => {
+    expect(() => thrownBy(() => 1, 'end()', 'Read "Limits" in README.md.')).toThrow(
+      /should throw, but returned "1"\nRead "Limits" in README.md.$/,
+    );
+  });
 });

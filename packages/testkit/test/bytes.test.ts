@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeByteDifference, everySplit, hexdump, printable } from '../src/bytes.ts';
+import {
+  describeByteDifference,
+  describePieces,
+  everySplit,
+  fromHex,
+  hexdump,
+  printable,
+  seededBytes,
+  toHex,
+} from '../src/bytes.ts';
 
 describe('describeByteDifference', () => {
   it('returns undefined for equal bytes', () => {
@@ -39,5 +48,39 @@ describe('hexdump and printable', () => {
   it('escapes control characters and truncates long input', () => {
     expect(printable('a\r\n')).toBe('"a\\r\\n"');
     expect(printable('x'.repeat(300), 10)).toBe('"xxxxxxxxxx"… (300 chars)');
+  });
+});
+
+describe('toHex and fromHex', () => {
+  it('convert in opposite directions, and fromHex ignores grouping spaces', () => {
+    expect(toHex(fromHex('00000002 6869'))).toBe('000000026869');
+    expect(toHex(Buffer.from('hi').subarray(1))).toBe('69');
+  });
+
+  it('fromHex refuses text that is not whole bytes of hex', () => {
+    expect(() => fromHex('abc')).toThrow(TypeError);
+    expect(() => fromHex('zz')).toThrow(/not whole bytes/);
+  });
+});
+
+describe('describePieces', () => {
+  it('shows each piece in hex and marks an empty one', () => {
+    expect(describePieces([Buffer.alloc(0), fromHex('0102')])).toBe(
+      'piece 1 (0 bytes): (empty)\npiece 2 (2 bytes): 0102',
+    );
+  });
+
+  it('gives only sizes past eight pieces', () => {
+    expect(describePieces(Array.from({ length: 9 }, () => fromHex('ff')))).toBe(
+      '9 pieces (1+1+1+1+1+1+1+1+1 bytes)',
+    );
+  });
+});
+
+describe('seededBytes', () => {
+  it('gives the same bytes for the same seed, and other bytes for another', () => {
+    expect(seededBytes(7, 100)).toEqual(seededBytes(7, 100));
+    expect(seededBytes(7, 100)).not.toEqual(seededBytes(8, 100));
+    expect(seededBytes(7, 33)).toHaveLength(33);
   });
 });

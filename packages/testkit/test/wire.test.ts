@@ -28,6 +28,15 @@ describe('WireClient', () => {
     expect((await client.readBytes(3)).toString()).toBe('xyz');
   });
 
+  it('readLineBytes keeps the line ending as it came, so \\r\\n and \\n differ', async () => {
+    const { host, port } = await echoServer();
+    const client = await WireClient.connect(host, port);
+    onTestFinished(() => client.close());
+    await client.send('two\r\nthree\n');
+    expect((await client.readLineBytes()).toString()).toBe('two\r\n');
+    expect((await client.readLineBytes()).toString()).toBe('three\n');
+  });
+
   it('fails a bounded read with the whole conversation in the message', async () => {
     const { host, port } = await echoServer();
     const client = await WireClient.connect(host, port);

@@ -1,8 +1,10 @@
 import net from 'node:net';
 import {
   closeServer,
+  failOnUncaught,
   freePort,
   type LoopbackHost,
+  lessonOf,
   listenOnFreePort,
   loadExercise,
   printable,
@@ -12,6 +14,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
 const { sendLine } = await loadExercise<Exercise>(import.meta.url);
+const lesson = lessonOf(import.meta.url);
 
 /** What the grading server saw of one connection. */
 interface Seen {
@@ -72,7 +75,7 @@ function call(host: string, port: number, line: string): Promise<string> {
     sendLine(host, port, line),
     `sendLine(${JSON.stringify(host)}, ${port}, ${JSON.stringify(line)}) to resolve. The server ` +
       'replied with one line and keeps the connection open (as servers do), so resolve as soon ' +
-      'as a whole line, ending in \\n, has arrived; do not wait for the server to close',
+      `as a whole line, ending in \\n, has arrived; do not wait for the server to close. ${lesson.see('Bytes, not messages')}`,
     3_000,
   );
 }
@@ -102,7 +105,7 @@ describe('sendLine', () => {
     const got = seen[0]?.received ?? Buffer.alloc(0);
     expect(
       got.equals(expected),
-      `the bytes the server received: expected ${printable(expected)}, got ${printable(got)}`,
+      `the bytes the server received: expected ${printable(expected)}, got ${printable(got)}. ${lesson.see('Your task')}`,
     ).toBe(true);
   });
 
@@ -114,9 +117,10 @@ describe('sendLine', () => {
         afterATurn(() => socket.write(`${line}\n`));
       });
     });
-    expect(await call('127.0.0.1', port, 'patience'), 'the whole line, not the first piece').toBe(
-      'you said: patience',
-    );
+    expect(
+      await call('127.0.0.1', port, 'patience'),
+      `the whole line, not the first piece. ${lesson.see('Bytes, not messages')}`,
+    ).toBe('you said: patience');
   });
 
   it('decodes a UTF-8 character split between two pieces', async () => {
@@ -128,7 +132,7 @@ describe('sendLine', () => {
     });
     expect(
       await call('127.0.0.1', port, 'x'),
-      'collect the bytes first and decode the whole line once (or use socket.setEncoding)',
+      `collect the bytes first and decode the whole line once (or use socket.setEncoding). ${lesson.see('Bytes, not messages')}`,
     ).toBe('héllo ✓');
   });
 
@@ -136,7 +140,10 @@ describe('sendLine', () => {
     const { port } = await startGradingServer('127.0.0.1', (_, socket) => {
       socket.write('first\nsecond\n');
     });
-    expect(await call('127.0.0.1', port, 'x'), 'just the first line').toBe('first');
+    expect(
+      await call('127.0.0.1', port, 'x'),
+      `just the first line. ${lesson.see('Bytes, not messages')}`,
+    ).toBe('first');
   });
 
   it('closes the connection after the reply', async () => {
@@ -145,26 +152,30 @@ describe('sendLine', () => {
     const closed = seen[0]?.closed ?? Promise.resolve();
     await withTimeout(
       closed,
-      'your side to close the connection after the reply (call socket.end() once the reply is in)',
+      `your side to close the connection after the reply (call socket.end() once the reply is in). ${lesson.see('The lifecycle')}`,
       3_000,
     );
   });
 
   it('rejects when nothing listens on the port', async () => {
+    const listen = `listen for the socket's "error" event and reject with it: an error nobody listens for crashes the whole program. ${lesson.see('The lifecycle')}`;
+    failOnUncaught(listen);
     const port = await freePort();
     const outcome = await withTimeout(
       sendLine('127.0.0.1', port, 'anyone?').then(
         (reply) => ({ resolved: reply }),
         (error: unknown) => ({ rejected: error }),
       ),
-      'sendLine to settle when the connection is refused (listen for the socket\'s "error" event)',
+      `sendLine to settle when the connection is refused: ${listen}`,
       3_000,
     );
-    expect(outcome, 'sendLine must reject, not resolve').toHaveProperty('rejected');
+    expect(outcome, `sendLine must reject, not resolve. ${lesson.see('Your task')}`).toHaveProperty(
+      'rejected',
+    );
     const error = (outcome as { rejected: unknown }).rejected;
     expect(
       isRefused(error),
-      `the rejection should be the connection error (ECONNREFUSED), got: ${String(error)}`,
+      `the rejection should be the connection error (ECONNREFUSED), got: ${String(error)}. ${lesson.see('Your task')}`,
     ).toBe(true);
   });
 

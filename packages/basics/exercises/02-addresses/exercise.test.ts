@@ -1,10 +1,14 @@
-import { loadExercise, thrownBy } from '@socketlab/testkit';
+import { lessonOf, loadExercise, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
 const { parseIPv4, classifyIPv4, splitHostPort } = await loadExercise<Exercise>(import.meta.url);
 
+const lesson = lessonOf(import.meta.url);
+const STRICT = lesson.see('IPv4 text, strictly');
+const RANGES = lesson.see('Special ranges');
+const HOST_PORT = lesson.see('host:port, and why IPv6 needs brackets');
 const SEED = 0x0202; // fast-check seed: failures print it, runs are repeatable
 
 describe('parseIPv4', () => {
@@ -16,7 +20,7 @@ describe('parseIPv4', () => {
     ['255.255.255.255', [255, 255, 255, 255]],
     ['1.10.100.200', [1, 10, 100, 200]],
   ])('parses %s', (text, octets) => {
-    expect(parseIPv4(text), `parseIPv4(${JSON.stringify(text)})`).toEqual(octets);
+    expect(parseIPv4(text), `parseIPv4(${JSON.stringify(text)}). ${STRICT}`).toEqual(octets);
   });
 
   it.each([
@@ -47,14 +51,16 @@ describe('parseIPv4', () => {
     ['1.2.3.4:80', 'a port'],
     [`${'1.'.repeat(50_000)}1`, 'a 100 001-character string'],
   ])('rejects %j (%s)', (text, why) => {
-    thrownBy(() => parseIPv4(text), `parseIPv4 of ${why}`);
+    thrownBy(() => parseIPv4(text), `parseIPv4 of ${why}`, STRICT);
   });
 
   it('parses every address written in dotted decimal (property test)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), (bytes) => {
         const text = Array.from(bytes).join('.');
-        expect(parseIPv4(text), `parseIPv4(${JSON.stringify(text)})`).toEqual(Array.from(bytes));
+        expect(parseIPv4(text), `parseIPv4(${JSON.stringify(text)}). ${STRICT}`).toEqual(
+          Array.from(bytes),
+        );
       }),
       { seed: SEED, numRuns: 1_000 },
     );
@@ -69,7 +75,7 @@ describe('parseIPv4', () => {
           const parts = Array.from(bytes, String);
           parts[which] = `0${parts[which]}`;
           const text = parts.join('.');
-          thrownBy(() => parseIPv4(text), `parseIPv4(${JSON.stringify(text)})`);
+          thrownBy(() => parseIPv4(text), `parseIPv4(${JSON.stringify(text)})`, STRICT);
         },
       ),
       { seed: SEED, numRuns: 500 },
@@ -122,13 +128,13 @@ describe('classifyIPv4', () => {
     ['255.255.255.254', 'reserved'],
     ['255.255.255.255', 'broadcast'],
   ])('classifies %s as %s', (text, scope) => {
-    expect(classifyIPv4(text), `classifyIPv4(${JSON.stringify(text)})`).toBe(scope);
+    expect(classifyIPv4(text), `classifyIPv4(${JSON.stringify(text)}). ${RANGES}`).toBe(scope);
   });
 
   it.each(['', '10.0.0.256', '127.1', '010.0.0.1', '::1', 'localhost'])(
     'throws for the invalid address %j',
     (text) => {
-      thrownBy(() => classifyIPv4(text), `classifyIPv4(${JSON.stringify(text)})`);
+      thrownBy(() => classifyIPv4(text), `classifyIPv4(${JSON.stringify(text)})`, STRICT);
     },
   );
 });
@@ -145,15 +151,23 @@ describe('splitHostPort', () => {
     ['[fe80::1%eth0]:8080', 'fe80::1%eth0', 8080],
     ['[::ffff:192.0.2.1]:22', '::ffff:192.0.2.1', 22],
   ])('splits %s', (text, host, port) => {
-    expect(splitHostPort(text), `splitHostPort(${JSON.stringify(text)})`).toEqual({ host, port });
+    expect(splitHostPort(text), `splitHostPort(${JSON.stringify(text)}). ${HOST_PORT}`).toEqual({
+      host,
+      port,
+    });
   });
 
   it('rejects a bare IPv6 address and says to use brackets', () => {
     for (const text of ['::1:80', '2001:db8::1:443', 'fe80::1%eth0:80']) {
-      const err = thrownBy(() => splitHostPort(text), `splitHostPort(${JSON.stringify(text)})`);
-      expect(err.message, `the error for ${JSON.stringify(text)} mentions brackets`).toMatch(
-        /bracket/i,
+      const err = thrownBy(
+        () => splitHostPort(text),
+        `splitHostPort(${JSON.stringify(text)})`,
+        HOST_PORT,
       );
+      expect(
+        err.message,
+        `the error for ${JSON.stringify(text)} mentions brackets. ${HOST_PORT}`,
+      ).toMatch(/bracket/i);
     }
   });
 
@@ -180,6 +194,6 @@ describe('splitHostPort', () => {
     ['localhost:80 ', 'a space after the port'],
     ['localhost:http', 'a service name instead of a number'],
   ])('rejects %j (%s)', (text, why) => {
-    thrownBy(() => splitHostPort(text), `splitHostPort of ${why}`);
+    thrownBy(() => splitHostPort(text), `splitHostPort of ${why}`, HOST_PORT);
   });
 });

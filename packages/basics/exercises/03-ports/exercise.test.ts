@@ -1,10 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type net from 'node:net';
-import { closeServer, connectTcp, loadExercise, thrownBy, withTimeout } from '@socketlab/testkit';
+import {
+  closeServer,
+  connectTcp,
+  failOnUncaught,
+  lessonOf,
+  loadExercise,
+  thrownBy,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
 const { classifyPort, listenOnAnyPort } = await loadExercise<Exercise>(import.meta.url);
+const lesson = lessonOf(import.meta.url);
+const RANGES = lesson.see('The ranges');
+const PORT_0 = lesson.see('Port 0 and the ephemeral range');
 
 /** Listens through the learner's function, and closes the server when the test ends. */
 async function listen(host: '127.0.0.1' | '::1'): Promise<{ server: net.Server; port: number }> {
@@ -33,9 +44,9 @@ describe('classifyPort', () => {
     [65_535, 'dynamic', false],
   ] as const)('puts port %i in the %s range (privileged: %s)', (port, range, privileged) => {
     const info = classifyPort(port);
-    expect(info.port, `classifyPort(${port}).port`).toBe(port);
-    expect(info.range, `classifyPort(${port}).range`).toBe(range);
-    expect(info.privileged, `classifyPort(${port}).privileged`).toBe(privileged);
+    expect(info.port, `classifyPort(${port}).port. ${RANGES}`).toBe(port);
+    expect(info.range, `classifyPort(${port}).range. ${RANGES}`).toBe(range);
+    expect(info.privileged, `classifyPort(${port}).privileged. ${RANGES}`).toBe(privileged);
   });
 
   it.each([
@@ -49,17 +60,17 @@ describe('classifyPort', () => {
     [5432, 'postgresql'],
     [6379, 'redis'],
   ] as const)('names the IANA service on port %i: %s', (port, service) => {
-    expect(classifyPort(port).service, `classifyPort(${port}).service`).toBe(service);
+    expect(classifyPort(port).service, `classifyPort(${port}).service. ${RANGES}`).toBe(service);
   });
 
   it.each([1, 1022, 40_000, 65_535])('gives no service for port %i', (port) => {
-    expect(classifyPort(port).service, `classifyPort(${port}).service`).toBeUndefined();
+    expect(classifyPort(port).service, `classifyPort(${port}).service. ${RANGES}`).toBeUndefined();
   });
 
   it.each([[-1], [65_536], [100_000], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
     'throws for the invalid port %s',
     (port) => {
-      thrownBy(() => classifyPort(port), `classifyPort(${port})`);
+      thrownBy(() => classifyPort(port), `classifyPort(${port})`, RANGES);
     },
   );
 });
@@ -69,7 +80,9 @@ describe('listenOnAnyPort', () => {
     'binds port 0 on %s and reports the port the kernel chose',
     async (host) => {
       const { server, port } = await listen(host);
-      expect(server.listening, 'the server is listening when the promise resolves').toBe(true);
+      expect(server.listening, `the server is listening when the promise resolves. ${PORT_0}`).toBe(
+        true,
+      );
       expect(port, 'the kernel never hands out port 0').toBeGreaterThan(0);
       expect(port).toBeLessThanOrEqual(65_535);
       const address = server.address();
@@ -102,10 +115,12 @@ describe('listenOnAnyPort', () => {
 
   it('rejects, instead of hanging, when the bind fails', async () => {
     // `.invalid` is reserved (RFC 6761): the lookup fails at once, and no packet leaves the host.
+    const hint = `listen for the server's 'error' event while it starts, and reject with it: an 'error' nobody listens for is thrown and stops the program. ${PORT_0}`;
+    failOnUncaught(hint);
     const attempt = listenOnAnyPort('nonexistent.invalid');
     await expect(
-      withTimeout(attempt, 'listenOnAnyPort("nonexistent.invalid") to reject', 10_000),
-      'listenOnAnyPort rejects with the error from listen()',
+      withTimeout(attempt, `listenOnAnyPort("nonexistent.invalid") to reject: ${hint}`, 10_000),
+      `listenOnAnyPort rejects with the error from listen(). ${PORT_0}`,
     ).rejects.toThrow(/ENOTFOUND|EAI_AGAIN|getaddrinfo/);
   });
 });

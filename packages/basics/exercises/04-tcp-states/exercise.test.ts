@@ -1,4 +1,4 @@
-import { loadExercise, thrownBy } from '@socketlab/testkit';
+import { lessonOf, loadExercise, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
@@ -65,6 +65,15 @@ for (const line of FIGURE_5.trim().split('\n')) {
   table.set(`${state} ${event}`, { next, actions });
 }
 const pairs = STATES.flatMap((state) => EVENTS.map((event) => ({ state, event })));
+const lesson = lessonOf(import.meta.url);
+const OPENING: readonly string[] = ['CLOSED', 'LISTEN', 'SYN-SENT', 'SYN-RECEIVED'];
+/** The section of the lesson that explains the arrows leaving `state`. */
+const sectionOf = (state: State): string =>
+  OPENING.includes(state)
+    ? lesson.see('Opening: the three-way handshake')
+    : state === 'TIME-WAIT'
+      ? lesson.see('Why TIME-WAIT lasts')
+      : lesson.see('Closing: the four-way close');
 const allowedIn = (state: State): Event[] => EVENTS.filter((e) => table.has(`${state} ${e}`));
 
 describe('transition: every arrow of the diagram', () => {
@@ -72,11 +81,21 @@ describe('transition: every arrow of the diagram', () => {
     'in $state, $event leads where Figure 5 says',
     ({ state, event }) => {
       const want = table.get(`${state} ${event}`);
-      const got = transition(state, event);
-      expect(got.state, `the next state after ${event} in ${state}`).toBe(want?.next);
-      expect([...got.actions], `the actions (in order) for ${event} in ${state}`).toEqual(
-        want?.actions,
+      let got: ReturnType<typeof transition>;
+      try {
+        got = transition(state, event);
+      } catch (error) {
+        throw new Error(
+          `transition('${state}', '${event}') threw (${(error as Error).message}), but Figure 5 has this arrow: ${state} → ${want?.next}. ${sectionOf(state)}`,
+        );
+      }
+      expect(got.state, `the next state after ${event} in ${state}. ${sectionOf(state)}`).toBe(
+        want?.next,
       );
+      expect(
+        [...got.actions],
+        `the actions (in order) for ${event} in ${state}. ${sectionOf(state)}`,
+      ).toEqual(want?.actions);
     },
   );
 });
@@ -85,10 +104,15 @@ describe('transition: every event a state does not accept', () => {
   it.each(pairs.filter(({ state, event }) => !table.has(`${state} ${event}`)))(
     'in $state, $event throws an InvalidTransitionError',
     ({ state, event }) => {
-      const err = thrownBy(() => transition(state, event), `transition('${state}', '${event}')`);
-      expect(err.code, 'the error code (use InvalidTransitionError)').toBe(
-        'BASICS_ERR_INVALID_TRANSITION',
+      const err = thrownBy(
+        () => transition(state, event),
+        `transition('${state}', '${event}')`,
+        `${state} does not accept ${event}. ${sectionOf(state)}`,
       );
+      expect(
+        err.code,
+        `the error code (use InvalidTransitionError). ${lesson.see('Your task')}`,
+      ).toBe('BASICS_ERR_INVALID_TRANSITION');
       expect(err.message, 'the message names the state').toContain(state);
       for (const allowed of allowedIn(state)) {
         expect(err.message, `the message lists ${allowed}, which ${state} accepts`).toContain(
@@ -183,6 +207,7 @@ describe('whole conversations', () => {
       const err = thrownBy(
         () => transition('ESTABLISHED', name as Event),
         `transition('ESTABLISHED', '${name}')`,
+        `'${name}' is not an event, though every object has it: look events up with Object.hasOwn. ${lesson.see('Your task')}`,
       );
       expect(err.code, `the error code for '${name}'`).toBe('BASICS_ERR_INVALID_TRANSITION');
     }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import {
   closeServer,
+  lessonOf,
   listenOnFreePort,
   loadExercise,
   nextEvent,
@@ -11,6 +12,10 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
 type Exercise = typeof import('./exercise.ts');
 const { diagnose, connectWithTimeout } = await loadExercise<Exercise>(import.meta.url);
+const lesson = lessonOf(import.meta.url);
+const TABLE = lesson.see('The table');
+const CAUSES = lesson.see('Errors inside errors');
+const TIMEOUT = lesson.see('Timeout:');
 
 type ErrnoError = Error & { code?: string };
 
@@ -52,15 +57,16 @@ async function closedPort(): Promise<number> {
 /** Calls the learner's diagnose and checks the shape of what comes back. */
 function diagnosed(err: unknown) {
   const result = diagnose(err);
-  expect(result, 'diagnose returns { code, side, retryable, advice }').toMatchObject({
+  expect(result, `diagnose returns { code, side, retryable, advice }. ${TABLE}`).toMatchObject({
     code: expect.any(String),
     side: expect.stringMatching(/^(client|server|either)$/),
     retryable: expect.any(Boolean),
     advice: expect.any(String),
   });
-  expect(result.advice.trim().length, 'advice is a sentence a person can act on').toBeGreaterThan(
-    10,
-  );
+  expect(
+    result.advice.trim().length,
+    `advice is a sentence a person can act on. ${TABLE}`,
+  ).toBeGreaterThan(10);
   return result;
 }
 
@@ -109,13 +115,14 @@ describe('diagnose, on errors made for real on 127.0.0.1', () => {
     second.listen(port, '127.0.0.1');
     const err = await errorOf(second, 'the second listen to fail');
     expect(err.code, 'the spec made a real EADDRINUSE').toBe('EADDRINUSE');
-    expect(diagnosed(err), 'EADDRINUSE: a server problem that retrying will not fix').toMatchObject(
-      {
-        code: 'EADDRINUSE',
-        side: 'server',
-        retryable: false,
-      },
-    );
+    expect(
+      diagnosed(err),
+      `EADDRINUSE: a server problem that retrying will not fix. ${lesson.see('Address in use')}`,
+    ).toMatchObject({
+      code: 'EADDRINUSE',
+      side: 'server',
+      retryable: false,
+    });
   });
 
   it('diagnoses writing after the peer closed (EPIPE, or ECONNRESET if the reset wins)', async () => {
@@ -130,7 +137,10 @@ describe('diagnose, on errors made for real on 127.0.0.1', () => {
     }
     const err = await failure;
     expect(['EPIPE', 'ECONNRESET'], 'the spec made a real EPIPE or ECONNRESET').toContain(err.code);
-    expect(diagnosed(err), `${err.code}: either end; a new connection may work`).toMatchObject({
+    expect(
+      diagnosed(err),
+      `${err.code}: either end; a new connection may work. ${lesson.see('Reset')}`,
+    ).toMatchObject({
       code: err.code,
       side: 'either',
       retryable: true,
@@ -161,7 +171,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
     ['EACCES', 'listen', 'server', false],
     ['EMFILE', 'accept', 'either', false],
   ] as const)('diagnoses %s', (code, syscall, side, retryable) => {
-    expect(diagnosed(made(code, syscall)), `${code}: see the README's table`).toMatchObject({
+    expect(diagnosed(made(code, syscall)), `${code}. ${TABLE}`).toMatchObject({
       code,
       side,
       retryable,
@@ -172,7 +182,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
     const err = Object.assign(new Error('connecting took longer than 100 ms'), {
       code: 'BASICS_ERR_TIMEOUT',
     });
-    expect(diagnosed(err), 'BASICS_ERR_TIMEOUT: either end; retry').toMatchObject({
+    expect(diagnosed(err), `BASICS_ERR_TIMEOUT: either end; retry. ${TIMEOUT}`).toMatchObject({
       code: 'BASICS_ERR_TIMEOUT',
       side: 'either',
       retryable: true,
@@ -182,14 +192,16 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
   it('gives different advice for different failures', () => {
     const refused = diagnosed(made('ECONNREFUSED', 'connect')).advice;
     const inUse = diagnosed(made('EADDRINUSE', 'listen')).advice;
-    expect(refused, 'ECONNREFUSED and EADDRINUSE need different advice').not.toBe(inUse);
+    expect(refused, `ECONNREFUSED and EADDRINUSE need different advice. ${TABLE}`).not.toBe(inUse);
   });
 
   it('finds the code in the cause of a wrapping error', () => {
     const wrapped = new Error('could not reach the database', {
       cause: made('ECONNREFUSED', 'connect'),
     });
-    expect(diagnosed(wrapped).code, 'follow err.cause when err has no code').toBe('ECONNREFUSED');
+    expect(diagnosed(wrapped).code, `follow err.cause when err has no code. ${CAUSES}`).toBe(
+      'ECONNREFUSED',
+    );
     const twice = Object.assign(new Error('request failed', { cause: wrapped }), {
       code: 'BASICS_ERR_CONNECTION',
     });
@@ -200,7 +212,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
   });
 
   it('keeps a code it does not know, with side either and no retry', () => {
-    expect(diagnosed(made('EWEIRD', 'connect')), 'an unknown code').toMatchObject({
+    expect(diagnosed(made('EWEIRD', 'connect')), `an unknown code. ${TABLE}`).toMatchObject({
       code: 'EWEIRD',
       side: 'either',
       retryable: false,
@@ -215,7 +227,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
     ['an object with a numeric code', { code: 42 }],
     ['an object without a prototype', Object.create(null)],
   ])('says UNKNOWN for %s, without throwing', (_, value) => {
-    expect(diagnosed(value), 'no string code anywhere: UNKNOWN').toMatchObject({
+    expect(diagnosed(value), `no string code anywhere: UNKNOWN. ${CAUSES}`).toMatchObject({
       code: 'UNKNOWN',
       side: 'either',
       retryable: false,
@@ -225,7 +237,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
   it('stops following a cause that points back to itself', () => {
     const loop = new Error('loop') as Error & { cause?: unknown };
     loop.cause = loop;
-    expect(diagnosed(loop).code, 'a cause cycle must not hang').toBe('UNKNOWN');
+    expect(diagnosed(loop).code, `a cause cycle must not hang. ${CAUSES}`).toBe('UNKNOWN');
   });
 });
 
@@ -251,10 +263,10 @@ describe('connectWithTimeout', () => {
       ),
       'connectWithTimeout to a closed port to reject',
     );
-    expect(err, 'a refused connection must reject').toBeDefined();
+    expect(err, `a refused connection must reject. ${lesson.see('Refused')}`).toBeDefined();
     expect(
       diagnose(err).code,
-      'the rejection carries ECONNREFUSED (as its code or its cause)',
+      `the rejection carries ECONNREFUSED (as its code or its cause). ${lesson.see('Refused')}`,
     ).toBe('ECONNREFUSED');
   });
 
@@ -284,7 +296,9 @@ describe('connectWithTimeout', () => {
       err,
       'after 1000 ms of (fake) time it must reject: use setTimeout/clearTimeout for the deadline',
     ).toBeInstanceOf(Error);
-    expect(err?.code, 'the timeout error has code BASICS_ERR_TIMEOUT').toBe('BASICS_ERR_TIMEOUT');
+    expect(err?.code, `the timeout error has code BASICS_ERR_TIMEOUT. ${TIMEOUT}`).toBe(
+      'BASICS_ERR_TIMEOUT',
+    );
     expect(err?.message, 'the message names the address').toContain(`127.0.0.1:${port}`);
     expect(err?.message, 'the message names the time waited').toContain('1000');
     // A connection made now queues behind any the timed-out socket opened; once the server has
@@ -298,7 +312,7 @@ describe('connectWithTimeout', () => {
     await pollUntil(() => sockets.size === 1, 'only the probe to be left', { ms: 1_000 }).catch(
       () => {
         throw new Error(
-          'a connection is still open after the timeout: destroy the socket when the timer fires',
+          `a connection is still open after the timeout: destroy the socket when the timer fires. ${TIMEOUT}`,
         );
       },
     );
@@ -327,7 +341,9 @@ describe('connectWithTimeout', () => {
         'no timer may be left pending after connecting: clearTimeout it',
       ).toBe(0);
       vi.advanceTimersByTime(1_000);
-      expect(socket.destroyed, 'a late timer must not destroy a connected socket').toBe(false);
+      expect(socket.destroyed, `a late timer must not destroy a connected socket. ${TIMEOUT}`).toBe(
+        false,
+      );
     } finally {
       vi.useRealTimers();
     }

@@ -1,34 +1,34 @@
 import {
+  connectGraded,
+  isModuleTarget,
+  lessonOf,
+  loadExercise,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
-  WireClient,
+  startGradedServer,
+  type WireClient,
   WireError,
+  withTimeout,
 } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 // A wire-level spec: it talks to the server only over sockets, so it grades the solution, your
 // exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_server.py').
 type Exercise = typeof import('./exercise.ts');
 
+const lesson = lessonOf(import.meta.url);
 const BLOCKING_HINT =
   'Another client was connected but silent at the time. If your server serves one client at a ' +
   'time (waiting for the current one to finish before reading the next), it blocks everyone ' +
-  'behind it: see "Blocking vs non-blocking" in exercises/06-concurrent-echo/README.md.';
+  `behind it. ${lesson.see('Blocking vs non-blocking')}`;
 
-async function startTarget(): Promise<ServerUnderTest> {
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startEchoServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startEchoServer(0), {
+    uncaughtHint: `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Your task')}`,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = connectGraded;
 
 /** Reads one line and fails with the whole conversation when it is not `expected`. */
 async function expectLine(client: WireClient, expected: string, hint = ''): Promise<void> {
@@ -40,7 +40,9 @@ async function expectLine(client: WireClient, expected: string, hint = ''): Prom
     throw error;
   }
   if (line !== expected) {
-    throw client.fail(`expected the echo ${printable(expected)}, got ${printable(line)}`);
+    throw client.fail(
+      `expected the echo ${printable(expected)}, got ${printable(line)}. ${lesson.see('Lines over a stream, per connection')}`,
+    );
   }
 }
 
@@ -101,16 +103,8 @@ describe('a concurrent line echo server', () => {
   });
 
   it('keeps serving after clients disconnect abruptly', async () => {
-    // In-process targets: an 'error' nobody listens for is thrown as an uncaught exception, which
-    // vitest catches (a real program would crash). Record it, to fail this test with a hint.
-    const uncaught: Error[] = [];
-    const record = (error: Error): void => {
-      uncaught.push(error);
-    };
-    process.on('uncaughtExceptionMonitor', record);
-    onTestFinished(() => {
-      process.off('uncaughtExceptionMonitor', record);
-    });
+    // In-process targets: an 'error' nobody listens for fails this test through startTarget's
+    // uncaughtHint (a real program would crash, and the next connection would be refused).
     const server = await startTarget();
     const reset = await connect(server);
     // The echo of 'ping' proves the server has accepted this connection and read the write that
@@ -129,16 +123,11 @@ describe('a concurrent line echo server', () => {
       next,
       'still alive?',
       'Two clients had just disconnected abruptly. A socket error with no "error" listener ' +
-        'crashes a Node server: handle it per connection.',
+        `crashes a Node server: handle it per connection. ${lesson.see('Your task')}`,
     );
     const later = await connect(server);
     await later.send('and again\n');
     await expectLine(later, 'and again', BLOCKING_HINT);
-    expect(
-      uncaught.map(String),
-      'errors thrown while two clients disconnected abruptly: a socket error with no "error" ' +
-        'listener crashes a Node server, so give every socket one',
-    ).toEqual([]);
   });
 
   it('echoes the last line and closes when the client half-closes', async () => {
@@ -153,4 +142,20 @@ describe('a concurrent line echo server', () => {
       `after the client's FIN the server should send nothing more and close; it sent ${printable(rest)}`,
     ).toBe(0);
   });
+
+  it.runIf(isModuleTarget())(
+    'close() resolves while a client is still connected (it closes open connections too)',
+    async () => {
+      const { startEchoServer } = await loadExercise<Exercise>(import.meta.url);
+      const server = await startEchoServer(0);
+      const client = await connectGraded({ host: '127.0.0.1', port: server.port });
+      await client.send('still here\n');
+      await expectLine(client, 'still here');
+      await withTimeout(
+        Promise.resolve(server.close()),
+        `close() to resolve while a client is connected: server.close() alone waits for every connection to end, so keep the open sockets in a Set and destroy them. ${lesson.see('Your task')}`,
+        3_000,
+      );
+    },
+  );
 });

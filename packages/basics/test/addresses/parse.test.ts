@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { closeServer, connectTcp, listenOnFreePort } from '@socketlab/testkit';
+import { closeServer, connectTcp, listenOnFreePort, toHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -24,8 +24,6 @@ function parseError(input: string): InvalidInputError {
   }
   throw new Error(`expected ${JSON.stringify(input)} to be rejected, but it parsed`);
 }
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('parseAddress accepts', () => {
   it.each([
@@ -68,13 +66,13 @@ describe('parseAddress accepts', () => {
   it('keeps the zone id apart from the bytes', () => {
     const address = parseAddress('fe80::abcd%eth0');
     expect(address.zone).toBe('eth0');
-    expect(hex(address.bytes)).toBe('fe80000000000000000000000000abcd');
+    expect(toHex(address.bytes)).toBe('fe80000000000000000000000000abcd');
     expect('zone' in parseAddress('fe80::abcd')).toBe(false);
   });
 
   it('puts IPv4 bytes in network order', () => {
     expect([...parseAddress('192.0.2.1').bytes]).toEqual([192, 0, 2, 1]);
-    expect(hex(parseAddress('::ffff:192.0.2.1').bytes)).toBe('00000000000000000000ffffc0000201');
+    expect(toHex(parseAddress('::ffff:192.0.2.1').bytes)).toBe('00000000000000000000ffffc0000201');
   });
 });
 
@@ -285,7 +283,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(v6Spelling, ({ text, bytes }) => {
         const parsed = parseAddress(text);
-        expect(hex(parsed.bytes), text).toBe(hex(bytes));
+        expect(toHex(parsed.bytes), text).toBe(toHex(bytes));
         expect(parsed.text).toBe(formatAddress({ bytes }));
         expect(parseAddress(parsed.text).text, 'canonical text is a fixed point').toBe(parsed.text);
       }),

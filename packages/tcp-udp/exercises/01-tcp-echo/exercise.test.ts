@@ -1,15 +1,18 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import {
+  connectGraded,
   describeByteDifference,
   freePort,
   isModuleTarget,
+  lessonOf,
   loadExercise,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
+  startGradedServer,
   type Thrown,
-  WireClient,
+  type WireClient,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -18,23 +21,37 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // in any language (SOCKETLAB_TARGET='cmd:python3 examples/tcp_echo_server.py'). The client half
 // calls your tcpEchoOnce(), so it runs for the solutions and exercises targets only.
 type Exercise = typeof import('./exercise.ts');
+const lesson = lessonOf(import.meta.url);
+const LESSON = lesson.path;
 
 const HALF_CLOSE_HINT =
   "After the client's FIN the server must still send every echo, and only then its own FIN: " +
-  'see "Half-close" in exercises/01-tcp-echo/README.md.';
+  `see "Half-close" in ${LESSON}.`;
+const BYTES_HINT = `Echo every byte as it came, binary included (never decode it as text): see "A byte stream, both ways" in ${LESSON}.`;
+const ERROR_HINT = `Give every socket an 'error' listener: without one, a client's reset (ECONNRESET) is thrown from the event loop and takes the whole server, and every other client, down. See "Errors on one connection" in ${LESSON}.`;
+const BACKPRESSURE_HINT = `When socket.write() returns false, stop reading (socket.pause()) until 'drain', then resume(): see "Backpressure" in ${LESSON}.`;
 
-async function startTarget(): Promise<ServerUnderTest> {
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startTcpEchoServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+// In this process, a socket without an 'error' listener throws from the event loop: the test that
+// caused it fails with the hint (a separate program just dies, and the next connection is refused).
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startTcpEchoServer(0), {
+    uncaughtHint: ERROR_HINT,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
+const connect = connectGraded;
+
+/**
+ * The section that explains a wrong echo: bytes that differ mean the server changed them (text
+ * decoding); a prefix cut short means it closed before the echo was out.
+ */
+function echoHint(sent: Uint8Array, echoed: Uint8Array): string {
+  const shared = Math.min(sent.length, echoed.length);
+  const changed = Buffer.compare(
+    Buffer.from(sent.subarray(0, shared)),
+    Buffer.from(echoed.subarray(0, shared)),
+  );
+  return changed !== 0 || echoed.length > sent.length ? BYTES_HINT : HALF_CLOSE_HINT;
 }
 
 /** Reads exactly `expected.length` bytes and fails with the first difference if they differ. */
@@ -44,10 +61,92 @@ async function expectBytes(client: WireClient, expected: Uint8Array, hint = ''):
   });
   const difference = describeByteDifference(expected, got);
   if (difference) {
-    throw client.fail(
-      `the echo differs from what was sent: ${difference}\nEcho every byte as it came, binary included: see "A byte stream, both ways" in exercises/01-tcp-echo/README.md`,
-    );
+    throw client.fail(`the echo differs from what was sent: ${difference}\n${BYTES_HINT}`);
   }
+}
+
+/** The most a correct server and the kernel's buffers can hold while the client reads nothing. */
+function kernelBufferBound(): number {
+  const max = (file: string, fallback: number): number => {
+    try {
+      const value = Number(readFileSync(file, 'utf8').trim().split(/\s+/).at(-1));
+      return Number.isFinite(value) && value > 0 ? value : fallback;
+    } catch {
+      return fallback; // not Linux: assume generous buffers
+    }
+  };
+  const rmem = max('/proc/sys/net/ipv4/tcp_rmem', 32 * 1024 * 1024);
+  const wmem = max('/proc/sys/net/ipv4/tcp_wmem', 8 * 1024 * 1024);
+  // Both directions: our send and its receive buffer, its send and our receive buffer; plus
+  // whatever the server holds in its process while it waits for 'drain' (one chunk, or 16 MiB).
+  return Math.max(64 * 1024 * 1024, 2 * (rmem + wmem) + 16 * 1024 * 1024);
+}
+
+/**
+ * How long our writes must make no progress before we call the server "not reading". Over the
+ * wire, "the server stopped reading" is the absence of an event: nothing is sent when a peer
+ * stops reading and its window closes. So this one wait is a quiet period, not an event. It can
+ * only make a wrong server pass (one too slow to take a byte for this long), never fail a
+ * correct one, which stops for good.
+ */
+const QUIET_MS = 750;
+
+/**
+ * Writes `chunk` over and over without reading, until our writes stop reaching the kernel for
+ * QUIET_MS (the server stopped reading: backpressure), or `limit` bytes have gone, or `total`
+ * bytes (then FIN, with `end`) are all written. Resolves with the bytes the kernel took.
+ */
+async function writeUntilStalled(
+  socket: net.Socket,
+  chunk: Buffer,
+  { limit, end = false }: { limit: number; end?: boolean },
+): Promise<{ written: number; accepted: number; stalled: boolean }> {
+  let written = 0;
+  let accepted = 0;
+  let wake: (() => void) | undefined;
+  const inFlight = 4 * chunk.length;
+  for (let rounds = 0; rounds <= limit / chunk.length + 1; rounds++) {
+    while (written - accepted < inFlight && written < limit) {
+      written += chunk.length;
+      const last = written >= limit && end;
+      const done = (error?: Error | null): void => {
+        if (!error) accepted += chunk.length;
+        wake?.();
+      };
+      if (last) socket.end(chunk, done);
+      else socket.write(chunk, done);
+    }
+    if (accepted >= limit) return { written, accepted, stalled: false };
+    const progressed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), QUIET_MS);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    wake = undefined;
+    if (!progressed || socket.destroyed) return { written, accepted, stalled: true };
+  }
+  return { written, accepted, stalled: false };
+}
+
+/** A raw client that reads nothing until told to (paused), closed when the test ends. */
+async function connectNotReading(server: ServerUnderTest): Promise<net.Socket> {
+  const socket = net.connect({ host: server.host, port: server.port });
+  onTestFinished(() => void socket.destroy());
+  socket.on('error', () => undefined);
+  socket.pause();
+  await withTimeout(once(socket, 'connect'), `a connection to ${server.host}:${server.port}`);
+  return socket;
+}
+
+/** Collects everything the socket receives until the server's FIN (bounded by `ms`). */
+async function readUntilEnd(socket: net.Socket, what: string, ms: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.resume();
+  await withTimeout(once(socket, 'end'), what, ms);
+  return Buffer.concat(chunks);
 }
 
 function pattern(length: number, seed: number): Buffer {
@@ -98,38 +197,58 @@ describe('a TCP echo server (graded over the wire)', () => {
     const difference = describeByteDifference(payload, rest);
     if (difference) {
       throw client.fail(
-        `after the client's FIN the server must echo everything, then close; ${difference}\n${HALF_CLOSE_HINT}`,
+        `sent 256 KiB then FIN; before the server's FIN came: ${difference}\n${echoHint(payload, rest)}`,
       );
     }
   });
 
   it('after the FIN, still sends an echo it had to hold back for a client that was not reading (8 MiB)', async () => {
     const server = await startTarget();
-    const socket = net.connect({ host: server.host, port: server.port });
-    onTestFinished(() => void socket.destroy());
-    socket.on('error', () => undefined);
-    await withTimeout(once(socket, 'connect'), `a connection to ${server.host}:${server.port}`);
-    socket.pause(); // read nothing yet: the echo piles up in the kernel's buffers, then the server's
-    const payload = pattern(8 * 1024 * 1024, 11);
-    socket.end(payload); // all of it, then FIN
-    // Give the server a moment to read what it can, our FIN included, while its echo has nowhere
-    // to go. No wait for our own write to finish: a server that stops reading while its writes
-    // are pending (backpressure, as it should) would never let it. Pacing only: a correct server
-    // passes whatever the timing.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.resume();
-    await withTimeout(
-      once(socket, 'end'),
+    // Read nothing yet: the echo piles up in the kernel's buffers, then the server's.
+    const socket = await connectNotReading(server);
+    const chunk = pattern(64 * 1024, 11);
+    const size = 8 * 1024 * 1024;
+    // All of it, then FIN, until either it is all in the kernel (the server read on) or the server
+    // stopped reading (backpressure, as it should): then it holds an echo it cannot send yet.
+    await writeUntilStalled(socket, chunk, { limit: size, end: true });
+    const echoed = await readUntilEnd(
+      socket,
       `the server's FIN after the whole echo. ${HALF_CLOSE_HINT}`,
       15_000,
     );
-    const echoed = Buffer.concat(chunks);
+    const payload = Buffer.concat(Array.from({ length: size / chunk.length }, () => chunk));
     const difference = describeByteDifference(payload, echoed);
     if (difference) {
+      const hint = echoHint(payload, echoed);
       throw new Error(
-        `sent 8 MiB and FIN without reading, then read: ${difference}. A server that closes or destroys its socket on the client's FIN drops the echo it still holds.\n${HALF_CLOSE_HINT}`,
+        `sent 8 MiB and FIN without reading, then read: ${difference}.${hint === HALF_CLOSE_HINT ? " A server that closes or destroys its socket on the client's FIN drops the echo it still holds." : ''}\n${hint}`,
+      );
+    }
+  });
+
+  it('stops reading from a client that does not read its echo (backpressure), then echoes it all', async () => {
+    const server = await startTarget();
+    const socket = await connectNotReading(server);
+    const chunk = pattern(64 * 1024, 13);
+    const limit = kernelBufferBound();
+    const { written, accepted, stalled } = await writeUntilStalled(socket, chunk, { limit });
+    if (!stalled) {
+      throw new Error(
+        `sent ${accepted >> 20} MiB and read none of the echo, and the server kept reading all of it (more than the kernel's buffers can hold, ${limit >> 20} MiB): it is holding the echo in its own memory, and a client that never reads would make it run out.\n${BACKPRESSURE_HINT}`,
+      );
+    }
+    // The server stopped reading. Now read: it must resume, and echo every byte we wrote.
+    socket.end();
+    const echoed = await readUntilEnd(
+      socket,
+      `the whole echo of ${written} bytes, then the server's FIN, once we read again. A server that paused must resume() on 'drain'. ${BACKPRESSURE_HINT}`,
+      30_000,
+    );
+    const sent = Buffer.concat(Array.from({ length: written / chunk.length }, () => chunk));
+    const difference = describeByteDifference(sent, echoed);
+    if (difference) {
+      throw new Error(
+        `wrote ${written} bytes without reading, then read until the server's FIN: ${difference}\n${echoHint(sent, echoed)}`,
       );
     }
   });
@@ -140,12 +259,14 @@ describe('a TCP echo server (graded over the wire)', () => {
     await reset.send('ping');
     await expectBytes(reset, Buffer.from('ping'));
     reset.socket.resetAndDestroy();
-    const next = await connect(server);
+    const next = await connect(server).catch((error: Error) => {
+      throw new Error(`${error.message}\nA client had just reset its connection. ${ERROR_HINT}`);
+    });
     await next.send('still there?');
     await expectBytes(
       next,
       Buffer.from('still there?'),
-      'A client had just reset its connection: give every socket an "error" listener, or one reset crashes the server.',
+      `A client had just reset its connection. ${ERROR_HINT}`,
     );
   });
 });
@@ -178,6 +299,21 @@ async function startReferenceServer(
   });
   return (server.address() as net.AddressInfo).port;
 }
+
+describe.runIf(isModuleTarget())("the echo server's close()", () => {
+  it('resolves while a client is still connected (it closes open connections too)', async () => {
+    const { startTcpEchoServer } = await loadExercise<Exercise>(import.meta.url);
+    const server = await startTcpEchoServer(0);
+    const client = await connectGraded({ host: '127.0.0.1', port: server.port });
+    await client.send('still here');
+    await expectBytes(client, Buffer.from('still here'));
+    await withTimeout(
+      server.close(),
+      `close() to resolve while a client is connected: server.close() alone waits for every connection to end, so keep the open sockets in a Set and destroy them. ${lesson.see('Your task')}`,
+      3_000,
+    );
+  });
+});
 
 describe.runIf(isModuleTarget())('the TCP echo client tcpEchoOnce()', () => {
   const CLIENT_HINT =

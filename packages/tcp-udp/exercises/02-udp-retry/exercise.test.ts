@@ -1,12 +1,19 @@
 import dgram from 'node:dgram';
-import { hexdump, loadExercise, pollUntil, printable, withTimeout } from '@socketlab/testkit';
+import {
+  hexdump,
+  lessonOf,
+  loadExercise,
+  pollUntil,
+  printable,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 // This spec grades your requestWithRetry() against UDP servers it starts itself on 127.0.0.1,
 // each misbehaving in one way: dropping requests, answering twice, answering late, sending a
 // stale answer or garbage first, or never answering.
 type Exercise = typeof import('./exercise.ts');
-const LESSON = 'exercises/02-udp-retry/README.md';
+const lesson = lessonOf(import.meta.url);
 
 interface Seen {
   id: number;
@@ -59,7 +66,7 @@ async function expectSocketClosed(before: number): Promise<void> {
   await pollUntil(() => openUdpSockets() <= before, 'the socket to close', { ms: 2000 }).catch(
     () => {
       throw new Error(
-        `requestWithRetry settled but left its UDP socket open (${openUdpSockets() - before} more than before the call): a leaked socket keeps the process alive. Close it on every way out. Read "Giving up" in ${LESSON}.`,
+        `requestWithRetry settled but left its UDP socket open (${openUdpSockets() - before} more than before the call): a leaked socket keeps the process alive. Close it on every way out. ${lesson.see('Giving up')}`,
       );
     },
   );
@@ -92,7 +99,7 @@ async function call(
 function expectAnswer(got: Buffer, expected: string, seen: Seen[], section: string): void {
   if (got.toString() !== expected) {
     throw new Error(
-      `expected the answer ${printable(expected)}, got ${printable(got)}.\n${describeSeen(seen)}\nRead "${section}" in ${LESSON}.`,
+      `expected the answer ${printable(expected)}, got ${printable(got)}.\n${describeSeen(seen)}\n${lesson.see(section)}`,
     );
   }
 }
@@ -106,9 +113,7 @@ function expectRequests(seen: Seen[], count: number, section: string): void {
   if (new Set(seen.map((s) => s.id)).size > 1)
     problems.push('every retry must carry the same request id as the first attempt');
   if (problems.length > 0)
-    throw new Error(
-      `${problems.join('; ')}.\n${describeSeen(seen)}\nRead "${section}" in ${LESSON}.`,
-    );
+    throw new Error(`${problems.join('; ')}.\n${describeSeen(seen)}\n${lesson.see(section)}`);
 }
 
 describe('requestWithRetry, a UDP client with timeouts and retries', () => {
@@ -133,7 +138,7 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
     // a retry comes after the timeout, never at once (a timer can fire ~1 ms early)
     if (a === undefined || b === undefined || c === undefined || b - a < 55 || c - b < 55) {
       throw new Error(
-        `retries came too soon: ${Math.round((b ?? 0) - (a ?? 0))} ms and ${Math.round((c ?? 0) - (b ?? 0))} ms apart, expected ≥ timeoutMs (60). Read "Timeouts and retries" in ${LESSON}.`,
+        `retries came too soon: ${Math.round((b ?? 0) - (a ?? 0))} ms and ${Math.round((c ?? 0) - (b ?? 0))} ms apart, expected ≥ timeoutMs (60). ${lesson.see('Timeouts and retries')}`,
       );
     }
   });
@@ -149,7 +154,7 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
       (v) => new Error(`expected a rejection, got the answer ${printable(v)}`),
       (e: Error) => e,
     );
-    expect(error, `read "Giving up" in ${LESSON}`).toMatchObject({
+    expect(error, lesson.see('Giving up')).toMatchObject({
       code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
     });
     await pollUntil(() => server.seen.length >= 3, 'three requests to arrive', { ms: 2000 });
@@ -178,7 +183,7 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
     const got = await call(server.port, 'q', { timeoutMs: 1000, retries: 0 }, server.seen).catch(
       (err: Error) => {
         throw new Error(
-          `${err.message}\nThe server sent, in order: 2 bytes of garbage, a type 2 and a type 3 with another id, a type 1 and a type 9 with your id, then the answer. Only the last is yours: check length, type and id. Read "Matching answers to requests" in ${LESSON}.`,
+          `${err.message}\nThe server sent, in order: 2 bytes of garbage, a type 2 and a type 3 with another id, a type 1 and a type 9 with your id, then the answer. Only the last is yours: check length, type and id. ${lesson.see('Matching answers to requests')}`,
         );
       },
     );
@@ -209,7 +214,7 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
       (v) => new Error(`expected a rejection, got the answer ${printable(v)}`),
       (e: Error) => e,
     );
-    expect(error, `read "Error responses" in ${LESSON}`).toMatchObject({
+    expect(error, lesson.see('Error responses')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',
     });
     expect(error.message).toContain('no such key');
@@ -221,7 +226,7 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
     await call(server.port, 'b', { timeoutMs: 1000, retries: 0 }, server.seen);
     if (server.seen[0]?.id === server.seen[1]?.id) {
       throw new Error(
-        `two calls used the same id ${server.seen[0]?.id}: a late answer to one would be taken for the other. Read "Matching answers to requests" in ${LESSON}.`,
+        `two calls used the same id ${server.seen[0]?.id}: a late answer to one would be taken for the other. ${lesson.see('Matching answers to requests')}`,
       );
     }
   });

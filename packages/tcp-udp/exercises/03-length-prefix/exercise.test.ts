@@ -1,50 +1,90 @@
-import { everySplit, hexdump, loadExercise, thrownBy } from '@socketlab/testkit';
+import {
+  describePieces,
+  everySplit,
+  fromHex,
+  hexdump,
+  lessonOf,
+  loadExercise,
+  type Thrown,
+  thrownBy,
+  toHex,
+} from '@socketlab/testkit';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 // This spec grades your encodeFrame() and createFrameDecoder() with bytes only, no sockets: every
 // fixture is delivered whole, cut at every offset, and one byte at a time, as TCP may deliver it.
 type Exercise = typeof import('./exercise.ts');
-const LESSON = 'exercises/03-length-prefix/README.md';
+const lesson = lessonOf(import.meta.url);
+
+const bufferCopy = Buffer.prototype.copy;
+const typedSet = Uint8Array.prototype.set;
 
 const load = (): Promise<Exercise> => loadExercise<Exercise>(import.meta.url);
-const fromHex = (hex: string): Buffer => Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-/** How the pieces were delivered, for failure messages. */
-function describePieces(pieces: readonly Uint8Array[]): string {
-  if (pieces.length > 8)
-    return `${pieces.length} pieces (${pieces.map((p) => p.length).join('+')} bytes)`;
-  return pieces
-    .map((p, i) => `piece ${i + 1} (${p.length} bytes): ${hex(p) || '(empty)'}`)
-    .join('\n');
-}
-
-/** Feeds `pieces` to a fresh decoder, then ends the stream; returns the payloads as hex. */
-async function decode(pieces: readonly Uint8Array[], max?: number): Promise<string[]> {
+/** What a fresh decoder made of `pieces` then end(): the payloads (hex), and what it threw. */
+async function decodeAll(
+  pieces: readonly Uint8Array[],
+  max?: number,
+): Promise<{ frames: string[]; error?: Thrown }> {
   const { createFrameDecoder } = await load();
-  const decoder = max === undefined ? createFrameDecoder() : createFrameDecoder(max);
   const frames: string[] = [];
-  for (const piece of pieces) {
-    const out = decoder.push(piece);
-    if (!Array.isArray(out)) throw new Error(`push() must return an array, got ${String(out)}`);
-    frames.push(...out.map(hex));
+  try {
+    const decoder = max === undefined ? createFrameDecoder() : createFrameDecoder(max);
+    for (const piece of pieces) {
+      const out = decoder.push(piece);
+      if (!Array.isArray(out)) throw new Error(`push() must return an array, got ${String(out)}`);
+      frames.push(...out.map(toHex));
+    }
+    decoder.end();
+  } catch (error) {
+    return { frames, error: error as Thrown };
   }
-  decoder.end();
-  return frames;
+  return { frames };
 }
 
-/** `thrownBy`, with the section of the lesson to read when nothing is thrown. */
-function thrownOrHint(
-  fn: () => unknown,
-  what: string,
-  section: string,
-): ReturnType<typeof thrownBy> {
-  try {
-    return thrownBy(fn, what);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nRead "${section}" in ${LESSON}.`);
-  }
+/** The payloads, or what was thrown after them, as a failure message shows it. */
+function shown({ frames, error }: { frames: string[]; error?: Thrown }): string[] | string {
+  if (!error) return frames;
+  return `${JSON.stringify(frames)}, then a throw: ${error.code ?? ''} ${error.message}`;
+}
+
+/**
+ * The section that explains payloads decoded wrong from bytes delivered whole: the first ones
+ * right and then no more means the loop stopped early; wrong from the first, the length was read
+ * wrong.
+ */
+function sectionFor(got: readonly string[], expected: readonly string[]): string {
+  const stoppedEarly =
+    got.length > 0 &&
+    got.length < expected.length &&
+    got.every((frame, i) => frame === expected[i]);
+  return stoppedEarly ? 'Decoding, step by step' : 'The header';
+}
+
+/**
+ * The deliveries of `bytes`, in the order that names the fault best: whole first (a failure
+ * there is the header or the loop, not boundaries), then split in two and byte by byte, and
+ * last the splits with an empty piece (only push([]) can fail those).
+ */
+function deliveries(bytes: Uint8Array): { pieces: Uint8Array[]; section: string; why: string }[] {
+  const all = [...everySplit(bytes)];
+  const empty = (pieces: Uint8Array[]): boolean => pieces.some((p) => p.length === 0);
+  return [
+    { pieces: [bytes], section: 'The header', why: 'delivered whole, in one push' },
+    ...all
+      .filter((pieces) => !empty(pieces))
+      .map((pieces) => ({
+        pieces,
+        section: 'No message boundaries',
+        why: 'whole it decodes, but not cut like this',
+      })),
+    ...all.filter(empty).map((pieces) => ({
+      pieces,
+      section: 'Decoding, step by step',
+      why: 'an empty push() must return [] and change nothing',
+    })),
+  ];
 }
 
 const x300 = '78'.repeat(300);
@@ -66,39 +106,38 @@ describe('03 · length-prefixed framing: encodeFrame', () => {
     'encodes $name',
     async ({ wire, frames }) => {
       const { encodeFrame } = await load();
-      const got = hex(encodeFrame(fromHex(frames[0] as string)));
+      const got = toHex(encodeFrame(fromHex(frames[0] as string)));
+      const expected = toHex(fromHex(wire));
       expect(
         got,
-        `encodeFrame(${frames[0] || 'empty'}): expected ${hex(fromHex(wire))}, got ${got}. Read "The header" in ${LESSON}.`,
-      ).toBe(hex(fromHex(wire)));
+        `encodeFrame(${frames[0] || 'empty'}): expected ${expected}, got ${got}. ${lesson.see('The header')}`,
+      ).toBe(expected);
     },
   );
 
   it('refuses a payload over maxFrameBytes with TCPUDP_ERR_FRAME_TOO_LARGE', async () => {
     const { encodeFrame } = await load();
-    expect(hex(encodeFrame(Buffer.alloc(8, 1), 8))).toBe(`00000008${'01'.repeat(8)}`);
-    const err = thrownOrHint(
+    expect(toHex(encodeFrame(Buffer.alloc(8, 1), 8))).toBe(`00000008${'01'.repeat(8)}`);
+    const err = thrownBy(
       () => encodeFrame(Buffer.alloc(9), 8),
       'encodeFrame(9 bytes, max 8)',
-      'Limits',
+      lesson.see('Limits'),
     );
-    expect(err.code, `read "Limits" in ${LESSON}`).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
+    expect(err.code, lesson.see('Limits')).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
   });
 });
 
 describe('03 · length-prefixed framing: the decoder', () => {
   it.each(FIXTURES)('decodes $name however the bytes are split', async ({ wire, frames }) => {
     const bytes = fromHex(wire);
-    for (const pieces of everySplit(bytes)) {
-      let got: string[] | string;
-      try {
-        got = await decode(pieces);
-      } catch (err) {
-        got = `a throw: ${(err as Error).message}`;
-      }
+    for (const { pieces, section, why } of deliveries(bytes)) {
+      const result = await decodeAll(pieces);
+      const got = shown(result);
+      if (JSON.stringify(got) === JSON.stringify(frames)) continue;
+      const where = pieces.length === 1 ? sectionFor(result.frames, frames) : section;
       expect(
         got,
-        `sent ${hex(bytes)} as\n${describePieces(pieces)}\nexpected payloads ${JSON.stringify(frames)}. Read "No message boundaries" in ${LESSON}.`,
+        `sent ${toHex(bytes)} as\n${describePieces(pieces)}\n(${why})\nexpected payloads ${JSON.stringify(frames)}. ${lesson.see(where)}`,
       ).toEqual(frames);
     }
   });
@@ -111,7 +150,7 @@ describe('03 · length-prefixed framing: the decoder', () => {
     const got = decoder.push(chunk).map((f) => Buffer.from(f).toString());
     expect(
       got.length,
-      `one push of ${chunk.length} bytes holding ${payloads.length} frames; read "Decoding, step by step" in ${LESSON}`,
+      `one push of ${chunk.length} bytes holding ${payloads.length} frames: loop until the bytes run out. ${lesson.see('Decoding, step by step')}`,
     ).toBe(payloads.length);
     expect(got).toEqual(payloads);
     decoder.end();
@@ -136,9 +175,9 @@ describe('03 · length-prefixed framing: the decoder', () => {
               from = at;
             }
             const decoder = createFrameDecoder();
-            const got = pieces.flatMap((p) => decoder.push(p)).map(hex);
+            const got = pieces.flatMap((p) => decoder.push(p)).map(toHex);
             decoder.end();
-            expect(got, `sent ${describePieces(pieces)}`).toEqual(payloads.map(hex));
+            expect(got, `sent ${describePieces(pieces)}`).toEqual(payloads.map(toHex));
           },
         ),
         { numRuns: 150 },
@@ -146,7 +185,7 @@ describe('03 · length-prefixed framing: the decoder', () => {
     } catch (error) {
       const cause = (error as Error).cause;
       throw new Error(
-        `${(error as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}\nRead "Decoding, step by step" in ${LESSON}.`,
+        `${(error as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}\n${lesson.see('Decoding, step by step')}`,
       );
     }
   });
@@ -158,30 +197,26 @@ describe('03 · length-prefixed framing: the decoder', () => {
     const { createFrameDecoder } = await load();
     for (const pieces of everySplit(fromHex(header))) {
       const decoder = max === undefined ? createFrameDecoder() : createFrameDecoder(max);
-      let err: ReturnType<typeof thrownBy>;
-      try {
-        err = thrownBy(
-          () => {
-            for (const piece of pieces) decoder.push(piece);
-          },
-          `push() of only the header ${header}, as\n${describePieces(pieces)}\n(no body, no end()),`,
-        );
-      } catch (error) {
-        throw new Error(
-          `${(error as Error).message}\nThe declared length is over the limit: throw TCPUDP_ERR_FRAME_TOO_LARGE as soon as the 4 header bytes are in, without waiting for the body. Read "Limits" in ${LESSON}.`,
-        );
-      }
+      const err = thrownBy(
+        () => {
+          for (const piece of pieces) decoder.push(piece);
+        },
+        `push() of only the header ${header}, as\n${describePieces(pieces)}\n(no body, no end()),`,
+        `The declared length is over the limit: throw TCPUDP_ERR_FRAME_TOO_LARGE as soon as the 4 header bytes are in, without waiting for the body. ${lesson.see('Limits')}`,
+      );
       expect(
         err.code,
-        `the header ${header} must be refused at once; read "Limits" in ${LESSON}`,
+        `the header ${header} must be refused at once. ${lesson.see('Limits')}`,
       ).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
     }
   });
 
   it('accepts a frame of exactly maxFrameBytes', async () => {
-    expect(await decode([fromHex(`00000400 ${'ab'.repeat(1024)}`)], 1024)).toEqual([
-      'ab'.repeat(1024),
-    ]);
+    const got = shown(await decodeAll([fromHex(`00000400 ${'ab'.repeat(1024)}`)], 1024));
+    expect(
+      got,
+      `a frame of exactly 1024 bytes with maxFrameBytes 1024 is allowed: refuse only a longer one. ${lesson.see('Limits')}`,
+    ).toEqual(['ab'.repeat(1024)]);
   });
 
   it.each([
@@ -192,34 +227,109 @@ describe('03 · length-prefixed framing: the decoder', () => {
   ])('reports $name at the end of the stream as TCPUDP_ERR_TRUNCATED', async ({ wire }) => {
     const { createFrameDecoder } = await load();
     const decoder = createFrameDecoder();
-    decoder.push(fromHex(wire));
-    const err = thrownOrHint(
+    const got = decoder.push(fromHex(wire)).map(toHex);
+    const whole = wire.startsWith('00000001 61') ? ['61'] : [];
+    expect(
+      got,
+      `push(${wire.replace(/\s+/g, '')}) should return ${JSON.stringify(whole)}. ${lesson.see(sectionFor(got, whole))}`,
+    ).toEqual(whole);
+    const err = thrownBy(
       () => decoder.end(),
       `end() after ${wire.replace(/\s+/g, '')}`,
-      'The end of the stream',
+      lesson.see('The end of the stream'),
     );
-    expect(err.code, `read "The end of the stream" in ${LESSON}`).toBe('TCPUDP_ERR_TRUNCATED');
+    expect(err.code, lesson.see('The end of the stream')).toBe('TCPUDP_ERR_TRUNCATED');
   });
 
   it('ends cleanly after whole frames', async () => {
     const { createFrameDecoder } = await load();
     const decoder = createFrameDecoder();
-    expect(decoder.push(fromHex('00000001 61 00000000')).map(hex)).toEqual(['61', '']);
+    const got = decoder.push(fromHex('00000001 61 00000000')).map(toHex);
+    expect(
+      got,
+      `push(00000001 61 00000000) holds a 1-byte payload, then an empty one. ${lesson.see(sectionFor(got, ['61', '']))}`,
+    ).toEqual(['61', '']);
     expect(
       () => decoder.end(),
-      `end() after two whole frames must not throw; read "The end of the stream" in ${LESSON}`,
+      `end() after two whole frames must not throw. ${lesson.see('The end of the stream')}`,
     ).not.toThrow();
   });
 
   it('keeps streams apart: each decoder has its own state', async () => {
     const { createFrameDecoder } = await load();
+    const alone = createFrameDecoder().push(fromHex('00000001 62')).map(toHex);
+    expect(
+      alone,
+      `a fresh decoder, given 00000001 62 in one push, must return ["62"]. ${lesson.see('The header')}`,
+    ).toEqual(['62']);
     const a = createFrameDecoder();
     const b = createFrameDecoder();
     a.push(fromHex('000000'));
     expect(
-      b.push(fromHex('00000001 62')).map(hex),
-      `a second decoder saw the first one's bytes:\n${hexdump(fromHex('000000'))}`,
+      b.push(fromHex('00000001 62')).map(toHex),
+      `a second decoder saw the first one's bytes (alone it decodes them; after another decoder was given\n${hexdump(fromHex('000000'))}\nit does not): keep the state inside createFrameDecoder(), not in the module. ${lesson.see('Decoding, step by step')}`,
     ).toEqual(['62']);
-    expect(a.push(fromHex('01 61')).map(hex)).toEqual(['61']);
+    expect(a.push(fromHex('01 61')).map(toHex)).toEqual(['61']);
   });
+
+  it('does linear work: a 4 MiB frame fed 16 bytes at a time copies each byte a few times, not once per push', async () => {
+    const { createFrameDecoder } = await load();
+    const size = 4 * 1024 * 1024;
+    const step = 16;
+    const wire = Buffer.alloc(4 + size, 0x5a);
+    wire.writeUInt32BE(size, 0);
+    // Count the bytes the common ways of copying move. A decoder that joins everything waiting on
+    // every push copies ~size²/(2·step) bytes (550 GB here); one that joins once per frame, a few
+    // times `size`. The gap is five orders of magnitude, so the budget is generous.
+    const budget = 8 * wire.length;
+    let copied = 0;
+    const overBudget = (): Error =>
+      new Error(
+        `copied more than ${budget >> 20} MiB to decode one ${size >> 20} MiB frame fed ${step} bytes at a time: joining all the waiting bytes again on every push is quadratic. Keep a list of chunks and join once per frame. ${lesson.see('Decoding, step by step')}`,
+      );
+    const count = (bytes: number): void => {
+      copied += bytes;
+      if (copied > budget) throw overBudget();
+    };
+    const concat = Buffer.concat;
+    const spies = [
+      vi.spyOn(Buffer, 'concat').mockImplementation((list, totalLength) => {
+        const out = concat(list, totalLength);
+        count(out.length);
+        return out;
+      }),
+      vi.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args) {
+        const [target, targetStart, sourceStart, sourceEnd] = args as Parameters<Buffer['copy']>;
+        count(this.subarray(sourceStart ?? 0, sourceEnd).length);
+        return bufferCopy.call(this, target, targetStart, sourceStart, sourceEnd);
+      }),
+      vi.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (
+        this: Uint8Array,
+        source: ArrayLike<number>,
+        offset?: number,
+      ) {
+        count(source.length);
+        return typedSet.call(this, source, offset);
+      }),
+    ];
+    // Then a watchdog on the clock, for copies the counters do not see: the linear decoder takes
+    // well under a second here, the quadratic one minutes.
+    const deadline = Date.now() + 20_000;
+    let frames = 0;
+    try {
+      const decoder = createFrameDecoder();
+      for (let at = 0; at < wire.length; at += step) {
+        frames += decoder.push(wire.subarray(at, at + step)).length;
+        if ((at & 0xffff) === 0 && Date.now() > deadline) {
+          throw new Error(
+            `after ${at >> 10} KiB of a ${size >> 20} MiB frame fed ${step} bytes at a time, 20 s had passed (a linear decoder needs well under 1 s): each push is redoing work for every byte already waiting. Keep a list of chunks and join once per frame. ${lesson.see('Decoding, step by step')}`,
+          );
+        }
+      }
+      decoder.end();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(frames, `one ${size >> 20} MiB frame, fed ${step} bytes at a time`).toBe(1);
+  }, 60_000);
 });

@@ -1,65 +1,88 @@
 import {
+  connectGraded,
+  lessonOf,
   printable,
   type ServerUnderTest,
-  startServerUnderTest,
-  WireClient,
+  startGradedServer,
+  type WireClient,
   WireError,
 } from '@socketlab/testkit';
-import { describe, it, onTestFinished } from 'vitest';
+import { describe, it } from 'vitest';
 
 // A wire-level spec: it talks to the server only over sockets, so it grades the solution, your
 // exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_chat.py').
 type Exercise = typeof import('./exercise.ts');
 
-const LESSON = 'exercises/04-line-chat/README.md';
+const lesson = lessonOf(import.meta.url);
 
-async function startTarget(): Promise<ServerUnderTest> {
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startChatServer(0),
-  );
-  onTestFinished(() => server.close());
-  return server;
+function startTarget(): Promise<ServerUnderTest> {
+  return startGradedServer<Exercise>(import.meta.url, (mod) => mod.startChatServer(0), {
+    uncaughtHint: `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Fan-out, and who is in the room')}`,
+  });
 }
 
-async function connect(server: ServerUnderTest): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = connectGraded;
 
-/** Reads one line and fails with the whole conversation when it is not `expected`. */
-async function expectLine(client: WireClient, expected: string, hint: string): Promise<void> {
-  let line: string;
+/**
+ * Reads one line and fails with the whole conversation when it is not `expected`; the hint ends
+ * with the lesson section that explains it ("Your task" unless another is named).
+ */
+async function expectLine(
+  client: WireClient,
+  expected: string,
+  hint: string,
+  section = 'Your task',
+): Promise<void> {
+  let bytes: Buffer;
   try {
-    line = await client.readLine();
+    bytes = await client.readLineBytes();
   } catch (error) {
     if (error instanceof WireError) {
       throw new WireError(
-        `${error.message}\nexpected ${printable(`${expected}\n`)}. ${hint} (see ${LESSON})`,
+        `${error.message}\nexpected ${printable(`${expected}\n`)}. ${hint}. ${lesson.see(section)}`,
       );
     }
     throw error;
   }
-  if (line !== expected) {
+  const line = bytes.toString('utf8');
+  if (line !== `${expected}\n`) {
+    const why = line.endsWith('\r\n')
+      ? `the line still holds the \\r of a \\r\\n ending: drop a \\r right before the \\n. ${lesson.see('Framing: lines from a stream')}`
+      : `${hint}. ${lesson.see(section)}`;
     throw client.fail(
-      `expected the line ${printable(`${expected}\n`)}, got ${printable(`${line}\n`)}. ${hint} (see ${LESSON})`,
+      `expected the line ${printable(`${expected}\n`)}, got ${printable(line)}. ${why}`,
     );
   }
 }
 
 /**
- * Lets the server read what was just sent before the next write, so that pieces written one
- * after the other reach it as separate chunks (written back to back, they would usually arrive
- * glued into one, and a server that forgets a partial line would pass). Pacing only: nothing is
- * asserted about time.
+ * Sends `pieces` from `sender` so that the server reads each one as a separate chunk (written
+ * back to back they would usually arrive glued into one, and a server that forgets a partial
+ * line would pass). After each piece but the last, `witness` (another client in the chat) sends
+ * a line and `sender` waits until it is relayed: the server handled the witness's line, so it
+ * has read the piece, which reached its socket before the witness's line was even written. With
+ * Nagle off, a piece is never held back by the sender's kernel either.
+ *
+ * For a server in this process that is exact (one event loop). For a program elsewhere, "the
+ * server has read the piece" has no sign on the wire of its own (a partial line gets no answer),
+ * so this is the closest event: at worst the pieces arrive glued and a wrong server passes; a
+ * correct one never fails.
  */
-const pace = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 15));
-
-/** Sends `pieces` one at a time, pausing between them. */
-async function sendInPieces(client: WireClient, pieces: readonly (string | Uint8Array)[]) {
+async function sendInPieces(
+  sender: { client: WireClient; nick: string },
+  witness: { client: WireClient; nick: string },
+  pieces: readonly (string | Uint8Array)[],
+): Promise<void> {
+  sender.client.socket.setNoDelay(true);
   for (const [i, piece] of pieces.entries()) {
-    if (i > 0) await pace();
-    await client.send(piece);
+    await sender.client.send(piece);
+    if (i === pieces.length - 1) break;
+    await witness.client.send(`sync ${i}\n`);
+    await expectLine(
+      sender.client,
+      `${witness.nick}: sync ${i}`,
+      `${witness.nick} sent a line while ${sender.nick} was in the middle of one: relay whole lines, each to every other client, as \`NICK: TEXT\``,
+    );
   }
 }
 
@@ -75,7 +98,7 @@ async function join(
     await expectLine(
       other,
       `* ${nick} joined`,
-      "A client's first line is its nick: announce it to everyone already in as `* NICK joined`",
+      "A client's first line is its nick: announce it to everyone already in as `* NICK joined` (not to the new client itself)",
     );
   }
   return client;
@@ -101,10 +124,13 @@ describe('a line chat server (graded over the wire)', () => {
     const alice = await join(server, 'alice', []);
     const bob = await join(server, 'bob', [alice]);
     const hint = 'Lines arrive in pieces and glued together: buffer per client and cut at \\n';
-    await sendInPieces(bob, ['spl', 'it acr', 'oss writes\n']);
-    await expectLine(alice, 'bob: split across writes', hint);
+    const framing = 'Framing: lines from a stream';
+    const pieces = (list: (string | Uint8Array)[]) =>
+      sendInPieces({ client: bob, nick: 'bob' }, { client: alice, nick: 'alice' }, list);
+    await pieces(['spl', 'it acr', 'oss writes\n']);
+    await expectLine(alice, 'bob: split across writes', hint, framing);
     const check = Buffer.from('✓'); // 3 bytes: e2 9c 93, cut inside the character
-    await sendInPieces(bob, [
+    await pieces([
       Buffer.concat([Buffer.from('caf\u00e9 '), check.subarray(0, 1)]),
       Buffer.concat([check.subarray(1), Buffer.from('\n')]),
     ]);
@@ -112,11 +138,12 @@ describe('a line chat server (graded over the wire)', () => {
       alice,
       'bob: café ✓',
       `${hint}; decode a whole line as UTF-8, never a chunk: a chunk can end inside a character`,
+      framing,
     );
     await bob.send('one\ntwo\r\nthree ✓\n');
-    await expectLine(alice, 'bob: one', hint);
-    await expectLine(alice, 'bob: two', `${hint}; drop a \\r before the \\n`);
-    await expectLine(alice, 'bob: three ✓', hint);
+    await expectLine(alice, 'bob: one', hint, framing);
+    await expectLine(alice, 'bob: two', `${hint}; drop a \\r before the \\n`, framing);
+    await expectLine(alice, 'bob: three ✓', hint, framing);
     const long = 'x'.repeat(4000);
     await bob.send(`${long}\n`);
     await expectLine(alice, `bob: ${long}`, 'Lines of 4000 bytes must be relayed whole');
@@ -174,7 +201,7 @@ describe('a line chat server (graded over the wire)', () => {
       'When a client that has a nick disconnects, tell the others `* NICK left` (a client that ' +
       'leaves before its nick is not announced: if you got a different line, check that case)';
     await expectLine(alice, '* carol left', hint);
-    await expectLine(bob, '* carol left', hint);
+    await expectLine(bob, '* carol left', hint, 'Fan-out, and who is in the room');
     await bob.send('still here\n');
     await expectLine(alice, 'bob: still here', 'After a leave, the others must keep chatting');
     bob.socket.resetAndDestroy(); // RST: an abrupt leave
@@ -182,6 +209,7 @@ describe('a line chat server (graded over the wire)', () => {
       alice,
       '* bob left',
       'A reset is a leave too; handle "error" on every socket so it does not crash the server',
+      'Fan-out, and who is in the room',
     );
     const dave = await join(server, 'dave', [alice]);
     await dave.send('hello\n');

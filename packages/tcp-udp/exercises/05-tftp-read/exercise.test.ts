@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   describeByteDifference,
   hexdump,
+  lessonOf,
   loadExercise,
   pollUntil,
   withTimeout,
@@ -17,7 +18,7 @@ import { createTftpServer } from '../../src/tftp/server.ts';
 // This spec grades your tftpRead() against the library's TFTP server (src/tftp/server.ts), against
 // hand-scripted servers that lose, duplicate and misdirect packets, and through a lossy link.
 type Exercise = typeof import('./exercise.ts');
-const LESSON = 'exercises/05-tftp-read/README.md';
+const lesson = lessonOf(import.meta.url);
 const SEED = Number(process.env.SEED ?? 5_2026);
 
 async function read(
@@ -52,7 +53,7 @@ function expectSame(got: Buffer, expected: Buffer, section: string): void {
   const difference = describeByteDifference(expected, got);
   if (difference) {
     throw new Error(
-      `the file you read differs from the server's (sha256 ${sha(got)}…, expected ${sha(expected)}…): ${difference}\nRead "${section}" in ${LESSON}.`,
+      `the file you read differs from the server's (sha256 ${sha(got)}…, expected ${sha(expected)}…): ${difference}\n${lesson.see(section)}`,
     );
   }
 }
@@ -103,7 +104,7 @@ describe('tftpRead, a TFTP read-request client', () => {
     expectSame(await read(port, 'f.bin'), bytes, size % 512 === 0 ? 'The last block' : 'Lock-step');
     await pollUntil(
       () => server.stats.completed === 1,
-      `the server to receive your ACK of the last block, numbered as that block (read "The last block" in ${LESSON})`,
+      `the server to receive your ACK of the last block, numbered as that block (${lesson.see('The last block')})`,
       {
         ms: 5000,
       },
@@ -116,7 +117,7 @@ describe('tftpRead, a TFTP read-request client', () => {
       () => new Error('expected a rejection, got a file'),
       (e: Error) => e,
     );
-    expect(error, `read "ERROR packets" in ${LESSON}`).toMatchObject({
+    expect(error, lesson.see('ERROR packets')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',
       remoteCode: 1,
     });
@@ -153,11 +154,11 @@ describe('tftpRead, a TFTP read-request client', () => {
     const rrq = listener.got[0]?.bytes ?? Buffer.alloc(0);
     expect(
       rrq.toString('latin1').toLowerCase(),
-      `the RRQ must be 00 01, the name, 00, "octet", 00: read "The five packets" in ${LESSON}`,
+      `the RRQ must be 00 01, the name, 00, "octet", 00: ${lesson.see('The five packets')}`,
     ).toBe('\u0000\u0001x.bin\u0000octet\u0000');
     expect(
       listener.got.length,
-      `the first RRQ was lost: read "Timeouts" in ${LESSON}`,
+      `the first RRQ was lost: ${lesson.see('Timeouts')}`,
     ).toBeGreaterThanOrEqual(2);
     expectSame(got, Buffer.concat([first, Buffer.from('end')]), 'Transfer ids (TIDs)');
     expect(
@@ -166,9 +167,39 @@ describe('tftpRead, a TFTP read-request client', () => {
     ).toBeGreaterThanOrEqual(2);
     await pollUntil(
       () => tid.got.some((g) => op(g.bytes) === 4 && block(g.bytes) === 2),
-      `your ACK 2 (the last block must be acknowledged too: read "The last block" in ${LESSON})`,
+      `your ACK 2 (the last block must be acknowledged too: ${lesson.see('The last block')})`,
       { ms: 2000 },
     );
+  });
+
+  it('counts retries per packet: a server that ignores the first ACK of every block, with retries 1', async () => {
+    const listener = await socketOn();
+    const tid = await socketOn();
+    const blocks = [randomBytes(512), randomBytes(512), randomBytes(512), Buffer.from('end')];
+    let clientPort = 0;
+    listener.socket.on('message', (_request, rinfo) => {
+      if (clientPort) return;
+      clientPort = rinfo.port;
+      tid.socket.send(dataPacket(1, blocks[0] ?? Buffer.alloc(0)), rinfo.port, '127.0.0.1');
+    });
+    const acks = new Map<number, number>();
+    tid.socket.on('message', (ack) => {
+      if (op(ack) !== 4) return;
+      const n = block(ack);
+      const seen = (acks.get(n) ?? 0) + 1;
+      acks.set(n, seen);
+      const next = blocks[n];
+      // The first ACK of each block is "lost": only its resend moves the transfer on.
+      if (seen === 2 && next) tid.socket.send(dataPacket(n + 1, next), clientPort, '127.0.0.1');
+    });
+    const got = await read(listener.port, 'slow.bin', { timeoutMs: 50, retries: 1 }).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\nEvery block needed one resend of its ACK, and retries was 1: retries bounds the resends of one packet, so reset the count whenever a new block arrives. ${lesson.see('Timeouts')}\n${describeReceived('the transfer port (TID)', tid.got)}`,
+        );
+      },
+    );
+    expectSame(got, Buffer.concat(blocks), 'Timeouts');
   });
 
   it('acknowledges a duplicate DATA at once, without waiting for its own timeout', async () => {
@@ -191,7 +222,7 @@ describe('tftpRead, a TFTP read-request client', () => {
     const got = await read(listener.port, 'dup.bin', { timeoutMs: 2000, retries: 0 }).catch(
       (err: Error) => {
         throw new Error(
-          `${err.message}\nDATA 1 came twice (your ACK was lost, says the server): answer the repeat with ACK 1 again when it arrives, not only when your timer fires. Read "Duplicates" in ${LESSON}.\n${describeReceived('the transfer port (TID)', tid.got)}`,
+          `${err.message}\nDATA 1 came twice (your ACK was lost, says the server): answer the repeat with ACK 1 again when it arrives, not only when your timer fires. ${lesson.see('Duplicates')}\n${describeReceived('the transfer port (TID)', tid.got)}`,
         );
       },
     );
@@ -211,7 +242,7 @@ describe('tftpRead, a TFTP read-request client', () => {
       () => new Error('expected a rejection'),
       (e: Error) => e,
     );
-    expect(error, `read "ERROR packets" in ${LESSON}`).toMatchObject({
+    expect(error, lesson.see('ERROR packets')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',
       remoteCode: 3,
     });
@@ -223,7 +254,7 @@ describe('tftpRead, a TFTP read-request client', () => {
       () => new Error('expected a rejection'),
       (e: Error) => e,
     );
-    expect(error, `read "Timeouts" in ${LESSON}`).toMatchObject({
+    expect(error, lesson.see('Timeouts')).toMatchObject({
       code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
     });
     await pollUntil(() => silent.got.length >= 3, 'three RRQs', { ms: 2000 });

@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  connectGraded,
   describeByteDifference,
   isModuleTarget,
+  lessonOf,
   loadExercise,
+  tempDir as makeTempDir,
   printable,
   resolveTarget,
   type ServerUnderTest,
-  startServerUnderTest,
-  WireClient,
+  seededBytes,
+  startGradedServer,
+  type WireClient,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -22,27 +25,14 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // The sender (sendFile) is a function: it is graded only for the solutions/exercises targets.
 type Exercise = typeof import('./exercise.ts');
 
-const LESSON = 'exercises/06-file-transfer/README.md';
+const lesson = lessonOf(import.meta.url);
 const sha256Of = (bytes: Uint8Array | string): string =>
   createHash('sha256').update(bytes).digest('hex');
 let counter = 0;
 const uniqueName = (stem: string): string =>
   `${stem}-${process.pid}-${Date.now().toString(36)}-${counter++}.bin`;
 
-/** Deterministic bytes from a seed (SHA-256 in counter mode), printed when a test fails. */
-function seededBytes(seed: number, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  for (let block = 0, at = 0; at < length; block++, at += 32) {
-    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, at);
-  }
-  return out;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'socketlab-ex06-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (): Promise<string> => makeTempDir('socketlab-ex06-');
 
 interface Target {
   server: ServerUnderTest;
@@ -66,18 +56,17 @@ async function startTarget(): Promise<Target> {
     await mkdir(dir);
     process.env.RECEIVE_DIR = dir; // a cmd: target inherits the environment
   }
-  const server = await startServerUnderTest<Exercise>(import.meta.url, (mod) =>
-    mod.startFileReceiver(dir),
+  const server = await startGradedServer<Exercise>(
+    import.meta.url,
+    (mod) => mod.startFileReceiver(dir),
+    {
+      uncaughtHint: `Give every socket and stream an 'error' listener: one bad sender must not stop the receiver. ${lesson.see('Your task')}`,
+    },
   );
-  onTestFinished(() => server.close());
   return { server, dir, parent: path.dirname(dir) };
 }
 
-async function connect({ server }: Target): Promise<WireClient> {
-  const client = await WireClient.connect(server.host, server.port);
-  onTestFinished(() => client.close());
-  return client;
-}
+const connect = ({ server }: Target): Promise<WireClient> => connectGraded(server);
 
 async function expectLine(
   client: WireClient,
@@ -88,7 +77,7 @@ async function expectLine(
   const ok = typeof expected === 'string' ? line === expected : expected.test(line);
   if (!ok) {
     throw client.fail(
-      `expected the line ${printable(String(expected))}, got ${printable(line)} (read "${section}" in ${LESSON})`,
+      `expected the line ${printable(String(expected))}, got ${printable(line)} (${lesson.see(section)})`,
     );
   }
   return line;
@@ -119,7 +108,7 @@ async function expectSaved(
   const saved = await readFile(path.join(target.dir, name)).catch(() => undefined);
   if (!saved)
     throw new Error(
-      `${name} was not saved in the receiver's directory (read "A partial file, then a rename" in ${LESSON})`,
+      `${name} was not saved in the receiver's directory (${lesson.see('A partial file, then a rename')})`,
     );
   const difference = describeByteDifference(body, saved);
   expect(
@@ -179,7 +168,7 @@ describe('a file receiver (the protocol of exercise 06)', () => {
     });
     expect(
       line,
-      `the verdict for a body whose SHA-256 differs (read "Why a size and a hash" in ${LESSON})`,
+      `the verdict for a body whose SHA-256 differs (${lesson.see('Why a size and a hash')})`,
     ).toMatch(/^ERR integrity\b/);
     expect(await entries(target.dir), 'the directory: nothing may be kept').toEqual(before);
   });
@@ -260,7 +249,7 @@ describe('a file receiver (the protocol of exercise 06)', () => {
     );
     expect(
       escaped,
-      `a symlink .${name}.partial -> ${outside} was in the directory, and the receiver created the file it points to: open the partial file with the 'wx' flag (O_CREAT | O_EXCL), which fails if anything, a symlink included, is there (read "Path traversal" in ${LESSON})`,
+      `a symlink .${name}.partial -> ${outside} was in the directory, and the receiver created the file it points to: open the partial file with the 'wx' flag (O_CREAT | O_EXCL), which fails if anything, a symlink included, is there (${lesson.see('Path traversal')})`,
     ).toBe(false);
   });
 
@@ -275,7 +264,7 @@ describe('a file receiver (the protocol of exercise 06)', () => {
     await vanishing.send(Buffer.alloc(400));
     expect(
       await entries(target.dir),
-      `${lost} is visible in the directory before its last byte arrived: write into .${lost}.partial and move it into place only after the hash matches (read "A partial file, then a rename" in ${LESSON})`,
+      `${lost} is visible in the directory before its last byte arrived: write into .${lost}.partial and move it into place only after the hash matches (${lesson.see('A partial file, then a rename')})`,
     ).not.toContain(lost);
     vanishing.close();
     const name = uniqueName('meanwhile');
@@ -367,7 +356,7 @@ if (isModuleTarget()) {
       );
       expect(
         receiver.seen.bodyBeforeReady,
-        `body bytes sent before READY arrived (read "The protocol" in ${LESSON})`,
+        `body bytes sent before READY arrived (${lesson.see('The protocol')})`,
       ).toBe(0);
       expect(
         describeByteDifference(body, receiver.seen.body),
@@ -390,7 +379,7 @@ if (isModuleTarget()) {
       await withTimeout(receiver.seen.closed, 'the sender to close the connection after ERR');
       expect(
         receiver.seen.afterRefusal,
-        `body bytes sent although the answer was ERR: wait for READY before the body (read "The protocol" in ${LESSON})`,
+        `body bytes sent although the answer was ERR: wait for READY before the body (${lesson.see('The protocol')})`,
       ).toBe(0);
     });
 
@@ -412,7 +401,7 @@ if (isModuleTarget()) {
       if (/not implemented yet/.test(outcome)) throw new Error(outcome);
       expect(
         outcome,
-        `after the body, the receiver said ERR integrity: the file was not kept, so sendFile must read that last line and reject with it, not resolve (read "The protocol" in ${LESSON})`,
+        `after the body, the receiver said ERR integrity: the file was not kept, so sendFile must read that last line and reject with it, not resolve (${lesson.see('The protocol')})`,
       ).toMatch(/ERR integrity/);
     });
 

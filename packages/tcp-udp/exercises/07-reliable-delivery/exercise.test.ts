@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { hexdump, loadExercise, pollUntil, withTimeout } from '@socketlab/testkit';
+import { hexdump, lessonOf, loadExercise, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
 import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
@@ -8,7 +8,7 @@ import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 // 127.0.0.1 that repeats, skips or stalls on purpose, then both together through an impaired link
 // that loses, duplicates and reorders datagrams with fixed seeds.
 type Exercise = typeof import('./exercise.ts');
-const LESSON = 'exercises/07-reliable-delivery/README.md';
+const lesson = lessonOf(import.meta.url);
 const DATA = 0x44;
 const ACK = 0x41;
 const END = 0x45;
@@ -68,7 +68,7 @@ async function sendAndClose<T>(run: () => Promise<T>): Promise<T> {
     ms: 2000,
   }).catch(() => {
     throw new Error(
-      `sendReliably ${'error' in settled ? 'rejected' : 'resolved'} but left its UDP socket open: close it in a finally block (see "Your task" in ${LESSON})`,
+      `sendReliably ${'error' in settled ? 'rejected' : 'resolved'} but left its UDP socket open: close it in a finally block (${lesson.see('Your task')})`,
     );
   });
   if ('error' in settled) throw settled.error;
@@ -94,7 +94,7 @@ describe('the receiver', () => {
       pollUntil(() => sender.seen.length >= n, what).catch(() => {
         throw new Error(
           `${what}: after sending DATA/END packets the receiver answered only ${sender.seen.map(name).join(', ') || 'nothing'}. ` +
-            `Every DATA or END whose number is below the next expected one gets an ACK with that number: see "Acknowledgements" in ${LESSON}`,
+            `Every DATA or END whose number is below the next expected one gets an ACK with that number: ${lesson.see('Acknowledgements')}`,
         );
       });
     send(Buffer.from('x')); // too short: ignored
@@ -109,15 +109,17 @@ describe('the receiver', () => {
     send(packet(DATA, 2, 'ef'));
     send(packet(END, 3));
     await acks(5, 'ACK 2 and ACK 3 (for END)');
-    expect(
-      sender.seen.map(name),
-      `the ACKs, in order; see "Acknowledgements" in ${LESSON}`,
-    ).toEqual(['ACK 0', 'ACK 0', 'ACK 1', 'ACK 2', 'ACK 3']);
+    expect(sender.seen.map(name), `the ACKs, in order; ${lesson.see('Acknowledgements')}`).toEqual([
+      'ACK 0',
+      'ACK 0',
+      'ACK 1',
+      'ACK 2',
+      'ACK 3',
+    ]);
     const data = await withTimeout(receiver.received, 'received to resolve after END 3');
-    expect(
-      data.toString(),
-      `each payload once, in order; see "Sequence numbers" in ${LESSON}`,
-    ).toBe('abcdef');
+    expect(data.toString(), `each payload once, in order; ${lesson.see('Sequence numbers')}`).toBe(
+      'abcdef',
+    );
   });
 });
 
@@ -153,7 +155,7 @@ describe('the sender', () => {
     for (let i = 1; i < order.length; i++) {
       expect(
         (order[i] ?? 0) >= (order[i - 1] ?? 0),
-        `the sender moved on before its ACK, or went back: ${log}. See "Stop and wait" in ${LESSON}`,
+        `the sender moved on before its ACK, or went back: ${log}. ${lesson.see('Stop and wait')}`,
       ).toBe(true);
     }
     // packet n (n >= 1) needs three copies: ignored, stale ACK, then acknowledged
@@ -190,7 +192,7 @@ describe('the sender', () => {
     if (rejected instanceof Error && /not implemented yet/.test(rejected.message)) throw rejected;
     expect(
       rejected instanceof Error,
-      `it must reject with an Error after 3 unacknowledged sends, got ${JSON.stringify(outcome)}; see "Giving up" in ${LESSON}`,
+      `it must reject with an Error after 3 unacknowledged sends, got ${JSON.stringify(outcome)}; ${lesson.see('Giving up')}`,
     ).toBe(true);
     expect(silent.seen.map((s) => s.bytes).map((b) => hexdump(b, 16))).toHaveLength(3);
   });
@@ -213,7 +215,7 @@ describe('both together through an impaired link', () => {
       });
       onTestFinished(() => link.close());
       const data = Buffer.from(createSeededRandom(seed).fill(new Uint8Array(24_000)));
-      const where = `seed ${seed} (replay: the link's seed is the test's); see "What can go wrong" in ${LESSON}`;
+      const where = `seed ${seed} (replay: the link's seed is the test's); ${lesson.see('What can go wrong')}`;
       await withTimeout(
         sendReliably(data, '127.0.0.1', link.address.port, { retransmitMs: 30, maxTries: 60 }),
         `the transfer through the impaired link, ${where}`,

@@ -1,4 +1,4 @@
-import { everySplit, hexdump } from '@socketlab/testkit';
+import { everySplit, fromHex, hexdump } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
@@ -16,7 +16,6 @@ import {
 } from '../../src/file-transfer/protocol.ts';
 
 const SHA = 'ab'.repeat(32);
-const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
 /** Each message with its exact bytes, as documented in the diagram of the protocol module. */
 const FIXTURES: [string, FileTransferMessage, string][] = [
@@ -41,11 +40,11 @@ const FIXTURES: [string, FileTransferMessage, string][] = [
 
 describe('file-transfer protocol codec', () => {
   it.each(FIXTURES)('encodes a %s to its documented bytes', (_, message, bytes) => {
-    expect(encodeFileTransferMessage(message).toString('hex')).toBe(hex(bytes).toString('hex'));
+    expect(encodeFileTransferMessage(message).toString('hex')).toBe(fromHex(bytes).toString('hex'));
   });
 
   it.each(FIXTURES)('decodes a %s fed at every split and byte by byte', (_, message, bytes) => {
-    const wire = Buffer.concat([hex(bytes), hex('07 00000000')]);
+    const wire = Buffer.concat([fromHex(bytes), fromHex('07 00000000')]);
     for (const pieces of everySplit(wire)) {
       let pending = Buffer.alloc(0);
       const out: FileTransferMessage[] = [];
@@ -106,11 +105,11 @@ describe('file-transfer protocol codec', () => {
   ])('rejects %s as malformed', (_, bytes, why) => {
     let thrown: unknown;
     try {
-      decodeFileTransferMessage(hex(bytes));
+      decodeFileTransferMessage(fromHex(bytes));
     } catch (error) {
       thrown = error;
     }
-    expect(thrown, `decoding\n${hexdump(hex(bytes))}`).toBeInstanceOf(ProtocolError);
+    expect(thrown, `decoding\n${hexdump(fromHex(bytes))}`).toBeInstanceOf(ProtocolError);
     expect(thrown).toMatchObject({ code: 'TCPUDP_ERR_MALFORMED' });
     expect((thrown as Error).message).toContain(why);
   });
@@ -126,7 +125,7 @@ describe('file-transfer protocol codec', () => {
   });
 
   it('rejects a size past 2^53-1 as a limit, not a rounding', () => {
-    const wire = hex(`02 0000002d ffffffffffffffff 01a4 ${SHA} 0001 61`);
+    const wire = fromHex(`02 0000002d ffffffffffffffff 01a4 ${SHA} 0001 61`);
     expect(() => decodeFileTransferMessage(wire)).toThrow(LimitExceededError);
     expect(() => decodeFileTransferMessage(wire)).toThrow(
       expect.objectContaining({ code: 'TCPUDP_ERR_LIMIT_EXCEEDED' }),

@@ -1,7 +1,7 @@
 import type { FrameCodec } from '../../src/framing/codec.ts';
 
 /** Bytes from a hex string; spaces are ignored, so fixtures can show the header apart. */
-export const fromHex = (hex: string): Buffer => Buffer.from(hex.replace(/\s+/g, ''), 'hex');
+export { fromHex } from '@socketlab/testkit';
 
 /** Hex of each frame, for readable assertions. */
 export const hexes = (frames: readonly Uint8Array[]): string[] =>

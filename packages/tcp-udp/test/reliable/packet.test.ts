@@ -1,4 +1,4 @@
-import { everySplit } from '@socketlab/testkit';
+import { everySplit, fromHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
@@ -50,12 +50,10 @@ const fixtures: [string, ReliablePacket, string][] = [
   ],
 ];
 
-const hex = (text: string): Buffer => Buffer.from(text.replaceAll(' ', ''), 'hex');
-
 describe('reliable packet codec', () => {
   it.each(fixtures)('encodes and decodes %s', (_name, packet, wire) => {
-    expect(encodeReliablePacket(packet).toString('hex')).toBe(hex(wire).toString('hex'));
-    const decoded = decodeReliablePacket(hex(wire));
+    expect(encodeReliablePacket(packet).toString('hex')).toBe(fromHex(wire).toString('hex'));
+    const decoded = decodeReliablePacket(fromHex(wire));
     expect({ ...decoded, payload: Buffer.from(decoded.payload) }).toEqual({
       ...packet,
       payload: Buffer.from(packet.payload),
@@ -135,7 +133,7 @@ describe('reliable packet codec', () => {
   ])('refuses %s with %s', (_name, wire, code, message) => {
     const thrown = (() => {
       try {
-        decodeReliablePacket(hex(wire));
+        decodeReliablePacket(fromHex(wire));
       } catch (error) {
         return error;
       }

@@ -1,3 +1,4 @@
+import { fromHex, toHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -7,10 +8,6 @@ import {
   type StructScalarType,
   type StructValue,
 } from '../../src/index.ts';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const fromHex = (text: string): Uint8Array =>
-  new Uint8Array(Buffer.from(text.replace(/ /g, ''), 'hex'));
 
 /** Calls `fn`, expects a SerializationError, returns its message. */
 function serializationMessage(fn: () => unknown): string {
@@ -38,14 +35,14 @@ describe('defineStruct: wire format', () => {
   const fixture = '00000007 4035800000000000 01 0007 6b69746368656e';
 
   it('writes fields in schema order, big-endian, with no padding', () => {
-    expect(hex(codec.encode(value))).toBe(fixture.replace(/ /g, ''));
+    expect(toHex(codec.encode(value))).toBe(fixture.replace(/ /g, ''));
     expect(codec.decode(fromHex(fixture))).toEqual(value);
   });
 
   it('writes little-endian when asked, length prefixes included', () => {
     const le = defineStruct(reading, { littleEndian: true });
     expect(le.littleEndian).toBe(true);
-    expect(hex(le.encode(value))).toBe(
+    expect(toHex(le.encode(value))).toBe(
       '07000000' + '0000000000803540' + '01' + '0700' + '6b69746368656e',
     );
     expect(le.decode(le.encode(value))).toEqual(value);
@@ -91,7 +88,7 @@ describe('defineStruct: wire format', () => {
   it('encodes into a caller’s buffer at an offset, and writes nothing when the value is bad', () => {
     const target = new Uint8Array(30).fill(0xaa);
     expect(codec.encodeInto(value, target, 3)).toBe(22);
-    expect(hex(target.subarray(3, 25))).toBe(fixture.replace(/ /g, ''));
+    expect(toHex(target.subarray(3, 25))).toBe(fixture.replace(/ /g, ''));
     expect(target[2]).toBe(0xaa);
     expect(target[25]).toBe(0xaa);
     const clean = new Uint8Array(30);
@@ -135,8 +132,8 @@ describe('defineStruct: every scalar type at its limits', () => {
   ])('$type $value is $be big-endian, $le little-endian', ({ type, value, be, le }) => {
     const big = defineStruct({ v: type });
     const little = defineStruct({ v: type }, { littleEndian: true });
-    expect(hex(big.encode({ v: value } as never))).toBe(be);
-    expect(hex(little.encode({ v: value } as never))).toBe(le);
+    expect(toHex(big.encode({ v: value } as never))).toBe(be);
+    expect(toHex(little.encode({ v: value } as never))).toBe(le);
     expect(big.decode(fromHex(be)).v).toEqual(value);
     expect(little.decode(fromHex(le)).v).toEqual(value);
     expect(be.length / 2).toBe(STRUCT_SCALAR_BYTES[type]);
@@ -205,7 +202,7 @@ describe('defineStruct: strings, bytes and arrays', () => {
 
   it('keeps a leading byte order mark', () => {
     const bom = defineStruct({ s: { type: 'string', maxBytes: 8 } });
-    expect(hex(bom.encode({ s: '\uFEFFab' }))).toBe('0005efbbbf6162');
+    expect(toHex(bom.encode({ s: '\uFEFFab' }))).toBe('0005efbbbf6162');
     expect(bom.decode(fromHex('0005efbbbf6162')).s).toBe('\uFEFFab');
   });
 
@@ -345,7 +342,7 @@ describe('defineStruct: hostile bytes', () => {
       fc.property(fc.uint8Array({ maxLength: 24 }), (bytes) => {
         try {
           const value = codec.decode(bytes);
-          expect(hex(codec.encode(value))).toBe(hex(bytes));
+          expect(toHex(codec.encode(value))).toBe(toHex(bytes));
         } catch (err) {
           expect(err).toBeInstanceOf(SerializationError);
         }

@@ -1,10 +1,9 @@
+import { fromHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.ts';
 import { fromNetascii, toNetascii } from '../../src/tftp/netascii.ts';
 import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from '../../src/tftp/packet.ts';
-
-const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
 describe('the TFTP packet codec', () => {
   it.each<[string, TftpPacket, string]>([
@@ -41,8 +40,8 @@ describe('the TFTP packet codec', () => {
     ],
     ['an OACK', { op: 'oack', options: [['blksize', '8']] }, '0006 626c6b73697a65 00 38 00'],
   ])('encodes and decodes %s', (_, packet, bytes) => {
-    expect(encodeTftpPacket(packet).toString('hex')).toBe(hex(bytes).toString('hex'));
-    const decoded = decodeTftpPacket(hex(bytes));
+    expect(encodeTftpPacket(packet).toString('hex')).toBe(fromHex(bytes).toString('hex'));
+    const decoded = decodeTftpPacket(fromHex(bytes));
     if (decoded.op === 'data' && packet.op === 'data') {
       expect(decoded.block).toBe(packet.block);
       expect(Buffer.from(decoded.data).equals(Buffer.from(packet.data))).toBe(true);
@@ -52,7 +51,7 @@ describe('the TFTP packet codec', () => {
   });
 
   it('lower-cases the mode and option names, as RFC 1350 and RFC 2347 compare them', () => {
-    const packet = decodeTftpPacket(hex('0001 61 00 4f43544554 00 424c4b53495a45 00 3531 00'));
+    const packet = decodeTftpPacket(fromHex('0001 61 00 4f43544554 00 424c4b53495a45 00 3531 00'));
     expect(packet).toEqual({
       op: 'rrq',
       filename: 'a',
@@ -62,7 +61,7 @@ describe('the TFTP packet codec', () => {
   });
 
   it('accepts an ERROR without its final NUL (some peers send it so)', () => {
-    expect(decodeTftpPacket(hex('0005 0002 6e6f'))).toEqual({
+    expect(decodeTftpPacket(fromHex('0005 0002 6e6f'))).toEqual({
       op: 'error',
       code: 2,
       message: 'no',
@@ -94,7 +93,7 @@ describe('the TFTP packet codec', () => {
   ])('rejects %s with %s', (_, bytes, code) => {
     let thrown: unknown;
     try {
-      decodeTftpPacket(hex(bytes));
+      decodeTftpPacket(fromHex(bytes));
     } catch (err) {
       thrown = err;
     }

@@ -1,10 +1,8 @@
-import { everySplit } from '@socketlab/testkit';
+import { everySplit, fromHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.ts';
 import { decodeUdpMessage, encodeUdpMessage, type UdpMessage } from '../../src/udp/message.ts';
-
-const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
 describe('the UDP request/response envelope', () => {
   it.each<[string, UdpMessage, string]>([
@@ -25,8 +23,8 @@ describe('the UDP request/response envelope', () => {
       '03 00000102 6e6f',
     ],
   ])('encodes and decodes %s', (_, message, bytes) => {
-    expect(encodeUdpMessage(message).toString('hex')).toBe(hex(bytes).toString('hex'));
-    const decoded = decodeUdpMessage(hex(bytes));
+    expect(encodeUdpMessage(message).toString('hex')).toBe(fromHex(bytes).toString('hex'));
+    const decoded = decodeUdpMessage(fromHex(bytes));
     expect(decoded.type).toBe(message.type);
     expect(decoded.id).toBe(message.id);
     expect(Buffer.from(decoded.payload).equals(Buffer.from(message.payload))).toBe(true);
@@ -38,11 +36,11 @@ describe('the UDP request/response envelope', () => {
     ['type 0', '00 00000001', 'TCPUDP_ERR_MALFORMED'],
     ['type 0xff', 'ff 00000001 41', 'TCPUDP_ERR_MALFORMED'],
   ])('rejects %s with a typed error', (_, bytes, code) => {
-    expect(() => decodeUdpMessage(hex(bytes))).toThrow(expect.objectContaining({ code }));
+    expect(() => decodeUdpMessage(fromHex(bytes))).toThrow(expect.objectContaining({ code }));
   });
 
   it('treats every prefix of a datagram as truncated, never as a smaller message', () => {
-    const whole = hex('02 00000009 68656c6c6f');
+    const whole = fromHex('02 00000009 68656c6c6f');
     for (const [head] of everySplit(whole)) {
       if (!head || head.length >= 5) continue;
       expect(() => decodeUdpMessage(head)).toThrow(ProtocolError);
