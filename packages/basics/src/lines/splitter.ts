@@ -1,5 +1,4 @@
-/** The byte that ends a line: `\n` (a `\r` before it stays part of the line). */
-export const LINE_FEED = 0x0a;
+import { LINE_FEED } from './decoder.ts';
 
 /** Result of {@link splitLines}. */
 export interface SplitLinesResult {
