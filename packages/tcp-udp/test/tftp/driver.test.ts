@@ -3,6 +3,7 @@ import { FileSystemError } from '../../src/errors.ts';
 import { driveTftpTransfer, type TftpDriverOptions } from '../../src/tftp/driver.ts';
 import type { TftpEndpoint, TftpMachine, TftpSend } from '../../src/tftp/machine.ts';
 import { TftpReceiver, TftpSender } from '../../src/tftp/transfer.ts';
+import { tftpOp } from '../helpers/tftp-ops.ts';
 
 const CLIENT: TftpEndpoint = { address: '127.0.0.1', port: 40_000 };
 const SERVER_TID: TftpEndpoint = { address: '127.0.0.1', port: 50_000 };
@@ -16,20 +17,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const op = ({ packet: p }: TftpSend): string =>
-  p.op === 'data'
-    ? `DATA ${p.block} (${p.data.length})`
-    : p.op === 'ack'
-      ? `ACK ${p.block}`
-      : p.op === 'error'
-        ? `ERROR ${p.code}`
-        : p.op.toUpperCase();
-
 function drive(machine: TftpMachine, options: Partial<TftpDriverOptions> = {}) {
   const sent: string[] = [];
   const events: string[] = [];
   const driver = driveTftpTransfer(machine, {
-    send: (s) => sent.push(op(s)),
+    send: (s) => sent.push(tftpOp(s)),
     onDone: () => events.push('done'),
     onEnd: () => events.push(`end ${machine.state}`),
     ...options,
