@@ -21,6 +21,17 @@ export const LINE_FEED = 0x0a;
 /** The byte dropped when it comes right before the `\n`: `\r`. */
 export const CARRIAGE_RETURN = 0x0d;
 
+/**
+ * The limit rule, shared by every splitter of this area: the length that counts against
+ * `maxLineBytes` for a line (or the start of one) of `bytes` bytes, not counting a `\n`, whose
+ * last byte is `lastByte`. A final `\r` does not count: it is, or may become, half of a `\r\n`.
+ * So a line is over the limit exactly when `countedLineBytes(…) > maxLineBytes`, finished or not.
+ * @internal
+ */
+export function countedLineBytes(bytes: number, lastByte: number | undefined): number {
+  return lastByte === CARRIAGE_RETURN ? bytes - 1 : bytes;
+}
+
 /** Options of {@link createLineDecoder}. */
 export interface LineDecoderOptions {
   /** The longest line, in bytes, without its `\n` or `\r\n`: a safe integer ≥ 0 (0 allows only empty lines). */
@@ -86,7 +97,7 @@ class StreamLineDecoder implements LineDecoder {
     ) {
       const raw = this.#buffered + (newline - from);
       const last = newline > from ? data[newline - 1] : this.#lastByte();
-      const length = last === CARRIAGE_RETURN ? raw - 1 : raw;
+      const length = countedLineBytes(raw, last);
       if (length > this.maxLineBytes) return this.#overflowWith(length, lines);
       const line = this.#take(data.subarray(from, newline));
       lines.push(length === raw ? line : line.subarray(0, length));
@@ -94,9 +105,7 @@ class StreamLineDecoder implements LineDecoder {
     }
     const rest = this.#buffered + (data.length - from);
     const last = data.length > from ? data[data.length - 1] : this.#lastByte();
-    const fits =
-      rest <= this.maxLineBytes || (rest === this.maxLineBytes + 1 && last === CARRIAGE_RETURN);
-    if (!fits) return this.#overflowWith(rest, lines);
+    if (countedLineBytes(rest, last) > this.maxLineBytes) return this.#overflowWith(rest, lines);
     if (from < data.length) {
       this.#parts.push(data.subarray(from));
       this.#buffered = rest;
