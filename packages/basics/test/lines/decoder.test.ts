@@ -44,6 +44,18 @@ describe('createLineDecoder', () => {
     }
   });
 
+  it('drops the CR of a CRLF cut between its CR and its LF, even at the limit', () => {
+    expect(decode([fromHex('616263 0d'), fromHex('0a')], 3)).toEqual({
+      lines: ['616263'],
+      rest: '',
+      overflowBytes: 0,
+    });
+    expect(decode([fromHex('61 0d'), fromHex('0a 62 0d'), fromHex('0a')], 3).lines).toEqual([
+      '61',
+      '62',
+    ]);
+  });
+
   it.each([
     { name: 'a line of exactly the limit', wire: '616263 0a', lines: ['616263'] },
     { name: 'a CRLF line of exactly the limit', wire: '616263 0d0a', lines: ['616263'] },
