@@ -73,6 +73,16 @@ export function driveTftpTransfer(machine: TftpMachine, options: TftpDriverOptio
 
   const offerNext = (sender: TftpSender): void => {
     if (readBlock === undefined) throw new Error('driveTftpTransfer: a sender needs readBlock');
+    // A block that cannot be read (or offered) aborts the transfer with ERROR 0 to the peer.
+    const offer = (data: Uint8Array): void => {
+      let sends: TftpSend[];
+      try {
+        sends = sender.offer(data);
+      } catch (err) {
+        sends = sender.abort(err as TcpUdpError, TFTP_ERROR_CODES.notDefined, sender.peer);
+      }
+      act(sends);
+    };
     const fail = (err: unknown): void => {
       act(sender.abort(err as TcpUdpError, TFTP_ERROR_CODES.notDefined, sender.peer));
     };
@@ -84,14 +94,14 @@ export function driveTftpTransfer(machine: TftpMachine, options: TftpDriverOptio
       return;
     }
     if (!(block instanceof Promise)) {
-      act(sender.offer(block));
+      offer(block);
       return;
     }
     reading = true;
     block.then(
       (data) => {
         reading = false;
-        if (!ended) act(sender.offer(data));
+        if (!ended && sender.state === 'ready') offer(data);
       },
       (err: unknown) => {
         reading = false;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileSystemError } from '../../src/errors.ts';
 import { driveTftpTransfer, type TftpDriverOptions } from '../../src/tftp/driver.ts';
-import type { TftpEndpoint, TftpMachine, TftpSend } from '../../src/tftp/machine.ts';
+import type { TftpEndpoint, TftpMachine } from '../../src/tftp/machine.ts';
 import { TftpReceiver, TftpSender } from '../../src/tftp/transfer.ts';
 import { tftpOp } from '../helpers/tftp-ops.ts';
 
@@ -53,6 +53,15 @@ describe('driveTftpTransfer', () => {
     expect(sent).toEqual(['ERROR 0']);
     expect(events).toEqual(['end failed']);
     expect(sender.error?.message).toBe('disk gone');
+  });
+
+  it('aborts with ERROR 0 when readBlock returns more than a block', () => {
+    const sender = new TftpSender({ peer: CLIENT, blksize: 8 });
+    const { driver, sent, events } = drive(sender, { readBlock: () => Buffer.alloc(9) });
+    driver.act(sender.start());
+    expect(sent).toEqual(['ERROR 0']);
+    expect(events).toEqual(['end failed']);
+    expect(sender.error).toBeInstanceOf(RangeError);
   });
 
   it('resends on the machine deadline, and fails once the retries are used up', async () => {
