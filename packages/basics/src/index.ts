@@ -126,6 +126,9 @@ export {
   type SendEvent,
 } from './lifecycle/index.ts';
 export {
+  createLineDecoder,
+  type LineDecoder,
+  type LineDecoderOptions,
   type SplitLinesResult,
   splitLines,
 } from './lines/index.ts';

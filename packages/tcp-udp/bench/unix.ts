@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import {
   connectFramed,
+  connectTcpClient,
   connectUnix,
   type FramedSocket,
   lengthPrefixCodec,
   listenFramedEchoServer,
   listenUnix,
+  type TcpConnection,
 } from '../src/index.ts';
 
 const MESSAGE = Buffer.alloc(64, 0x61);
@@ -57,7 +59,8 @@ async function echoRow(dir: string): Promise<BenchRow> {
 }
 
 /** Sends BULK_BYTES (or what fits the time budget) one way; returns MiB/s as the receiver saw it. */
-async function bulk(server: net.Server, connect: () => Promise<net.Socket>): Promise<number> {
+/** One-way bulk through a {@link TcpConnection} (both sides of the comparison use the same type). */
+async function bulk(server: net.Server, connect: () => Promise<TcpConnection>): Promise<number> {
   const received = new Promise<{ bytes: number; ms: number }>((resolve) => {
     server.once('connection', (socket) => {
       let bytes = 0;
@@ -69,15 +72,16 @@ async function bulk(server: net.Server, connect: () => Promise<net.Socket>): Pro
       socket.on('error', () => resolve({ bytes, ms: performance.now() - start }));
     });
   });
-  const socket = await connect();
+  const conn = await connect();
   const chunk = Buffer.alloc(BULK_CHUNK, 0x62);
   const deadline = performance.now() + BULK_BUDGET_MS;
   for (let sent = 0; sent < BULK_BYTES && performance.now() < deadline; sent += chunk.length) {
-    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+    await conn.write(chunk); // resolves at once, or after 'drain'
   }
-  socket.end();
+  const closed = conn.end().catch(() => undefined);
   const { bytes, ms } = await received;
-  socket.destroy();
+  conn.destroy();
+  await closed;
   return bytes / (1024 * 1024) / (ms / 1000);
 }
 
@@ -86,11 +90,7 @@ async function bulkRow(dir: string): Promise<BenchRow> {
   const tcp = net.createServer();
   await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
   const port = (tcp.address() as net.AddressInfo).port;
-  const viaTcp = (): Promise<net.Socket> =>
-    new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
-      socket.once('error', reject);
-    });
+  const viaTcp = (): Promise<TcpConnection> => connectTcpClient({ host: '127.0.0.1', port });
   let value = 0;
   let baselineValue = 0;
   try {

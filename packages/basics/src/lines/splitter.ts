@@ -1,5 +1,4 @@
-/** The byte that ends a line: `\n` (a `\r` before it stays part of the line). */
-export const LINE_FEED = 0x0a;
+import { countedLineBytes, LINE_FEED } from './decoder.ts';
 
 /** Result of {@link splitLines}. */
 export interface SplitLinesResult {
@@ -24,7 +23,8 @@ const EMPTY = Buffer.alloc(0);
  *
  * @param pending - The `rest` from the previous call (empty at first). Must not contain `\n`.
  * @param chunk - The bytes just received.
- * @param maxLineBytes - The longest line allowed, not counting its `\n`.
+ * @param maxLineBytes - The longest line allowed, not counting its `\n` or `\r\n` (the limit
+ *   rule of {@link createLineDecoder}: a line is refused as soon as it is certain not to fit).
  * @returns The complete lines, the leftover, and whether the limit was exceeded.
  * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
  * @example
@@ -46,7 +46,8 @@ export function splitLines(
   const lines: Buffer[] = [];
   let from = 0;
   for (let newline = data.indexOf(LINE_FEED, from); newline >= 0; ) {
-    if (carry.length + (newline - from) > maxLineBytes) {
+    const last = newline > from ? data[newline - 1] : carry[carry.length - 1];
+    if (countedLineBytes(carry.length + (newline - from), last) > maxLineBytes) {
       return { lines, rest: EMPTY, overflow: true };
     }
     const piece = data.subarray(from, newline + 1);
@@ -56,7 +57,10 @@ export function splitLines(
     newline = data.indexOf(LINE_FEED, from);
   }
   const restLength = carry.length + (data.length - from);
-  if (restLength > maxLineBytes) return { lines, rest: EMPTY, overflow: true };
+  const restLast = data.length > from ? data[data.length - 1] : carry[carry.length - 1];
+  if (countedLineBytes(restLength, restLast) > maxLineBytes) {
+    return { lines, rest: EMPTY, overflow: true };
+  }
   // Copy the leftover, so a few bytes do not keep a whole large chunk alive.
   const rest = restLength === 0 ? EMPTY : Buffer.concat([carry, data.subarray(from)], restLength);
   return { lines, rest, overflow: false };
@@ -79,7 +83,7 @@ export interface CompleteLinesResult {
  *
  * @param pending - The `rest` from the previous call (empty at first). Must not contain `\n`.
  * @param chunk - The bytes just received.
- * @param maxLineBytes - The longest line allowed, not counting its `\n`.
+ * @param maxLineBytes - The longest line allowed, not counting its `\n` or `\r\n`.
  * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
  * @example
  * ```ts
@@ -97,16 +101,19 @@ export function cutCompleteLines(
   const carry = Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength);
   // Offsets into `data`; the line under way starts at -carry.length while it began in `pending`.
   let lineStart = -carry.length;
+  /** The byte just before offset `at` of `data`, reaching back into `carry`. */
+  const byteBefore = (at: number): number | undefined =>
+    at > 0 ? data[at - 1] : carry[carry.length + at - 1];
   let overflow = false;
   for (let newline = data.indexOf(LINE_FEED); newline >= 0; ) {
-    if (newline - lineStart > maxLineBytes) {
+    if (countedLineBytes(newline - lineStart, byteBefore(newline)) > maxLineBytes) {
       overflow = true;
       break;
     }
     lineStart = newline + 1;
     newline = data.indexOf(LINE_FEED, lineStart);
   }
-  overflow ||= data.length - lineStart > maxLineBytes;
+  overflow ||= countedLineBytes(data.length - lineStart, byteBefore(data.length)) > maxLineBytes;
   const end = Math.max(lineStart, 0); // `data` up to here holds whole lines (with `carry` first).
   const head = data.subarray(0, end);
   const complete = end === 0 ? EMPTY : carry.length > 0 ? Buffer.concat([carry, head]) : head;

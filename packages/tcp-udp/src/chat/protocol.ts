@@ -4,7 +4,8 @@
  * `chat/server.ts`.
  *
  * Wire format (both directions): UTF-8 text, one message per line, lines end in `\n`; a `\r`
- * before the `\n` is dropped (`nc` on a terminal, telnet and Windows send `\r\n`). Lines the
+ * right before the `\n` is dropped (`nc` on a terminal, telnet and Windows send `\r\n`), as
+ * stage 1's line decoder (`createLineDecoder`) does: the server cuts lines with it. Lines the
  * server sends start with `* ` (a notice), `! ` (an error) or `<nick> ` (a message).
  */
 
@@ -39,17 +40,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @returns the text, or `ok: false` with the reason (invalid UTF-8).
  * @example
  * ```ts
- * decodeChatLine(Buffer.from('hi\r\n')); // { ok: true, text: 'hi' }
- * decodeChatLine(Buffer.from([0xff, 0x0a])); // { ok: false, reason: 'invalid UTF-8 …' }
+ * decodeChatLine(Buffer.from('hi')); // { ok: true, text: 'hi' }
+ * decodeChatLine(Buffer.from([0xff])); // { ok: false, reason: 'invalid UTF-8 …' }
  * ```
  */
 export function decodeChatLine(line: Uint8Array): ChatLineDecoding {
-  let end = line.length;
-  if (end > 0 && line[end - 1] === 0x0a) end--;
-  if (end > 0 && line[end - 1] === 0x0d) end--;
   let text: string;
   try {
-    text = utf8.decode(line.subarray(0, end));
+    text = utf8.decode(line);
   } catch {
     return { ok: false, reason: 'the line is not valid UTF-8; it was ignored' };
   }

@@ -5,7 +5,7 @@
  * reading each cost only the client that does it. The protocol is in `chat/protocol.ts`.
  */
 import type net from 'node:net';
-import { splitLines } from '@socketlab/basics';
+import { createLineDecoder, type LineDecoder } from '@socketlab/basics';
 import type { TcpConnection } from '../tcp/index.ts';
 import { checkTcpInteger, checkTcpTimeout, createTcpServer } from '../tcp/index.ts';
 import { chatLines, checkChatNick, decodeChatLine, parseChatInput } from './protocol.ts';
@@ -19,8 +19,9 @@ export interface LineChatOptions {
   /** People in the room at once; the next one is told the room is full and closed. @default 64 */
   readonly maxConnections?: number;
   /**
-   * The longest line, in bytes, without its `\n` (a `\r` before it counts). A longer one, or one
-   * that never ends, gets its sender an error line and a close; everyone else carries on.
+   * The longest line, in bytes, without its `\n` or `\r\n`. A longer one, or one that never
+   * ends, gets its sender an error line and a close (as soon as it is certain: the line need not
+   * end first); everyone else carries on.
    * @default 1024
    */
   readonly maxLineBytes?: number;
@@ -53,12 +54,11 @@ export const DEFAULT_CHAT_MAX_BUFFERED_BYTES = 1 << 20;
 interface ChatClient {
   readonly conn: TcpConnection;
   nick: string;
-  pending: Buffer;
+  /** Stage 1's line decoder: the one rule for line endings and the line limit. */
+  readonly lines: LineDecoder;
   /** Set once the client is on its way out: its input is ignored, nothing more is sent. */
   leaving: boolean;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * Starts a line chat server and resolves once it listens. It prints nothing: the caller says
@@ -161,14 +161,11 @@ export function listenLineChat(options: LineChatOptions = {}): Promise<LineChat>
 
   const onData = (client: ChatClient, chunk: Buffer): void => {
     if (client.leaving) return; // on its way out: whatever else it sends is dropped
-    const { lines, rest, overflow } = splitLines(client.pending, chunk, maxLineBytes);
-    client.pending = rest;
-    for (const line of lines) {
+    for (const line of client.lines.push(chunk)) {
       if (client.leaving) return;
       handleLine(client, line);
     }
-    if (overflow && !client.leaving) {
-      client.pending = EMPTY;
+    if (client.lines.overflow && !client.leaving) {
       closeClient(
         client,
         chatLines.error(`line too long (over ${maxLineBytes} bytes); closing your connection`),
@@ -199,7 +196,12 @@ export function listenLineChat(options: LineChatOptions = {}): Promise<LineChat>
     closeTimeoutMs,
     rejectMessage: chatLines.error(`the chat is full (${maxConnections} people); try again later`),
     onConnection: (conn) => {
-      const client: ChatClient = { conn, nick: uniqueGuestNick(), pending: EMPTY, leaving: false };
+      const client: ChatClient = {
+        conn,
+        nick: uniqueGuestNick(),
+        lines: createLineDecoder({ maxLineBytes }),
+        leaving: false,
+      };
       clients.add(client);
       send(client, chatLines.welcome(client.nick, clients.size));
       broadcast(client, chatLines.joined(client.nick));
@@ -207,8 +209,8 @@ export function listenLineChat(options: LineChatOptions = {}): Promise<LineChat>
       conn.on('end', () => {
         // The peer is done sending (nc -N at the end of its input): take its last, unterminated
         // line, then close our side too.
-        if (!client.leaving && client.pending.length > 0) handleLine(client, client.pending);
-        client.pending = EMPTY;
+        const last = client.lines.end();
+        if (!client.leaving && last.length > 0) handleLine(client, last);
         client.leaving = true;
         leave(client);
         conn.end({ timeoutMs: closeTimeoutMs }).catch(() => undefined);

@@ -1,12 +1,17 @@
 /**
- * Newline-delimited framing: each payload is followed by `\n`, and a `\r` just before the `\n` is
- * dropped, so lines typed into `nc` or sent by a CRLF protocol decode the same. Payloads are bytes
- * (any bytes but `\n`); {@link decodeLineText} and {@link encodeLineText} convert to and from UTF-8
- * text. A delimiter needs no header, is readable by a person, and is what `nc` speaks; it cannot
- * carry the delimiter itself, and the reader cannot know a line's length until it ends.
+ * Newline-delimited framing: each payload is followed by `\n`. Payloads are bytes (any bytes but
+ * `\n`); {@link decodeLineText} and {@link encodeLineText} convert to and from UTF-8 text. A
+ * delimiter needs no header, is readable by a person, and is what `nc` speaks; it cannot carry
+ * the delimiter itself, and the reader cannot know a line's length until it ends.
+ *
+ * The decoding is stage 1's line decoder (`createLineDecoder` of `@socketlab/basics`, where the
+ * rule is written: `\n` ends a line, one `\r` right before it is dropped, a lone `\r` is data);
+ * this file only fits it to the {@link FrameCodec} shape and turns its `overflow` and an
+ * unterminated last line into this package's errors.
  */
+import { createLineDecoder, type LineDecoder } from '@socketlab/basics';
 import { ProtocolError } from '../errors.ts';
-import { asBuffer, checkMaxFrameBytes, frameTooLarge, PendingBytes } from './buffer.ts';
+import { checkMaxFrameBytes, frameTooLarge } from './buffer.ts';
 import type { FrameCodec, FrameCodecOptions, FrameDecoder } from './codec.ts';
 
 /** Default `maxFrameBytes` of {@link lineCodec}: 64 KiB per line. */
@@ -17,60 +22,44 @@ const CR = 0x0d;
 const NEWLINE = Buffer.from([LF]);
 const CRLF = Buffer.from([CR, LF]);
 
-class LineDecoder implements FrameDecoder {
-  private readonly pending = new PendingBytes();
+/** Stage 1's line decoder as a {@link FrameDecoder}: an overflow or a truncation throws, for good. */
+class LineFrameDecoder implements FrameDecoder {
+  private readonly lines: LineDecoder;
   private failed: unknown;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(private readonly maxFrameBytes: number) {
+    this.lines = createLineDecoder({ maxLineBytes: maxFrameBytes });
+  }
 
   get bufferedBytes(): number {
-    return this.pending.length;
+    return this.lines.bufferedBytes;
   }
 
   push(chunk: Uint8Array, lines: Buffer[] = []): Buffer[] {
     if (this.failed !== undefined) throw this.failed;
-    const data = asBuffer(chunk);
-    try {
-      let from = 0;
-      for (let newline = data.indexOf(LF, from); newline >= 0; newline = data.indexOf(LF, from)) {
-        const raw = this.pending.length + (newline - from);
-        const last = newline > from ? data[newline - 1] : this.pending.lastByte();
-        const length = last === CR ? raw - 1 : raw;
-        if (length > this.maxFrameBytes) {
-          throw frameTooLarge('line', length, this.maxFrameBytes, 'buffered');
-        }
-        const line = this.pending.take(data.subarray(from, newline));
-        lines.push(last === CR ? line.subarray(0, length) : line);
-        from = newline + 1;
-      }
-      // A line still arriving: refuse it as soon as it cannot fit any more (one byte of slack
-      // for a `\r` that the coming `\n` would strip).
-      const rest = this.pending.length + (data.length - from);
-      const last = data.length > from ? data[data.length - 1] : this.pending.lastByte();
-      if (rest > this.maxFrameBytes + 1 || (rest === this.maxFrameBytes + 1 && last !== CR)) {
-        throw frameTooLarge('line', rest, this.maxFrameBytes, 'buffered');
-      }
-      this.pending.add(data.subarray(from));
-    } catch (err) {
-      this.failed = err;
-      throw err;
+    this.lines.push(chunk, lines);
+    if (this.lines.overflow) {
+      this.failed = frameTooLarge('line', this.lines.overflowBytes, this.maxFrameBytes, 'buffered');
+      throw this.failed;
     }
     return lines;
   }
 
   end(): void {
     if (this.failed !== undefined) throw this.failed;
-    if (this.pending.length === 0) return;
+    const rest = this.lines.end();
+    if (rest.length === 0) return;
     this.failed = new ProtocolError(
       'TCPUDP_ERR_TRUNCATED',
-      `line framing: the stream ended with ${this.pending.length} bytes after the last newline (a line with no \\n)`,
+      `line framing: the stream ended with ${rest.length} bytes after the last newline (a line with no \\n)`,
     );
     throw this.failed;
   }
 }
 
 /**
- * Newline-delimited framing. Decoding splits on `\n` and strips one `\r` before it; encoding
+ * Newline-delimited framing. Decoding splits on `\n` and strips one `\r` right before it (a lone
+ * `\r` is data), refusing a line over `maxFrameBytes` as soon as it is certain; encoding
  * appends `\n` (or `\r\n` when the payload itself ends with `\r`, so that it decodes back to
  * itself) and refuses a payload that contains `\n`. A stream that ends after an unterminated
  * line is truncated.
@@ -108,7 +97,7 @@ export function lineCodec(options: FrameCodecOptions = {}): FrameCodec {
     maxFrameBytes: max,
     encodeParts,
     encode: (payload) => Buffer.concat(encodeParts(payload)),
-    createDecoder: () => new LineDecoder(max),
+    createDecoder: () => new LineFrameDecoder(max),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * One TCP connection that closes right: `end()` half-closes and waits for the peer's FIN,
  * `reset()` aborts with RST, `destroy()` drops it, idle and close timeouts are bounded, and every
- * failure arrives as a typed error. Both `createTcpServer` and `connectTcpClient` hand these out.
+ * failure arrives as a typed error. `createTcpServer`, `connectTcpClient` and `connectUnix` (a
+ * Unix domain stream socket closes the same way) hand these out.
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
@@ -16,6 +17,12 @@ export interface TcpConnectionOptions {
    * `'timeout'`, error `TCPUDP_ERR_TIMEOUT`). 0 turns it off. @default 0
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * How messages and {@link TcpConnection.peerName} name the peer. `connectUnix` sets the socket
+   * path here, since a Unix domain socket has no address and port.
+   * @default the peer's `host:port` (`[::1]:7000` for IPv6)
+   */
+  readonly peerName?: string;
 }
 
 /** Options of {@link TcpConnection.end}. */
@@ -69,10 +76,12 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
   readonly localAddress: string;
   /** This side's port. */
   readonly localPort: number;
-  /** The peer's address. */
+  /** The peer's address (`''` on a Unix domain socket: see {@link peerName}). */
   readonly remoteAddress: string;
-  /** The peer's port. */
+  /** The peer's port (0 on a Unix domain socket). */
   readonly remotePort: number;
+  /** The peer as messages name it: `127.0.0.1:7000`, or a Unix socket's path. */
+  readonly peerName: string;
   readonly #socket: net.Socket;
   readonly #peer: string;
   readonly #closed: Promise<TcpCloseReason>;
@@ -101,7 +110,8 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
     this.localPort = socket.localPort ?? 0;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    this.#peer = formatTcpPeer(this.remoteAddress, this.remotePort);
+    this.peerName = options.peerName ?? formatTcpPeer(this.remoteAddress, this.remotePort);
+    this.#peer = this.peerName;
     this.#closed = new Promise((resolve) => {
       socket.once('close', () => {
         clearTimeout(this.#endTimer);

@@ -2,6 +2,8 @@ import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { ConnectionError, FileSystemError, quoteInput } from '../errors.ts';
+import { driveTftpTransfer, type TftpDriver } from './driver.ts';
+import type { TftpMachine } from './machine.ts';
 import { fromNetascii } from './netascii.ts';
 import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from './packet.ts';
 import { TftpReceiver, type TftpSend, TftpSender } from './transfer.ts';
@@ -171,8 +173,6 @@ interface TftpClientSocket {
   send(s: TftpSend): void;
   /** Closes once every send so far has left (closing earlier would cancel the last ACK). */
   close(): void;
-  /** True from the first `close()` on: nothing more is sent. */
-  readonly closing: boolean;
 }
 
 function openTftpClientSocket(
@@ -198,9 +198,6 @@ function openTftpClientSocket(
       if (closed || inFlight > 0) return; // the last send's callback closes it
       closed = true;
       socket.close();
-    },
-    get closing() {
-      return closing;
     },
   };
   socket.on('message', (datagram, rinfo) => {
@@ -238,44 +235,35 @@ function tftpRead(
   onData: (data: Uint8Array) => void,
 ): Promise<TftpGetResult> {
   const receiver = receiverFor(host, port, remoteName, options);
-  const dallyMs = options.dallyMs ?? 3 * (options.timeoutMs ?? 1000);
-  let timer: NodeJS.Timeout | undefined;
-  let io: TftpClientSocket;
-  const close = (): void => {
-    clearTimeout(timer);
-    io.close();
-  };
-
   return new Promise<TftpGetResult>((resolve, reject) => {
-    const act = (sends: TftpSend[]): void => {
-      if (io.closing) return;
-      for (const s of sends) io.send(s);
-      clearTimeout(timer);
-      if (receiver.state === 'failed') {
-        close();
-        reject(receiver.error);
-      } else if (receiver.state === 'done') {
+    const driver = driveTftpTransfer(receiver, {
+      send: (s) => io.send(s),
+      // The last ACK may be lost: re-ACK a resent last block meanwhile (after resolving).
+      dallyMs: options.dallyMs ?? 3 * (options.timeoutMs ?? 1000),
+      onDone: () =>
         resolve({
           blksize: receiver.blksize,
           retransmits: receiver.stats.retransmits,
           duplicates: receiver.stats.duplicates,
-        });
-        if (dallyMs === 0) close();
-        else timer = setTimeout(close, dallyMs).unref(); // re-ACK a resent last block meanwhile
-      } else if (receiver.deadline !== undefined) {
-        timer = setTimeout(() => act(receiver.tick()), Math.max(0, receiver.deadline - Date.now()));
-      }
-    };
-    io = openTftpClientSocket(
-      host,
-      (packet, from) => act(receiver.receive(packet, from, onData)),
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
+        }),
+      onEnd: () => {
+        io.close();
+        if (receiver.state === 'failed') reject(receiver.error);
       },
-      () => act(receiver.start()),
+    });
+    const io = openTftpClientSocket(
+      host,
+      (packet, from) => driver.act(receiver.receive(packet, from, onData)),
+      (error) => failWith(receiver, driver, error),
+      () => driver.act(receiver.start()),
     );
   });
+}
+
+/** A socket error ends a transfer (already resolved when it came while dallying). */
+function failWith(machine: TftpMachine, driver: TftpDriver, error: ConnectionError): void {
+  machine.abort(error);
+  driver.stop();
 }
 
 /** Options of {@link tftpPut}. */
@@ -324,38 +312,21 @@ export function tftpPut(
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.retries !== undefined && { retries: options.retries }),
   });
-  let timer: NodeJS.Timeout | undefined;
-  let io: TftpClientSocket;
-  const close = (): void => {
-    clearTimeout(timer);
-    io.close();
-  };
   return new Promise<TftpPutResult>((resolve, reject) => {
-    const act = (sends: TftpSend[]): void => {
-      if (io.closing) return;
-      for (const s of sends) io.send(s);
-      clearTimeout(timer);
-      if (sender.state === 'failed') {
-        close();
-        reject(sender.error);
-      } else if (sender.state === 'done') {
-        close();
-        resolve({ blksize: sender.blksize, retransmits: sender.stats.retransmits });
-      } else if (sender.state === 'ready') {
-        const from = sender.blocks * sender.blksize;
-        act(sender.offer(data.subarray(from, from + sender.blksize)));
-      } else if (sender.deadline !== undefined) {
-        timer = setTimeout(() => act(sender.tick()), Math.max(0, sender.deadline - Date.now()));
-      }
-    };
-    io = openTftpClientSocket(
-      host,
-      (packet, from) => act(sender.receive(packet, from)),
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
+    const driver = driveTftpTransfer(sender, {
+      send: (s) => io.send(s),
+      readBlock: (offset, length) => data.subarray(offset, offset + length),
+      onEnd: () => {
+        io.close();
+        if (sender.state === 'failed') reject(sender.error);
+        else resolve({ blksize: sender.blksize, retransmits: sender.stats.retransmits });
       },
-      () => act(sender.start()),
+    });
+    const io = openTftpClientSocket(
+      host,
+      (packet, from) => driver.act(sender.receive(packet, from)),
+      (error) => failWith(sender, driver, error),
+      () => driver.act(sender.start()),
     );
   });
 }

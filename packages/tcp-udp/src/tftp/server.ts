@@ -1,8 +1,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { ConnectionError, type TcpUdpError } from '../errors.ts';
+import { ConnectionError } from '../errors.ts';
 import { bindUdpSocket } from '../udp/index.ts';
+import { driveTftpTransfer, type TftpDriverOptions } from './driver.ts';
 import { toNetascii } from './netascii.ts';
 import {
   decodeTftpPacket,
@@ -264,7 +265,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         peer,
         () => sender.start(granted),
         (packet, from) => sender.receive(packet, from),
-        async () => sender.offer(await read(sender.blocks * sender.blksize, sender.blksize)),
+        { readBlock: read },
       );
       stats[done ? 'completed' : 'failed']++;
     } finally {
@@ -301,8 +302,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       peer,
       () => receiver.accept(blksize, granted),
       (packet, from) => receiver.receive(packet, from, (data) => upload.write(data)),
-      undefined,
-      wait * 4,
+      { dallyMs: wait * 4 }, // the last ACK may be lost: re-ACK a resent last DATA meanwhile
     );
     if (!done) {
       stats.failed++;
@@ -320,24 +320,19 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
 
   /**
    * Runs one transfer's machine on its own socket (a new port: the server's TID) until it is
-   * done or failed. `next` produces the next block when a sender is `ready`.
+   * done or failed; resolves true when it is done. The driver does the rest (`tftp/driver.ts`).
    */
   function runTransfer(
     machine: TftpSender | TftpReceiver,
     peer: TftpEndpoint,
     start: () => TftpSend[],
     receive: (packet: TftpPacket, from: TftpEndpoint) => TftpSend[],
-    next?: () => Promise<TftpSend[]>,
-    dallyMs = 0,
+    drive: Pick<TftpDriverOptions, 'readBlock' | 'dallyMs'>,
   ): Promise<boolean> {
     const socket = dgram.createSocket({ type });
     const key = `${peer.address}|${peer.port}`;
-    let timer: NodeJS.Timeout | undefined;
-    let pumping = false;
     return new Promise<boolean>((settle) => {
       const resolve = (): void => settle(machine.state === 'done');
-      let ended = false;
-      let dally: NodeJS.Timeout | undefined;
       let inFlight = 0; // sends not yet handed to the kernel: closing now would cancel them
       const closeSocket = (): void => {
         try {
@@ -346,55 +341,26 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           resolve();
         }
       };
-      const end = (): void => {
-        if (ended) return;
-        ended = true;
-        clearTimeout(timer);
-        clearTimeout(dally);
-        stats.retransmits += machine.stats.retransmits;
-        stats.foreign += machine.stats.foreign;
-        if (inFlight === 0) closeSocket(); // else the last send's callback closes it (an ERROR must leave)
-      };
-      active.set(key, () => {
-        if (!machine.finished)
-          machine.abort(new ConnectionError('TCPUDP_ERR_CLOSED', 'the server is closing'));
-        end();
-      });
-      const act = (sends: TftpSend[]): void => {
-        if (ended) return;
-        for (const s of sends) {
+      const driver = driveTftpTransfer(machine, {
+        ...drive,
+        send: (s) => {
           inFlight++;
           socket.send(encodeTftpPacket(s.packet), s.to.port, s.to.address, () => {
             inFlight--;
-            if (ended && inFlight === 0) closeSocket();
+            if (driver.ended && inFlight === 0) closeSocket();
           });
-        }
-        clearTimeout(timer);
-        if (machine.state === 'done' && machine instanceof TftpReceiver) {
-          // The last ACK may be lost: stay a while to acknowledge a resent last DATA (RFC 1350 §6).
-          dally ??= setTimeout(end, dallyMs);
-          return;
-        }
-        if (machine.finished) {
-          end();
-          return;
-        }
-        if (machine.deadline !== undefined) {
-          timer = setTimeout(() => act(machine.tick()), Math.max(0, machine.deadline - Date.now()));
-        }
-        if (next && machine.state === 'ready' && !pumping) void pump(next);
-      };
-      const pump = async (produce: () => Promise<TftpSend[]>): Promise<void> => {
-        pumping = true;
-        try {
-          const sends = await produce();
-          pumping = false;
-          act(sends);
-        } catch (err) {
-          pumping = false;
-          act(machine.abort(err as TcpUdpError, TFTP_ERROR_CODES.notDefined, peer));
-        }
-      };
+        },
+        onEnd: () => {
+          stats.retransmits += machine.stats.retransmits;
+          stats.foreign += machine.stats.foreign;
+          if (inFlight === 0) closeSocket(); // else the last send's callback closes it (an ERROR must leave)
+        },
+      });
+      active.set(key, () => {
+        if (!machine.finished)
+          machine.abort(new ConnectionError('TCPUDP_ERR_CLOSED', 'the server is closing'));
+        driver.stop();
+      });
       socket.on('message', (datagram, rinfo) => {
         let packet: TftpPacket;
         try {
@@ -402,7 +368,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         } catch {
           return; // garbage on a transfer port: ignore it, the transfer goes on
         }
-        act(receive(packet, { address: rinfo.address, port: rinfo.port }));
+        driver.act(receive(packet, { address: rinfo.address, port: rinfo.port }));
       });
       let bound = false;
       socket.on('error', (err) => {
@@ -416,12 +382,12 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
               { cause: err },
             ),
           );
-          end();
+          driver.stop();
         }
       });
       socket.bind(0, host, () => {
         bound = true;
-        act(start());
+        driver.act(start());
       });
     });
   }

@@ -9,6 +9,7 @@ import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
+import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
 import { checkUnixSocketPath } from './path.ts';
 
 /** Default of {@link UnixListenOptions.mode}: only the owner may connect. */
@@ -229,8 +230,8 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
     );
   }
   try {
-    const socket = await connectUnix(path, { timeoutMs: probeTimeoutMs });
-    socket.destroy();
+    const probe = await connectUnix(path, { timeoutMs: probeTimeoutMs });
+    probe.destroy();
   } catch (err) {
     const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ECONNREFUSED') {
@@ -259,15 +260,18 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
 export interface UnixConnectOptions {
   /** How long the connection may take. @default 1000 */
   readonly timeoutMs?: number;
-  /** Keep the writable side open after the peer ends. @default false */
-  readonly allowHalfOpen?: boolean;
+  /** The connection's idle timeout once connected (see {@link TcpConnectionOptions}); 0 = none. @default 0 */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
- * Connects to a Unix domain socket and resolves with the connected `net.Socket`.
+ * Connects to a Unix domain socket and resolves with a {@link TcpConnection}, the same
+ * connection type as `connectTcpClient`'s: half-close with `end()`, `reset()`, typed errors,
+ * backpressure-aware `write()`. A Unix stream socket has no address or port: the connection's
+ * `peerName` (and every message) names the path, `remoteAddress` is `''` and `remotePort` 0.
  *
  * @param path - A file-system path or `\0name`.
- * @param options - `timeoutMs`, `allowHalfOpen`.
+ * @param options - `timeoutMs`, `idleTimeoutMs`.
  * @throws {TypeError} or {RangeError} (synchronously) for a bad path or timeout.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) saying what the errno means
  *   here: `ENOENT` no socket file, `ECONNREFUSED` a stale file with no server, `EACCES` the
@@ -275,15 +279,21 @@ export interface UnixConnectOptions {
  * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) after `timeoutMs`.
  * @example
  * ```ts
- * const socket = await connectUnix('/tmp/app.sock');
- * socket.end('hello\n');
+ * const conn = await connectUnix('/tmp/app.sock');
+ * await conn.write('hello\n');
+ * await conn.end(); // our FIN, then the server's
  * ```
  */
-export function connectUnix(path: string, options: UnixConnectOptions = {}): Promise<net.Socket> {
+export function connectUnix(
+  path: string,
+  options: UnixConnectOptions = {},
+): Promise<TcpConnection> {
   checkUnixSocketPath(path);
   const timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_UNIX_PROBE_TIMEOUT_MS);
+  const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
+  const peerName = describe(path);
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ path, allowHalfOpen: options.allowHalfOpen ?? false });
+    const socket = net.connect({ path, allowHalfOpen: true });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -307,7 +317,7 @@ export function connectUnix(path: string, options: UnixConnectOptions = {}): Pro
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
-      resolve(socket);
+      resolve(new TcpConnection(socket, { idleTimeoutMs, peerName }));
     });
   });
 }

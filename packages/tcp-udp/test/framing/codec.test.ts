@@ -50,6 +50,7 @@ describe.each([
       { name: 'an empty CRLF line', wire: '0d0a', frames: [''] },
       { name: 'one CR stripped, not two', wire: '61 0d0d0a', frames: ['610d'] },
       { name: 'a CR inside the line', wire: '61 0d 62 0a', frames: ['610d62'] },
+      { name: 'LF then CR: the CR is data', wire: '61 0a 0d 62 0a', frames: ['61', '0d62'] },
       { name: 'binary bytes', wire: '00ff80 0a', frames: ['00ff80'] },
     ],
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TftpPacket } from '../../src/tftp/packet.ts';
 import { type TftpEndpoint, TftpReceiver, TftpSender } from '../../src/tftp/transfer.ts';
+import { tftpOps } from '../helpers/tftp-ops.ts';
 
 const CLIENT: TftpEndpoint = { address: '127.0.0.1', port: 40_000 };
 const SERVER: TftpEndpoint = { address: '127.0.0.1', port: 69 };
@@ -11,16 +12,7 @@ function fakeClock() {
   return { clock, now: () => clock.t };
 }
 
-const ops = (sends: { packet: TftpPacket }[]): string[] =>
-  sends.map(({ packet: p }) =>
-    p.op === 'data'
-      ? `DATA ${p.block} (${p.data.length})`
-      : p.op === 'ack'
-        ? `ACK ${p.block}`
-        : p.op === 'error'
-          ? `ERROR ${p.code}`
-          : p.op.toUpperCase(),
-  );
+const ops = tftpOps;
 
 describe('the TFTP sender (fake time)', () => {
   it('sends block after block, each after the ACK of the one before, and ends on a short block', () => {

@@ -20,6 +20,7 @@ import {
   lengthPrefixCodec,
   listenFramedEchoServer,
   listenUnix,
+  TcpConnection,
   type UnixListenOptions,
   type UnixSocketServer,
 } from '../../src/index.ts';
@@ -41,15 +42,10 @@ function greet(unix: UnixSocketServer, greeting = 'hello\n'): void {
 
 /** Connects, reads to the end, returns what arrived. */
 async function fetchGreeting(path: string): Promise<string> {
-  const socket = await connectUnix(path, { timeoutMs: 5_000 });
-  onTestFinished(() => {
-    socket.destroy();
-  });
+  const conn = await connectUnix(path, { timeoutMs: 5_000 });
+  onTestFinished(() => conn.destroy());
   let text = '';
-  socket.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  await nextEvent(socket, 'end');
+  for await (const chunk of conn) text += chunk.toString();
   return text;
 }
 
@@ -66,6 +62,15 @@ function serveFramedEcho(server: net.Server): void {
       }
     })();
   });
+}
+
+/** Reads `conn` until the peer closes its side (FIN) or the connection fails. */
+async function untilPeerCloses(conn: TcpConnection): Promise<void> {
+  try {
+    for await (const _ of conn); // discard: only the end matters
+  } catch {
+    // a reset (unread data on the server's side) ends it too
+  }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -110,14 +115,10 @@ describe('listenUnix', () => {
     const unix = await listenUnix(path, { closeTimeoutMs: 50 });
     const accepted = nextEvent(unix.server, 'connection');
     const client = await connectUnix(path);
-    client.on('error', () => {});
-    onTestFinished(() => {
-      client.destroy();
-    });
+    onTestFinished(() => client.destroy());
     await accepted;
-    const clientClosed = nextEvent(client, 'close');
     await withTimeout(unix.close(), 'close() with a client that never ends');
-    await clientClosed;
+    await withTimeout(untilPeerCloses(client), 'the server to close the client');
     expect(existsSync(path)).toBe(false);
   });
 
@@ -242,9 +243,44 @@ describe('connectUnix', () => {
     expect((err.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
-  it('refuses a bad path synchronously', () => {
+  it('refuses a bad path or option synchronously', () => {
     expect(() => connectUnix('')).toThrow(TypeError);
     expect(() => connectUnix(`/tmp/${'x'.repeat(200)}`)).toThrow(RangeError);
+    expect(() => connectUnix('/tmp/never.sock', { idleTimeoutMs: -1 })).toThrow(RangeError);
+  });
+
+  it('resolves with a TcpConnection that half-closes, and names the path in its messages', async () => {
+    const path = join(unixTempDir(), 'conn.sock');
+    const unix = await listen(path);
+    unix.server.on('connection', (socket) => {
+      socket.on('error', () => {});
+      socket.on('data', (chunk: Buffer) => socket.end(`got ${chunk.toString()}`));
+    });
+    const conn = await connectUnix(path);
+    onTestFinished(() => conn.destroy());
+    expect(conn).toBeInstanceOf(TcpConnection);
+    expect(conn.peerName).toBe(path);
+    expect([conn.remoteAddress, conn.remotePort]).toEqual(['', 0]);
+    await conn.write('ping');
+    let reply = '';
+    for await (const chunk of conn) reply += chunk.toString();
+    expect(reply).toBe('got ping');
+    await withTimeout(conn.end(), "our FIN after the server's");
+    expect(conn.closeReason).toBe('end');
+    const err = await rejection(conn.write('late'));
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(
+      new RegExp(`^cannot write to ${path}: end\\(\\) was already called`),
+    );
+  });
+
+  it('names an abstract peer with an @', async () => {
+    if (process.platform !== 'linux') return;
+    const name = `\0socketlab-conn-${process.pid}-${Date.now()}`;
+    await listen(name);
+    const conn = await connectUnix(name);
+    onTestFinished(() => conn.destroy());
+    expect(conn.peerName).toBe(`the abstract name @${name.slice(1)}`);
   });
 });
 
@@ -294,13 +330,10 @@ describe('framing over a Unix socket', () => {
     expect(server.describeAddress()).toBe(path);
     const good = await connectFramed({ path }, { codec: lengthPrefixCodec() });
     onTestFinished(() => good.destroy());
-    const hostile = await connectUnix(path);
-    hostile.on('error', () => {}); // the server resets it: that is the point
-    onTestFinished(() => {
-      hostile.destroy();
-    });
+    const hostile = await connectUnix(path); // the server resets it: that is the point
+    onTestFinished(() => hostile.destroy());
     const reported = nextEvent<[Error]>(server, 'clientError', 15_000);
-    hostile.write(Buffer.from([0xff, 0xff, 0xff, 0xff])); // a 4 GiB length, over maxFrameBytes
+    await hostile.write(Buffer.from([0xff, 0xff, 0xff, 0xff])); // a 4 GiB length, over maxFrameBytes
     await good.send(Buffer.from('still here'));
     const [[err], echoed] = await Promise.all([
       reported,
@@ -308,9 +341,6 @@ describe('framing over a Unix socket', () => {
     ]);
     expect((err as ConnectionError).code).toBe('TCPUDP_ERR_FRAME_TOO_LARGE');
     expect(echoed?.toString()).toBe('still here');
-    await withTimeout(
-      new Promise((resolve) => hostile.once('close', resolve)),
-      'the hostile client to be closed',
-    );
+    await withTimeout(untilPeerCloses(hostile), 'the hostile client to be closed');
   });
 });
