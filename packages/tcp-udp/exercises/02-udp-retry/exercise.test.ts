@@ -131,14 +131,17 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
     const server = await startServer((req, n, reply) => {
       if (n >= 3) reply(envelope(2, req.id, 'third time lucky'));
     });
-    const got = await call(server.port, 'x', { timeoutMs: 60, retries: 3 }, server.seen);
+    const got = await call(server.port, 'x', { timeoutMs: 200, retries: 3 }, server.seen);
     expectAnswer(got, 'third time lucky', server.seen, 'Timeouts and retries');
     expectRequests(server.seen, 3, 'Timeouts and retries');
     const [a, b, c] = server.seen.map((s) => s.at);
-    // a retry comes after the timeout, never at once (a timer can fire ~1 ms early)
-    if (a === undefined || b === undefined || c === undefined || b - a < 55 || c - b < 55) {
+    // A retry comes after the timeout, never at once. The times are taken where the server reads
+    // each request, on the same event loop as your client: a busy machine can read the first one
+    // late and shorten the gap it sees, so the bar is half the timeout. A client that retries at
+    // once shows gaps of a millisecond or two.
+    if (a === undefined || b === undefined || c === undefined || b - a < 100 || c - b < 100) {
       throw new Error(
-        `retries came too soon: ${Math.round((b ?? 0) - (a ?? 0))} ms and ${Math.round((c ?? 0) - (b ?? 0))} ms apart, expected ≥ timeoutMs (60). ${lesson.see('Timeouts and retries')}`,
+        `retries came too soon: ${Math.round((b ?? 0) - (a ?? 0))} ms and ${Math.round((c ?? 0) - (b ?? 0))} ms apart, expected about timeoutMs (200) each. ${lesson.see('Timeouts and retries')}`,
       );
     }
   });
