@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { formatEndpoint } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { splitLines } from '../lines/index.ts';
 import { checkTimeoutMs } from '../options.ts';
@@ -131,7 +132,7 @@ export class EchoClient {
     }
     this.#connectCalled = true;
     const socket = this.#socket;
-    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const where = formatEndpoint({ host, port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#reason = 'timeout';

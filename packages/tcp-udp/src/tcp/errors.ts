@@ -3,6 +3,8 @@
  * into this package's typed errors, with a message that says what happened and what to do.
  * Pure: no sockets here, only a table and a function, so the mapping is tested exhaustively.
  */
+import { formatEndpoint } from '@socketlab/basics';
+import { errorCode } from '@socketlab/internal';
 import {
   ConnectionError,
   quoteInput,
@@ -144,13 +146,6 @@ export function toTcpError(error: unknown, context: TcpErrorContext): TcpUdpErro
   );
 }
 
-/** The `code` of a Node system or stream error, if it has one. */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 function describeOperation({ operation, peer }: TcpErrorContext): string {
   const at = peer === undefined ? '' : ` ${peer}`;
   switch (operation) {
@@ -167,8 +162,12 @@ function describeOperation({ operation, peer }: TcpErrorContext): string {
   }
 }
 
-/** Formats a host and port as `127.0.0.1:80` or `[::1]:80`. */
+/**
+ * A socket's peer as text for messages: `127.0.0.1:80` or `[::1]:80` (basics' `formatEndpoint`),
+ * or `an unknown peer` once the socket no longer knows it (destroyed before it connected).
+ */
 export function formatTcpPeer(host: string | undefined, port: number | undefined): string {
-  const name = host ?? '?';
-  return `${name.includes(':') ? `[${name}]` : name}:${port ?? '?'}`;
+  return host === undefined || port === undefined
+    ? 'an unknown peer'
+    : formatEndpoint({ host, port });
 }
