@@ -1,3 +1,3 @@
 export { errorCode } from './error-code.ts';
-export { checkInteger, checkNumber } from './options.ts';
+export { checkInteger, checkNumber, TIMER_MAX_MS } from './options.ts';
 export { quoteInput } from './quote.ts';

@@ -10,6 +10,9 @@
  */
 import { quoteInput } from './quote.ts';
 
+/** The longest delay Node's timers accept (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+export const TIMER_MAX_MS = 2_147_483_647;
+
 /**
  * Checks an integer option against an inclusive range and returns it.
  * @param name - the option's name, as the caller wrote it.

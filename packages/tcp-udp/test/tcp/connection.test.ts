@@ -224,6 +224,6 @@ describe('TcpConnection on real sockets', () => {
     expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 0 })).toThrow(RangeError);
     expect(() => connectTcpClient({ port: 80, host: '' })).toThrow(TypeError);
     expect(() => connectTcpClient({ port: 80, idleTimeoutMs: -1 })).toThrow(RangeError);
-    expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 1.5 })).toThrow(RangeError);
+    expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 1.5 })).toThrow(TypeError);
   });
 });
