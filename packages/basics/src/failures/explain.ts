@@ -227,7 +227,8 @@ export function connectWithTimeout(
  *
  * @param socket - a connected socket; it is left in paused mode.
  * @param timeoutMs - how long to wait. @default 5000
- * @throws {RangeError} synchronously for a bad timeout.
+ * @throws {RangeError} synchronously for a timeout out of range; {TypeError} for one that is not a
+ *   number.
  * @throws {BasicsError} (rejection) `BASICS_ERR_TIMEOUT` when the peer stays silent;
  *   `BASICS_ERR_CONNECTION` when the socket fails (`ECONNRESET`, …), with the system error as `cause`.
  * @example

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { formatEndpoint } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { splitLines } from '../lines/index.ts';
@@ -13,13 +14,7 @@ import {
   stampEvent,
   tryFiveTuple,
 } from './event.ts';
-import {
-  checkClock,
-  checkHost,
-  checkInteger,
-  DEFAULT_LIFECYCLE_CLOCK,
-  socketFailure,
-} from './options.ts';
+import { checkClock, checkHost, DEFAULT_LIFECYCLE_CLOCK, socketFailure } from './options.ts';
 
 /** Options of {@link connectEchoClient} and {@link echoOnce}. */
 export interface EchoClientOptions {
