@@ -1,3 +1,6 @@
+// Shared with every area of this package; not part of the public API (see @socketlab/internal).
+export { quoteInput } from '@socketlab/internal';
+
 /**
  * Every stable error code `@socketlab/basics` raises. Codes never change meaning; the package
  * README lists each with what causes it and what to do.
@@ -42,13 +45,6 @@ export class InvalidInputError extends BasicsError {
   ) {
     super(code, message, options);
   }
-}
-
-/** Shows untrusted input in a message: quoted, escaped, and cut to a readable length. */
-export function quoteInput(input: unknown, max = 100): string {
-  const text = typeof input === 'string' ? input : String(input);
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut);
 }
 
 /** `String(value)` cut to 100 characters, or its type when it cannot be turned into text. */

@@ -74,7 +74,6 @@ export {
   InvalidInputError,
   InvalidTransitionError,
   ParseError,
-  quoteInput,
 } from './errors.ts';
 export {
   connectWithTimeout,

@@ -1,4 +1,5 @@
-import { quoteInput as quoteText } from '@socketlab/basics';
+// Shared with every area of this package; not part of the public API (see @socketlab/internal).
+export { quoteInput } from '@socketlab/internal';
 
 /**
  * Every stable error code `@socketlab/tcp-udp` raises. Codes never change meaning; the package
@@ -155,14 +156,4 @@ export class FileSystemError extends TcpUdpError {
   ) {
     super('TCPUDP_ERR_FILE_SYSTEM', message, options);
   }
-}
-
-/**
- * Shows untrusted input in a message: quoted, escaped, and cut to a readable length. Bytes are
- * shown as latin1 text (one character per byte), then quoted as `@socketlab/basics` quotes text.
- */
-export function quoteInput(input: unknown, max = 100): string {
-  const text =
-    input instanceof Uint8Array ? Buffer.from(input.subarray(0, max)).toString('latin1') : input;
-  return quoteText(text, max);
 }

@@ -206,30 +206,42 @@ function unixEndpoint(text: string, path: string, platform: NodeJS.Platform | un
 /**
  * Writes an endpoint back as text that {@link parseEndpoint} reads to the same endpoint:
  * `host:port`, `[v6]:port` (brackets for IPv6), a path, or `unix:<path>` for a relative path
- * that does not start with `./` or `../`.
+ * that does not start with `./` or `../`. It also takes a bare `{ host, port }`, as a socket
+ * reports them (`remoteAddress`, `remotePort`): a host with a `:` can only be an IPv6 address, so
+ * it gets brackets.
  *
- * @param endpoint - An endpoint, as {@link parseEndpoint} returns.
+ * @param endpoint - An endpoint, as {@link parseEndpoint} returns, or a `{ host, port }`.
  * @returns The endpoint as text.
- * @throws {TypeError} for an object that is not an {@link Endpoint}.
+ * @throws {TypeError} for an object that is neither.
  * @example
  * ```ts
  * formatEndpoint({ kind: 'ip', family: 6, host: 'fe80::1%eth0', port: 80 }); // '[fe80::1%eth0]:80'
+ * formatEndpoint({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }); // '[::1]:5000'
  * ```
  */
-export function formatEndpoint(endpoint: Endpoint): string {
-  switch (endpoint?.kind) {
+export function formatEndpoint(
+  endpoint: Endpoint | { readonly host: string; readonly port: number },
+): string {
+  if (typeof endpoint === 'object' && endpoint !== null && !('kind' in endpoint)) {
+    const { host, port } = endpoint;
+    if (typeof host === 'string' && typeof port === 'number') {
+      return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    }
+  }
+  const known = endpoint as Endpoint | undefined;
+  switch (known?.kind) {
     case 'ip':
-      return endpoint.family === 6
-        ? `[${endpoint.host}]:${endpoint.port}`
-        : `${endpoint.host}:${endpoint.port}`;
+      return known.family === 6 ? `[${known.host}]:${known.port}` : `${known.host}:${known.port}`;
     case 'name':
-      return `${endpoint.host}:${endpoint.port}`;
+      return `${known.host}:${known.port}`;
     case 'unix': {
-      const { path } = endpoint;
+      const { path } = known;
       const plain = path.startsWith('/') || path.startsWith('./') || path.startsWith('../');
       return plain ? path : `unix:${path}`;
     }
     default:
-      throw new TypeError(`formatEndpoint expects an endpoint of kind 'ip', 'name' or 'unix'`);
+      throw new TypeError(
+        `formatEndpoint expects an endpoint of kind 'ip', 'name' or 'unix', or a { host, port }`,
+      );
   }
 }

@@ -1,3 +1,4 @@
+import { errorCode } from '@socketlab/internal';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkHostname } from './name.ts';
 
@@ -117,7 +118,7 @@ export function dnsFailureReason(code: unknown): DnsFailureReason {
  * // "could not resolve 'x.invalid': no such name (ENOTFOUND from getaddrinfo). Check the spelling, or try `getent hosts x.invalid`"
  */
 export function toDnsError(cause: unknown, context: DnsErrorContext): DnsError {
-  const code = codeOf(cause);
+  const code = errorCode(cause);
   const reason = dnsFailureReason(code);
   const where = `${code ?? 'no code'} from ${source(context)}`;
   const message = `could not resolve ${display(context.hostname)}: ${phrase(reason, code, context)} (${where}). ${hint(reason, context)}`;
@@ -146,11 +147,6 @@ export function invalidHostnameError(
 ): DnsError {
   const message = `could not resolve ${quoteInput(hostname)}: it is not a valid host name: ${problem}. ${hint('invalid-name', { hostname, method })}`;
   return new DnsError({ reason: 'invalid-name', hostname, method }, message);
-}
-
-function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
 }
 
 function display(hostname: string): string {

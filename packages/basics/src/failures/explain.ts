@@ -1,6 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { PORT_MAX } from '../addresses/index.ts';
+import { errorCode } from '@socketlab/internal';
+import { formatEndpoint, PORT_MAX } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkTimeoutMs } from '../options.ts';
 import {
@@ -67,14 +68,14 @@ export function explainSocketError(err: unknown): Explanation {
 
 function explain(err: unknown): Explanation {
   const chain = causeChain(err);
-  const system = chain.find((e) => Object.hasOwn(SYSTEM_FAILURES, codeOf(e) ?? ''));
+  const system = chain.find((e) => Object.hasOwn(SYSTEM_FAILURES, errorCode(e) ?? ''));
   if (system !== undefined) {
-    const code = codeOf(system) as keyof typeof SYSTEM_FAILURES;
+    const code = errorCode(system) as keyof typeof SYSTEM_FAILURES;
     return build(code, SYSTEM_FAILURES[code], system, where(system, code));
   }
-  const library = chain.find((e) => Object.hasOwn(LIBRARY_FAILURES, codeOf(e) ?? ''));
+  const library = chain.find((e) => Object.hasOwn(LIBRARY_FAILURES, errorCode(e) ?? ''));
   if (library !== undefined) {
-    const code = codeOf(library) as keyof typeof LIBRARY_FAILURES;
+    const code = errorCode(library) as keyof typeof LIBRARY_FAILURES;
     const explanation = build(code, LIBRARY_FAILURES[code], library, messageOf(library));
     const reason = (library as { reason?: unknown }).reason;
     if (code === 'BASICS_ERR_DNS' && typeof reason === 'string') {
@@ -83,7 +84,7 @@ function explain(err: unknown): Explanation {
     return explanation;
   }
   const first = chain[0];
-  return build(codeOf(first) ?? 'UNKNOWN', UNKNOWN_FAILURE, first, messageOf(first));
+  return build(errorCode(first) ?? 'UNKNOWN', UNKNOWN_FAILURE, first, messageOf(first));
 }
 
 /**
@@ -226,7 +227,8 @@ export function connectWithTimeout(
  *
  * @param socket - a connected socket; it is left in paused mode.
  * @param timeoutMs - how long to wait. @default 5000
- * @throws {RangeError} synchronously for a bad timeout.
+ * @throws {RangeError} synchronously for a timeout out of range; {TypeError} for one that is not a
+ *   number.
  * @throws {BasicsError} (rejection) `BASICS_ERR_TIMEOUT` when the peer stays silent;
  *   `BASICS_ERR_CONNECTION` when the socket fails (`ECONNRESET`, …), with the system error as `cause`.
  * @example
@@ -313,8 +315,7 @@ function where(source: unknown, code: string): string {
 
 function endpoint(address: unknown, port: unknown): string | undefined {
   if (typeof address !== 'string' || address === '') return undefined;
-  const host = address.includes(':') ? `[${address}]` : address;
-  return typeof port === 'number' ? `${host}:${port}` : address;
+  return typeof port === 'number' ? formatEndpoint({ host: address, port }) : address;
 }
 
 /** The error, its `cause`s and an AggregateError's `errors` (breadth first, bounded, no cycles). */
@@ -338,11 +339,6 @@ function causeChain(err: unknown): unknown[] {
     }
   }
   return chain;
-}
-
-function codeOf(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' && err.code !== '' ? err.code.slice(0, 100) : undefined;
 }
 
 /** The longest message of a foreign error carried into an explanation. */

@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
+import { formatEndpoint } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { splitLines } from '../lines/index.ts';
 import { checkTimeoutMs } from '../options.ts';
@@ -12,13 +14,7 @@ import {
   stampEvent,
   tryFiveTuple,
 } from './event.ts';
-import {
-  checkClock,
-  checkHost,
-  checkInteger,
-  DEFAULT_LIFECYCLE_CLOCK,
-  socketFailure,
-} from './options.ts';
+import { checkClock, checkHost, DEFAULT_LIFECYCLE_CLOCK, socketFailure } from './options.ts';
 
 /** Options of {@link connectEchoClient} and {@link echoOnce}. */
 export interface EchoClientOptions {
@@ -131,7 +127,7 @@ export class EchoClient {
     }
     this.#connectCalled = true;
     const socket = this.#socket;
-    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const where = formatEndpoint({ host, port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#reason = 'timeout';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { BasicsError } from '../errors.ts';
 import { cutCompleteLines } from '../lines/index.ts';
 import {
@@ -11,13 +12,7 @@ import {
   stampEvent,
   tryFiveTuple,
 } from './event.ts';
-import {
-  checkClock,
-  checkHost,
-  checkInteger,
-  DEFAULT_LIFECYCLE_CLOCK,
-  socketFailure,
-} from './options.ts';
+import { checkClock, checkHost, DEFAULT_LIFECYCLE_CLOCK, socketFailure } from './options.ts';
 
 /**
  * How a server takes its clients.

@@ -1,5 +1,6 @@
 import type net from 'node:net';
-import type { LifecycleEvent, LifecycleStep } from './event.ts';
+import { formatEndpoint } from '../addresses/index.ts';
+import type { FiveTuple, LifecycleEvent, LifecycleStep } from './event.ts';
 
 /** Options of {@link formatLifecycleEvent}. */
 export interface FormatLifecycleEventOptions {
@@ -88,9 +89,9 @@ function describe(event: LifecycleEvent): string {
     case 'listen':
       return formatLocal(event.local);
     case 'accept':
-      return `${endpoint(event.tuple.localAddress, event.tuple.localPort)} ← ${endpoint(event.tuple.remoteAddress, event.tuple.remotePort)}`;
+      return formatTuple(event.tuple, '←');
     case 'connect':
-      return `${endpoint(event.tuple.localAddress, event.tuple.localPort)} → ${endpoint(event.tuple.remoteAddress, event.tuple.remotePort)}`;
+      return formatTuple(event.tuple, '→');
     case 'send':
       return `${plural(event.bytes, 'byte')} out`;
     case 'receive':
@@ -109,12 +110,13 @@ function describe(event: LifecycleEvent): string {
   }
 }
 
-function formatLocal(local: net.AddressInfo): string {
-  return endpoint(local.address, local.port);
+function formatTuple(tuple: FiveTuple, arrow: '←' | '→'): string {
+  const local = formatEndpoint({ host: tuple.localAddress, port: tuple.localPort });
+  return `${local} ${arrow} ${formatEndpoint({ host: tuple.remoteAddress, port: tuple.remotePort })}`;
 }
 
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+function formatLocal(local: net.AddressInfo): string {
+  return formatEndpoint({ host: local.address, port: local.port });
 }
 
 function plural(count: number, noun: string): string {

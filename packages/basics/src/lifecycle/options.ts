@@ -27,20 +27,6 @@ export function checkHost(name: string, host: unknown): string {
 }
 
 /**
- * Checks an integer option against an inclusive range.
- * @throws {TypeError} when it is not a number; {RangeError} when not an integer in range.
- */
-export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-/**
  * Checks a clock option.
  * @throws {TypeError} when it is not a function.
  */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatEndpoint } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { isTcpState } from '../tcp/index.ts';
 import {
@@ -198,9 +199,10 @@ export function normalizeSocketState(name: string, protocol?: SocketProtocol): S
   return state;
 }
 
+/** `ss` style: port 0 (nothing bound or connected yet) shows as `*`. */
 function endpoint(address: string, port: number): string {
-  const host = address.includes(':') ? `[${address}]` : address;
-  return `${host}:${port === 0 ? '*' : port}`;
+  const text = formatEndpoint({ host: address, port });
+  return port === 0 ? `${text.slice(0, -1)}*` : text;
 }
 
 /** Options of {@link formatSocketTable}. */

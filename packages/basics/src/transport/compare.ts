@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
+import { errorCode } from '@socketlab/internal';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkTimeoutMs } from '../options.ts';
 import { analyzeDatagrams, analyzeStream, checkDatagramSize, type UdpFamily } from './analysis.ts';
@@ -446,11 +447,6 @@ function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 function notTimeout(err: unknown): false {
   if (err instanceof BasicsError && err.code === 'BASICS_ERR_TIMEOUT') return false;
   throw err;
-}
-
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function connectionError(what: string, err: unknown): BasicsError {

@@ -232,6 +232,15 @@ describe('formatEndpoint', () => {
     expect(formatEndpoint(ep)).toBe(text);
   });
 
+  it.each([
+    ['127.0.0.1', 80, '127.0.0.1:80'],
+    ['::1', 5000, '[::1]:5000'],
+    ['fe80::1%eth0', 80, '[fe80::1%eth0]:80'],
+    ['localhost', 8080, 'localhost:8080'],
+  ])('writes a bare { host: %s, port: %s } as a socket reports it: %s', (host, port, text) => {
+    expect(formatEndpoint({ host, port })).toBe(text);
+  });
+
   it('round-trips: parseEndpoint(formatEndpoint(e)) equals e', () => {
     fc.assert(
       fc.property(endpoint, (ep) => {

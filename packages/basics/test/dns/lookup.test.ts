@@ -290,7 +290,7 @@ describe('lookupHost (getaddrinfo)', () => {
     ['a non-string name', () => lookupHost(42 as unknown as string), TypeError],
     ['family 5', () => lookupHost('localhost', { family: 5 as 4 }), RangeError],
     ['timeoutMs 0', () => lookupHost('localhost', { timeoutMs: 0 }), RangeError],
-    ['timeoutMs NaN', () => lookupHost('localhost', { timeoutMs: Number.NaN }), RangeError],
+    ['timeoutMs NaN', () => lookupHost('localhost', { timeoutMs: Number.NaN }), TypeError],
     [
       'timeoutMs Infinity',
       () => lookupHost('localhost', { timeoutMs: Number.POSITIVE_INFINITY }),

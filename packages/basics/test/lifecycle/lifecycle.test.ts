@@ -475,7 +475,7 @@ describe('options are checked at once', () => {
   it.each<[string, EchoServerOptions, ErrorConstructor]>([
     ['a port above 65535', { port: 65_536 }, RangeError],
     ['a negative port', { port: -1 }, RangeError],
-    ['a fractional port', { port: 1.5 }, RangeError],
+    ['a fractional port', { port: 1.5 }, TypeError],
     ['a port that is a string', { port: '80' as unknown as number }, TypeError],
     ['an empty host', { host: '' }, TypeError],
     ['a host with a NUL byte', { host: '127.0.0.1\u0000evil' }, TypeError],

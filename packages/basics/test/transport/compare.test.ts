@@ -415,7 +415,7 @@ describe('compareBoundaries options', () => {
     ['a host that is not loopback', { messages: ['a'], host: '192.0.2.1' }, RangeError],
     ['localhost by name', { messages: ['a'], host: 'localhost' }, RangeError],
     ['a timeout of zero', { messages: ['a'], timeoutMs: 0 }, RangeError],
-    ['a timeout that is not a number', { messages: ['a'], timeoutMs: '5' }, RangeError],
+    ['a timeout that is not a number', { messages: ['a'], timeoutMs: '5' }, TypeError],
     ['cork that is not a boolean', { messages: ['a'], cork: 'yes' }, TypeError],
   ])('throws synchronously for %s', (_, options, kind) => {
     expect(() => compareBoundaries(options as never)).toThrow(kind);

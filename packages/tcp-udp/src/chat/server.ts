@@ -6,8 +6,9 @@
  */
 import type net from 'node:net';
 import { createLineDecoder, type LineDecoder } from '@socketlab/basics';
+import { checkInteger } from '@socketlab/internal';
 import type { TcpConnection } from '../tcp/index.ts';
-import { checkTcpInteger, checkTcpTimeout, createTcpServer } from '../tcp/index.ts';
+import { checkTcpTimeout, createTcpServer } from '../tcp/index.ts';
 import { chatLines, checkChatNick, decodeChatLine, parseChatInput } from './protocol.ts';
 
 /** Options of {@link listenLineChat}. */
@@ -77,14 +78,9 @@ interface ChatClient {
  * ```
  */
 export function listenLineChat(options: LineChatOptions = {}): Promise<LineChat> {
-  const maxConnections = checkTcpInteger(
-    'maxConnections',
-    options.maxConnections ?? 64,
-    1,
-    100_000,
-  );
-  const maxLineBytes = checkTcpInteger('maxLineBytes', options.maxLineBytes ?? 1024, 1, 1 << 20);
-  const maxBufferedBytes = checkTcpInteger(
+  const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 64, 1, 100_000);
+  const maxLineBytes = checkInteger('maxLineBytes', options.maxLineBytes ?? 1024, 1, 1 << 20);
+  const maxBufferedBytes = checkInteger(
     'maxBufferedBytes',
     options.maxBufferedBytes ?? DEFAULT_CHAT_MAX_BUFFERED_BYTES,
     1,

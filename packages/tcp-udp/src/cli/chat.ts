@@ -3,6 +3,7 @@
  * @internal
  */
 import { parseArgs } from 'node:util';
+import { formatEndpoint } from '@socketlab/basics';
 import { listenLineChat } from '../chat/index.ts';
 import { type CliCommand, parseIntegerOption, untilAborted } from './command.ts';
 
@@ -53,8 +54,7 @@ export const chatCommand: CliCommand = {
       idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, 2 ** 31 - 1),
     });
     const { address, port } = chat.address;
-    const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-    io.out(`socketlab-tcp chat listening on ${where}`);
+    io.out(`socketlab-tcp chat listening on ${formatEndpoint({ host: address, port })}`);
     io.err(`join from other terminals with:  nc ${address} ${port}`);
     await untilAborted(io.signal);
     io.err(`closing (online: ${chat.nicks().join(', ') || 'nobody'})`);

@@ -2,6 +2,7 @@
  * The options of a file receiver, their defaults and checks, and the events it emits. Pure: the
  * receiver (`file-transfer/receiver.ts`) resolves its options here once, synchronously.
  */
+import { checkInteger } from '@socketlab/internal';
 import type { FileSystemError, TcpUdpError } from '../errors.ts';
 import type { FileTransferFs } from './fs.ts';
 import type { FileTransferReason, FileTransferStatus } from './protocol.ts';
@@ -105,11 +106,7 @@ function option(
   min: number,
   max: number,
 ): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v))
-    throw new TypeError(`${name} must be an integer, got ${String(v)}`);
-  if (v < min || v > max) throw new RangeError(`${name} must be from ${min} to ${max}, got ${v}`);
-  return v;
+  return checkInteger(name, value ?? fallback, min, max);
 }
 
 /** Every numeric option of a receiver, resolved: the given value or its default. */

@@ -8,6 +8,7 @@
  * The symlink half of the problem needs the file system: see `file-transfer/receiver-store.ts`.
  */
 import path from 'node:path';
+import { checkInteger } from '@socketlab/internal';
 import { quoteInput, UnsafePathError } from '../errors.ts';
 
 /** Why a name is refused. */
@@ -55,11 +56,7 @@ function refuse(reason: UnsafePathReason, why: string, name: string): UnsafeName
 }
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? fallback : checkInteger(name, value, 1);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from '../errors.ts';
 import { codecForFraming, type FramingName } from './name.ts';
 import { FramedSocket } from './socket.ts';
@@ -180,22 +181,10 @@ export function listenFramedEchoServer(
   const framing = options.framing;
   codecForFraming(framing, options.maxFrameBytes); // validates framing and maxFrameBytes
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`port must be an integer from 0 to 65535, got ${String(port)}`);
-  }
-  const maxConnections = options.maxConnections ?? 1024;
-  const closeTimeoutMs = options.closeTimeoutMs ?? 2000;
-  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
-  for (const [name, value] of [
-    ['maxConnections', maxConnections],
-    ['closeTimeoutMs', closeTimeoutMs],
-    ['idleTimeoutMs', idleTimeoutMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < (name === 'maxConnections' ? 1 : 0)) {
-      throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
-    }
-  }
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
+  const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 1024, 1);
+  const closeTimeoutMs = checkInteger('closeTimeoutMs', options.closeTimeoutMs ?? 2000, 0);
+  const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? 0, 0);
   // Half-open allowed: after a client's FIN we still send its last echoes, then our own FIN.
   const server = net.createServer({ allowHalfOpen: true });
   server.maxConnections = maxConnections;

@@ -1,3 +1,4 @@
+import { checkInteger, checkNumber } from '@socketlab/internal';
 import type { SeededRandom } from './prng.ts';
 
 /**
@@ -43,29 +44,14 @@ export const IMPAIRMENT_DEFAULTS: ImpairmentSettings = Object.freeze({
 
 const MAX_DELAY_MS = 60_000;
 
-function checkProbability(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new RangeError(`${name} must be a probability in [0, 1], got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkMs(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_DELAY_MS) {
-    throw new RangeError(
-      `${name} must be a number of ms in [0, ${MAX_DELAY_MS}], got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Fills in the defaults of {@link ImpairmentOptions} and checks every value.
  * @param options - what to impair; `base` supplies anything `options` leaves out.
  * @param base - settings to start from. @default IMPAIRMENT_DEFAULTS
- * @throws {RangeError} when a probability is outside [0, 1], a delay outside [0, 60000] ms, or
- *   `maxExtraCopies` is not an integer in 1–16.
- * @throws {TypeError} when `options` is not an object.
+ * @throws {RangeError} when a probability is outside 0 to 1, a delay outside 0 to 60000 ms, or
+ *   `maxExtraCopies` outside 1 to 16.
+ * @throws {TypeError} when `options` is not an object, a value is not a number (or `NaN`), or
+ *   `maxExtraCopies` is not an integer.
  * @example resolveImpairmentOptions({ loss: 0.1, jitterMs: 5 }).loss; // 0.1
  */
 export function resolveImpairmentOptions(
@@ -76,18 +62,14 @@ export function resolveImpairmentOptions(
     throw new TypeError(`impairment options must be an object, got ${String(options)}`);
   }
   const merged = { ...base, ...stripUndefined(options) };
-  const copies = merged.maxExtraCopies;
-  if (!Number.isInteger(copies) || copies < 1 || copies > 16) {
-    throw new RangeError(`maxExtraCopies must be an integer in 1–16, got ${String(copies)}`);
-  }
   return Object.freeze({
-    loss: checkProbability('loss', merged.loss),
-    duplicate: checkProbability('duplicate', merged.duplicate),
-    maxExtraCopies: copies,
-    reorder: checkProbability('reorder', merged.reorder),
-    reorderDelayMs: checkMs('reorderDelayMs', merged.reorderDelayMs),
-    delayMs: checkMs('delayMs', merged.delayMs),
-    jitterMs: checkMs('jitterMs', merged.jitterMs),
+    loss: checkNumber('loss', merged.loss, 0, 1),
+    duplicate: checkNumber('duplicate', merged.duplicate, 0, 1),
+    maxExtraCopies: checkInteger('maxExtraCopies', merged.maxExtraCopies, 1, 16),
+    reorder: checkNumber('reorder', merged.reorder, 0, 1),
+    reorderDelayMs: checkNumber('reorderDelayMs', merged.reorderDelayMs, 0, MAX_DELAY_MS),
+    delayMs: checkNumber('delayMs', merged.delayMs, 0, MAX_DELAY_MS),
+    jitterMs: checkNumber('jitterMs', merged.jitterMs, 0, MAX_DELAY_MS),
   });
 }
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import { createSeededRandom, randomSeed, type SeededRandom } from './prng.ts';
 import type { ImpairedEndpoint } from './udp-link.ts';
@@ -78,13 +79,8 @@ type Settings = { readonly [K in keyof TcpImpairmentOptions]-?: number };
 function resolveTcpImpairment(options: TcpImpairmentOptions, base: Settings): Settings {
   const merged: Record<string, number> = { ...base };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
-  const check = (name: string, min: number, max: number): number => {
-    const value = merged[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${String(value)}`);
-    }
-    return value;
-  };
+  const check = (name: string, min: number, max: number): number =>
+    checkInteger(name, merged[name], min, max);
   return {
     delayMs: check('delayMs', 0, 60_000),
     jitterMs: check('jitterMs', 0, 60_000),
@@ -113,7 +109,8 @@ interface Pump {
  * an application can see; for those, use {@link listenImpairedUdpLink}.
  *
  * @throws {TypeError} when `target` is missing or `cutMode` is unknown.
- * @throws {RangeError} on a bad port, delay, size or limit.
+ * @throws {RangeError} on a port, delay, size or limit out of range.
+ * @throws {TypeError} on one that is not an integer.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the proxy cannot listen.
  * @example
  * const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, chunkBytes: 1, cutAfterBytes: 1000 });
@@ -131,24 +128,10 @@ export async function listenImpairedTcpProxy(
   if (cutMode !== 'close' && cutMode !== 'reset') {
     throw new TypeError(`cutMode must be 'close' or 'reset', got ${String(cutMode)}`);
   }
-  const ports = (name: string, value: number, min: number): number => {
-    if (!Number.isInteger(value) || value < min || value > 65_535) {
-      throw new RangeError(`${name} must be an integer in ${min}–65535, got ${String(value)}`);
-    }
-    return value;
-  };
-  ports('target.port', target.port, 1);
-  const port = ports('port', options.port ?? 0, 0);
-  const maxConnections = options.maxConnections ?? 256;
-  const maxBuffered = options.maxBufferedBytes ?? 1 << 20;
-  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
-    throw new RangeError(
-      `maxConnections must be a positive integer, got ${String(maxConnections)}`,
-    );
-  }
-  if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
-    throw new RangeError(`maxBufferedBytes must be a positive integer, got ${String(maxBuffered)}`);
-  }
+  checkInteger('target.port', target.port, 1, 65_535);
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
+  const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 256, 1);
+  const maxBuffered = checkInteger('maxBufferedBytes', options.maxBufferedBytes ?? 1 << 20, 1);
   const shared = resolveTcpImpairment(options, TCP_DEFAULTS);
   const toTarget = resolveTcpImpairment(options.toTarget ?? {}, shared);
   const toClient = resolveTcpImpairment(options.toClient ?? {}, shared);

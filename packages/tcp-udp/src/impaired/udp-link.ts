@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import {
   decideImpairment,
@@ -105,13 +106,6 @@ interface Session {
   readonly upstream: Side;
 }
 
-function checkCount(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 function closeQuietly(socket: dgram.Socket): void {
   try {
     socket.close();
@@ -146,7 +140,8 @@ const newDirectionStats = (): ImpairedDirectionStats => ({
  * a new client wait (a few ms) for its upstream socket to bind; the order among them is kept.
  *
  * @throws {TypeError} when `target.host` or `host` is not an IP address, or their families differ.
- * @throws {RangeError} on a bad port, probability, delay or limit.
+ * @throws {RangeError} on a port, probability, delay or limit out of range.
+ * @throws {TypeError} on one that is not a number, or not an integer where one is needed.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the link cannot bind.
  * @see https://man7.org/linux/man-pages/man8/tc-netem.8.html — the kernel's own impairments
  * @example
@@ -168,12 +163,12 @@ export async function listenImpairedUdpLink(
       `target.host must be an IP address of the same family as host ${host}, got ${JSON.stringify(target.host)}`,
     );
   }
-  checkCount('target.port', target.port, 1, 65_535);
-  const port = checkCount('port', options.port ?? 0, 0, 65_535);
-  const maxSessions = checkCount('maxSessions', options.maxSessions ?? 256, 1, 65_535);
-  const maxSideSockets = checkCount('maxSideSockets', options.maxSideSockets ?? 256, 0, 65_535);
-  const maxPending = checkCount('maxPendingPackets', options.maxPendingPackets ?? 10_000, 1, 1e7);
-  const idleMs = checkCount('sessionIdleMs', options.sessionIdleMs ?? 60_000, 10, 86_400_000);
+  checkInteger('target.port', target.port, 1, 65_535);
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
+  const maxSessions = checkInteger('maxSessions', options.maxSessions ?? 256, 1, 65_535);
+  const maxSideSockets = checkInteger('maxSideSockets', options.maxSideSockets ?? 256, 0, 65_535);
+  const maxPending = checkInteger('maxPendingPackets', options.maxPendingPackets ?? 10_000, 1, 1e7);
+  const idleMs = checkInteger('sessionIdleMs', options.sessionIdleMs ?? 60_000, 10, 86_400_000);
   const seed = options.seed ?? randomSeed();
   const root = createSeededRandom(seed);
   const shared = resolveImpairmentOptions(options);

@@ -1,3 +1,4 @@
+import { checkInteger, checkNumber } from '@socketlab/internal';
 import type { ReliableCongestionControl } from './congestion.ts';
 import {
   DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
@@ -98,13 +99,6 @@ export interface ReliableConnectionStats extends ReliableSenderStats, ReliableRe
   congestionWindow: number | undefined;
 }
 
-const MS_CHECK = (name: string, value: number): number => {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number of ms >= 0, got ${String(value)}`);
-  }
-  return value;
-};
-
 /**
  * One reliable connection as a pure state machine with an injected clock: feed it packets
  * ({@link ReliableConnection.onPacket}), timer ticks ({@link ReliableConnection.onTimer}) and
@@ -112,7 +106,8 @@ const MS_CHECK = (name: string, value: number): number => {
  * for the packets to send and arm a timer for {@link ReliableConnection.nextDeadline}.
  * Three-way handshake (SYN, SYN-ACK, ACK) with retries, data with a window, SACK and
  * retransmission, FIN in both directions with a bounded linger, RST, idle timeout, keep-alive.
- * @throws {RangeError} (constructor) on a bad limit.
+ * @throws {RangeError} (constructor) on a limit out of range; {TypeError} on one that is not a
+ *   number, or not an integer where one is needed.
  * @example
  * const client = new ReliableConnection({ role: 'client', connectionId: 7, isn: 1000 }, now);
  * send(client.flush(now)); // a SYN
@@ -152,22 +147,12 @@ export class ReliableConnection {
       maxReceiveBufferBytes: options.maxReceiveBufferBytes ?? 256 * 1024,
       maxSackBlocks: options.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
       maxRetransmits: options.maxRetransmits ?? 10,
-      maxHandshakeRetries: options.maxHandshakeRetries ?? 5,
-      idleTimeoutMs: MS_CHECK('idleTimeoutMs', options.idleTimeoutMs ?? 30_000),
-      keepaliveMs: MS_CHECK('keepaliveMs', options.keepaliveMs ?? 10_000),
-      lingerMs: MS_CHECK('lingerMs', options.lingerMs ?? 1000),
-      maxInvalidPackets: options.maxInvalidPackets ?? 1000,
+      maxHandshakeRetries: checkInteger('maxHandshakeRetries', options.maxHandshakeRetries ?? 5, 0),
+      idleTimeoutMs: checkNumber('idleTimeoutMs', options.idleTimeoutMs ?? 30_000, 0),
+      keepaliveMs: checkNumber('keepaliveMs', options.keepaliveMs ?? 10_000, 0),
+      lingerMs: checkNumber('lingerMs', options.lingerMs ?? 1000, 0),
+      maxInvalidPackets: checkInteger('maxInvalidPackets', options.maxInvalidPackets ?? 1000, 0),
     };
-    if (!Number.isInteger(this.limits.maxInvalidPackets) || this.limits.maxInvalidPackets < 0) {
-      throw new RangeError(
-        `maxInvalidPackets must be an integer >= 0, got ${this.limits.maxInvalidPackets}`,
-      );
-    }
-    if (!Number.isInteger(this.limits.maxHandshakeRetries) || this.limits.maxHandshakeRetries < 0) {
-      throw new RangeError(
-        `maxHandshakeRetries must be an integer >= 0, got ${this.limits.maxHandshakeRetries}`,
-      );
-    }
     this.sender = new ReliableSender({
       firstSeq: seqAdd(this.isn, 1),
       maxPayloadBytes: this.limits.maxPayloadBytes,

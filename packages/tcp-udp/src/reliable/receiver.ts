@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import {
   DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
   DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
@@ -79,17 +80,9 @@ export class ReliableReceiver {
     this.maxPayload = options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES;
     this.maxBuffer = options.maxBufferBytes ?? 256 * 1024;
     this.maxSack = options.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS;
-    if (!Number.isInteger(this.maxPayload) || this.maxPayload < 1) {
-      throw new RangeError(`maxPayloadBytes must be a positive integer, got ${this.maxPayload}`);
-    }
-    if (!Number.isInteger(this.maxBuffer) || this.maxBuffer < this.maxPayload) {
-      throw new RangeError(
-        `maxBufferBytes must be an integer >= maxPayloadBytes (${this.maxPayload}), got ${this.maxBuffer}`,
-      );
-    }
-    if (!Number.isInteger(this.maxSack) || this.maxSack < 0 || this.maxSack > 255) {
-      throw new RangeError(`maxSackBlocks must be an integer in 0–255, got ${this.maxSack}`);
-    }
+    checkInteger('maxPayloadBytes', this.maxPayload, 1);
+    checkInteger('maxBufferBytes', this.maxBuffer, this.maxPayload);
+    checkInteger('maxSackBlocks', this.maxSack, 0, 255);
   }
 
   /** Segments the peer may send past `rcvNext` now: free buffer space in whole segments. */

@@ -1,3 +1,5 @@
+import { checkNumber } from '@socketlab/internal';
+
 /**
  * Options of {@link RtoEstimator}. Defaults are RFC 6298's.
  */
@@ -24,19 +26,13 @@ export const RTO_BETA = 1 / 4;
 /** RFC 6298 §2: K = 4. */
 export const RTO_K = 4;
 
-function checkMs(name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RangeError(`${name} must be a finite number of ms >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * Retransmission-timeout estimator of RFC 6298: smoothed RTT (SRTT) and RTT variation (RTTVAR)
  * from samples, the RTO derived from them, doubled on each timeout. Pure arithmetic, no clock:
  * the caller measures samples, and per Karn's algorithm (RFC 6298 §3) never from a segment that
  * was retransmitted, because its ACK may answer either transmission.
- * @throws {RangeError} on a non-finite or negative option, or min > max.
+ * @throws {RangeError} on an infinite or negative option, or min > max.
+ * @throws {TypeError} on an option that is not a number (or `NaN`).
  * @see RFC 6298
  * @example
  * const rto = new RtoEstimator({ minRtoMs: 20 });
@@ -55,10 +51,10 @@ export class RtoEstimator {
   private readonly granularity: number;
 
   constructor(options: RtoOptions = {}) {
-    this.min = checkMs('minRtoMs', options.minRtoMs ?? 1000, 0);
-    this.max = checkMs('maxRtoMs', options.maxRtoMs ?? 60_000, this.min);
-    this.granularity = checkMs('granularityMs', options.granularityMs ?? 1, 0);
-    this.base = this.clamp(checkMs('initialRtoMs', options.initialRtoMs ?? 1000, 0));
+    this.min = checkNumber('minRtoMs', options.minRtoMs ?? 1000, 0);
+    this.max = checkNumber('maxRtoMs', options.maxRtoMs ?? 60_000, this.min);
+    this.granularity = checkNumber('granularityMs', options.granularityMs ?? 1, 0);
+    this.base = this.clamp(checkNumber('initialRtoMs', options.initialRtoMs ?? 1000, 0));
   }
 
   /** The current RTO in ms: the estimate, doubled once per backoff, within [min, max]. */

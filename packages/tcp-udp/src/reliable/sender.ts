@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { type ReliableCongestionControl, RenoWindow } from './congestion.ts';
 import {
   DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
@@ -76,13 +77,6 @@ interface Segment {
 
 const DUPLICATE_ACK_THRESHOLD = 3;
 
-function positiveInt(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${name} must be an integer in 1–${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * The sending half of a reliable connection, pure (time is passed in): it cuts the application's
  * bytes into numbered segments, keeps at most a window of them in flight, and resends what the
@@ -137,14 +131,15 @@ export class ReliableSender {
   constructor(options: ReliableSenderOptions) {
     this.sndUna = options.firstSeq >>> 0;
     this.sndNxt = this.sndUna;
-    this.maxPayload = positiveInt(
+    this.maxPayload = checkInteger(
       'maxPayloadBytes',
       options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+      1,
       65_000,
     );
-    this.maxWindow = positiveInt('maxWindowSegments', options.maxWindowSegments ?? 64, 1 << 20);
-    this.maxBuffer = positiveInt('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20);
-    this.maxRetransmits = positiveInt('maxRetransmits', options.maxRetransmits ?? 10, 1000);
+    this.maxWindow = checkInteger('maxWindowSegments', options.maxWindowSegments ?? 64, 1, 1 << 20);
+    this.maxBuffer = checkInteger('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20, 1);
+    this.maxRetransmits = checkInteger('maxRetransmits', options.maxRetransmits ?? 10, 1, 1000);
     this.rtt = new RtoEstimator(options.rto);
     const control = options.congestionControl ?? 'fixed';
     if (control !== 'fixed' && control !== 'reno') {

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import type { ReliableConnectionLimits } from './connection.ts';
 import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
@@ -51,20 +52,14 @@ export interface ReliableUdpServer {
   close(): Promise<void>;
 }
 
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * Listens for reliable connections on one UDP socket, demultiplexed by peer address, port and
  * connection id, and calls `onConnection` with each one once its handshake completes.
  * A packet for an unknown connection gets an RST (rate-limited); one for a connection that ended
  * well in the last `timeWaitMs` gets that connection's final ACK instead.
  * @throws {TypeError} when `host` is not an IP address.
- * @throws {RangeError} on a bad port or limit.
+ * @throws {RangeError} on a port or limit out of range.
+ * @throws {TypeError} on one that is not an integer.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the port cannot be bound.
  * @example
  * const server = await listenReliableUdp({ port: 0, rto: { minRtoMs: 50 } }, async (conn) => {
@@ -88,11 +83,11 @@ export async function listenReliableUdp(
   } = options;
   const family = net.isIP(host);
   if (family === 0) throw new TypeError(`host must be an IP address, got ${JSON.stringify(host)}`);
-  checkInt('port', port, 0, 65_535);
-  checkInt('maxConnections', maxConnections, 1, 1_000_000);
-  checkInt('timeWaitMs', timeWaitMs, 0, 3_600_000);
-  checkInt('maxTimeWait', maxTimeWait, 0, 1_000_000);
-  checkInt('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
+  checkInteger('port', port, 0, 65_535);
+  checkInteger('maxConnections', maxConnections, 1, 1_000_000);
+  checkInteger('timeWaitMs', timeWaitMs, 0, 3_600_000);
+  checkInteger('maxTimeWait', maxTimeWait, 0, 1_000_000);
+  checkInteger('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
   const stats: ReliableUdpServerStats = {
     connections: 0,
     accepted: 0,

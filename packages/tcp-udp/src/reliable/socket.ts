@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, ProtocolError, type TcpUdpError, TimeoutError } from '../errors.ts';
 import {
   type ReliableCloseReason,
@@ -355,13 +356,9 @@ export async function connectReliableUdp(
   const family = net.isIP(options.host);
   if (family === 0)
     throw new TypeError(`host must be an IP address, got ${JSON.stringify(options.host)}`);
-  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
-    throw new RangeError(`port must be an integer in 1–65535, got ${String(options.port)}`);
-  }
+  checkInteger('port', options.port, 1, 65_535);
   const { host, port, localHost, readHighWaterBytes, timeWaitMs = 30_000, ...limits } = options;
-  if (!Number.isInteger(timeWaitMs) || timeWaitMs < 0) {
-    throw new RangeError(`timeWaitMs must be an integer >= 0, got ${String(timeWaitMs)}`);
-  }
+  checkInteger('timeWaitMs', timeWaitMs, 0);
   const core = createReliableCore('client', limits);
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
   socket.on('error', () => {}); // send errors are reported per send; the timers recover

@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { LimitExceededError, quoteInput, SerializationError } from '../errors.ts';
 import { checkEncodable } from './json-encodable.ts';
 import { findJsonDepthExcess, findJsonSyntaxError } from './json-syntax.ts';
@@ -131,15 +132,10 @@ export function decodeJson<T = unknown>(
 }
 
 function checkLimits(limits: JsonLimits): { maxBytes: number; maxDepth: number } {
-  const maxBytes = limits.maxBytes ?? DEFAULT_JSON_MAX_BYTES;
-  const maxDepth = limits.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-    throw new RangeError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);
-  }
-  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > 10_000) {
-    throw new RangeError(`maxDepth must be an integer from 1 to 10000, got ${String(maxDepth)}`);
-  }
-  return { maxBytes, maxDepth };
+  return {
+    maxBytes: checkInteger('maxBytes', limits.maxBytes ?? DEFAULT_JSON_MAX_BYTES, 1),
+    maxDepth: checkInteger('maxDepth', limits.maxDepth ?? DEFAULT_JSON_MAX_DEPTH, 1, 10_000),
+  };
 }
 
 function checkSize(text: string, maxBytes: number, what: string): void {

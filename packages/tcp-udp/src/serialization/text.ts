@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { LimitExceededError, quoteInput, SerializationError } from '../errors.ts';
 
 /** The default limit on one text record, in UTF-16 units, not counting its `\n`. */
@@ -172,11 +173,7 @@ function unescapeValue(line: string, from: number, to: number): string {
 }
 
 function limit(value: number | undefined, fallback: number, name: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(chosen)}`);
-  }
-  return chosen;
+  return checkInteger(name, value ?? fallback, 1);
 }
 
 function bad(line: string, at: number, what: string): never {

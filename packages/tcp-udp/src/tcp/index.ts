@@ -22,10 +22,7 @@ export {
   type TcpOperation,
   toTcpError,
 } from './errors.ts';
-export {
-  checkTcpInteger,
-  checkTcpTimeout,
-} from './options.ts';
+export { checkTcpTimeout } from './options.ts';
 export {
   createTcpServer,
   DEFAULT_TCP_CLOSE_TIMEOUT_MS,

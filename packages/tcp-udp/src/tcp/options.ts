@@ -2,31 +2,15 @@
  * Option checks shared by the TCP server, client and line chat: bad options throw synchronously,
  * `TypeError` for the wrong type, `RangeError` for a value out of range.
  */
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { quoteInput } from '../errors.ts';
-
-/** The largest delay Node's timers accept (2^31 − 1 ms, about 24.8 days). */
-export const TCP_TIMEOUT_MAX_MS = 2 ** 31 - 1;
-
-/**
- * Checks an integer option against an inclusive range and returns it.
- * @throws {TypeError} when it is not a number; {RangeError} when it is not an integer in range.
- */
-export function checkTcpInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a number, got ${quoteInput(value)}`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * Checks a timeout in milliseconds (0 where `allowZero`, meaning "no timeout").
- * @throws {TypeError}/{RangeError} as {@link checkTcpInteger}.
+ * @throws {TypeError}/{RangeError} as `checkInteger` (`@socketlab/internal`).
  */
 export function checkTcpTimeout(name: string, value: unknown, allowZero: boolean): number {
-  return checkTcpInteger(name, value, allowZero ? 0 : 1, TCP_TIMEOUT_MAX_MS);
+  return checkInteger(name, value, allowZero ? 0 : 1, TIMER_MAX_MS);
 }
 
 /**
@@ -48,8 +32,8 @@ export function checkTcpHost(name: string, value: unknown): string {
 
 /**
  * Checks a port option (0 = let the kernel choose, where `allowZero`).
- * @throws {TypeError}/{RangeError} as {@link checkTcpInteger}.
+ * @throws {TypeError}/{RangeError} as `checkInteger` (`@socketlab/internal`).
  */
 export function checkTcpPort(name: string, value: unknown, allowZero: boolean): number {
-  return checkTcpInteger(name, value, allowZero ? 0 : 1, 65_535);
+  return checkInteger(name, value, allowZero ? 0 : 1, 65_535);
 }

@@ -6,10 +6,11 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError } from '../errors.ts';
 import { TcpConnection } from './connection.ts';
 import { formatTcpPeer, toTcpError } from './errors.ts';
-import { checkTcpHost, checkTcpInteger, checkTcpPort, checkTcpTimeout } from './options.ts';
+import { checkTcpHost, checkTcpPort, checkTcpTimeout } from './options.ts';
 
 /** Default of {@link TcpServerOptions.maxConnections}. */
 export const DEFAULT_TCP_MAX_CONNECTIONS = 1_000;
@@ -85,7 +86,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
     super();
     this.#host = checkTcpHost('host', options.host ?? '127.0.0.1');
     this.#port = checkTcpPort('port', options.port ?? 0, true);
-    this.#maxConnections = checkTcpInteger(
+    this.#maxConnections = checkInteger(
       'maxConnections',
       options.maxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
       1,

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import {
   ConnectionError,
   LimitExceededError,
@@ -92,24 +93,10 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
   } = options;
   if (net.isIP(host) === 0)
     throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new RangeError(`port must be an integer in 1..65535, got ${port}`);
-  }
-  if (
-    !Number.isInteger(maxDatagramBytes) ||
-    maxDatagramBytes < UDP_MESSAGE_HEADER_BYTES ||
-    maxDatagramBytes > 65_507
-  ) {
-    throw new RangeError(
-      `maxDatagramBytes must be an integer in 5..65507, got ${maxDatagramBytes}`,
-    );
-  }
-  if (!Number.isInteger(maxOutstanding) || maxOutstanding < 1) {
-    throw new RangeError(`maxOutstanding must be a positive integer, got ${maxOutstanding}`);
-  }
-  if (!Number.isInteger(firstId) || firstId < 0 || firstId > UDP_MAX_REQUEST_ID) {
-    throw new RangeError(`firstId must be a u32, got ${firstId}`);
-  }
+  checkInteger('port', port, 1, 65_535);
+  checkInteger('maxDatagramBytes', maxDatagramBytes, UDP_MESSAGE_HEADER_BYTES, 65_507);
+  checkInteger('maxOutstanding', maxOutstanding, 1);
+  checkInteger('firstId', firstId, 0, UDP_MAX_REQUEST_ID);
   const defaults = checkUdpRetryPolicy(options);
   const stats: UdpClientStats = { sent: 0, retransmits: 0, answered: 0, stale: 0, malformed: 0 };
   const pending = new Map<number, Pending>();

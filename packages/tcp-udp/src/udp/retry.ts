@@ -2,6 +2,7 @@
  * Retry schedules and the response cache of the UDP request/response layer: pure, with time
  * injected, so tests drive them without waiting.
  */
+import { checkInteger, checkNumber, TIMER_MAX_MS } from '@socketlab/internal';
 
 /** How a client retries a request that got no answer. */
 export interface UdpRetryPolicy {
@@ -45,18 +46,10 @@ export function udpRetrySchedule(policy: UdpRetryPolicy = {}): number[] {
 export function checkUdpRetryPolicy(policy: UdpRetryPolicy): Required<UdpRetryPolicy> {
   const merged = { ...UDP_RETRY_DEFAULTS, ...policy };
   const { timeoutMs, retries, backoff, maxTimeoutMs } = merged;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
-  }
-  if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
-    throw new RangeError(`retries must be an integer in 0..100, got ${retries}`);
-  }
-  if (!Number.isFinite(backoff) || backoff < 1) {
-    throw new RangeError(`backoff must be a number ≥ 1, got ${backoff}`);
-  }
-  if (!Number.isFinite(maxTimeoutMs) || maxTimeoutMs < timeoutMs) {
-    throw new RangeError(`maxTimeoutMs must be ≥ timeoutMs (${timeoutMs}), got ${maxTimeoutMs}`);
-  }
+  checkNumber('timeoutMs', timeoutMs, 1, TIMER_MAX_MS);
+  checkInteger('retries', retries, 0, 100);
+  checkNumber('backoff', backoff, 1);
+  checkNumber('maxTimeoutMs', maxTimeoutMs, timeoutMs, TIMER_MAX_MS);
   return merged;
 }
 

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { bindUdpSocket } from './bind.ts';
 import { decodeUdpMessage, encodeUdpMessage, UDP_MESSAGE_HEADER_BYTES } from './message.ts';
 import { UdpResponseCache } from './retry.ts';
@@ -71,7 +72,7 @@ export interface UdpServer {
  * retry of the same (peer, id) is answered from a bounded, time-limited cache of recent
  * responses instead of running the handler again. Garbage, oversized or foreign datagrams are
  * counted in `stats` and ignored; the server keeps serving.
- * @throws {RangeError} for a bad limit.
+ * @throws {RangeError} for a limit out of range; {TypeError} for one that is not an integer.
  * @see RFC 8085 §3 (UDP usage guidelines: reliability, duplicates)
  * @example
  * const server = createUdpServer({ handler: (payload) => Buffer.from(payload.toString().toUpperCase()) });
@@ -89,9 +90,9 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
     now = Date.now,
   } = options;
   if (typeof handler !== 'function') throw new TypeError('handler must be a function');
-  checkPositiveInt('maxDatagramBytes', maxDatagramBytes, UDP_MESSAGE_HEADER_BYTES, 65_507);
-  checkPositiveInt('maxConcurrent', maxConcurrent, 1, 1_000_000);
-  checkPositiveInt('port', port, 0, 65_535);
+  checkInteger('maxDatagramBytes', maxDatagramBytes, UDP_MESSAGE_HEADER_BYTES, 65_507);
+  checkInteger('maxConcurrent', maxConcurrent, 1, 1_000_000);
+  checkInteger('port', port, 0, 65_535);
   const cache = new UdpResponseCache({ maxEntries: cacheEntries, ttlMs: cacheTtlMs, now });
   const stats: UdpServerStats = {
     received: 0,
@@ -194,10 +195,4 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
 function errorReply(id: number, text: string): Buffer {
   const message = Buffer.from(text.slice(0, 512), 'utf8');
   return encodeUdpMessage({ type: 'error', id, payload: message });
-}
-
-function checkPositiveInt(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
-  }
 }

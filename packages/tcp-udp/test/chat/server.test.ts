@@ -236,7 +236,7 @@ describe('line chat on real sockets', () => {
 
   it('rejects bad options synchronously', () => {
     expect(() => listenLineChat({ maxConnections: 0 })).toThrow(RangeError);
-    expect(() => listenLineChat({ maxLineBytes: 1.5 })).toThrow(RangeError);
+    expect(() => listenLineChat({ maxLineBytes: 1.5 })).toThrow(TypeError);
     expect(() => listenLineChat({ maxBufferedBytes: -1 })).toThrow(RangeError);
     expect(() => listenLineChat({ closeTimeoutMs: 0 })).toThrow(RangeError);
   });

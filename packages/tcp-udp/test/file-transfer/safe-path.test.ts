@@ -87,7 +87,7 @@ describe('checkSafeName', () => {
       UnsafePathError,
     );
     expect(() => checkSafeName('a', { maxComponentBytes: 0 })).toThrow(RangeError);
-    expect(() => checkSafeName('a', { maxNameBytes: 1.5 })).toThrow(RangeError);
+    expect(() => checkSafeName('a', { maxNameBytes: 1.5 })).toThrow(TypeError);
   });
 
   it('maps an accepted name inside the root', () => {

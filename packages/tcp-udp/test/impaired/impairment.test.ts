@@ -21,18 +21,24 @@ describe('resolveImpairmentOptions', () => {
   });
 
   it.each([
-    [{ loss: -0.1 }, /loss must be a probability in \[0, 1\], got -0.1/],
+    [{ loss: -0.1 }, 'loss must be a number from 0 to 1, got -0.1'],
     [{ loss: 1.01 }, /loss/],
-    [{ duplicate: Number.NaN }, /duplicate/],
     [{ reorder: 2 }, /reorder/],
     [{ delayMs: -1 }, /delayMs/],
     [{ jitterMs: Number.POSITIVE_INFINITY }, /jitterMs/],
-    [{ reorderDelayMs: 60_001 }, /reorderDelayMs/],
-    [{ maxExtraCopies: 0 }, /maxExtraCopies/],
-    [{ maxExtraCopies: 1.5 }, /maxExtraCopies/],
+    [{ reorderDelayMs: 60_001 }, 'reorderDelayMs must be a number from 0 to 60000, got 60001'],
+    [{ maxExtraCopies: 0 }, 'maxExtraCopies must be an integer from 1 to 16, got 0'],
     [{ maxExtraCopies: 17 }, /maxExtraCopies/],
-  ])('refuses %o with a RangeError', (options, message) => {
+  ])('refuses %o with a RangeError (out of range)', (options, message) => {
     expect(() => resolveImpairmentOptions(options)).toThrow(RangeError);
+    expect(() => resolveImpairmentOptions(options)).toThrow(message);
+  });
+
+  it.each([
+    [{ duplicate: Number.NaN }, /duplicate/],
+    [{ maxExtraCopies: 1.5 }, 'maxExtraCopies must be an integer from 1 to 16, got 1.5'],
+  ])('refuses %o with a TypeError (not a number, or not an integer)', (options, message) => {
+    expect(() => resolveImpairmentOptions(options)).toThrow(TypeError);
     expect(() => resolveImpairmentOptions(options)).toThrow(message);
   });
 

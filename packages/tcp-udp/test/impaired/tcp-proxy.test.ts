@@ -197,7 +197,7 @@ describe('listenImpairedTcpProxy', () => {
 
   it.each([
     [{ chunkBytes: -1 }, RangeError],
-    [{ delayMs: 1.5 }, RangeError],
+    [{ delayMs: 1.5 }, TypeError],
     [{ toClient: { bytesPerSecond: -5 } }, RangeError],
     [{ cutAfterBytes: -2 }, RangeError],
     [{ cutMode: 'slam' }, TypeError],

@@ -329,14 +329,18 @@ describe('ReliableConnection', () => {
     expect(server.state).toBe('open'); // 999 is under the default maxInvalidPackets of 1000
   });
 
-  it.each([-1, 1.5, Number.NaN])('refuses maxInvalidPackets %s with a RangeError', (bad) => {
+  it.each([
+    [-1, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+  ])('refuses maxInvalidPackets %s with a %o', (bad, type) => {
     expect(
       () =>
         new ReliableConnection(
           { role: 'client', connectionId: 1, isn: 1, maxInvalidPackets: bad },
           0,
         ),
-    ).toThrow(RangeError);
+    ).toThrow(type);
   });
 
   it.each([

@@ -69,9 +69,14 @@ describe('RtoEstimator (RFC 6298)', () => {
   it.each([
     [{ minRtoMs: -1 }],
     [{ maxRtoMs: 10, minRtoMs: 20 }],
-    [{ initialRtoMs: Number.NaN }],
     [{ granularityMs: Number.POSITIVE_INFINITY }],
   ])('refuses %o with a RangeError', (options) => {
     expect(() => new RtoEstimator(options)).toThrow(RangeError);
+  });
+
+  it('refuses { initialRtoMs: NaN } with a TypeError (not a number)', () => {
+    expect(() => new RtoEstimator({ initialRtoMs: Number.NaN })).toThrow(
+      new TypeError('initialRtoMs must be a finite number ≥ 0, got NaN'),
+    );
   });
 });

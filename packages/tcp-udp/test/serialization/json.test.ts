@@ -68,9 +68,14 @@ describe('encodeJson', () => {
     expect(err.actual).toBe(6);
   });
 
-  it.each([0, -1, 1.5, Number.NaN])('refuses the limit %s with a RangeError', (limit) => {
-    expect(() => encodeJson(1, { maxBytes: limit })).toThrow(RangeError);
-    expect(() => decodeJson('1', { maxDepth: limit })).toThrow(RangeError);
+  it.each([
+    [0, RangeError],
+    [-1, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+  ])('refuses the limit %s with a %o', (limit, type) => {
+    expect(() => encodeJson(1, { maxBytes: limit })).toThrow(type);
+    expect(() => decodeJson('1', { maxDepth: limit })).toThrow(type);
   });
 });
 

@@ -108,7 +108,7 @@ describe('parseTextRecord', () => {
     ) as LimitExceededError;
     expect(many.code).toBe('TCPUDP_ERR_LIMIT_EXCEEDED');
     expect(() => parseTextRecord('a=1', { maxFields: 0 })).toThrow(RangeError);
-    expect(() => parseTextRecord('a=1', { maxLineLength: 1.5 })).toThrow(RangeError);
+    expect(() => parseTextRecord('a=1', { maxLineLength: 1.5 })).toThrow(TypeError);
   });
 
   it('round-trips any record (property)', () => {

@@ -62,7 +62,9 @@ describe('TcpConnection on real sockets', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).code).toBe('TCPUDP_ERR_CONNECTION');
     expect(((error as ConnectionError).cause as NodeJS.ErrnoException).code).toBe('ECONNRESET');
-    expect((error as Error).message).toMatch(/reset by the peer.*reconnect/);
+    expect((error as Error).message).toMatch(
+      /connection reset by peer \[ECONNRESET\]\. The other end/,
+    );
     expect(errors).toEqual([error]);
   });
 
@@ -149,7 +151,9 @@ describe('TcpConnection on real sockets', () => {
     expect((failure as ConnectionError).code).toBe('TCPUDP_ERR_CONNECTION');
     expect(((failure as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     expect((failure as Error).message).toContain(`127.0.0.1:${port}`);
-    expect((failure as Error).message).toMatch(/refused.*start the server/);
+    expect((failure as Error).message).toMatch(
+      /connection refused \[ECONNREFUSED\]\. .*nothing listens on that port/,
+    );
   });
 
   it('destroys an idle connection with TIMEOUT on the side that set it', async () => {
@@ -220,6 +224,6 @@ describe('TcpConnection on real sockets', () => {
     expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 0 })).toThrow(RangeError);
     expect(() => connectTcpClient({ port: 80, host: '' })).toThrow(TypeError);
     expect(() => connectTcpClient({ port: 80, idleTimeoutMs: -1 })).toThrow(RangeError);
-    expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 1.5 })).toThrow(RangeError);
+    expect(() => connectTcpClient({ port: 80, connectTimeoutMs: 1.5 })).toThrow(TypeError);
   });
 });

@@ -18,14 +18,19 @@ describe('the UDP retry schedule', () => {
 
   it.each([
     { timeoutMs: 0 },
-    { timeoutMs: Number.NaN },
     { retries: -1 },
-    { retries: 1.5 },
     { retries: 101 },
     { backoff: 0.5 },
     { timeoutMs: 100, maxTimeoutMs: 50 },
   ])('refuses %j with a RangeError', (policy) => {
     expect(() => udpRetrySchedule(policy)).toThrow(RangeError);
+  });
+
+  it.each([
+    [{ timeoutMs: Number.NaN }, 'timeoutMs must be a number from 1 to 2147483647, got NaN'],
+    [{ retries: 1.5 }, 'retries must be an integer from 0 to 100, got 1.5'],
+  ])('refuses %j with a TypeError', (policy, message) => {
+    expect(() => udpRetrySchedule(policy)).toThrow(new TypeError(message));
   });
 });
 

@@ -1,0 +1,3 @@
+export { errorCode } from './error-code.ts';
+export { checkInteger, checkNumber, TIMER_MAX_MS } from './options.ts';
+export { quoteInput } from './quote.ts';
