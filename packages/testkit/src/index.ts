@@ -39,6 +39,7 @@ export {
   type StartProgramOptions,
   startProgram,
 } from './process.ts';
+export { describePublicApi } from './public-api.ts';
 export {
   describeTarget,
   exerciseFiles,
