@@ -10,8 +10,8 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import {
-  decodeUdpMessage,
   encodeUdpMessage,
+  receiveDatagram,
   UDP_MAX_REQUEST_ID,
   UDP_MESSAGE_HEADER_BYTES,
 } from './message.ts';
@@ -126,21 +126,13 @@ export function createUdpClient(options: UdpClientOptions): UdpClient {
   socket.on('error', () => {}); // per-request send errors are handled where they happen
 
   socket.on('message', (datagram) => {
-    if (datagram.length > maxDatagramBytes) {
+    const received = receiveDatagram(datagram, maxDatagramBytes);
+    // An oversized datagram, garbage or a request (we only ask) is not an answer.
+    if (!('message' in received) || received.message.type === 'request') {
       stats.malformed++;
       return;
     }
-    let message: ReturnType<typeof decodeUdpMessage>;
-    try {
-      message = decodeUdpMessage(datagram);
-    } catch {
-      stats.malformed++;
-      return;
-    }
-    if (message.type === 'request') {
-      stats.malformed++;
-      return;
-    }
+    const { message } = received;
     const waiting = pending.get(message.id);
     if (!waiting) {
       stats.stale++;

@@ -84,3 +84,22 @@ export function decodeUdpMessage(datagram: Uint8Array): UdpMessage {
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   return { type, id: view.getUint32(1), payload: datagram.subarray(UDP_MESSAGE_HEADER_BYTES) };
 }
+
+/** What one received datagram turned out to be: a message, or why it is dropped. */
+export type ReceivedDatagram =
+  | { readonly message: UdpMessage }
+  | { readonly dropped: 'oversized' | 'malformed' };
+
+/**
+ * The receiving edge's first step, shared by client and server: a datagram over
+ * `maxDatagramBytes` or one that does not decode is dropped (and counted by the caller), never
+ * thrown: garbage from the network must not reach the code that answers.
+ */
+export function receiveDatagram(datagram: Uint8Array, maxDatagramBytes: number): ReceivedDatagram {
+  if (datagram.length > maxDatagramBytes) return { dropped: 'oversized' };
+  try {
+    return { message: decodeUdpMessage(datagram) };
+  } catch {
+    return { dropped: 'malformed' };
+  }
+}

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { checkInteger } from '@socketlab/internal';
 import { bindUdpSocket } from './bind.ts';
-import { decodeUdpMessage, encodeUdpMessage, UDP_MESSAGE_HEADER_BYTES } from './message.ts';
+import { encodeUdpMessage, receiveDatagram, UDP_MESSAGE_HEADER_BYTES } from './message.ts';
 import { UdpResponseCache } from './retry.ts';
 
 /** Who sent a datagram. */
@@ -139,17 +139,12 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
 
   socket.on('message', (datagram, rinfo) => {
     stats.received++;
-    if (datagram.length > maxDatagramBytes) {
-      stats.oversized++;
+    const received = receiveDatagram(datagram, maxDatagramBytes);
+    if (!('message' in received)) {
+      stats[received.dropped]++;
       return;
     }
-    let message: ReturnType<typeof decodeUdpMessage>;
-    try {
-      message = decodeUdpMessage(datagram);
-    } catch {
-      stats.malformed++;
-      return;
-    }
+    const { message } = received;
     if (message.type !== 'request') {
       stats.malformed++;
       return;

@@ -2,7 +2,12 @@ import { everySplit, fromHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.ts';
-import { decodeUdpMessage, encodeUdpMessage, type UdpMessage } from '../../src/udp/message.ts';
+import {
+  decodeUdpMessage,
+  encodeUdpMessage,
+  receiveDatagram,
+  type UdpMessage,
+} from '../../src/udp/message.ts';
 
 describe('the UDP request/response envelope', () => {
   it.each<[string, UdpMessage, string]>([
@@ -84,5 +89,19 @@ describe('the UDP request/response envelope', () => {
         }
       }),
     );
+  });
+});
+
+describe('receiveDatagram, the receiving edge shared by client and server', () => {
+  it('hands over a message that fits and decodes', () => {
+    expect(receiveDatagram(fromHex('02 00000007 6f6b'), 7)).toEqual({
+      message: { type: 'response', id: 7, payload: Buffer.from('ok') },
+    });
+  });
+
+  it('drops a datagram over the limit before decoding it, and garbage without throwing', () => {
+    expect(receiveDatagram(fromHex('02 00000007 6f6b'), 6)).toEqual({ dropped: 'oversized' });
+    expect(receiveDatagram(fromHex('09 00000007'), 64)).toEqual({ dropped: 'malformed' });
+    expect(receiveDatagram(fromHex('01 0000'), 64)).toEqual({ dropped: 'malformed' });
   });
 });
