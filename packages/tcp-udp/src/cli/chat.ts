@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { formatEndpoint } from '@socketlab/basics';
 import { listenLineChat } from '../chat/index.ts';
-import { type CliCommand, parseIntegerOption, untilAborted } from './command.ts';
+import { type CliCommand, parseIntegerOption, SERVER_OPTIONS, untilAborted } from './command.ts';
 
 const HELP = `Usage: socketlab-tcp chat [options]
 
@@ -32,12 +32,9 @@ export const chatCommand: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '0' },
+        ...SERVER_OPTIONS,
         'max-connections': { type: 'string', default: '64' },
         'max-line': { type: 'string', default: '1024' },
-        'idle-timeout': { type: 'string', default: '0' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,

@@ -27,6 +27,17 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
+/**
+ * The options every server command takes (`--host`, `--port`, `--idle-timeout`, `-h`), in
+ * `node:util`'s parseArgs shape: spread into a command's own options.
+ */
+export const SERVER_OPTIONS = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '0' },
+  'idle-timeout': { type: 'string', default: '0' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses an integer option strictly (no `12abc`, no `1e3`), within bounds. */
 export function parseIntegerOption(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {

@@ -10,7 +10,13 @@ import {
   listenFramedEchoServer,
   U32_MAX_FRAME_BYTES,
 } from '../framing/index.ts';
-import { type CliCommand, CliUsageError, parseIntegerOption, untilAborted } from './command.ts';
+import {
+  type CliCommand,
+  CliUsageError,
+  parseIntegerOption,
+  SERVER_OPTIONS,
+  untilAborted,
+} from './command.ts';
 
 const HELP = `Usage: socketlab-tcp echo --framing length|varint|line [options]
 
@@ -36,12 +42,9 @@ export const echoCommand: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
+        ...SERVER_OPTIONS,
         framing: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '0' },
         'max-frame': { type: 'string' },
-        'idle-timeout': { type: 'string', default: '0' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
