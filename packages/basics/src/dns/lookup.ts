@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import { isIP } from 'node:net';
+import { checkTimeoutMs } from '../options.ts';
 import {
   type AddressRecordType,
   DnsError,
@@ -10,26 +11,6 @@ import {
   toDnsError,
 } from './errors.ts';
 import { checkHostname } from './name.ts';
-
-export {
-  type AddressRecordType,
-  DNS_CODE_REASONS,
-  DNS_FAILURE_REASONS,
-  DnsError,
-  type DnsErrorContext,
-  type DnsFailureReason,
-  type DnsMethod,
-  dnsFailureReason,
-  toDnsError,
-} from './errors.ts';
-export {
-  checkHostname,
-  DNS_LABEL_MAX_LENGTH,
-  HOSTNAME_MAX_LENGTH,
-  type HostnameCheck,
-} from './name.ts';
-
-import { checkTimeoutMs } from '../options.ts';
 
 /** How long {@link lookupHost} and {@link resolveHost} wait by default, in milliseconds. */
 export const DEFAULT_DNS_TIMEOUT_MS = 5_000;

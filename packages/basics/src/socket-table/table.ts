@@ -13,19 +13,6 @@ import {
   type SocketTableEntry,
 } from './proc-net.ts';
 
-export {
-  decodeProcNetAddress,
-  type ParseProcNetOptions,
-  type ProcNetWarning,
-  parseProcNet,
-  SOCKET_PROTOCOLS,
-  type SocketProtocol,
-  type SocketState,
-  type SocketTableEntry,
-  type SocketTimerKind,
-  type UdpSocketState,
-} from './proc-net.ts';
-
 /** Options of {@link readSocketTable}. */
 export interface ReadSocketTableOptions {
   /** Which tables to read. @default ['tcp', 'tcp6', 'udp', 'udp6'] */

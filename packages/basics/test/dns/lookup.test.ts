@@ -13,7 +13,7 @@ import {
   lookupHost,
   resolveHost,
   toDnsError,
-} from '../../src/dns/lookup.ts';
+} from '../../src/dns/index.ts';
 import { BasicsError } from '../../src/errors.ts';
 import {
   addressBytes,

@@ -11,7 +11,7 @@ import {
 } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { DnsError, lookupHost } from '../../src/dns/lookup.ts';
+import { DnsError, lookupHost } from '../../src/dns/index.ts';
 import { BASICS_ERROR_CODES, BasicsError } from '../../src/errors.ts';
 import {
   connectWithTimeout,

@@ -27,7 +27,7 @@ import {
   type SocketProtocol,
   type SocketTableEntry,
   ssStateName,
-} from '../../src/socket-table/table.ts';
+} from '../../src/socket-table/index.ts';
 
 // Real lines captured from /proc/net on this machine (Linux 6.x, x86-64: little-endian),
 // header and trailing spaces as the kernel printed them.
