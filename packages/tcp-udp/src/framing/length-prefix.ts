@@ -4,6 +4,7 @@
  * varint (as in Protocol Buffers' length-delimited fields). The reader knows exactly how many
  * bytes to wait for, and can refuse a frame that is too long before any of its body arrives.
  */
+import { checkInteger } from '@socketlab/internal';
 import { ProtocolError } from '../errors.ts';
 import { asBuffer, checkMaxFrameBytes, frameTooLarge, PendingBytes } from './buffer.ts';
 import {
@@ -209,9 +210,7 @@ export function lengthPrefixCodec(options: FrameCodecOptions = {}): FrameCodec {
  * ```
  */
 export function encodeVarint(value: number): Buffer {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`a varint must be an integer from 0 to 2^53-1, got ${value}`);
-  }
+  checkInteger('value', value, 0);
   const bytes: number[] = [];
   let rest = value;
   while (rest >= 0x80) {

@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { seqDistance } from './packet.ts';
 
 /**
@@ -35,10 +36,7 @@ export class RenoWindow {
   private readonly max: number;
 
   constructor(options: RenoWindowOptions) {
-    const initial = options.initialWindowSegments ?? 10;
-    if (!Number.isInteger(initial) || initial < 1) {
-      throw new RangeError(`initialWindowSegments must be a positive integer, got ${initial}`);
-    }
+    const initial = checkInteger('initialWindowSegments', options.initialWindowSegments ?? 10, 1);
     this.max = options.maxWindowSegments;
     this.cwnd = Math.min(initial, this.max);
   }

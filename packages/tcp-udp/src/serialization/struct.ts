@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { SerializationError } from '../errors.ts';
 import { type CompiledStructField, compileStructSchema } from './struct-compile.ts';
 import { describeValue, type ScalarOps, scalarOps } from './struct-scalar.ts';
@@ -167,9 +168,7 @@ export function defineStruct<const S extends StructSchema>(
 
   const decodeFrom = (bytes: Uint8Array, offset = 0): StructDecodeResult<S> => {
     const end = bytes.byteLength;
-    if (!Number.isInteger(offset) || offset < 0 || offset > end) {
-      throw new RangeError(`offset must be an integer from 0 to ${end}, got ${String(offset)}`);
-    }
+    checkInteger('offset', offset, 0, end);
     const view = new DataView(bytes.buffer, bytes.byteOffset, end);
     const out: Record<string, unknown> = {};
     let at = offset;

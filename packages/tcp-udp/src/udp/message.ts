@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { ProtocolError } from '../errors.ts';
 
 /**
@@ -47,11 +48,7 @@ const TYPE_BY_CODE: ReadonlyMap<number, UdpMessageType> = new Map(
 export function encodeUdpMessage(message: UdpMessage): Buffer {
   const code = UDP_MESSAGE_TYPES[message.type];
   if (code === undefined) throw new RangeError(`unknown UDP message type ${String(message.type)}`);
-  if (!Number.isInteger(message.id) || message.id < 0 || message.id > UDP_MAX_REQUEST_ID) {
-    throw new RangeError(
-      `request id must be an integer in 0..${UDP_MAX_REQUEST_ID}, got ${message.id}`,
-    );
-  }
+  checkInteger('id', message.id, 0, UDP_MAX_REQUEST_ID);
   const out = Buffer.allocUnsafe(UDP_MESSAGE_HEADER_BYTES + message.payload.length);
   out[0] = code;
   out.writeUInt32BE(message.id, 1);

@@ -7,6 +7,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 
 /** Where a received datagram came from. */
@@ -118,8 +119,7 @@ export async function openUdpMulticastSender(
   options: UdpMulticastSenderOptions = {},
 ): Promise<UdpGroupSender> {
   const { interfaceAddress = '127.0.0.1', ttl = 1, loopback = true } = options;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)
-    throw new RangeError(`ttl must be an integer in 0..255, got ${ttl}`);
+  checkInteger('ttl', ttl, 0, 255);
   const v6 = net.isIPv6(interfaceAddress.split('%')[0] ?? '') || interfaceAddress.startsWith('::');
   const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4' });
   await bindSocket(socket, 0, options.bindAddress ?? interfaceAddress);

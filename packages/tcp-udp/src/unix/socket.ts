@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
 import { checkUnixSocketPath } from './path.ts';
@@ -96,22 +97,20 @@ export function listenUnix(
   options: UnixListenOptions = {},
 ): Promise<UnixSocketServer> {
   const address = checkUnixSocketPath(path);
-  const mode = options.mode ?? DEFAULT_UNIX_SOCKET_MODE;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new RangeError(`mode must be permission bits from 0 to 0o7777, got ${String(mode)}`);
-  }
-  const probeTimeoutMs = positive(
+  const mode = checkInteger('mode', options.mode ?? DEFAULT_UNIX_SOCKET_MODE, 0, 0o7777);
+  const probeTimeoutMs = checkInteger(
     'probeTimeoutMs',
-    options.probeTimeoutMs,
-    DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    options.probeTimeoutMs ?? DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    1,
+    TIMER_MAX_MS,
   );
-  const backlog = positive('backlog', options.backlog, 511);
-  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS;
-  if (!Number.isSafeInteger(closeTimeoutMs) || closeTimeoutMs < 0) {
-    throw new RangeError(
-      `closeTimeoutMs must be a non-negative integer, got ${String(closeTimeoutMs)}`,
-    );
-  }
+  const backlog = checkInteger('backlog', options.backlog ?? 511, 1);
+  const closeTimeoutMs = checkInteger(
+    'closeTimeoutMs',
+    options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS,
+    0,
+    TIMER_MAX_MS,
+  );
   return start(path, address.abstract, {
     mode,
     probeTimeoutMs,
@@ -289,7 +288,12 @@ export function connectUnix(
   options: UnixConnectOptions = {},
 ): Promise<TcpConnection> {
   checkUnixSocketPath(path);
-  const timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_UNIX_PROBE_TIMEOUT_MS);
+  const timeoutMs = checkInteger(
+    'timeoutMs',
+    options.timeoutMs ?? DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    1,
+    TIMER_MAX_MS,
+  );
   const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
   const peerName = describe(path);
   return new Promise((resolve, reject) => {
@@ -357,14 +361,6 @@ function explain(err: NodeJS.ErrnoException): string {
 
 function describe(path: string): string {
   return path.startsWith('\0') ? `the abstract name @${path.slice(1)}` : path;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return chosen;
 }
 
 function fsError(what: string, err: unknown): FileSystemError {

@@ -210,7 +210,7 @@ describe('listenUnix', () => {
     { options: { mode: 0o10000 }, error: RangeError },
     { options: { mode: -1 }, error: RangeError },
     { options: { probeTimeoutMs: 0 }, error: RangeError },
-    { options: { backlog: 1.5 }, error: RangeError },
+    { options: { backlog: 1.5 }, error: TypeError },
     { options: { closeTimeoutMs: -1 }, error: RangeError },
   ])('refuses options $options synchronously', ({ options, error }) => {
     expect(() => listenUnix('/tmp/never.sock', options)).toThrow(error);
