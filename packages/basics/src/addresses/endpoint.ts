@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { checkHostname, HOSTNAME_MAX_LENGTH } from '../dns/index.ts';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
 import type { IpAddress, IpFamily } from './ip-address.ts';
@@ -80,14 +81,7 @@ function invalid(text: string, why: string, cause?: unknown): InvalidInputError 
  */
 export function parseEndpoint(text: string, options: ParseEndpointOptions = {}): Endpoint {
   const { defaultPort } = options;
-  if (
-    defaultPort !== undefined &&
-    !(Number.isInteger(defaultPort) && defaultPort >= 0 && defaultPort <= PORT_MAX)
-  ) {
-    throw new RangeError(
-      `defaultPort must be an integer from 0 to ${PORT_MAX}, got ${String(defaultPort)}`,
-    );
-  }
+  if (defaultPort !== undefined) checkInteger('defaultPort', defaultPort, 0, PORT_MAX);
   if (typeof text !== 'string')
     throw new TypeError(`parseEndpoint expects a string, got ${typeof text}`);
   if (text === '') throw invalid(text, 'it is empty');

@@ -15,6 +15,7 @@
  *   them as they arrived (a final `\r` included), and the caller decides (a chat takes it as a
  *   last line, a strict framing calls it truncated).
  */
+import { checkInteger } from '@socketlab/internal';
 
 /** The byte that ends a line: `\n`. */
 export const LINE_FEED = 0x0a;
@@ -161,8 +162,6 @@ class StreamLineDecoder implements LineDecoder {
  */
 export function createLineDecoder(options: LineDecoderOptions): LineDecoder {
   const { maxLineBytes } = options;
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 0) {
-    throw new RangeError(`maxLineBytes must be an integer ≥ 0, got ${String(maxLineBytes)}`);
-  }
+  checkInteger('maxLineBytes', maxLineBytes, 0);
   return new StreamLineDecoder(maxLineBytes);
 }

@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { countedLineBytes, LINE_FEED } from './decoder.ts';
 
 /** Result of {@link splitLines}. */
@@ -126,7 +127,5 @@ export function cutCompleteLines(
 }
 
 function checkMaxLineBytes(maxLineBytes: number): void {
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
-    throw new RangeError(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
-  }
+  checkInteger('maxLineBytes', maxLineBytes, 1);
 }
