@@ -16,8 +16,11 @@ import { checkUnixSocketPath } from './path.ts';
 /** Default of {@link UnixListenOptions.mode}: only the owner may connect. */
 export const DEFAULT_UNIX_SOCKET_MODE = 0o600;
 
-/** Default of {@link UnixListenOptions.probeTimeoutMs} and {@link UnixConnectOptions.timeoutMs}. */
+/** Default of {@link UnixListenOptions.probeTimeoutMs}. */
 export const DEFAULT_UNIX_PROBE_TIMEOUT_MS = 1_000;
+
+/** Default of {@link UnixConnectOptions.connectTimeoutMs}. */
+export const DEFAULT_UNIX_CONNECT_TIMEOUT_MS = 1_000;
 
 /** Options of {@link listenUnix}. */
 export interface UnixListenOptions {
@@ -229,7 +232,7 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
     );
   }
   try {
-    const probe = await connectUnix(path, { timeoutMs: probeTimeoutMs });
+    const probe = await connectUnix(path, { connectTimeoutMs: probeTimeoutMs });
     probe.destroy();
   } catch (err) {
     const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
@@ -257,8 +260,8 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
 
 /** Options of {@link connectUnix}. */
 export interface UnixConnectOptions {
-  /** How long the connection may take. @default 1000 */
-  readonly timeoutMs?: number;
+  /** How long connecting may take, in ms. @default {@link DEFAULT_UNIX_CONNECT_TIMEOUT_MS} (1000) */
+  readonly connectTimeoutMs?: number;
   /** The connection's idle timeout once connected (see {@link TcpConnectionOptions}); 0 = none. @default 0 */
   readonly idleTimeoutMs?: number;
 }
@@ -270,12 +273,12 @@ export interface UnixConnectOptions {
  * `peerName` (and every message) names the path, `remoteAddress` is `''` and `remotePort` 0.
  *
  * @param path - A file-system path or `\0name`.
- * @param options - `timeoutMs`, `idleTimeoutMs`.
+ * @param options - `connectTimeoutMs`, `idleTimeoutMs`.
  * @throws {TypeError} or {RangeError} (synchronously) for a bad path or timeout.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) saying what the errno means
  *   here: `ENOENT` no socket file, `ECONNREFUSED` a stale file with no server, `EACCES` the
  *   file's mode forbids you, `ENOTSOCK`/`ECONNREFUSED` on a file that is not a socket.
- * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) after `timeoutMs`.
+ * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) after `connectTimeoutMs`.
  * @example
  * ```ts
  * const conn = await connectUnix('/tmp/app.sock');
@@ -289,8 +292,8 @@ export function connectUnix(
 ): Promise<TcpConnection> {
   checkUnixSocketPath(path);
   const timeoutMs = checkInteger(
-    'timeoutMs',
-    options.timeoutMs ?? DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? DEFAULT_UNIX_CONNECT_TIMEOUT_MS,
     1,
     TIMER_MAX_MS,
   );
