@@ -71,7 +71,8 @@ function invalid(text: string, why: string, cause?: unknown): InvalidInputError 
  * @throws {InvalidInputError} `BASICS_ERR_INVALID_ENDPOINT` for a malformed endpoint;
  *   `BASICS_ERR_INVALID_ADDRESS` or `BASICS_ERR_INVALID_PORT` (with `cause`) when that part is wrong.
  * @throws {TypeError} when `text` is not a string.
- * @throws {RangeError} when `defaultPort` is not an integer from 0 to 65535.
+ * @throws {RangeError} when `defaultPort` is outside 0 to 65535; {TypeError} when it is not an
+ *   integer.
  * @example
  * ```ts
  * parseEndpoint('[::1]:8080'); // { kind: 'ip', family: 6, host: '::1', port: 8080 }

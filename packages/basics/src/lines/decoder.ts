@@ -150,7 +150,8 @@ class StreamLineDecoder implements LineDecoder {
  *
  * @param options - `maxLineBytes`, the longest line without its `\n` or `\r\n`.
  * @returns A fresh decoder.
- * @throws {RangeError} when `maxLineBytes` is not a safe integer ≥ 0.
+ * @throws {RangeError} when `maxLineBytes` is negative or unsafe; {TypeError} when it is not an
+ *   integer.
  * @see RFC 5234 appendix B.1 (CRLF); RFC 3977 §3.1 (a line protocol that strips the CR the same way)
  * @example
  * ```ts

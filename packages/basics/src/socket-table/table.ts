@@ -271,7 +271,8 @@ export interface SocketFilter {
  * @param entries - rows from {@link readSocketTable} or {@link parseProcNet}
  * @param filter - what to keep; an empty filter keeps everything
  * @returns a new array, in the order of `entries`
- * @throws {RangeError} for a port outside 0–65535 or an unknown state name.
+ * @throws {RangeError} for a port outside 0–65535 or an unknown state name; {TypeError} for a
+ *   port that is not an integer.
  * @throws {TypeError} for an unknown protocol.
  * @example
  * filterSockets(entries, { port: 8080, state: 'LISTEN' });

@@ -46,7 +46,7 @@ export interface DatagramSizeCheck {
  * fragmentation on Ethernet.
  * @param size - Payload bytes, an integer ≥ 0.
  * @param family - The IP version. @default 'IPv4'
- * @throws {RangeError} When `size` is not a non-negative safe integer.
+ * @throws {RangeError} When `size` is negative or unsafe; {TypeError} when it is not an integer.
  * @example
  * checkDatagramSize(65_508).fits; // false: sending it fails with EMSGSIZE
  */

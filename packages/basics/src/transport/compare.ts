@@ -114,6 +114,7 @@ export interface DatagramSizeProbe {
  * @param options.host - Loopback address to use. @default '127.0.0.1'
  * @param options.timeoutMs - Bound on the wait for the datagram to arrive. @default 2000
  * @throws {RangeError} (synchronously) When `size`, `host` or `timeoutMs` is out of range.
+ * @throws {TypeError} (synchronously) When `size` is not an integer or `timeoutMs` not a number.
  * @throws {BasicsError} `BASICS_ERR_TIMEOUT` when an accepted datagram does not arrive in time;
  *   `BASICS_ERR_CONNECTION` when a socket cannot be bound.
  * @example

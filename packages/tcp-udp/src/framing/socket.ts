@@ -51,7 +51,8 @@ type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknow
  * Give it a socket created with `allowHalfOpen: true` (as {@link connectFramed} does) if you want
  * to keep sending after the peer has ended its side; otherwise Node ends your side for you.
  *
- * @throws {RangeError} synchronously for bad options.
+ * @throws {RangeError} synchronously for an option out of range; {TypeError} for one that is
+ *   not an integer.
  * @example
  * ```ts
  * const framed = await connectFramed({ host: '127.0.0.1', port }, { codec: lineCodec() });
@@ -344,7 +345,7 @@ function describePeer(socket: net.Socket): string {
  * @param options - The FramedSocket options and `connectTimeoutMs` (@default 10000).
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) when the connection is refused or fails.
  * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) when it takes longer than `connectTimeoutMs`.
- * @throws {RangeError} for bad options.
+ * @throws {RangeError}/{TypeError} (synchronously) for bad options, as `checkInteger`.
  * @example
  * ```ts
  * const framed = await connectFramed({ path: '/tmp/app.sock' }, { codec: varintCodec() });

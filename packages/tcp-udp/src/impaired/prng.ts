@@ -19,10 +19,14 @@ export interface SeededRandom {
   float(): number;
   /**
    * An integer uniformly in [lo, hi], both ends included.
-   * @throws {RangeError} when lo or hi is not a safe integer, hi < lo, or the span exceeds 2^32.
+   * @throws {RangeError} when hi < lo or the span exceeds 2^32; {TypeError} when lo or hi is not
+   *   an integer.
    */
   int(lo: number, hi: number): number;
-  /** True with probability `p` (0 never, 1 always). @throws {RangeError} when p is not in [0, 1]. */
+  /**
+   * True with probability `p` (0 never, 1 always).
+   * @throws {RangeError} when p is not in [0, 1]; {TypeError} when it is NaN or not a number.
+   */
   chance(p: number): boolean;
   /** Fills `target` with random bytes and returns it. */
   fill(target: Uint8Array): Uint8Array;
@@ -45,7 +49,7 @@ const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>>
 /**
  * Creates a {@link SeededRandom} from a 32-bit seed.
  * @param seed - any integer; it is taken modulo 2^32. @default a random seed from {@link randomSeed}
- * @throws {RangeError} when `seed` is not a safe integer.
+ * @throws {TypeError} when `seed` is not an integer; {RangeError} when it is not a safe one.
  * @example
  * const random = createSeededRandom(42);
  * random.int(1, 6); // the same die roll every run with seed 42

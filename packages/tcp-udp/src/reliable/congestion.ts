@@ -20,7 +20,8 @@ export interface RenoWindowOptions {
 /**
  * Congestion window of RFC 5681, counted in packets instead of bytes. Pure: the sender tells it
  * what happened, it answers with the window (`cwnd`).
- * @throws {RangeError} (constructor) when the initial window is not a positive integer.
+ * @throws {RangeError} (constructor) when the initial window is below 1; {TypeError} when it is
+ *   not an integer.
  * @see RFC 5681 §3.1 (slow start, congestion avoidance), §3.2 (fast retransmit/recovery)
  * @example
  * const reno = new RenoWindow({ maxWindowSegments: 64 });

@@ -74,8 +74,8 @@ export interface StructCodec<S extends StructSchema> {
  * @param schema - Field names in wire order, each with a type (see {@link StructField}).
  * @param options - Byte order.
  * @returns A codec whose values TypeScript infers from the schema ({@link StructValue}).
- * @throws {TypeError} for an unknown field type, a field named `__proto__`, or a non-boolean
- *   `littleEndian`.
+ * @throws {TypeError} for an unknown field type, a field named `__proto__`, a non-boolean
+ *   `littleEndian`, or a `maxBytes` or array `length` that is not an integer.
  * @throws {RangeError} for a `maxBytes` outside 0–65,535, an array `length` outside 1–4,096, or
  *   an empty schema.
  * @see RFC 1700 (Assigned Numbers, "Data Notations"): network byte order is big-endian, the

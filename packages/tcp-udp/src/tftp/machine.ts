@@ -171,7 +171,7 @@ export abstract class TftpMachine {
 
 /**
  * Checks a block size against RFC 2348's range.
- * @throws {RangeError} outside 8..65464.
+ * @throws {RangeError} outside 8..65464; {TypeError} when it is not an integer.
  */
 export function checkBlksize(blksize: number): number {
   return checkInteger('blksize', blksize, TFTP_MIN_BLKSIZE, TFTP_MAX_BLKSIZE);

@@ -55,7 +55,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Encodes one packet.
- * @throws {RangeError} for a block or code outside 0..65535, or a string holding NUL.
+ * @throws {RangeError} for a block or code outside 0..65535, or a string holding NUL;
+ *   {TypeError} for a block or code that is not an integer.
  * @example encodeTftpPacket({ op: 'ack', block: 1 }); // <00 04 00 01>
  */
 export function encodeTftpPacket(packet: TftpPacket): Buffer {

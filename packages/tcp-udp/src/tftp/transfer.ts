@@ -65,7 +65,7 @@ export class TftpSender extends TftpMachine {
   readonly #request: TftpSenderOptions['request'];
   readonly #asked: number;
 
-  /** @throws {RangeError} for a block size outside 8..65464 or bad timing. */
+  /** @throws {RangeError}/{TypeError} for a block size outside 8..65464 or bad timing. */
   constructor(options: TftpSenderOptions) {
     super('ready', options);
     this.peer = options.peer;
@@ -220,7 +220,7 @@ export class TftpReceiver extends TftpMachine {
   readonly #maxBytes: number;
   #expected = 1;
 
-  /** @throws {RangeError} for a bad block size, limit or timing. */
+  /** @throws {RangeError}/{TypeError} for a bad block size, limit or timing. */
   constructor(options: TftpReceiverOptions) {
     super('requesting', options);
     this.#options = options;

@@ -42,7 +42,8 @@ const TYPE_BY_CODE: ReadonlyMap<number, UdpMessageType> = new Map(
  * Encodes one envelope into a fresh buffer.
  * @param message the type, the request id and the payload.
  * @returns `5 + payload.length` bytes.
- * @throws {RangeError} when `id` is not an integer in 0 ..= 2^32-1 or `type` is unknown.
+ * @throws {RangeError} when `id` is outside 0 ..= 2^32-1 or `type` is unknown; {TypeError}
+ *   when `id` is not an integer.
  * @example encodeUdpMessage({ type: 'request', id: 7, payload: Buffer.from('ping') });
  */
 export function encodeUdpMessage(message: UdpMessage): Buffer {

@@ -109,7 +109,7 @@ export interface UdpMulticastSenderOptions {
 
 /**
  * A socket that sends to multicast groups through one interface, with a TTL and a loop option.
- * @throws {RangeError} for a TTL outside 0..255.
+ * @throws {RangeError} for a TTL outside 0..255; {TypeError} for one that is not an integer.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the socket cannot be set up.
  * @example
  * const tx = await openUdpMulticastSender({ ttl: 0 });

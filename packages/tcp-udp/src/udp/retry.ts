@@ -84,7 +84,10 @@ export class UdpResponseCache {
   readonly #ttlMs: number;
   readonly #now: () => number;
 
-  /** @throws {RangeError} for a `maxEntries` below 1 or a non-positive `ttlMs`. */
+  /**
+   * @throws {RangeError} for a `maxEntries` or `ttlMs` below 1; {TypeError} for a fractional
+   *   `maxEntries`, or NaN.
+   */
   constructor(options: UdpResponseCacheOptions = {}) {
     const { maxEntries = 1024, ttlMs = 30_000, now = Date.now } = options;
     checkInteger('maxEntries', maxEntries, 1);
