@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { checkHostname, HOSTNAME_MAX_LENGTH } from '../dns/index.ts';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
 import type { IpAddress, IpFamily } from './ip-address.ts';
@@ -70,7 +71,8 @@ function invalid(text: string, why: string, cause?: unknown): InvalidInputError 
  * @throws {InvalidInputError} `BASICS_ERR_INVALID_ENDPOINT` for a malformed endpoint;
  *   `BASICS_ERR_INVALID_ADDRESS` or `BASICS_ERR_INVALID_PORT` (with `cause`) when that part is wrong.
  * @throws {TypeError} when `text` is not a string.
- * @throws {RangeError} when `defaultPort` is not an integer from 0 to 65535.
+ * @throws {RangeError} when `defaultPort` is outside 0 to 65535; {TypeError} when it is not an
+ *   integer.
  * @example
  * ```ts
  * parseEndpoint('[::1]:8080'); // { kind: 'ip', family: 6, host: '::1', port: 8080 }
@@ -80,14 +82,7 @@ function invalid(text: string, why: string, cause?: unknown): InvalidInputError 
  */
 export function parseEndpoint(text: string, options: ParseEndpointOptions = {}): Endpoint {
   const { defaultPort } = options;
-  if (
-    defaultPort !== undefined &&
-    !(Number.isInteger(defaultPort) && defaultPort >= 0 && defaultPort <= PORT_MAX)
-  ) {
-    throw new RangeError(
-      `defaultPort must be an integer from 0 to ${PORT_MAX}, got ${String(defaultPort)}`,
-    );
-  }
+  if (defaultPort !== undefined) checkInteger('defaultPort', defaultPort, 0, PORT_MAX);
   if (typeof text !== 'string')
     throw new TypeError(`parseEndpoint expects a string, got ${typeof text}`);
   if (text === '') throw invalid(text, 'it is empty');

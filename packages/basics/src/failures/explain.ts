@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { errorCode } from '@socketlab/internal';
+import { checkInteger, errorCode } from '@socketlab/internal';
 import { formatEndpoint, PORT_MAX } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkTimeoutMs } from '../options.ts';
@@ -181,9 +181,7 @@ export function connectWithTimeout(
 ): Promise<net.Socket> {
   if (typeof host !== 'string' || host === '')
     throw new TypeError('host must be a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > PORT_MAX) {
-    throw new RangeError(`port must be an integer from 1 to ${PORT_MAX}, got ${quoteInput(port)}`);
-  }
+  checkInteger('port', port, 1, PORT_MAX);
   checkTimeoutMs(timeoutMs);
   const target = endpoint(host, port) ?? host;
   return new Promise((resolve, reject) => {

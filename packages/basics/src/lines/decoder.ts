@@ -15,6 +15,7 @@
  *   them as they arrived (a final `\r` included), and the caller decides (a chat takes it as a
  *   last line, a strict framing calls it truncated).
  */
+import { checkInteger } from '@socketlab/internal';
 
 /** The byte that ends a line: `\n`. */
 export const LINE_FEED = 0x0a;
@@ -149,7 +150,8 @@ class StreamLineDecoder implements LineDecoder {
  *
  * @param options - `maxLineBytes`, the longest line without its `\n` or `\r\n`.
  * @returns A fresh decoder.
- * @throws {RangeError} when `maxLineBytes` is not a safe integer ≥ 0.
+ * @throws {RangeError} when `maxLineBytes` is negative or unsafe; {TypeError} when it is not an
+ *   integer.
  * @see RFC 5234 appendix B.1 (CRLF); RFC 3977 §3.1 (a line protocol that strips the CR the same way)
  * @example
  * ```ts
@@ -161,8 +163,6 @@ class StreamLineDecoder implements LineDecoder {
  */
 export function createLineDecoder(options: LineDecoderOptions): LineDecoder {
   const { maxLineBytes } = options;
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 0) {
-    throw new RangeError(`maxLineBytes must be an integer ≥ 0, got ${String(maxLineBytes)}`);
-  }
+  checkInteger('maxLineBytes', maxLineBytes, 0);
   return new StreamLineDecoder(maxLineBytes);
 }

@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { countedLineBytes, LINE_FEED } from './decoder.ts';
 
 /** Result of {@link splitLines}. */
@@ -26,7 +27,8 @@ const EMPTY = Buffer.alloc(0);
  * @param maxLineBytes - The longest line allowed, not counting its `\n` or `\r\n` (the limit
  *   rule of {@link createLineDecoder}: a line is refused as soon as it is certain not to fit).
  * @returns The complete lines, the leftover, and whether the limit was exceeded.
- * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
+ * @throws {RangeError} when `maxLineBytes` is below 1 or unsafe; {TypeError} when it is not an
+ *   integer.
  * @example
  * ```ts
  * const first = splitLines(Buffer.alloc(0), Buffer.from('hel'), 1024);
@@ -84,7 +86,8 @@ export interface CompleteLinesResult {
  * @param pending - The `rest` from the previous call (empty at first). Must not contain `\n`.
  * @param chunk - The bytes just received.
  * @param maxLineBytes - The longest line allowed, not counting its `\n` or `\r\n`.
- * @throws {RangeError} when `maxLineBytes` is not a positive safe integer.
+ * @throws {RangeError} when `maxLineBytes` is below 1 or unsafe; {TypeError} when it is not an
+ *   integer.
  * @example
  * ```ts
  * cutCompleteLines(Buffer.from('he'), Buffer.from('llo\nworld\nxy'), 1024);
@@ -126,7 +129,5 @@ export function cutCompleteLines(
 }
 
 function checkMaxLineBytes(maxLineBytes: number): void {
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
-    throw new RangeError(`maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
-  }
+  checkInteger('maxLineBytes', maxLineBytes, 1);
 }

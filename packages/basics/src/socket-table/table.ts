@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { checkInteger } from '@socketlab/internal';
 import { formatEndpoint } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { isTcpState } from '../tcp/index.ts';
@@ -257,7 +258,8 @@ export interface SocketFilter {
  * @param entries - rows from {@link readSocketTable} or {@link parseProcNet}
  * @param filter - what to keep; an empty filter keeps everything
  * @returns a new array, in the order of `entries`
- * @throws {RangeError} for a port outside 0–65535 or an unknown state name.
+ * @throws {RangeError} for a port outside 0–65535 or an unknown state name; {TypeError} for a
+ *   port that is not an integer.
  * @throws {TypeError} for an unknown protocol.
  * @example
  * filterSockets(entries, { port: 8080, state: 'LISTEN' });
@@ -267,9 +269,7 @@ export function filterSockets(
   filter: SocketFilter = {},
 ): SocketTableEntry[] {
   const { port, state, protocol } = filter;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
-    throw new RangeError(`port must be an integer from 0 to 65535, got ${quoteInput(port)}`);
-  }
+  if (port !== undefined) checkInteger('port', port, 0, 65_535);
   const names = state === undefined ? undefined : typeof state === 'string' ? [state] : state;
   const tcpStates = new Set(names?.map((name) => normalizeSocketState(name, 'tcp')));
   const udpStates = new Set(names?.map((name) => normalizeSocketState(name, 'udp')));

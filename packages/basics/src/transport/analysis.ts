@@ -5,6 +5,7 @@
  *
  * @see RFC 9293 (TCP), RFC 768 (UDP), socket(7), tcp(7), udp(7)
  */
+import { checkInteger } from '@socketlab/internal';
 import { quoteInput } from '../errors.ts';
 
 // ────────────────────────────────────────────────────────────────────────────
@@ -45,14 +46,12 @@ export interface DatagramSizeCheck {
  * fragmentation on Ethernet.
  * @param size - Payload bytes, an integer ≥ 0.
  * @param family - The IP version. @default 'IPv4'
- * @throws {RangeError} When `size` is not a non-negative safe integer.
+ * @throws {RangeError} When `size` is negative or unsafe; {TypeError} when it is not an integer.
  * @example
  * checkDatagramSize(65_508).fits; // false: sending it fails with EMSGSIZE
  */
 export function checkDatagramSize(size: number, family: UdpFamily = 'IPv4'): DatagramSizeCheck {
-  if (!Number.isSafeInteger(size) || size < 0) {
-    throw new RangeError(`a datagram size must be an integer ≥ 0, got ${quoteInput(size)}`);
-  }
+  checkInteger('size', size, 0);
   if (!Object.hasOwn(UDP_LIMITS, family)) {
     throw new RangeError(`family must be IPv4 or IPv6, got ${quoteInput(family)}`);
   }

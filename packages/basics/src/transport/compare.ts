@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
-import { errorCode } from '@socketlab/internal';
+import { checkInteger, errorCode } from '@socketlab/internal';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { checkTimeoutMs } from '../options.ts';
 import { analyzeDatagrams, analyzeStream, checkDatagramSize, type UdpFamily } from './analysis.ts';
@@ -114,6 +114,7 @@ export interface DatagramSizeProbe {
  * @param options.host - Loopback address to use. @default '127.0.0.1'
  * @param options.timeoutMs - Bound on the wait for the datagram to arrive. @default 2000
  * @throws {RangeError} (synchronously) When `size`, `host` or `timeoutMs` is out of range.
+ * @throws {TypeError} (synchronously) When `size` is not an integer or `timeoutMs` not a number.
  * @throws {BasicsError} `BASICS_ERR_TIMEOUT` when an accepted datagram does not arrive in time;
  *   `BASICS_ERR_CONNECTION` when a socket cannot be bound.
  * @example
@@ -123,9 +124,7 @@ export function probeDatagramSize(
   size: number,
   options: { readonly host?: TransportHost; readonly timeoutMs?: number } = {},
 ): Promise<DatagramSizeProbe> {
-  if (!Number.isSafeInteger(size) || size < 0 || size > 1_048_576) {
-    throw new RangeError(`size must be an integer from 0 to 1048576, got ${quoteInput(size)}`);
-  }
+  checkInteger('size', size, 0, 1_048_576);
   return runProbe(
     size,
     checkHost(options.host),

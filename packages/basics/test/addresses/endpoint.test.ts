@@ -155,14 +155,15 @@ describe('parseEndpoint rejects', () => {
     expect(err.input.length).toBe(100);
   });
 
-  it.each([[-1], [65_536], [1.5], [Number.NaN], ['80']])(
-    'throws a RangeError for the defaultPort %j',
-    (defaultPort) => {
-      expect(() => parseEndpoint('localhost', { defaultPort: defaultPort as number })).toThrow(
-        RangeError,
-      );
-    },
-  );
+  it.each([
+    [-1, RangeError],
+    [65_536, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+    ['80', TypeError],
+  ])('throws for the defaultPort %j', (defaultPort, error) => {
+    expect(() => parseEndpoint('localhost', { defaultPort: defaultPort as number })).toThrow(error);
+  });
 
   it('throws a TypeError for a non-string', () => {
     expect(() => parseEndpoint(80 as unknown as string)).toThrow(TypeError);

@@ -108,8 +108,13 @@ describe('createLineDecoder', () => {
     expect(second?.toString()).toBe('def');
   });
 
-  it.each([-1, 1.5, Number.NaN, 2 ** 53])('refuses maxLineBytes %s', (maxLineBytes) => {
-    expect(() => createLineDecoder({ maxLineBytes })).toThrow(RangeError);
+  it.each([
+    [-1, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+    [2 ** 53, RangeError],
+  ])('refuses maxLineBytes %s', (maxLineBytes, error) => {
+    expect(() => createLineDecoder({ maxLineBytes })).toThrow(error);
   });
 
   it('gives the same lines for any stream cut anywhere (property)', () => {

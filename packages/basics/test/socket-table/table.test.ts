@@ -357,7 +357,7 @@ describe('filterSockets, normalizeSocketState and ssStateName', () => {
   it.each([
     [{ port: 65_536 }, RangeError],
     [{ port: -1 }, RangeError],
-    [{ port: 1.5 }, RangeError],
+    [{ port: 1.5 }, TypeError],
     [{ state: 'OPEN' }, RangeError],
     [{ protocol: 'sctp' as SocketProtocol }, TypeError],
   ])('rejects the filter %j', (filter, type) => {

@@ -123,12 +123,15 @@ describe('checkDatagramSize', () => {
     expect(UDP_LIMITS.IPv6.ethernetPayload).toBe(1_500 - 40 - 8);
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60])(
-    'rejects the size %d with a RangeError',
-    (size) => {
-      expect(() => checkDatagramSize(size)).toThrow(RangeError);
-    },
-  );
+  it.each([
+    [-1, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+    [Number.POSITIVE_INFINITY, RangeError],
+    [2 ** 60, RangeError],
+  ])('rejects the size %d', (size, error) => {
+    expect(() => checkDatagramSize(size)).toThrow(error);
+  });
 
   it.each(['IPv5', 'constructor', 'toString'])('rejects the family %j', (family) => {
     expect(() => checkDatagramSize(10, family as 'IPv4')).toThrow(RangeError);
@@ -421,8 +424,13 @@ describe('compareBoundaries options', () => {
     expect(() => compareBoundaries(options as never)).toThrow(kind);
   });
 
-  it.each([-1, 1.5, 1_048_577, Number.NaN])('probeDatagramSize rejects the size %d', (n) => {
-    expect(() => probeDatagramSize(n)).toThrow(RangeError);
+  it.each([
+    [-1, RangeError],
+    [1.5, TypeError],
+    [1_048_577, RangeError],
+    [Number.NaN, TypeError],
+  ])('probeDatagramSize rejects the size %d', (n, error) => {
+    expect(() => probeDatagramSize(n)).toThrow(error);
   });
 
   it('probeDatagramSize rejects a host that is not loopback', () => {

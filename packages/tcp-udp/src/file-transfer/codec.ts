@@ -2,6 +2,7 @@
  * The pure codec of the file-transfer protocol (T8): control messages to bytes and back,
  * incrementally. The layout is drawn in `file-transfer/protocol.ts`.
  */
+import { checkInteger } from '@socketlab/internal';
 import { LimitExceededError, ProtocolError, quoteInput } from '../errors.ts';
 import {
   type DecodedFileTransferMessage,
@@ -32,9 +33,7 @@ function textBytes(text: string, max: number, what: string): Buffer {
 }
 
 function u64(value: number, what: string): Buffer {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${what} must be an integer from 0 to 2^53-1, got ${value}`);
-  }
+  checkInteger(what, value, 0);
   const out = Buffer.alloc(8);
   out.writeBigUInt64BE(BigInt(value));
   return out;
@@ -54,9 +53,7 @@ function payloadOf(message: FileTransferMessage): Buffer {
       return Buffer.from([...Buffer.from(FILE_TRANSFER_MAGIC), message.version & 0xff, 0]);
     case 'file': {
       if (!SHA256_HEX.test(message.sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
-      if (!Number.isInteger(message.mode) || message.mode < 0 || message.mode > 0o7777) {
-        throw new RangeError(`mode must be an integer from 0 to 0o7777, got ${message.mode}`);
-      }
+      checkInteger('mode', message.mode, 0, 0o7777);
       const name = textBytes(message.name, FILE_TRANSFER_MAX_NAME_BYTES, 'the name');
       const rest = Buffer.alloc(2 + 32 + 2);
       rest.writeUInt16BE(message.mode, 0);

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import {
   ConnectionError,
   FileSystemError,
@@ -175,14 +176,9 @@ export async function sendFiles(
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const answerTimeoutMs = options.answerTimeoutMs ?? 60_000;
   const highWaterMark = options.highWaterMark ?? 1024 * 1024;
-  for (const [name, value] of Object.entries({
-    connectTimeoutMs,
-    answerTimeoutMs,
-    highWaterMark,
-  })) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new RangeError(`${name} must be a positive integer`);
-  }
+  checkInteger('connectTimeoutMs', connectTimeoutMs, 1, TIMER_MAX_MS);
+  checkInteger('answerTimeoutMs', answerTimeoutMs, 1, TIMER_MAX_MS);
+  checkInteger('highWaterMark', highWaterMark, 1);
   const prepared = [];
   for (const file of files) prepared.push(await prepare(file));
   const socket = await connect(host, port, connectTimeoutMs);

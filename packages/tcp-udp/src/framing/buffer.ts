@@ -2,6 +2,7 @@
  * Internal helpers shared by the framing codecs (not re-exported from the package).
  * @internal
  */
+import { checkInteger } from '@socketlab/internal';
 import { LimitExceededError } from '../errors.ts';
 
 /** Validates a `maxFrameBytes` option; `upper` is what the header format can express. */
@@ -10,13 +11,7 @@ export function checkMaxFrameBytes(
   fallback: number,
   upper: number,
 ): number {
-  const max = value ?? fallback;
-  if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0 || max > upper) {
-    throw new RangeError(
-      `maxFrameBytes must be an integer from 0 to ${upper}, got ${String(value)}`,
-    );
-  }
-  return max;
+  return checkInteger('maxFrameBytes', value ?? fallback, 0, upper);
 }
 
 /** The error every codec raises for a frame over its limit. */

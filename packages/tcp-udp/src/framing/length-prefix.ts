@@ -4,6 +4,7 @@
  * varint (as in Protocol Buffers' length-delimited fields). The reader knows exactly how many
  * bytes to wait for, and can refuse a frame that is too long before any of its body arrives.
  */
+import { checkInteger } from '@socketlab/internal';
 import { ProtocolError } from '../errors.ts';
 import { asBuffer, checkMaxFrameBytes, frameTooLarge, PendingBytes } from './buffer.ts';
 import {
@@ -165,7 +166,8 @@ class LengthPrefixDecoder implements FrameDecoder {
  *
  * @param options - `maxFrameBytes` (@default 16 MiB; at most 2^32 − 1).
  * @returns A codec; call `createDecoder()` once per stream.
- * @throws {RangeError} when `maxFrameBytes` is not an integer from 0 to 2^32 − 1.
+ * @throws {RangeError} when `maxFrameBytes` is outside 0 to 2^32 − 1; {TypeError} when it is
+ *   not an integer.
  * @see RFC 1700 (network byte order is big-endian); RFC 5531 §11 (record marking, the same idea)
  * @example
  * ```ts
@@ -201,7 +203,8 @@ export function lengthPrefixCodec(options: FrameCodecOptions = {}): FrameCodec {
  * Encodes a non-negative safe integer as an unsigned LEB128 varint: 7 bits per byte, least
  * significant group first, the high bit set on every byte but the last.
  *
- * @throws {RangeError} when `value` is not an integer from 0 to 2^53 − 1.
+ * @throws {RangeError} when `value` is outside 0 to 2^53 − 1; {TypeError} when it is not an
+ *   integer.
  * @see https://protobuf.dev/programming-guides/encoding/#varints
  * @example
  * ```ts
@@ -209,9 +212,7 @@ export function lengthPrefixCodec(options: FrameCodecOptions = {}): FrameCodec {
  * ```
  */
 export function encodeVarint(value: number): Buffer {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`a varint must be an integer from 0 to 2^53-1, got ${value}`);
-  }
+  checkInteger('value', value, 0);
   const bytes: number[] = [];
   let rest = value;
   while (rest >= 0x80) {
@@ -228,7 +229,8 @@ export function encodeVarint(value: number): Buffer {
  * up to 10 bytes; an 11th byte, or a value over 2^53 − 1, is malformed.
  *
  * @param options - `maxFrameBytes` (@default 16 MiB; at most 2^53 − 1).
- * @throws {RangeError} when `maxFrameBytes` is out of range.
+ * @throws {RangeError} when `maxFrameBytes` is out of range; {TypeError} when it is not an
+ *   integer.
  * @see https://protobuf.dev/programming-guides/encoding/#length-types
  * @example
  * ```ts

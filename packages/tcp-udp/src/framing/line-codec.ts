@@ -65,7 +65,8 @@ class LineFrameDecoder implements FrameDecoder {
  * line is truncated.
  *
  * @param options - `maxFrameBytes`: the longest line, without its `\r\n` (@default 64 KiB).
- * @throws {RangeError} when `maxFrameBytes` is not a safe non-negative integer.
+ * @throws {RangeError} when `maxFrameBytes` is negative or unsafe; {TypeError} when it is not
+ *   an integer.
  * @see RFC 5234 appendix B.1 (CRLF); RFC 3977 §3.1 (a line protocol that strips the CR the same way)
  * @example
  * ```ts

@@ -5,6 +5,7 @@
  * consumer falls behind, and waits for `'drain'` when the kernel buffer is full.
  */
 import net from 'node:net';
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, TimeoutError } from '../errors.ts';
 import type { FrameCodec, FrameDecoder } from './codec.ts';
 import { lengthPrefixCodec } from './length-prefix.ts';
@@ -38,14 +39,6 @@ const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void };
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return v;
-}
-
 /**
  * A message channel over a connected stream socket.
  *
@@ -58,7 +51,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * Give it a socket created with `allowHalfOpen: true` (as {@link connectFramed} does) if you want
  * to keep sending after the peer has ended its side; otherwise Node ends your side for you.
  *
- * @throws {RangeError} synchronously for bad options.
+ * @throws {RangeError} synchronously for an option out of range; {TypeError} for one that is
+ *   not an integer.
  * @example
  * ```ts
  * const framed = await connectFramed({ host: '127.0.0.1', port }, { codec: lineCodec() });
@@ -97,15 +91,15 @@ export class FramedSocket implements AsyncIterable<Buffer> {
     options: FramedSocketOptions = {},
   ) {
     this.codec = options.codec ?? lengthPrefixCodec();
-    this.maxFrames = positiveInteger(
+    this.maxFrames = checkInteger(
       'maxBufferedFrames',
-      options.maxBufferedFrames,
-      DEFAULT_MAX_BUFFERED_FRAMES,
+      options.maxBufferedFrames ?? DEFAULT_MAX_BUFFERED_FRAMES,
+      1,
     );
-    this.maxBytes = positiveInteger(
+    this.maxBytes = checkInteger(
       'maxBufferedBytes',
-      options.maxBufferedBytes,
-      DEFAULT_MAX_BUFFERED_BYTES,
+      options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      1,
     );
     this.decoder = this.codec.createDecoder();
     let settleClosed: (err: Error | undefined) => void = () => {};
@@ -351,7 +345,7 @@ function describePeer(socket: net.Socket): string {
  * @param options - The FramedSocket options and `connectTimeoutMs` (@default 10000).
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) when the connection is refused or fails.
  * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) when it takes longer than `connectTimeoutMs`.
- * @throws {RangeError} for bad options.
+ * @throws {RangeError}/{TypeError} (synchronously) for bad options, as `checkInteger`.
  * @example
  * ```ts
  * const framed = await connectFramed({ path: '/tmp/app.sock' }, { codec: varintCodec() });
@@ -363,7 +357,12 @@ export function connectFramed(
   target: FramedTarget,
   options: ConnectFramedOptions = {},
 ): Promise<FramedSocket> {
-  const timeoutMs = positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 10_000);
+  const timeoutMs = checkInteger(
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? 10_000,
+    1,
+    TIMER_MAX_MS,
+  );
   const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
   return new Promise((resolve, reject) => {
     const socket =

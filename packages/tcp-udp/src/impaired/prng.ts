@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { checkInteger, checkNumber } from '@socketlab/internal';
 
 /**
  * A small seeded pseudo-random number generator: the same seed always gives the same sequence,
@@ -18,10 +19,14 @@ export interface SeededRandom {
   float(): number;
   /**
    * An integer uniformly in [lo, hi], both ends included.
-   * @throws {RangeError} when lo or hi is not a safe integer, hi < lo, or the span exceeds 2^32.
+   * @throws {RangeError} when hi < lo or the span exceeds 2^32; {TypeError} when lo or hi is not
+   *   an integer.
    */
   int(lo: number, hi: number): number;
-  /** True with probability `p` (0 never, 1 always). @throws {RangeError} when p is not in [0, 1]. */
+  /**
+   * True with probability `p` (0 never, 1 always).
+   * @throws {RangeError} when p is not in [0, 1]; {TypeError} when it is NaN or not a number.
+   */
   chance(p: number): boolean;
   /** Fills `target` with random bytes and returns it. */
   fill(target: Uint8Array): Uint8Array;
@@ -44,15 +49,13 @@ const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>>
 /**
  * Creates a {@link SeededRandom} from a 32-bit seed.
  * @param seed - any integer; it is taken modulo 2^32. @default a random seed from {@link randomSeed}
- * @throws {RangeError} when `seed` is not a safe integer.
+ * @throws {TypeError} when `seed` is not an integer; {RangeError} when it is not a safe one.
  * @example
  * const random = createSeededRandom(42);
  * random.int(1, 6); // the same die roll every run with seed 42
  */
 export function createSeededRandom(seed: number = randomSeed()): SeededRandom {
-  if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`seed must be a safe integer, got ${String(seed)}`);
-  }
+  checkInteger('seed', seed, Number.MIN_SAFE_INTEGER);
   const start = ((seed % U32) + U32) % U32;
   let step = start;
   const nextSeedWord = (): number => {
@@ -83,15 +86,12 @@ export function createSeededRandom(seed: number = randomSeed()): SeededRandom {
     next,
     float,
     int(lo: number, hi: number): number {
-      if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || hi < lo || hi - lo >= U32) {
-        throw new RangeError(
-          `int(lo, hi) needs safe integers with lo <= hi and hi - lo < 2^32, got ${lo}, ${hi}`,
-        );
-      }
+      checkInteger('lo', lo, Number.MIN_SAFE_INTEGER);
+      checkInteger('hi', hi, lo, Math.min(lo + U32 - 1, Number.MAX_SAFE_INTEGER - 1));
       return lo + Math.floor(float() * (hi - lo + 1));
     },
     chance(p: number): boolean {
-      if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be in [0, 1], got ${p}`);
+      checkNumber('p', p, 0, 1);
       if (p === 0) return false;
       if (p === 1) return true;
       return float() < p;

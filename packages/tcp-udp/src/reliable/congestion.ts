@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { seqDistance } from './packet.ts';
 
 /**
@@ -19,7 +20,8 @@ export interface RenoWindowOptions {
 /**
  * Congestion window of RFC 5681, counted in packets instead of bytes. Pure: the sender tells it
  * what happened, it answers with the window (`cwnd`).
- * @throws {RangeError} (constructor) when the initial window is not a positive integer.
+ * @throws {RangeError} (constructor) when the initial window is below 1; {TypeError} when it is
+ *   not an integer.
  * @see RFC 5681 §3.1 (slow start, congestion avoidance), §3.2 (fast retransmit/recovery)
  * @example
  * const reno = new RenoWindow({ maxWindowSegments: 64 });
@@ -35,10 +37,7 @@ export class RenoWindow {
   private readonly max: number;
 
   constructor(options: RenoWindowOptions) {
-    const initial = options.initialWindowSegments ?? 10;
-    if (!Number.isInteger(initial) || initial < 1) {
-      throw new RangeError(`initialWindowSegments must be a positive integer, got ${initial}`);
-    }
+    const initial = checkInteger('initialWindowSegments', options.initialWindowSegments ?? 10, 1);
     this.max = options.maxWindowSegments;
     this.cwnd = Math.min(initial, this.max);
   }

@@ -2,6 +2,7 @@
  * Checking a {@link StructSchema} once, when it is defined, and turning it into the list of
  * fields the codec runs on. Internal: not exported from the package.
  */
+import { checkInteger } from '@socketlab/internal';
 import {
   STRUCT_MAX_ARRAY_LENGTH,
   STRUCT_MAX_VARIABLE_BYTES,
@@ -60,11 +61,7 @@ function compileField(name: string, field: StructField | undefined): CompiledStr
   }
   if (field.type === 'string' || field.type === 'bytes') {
     const { maxBytes } = field;
-    if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > STRUCT_MAX_VARIABLE_BYTES) {
-      throw new RangeError(
-        `field "${name}": maxBytes must be an integer from 0 to ${STRUCT_MAX_VARIABLE_BYTES} (its length prefix is a u16), got ${String(maxBytes)}`,
-      );
-    }
+    checkInteger(`${name}.maxBytes`, maxBytes, 0, STRUCT_MAX_VARIABLE_BYTES);
     return { name, kind: field.type, scalar: 'u16', maxBytes, length: 1, fixedBytes: 2 };
   }
   if (field.type === 'array') {
@@ -74,11 +71,7 @@ function compileField(name: string, field: StructField | undefined): CompiledStr
       );
     }
     const { length } = field;
-    if (!Number.isInteger(length) || length < 1 || length > STRUCT_MAX_ARRAY_LENGTH) {
-      throw new RangeError(
-        `field "${name}": array length must be an integer from 1 to ${STRUCT_MAX_ARRAY_LENGTH}, got ${String(length)}`,
-      );
-    }
+    checkInteger(`${name}.length`, length, 1, STRUCT_MAX_ARRAY_LENGTH);
     const fixedBytes = STRUCT_SCALAR_BYTES[field.of] * length;
     return { name, kind: 'array', scalar: field.of, maxBytes: 0, length, fixedBytes };
   }

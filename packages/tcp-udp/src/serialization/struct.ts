@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { SerializationError } from '../errors.ts';
 import { type CompiledStructField, compileStructSchema } from './struct-compile.ts';
 import { describeValue, type ScalarOps, scalarOps } from './struct-scalar.ts';
@@ -73,8 +74,8 @@ export interface StructCodec<S extends StructSchema> {
  * @param schema - Field names in wire order, each with a type (see {@link StructField}).
  * @param options - Byte order.
  * @returns A codec whose values TypeScript infers from the schema ({@link StructValue}).
- * @throws {TypeError} for an unknown field type, a field named `__proto__`, or a non-boolean
- *   `littleEndian`.
+ * @throws {TypeError} for an unknown field type, a field named `__proto__`, a non-boolean
+ *   `littleEndian`, or a `maxBytes` or array `length` that is not an integer.
  * @throws {RangeError} for a `maxBytes` outside 0–65,535, an array `length` outside 1–4,096, or
  *   an empty schema.
  * @see RFC 1700 (Assigned Numbers, "Data Notations"): network byte order is big-endian, the
@@ -167,9 +168,7 @@ export function defineStruct<const S extends StructSchema>(
 
   const decodeFrom = (bytes: Uint8Array, offset = 0): StructDecodeResult<S> => {
     const end = bytes.byteLength;
-    if (!Number.isInteger(offset) || offset < 0 || offset > end) {
-      throw new RangeError(`offset must be an integer from 0 to ${end}, got ${String(offset)}`);
-    }
+    checkInteger('offset', offset, 0, end);
     const view = new DataView(bytes.buffer, bytes.byteOffset, end);
     const out: Record<string, unknown> = {};
     let at = offset;

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import { checkInteger, checkNumber, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, quoteInput } from '../errors.ts';
 import { driveTftpTransfer, type TftpDriver } from './driver.ts';
 import type { TftpMachine } from './machine.ts';
@@ -139,9 +140,7 @@ function checkServer(host: string, port: number): void {
   if (net.isIP(host) === 0) {
     throw new TypeError(`host must be an IP address, got ${quoteInput(host)}`);
   }
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new RangeError(`port must be in 1..65535, got ${port}`);
-  }
+  checkInteger('port', port, 1, 65_535);
 }
 
 /** Checks the options (synchronously) and makes the state machine of one read. */
@@ -152,10 +151,7 @@ function receiverFor(
   options: TftpGetOptions,
 ): TftpReceiver {
   checkServer(host, port);
-  const dally = options.dallyMs ?? 0;
-  if (!Number.isFinite(dally) || dally < 0) {
-    throw new RangeError(`dallyMs must be ≥ 0, got ${dally}`);
-  }
+  checkNumber('dallyMs', options.dallyMs ?? 0, 0, TIMER_MAX_MS);
   return new TftpReceiver({
     server: { address: host, port },
     filename: remoteName,

@@ -4,6 +4,7 @@
  * packets. Pure: no sockets, no timers, time comes from an injected clock.
  * @see RFC 1350
  */
+import { checkInteger, checkNumber, TIMER_MAX_MS } from '@socketlab/internal';
 import {
   ProtocolError,
   quoteInput,
@@ -70,12 +71,8 @@ export abstract class TftpMachine {
 
   constructor(state: TftpTransferState, options: TftpTimingOptions) {
     const { timeoutMs = 1000, retries = 5, now = Date.now } = options;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
-    }
-    if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
-      throw new RangeError(`retries must be an integer in 0..1000, got ${retries}`);
-    }
+    checkNumber('timeoutMs', timeoutMs, 1, TIMER_MAX_MS);
+    checkInteger('retries', retries, 0, 1000);
     this.state = state;
     this.timeoutMs = timeoutMs;
     this.retries = retries;
@@ -174,15 +171,10 @@ export abstract class TftpMachine {
 
 /**
  * Checks a block size against RFC 2348's range.
- * @throws {RangeError} outside 8..65464.
+ * @throws {RangeError} outside 8..65464; {TypeError} when it is not an integer.
  */
 export function checkBlksize(blksize: number): number {
-  if (!Number.isInteger(blksize) || blksize < TFTP_MIN_BLKSIZE || blksize > TFTP_MAX_BLKSIZE) {
-    throw new RangeError(
-      `blksize must be an integer in ${TFTP_MIN_BLKSIZE}..${TFTP_MAX_BLKSIZE}, got ${blksize}`,
-    );
-  }
-  return blksize;
+  return checkInteger('blksize', blksize, TFTP_MIN_BLKSIZE, TFTP_MAX_BLKSIZE);
 }
 
 /** True when two endpoints are the same address and port. */

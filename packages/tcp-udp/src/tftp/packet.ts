@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { ProtocolError, quoteInput } from '../errors.ts';
 
 /**
@@ -54,7 +55,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Encodes one packet.
- * @throws {RangeError} for a block or code outside 0..65535, or a string holding NUL.
+ * @throws {RangeError} for a block or code outside 0..65535, or a string holding NUL;
+ *   {TypeError} for a block or code that is not an integer.
  * @example encodeTftpPacket({ op: 'ack', block: 1 }); // <00 04 00 01>
  */
 export function encodeTftpPacket(packet: TftpPacket): Buffer {
@@ -76,11 +78,7 @@ export function encodeTftpPacket(packet: TftpPacket): Buffer {
     case 'ack':
       return Buffer.concat([op, u16(packet.block, 'block')]);
     case 'error':
-      return Buffer.concat([
-        op,
-        u16(packet.code, 'error code'),
-        cString(packet.message, 'message'),
-      ]);
+      return Buffer.concat([op, u16(packet.code, 'code'), cString(packet.message, 'message')]);
   }
 }
 
@@ -198,9 +196,7 @@ function optionBytes(options: TftpOptions): Buffer[] {
 }
 
 function u16(value: number, what: string): Buffer {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
-    throw new RangeError(`a TFTP ${what} must be an integer in 0..65535, got ${value}`);
-  }
+  checkInteger(what, value, 0, 0xffff);
   const out = Buffer.alloc(2);
   out.writeUInt16BE(value);
   return out;

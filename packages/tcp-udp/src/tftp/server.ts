@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import { bindUdpSocket } from '../udp/index.ts';
 import { driveTftpTransfer, type TftpDriverOptions } from './driver.ts';
@@ -126,8 +127,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     ['maxRequestBytes', maxRequestBytes, 4],
     ['port', port, 0],
   ] as const) {
-    if (!Number.isSafeInteger(value) || value < min)
-      throw new RangeError(`${name} must be an integer ≥ ${min}, got ${value}`);
+    checkInteger(name, value, min);
   }
   // Checks timing now rather than at the first transfer.
   new TftpSender({ peer: { address: host, port: 1 }, timeoutMs, retries });

@@ -4,6 +4,7 @@
  * calls `receive` for every datagram, and `tick` when `deadline` has passed.
  * @see RFC 1350 (the protocol), RFC 1123 §4.2.3.1 (the Sorcerer's Apprentice), RFC 2347/2348/2349
  */
+import { checkInteger } from '@socketlab/internal';
 import { LimitExceededError, ProtocolError, quoteInput } from '../errors.ts';
 import {
   checkBlksize,
@@ -64,7 +65,7 @@ export class TftpSender extends TftpMachine {
   readonly #request: TftpSenderOptions['request'];
   readonly #asked: number;
 
-  /** @throws {RangeError} for a block size outside 8..65464 or bad timing. */
+  /** @throws {RangeError}/{TypeError} for a block size outside 8..65464 or bad timing. */
   constructor(options: TftpSenderOptions) {
     super('ready', options);
     this.peer = options.peer;
@@ -219,7 +220,7 @@ export class TftpReceiver extends TftpMachine {
   readonly #maxBytes: number;
   #expected = 1;
 
-  /** @throws {RangeError} for a bad block size, limit or timing. */
+  /** @throws {RangeError}/{TypeError} for a bad block size, limit or timing. */
   constructor(options: TftpReceiverOptions) {
     super('requesting', options);
     this.#options = options;
@@ -228,10 +229,7 @@ export class TftpReceiver extends TftpMachine {
     if (asked !== DEFAULT_TFTP_BLKSIZE) requested.push(['blksize', String(asked)]);
     if (options.tsize) requested.push(['tsize', '0']);
     this.#requested = requested;
-    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    if (!Number.isSafeInteger(this.#maxBytes) || this.#maxBytes < 0) {
-      throw new RangeError(`maxBytes must be a non-negative integer, got ${this.#maxBytes}`);
-    }
+    this.#maxBytes = checkInteger('maxBytes', options.maxBytes ?? 64 * 1024 * 1024, 0);
   }
 
   /**

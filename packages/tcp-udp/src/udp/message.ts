@@ -1,3 +1,4 @@
+import { checkInteger } from '@socketlab/internal';
 import { ProtocolError } from '../errors.ts';
 
 /**
@@ -41,17 +42,14 @@ const TYPE_BY_CODE: ReadonlyMap<number, UdpMessageType> = new Map(
  * Encodes one envelope into a fresh buffer.
  * @param message the type, the request id and the payload.
  * @returns `5 + payload.length` bytes.
- * @throws {RangeError} when `id` is not an integer in 0 ..= 2^32-1 or `type` is unknown.
+ * @throws {RangeError} when `id` is outside 0 ..= 2^32-1 or `type` is unknown; {TypeError}
+ *   when `id` is not an integer.
  * @example encodeUdpMessage({ type: 'request', id: 7, payload: Buffer.from('ping') });
  */
 export function encodeUdpMessage(message: UdpMessage): Buffer {
   const code = UDP_MESSAGE_TYPES[message.type];
   if (code === undefined) throw new RangeError(`unknown UDP message type ${String(message.type)}`);
-  if (!Number.isInteger(message.id) || message.id < 0 || message.id > UDP_MAX_REQUEST_ID) {
-    throw new RangeError(
-      `request id must be an integer in 0..${UDP_MAX_REQUEST_ID}, got ${message.id}`,
-    );
-  }
+  checkInteger('id', message.id, 0, UDP_MAX_REQUEST_ID);
   const out = Buffer.allocUnsafe(UDP_MESSAGE_HEADER_BYTES + message.payload.length);
   out[0] = code;
   out.writeUInt32BE(message.id, 1);

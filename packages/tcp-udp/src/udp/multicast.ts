@@ -7,6 +7,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 
 /** Where a received datagram came from. */
@@ -108,7 +109,7 @@ export interface UdpMulticastSenderOptions {
 
 /**
  * A socket that sends to multicast groups through one interface, with a TTL and a loop option.
- * @throws {RangeError} for a TTL outside 0..255.
+ * @throws {RangeError} for a TTL outside 0..255; {TypeError} for one that is not an integer.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejected) when the socket cannot be set up.
  * @example
  * const tx = await openUdpMulticastSender({ ttl: 0 });
@@ -118,8 +119,7 @@ export async function openUdpMulticastSender(
   options: UdpMulticastSenderOptions = {},
 ): Promise<UdpGroupSender> {
   const { interfaceAddress = '127.0.0.1', ttl = 1, loopback = true } = options;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)
-    throw new RangeError(`ttl must be an integer in 0..255, got ${ttl}`);
+  checkInteger('ttl', ttl, 0, 255);
   const v6 = net.isIPv6(interfaceAddress.split('%')[0] ?? '') || interfaceAddress.startsWith('::');
   const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4' });
   await bindSocket(socket, 0, options.bindAddress ?? interfaceAddress);

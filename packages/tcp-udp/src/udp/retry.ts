@@ -84,15 +84,14 @@ export class UdpResponseCache {
   readonly #ttlMs: number;
   readonly #now: () => number;
 
-  /** @throws {RangeError} for a `maxEntries` below 1 or a non-positive `ttlMs`. */
+  /**
+   * @throws {RangeError} for a `maxEntries` or `ttlMs` below 1; {TypeError} for a fractional
+   *   `maxEntries`, or NaN.
+   */
   constructor(options: UdpResponseCacheOptions = {}) {
     const { maxEntries = 1024, ttlMs = 30_000, now = Date.now } = options;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
-    }
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-      throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-    }
+    checkInteger('maxEntries', maxEntries, 1);
+    checkNumber('ttlMs', ttlMs, 1);
     this.#maxEntries = maxEntries;
     this.#ttlMs = ttlMs;
     this.#now = now;

@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
 import { checkUnixSocketPath } from './path.ts';
@@ -15,8 +16,11 @@ import { checkUnixSocketPath } from './path.ts';
 /** Default of {@link UnixListenOptions.mode}: only the owner may connect. */
 export const DEFAULT_UNIX_SOCKET_MODE = 0o600;
 
-/** Default of {@link UnixListenOptions.probeTimeoutMs} and {@link UnixConnectOptions.timeoutMs}. */
+/** Default of {@link UnixListenOptions.probeTimeoutMs}. */
 export const DEFAULT_UNIX_PROBE_TIMEOUT_MS = 1_000;
+
+/** Default of {@link UnixConnectOptions.connectTimeoutMs}. */
+export const DEFAULT_UNIX_CONNECT_TIMEOUT_MS = 1_000;
 
 /** Options of {@link listenUnix}. */
 export interface UnixListenOptions {
@@ -96,22 +100,20 @@ export function listenUnix(
   options: UnixListenOptions = {},
 ): Promise<UnixSocketServer> {
   const address = checkUnixSocketPath(path);
-  const mode = options.mode ?? DEFAULT_UNIX_SOCKET_MODE;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new RangeError(`mode must be permission bits from 0 to 0o7777, got ${String(mode)}`);
-  }
-  const probeTimeoutMs = positive(
+  const mode = checkInteger('mode', options.mode ?? DEFAULT_UNIX_SOCKET_MODE, 0, 0o7777);
+  const probeTimeoutMs = checkInteger(
     'probeTimeoutMs',
-    options.probeTimeoutMs,
-    DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    options.probeTimeoutMs ?? DEFAULT_UNIX_PROBE_TIMEOUT_MS,
+    1,
+    TIMER_MAX_MS,
   );
-  const backlog = positive('backlog', options.backlog, 511);
-  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS;
-  if (!Number.isSafeInteger(closeTimeoutMs) || closeTimeoutMs < 0) {
-    throw new RangeError(
-      `closeTimeoutMs must be a non-negative integer, got ${String(closeTimeoutMs)}`,
-    );
-  }
+  const backlog = checkInteger('backlog', options.backlog ?? 511, 1);
+  const closeTimeoutMs = checkInteger(
+    'closeTimeoutMs',
+    options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS,
+    0,
+    TIMER_MAX_MS,
+  );
   return start(path, address.abstract, {
     mode,
     probeTimeoutMs,
@@ -230,7 +232,7 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
     );
   }
   try {
-    const probe = await connectUnix(path, { timeoutMs: probeTimeoutMs });
+    const probe = await connectUnix(path, { connectTimeoutMs: probeTimeoutMs });
     probe.destroy();
   } catch (err) {
     const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
@@ -258,8 +260,8 @@ async function removeIfStale(path: string, probeTimeoutMs: number, inUse: Error)
 
 /** Options of {@link connectUnix}. */
 export interface UnixConnectOptions {
-  /** How long the connection may take. @default 1000 */
-  readonly timeoutMs?: number;
+  /** How long connecting may take, in ms. @default {@link DEFAULT_UNIX_CONNECT_TIMEOUT_MS} (1000) */
+  readonly connectTimeoutMs?: number;
   /** The connection's idle timeout once connected (see {@link TcpConnectionOptions}); 0 = none. @default 0 */
   readonly idleTimeoutMs?: number;
 }
@@ -271,12 +273,12 @@ export interface UnixConnectOptions {
  * `peerName` (and every message) names the path, `remoteAddress` is `''` and `remotePort` 0.
  *
  * @param path - A file-system path or `\0name`.
- * @param options - `timeoutMs`, `idleTimeoutMs`.
+ * @param options - `connectTimeoutMs`, `idleTimeoutMs`.
  * @throws {TypeError} or {RangeError} (synchronously) for a bad path or timeout.
  * @throws {ConnectionError} `TCPUDP_ERR_CONNECTION` (rejects) saying what the errno means
  *   here: `ENOENT` no socket file, `ECONNREFUSED` a stale file with no server, `EACCES` the
  *   file's mode forbids you, `ENOTSOCK`/`ECONNREFUSED` on a file that is not a socket.
- * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) after `timeoutMs`.
+ * @throws {TimeoutError} `TCPUDP_ERR_TIMEOUT` (rejects) after `connectTimeoutMs`.
  * @example
  * ```ts
  * const conn = await connectUnix('/tmp/app.sock');
@@ -289,7 +291,12 @@ export function connectUnix(
   options: UnixConnectOptions = {},
 ): Promise<TcpConnection> {
   checkUnixSocketPath(path);
-  const timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_UNIX_PROBE_TIMEOUT_MS);
+  const timeoutMs = checkInteger(
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? DEFAULT_UNIX_CONNECT_TIMEOUT_MS,
+    1,
+    TIMER_MAX_MS,
+  );
   const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
   const peerName = describe(path);
   return new Promise((resolve, reject) => {
@@ -357,14 +364,6 @@ function explain(err: NodeJS.ErrnoException): string {
 
 function describe(path: string): string {
   return path.startsWith('\0') ? `the abstract name @${path.slice(1)}` : path;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return chosen;
 }
 
 function fsError(what: string, err: unknown): FileSystemError {

@@ -139,7 +139,7 @@ describe('file-transfer protocol codec', () => {
       RangeError,
     ],
     ['a negative size', { type: 'file', name: 'a', size: -1, mode: 0, sha256: SHA }, RangeError],
-    ['a fractional offset', { type: 'accept', offset: 1.5 }, RangeError],
+    ['a fractional offset', { type: 'accept', offset: 1.5 }, TypeError],
     [
       'a mode past 0o7777',
       { type: 'file', name: 'a', size: 1, mode: 0o10000, sha256: SHA },

@@ -136,11 +136,15 @@ describe.each([
     }
   });
 
-  it.each([-1, 1.5, Number.NaN])('rejects maxFrameBytes %s with a RangeError', (max) => {
+  it.each([
+    [-1, RangeError],
+    [1.5, TypeError],
+    [Number.NaN, TypeError],
+  ])('rejects maxFrameBytes %s with a %o', (max, error) => {
     const factory = { u32: lengthPrefixCodec, varint: varintCodec, line: lineCodec }[
       codec as 'u32'
     ];
-    expect(() => factory({ maxFrameBytes: max })).toThrow(RangeError);
+    expect(() => factory({ maxFrameBytes: max })).toThrow(error);
   });
 });
 
@@ -256,8 +260,12 @@ describe('length-prefix limits and malformed prefixes', () => {
     expect(encodeVarint(value).toString('hex')).toBe(hex);
   });
 
-  it.each([-1, 0.5, 2 ** 53])('refuses to encode the varint %s', (value) => {
-    expect(() => encodeVarint(value)).toThrow(RangeError);
+  it.each([
+    [-1, RangeError],
+    [0.5, TypeError],
+    [2 ** 53, RangeError],
+  ])('refuses to encode the varint %s', (value, error) => {
+    expect(() => encodeVarint(value)).toThrow(error);
   });
 });
 

@@ -214,7 +214,7 @@ describe('FramedSocket over TCP', () => {
   it('rejects bad options synchronously', () => {
     const socket = new net.Socket();
     expect(() => new FramedSocket(socket, { maxBufferedFrames: 0 })).toThrow(RangeError);
-    expect(() => new FramedSocket(socket, { maxBufferedBytes: 1.5 })).toThrow(RangeError);
+    expect(() => new FramedSocket(socket, { maxBufferedBytes: 1.5 })).toThrow(TypeError);
     socket.destroy();
   });
 });

@@ -72,15 +72,29 @@ describe('createSeededRandom', () => {
   });
 
   it.each([
-    ['a fractional seed', () => createSeededRandom(1.5)],
-    ['a NaN seed', () => createSeededRandom(Number.NaN)],
     ['int with hi < lo', () => createSeededRandom(1).int(5, 4)],
-    ['int with a fraction', () => createSeededRandom(1).int(0, 2.5)],
     ['int spanning more than 2^32', () => createSeededRandom(1).int(0, 2 ** 32)],
     ['chance above 1', () => createSeededRandom(1).chance(1.5)],
-    ['chance of NaN', () => createSeededRandom(1).chance(Number.NaN)],
   ])('refuses %s with a RangeError', (_name, call) => {
     expect(call).toThrow(RangeError);
+  });
+
+  it.each([
+    ['a fractional seed', () => createSeededRandom(1.5)],
+    ['a NaN seed', () => createSeededRandom(Number.NaN)],
+    ['int with a fraction', () => createSeededRandom(1).int(0, 2.5)],
+    ['chance of NaN', () => createSeededRandom(1).chance(Number.NaN)],
+  ])('refuses %s with a TypeError', (_name, call) => {
+    expect(call).toThrow(TypeError);
+  });
+
+  it('names the argument and its range in the message', () => {
+    expect(() => createSeededRandom(1).int(5, 4)).toThrow(
+      'hi must be an integer from 5 to 4294967300, got 4',
+    );
+    expect(() => createSeededRandom(1).chance(1.5)).toThrow(
+      'p must be a number from 0 to 1, got 1.5',
+    );
   });
 
   it('makes fresh seeds in the 32-bit range', () => {

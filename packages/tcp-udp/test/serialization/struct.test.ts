@@ -362,7 +362,7 @@ describe('defineStruct: schema checks', () => {
       message: /0 to 65535/,
     },
     { schema: { a: { type: 'bytes', maxBytes: -1 } }, error: RangeError, message: /got -1/ },
-    { schema: { a: { type: 'string', maxBytes: 1.5 } }, error: RangeError, message: /got 1\.5/ },
+    { schema: { a: { type: 'string', maxBytes: 1.5 } }, error: TypeError, message: /got 1\.5/ },
     {
       schema: { a: { type: 'array', of: 'u8', length: 0 } },
       error: RangeError,

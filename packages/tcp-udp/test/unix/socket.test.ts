@@ -42,7 +42,7 @@ function greet(unix: UnixSocketServer, greeting = 'hello\n'): void {
 
 /** Connects, reads to the end, returns what arrived. */
 async function fetchGreeting(path: string): Promise<string> {
-  const conn = await connectUnix(path, { timeoutMs: 5_000 });
+  const conn = await connectUnix(path, { connectTimeoutMs: 5_000 });
   onTestFinished(() => conn.destroy());
   let text = '';
   for await (const chunk of conn) text += chunk.toString();
@@ -210,7 +210,7 @@ describe('listenUnix', () => {
     { options: { mode: 0o10000 }, error: RangeError },
     { options: { mode: -1 }, error: RangeError },
     { options: { probeTimeoutMs: 0 }, error: RangeError },
-    { options: { backlog: 1.5 }, error: RangeError },
+    { options: { backlog: 1.5 }, error: TypeError },
     { options: { closeTimeoutMs: -1 }, error: RangeError },
   ])('refuses options $options synchronously', ({ options, error }) => {
     expect(() => listenUnix('/tmp/never.sock', options)).toThrow(error);
@@ -247,6 +247,9 @@ describe('connectUnix', () => {
     expect(() => connectUnix('')).toThrow(TypeError);
     expect(() => connectUnix(`/tmp/${'x'.repeat(200)}`)).toThrow(RangeError);
     expect(() => connectUnix('/tmp/never.sock', { idleTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => connectUnix('/tmp/never.sock', { connectTimeoutMs: 0 })).toThrow(
+      new RangeError('connectTimeoutMs must be an integer from 1 to 2147483647, got 0'),
+    );
   });
 
   it('resolves with a TcpConnection that half-closes, and names the path in its messages', async () => {
