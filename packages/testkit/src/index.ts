@@ -23,14 +23,7 @@ export {
   type GradedServerOptions,
   startGradedServer,
 } from './graded.ts';
-export {
-  type ApiSurface,
-  apiSurface,
-  checkSourceLayout,
-  formatApiSurface,
-  type LayoutProblem,
-  namesMissingFromReadme,
-} from './layout.ts';
+export { checkSourceLayout, type LayoutProblem } from './layout.ts';
 export { type Lesson, lessonOf, parseHints, readHints } from './lesson.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {

@@ -1,17 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiSurface,
   checkSourceLayout,
   formatApiSurface,
   namesMissingFromReadme,
 } from '../src/layout.ts';
+import { tempDir } from '../src/temp.ts';
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'testkit-layout-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+async function tree(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir('testkit-layout-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
@@ -20,8 +19,8 @@ function tree(files: Record<string, string>): string {
 }
 
 describe('apiSurface', () => {
-  it('lists values and type-only names, each sorted', () => {
-    const dir = tree({
+  it('lists values and type-only names, each sorted', async () => {
+    const dir = await tree({
       'index.ts': [
         "export { b, type Z, a } from './x/index.ts';",
         "export type { Y } from './y/index.ts';",
@@ -32,10 +31,10 @@ describe('apiSurface', () => {
     expect(formatApiSurface(surface)).toBe('a\nb\ntype Y\ntype Z\n');
   });
 
-  it('refuses export * and local declarations: the surface is chosen name by name', () => {
-    const star = tree({ 'index.ts': "export * from './x.ts';" });
+  it('refuses export * and local declarations: the surface is chosen name by name', async () => {
+    const star = await tree({ 'index.ts': "export * from './x.ts';" });
     expect(() => apiSurface(path.join(star, 'index.ts'))).toThrow(/export \*/);
-    const local = tree({ 'index.ts': 'export const answer = 42;' });
+    const local = await tree({ 'index.ts': 'export const answer = 42;' });
     expect(() => apiSurface(path.join(local, 'index.ts'))).toThrow(/only re-exports by name/);
   });
 });
@@ -50,8 +49,8 @@ describe('namesMissingFromReadme', () => {
 });
 
 describe('checkSourceLayout', () => {
-  it('accepts imports through an area index, within an area, and of top-level files', () => {
-    const dir = tree({
+  it('accepts imports through an area index, within an area, and of top-level files', async () => {
+    const dir = await tree({
       'errors.ts': 'export class E extends Error {}',
       'index.ts': "export { a } from './a/index.ts';",
       'a/index.ts': "export { a } from './a.ts';",
@@ -63,8 +62,8 @@ describe('checkSourceLayout', () => {
     expect(checkSourceLayout(dir)).toEqual([]);
   });
 
-  it('names a deep import across areas and the index to use instead', () => {
-    const dir = tree({
+  it('names a deep import across areas and the index to use instead', async () => {
+    const dir = await tree({
       'a/a.ts': "import { b } from '../b/b.ts';\nexport const a = b;",
       'b/index.ts': "export { b } from './b.ts';",
       'b/b.ts': 'export const b = 1;',
@@ -74,8 +73,8 @@ describe('checkSourceLayout', () => {
     ]);
   });
 
-  it('reports a cycle once, with its path, but not one made only of type imports', () => {
-    const dir = tree({
+  it('reports a cycle once, with its path, but not one made only of type imports', async () => {
+    const dir = await tree({
       'a/index.ts': "export { a } from './a.ts';",
       'a/a.ts': "import { b } from '../b/index.ts';\nexport const a = () => b;",
       'b/index.ts': "export { b } from './b.ts';",
