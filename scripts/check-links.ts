@@ -34,7 +34,7 @@ interface Link {
 }
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
-export function headingAnchor(text: string): string {
+function headingAnchor(text: string): string {
   return text
     .trim()
     .toLowerCase()
