@@ -29,10 +29,15 @@ export function checkInteger(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const expected = `${name} must be an integer ${rangeText(min, max)}, got ${shown(value)}`;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(expected);
-  if (Number.isFinite(value) && !Number.isInteger(value)) throw new TypeError(expected);
-  if (!(value >= min && value <= max)) throw new RangeError(expected);
+  // The message is built only on failure: some callers check per packet.
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    (Number.isFinite(value) && !Number.isInteger(value))
+  )
+    throw new TypeError(message(name, 'an integer', min, max, value));
+  if (!(value >= min && value <= max))
+    throw new RangeError(message(name, 'an integer', min, max, value));
   return value;
 }
 
@@ -53,11 +58,19 @@ export function checkNumber(
   min: number,
   max = Number.MAX_VALUE,
 ): number {
-  const kind = max === Number.MAX_VALUE ? 'a finite number' : 'a number';
-  const expected = `${name} must be ${kind} ${rangeText(min, max)}, got ${shown(value)}`;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(expected);
-  if (!(Number.isFinite(value) && value >= min && value <= max)) throw new RangeError(expected);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new TypeError(message(name, numberKind(max), min, max, value));
+  if (!(Number.isFinite(value) && value >= min && value <= max))
+    throw new RangeError(message(name, numberKind(max), min, max, value));
   return value;
+}
+
+const numberKind = (max: number): string =>
+  max === Number.MAX_VALUE ? 'a finite number' : 'a number';
+
+/** `<name> must be <kind> <range>, got <value>`. */
+function message(name: string, kind: string, min: number, max: number, value: unknown): string {
+  return `${name} must be ${kind} ${rangeText(min, max)}, got ${shown(value)}`;
 }
 
 function rangeText(min: number, max: number): string {

@@ -51,12 +51,6 @@ export class PendingBytes {
     this.length += part.length;
   }
 
-  /** The last byte held, or -1 when empty. */
-  lastByte(): number {
-    const last = this.parts[this.parts.length - 1];
-    return last === undefined ? -1 : (last[last.length - 1] ?? -1);
-  }
-
   /** Joins what is held, followed by `tail`, into one buffer, and empties the list. */
   take(tail: Uint8Array): Buffer {
     const total = this.length + tail.length;

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from '../errors.ts';
+import { checkTcpTimeout } from '../tcp/index.ts';
 import { codecForFraming, type FramingName } from './name.ts';
 import { FramedSocket } from './socket.ts';
 
@@ -183,8 +184,8 @@ export function listenFramedEchoServer(
   const host = options.host ?? '127.0.0.1';
   const port = checkInteger('port', options.port ?? 0, 0, 65_535);
   const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 1024, 1);
-  const closeTimeoutMs = checkInteger('closeTimeoutMs', options.closeTimeoutMs ?? 2000, 0);
-  const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? 0, 0);
+  const closeTimeoutMs = checkTcpTimeout('closeTimeoutMs', options.closeTimeoutMs ?? 2000, true);
+  const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
   // Half-open allowed: after a client's FIN we still send its last echoes, then our own FIN.
   const server = net.createServer({ allowHalfOpen: true });
   server.maxConnections = maxConnections;

@@ -83,7 +83,6 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
   /** The peer as messages name it: `127.0.0.1:7000`, or a Unix socket's path. */
   readonly peerName: string;
   readonly #socket: net.Socket;
-  readonly #peer: string;
   readonly #closed: Promise<TcpCloseReason>;
   #reason: TcpCloseReason | undefined;
   #error: TcpUdpError | undefined;
@@ -111,7 +110,6 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     this.peerName = options.peerName ?? formatTcpPeer(this.remoteAddress, this.remotePort);
-    this.#peer = this.peerName;
     this.#closed = new Promise((resolve) => {
       socket.once('close', () => {
         clearTimeout(this.#endTimer);
@@ -129,7 +127,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const operation = error.syscall === 'write' ? 'write' : 'read';
-      this.#error ??= toTcpError(error, { operation, peer: this.#peer });
+      this.#error ??= toTcpError(error, { operation, peer: this.peerName });
       this.#reason ??= 'error';
     });
     socket.on('drain', () => {
@@ -145,7 +143,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
           'timeout',
           new TimeoutError(
             'TCPUDP_ERR_TIMEOUT',
-            `the connection with ${this.#peer} was idle (nothing sent or received) for ${idleTimeoutMs} ms; it was closed`,
+            `the connection with ${this.peerName} was idle (nothing sent or received) for ${idleTimeoutMs} ms; it was closed`,
             idleTimeoutMs,
           ),
         );
@@ -217,7 +215,9 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
       };
       const accepted = this.#socket.write(data, (error) => {
         if (error)
-          waiter.reject(this.#error ?? toTcpError(error, { operation: 'write', peer: this.#peer }));
+          waiter.reject(
+            this.#error ?? toTcpError(error, { operation: 'write', peer: this.peerName }),
+          );
       });
       if (accepted) resolve();
       else this.#drainWaiters.add(waiter);
@@ -230,7 +230,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
       : `the connection is closed (${this.#reason ?? 'destroyed'})`;
     return new ConnectionError(
       'TCPUDP_ERR_CLOSED',
-      `cannot write to ${this.#peer}: ${why}; open a new connection to send more`,
+      `cannot write to ${this.peerName}: ${why}; open a new connection to send more`,
       this.#error ? { cause: this.#error } : undefined,
     );
   }
@@ -259,7 +259,7 @@ export class TcpConnection extends EventEmitter<TcpConnectionEvents> {
             'timeout',
             new TimeoutError(
               'TCPUDP_ERR_TIMEOUT',
-              `${this.#peer} did not close its side within ${timeoutMs} ms after our FIN; the socket was destroyed`,
+              `${this.peerName} did not close its side within ${timeoutMs} ms after our FIN; the socket was destroyed`,
               timeoutMs,
             ),
           );

@@ -249,7 +249,7 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
     if (this.listenerCount('handlerError') > 0) this.emit('handlerError', error, conn);
     else {
       process.emitWarning(
-        `a TcpServer onConnection handler failed for ${formatTcpPeer(conn.remoteAddress, conn.remotePort)}: ${String(error)}`,
+        `a TcpServer onConnection handler failed for ${conn.peerName}: ${String(error)}`,
         { code: 'TCPUDP_HANDLER_ERROR' },
       );
     }

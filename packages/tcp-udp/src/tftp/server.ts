@@ -121,14 +121,10 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
   if (net.isIP(host) === 0)
     throw new TypeError(`host must be an IP address, got ${JSON.stringify(host)}`);
   checkBlksize(maxBlksize);
-  for (const [name, value, min] of [
-    ['maxTransfers', maxTransfers, 1],
-    ['maxFileBytes', maxFileBytes, 0],
-    ['maxRequestBytes', maxRequestBytes, 4],
-    ['port', port, 0],
-  ] as const) {
-    checkInteger(name, value, min);
-  }
+  checkInteger('maxTransfers', maxTransfers, 1);
+  checkInteger('maxFileBytes', maxFileBytes, 0);
+  checkInteger('maxRequestBytes', maxRequestBytes, 4);
+  checkInteger('port', port, 0, 65_535);
   // Checks timing now rather than at the first transfer.
   new TftpSender({ peer: { address: host, port: 1 }, timeoutMs, retries });
   const type = net.isIPv6(host) ? 'udp6' : 'udp4';

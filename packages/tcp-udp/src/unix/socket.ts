@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
 import { checkUnixSocketPath } from './path.ts';
@@ -101,18 +101,16 @@ export function listenUnix(
 ): Promise<UnixSocketServer> {
   const address = checkUnixSocketPath(path);
   const mode = checkInteger('mode', options.mode ?? DEFAULT_UNIX_SOCKET_MODE, 0, 0o7777);
-  const probeTimeoutMs = checkInteger(
+  const probeTimeoutMs = checkTcpTimeout(
     'probeTimeoutMs',
     options.probeTimeoutMs ?? DEFAULT_UNIX_PROBE_TIMEOUT_MS,
-    1,
-    TIMER_MAX_MS,
+    false,
   );
   const backlog = checkInteger('backlog', options.backlog ?? 511, 1);
-  const closeTimeoutMs = checkInteger(
+  const closeTimeoutMs = checkTcpTimeout(
     'closeTimeoutMs',
     options.closeTimeoutMs ?? DEFAULT_UNIX_CLOSE_TIMEOUT_MS,
-    0,
-    TIMER_MAX_MS,
+    true,
   );
   return start(path, address.abstract, {
     mode,
@@ -291,11 +289,10 @@ export function connectUnix(
   options: UnixConnectOptions = {},
 ): Promise<TcpConnection> {
   checkUnixSocketPath(path);
-  const timeoutMs = checkInteger(
+  const timeoutMs = checkTcpTimeout(
     'connectTimeoutMs',
     options.connectTimeoutMs ?? DEFAULT_UNIX_CONNECT_TIMEOUT_MS,
-    1,
-    TIMER_MAX_MS,
+    false,
   );
   const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
   const peerName = describe(path);
@@ -306,7 +303,7 @@ export function connectUnix(
       reject(
         new TimeoutError(
           'TCPUDP_ERR_TIMEOUT',
-          `connecting to ${describe(path)} took longer than ${timeoutMs} ms`,
+          `connecting to ${peerName} took longer than ${timeoutMs} ms`,
           timeoutMs,
         ),
       );
@@ -316,7 +313,7 @@ export function connectUnix(
       reject(
         new ConnectionError(
           'TCPUDP_ERR_CONNECTION',
-          `could not connect to ${describe(path)}: ${explain(err)}`,
+          `could not connect to ${peerName}: ${explain(err)}`,
           { cause: err },
         ),
       );
