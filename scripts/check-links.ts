@@ -39,9 +39,9 @@ function headingAnchor(text: string): string {
     .trim()
     .toLowerCase()
     .replace(/<[^>]+>/g, '')
-    .replace(/[`*_~]/g, '')
+    .replace(/[`*~]/g, '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
 

@@ -78,7 +78,7 @@ export function readCurriculum(): Curriculum {
  * The `packages:` globs of pnpm-workspace.yaml. Only the forms this repository uses are
  * understood (`dir/*` and a plain folder); anything else is refused rather than guessed at.
  */
-export function workspaceGlobs(): string[] {
+function workspaceGlobs(): string[] {
   const yaml = readFileSync(path.join(ROOT, 'pnpm-workspace.yaml'), 'utf8');
   const block = /^packages:\s*\n((?:[ \t]+-[^\n]*\n?|[ \t]*#[^\n]*\n?)*)/m.exec(yaml)?.[1] ?? '';
   const globs = [...block.matchAll(/^[ \t]+-[ \t]*["']?([^"'#\n]+?)["']?[ \t]*$/gm)].map(

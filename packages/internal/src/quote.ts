@@ -10,7 +10,7 @@
 export function quoteInput(input: unknown, max = 100): string {
   const text =
     input instanceof Uint8Array
-      ? Buffer.from(input.subarray(0, max)).toString('latin1')
+      ? Buffer.from(input.subarray(0, max + 1)).toString('latin1')
       : typeof input === 'string'
         ? input
         : String(input);

@@ -9,6 +9,8 @@ describe('quoteInput', () => {
 
   it('cuts long input with an ellipsis', () => {
     expect(quoteInput('abcdef', 3)).toBe('"abc…"');
+    expect(quoteInput(Buffer.from('abcdef'), 3)).toBe('"abc…"');
+    expect(quoteInput(Buffer.from('abc'), 3)).toBe('"abc"');
   });
 
   it('shows bytes as latin1 text and anything else through String()', () => {

@@ -100,13 +100,18 @@ class StreamLineDecoder implements LineDecoder {
       const last = newline > from ? data[newline - 1] : this.#lastByte();
       const length = countedLineBytes(raw, last);
       if (length > this.maxLineBytes) return this.#overflowWith(length, lines);
-      const line = this.#take(data.subarray(from, newline));
-      lines.push(length === raw ? line : line.subarray(0, length));
+      if (this.#buffered === 0) {
+        lines.push(data.subarray(from, from + length)); // the whole line is in this chunk: a view
+      } else {
+        const line = this.#take(data.subarray(from, newline));
+        lines.push(length === raw ? line : line.subarray(0, length));
+      }
       from = newline + 1;
     }
     const rest = this.#buffered + (data.length - from);
     const last = data.length > from ? data[data.length - 1] : this.#lastByte();
-    if (countedLineBytes(rest, last) > this.maxLineBytes) return this.#overflowWith(rest, lines);
+    const counted = countedLineBytes(rest, last);
+    if (counted > this.maxLineBytes) return this.#overflowWith(counted, lines);
     if (from < data.length) {
       this.#parts.push(data.subarray(from));
       this.#buffered = rest;

@@ -5,9 +5,7 @@
  * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
 export {
-  CARRIAGE_RETURN,
   createLineDecoder,
-  LINE_FEED,
   type LineDecoder,
   type LineDecoderOptions,
 } from './decoder.ts';

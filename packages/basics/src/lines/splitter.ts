@@ -104,19 +104,17 @@ export function cutCompleteLines(
   const carry = Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength);
   // Offsets into `data`; the line under way starts at -carry.length while it began in `pending`.
   let lineStart = -carry.length;
-  /** The byte just before offset `at` of `data`, reaching back into `carry`. */
-  const byteBefore = (at: number): number | undefined =>
-    at > 0 ? data[at - 1] : carry[carry.length + at - 1];
   let overflow = false;
   for (let newline = data.indexOf(LINE_FEED); newline >= 0; ) {
-    if (countedLineBytes(newline - lineStart, byteBefore(newline)) > maxLineBytes) {
+    if (countedLineBytes(newline - lineStart, byteBefore(data, carry, newline)) > maxLineBytes) {
       overflow = true;
       break;
     }
     lineStart = newline + 1;
     newline = data.indexOf(LINE_FEED, lineStart);
   }
-  overflow ||= countedLineBytes(data.length - lineStart, byteBefore(data.length)) > maxLineBytes;
+  overflow ||=
+    countedLineBytes(data.length - lineStart, byteBefore(data, carry, data.length)) > maxLineBytes;
   const end = Math.max(lineStart, 0); // `data` up to here holds whole lines (with `carry` first).
   const head = data.subarray(0, end);
   const complete = end === 0 ? EMPTY : carry.length > 0 ? Buffer.concat([carry, head]) : head;
@@ -130,4 +128,9 @@ export function cutCompleteLines(
 
 function checkMaxLineBytes(maxLineBytes: number): void {
   checkInteger('maxLineBytes', maxLineBytes, 1);
+}
+
+/** The byte just before offset `at` of `data`, reaching back into `carry` (the line's start). */
+function byteBefore(data: Buffer, carry: Buffer, at: number): number | undefined {
+  return at > 0 ? data[at - 1] : carry[carry.length + at - 1];
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkInteger } from '@socketlab/internal';
-import { formatEndpoint } from '../addresses/index.ts';
+import { formatEndpoint, PORT_MAX } from '../addresses/index.ts';
 import { BasicsError, quoteInput } from '../errors.ts';
 import { isTcpState } from '../tcp/index.ts';
 import {
@@ -269,7 +269,7 @@ export function filterSockets(
   filter: SocketFilter = {},
 ): SocketTableEntry[] {
   const { port, state, protocol } = filter;
-  if (port !== undefined) checkInteger('port', port, 0, 65_535);
+  if (port !== undefined) checkInteger('port', port, 0, PORT_MAX);
   const names = state === undefined ? undefined : typeof state === 'string' ? [state] : state;
   const tcpStates = new Set(names?.map((name) => normalizeSocketState(name, 'tcp')));
   const udpStates = new Set(names?.map((name) => normalizeSocketState(name, 'udp')));

@@ -1,7 +1,7 @@
 /**
  * The pure half of the TCP vs UDP module: UDP size limits, and an analysis of what a receiver
  * saw compared with what a sender sent. No I/O here; the edge that opens real sockets is
- * `transport/compare.ts`, which re-exports everything from this file and from `transport/socket-types.ts`.
+ * `transport/compare.ts`.
  *
  * @see RFC 9293 (TCP), RFC 768 (UDP), socket(7), tcp(7), udp(7)
  */

@@ -69,7 +69,7 @@ describe('createLineDecoder', () => {
     { name: 'a line one byte over', wire: '61 0a 61626364 0a 65 0a', overflowBytes: 4 },
     { name: 'a CRLF line one byte over', wire: '61 0a 61626364 0d0a 65 0a', overflowBytes: 4 },
     { name: 'a line that never ends', wire: '61 0a 616263646566', overflowBytes: 4 },
-    { name: 'CR CR past the limit', wire: '61 0a 6162630d0d', overflowBytes: 5 },
+    { name: 'CR CR past the limit', wire: '61 0a 6162630d0d', overflowBytes: 4 },
   ])('overflows on $name, after the lines before it, at every split', ({ wire }) => {
     for (const pieces of everySplit(fromHex(wire))) {
       const result = decode(pieces, 3);
@@ -91,6 +91,12 @@ describe('createLineDecoder', () => {
     expect(decoder.overflowBytes).toBe(300);
     expect(decoder.bufferedBytes).toBe(0); // nothing is kept for a peer to be dropped
     expect(decoder.push(Buffer.from('ok\n'))).toEqual([]); // and nothing more is taken
+  });
+
+  it('counts overflowBytes without a final CR, as the limit does', () => {
+    const decoder = createLineDecoder({ maxLineBytes: 3 });
+    decoder.push(fromHex('616263640d'));
+    expect(decoder.overflowBytes).toBe(4);
   });
 
   it('waits on the limit plus one byte when that byte is a CR (the LF may come)', () => {
