@@ -33,7 +33,7 @@ export type ChatLineDecoding =
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Decodes one line as received (with or without its `\n`, with or without `\r`): strict UTF-8,
+ * Decodes one line without its ending (the line decoder has taken off `\n` or `\r\n`): strict UTF-8,
  * then every control character except tab (C0, DEL, C1) replaced by U+FFFD, so that one client
  * cannot send terminal escape sequences to everybody else's terminal.
  * @param line - the bytes of one line.

@@ -13,11 +13,7 @@ export {
   tftpGetFile,
   tftpPut,
 } from './client.ts';
-export type {
-  TftpEndpoint,
-  TftpTimingOptions,
-  TftpTransferStats,
-} from './machine.ts';
+export type { TftpEndpoint } from './machine.ts';
 export {
   DEFAULT_TFTP_BLKSIZE,
   decodeTftpPacket,

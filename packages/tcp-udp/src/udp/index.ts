@@ -39,7 +39,6 @@ export {
 } from './multicast.ts';
 export {
   UDP_RETRY_DEFAULTS,
-  type UdpResponseCacheOptions,
   type UdpRetryPolicy,
   udpRetrySchedule,
 } from './retry.ts';
