@@ -34,7 +34,7 @@ async function rawPingPong(): Promise<{
 }
 
 export async function rows(): Promise<BenchRow[]> {
-  const server = createUdpServer({ handler: (payload) => payload, cacheEntries: 4096 });
+  const server = createUdpServer({ handler: (payload) => payload, maxCacheEntries: 4096 });
   const { port } = await server.listen();
   const client = createUdpClient({ host: '127.0.0.1', port, timeoutMs: 1000, maxOutstanding: 64 });
   const raw = await rawPingPong();

@@ -43,7 +43,7 @@ export interface ImpairedUdpLinkOptions extends ImpairmentOptions {
   /** Copies waiting on a delay timer at once; more are dropped (counted as overflowed). @default 10000 */
   readonly maxPendingPackets?: number;
   /** A client (and the target port sockets) silent this long is forgotten, in ms. @default 60000 */
-  readonly sessionIdleMs?: number;
+  readonly sessionIdleTimeoutMs?: number;
 }
 
 /** Counters of one direction. */
@@ -168,7 +168,12 @@ export async function listenImpairedUdpLink(
   const maxSessions = checkInteger('maxSessions', options.maxSessions ?? 256, 1, 65_535);
   const maxSideSockets = checkInteger('maxSideSockets', options.maxSideSockets ?? 256, 0, 65_535);
   const maxPending = checkInteger('maxPendingPackets', options.maxPendingPackets ?? 10_000, 1, 1e7);
-  const idleMs = checkInteger('sessionIdleMs', options.sessionIdleMs ?? 60_000, 10, 86_400_000);
+  const idleMs = checkInteger(
+    'sessionIdleTimeoutMs',
+    options.sessionIdleTimeoutMs ?? 60_000,
+    10,
+    86_400_000,
+  );
   const seed = options.seed ?? randomSeed();
   const root = createSeededRandom(seed);
   const shared = resolveImpairmentOptions(options);

@@ -32,7 +32,7 @@ export interface UdpServerOptions {
   /** Requests whose handler runs at once; a request beyond it is dropped (the client retries). @default 256 */
   readonly maxConcurrent?: number;
   /** Responses remembered for retried requests. @default 1024 */
-  readonly cacheEntries?: number;
+  readonly maxCacheEntries?: number;
   /** How long a response is remembered, in ms: keep it ≥ the clients' retry span. @default 30_000 */
   readonly cacheTtlMs?: number;
   /** The cache's clock. @default Date.now */
@@ -85,7 +85,7 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
     port = 0,
     maxDatagramBytes = 1472,
     maxConcurrent = 256,
-    cacheEntries = 1024,
+    maxCacheEntries = 1024,
     cacheTtlMs = 30_000,
     now = Date.now,
   } = options;
@@ -93,7 +93,7 @@ export function createUdpServer(options: UdpServerOptions): UdpServer {
   checkInteger('maxDatagramBytes', maxDatagramBytes, UDP_MESSAGE_HEADER_BYTES, 65_507);
   checkInteger('maxConcurrent', maxConcurrent, 1, 1_000_000);
   checkInteger('port', port, 0, 65_535);
-  const cache = new UdpResponseCache({ maxEntries: cacheEntries, ttlMs: cacheTtlMs, now });
+  const cache = new UdpResponseCache({ maxEntries: maxCacheEntries, ttlMs: cacheTtlMs, now });
   const stats: UdpServerStats = {
     received: 0,
     executed: 0,

@@ -150,9 +150,9 @@ describe('listenImpairedUdpLink', () => {
     expect(target.received[0]?.data.toString()).toBe('a');
   });
 
-  it('forgets a client that stays silent for sessionIdleMs', async () => {
+  it('forgets a client that stays silent for sessionIdleTimeoutMs', async () => {
     const target = await openRecordingUdpSocket(echo);
-    const link = await startLink({ seed: 1, sessionIdleMs: 40 }, target.port);
+    const link = await startLink({ seed: 1, sessionIdleTimeoutMs: 40 }, target.port);
     const client = await openRecordingUdpSocket();
     await sendUdp(client.socket, 'hi', link.address.port);
     await pollUntil(() => client.received.length === 1, 'the echo');
