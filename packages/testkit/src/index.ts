@@ -24,7 +24,7 @@ export {
   startGradedServer,
 } from './graded.ts';
 export { checkSourceLayout, type LayoutProblem } from './layout.ts';
-export { type Lesson, lessonOf, parseHints, readHints } from './lesson.ts';
+export { type Lesson, lessonOf, readHints } from './lesson.ts';
 export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
 export {
   ProgramError,

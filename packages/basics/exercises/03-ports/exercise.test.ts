@@ -83,7 +83,7 @@ describe('listenOnAnyPort', () => {
       expect(server.listening, `the server is listening when the promise resolves. ${PORT_0}`).toBe(
         true,
       );
-      expect(port, 'the kernel never hands out port 0').toBeGreaterThan(0);
+      expect(port, `the kernel never hands out port 0. ${PORT_0}`).toBeGreaterThan(0);
       expect(port).toBeLessThanOrEqual(65_535);
       const address = server.address();
       expect(address, 'server.address() is a TCP address').toMatchObject({ port, address: host });

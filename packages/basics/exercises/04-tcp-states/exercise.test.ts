@@ -113,11 +113,14 @@ describe('transition: every event a state does not accept', () => {
         err.code,
         `the error code (use InvalidTransitionError). ${lesson.see('Your task')}`,
       ).toBe('BASICS_ERR_INVALID_TRANSITION');
-      expect(err.message, 'the message names the state').toContain(state);
+      expect(err.message, `the message names the state. ${lesson.see('Your task')}`).toContain(
+        state,
+      );
       for (const allowed of allowedIn(state)) {
-        expect(err.message, `the message lists ${allowed}, which ${state} accepts`).toContain(
-          allowed,
-        );
+        expect(
+          err.message,
+          `the message lists ${allowed}, which ${state} accepts. ${lesson.see('Your task')}`,
+        ).toContain(allowed);
       }
       expect(err.allowed, 'the error carries the allowed events').toEqual(
         expect.arrayContaining(allowedIn(state)),

@@ -294,13 +294,15 @@ describe('connectWithTimeout', () => {
       | undefined;
     expect(
       err,
-      'after 1000 ms of (fake) time it must reject: use setTimeout/clearTimeout for the deadline',
+      `after 1000 ms of (fake) time it must reject: use setTimeout/clearTimeout for the deadline. ${TIMEOUT}`,
     ).toBeInstanceOf(Error);
     expect(err?.code, `the timeout error has code BASICS_ERR_TIMEOUT. ${TIMEOUT}`).toBe(
       'BASICS_ERR_TIMEOUT',
     );
-    expect(err?.message, 'the message names the address').toContain(`127.0.0.1:${port}`);
-    expect(err?.message, 'the message names the time waited').toContain('1000');
+    expect(err?.message, `the message names the address. ${TIMEOUT}`).toContain(
+      `127.0.0.1:${port}`,
+    );
+    expect(err?.message, `the message names the time waited. ${TIMEOUT}`).toContain('1000');
     // A connection made now queues behind any the timed-out socket opened; once the server has
     // accepted it, only it may be left.
     const probe = clientTo(port);
@@ -338,7 +340,7 @@ describe('connectWithTimeout', () => {
       });
       expect(
         vi.getTimerCount(),
-        'no timer may be left pending after connecting: clearTimeout it',
+        `no timer may be left pending after connecting: clearTimeout it. ${TIMEOUT}`,
       ).toBe(0);
       vi.advanceTimersByTime(1_000);
       expect(socket.destroyed, `a late timer must not destroy a connected socket. ${TIMEOUT}`).toBe(

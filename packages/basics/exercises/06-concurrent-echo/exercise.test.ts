@@ -10,7 +10,7 @@ import {
   WireError,
   withTimeout,
 } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 // A wire-level spec: it talks to the server only over sockets, so it grades the solution, your
 // exercise, or a program in any language (SOCKETLAB_TARGET='cmd:python3 my_server.py').
@@ -27,8 +27,6 @@ function startTarget(): Promise<ServerUnderTest> {
     uncaughtHint: `Give every socket an 'error' listener: a client's reset is thrown otherwise, and stops the server for everyone. ${lesson.see('Your task')}`,
   });
 }
-
-const connect = connectGraded;
 
 /** Reads one line and fails with the whole conversation when it is not `expected`. */
 async function expectLine(client: WireClient, expected: string, hint = ''): Promise<void> {
@@ -49,21 +47,21 @@ async function expectLine(client: WireClient, expected: string, hint = ''): Prom
 describe('a concurrent line echo server', () => {
   it('echoes one line back to one client', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     await client.send('hello\n');
     await expectLine(client, 'hello');
   });
 
   it('echoes a line that arrives split across several writes', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     for (const piece of ['hel', 'lo wo', 'rld\n']) await client.send(piece);
     await expectLine(client, 'hello world');
   });
 
   it('echoes several lines sent in one write, in order', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     await client.send('one\ntwo\nthree ✓\n');
     await expectLine(client, 'one');
     await expectLine(client, 'two');
@@ -72,9 +70,9 @@ describe('a concurrent line echo server', () => {
 
   it('answers a second client while the first is connected but silent', async () => {
     const server = await startTarget();
-    const silent = await connect(server);
+    const silent = await connectGraded(server);
     await silent.send('I type slowly'); // half a line, then nothing
-    const second = await connect(server);
+    const second = await connectGraded(server);
     await second.send('are you there?\n');
     await expectLine(second, 'are you there?', BLOCKING_HINT);
     await silent.send(', but I finish\n');
@@ -83,9 +81,9 @@ describe('a concurrent line echo server', () => {
 
   it('serves 20 clients at once, interleaved, each getting only its own lines', async () => {
     const server = await startTarget();
-    const idle = await connect(server);
+    const idle = await connectGraded(server);
     await idle.send('still thinking');
-    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(server)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connectGraded(server)));
     // Every client starts a line, then all finish theirs in the reverse order.
     for (const [i, client] of clients.entries()) await client.send(`client ${i} `);
     for (const [i, client] of [...clients.entries()].reverse()) {
@@ -106,7 +104,7 @@ describe('a concurrent line echo server', () => {
     // In-process targets: an 'error' nobody listens for fails this test through startTarget's
     // uncaughtHint (a real program would crash, and the next connection would be refused).
     const server = await startTarget();
-    const reset = await connect(server);
+    const reset = await connectGraded(server);
     // The echo of 'ping' proves the server has accepted this connection and read the write that
     // carried it, half line included. Only then does the RST make its next read fail with
     // ECONNRESET: an RST that finds data still unread (or the connection still in the listen
@@ -114,10 +112,10 @@ describe('a concurrent line echo server', () => {
     await reset.send('ping\nhalf a li');
     await expectLine(reset, 'ping');
     reset.socket.resetAndDestroy();
-    const vanished = await connect(server);
+    const vanished = await connectGraded(server);
     await vanished.send('gone before the echo\n');
     vanished.close();
-    const next = await connect(server);
+    const next = await connectGraded(server);
     await next.send('still alive?\n');
     await expectLine(
       next,
@@ -125,14 +123,14 @@ describe('a concurrent line echo server', () => {
       'Two clients had just disconnected abruptly. A socket error with no "error" listener ' +
         `crashes a Node server: handle it per connection. ${lesson.see('Your task')}`,
     );
-    const later = await connect(server);
+    const later = await connectGraded(server);
     await later.send('and again\n');
     await expectLine(later, 'and again', BLOCKING_HINT);
   });
 
   it('echoes the last line and closes when the client half-closes', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     await client.send('bye\n');
     client.end(); // FIN: the client will send nothing more
     await expectLine(client, 'bye');
@@ -148,6 +146,7 @@ describe('a concurrent line echo server', () => {
     async () => {
       const { startEchoServer } = await loadExercise<Exercise>(import.meta.url);
       const server = await startEchoServer(0);
+      onTestFinished(() => void server.close()); // not awaited: the close itself is under test
       const client = await connectGraded({ host: '127.0.0.1', port: server.port });
       await client.send('still here\n');
       await expectLine(client, 'still here');

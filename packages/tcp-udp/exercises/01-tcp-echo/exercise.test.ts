@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import {
   connectGraded,
+  connectTcp,
   describeByteDifference,
   freePort,
   isModuleTarget,
@@ -22,14 +23,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // calls your tcpEchoOnce(), so it runs for the solutions and exercises targets only.
 type Exercise = typeof import('./exercise.ts');
 const lesson = lessonOf(import.meta.url);
-const LESSON = lesson.path;
 
-const HALF_CLOSE_HINT =
-  "After the client's FIN the server must still send every echo, and only then its own FIN: " +
-  `see "Half-close" in ${LESSON}.`;
-const BYTES_HINT = `Echo every byte as it came, binary included (never decode it as text): see "A byte stream, both ways" in ${LESSON}.`;
-const ERROR_HINT = `Give every socket an 'error' listener: without one, a client's reset (ECONNRESET) is thrown from the event loop and takes the whole server, and every other client, down. See "Errors on one connection" in ${LESSON}.`;
-const BACKPRESSURE_HINT = `When socket.write() returns false, stop reading (socket.pause()) until 'drain', then resume(): see "Backpressure" in ${LESSON}.`;
+const HALF_CLOSE_HINT = `After the client's FIN the server must still send every echo, and only then its own FIN. ${lesson.see('Half-close')}`;
+const BYTES_HINT = `Echo every byte as it came, binary included (never decode it as text). ${lesson.see('A byte stream, both ways')}`;
+const ERROR_HINT = `Give every socket an 'error' listener: without one, a client's reset (ECONNRESET) is thrown from the event loop and takes the whole server, and every other client, down. ${lesson.see('Errors on one connection')}`;
+const BACKPRESSURE_HINT = `When socket.write() returns false, stop reading (socket.pause()) until 'drain', then resume(). ${lesson.see('Backpressure')}`;
 
 // In this process, a socket without an 'error' listener throws from the event loop: the test that
 // caused it fails with the hint (a separate program just dies, and the next connection is refused).
@@ -38,8 +36,6 @@ function startTarget(): Promise<ServerUnderTest> {
     uncaughtHint: ERROR_HINT,
   });
 }
-
-const connect = connectGraded;
 
 /**
  * The section that explains a wrong echo: bytes that differ mean the server changed them (text
@@ -132,11 +128,10 @@ async function writeUntilStalled(
 
 /** A raw client that reads nothing until told to (paused), closed when the test ends. */
 async function connectNotReading(server: ServerUnderTest): Promise<net.Socket> {
-  const socket = net.connect({ host: server.host, port: server.port });
+  const socket = await connectTcp(server.port, server.host);
   onTestFinished(() => void socket.destroy());
   socket.on('error', () => undefined);
   socket.pause();
-  await withTimeout(once(socket, 'connect'), `a connection to ${server.host}:${server.port}`);
   return socket;
 }
 
@@ -156,7 +151,7 @@ function pattern(length: number, seed: number): Buffer {
 describe('a TCP echo server (graded over the wire)', () => {
   it('echoes every byte value back exactly, not just text lines', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i)); // includes \0, \r, \n, 0xff
     await client.send(all);
     await expectBytes(client, all);
@@ -164,7 +159,7 @@ describe('a TCP echo server (graded over the wire)', () => {
 
   it('keeps the connection open after an echo, and echoes data split across writes', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     await client.send('first');
     await expectBytes(client, Buffer.from('first'));
     for (const piece of ['sec', 'o', 'nd ', 'write']) await client.send(piece);
@@ -173,7 +168,7 @@ describe('a TCP echo server (graded over the wire)', () => {
 
   it('serves 10 clients at once, each getting only its own bytes', async () => {
     const server = await startTarget();
-    const clients = await Promise.all(Array.from({ length: 10 }, () => connect(server)));
+    const clients = await Promise.all(Array.from({ length: 10 }, () => connectGraded(server)));
     const payloads = clients.map((_, i) => pattern(1000 + i, i));
     for (const [i, client] of clients.entries())
       await client.send(payloads[i]?.subarray(0, 500) ?? '');
@@ -187,7 +182,7 @@ describe('a TCP echo server (graded over the wire)', () => {
 
   it('finishes echoing 256 KiB after the client half-closes, then sends its own FIN', async () => {
     const server = await startTarget();
-    const client = await connect(server);
+    const client = await connectGraded(server);
     const payload = pattern(256 * 1024, 7);
     await client.send(payload);
     client.end(); // FIN right away: most of the echo is still to come
@@ -255,11 +250,11 @@ describe('a TCP echo server (graded over the wire)', () => {
 
   it('keeps serving after a client resets its connection', async () => {
     const server = await startTarget();
-    const reset = await connect(server);
+    const reset = await connectGraded(server);
     await reset.send('ping');
     await expectBytes(reset, Buffer.from('ping'));
     reset.socket.resetAndDestroy();
-    const next = await connect(server).catch((error: Error) => {
+    const next = await connectGraded(server).catch((error: Error) => {
       throw new Error(`${error.message}\nA client had just reset its connection. ${ERROR_HINT}`);
     });
     await next.send('still there?');
@@ -304,6 +299,7 @@ describe.runIf(isModuleTarget())("the echo server's close()", () => {
   it('resolves while a client is still connected (it closes open connections too)', async () => {
     const { startTcpEchoServer } = await loadExercise<Exercise>(import.meta.url);
     const server = await startTcpEchoServer(0);
+    onTestFinished(() => void server.close()); // not awaited: the close itself is under test
     const client = await connectGraded({ host: '127.0.0.1', port: server.port });
     await client.send('still here');
     await expectBytes(client, Buffer.from('still here'));
@@ -316,10 +312,7 @@ describe.runIf(isModuleTarget())("the echo server's close()", () => {
 });
 
 describe.runIf(isModuleTarget())('the TCP echo client tcpEchoOnce()', () => {
-  const CLIENT_HINT =
-    'tcpEchoOnce must send, then half-close with end() (the server waits for that FIN), then ' +
-    'collect every chunk until the server\'s FIN (the "end" event): see "The client" in ' +
-    'exercises/01-tcp-echo/README.md.';
+  const CLIENT_HINT = `tcpEchoOnce must send, then half-close with end() (the server waits for that FIN), then collect every chunk until the server's FIN (the "end" event). ${lesson.see('The client')}`;
 
   async function run(port: number, data: string | Uint8Array): Promise<Buffer> {
     const { tcpEchoOnce } = await loadExercise<Exercise>(import.meta.url);

@@ -117,7 +117,10 @@ describe('03 · length-prefixed framing: encodeFrame', () => {
 
   it('refuses a payload over maxFrameBytes with TCPUDP_ERR_FRAME_TOO_LARGE', async () => {
     const { encodeFrame } = await load();
-    expect(toHex(encodeFrame(Buffer.alloc(8, 1), 8))).toBe(`00000008${'01'.repeat(8)}`);
+    expect(
+      toHex(encodeFrame(Buffer.alloc(8, 1), 8)),
+      `a payload of exactly maxFrameBytes is allowed. ${lesson.see('Limits')}`,
+    ).toBe(`00000008${'01'.repeat(8)}`);
     const err = thrownBy(
       () => encodeFrame(Buffer.alloc(9), 8),
       'encodeFrame(9 bytes, max 8)',
@@ -269,7 +272,10 @@ describe('03 · length-prefixed framing: the decoder', () => {
       b.push(fromHex('00000001 62')).map(toHex),
       `a second decoder saw the first one's bytes (alone it decodes them; after another decoder was given\n${hexdump(fromHex('000000'))}\nit does not): keep the state inside createFrameDecoder(), not in the module. ${lesson.see('Decoding, step by step')}`,
     ).toEqual(['62']);
-    expect(a.push(fromHex('01 61')).map(toHex)).toEqual(['61']);
+    expect(
+      a.push(fromHex('01 61')).map(toHex),
+      `the first decoder keeps its own 3 header bytes. ${lesson.see('Decoding, step by step')}`,
+    ).toEqual(['61']);
   });
 
   it('does linear work: a 4 MiB frame fed 16 bytes at a time copies each byte a few times, not once per push', async () => {
@@ -330,6 +336,9 @@ describe('03 · length-prefixed framing: the decoder', () => {
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
-    expect(frames, `one ${size >> 20} MiB frame, fed ${step} bytes at a time`).toBe(1);
+    expect(
+      frames,
+      `one ${size >> 20} MiB frame, fed ${step} bytes at a time. ${lesson.see('Decoding, step by step')}`,
+    ).toBe(1);
   }, 60_000);
 });

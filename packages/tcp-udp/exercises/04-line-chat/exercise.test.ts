@@ -21,8 +21,6 @@ function startTarget(): Promise<ServerUnderTest> {
   });
 }
 
-const connect = connectGraded;
-
 /**
  * Reads one line and fails with the whole conversation when it is not `expected`; the hint ends
  * with the lesson section that explains it ("Your task" unless another is named).
@@ -92,7 +90,7 @@ async function join(
   nick: string,
   others: readonly WireClient[],
 ): Promise<WireClient> {
-  const client = await connect(server);
+  const client = await connectGraded(server);
   await client.send(`${nick}\n`);
   for (const other of others) {
     await expectLine(
@@ -152,7 +150,7 @@ describe('a line chat server (graded over the wire)', () => {
   it('sends nothing to a client before its nick, and announces it only once it has one', async () => {
     const server = await startTarget();
     const alice = await join(server, 'alice', []);
-    const lurker = await connect(server); // connected, no nick yet
+    const lurker = await connectGraded(server); // connected, no nick yet
     await alice.send('before you joined\n');
     const bob = await join(server, 'bob', [alice]); // the server has handled alice's line by now
     await lurker.send('carol\n');
@@ -193,7 +191,7 @@ describe('a line chat server (graded over the wire)', () => {
     const alice = await join(server, 'alice', []);
     const bob = await join(server, 'bob', [alice]);
     const carol = await join(server, 'carol', [alice, bob]);
-    const nameless = await connect(server); // leaves before sending a nick: not announced
+    const nameless = await connectGraded(server); // leaves before sending a nick: not announced
     nameless.end();
     await nameless.readToEnd().catch(() => Buffer.alloc(0)); // the server has seen its FIN
     carol.end(); // FIN

@@ -8,12 +8,12 @@ import {
   isModuleTarget,
   lessonOf,
   loadExercise,
-  tempDir as makeTempDir,
   printable,
   resolveTarget,
   type ServerUnderTest,
   seededBytes,
   startGradedServer,
+  tempDir,
   type WireClient,
   withTimeout,
 } from '@socketlab/testkit';
@@ -31,8 +31,6 @@ const sha256Of = (bytes: Uint8Array | string): string =>
 let counter = 0;
 const uniqueName = (stem: string): string =>
   `${stem}-${process.pid}-${Date.now().toString(36)}-${counter++}.bin`;
-
-const tempDir = (): Promise<string> => makeTempDir('socketlab-ex06-');
 
 interface Target {
   server: ServerUnderTest;
@@ -52,7 +50,7 @@ async function startTarget(): Promise<Target> {
         'with SOCKETLAB_TARGET=addr:…, set RECEIVE_DIR to the directory your receiver writes into',
       );
   } else {
-    dir = path.join(await tempDir(), 'inbox');
+    dir = path.join(await tempDir('socketlab-ex06-'), 'inbox');
     await mkdir(dir);
     process.env.RECEIVE_DIR = dir; // a cmd: target inherits the environment
   }
@@ -343,7 +341,7 @@ if (isModuleTarget()) {
   describe('a file sender (sendFile)', () => {
     it('sends "name size sha256\\n", waits for READY, sends the bytes, resolves with the hash', async () => {
       const { sendFile } = await loadExercise<Exercise>(import.meta.url);
-      const dir = await tempDir();
+      const dir = await tempDir('socketlab-ex06-');
       const body = seededBytes(7, 200_000);
       await writeFile(path.join(dir, 'data.bin'), body);
       const receiver = await scriptedReceiver(() => 'READY');
@@ -367,7 +365,7 @@ if (isModuleTarget()) {
 
     it('rejects with the ERR line when the receiver refuses', async () => {
       const { sendFile } = await loadExercise<Exercise>(import.meta.url);
-      const dir = await tempDir();
+      const dir = await tempDir('socketlab-ex06-');
       await writeFile(path.join(dir, 'x.bin'), 'x');
       const receiver = await scriptedReceiver(
         () => 'ERR exists a file of that name is already here',
@@ -385,7 +383,7 @@ if (isModuleTarget()) {
 
     it('rejects when the receiver answers the body with ERR integrity instead of OK', async () => {
       const { sendFile } = await loadExercise<Exercise>(import.meta.url);
-      const dir = await tempDir();
+      const dir = await tempDir('socketlab-ex06-');
       await writeFile(path.join(dir, 'y.bin'), 'some bytes');
       const receiver = await scriptedReceiver(
         () => 'READY',
@@ -409,7 +407,7 @@ if (isModuleTarget()) {
       const { sendFile, startFileReceiver, isSafeName, parseHeader } = await loadExercise<Exercise>(
         import.meta.url,
       );
-      const [src, dst] = [await tempDir(), await tempDir()];
+      const [src, dst] = [await tempDir('socketlab-ex06-'), await tempDir('socketlab-ex06-')];
       const body = seededBytes(8, 70_000);
       await writeFile(path.join(src, 'trip.bin'), body);
       const receiver = await startFileReceiver(dst);
