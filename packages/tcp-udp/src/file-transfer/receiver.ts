@@ -17,6 +17,7 @@ import {
   TcpUdpError,
   TimeoutError,
 } from '../errors.ts';
+import { formatTcpPeer } from '../tcp/index.ts';
 import { encodeFileTransferMessage } from './codec.ts';
 import { nodeFileTransferFs } from './fs.ts';
 import {
@@ -105,7 +106,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   }
 
   #accept(socket: net.Socket): void {
-    const ref = { peer: `${socket.remoteAddress}:${socket.remotePort}` };
+    const ref = { peer: formatTcpPeer(socket.remoteAddress, socket.remotePort) };
     socket.on('error', () => {}); // reported through the stream; never crash the server
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { formatEndpoint } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout } from '../tcp/index.ts';
@@ -74,7 +75,9 @@ export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
     // After listening, the listener itself can still fail (EMFILE on accept): report, keep going.
     server.on('error', (err) => this.emit('clientError', err, { remote: 'listener' }));
     server.on('drop', (data) => {
-      const remote = data?.remoteAddress ? `${data.remoteAddress}:${data.remotePort}` : 'unix';
+      const remote = data?.remoteAddress
+        ? formatEndpoint({ host: data.remoteAddress, port: data.remotePort ?? 0 })
+        : 'unix';
       const limit = this.options.maxConnections;
       this.emit(
         'clientError',
@@ -97,8 +100,8 @@ export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
   /** The address as one line: `127.0.0.1:40123`, `[::1]:40123` or the socket path. */
   describeAddress(): string {
     if (typeof this.address === 'string') return this.address;
-    const { address, port, family } = this.address;
-    return family === 'IPv6' ? `[${address}]:${port}` : `${address}:${port}`;
+    const { address, port } = this.address;
+    return formatEndpoint({ host: address, port });
   }
 
   /**
@@ -125,7 +128,9 @@ export class FramedEchoServer extends EventEmitter<FramedEchoServerEvents> {
 
   private serve(socket: net.Socket): void {
     const remote =
-      socket.remoteAddress === undefined ? 'unix' : `${socket.remoteAddress}:${socket.remotePort}`;
+      socket.remoteAddress === undefined
+        ? 'unix'
+        : formatEndpoint({ host: socket.remoteAddress, port: socket.remotePort ?? 0 });
     const framed = new FramedSocket(socket, {
       codec: codecForFraming(this.options.framing, this.options.maxFrameBytes),
     });

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, TimeoutError } from '../errors.ts';
+import { formatTcpPeer } from '../tcp/index.ts';
 import type { FrameCodec, FrameDecoder } from './codec.ts';
 import { lengthPrefixCodec } from './length-prefix.ts';
 
@@ -332,7 +333,7 @@ export class FramedSocket implements AsyncIterable<Buffer> {
 
 function describePeer(socket: net.Socket): string {
   if (socket.remoteAddress !== undefined) {
-    return `${socket.remoteAddress}:${socket.remotePort ?? '?'}`;
+    return formatTcpPeer(socket.remoteAddress, socket.remotePort);
   }
   return 'peer';
 }

@@ -17,6 +17,7 @@ export {
   type TcpEndOptions,
 } from './connection.ts';
 export {
+  formatTcpPeer,
   type TcpCloseReason,
   type TcpErrorContext,
   type TcpOperation,
