@@ -1,15 +1,9 @@
+import type { HostPort, Ipv4Scope } from '../../exercises/02-addresses/exercise.ts';
 import { parseEndpoint } from '../../src/addresses/endpoint.ts';
-import { type AddressScope, classifyAddress, parseAddress } from '../../src/addresses/index.ts';
+import { classifyAddress, parseAddress } from '../../src/addresses/index.ts';
 import { InvalidInputError, quoteInput } from '../../src/errors.ts';
 
-/** The scope of an IPv4 address (every library scope except the IPv6-only 'unique-local'). */
-export type Ipv4Scope = Exclude<AddressScope, 'unique-local'>;
-
-/** An endpoint split into its host (without brackets) and its port. */
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort, Ipv4Scope };
 
 /** Parses a strict dotted-quad IPv4 address into its 4 octets. */
 export function parseIPv4(text: string): number[] {

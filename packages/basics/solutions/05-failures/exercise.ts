@@ -1,14 +1,8 @@
+import type { Diagnosis } from '../../exercises/05-failures/exercise.ts';
 import { explainSocketError } from '../../src/failures/explain.ts';
 
 export { connectWithTimeout, type FailureSide as Side } from '../../src/failures/explain.ts';
-
-/** What `diagnose` says about an error. */
-export interface Diagnosis {
-  code: string;
-  side: 'client' | 'server' | 'either';
-  retryable: boolean;
-  advice: string;
-}
+export type { Diagnosis };
 
 /**
  * Says what a socket error means. `explainSocketError` already follows the cause chain and knows

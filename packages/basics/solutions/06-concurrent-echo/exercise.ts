@@ -1,12 +1,7 @@
+import type { RunningEchoServer } from '../../exercises/06-concurrent-echo/exercise.ts';
 import { createConcurrentEchoServer } from '../../src/lifecycle/blocking.ts';
 
-/** What startEchoServer resolves with: the port it listens on, and a way to stop it. */
-export interface RunningEchoServer {
-  /** The port the server listens on (the kernel's choice when you asked for port 0). */
-  port: number;
-  /** Stops accepting, closes every open connection, and resolves once the server is closed. */
-  close(): Promise<void>;
-}
+export type { RunningEchoServer };
 
 /**
  * Starts a line echo server on `host:port` that serves many clients at once, on Node's event loop.

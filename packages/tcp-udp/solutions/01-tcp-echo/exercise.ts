@@ -1,13 +1,8 @@
+import type { RunningTcpEchoServer } from '../../exercises/01-tcp-echo/exercise.ts';
 import { connectTcpClient } from '../../src/tcp/client.ts';
 import { createTcpServer } from '../../src/tcp/server.ts';
 
-/** What startTcpEchoServer resolves with: the port it listens on, and a way to stop it. */
-export interface RunningTcpEchoServer {
-  /** The port the server listens on (the kernel's choice when you asked for port 0). */
-  port: number;
-  /** Stops accepting, closes every open connection, and resolves once the server is closed. */
-  close(): Promise<void>;
-}
+export type { RunningTcpEchoServer };
 
 /**
  * A TCP echo server on the library's `createTcpServer`: each connection echoes its chunks in

@@ -1,12 +1,7 @@
+import type { RetryOptions } from '../../exercises/02-udp-retry/exercise.ts';
 import { udpRequest } from '../../src/udp/client.ts';
 
-/** How long to wait for each answer, and how many times to send again. */
-export interface RetryOptions {
-  /** How long one attempt waits for its answer, in milliseconds. */
-  timeoutMs: number;
-  /** How many times to send again after the first attempt got no answer (0 = send once). */
-  retries: number;
-}
+export type { RetryOptions };
 
 /**
  * Sends one request and resolves with its answer, retrying on timeout. The library's client also

@@ -1,13 +1,9 @@
+import type { LengthFrameDecoder } from '../../exercises/03-length-prefix/exercise.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../src/framing/codec.ts';
 import { lengthPrefixCodec } from '../../src/framing/length-prefix.ts';
 
+export type { LengthFrameDecoder };
 export { DEFAULT_MAX_FRAME_BYTES };
-
-/** An incremental decoder for one stream: bytes in, whole payloads out. */
-export interface LengthFrameDecoder {
-  push(chunk: Uint8Array): Buffer[];
-  end(): void;
-}
 
 /**
  * Encodes one payload behind a u32 big-endian length. The library's codec also offers

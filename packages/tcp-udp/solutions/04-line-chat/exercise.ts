@@ -1,14 +1,9 @@
 import { splitLines } from '@socketlab/basics';
+import type { RunningChatServer } from '../../exercises/04-line-chat/exercise.ts';
 import type { TcpConnection } from '../../src/tcp/connection.ts';
 import { createTcpServer } from '../../src/tcp/server.ts';
 
-/** What startChatServer resolves with: the port it listens on, and a way to stop it. */
-export interface RunningChatServer {
-  /** The port the server listens on (the kernel's choice when you asked for port 0). */
-  port: number;
-  /** Stops accepting, closes every open connection, and resolves once the server is closed. */
-  close(): Promise<void>;
-}
+export type { RunningChatServer };
 
 /** The longest line accepted; a longer one closes that client only. */
 const MAX_LINE_BYTES = 16 * 1024;

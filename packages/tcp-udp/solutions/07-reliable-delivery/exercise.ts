@@ -1,33 +1,21 @@
 import dgram from 'node:dgram';
+// The types are the exercise's contract, given complete (and documented) in the starter.
+import type {
+  RunningReceiver,
+  SendOptions,
+  SendReport,
+} from '../../exercises/07-reliable-delivery/exercise.ts';
+
+export type { RunningReceiver, SendOptions, SendReport };
 
 // A solved stop-and-wait sender and receiver. The library's own reliable UDP
-// (src/reliable-*.ts) goes much further — windows, SACK, RFC 6298 timers — but speaks another
+// (src/reliable/) goes much further — windows, SACK, RFC 6298 timers — but speaks another
 // wire format, so this exercise's solution is written out here in full.
 
 /** Packet types of the exercise's wire format. */
 const DATA = 0x44; // 'D'
 const ACK = 0x41; // 'A'
 const END = 0x45; // 'E'
-
-/** A running receiver: its port, the bytes it will deliver, and a way to stop it. */
-export interface RunningReceiver {
-  port: number;
-  received: Promise<Buffer>;
-  close(): Promise<void>;
-}
-
-/** How the sender paces itself and when it gives up. */
-export interface SendOptions {
-  retransmitMs?: number;
-  maxTries?: number;
-  chunkBytes?: number;
-}
-
-/** What the sender did. */
-export interface SendReport {
-  packets: number;
-  retransmissions: number;
-}
 
 function packet(type: number, seq: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
   const out = Buffer.alloc(5 + payload.length);
