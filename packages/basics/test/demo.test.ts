@@ -1,39 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
+import {
+  pollUntil,
+  type SpawnedSource,
+  spawnSource,
+  WireClient,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
+const PACKAGE_DIR = new URL('..', import.meta.url);
 
-interface Demo {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts the demo as `pnpm start` does, and makes sure it is gone when the test ends. */
-function startDemo(args: string[]): Demo {
-  const child = spawn(TSX, ['--conditions=@socketlab/source', 'examples/demo.ts', ...args], {
-    cwd: PACKAGE_DIR,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => printed, exited };
+/** Starts the demo as `pnpm start` does; it is killed when the test ends if still running. */
+function startDemo(args: string[]): SpawnedSource {
+  return spawnSource(PACKAGE_DIR, 'examples/demo.ts', args, { env: { NO_COLOR: '1' } });
 }
 
 async function runDemo(args: string[]): Promise<{ code: number | null; output: string }> {

@@ -29,7 +29,10 @@ export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort 
 export {
   ProgramError,
   type RunningProgram,
+  type SpawnedSource,
+  type SpawnSourceOptions,
   type StartProgramOptions,
+  spawnSource,
   startProgram,
 } from './process.ts';
 export { describePublicApi } from './public-api.ts';

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { DEFAULT_WAIT_MS } from './wait.ts';
 
 /** A program started by a test, listening on a known port. */
@@ -128,4 +130,54 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   const timer = setTimeout(() => kill('SIGKILL'), 2_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A TypeScript program spawned by {@link spawnSource}. */
+export interface SpawnedSource {
+  readonly child: ChildProcess;
+  /** stdout and stderr together, in the order they were read. */
+  output(): string;
+  /** Resolves once the program has exited and its output is all read ('close', not 'exit'). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnSourceOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs a package's TypeScript file as `pnpm start` would, from its sources: `node --import tsx`
+ * with the `@socketlab/source` condition, in `packageDir` (whose node_modules must hold tsx).
+ * Node itself runs the program, not a wrapper process, so a signal sent to `child` reaches it.
+ * The program is killed (SIGKILL) when the current test ends, if it is still running.
+ */
+export function spawnSource(
+  packageDir: string | URL,
+  file: string,
+  args: readonly string[] = [],
+  options: SpawnSourceOptions = {},
+): SpawnedSource {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@socketlab/source', '--import', 'tsx', file, ...args],
+    {
+      cwd: packageDir instanceof URL ? fileURLToPath(packageDir) : packageDir,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let printed = '';
+  const collect = (chunk: Buffer): void => {
+    printed += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => printed, exited };
 }

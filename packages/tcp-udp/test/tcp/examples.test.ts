@@ -1,42 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
+import {
+  pollUntil,
+  type SpawnedSource,
+  spawnSource,
+  WireClient,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 // The lessons quote these programs' output: run them, so the quotes stay true.
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
+const PACKAGE_DIR = new URL('../..', import.meta.url);
 
-interface Run {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function start(example: string, args: string[] = []): Run {
-  const child = spawn(TSX, ['--conditions=@socketlab/source', `examples/${example}`, ...args], {
-    cwd: PACKAGE_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  // 'close', not 'exit': 'exit' may come before the last of stdout/stderr has been read.
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => printed, exited };
+function start(example: string, args: string[] = []): SpawnedSource {
+  return spawnSource(PACKAGE_DIR, `examples/${example}`, args);
 }
 
 async function run(example: string): Promise<string> {
   const { output, exited } = start(example);
-  const code = await withTimeout(exited, `examples/${example} to exit`, 20_000);
+  const { code } = await withTimeout(exited, `examples/${example} to exit`, 20_000);
   expect(code, `examples/${example} exit code; it printed:\n${output()}`).toBe(0);
   return output();
 }
@@ -77,7 +57,7 @@ describe.runIf(process.platform === 'linux')('the TCP examples', () => {
     chat.child.kill('SIGINT');
     expect(await client.readLine()).toBe('* server shutting down');
     await client.readToEnd();
-    expect(await withTimeout(chat.exited, 'the chat to exit after SIGINT')).toBe(0);
+    expect((await withTimeout(chat.exited, 'the chat to exit after SIGINT')).code).toBe(0);
     expect(chat.output()).toContain('closed');
   }, 30_000);
 });
