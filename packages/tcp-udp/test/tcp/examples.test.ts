@@ -1,21 +1,11 @@
-import {
-  pollUntil,
-  type SpawnedSource,
-  spawnSource,
-  WireClient,
-  withTimeout,
-} from '@socketlab/testkit';
+import { pollUntil, spawnSource, WireClient, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 // The lessons quote these programs' output: run them, so the quotes stay true.
 const PACKAGE_DIR = new URL('../..', import.meta.url);
 
-function start(example: string, args: string[] = []): SpawnedSource {
-  return spawnSource(PACKAGE_DIR, `examples/${example}`, args);
-}
-
 async function run(example: string): Promise<string> {
-  const { output, exited } = start(example);
+  const { output, exited } = spawnSource(PACKAGE_DIR, `examples/${example}`);
   const { code } = await withTimeout(exited, `examples/${example} to exit`, 20_000);
   expect(code, `examples/${example} exit code; it printed:\n${output()}`).toBe(0);
   return output();
@@ -45,7 +35,7 @@ describe.runIf(process.platform === 'linux')('the TCP examples', () => {
   }, 30_000);
 
   it('chat.ts prints how to join, lets a client in, and stops cleanly on SIGINT', async () => {
-    const chat = start('chat.ts', ['0']);
+    const chat = spawnSource(PACKAGE_DIR, 'examples/chat.ts', ['0']);
     const port = await pollUntil(
       () => Number(/nc 127\.0\.0\.1 (\d+)/.exec(chat.output())?.[1]) || undefined,
       'the chat to print its port',
