@@ -1,4 +1,5 @@
 import { printable } from './bytes.ts';
+import { DEFAULT_WAIT_MS, withTimeout } from './wait.ts';
 
 /** An error as a spec receives it: narrow it to the expected class with `as`. */
 // biome-ignore lint/suspicious/noExplicitAny: callers narrow the error to their own class with `as`
@@ -13,18 +14,62 @@ export type Thrown = Error & Record<string, any>;
  * @example const err = thrownBy(() => decoder.end(), 'end() after half a header', lesson.see('The end'));
  */
 export function thrownBy(fn: () => unknown, what = 'the call', hint?: string): Thrown {
-  const fail = (message: string): Error => new Error(hint ? `${message}\n${hint}` : message);
   let result: unknown;
   try {
     result = fn();
   } catch (err) {
-    if (!(err instanceof Error)) {
-      throw fail(`${what} should throw an Error object, but threw ${printable(String(err))}`);
-    }
-    if (/not implemented yet/.test(err.message)) {
-      throw fail(`${what}: this is still the starter's stub (${err.message})`);
-    }
-    return err as Thrown;
+    return asThrown(err, `${what} should throw an Error object, but threw`, what, hint);
   }
-  throw fail(`${what} should throw, but returned ${printable(String(JSON.stringify(result)))}`);
+  throw failure(`${what} should throw, but returned ${shown(result)}`, hint);
+}
+
+/**
+ * The async twin of {@link thrownBy}: awaits `promise` (at most `timeoutMs`) and returns the Error
+ * it rejected with. Fails when it resolves instead, rejects with something that is not an Error,
+ * rejects with a starter's "not implemented yet" stub, or does not settle in time (a timeout is
+ * never mistaken for the rejection under test).
+ * @example const err = await rejectionOf(read(port, 'nope'), 'reading a missing file', lesson.see('ERROR packets'));
+ */
+export async function rejectionOf(
+  promise: Promise<unknown>,
+  what = 'the call',
+  hint?: string,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<Thrown> {
+  const settled = await withTimeout(
+    promise.then(
+      (value) => ({ resolved: true as const, value }),
+      (err: unknown) => ({ resolved: false as const, err }),
+    ),
+    `${what} to settle`,
+    timeoutMs,
+  );
+  if (settled.resolved) {
+    throw failure(`${what} should reject, but resolved with ${shown(settled.value)}`, hint);
+  }
+  return asThrown(
+    settled.err,
+    `${what} should reject with an Error object, but rejected with`,
+    what,
+    hint,
+  );
+}
+
+function asThrown(err: unknown, notAnError: string, what: string, hint?: string): Thrown {
+  if (!(err instanceof Error)) {
+    throw failure(`${notAnError} ${printable(String(err))}`, hint);
+  }
+  if (/not implemented yet/.test(err.message)) {
+    throw failure(`${what}: this is still the starter's stub (${err.message})`, hint);
+  }
+  return err as Thrown;
+}
+
+function failure(message: string, hint: string | undefined): Error {
+  return new Error(hint ? `${message}\n${hint}` : message);
+}
+
+function shown(value: unknown): string {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return printable(value);
+  return printable(String(JSON.stringify(value)));
 }

@@ -1,4 +1,4 @@
-export { type Thrown, thrownBy } from './assert.ts';
+export { rejectionOf, type Thrown, thrownBy } from './assert.ts';
 export {
   BENCH_QUICK,
   type BenchCase,

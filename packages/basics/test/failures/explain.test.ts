@@ -7,6 +7,7 @@ import {
   listenOnFreePort,
   nextEvent,
   pollUntil,
+  rejectionOf,
   withTimeout,
 } from '@socketlab/testkit';
 import fc from 'fast-check';
@@ -75,18 +76,6 @@ function connect(port: number, options: Partial<net.NetConnectOpts> = {}): net.S
 async function nextError(emitter: net.Socket | net.Server, what: string): Promise<SystemError> {
   const [err] = await withTimeout(nextEvent<[SystemError]>(emitter, 'error'), what);
   return err;
-}
-
-async function rejectionOf(promise: Promise<unknown>, what: string): Promise<unknown> {
-  return withTimeout(
-    promise.then(
-      (value) => {
-        throw new Error(`${what} resolved with ${String(value)}; expected a rejection`);
-      },
-      (err: unknown) => err,
-    ),
-    what,
-  );
 }
 
 /** A port that closed a moment ago: nothing listens on it. */

@@ -5,6 +5,7 @@ import {
   loadExercise,
   pollUntil,
   printable,
+  rejectionOf,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -148,14 +149,10 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
 
   it('fails with TCPUDP_ERR_RETRIES_EXHAUSTED after exactly retries + 1 attempts', async () => {
     const server = await startServer(() => {});
-    const error = await call(
-      server.port,
-      'anyone?',
-      { timeoutMs: 40, retries: 2 },
-      server.seen,
-    ).then(
-      (v) => new Error(`expected a rejection, got the answer ${printable(v)}`),
-      (e: Error) => e,
+    const error = await rejectionOf(
+      call(server.port, 'anyone?', { timeoutMs: 40, retries: 2 }, server.seen),
+      'a request no one answers',
+      lesson.see('Giving up'),
     );
     expect(error, lesson.see('Giving up')).toMatchObject({
       code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
@@ -208,14 +205,10 @@ describe('requestWithRetry, a UDP client with timeouts and retries', () => {
 
   it('rejects with TCPUDP_ERR_REMOTE and the server\u2019s text on an error response', async () => {
     const server = await startServer((req, _n, reply) => reply(envelope(3, req.id, 'no such key')));
-    const error = await call(
-      server.port,
-      'get k',
-      { timeoutMs: 1000, retries: 0 },
-      server.seen,
-    ).then(
-      (v) => new Error(`expected a rejection, got the answer ${printable(v)}`),
-      (e: Error) => e,
+    const error = await rejectionOf(
+      call(server.port, 'get k', { timeoutMs: 1000, retries: 0 }, server.seen),
+      'a request answered with an error',
+      lesson.see('Error responses'),
     );
     expect(error, lesson.see('Error responses')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',

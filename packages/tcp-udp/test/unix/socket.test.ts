@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import type net from 'node:net';
 import { dirname, join } from 'node:path';
-import { nextEvent, withTimeout } from '@socketlab/testkit';
+import { nextEvent, rejectionOf, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   ConnectionError,
@@ -73,14 +73,9 @@ async function untilPeerCloses(conn: TcpConnection): Promise<void> {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await withTimeout(promise, 'the call to settle', 15_000);
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, but the call resolved');
-}
+/** The error a call rejected with; a call that resolves or hangs fails the test. */
+const rejection = (promise: Promise<unknown>) =>
+  rejectionOf(promise, 'the call', undefined, 15_000);
 
 describe('listenUnix', () => {
   it('listens on a path, owner-only by default, and serves', async () => {
