@@ -20,8 +20,9 @@ export async function listenOnFreePort(
 }
 
 /**
- * Asks the kernel for a free TCP port on `host` by binding port 0 and releasing it.
- * Only for handing a port to another process (a `cmd:` target); in-process code binds port 0.
+ * Asks the kernel for a free TCP port on `host` by binding port 0 and releasing it: a port to hand
+ * to another process (a `cmd:` target), or one nothing listens on (a connection to it is refused).
+ * In-process servers bind port 0 themselves.
  */
 export async function freePort(host: LoopbackHost = '127.0.0.1'): Promise<number> {
   const server = net.createServer();

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import {
   closeServer,
+  freePort,
   lessonOf,
   listenOnFreePort,
   loadExercise,
@@ -46,14 +47,6 @@ async function errorOf(emitter: net.Socket | net.Server, what: string): Promise<
   return err;
 }
 
-/** A port on 127.0.0.1 that was listening a moment ago and is closed now. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const { port } = await listenOnFreePort(server);
-  await closeServer(server);
-  return port;
-}
-
 /** Calls the learner's diagnose and checks the shape of what comes back. */
 function diagnosed(err: unknown) {
   const result = diagnose(err);
@@ -76,7 +69,7 @@ function made(code: string, syscall: string): ErrnoError {
 
 describe('diagnose, on errors made for real on 127.0.0.1', () => {
   it('diagnoses a refused connection: nothing listens on that port', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const err = await errorOf(clientTo(port), 'the connection to be refused');
     expect(err.code, 'the spec made a real ECONNREFUSED').toBe('ECONNREFUSED');
     expect(
@@ -255,7 +248,7 @@ describe('connectWithTimeout', () => {
   });
 
   it('rejects with the refusal when nothing listens', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const err = await withTimeout(
       connectWithTimeout('127.0.0.1', port, 2_000).then(
         () => undefined,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   closeServer,
+  freePort,
   listenOnFreePort,
   nextEvent,
   pollUntil,
@@ -78,14 +79,6 @@ async function nextError(emitter: net.Socket | net.Server, what: string): Promis
   return err;
 }
 
-/** A port that closed a moment ago: nothing listens on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const { port } = await listenOnFreePort(server);
-  await closeServer(server);
-  return port;
-}
-
 function expectUseful(explanation: Explanation): void {
   expect(explanation.title.length).toBeGreaterThan(3);
   expect(explanation.what.length).toBeGreaterThan(10);
@@ -146,7 +139,7 @@ describe('countOpenSockets (the socket-leak detector)', () => {
 
 describe('failures caused for real on loopback', () => {
   it('explains ECONNREFUSED from connecting to a port that just closed', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const err = await nextError(connect(port), 'connection refusal');
     expect(err.code).toBe('ECONNREFUSED');
     const explanation = explainSocketError(err);
@@ -586,7 +579,7 @@ describe('connectWithTimeout', () => {
   });
 
   it('rejects with BASICS_ERR_CONNECTION caused by ECONNREFUSED on a closed port', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const err = await rejectionOf(
       connectWithTimeout('127.0.0.1', port, 2_000),
       'a refused connect',
