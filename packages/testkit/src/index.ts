@@ -25,7 +25,16 @@ export {
 } from './graded.ts';
 export { checkSourceLayout, type LayoutProblem } from './layout.ts';
 export { type Lesson, lessonOf, readHints } from './lesson.ts';
-export { closeServer, connectTcp, freePort, type LoopbackHost, listenOnFreePort } from './ports.ts';
+export {
+  closeServer,
+  connectTcp,
+  freePort,
+  type LoopbackHost,
+  listenOnFreePort,
+  listenTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from './ports.ts';
 export {
   ProgramError,
   type RunningProgram,

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
+import { onTestFinished } from 'vitest';
 import { withTimeout } from './wait.ts';
 
 /** Loopback hosts a test may use. Tests never touch any other address. */
@@ -61,4 +62,42 @@ export async function closeServer(
     new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
     'server to close',
   );
+}
+
+/** A raw `net.Server` started by {@link listenTestServer}, and the sockets it holds now. */
+export interface TestServer {
+  readonly server: net.Server;
+  readonly host: LoopbackHost;
+  readonly port: number;
+  /** The server's side of every connection still open. */
+  readonly sockets: ReadonlySet<net.Socket>;
+}
+
+export interface TestServerOptions {
+  /** @default '127.0.0.1' */
+  host?: LoopbackHost;
+  /** Keep the server's side writable after the peer's FIN (`net.createServer`'s option). @default false */
+  allowHalfOpen?: boolean;
+}
+
+/**
+ * A plain `net.Server` on port 0 for a test to drive by hand: it hands each connection to
+ * `onConnection`, keeps track of the open ones, and is closed with all of them when the test
+ * ends. An error on the server's side of a connection is ignored (tests break connections on
+ * purpose and look at the client's side); `onConnection` may listen for it too.
+ */
+export async function listenTestServer(
+  onConnection: (socket: net.Socket) => void = () => {},
+  { host = '127.0.0.1', allowHalfOpen = false }: TestServerOptions = {},
+): Promise<TestServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onConnection(socket);
+  });
+  onTestFinished(() => closeServer(server, sockets));
+  const { port } = await listenOnFreePort(server, host);
+  return { server, host, port, sockets };
 }

@@ -1,19 +1,10 @@
-import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { closeServer, listenOnFreePort } from '../src/ports.ts';
+import { freePort, listenTestServer } from '../src/ports.ts';
 import { startProgram } from '../src/process.ts';
 import { WireClient, WireError } from '../src/wire.ts';
 
-async function echoServer(host: '127.0.0.1' | '::1' = '127.0.0.1') {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.pipe(socket);
-  });
-  const address = await listenOnFreePort(server, host);
-  onTestFinished(() => closeServer(server, sockets));
-  return address;
+function echoServer(host: '127.0.0.1' | '::1' = '127.0.0.1') {
+  return listenTestServer((socket) => socket.pipe(socket), { host });
 }
 
 describe('WireClient', () => {
@@ -49,9 +40,7 @@ describe('WireClient', () => {
   });
 
   it('reports a refused connection clearly', async () => {
-    const server = net.createServer();
-    const { port } = await listenOnFreePort(server);
-    await closeServer(server);
+    const port = await freePort();
     await expect(WireClient.connect('127.0.0.1', port)).rejects.toThrow(
       /could not connect to 127.0.0.1/,
     );
@@ -60,9 +49,7 @@ describe('WireClient', () => {
 
 describe('startProgram', () => {
   it('starts a program with PORT set and waits until it accepts connections', async () => {
-    const server = net.createServer();
-    const { port } = await listenOnFreePort(server);
-    await closeServer(server);
+    const port = await freePort();
     const script =
       "const s=require('net').createServer(c=>c.pipe(c));s.listen(+process.env.PORT,'127.0.0.1')";
     const program = await startProgram(`node -e "${script}"`, { port });

@@ -3,7 +3,7 @@ import {
   closeServer,
   freePort,
   lessonOf,
-  listenOnFreePort,
+  listenTestServer,
   loadExercise,
   nextEvent,
   pollUntil,
@@ -19,20 +19,6 @@ const CAUSES = lesson.see('Errors inside errors');
 const TIMEOUT = lesson.see('Timeout:');
 
 type ErrnoError = Error & { code?: string };
-
-/** A server on 127.0.0.1, port 0; it and its connections are closed when the test ends. */
-async function startServer(onConnection: (socket: net.Socket) => void = () => {}) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    onConnection(socket);
-  });
-  onTestFinished(() => closeServer(server, sockets));
-  const { port } = await listenOnFreePort(server);
-  return { server, port, sockets };
-}
 
 function clientTo(port: number, options: { allowHalfOpen?: boolean } = {}): net.Socket {
   const socket = net.connect({ host: '127.0.0.1', port, ...options });
@@ -83,7 +69,7 @@ describe('diagnose, on errors made for real on 127.0.0.1', () => {
   });
 
   it('diagnoses a reset: the peer aborted the connection', async () => {
-    const { port } = await startServer((socket) =>
+    const { port } = await listenTestServer((socket) =>
       socket.once('data', () => socket.resetAndDestroy()),
     );
     const client = clientTo(port);
@@ -102,7 +88,7 @@ describe('diagnose, on errors made for real on 127.0.0.1', () => {
   });
 
   it('diagnoses an address in use: a second server on the same port', async () => {
-    const { port } = await startServer();
+    const { port } = await listenTestServer();
     const second = net.createServer();
     onTestFinished(() => closeServer(second));
     second.listen(port, '127.0.0.1');
@@ -119,7 +105,9 @@ describe('diagnose, on errors made for real on 127.0.0.1', () => {
   });
 
   it('diagnoses writing after the peer closed (EPIPE, or ECONNRESET if the reset wins)', async () => {
-    const { port } = await startServer((socket) => socket.once('data', () => socket.destroy()));
+    const { port } = await listenTestServer((socket) =>
+      socket.once('data', () => socket.destroy()),
+    );
     const client = clientTo(port, { allowHalfOpen: true });
     client.on('data', () => {});
     const failure = errorOf(client, 'a write to fail');
@@ -236,7 +224,7 @@ describe('diagnose, on errors that cannot be made on loopback', () => {
 
 describe('connectWithTimeout', () => {
   it('resolves with a connected socket', async () => {
-    const { port } = await startServer();
+    const { port } = await listenTestServer();
     const socket = await withTimeout(
       connectWithTimeout('127.0.0.1', port, 2_000),
       'connectWithTimeout to a listening server',
@@ -264,7 +252,7 @@ describe('connectWithTimeout', () => {
   });
 
   it('rejects with BASICS_ERR_TIMEOUT when the time runs out, and leaves no socket behind', async () => {
-    const { port, sockets } = await startServer();
+    const { port, sockets } = await listenTestServer();
     // A loopback connect never hangs, so the spec fast-forwards time instead: fake setTimeout,
     // call your function, jump `ms` ahead before the event loop can deliver 'connect'.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -314,7 +302,7 @@ describe('connectWithTimeout', () => {
   });
 
   it('clears its timer once connected', async () => {
-    const { port } = await startServer();
+    const { port } = await listenTestServer();
     const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout } = globalThis;
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {
   closeServer,
   freePort,
-  listenOnFreePort,
+  listenTestServer,
   nextEvent,
   pollUntil,
   rejectionOf,
@@ -51,20 +51,6 @@ function systemError(
   }) as SystemError;
 }
 
-/** A server on 127.0.0.1, port 0, closed (with its connections) when the test ends. */
-async function startServer(onConnection: (socket: net.Socket) => void = () => {}) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {}); // the failures below are made on purpose
-    onConnection(socket);
-  });
-  onTestFinished(() => closeServer(server, sockets));
-  const { port } = await listenOnFreePort(server);
-  return { server, port, sockets };
-}
-
 /** Opens a client socket, destroyed when the test ends. */
 function connect(port: number, options: Partial<net.NetConnectOpts> = {}): net.Socket {
   const socket = net.connect({ host: '127.0.0.1', port, ...options } as net.NetConnectOpts);
@@ -89,7 +75,7 @@ function expectUseful(explanation: Explanation): void {
 describe('countOpenSockets (the socket-leak detector)', () => {
   it('watches a leak grow by N and shrink back when the sockets close', async () => {
     const N = 20;
-    const { port, sockets } = await startServer();
+    const { port, sockets } = await listenTestServer();
     const baseline = countOpenSockets();
     const clients = Array.from({ length: N }, () => connect(port));
     await withTimeout(Promise.all(clients.map((c) => nextEvent(c, 'connect'))), `${N} connections`);
@@ -160,7 +146,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('explains EADDRINUSE from listening twice on one port', async () => {
-    const { port } = await startServer();
+    const { port } = await listenTestServer();
     const second = net.createServer();
     onTestFinished(() => closeServer(second));
     second.listen(port, '127.0.0.1');
@@ -178,7 +164,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('explains ECONNRESET when the server resets while the client waits to read', async () => {
-    const { port } = await startServer((socket) =>
+    const { port } = await listenTestServer((socket) =>
       socket.once('data', () => socket.resetAndDestroy()),
     );
     const client = connect(port);
@@ -195,7 +181,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('wraps a reset met by readWithTimeout, and still explains the cause', async () => {
-    const { port } = await startServer((socket) =>
+    const { port } = await listenTestServer((socket) =>
       socket.once('data', () => socket.resetAndDestroy()),
     );
     const client = connect(port);
@@ -211,7 +197,7 @@ describe('failures caused for real on loopback', () => {
     ['closes', (socket: net.Socket) => socket.destroy()],
     ['resets', (socket: net.Socket) => socket.resetAndDestroy()],
   ])('explains EPIPE or ECONNRESET from writing after the peer %s', async (_, hangUp) => {
-    const { port } = await startServer((socket) => socket.once('data', () => hangUp(socket)));
+    const { port } = await listenTestServer((socket) => socket.once('data', () => hangUp(socket)));
     const client = connect(port, { allowHalfOpen: true });
     client.on('data', () => {});
     const failure = nextError(client, 'a write to fail');
@@ -263,7 +249,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('shows our own BASICS_ERR_TIMEOUT from an idle read (a real ETIMEDOUT needs a network that drops packets)', async () => {
-    const { port } = await startServer(); // accepts, never sends
+    const { port } = await listenTestServer(); // accepts, never sends
     const client = connect(port);
     await withTimeout(nextEvent(client, 'connect'), 'connect');
     const err = await rejectionOf(readWithTimeout(client, 100), 'a read from a silent server');
@@ -283,7 +269,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('reads the next chunk, then null at the end of the stream', async () => {
-    const { port } = await startServer((socket) => socket.end('hi'));
+    const { port } = await listenTestServer((socket) => socket.end('hi'));
     const client = connect(port);
     expect((await readWithTimeout(client, 5_000))?.toString()).toBe('hi');
     expect(await readWithTimeout(client, 5_000)).toBeNull();
@@ -570,7 +556,7 @@ describe('formatExplanation', () => {
 
 describe('connectWithTimeout', () => {
   it('resolves with a connected socket', async () => {
-    const { port } = await startServer();
+    const { port } = await listenTestServer();
     const socket = await withTimeout(connectWithTimeout('127.0.0.1', port, 2_000), 'connect');
     onTestFinished(() => {
       socket.destroy();
@@ -591,7 +577,7 @@ describe('connectWithTimeout', () => {
   });
 
   it('rejects with BASICS_ERR_TIMEOUT when its timer fires first, and leaves no connection behind', async () => {
-    const { port, sockets } = await startServer();
+    const { port, sockets } = await listenTestServer();
     // On loopback a connect never hangs, so fake the clock: the timer fires before the event loop
     // can deliver 'connect'.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

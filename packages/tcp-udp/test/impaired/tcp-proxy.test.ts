@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import net from 'node:net';
-import {
-  closeServer,
-  connectTcp,
-  listenOnFreePort,
-  pollUntil,
-  withTimeout,
-} from '@socketlab/testkit';
+import type net from 'node:net';
+import { connectTcp, freePort, listenTestServer, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
 import {
@@ -17,29 +11,28 @@ import {
 
 /** A TCP server that records every byte of each connection and resolves when it ends or breaks. */
 async function startSink(mode: 'record' | 'echo' = 'record') {
-  const sockets = new Set<net.Socket>();
   const connections: Promise<{ bytes: Buffer; error?: string }>[] = [];
-  const server = net.createServer({ allowHalfOpen: mode === 'echo' }, (socket) => {
-    sockets.add(socket);
-    if (mode === 'echo') socket.pipe(socket);
-    const chunks: Buffer[] = [];
-    connections.push(
-      new Promise((resolve) => {
-        let error: string | undefined;
-        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-        socket.on('error', (e: NodeJS.ErrnoException) => {
-          error = e.code ?? e.message;
-        });
-        socket.on('close', () =>
-          resolve(
-            error ? { bytes: Buffer.concat(chunks), error } : { bytes: Buffer.concat(chunks) },
-          ),
-        );
-      }),
-    );
-  });
-  const { port } = await listenOnFreePort(server);
-  onTestFinished(() => closeServer(server, [...sockets]));
+  const { server, port } = await listenTestServer(
+    (socket) => {
+      if (mode === 'echo') socket.pipe(socket);
+      const chunks: Buffer[] = [];
+      connections.push(
+        new Promise((resolve) => {
+          let error: string | undefined;
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          socket.on('error', (e: NodeJS.ErrnoException) => {
+            error = e.code ?? e.message;
+          });
+          socket.on('close', () =>
+            resolve(
+              error ? { bytes: Buffer.concat(chunks), error } : { bytes: Buffer.concat(chunks) },
+            ),
+          );
+        }),
+      );
+    },
+    { allowHalfOpen: mode === 'echo' },
+  );
   // the first connection's outcome, once it has arrived and closed
   const first = (async () => {
     if (connections.length === 0) await once(server, 'connection');
@@ -186,10 +179,7 @@ describe('listenImpairedTcpProxy', () => {
   });
 
   it('closes the client when the target refuses', async () => {
-    const closed = net.createServer();
-    const { port } = await listenOnFreePort(closed);
-    await closeServer(closed, []);
-    const proxy = await startProxy({ seed: 1 }, port);
+    const proxy = await startProxy({ seed: 1 }, await freePort());
     const client = await connect(proxy.address.port);
     client.on('error', () => {});
     await withTimeout(once(client, 'close'), 'the proxy to drop the client');
