@@ -121,6 +121,7 @@ export {
   type LifecycleSide,
   type LifecycleStep,
   type ListenEvent,
+  listenServer,
   type ReceiveEvent,
   type SendEvent,
 } from './lifecycle/index.ts';

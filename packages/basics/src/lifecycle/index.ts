@@ -49,3 +49,4 @@ export {
   type FormatLifecycleEventOptions,
   formatLifecycleEvent,
 } from './format.ts';
+export { listenServer } from './listen.ts';

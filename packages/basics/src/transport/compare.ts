@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { checkInteger, errorCode } from '@socketlab/internal';
 import { BasicsError, quoteInput } from '../errors.ts';
+import { listenServer } from '../lifecycle/index.ts';
 import { checkTimeoutMs } from '../options.ts';
 import { analyzeDatagrams, analyzeStream, checkDatagramSize, type UdpFamily } from './analysis.ts';
 import type { BoundaryComparison, TransportHost } from './report.ts';
@@ -201,9 +202,11 @@ async function streamOverTcp(
   });
   server.on('error', failed);
   try {
-    server.listen(0, host);
-    await bounded(Promise.race([once(server, 'listening'), failure]), left(deadline), 'listen');
-    const { port } = server.address() as net.AddressInfo;
+    const { port } = await bounded(
+      Promise.race([listenServer(server, { host, port: 0 }), failure]),
+      left(deadline),
+      'listen',
+    );
     const client = net.connect({ port, host });
     sockets.add(client);
     client.on('error', failed);

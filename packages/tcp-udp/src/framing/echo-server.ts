@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { formatEndpoint } from '@socketlab/basics';
+import { formatEndpoint, listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError, type TcpUdpError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout } from '../tcp/index.ts';
@@ -195,32 +195,28 @@ export function listenFramedEchoServer(
   const server = net.createServer({ allowHalfOpen: true });
   server.maxConnections = maxConnections;
   const where = options.path ?? `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        new ConnectionError(
-          'TCPUDP_ERR_CONNECTION',
-          `could not listen on ${where}: ${err.code ?? err.message}`,
-          { cause: err },
-        ),
+  const settings = {
+    framing,
+    host,
+    port,
+    maxConnections,
+    closeTimeoutMs,
+    idleTimeoutMs,
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+  };
+  // Options were checked above, synchronously; only listening itself is asynchronous.
+  const listening =
+    options.path === undefined
+      ? listenServer(server, { host, port })
+      : listenServer(server, { path: options.path });
+  return listening.then(
+    () => new FramedEchoServer(server, settings),
+    (error: NodeJS.ErrnoException) => {
+      throw new ConnectionError(
+        'TCPUDP_ERR_CONNECTION',
+        `could not listen on ${where}: ${error.code ?? error.message}`,
+        { cause: error },
       );
-    };
-    server.once('error', onError);
-    const listening = (): void => {
-      server.off('error', onError);
-      resolve(
-        new FramedEchoServer(server, {
-          framing,
-          host,
-          port,
-          maxConnections,
-          closeTimeoutMs,
-          idleTimeoutMs,
-          ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
-        }),
-      );
-    };
-    if (options.path !== undefined) server.listen({ path: options.path }, listening);
-    else server.listen({ host, port }, listening);
-  });
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import { createSeededRandom, randomSeed, type SeededRandom } from './prng.ts';
@@ -199,19 +200,13 @@ export async function listenImpairedTcpProxy(
     upstream.on('error', () => {});
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) =>
-      reject(
-        new ConnectionError(
-          'TCPUDP_ERR_CONNECTION',
-          `impaired TCP proxy could not listen on ${host}:${port}: ${error.message}`,
-          { cause: error },
-        ),
-      ),
+  const bound = await listenServer(server, { host, port }).catch((error: Error) => {
+    throw new ConnectionError(
+      'TCPUDP_ERR_CONNECTION',
+      `impaired TCP proxy could not listen on ${host}:${port}: ${error.message}`,
+      { cause: error },
     );
-    server.listen(port, host, () => resolve());
   });
-  const bound = server.address() as net.AddressInfo;
   return {
     address: { host, port: bound.port },
     seed: root.seed,

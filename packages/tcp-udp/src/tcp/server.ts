@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, LimitExceededError } from '../errors.ts';
 import { TcpConnection } from './connection.ts';
@@ -147,17 +148,12 @@ export class TcpServer extends EventEmitter<TcpServerEvents> {
         new ConnectionError('TCPUDP_ERR_CLOSED', 'cannot listen: this TCP server was closed'),
       );
     }
-    this.#listening ??= new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
+    this.#listening ??= listenServer(this.#server, { host: this.#host, port: this.#port }).catch(
+      (error: Error) => {
         const peer = formatTcpPeer(this.#host, this.#port);
-        reject(toTcpError(error, { operation: 'listen', peer }));
-      };
-      this.#server.once('error', onError);
-      this.#server.listen({ host: this.#host, port: this.#port }, () => {
-        this.#server.off('error', onError);
-        resolve(this.address as net.AddressInfo);
-      });
-    });
+        throw toTcpError(error, { operation: 'listen', peer });
+      },
+    );
     return this.#listening;
   }
 

@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
+import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
 import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
@@ -200,14 +201,10 @@ function bind(
   path: string,
   backlog: number,
 ): Promise<NodeJS.ErrnoException | undefined> {
-  return new Promise((resolve) => {
-    const onError = (err: NodeJS.ErrnoException): void => resolve(err);
-    server.once('error', onError);
-    server.listen({ path, backlog }, () => {
-      server.off('error', onError);
-      resolve(undefined);
-    });
-  });
+  return listenServer(server, { path, backlog }).then(
+    () => undefined,
+    (err: NodeJS.ErrnoException) => err,
+  );
 }
 
 /**
