@@ -7,11 +7,15 @@
 import { chatCommand } from './chat.ts';
 import { type CliCommand, type CliIo, CliUsageError } from './command.ts';
 import { echoCommand } from './echo.ts';
+import { receiveCommand } from './receive.ts';
+import { sendCommand } from './send.ts';
 
 /** Every `socketlab-tcp` command, by name. */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = {
   echo: echoCommand,
   chat: chatCommand,
+  receive: receiveCommand,
+  send: sendCommand,
 };
 
 /** Exit code for a command called wrongly (unknown command, bad or missing option). */
@@ -55,8 +59,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       (err instanceof TypeError &&
         String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
     if (usage) {
+      const usageLine = command.help.split('\n', 1)[0];
       io.err(
-        `socketlab-tcp ${name}: ${(err as Error).message}\nRun 'socketlab-tcp ${name} --help' for usage.`,
+        `socketlab-tcp ${name}: ${(err as Error).message}\n${usageLine}\nRun 'socketlab-tcp ${name} --help' for more.`,
       );
       return EXIT_USAGE;
     }
