@@ -7,32 +7,25 @@ import { link, lstat, open, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
-/** The largest file the receiver accepts: 10 MiB. */
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-/** The longest header line, `\n` included. */
-export const MAX_HEADER_BYTES = 512;
+// The constants and types are the exercise's contract, given complete (and documented) in the
+// starter.
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type FileHeader,
+  type FileReceiverOptions,
+  MAX_FILE_BYTES,
+  MAX_HEADER_BYTES,
+  type RunningFileReceiver,
+} from '../../exercises/06-file-transfer/exercise.ts';
 
-/** How long a sender may send nothing, mid-header or mid-body, before it is dropped: 30 s. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-
-/** Options of startFileReceiver. */
-export interface FileReceiverOptions {
-  /** Drop a sender that sends no byte for this long, in ms. @default DEFAULT_IDLE_TIMEOUT_MS */
-  idleTimeoutMs?: number;
-}
-
-/** What startFileReceiver resolves with. */
-export interface RunningFileReceiver {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** A parsed header line. */
-export interface FileHeader {
-  name: string;
-  size: number;
-  sha256: string;
-}
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type FileHeader,
+  type FileReceiverOptions,
+  MAX_FILE_BYTES,
+  MAX_HEADER_BYTES,
+  type RunningFileReceiver,
+};
 
 const DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 

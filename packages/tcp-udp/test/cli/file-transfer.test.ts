@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import {
-  closeServer,
-  listenOnFreePort,
-  nextEvent,
+  freePort,
+  listenTestServer,
   pollUntil,
   seededBytes,
   tempDir,
@@ -156,15 +154,14 @@ describe('socketlab-tcp receive and send: calling them wrongly', () => {
   it('exits 1 with the reason when nothing listens at host:port', async () => {
     const src = await tempDir('socketlab-cli-send-');
     const [file = ''] = await files(src, { 'a.txt': Buffer.from('a') });
-    // A receiver that has stopped: its port is closed again.
-    const gone = await receive(['--dir', src]);
-    expect(await gone.stop()).toBe(0);
-    const result = await run(['send', file, `127.0.0.1:${gone.port}`]);
+    const port = await freePort();
+    const result = await run(['send', file, `127.0.0.1:${port}`]);
     expect(result.code, result.err).toBe(1);
     expect(result.err).toMatch(
       /socketlab-tcp send: cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/,
     );
   });
+
   it('exits 1 before connecting when a file is missing or a directory', async () => {
     const src = await tempDir('socketlab-cli-send-');
     const [file = ''] = await files(src, { 'a.txt': Buffer.from('a') });
@@ -272,17 +269,13 @@ describe('socketlab-tcp receive and send (spawned)', () => {
     const src = await tempDir('socketlab-cli-src-');
     const [file = ''] = await files(src, { 'a.bin': seededBytes(85, 1000) });
     // A "receiver" that accepts and never answers: send waits for its hello.
-    const silent = net.createServer((socket) => {
-      socket.on('error', () => {});
-      onTestFinished(() => {
-        socket.destroy();
-      });
+    let accepted: () => void = () => {};
+    const connected = new Promise<void>((resolve) => {
+      accepted = resolve;
     });
-    const { port } = await listenOnFreePort(silent, '127.0.0.1');
-    onTestFinished(() => closeServer(silent));
-    const accepted = nextEvent(silent, 'connection');
+    const { port } = await listenTestServer(() => accepted());
     const sending = spawnCli(['send', file, `127.0.0.1:${port}`]);
-    await withTimeout(accepted, 'socketlab-tcp send to connect', 15_000);
+    await withTimeout(connected, 'socketlab-tcp send to connect', 15_000);
     sending.child.kill('SIGINT');
     expect(await withTimeout(sending.exited, 'socketlab-tcp send to exit on SIGINT', 10_000)).toBe(
       130,
