@@ -51,6 +51,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`socketlab-tcp: unknown command ${JSON.stringify(name)}\n\n${topHelp()}`);
     return EXIT_USAGE;
   }
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (err) {

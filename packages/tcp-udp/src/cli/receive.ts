@@ -58,10 +58,6 @@ export const receiveCommand: CliCommand = {
       strict: true,
       allowPositionals: false,
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     const directory = values.dir;
     if (directory === undefined || directory === '') {
       throw new CliUsageError('--dir is required: the directory to write files into');

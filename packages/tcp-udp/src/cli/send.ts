@@ -65,15 +65,10 @@ export const sendCommand: CliCommand = {
       options: {
         'connect-timeout': { type: 'string', default: '10000' },
         'answer-timeout': { type: 'string', default: '60000' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: true,
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     if (positionals.length < 2) {
       throw new CliUsageError(
         positionals.length === 0

@@ -78,6 +78,13 @@ describe('socketlab-tcp receive and send: calling them wrongly', () => {
     { argv: ['--help'], code: 0, stream: 'out', says: 'receive  receive files into a directory' },
     { argv: ['receive', '--help'], code: 0, stream: 'out', says: '--allow-subdirectories' },
     { argv: ['send', '--help'], code: 0, stream: 'out', says: '[::1]:7000' },
+    { argv: ['send', 'a.txt', '-h'], code: 0, stream: 'out', says: 'Usage: socketlab-tcp send' },
+    {
+      argv: ['send', '--', '-h', '127.0.0.1:0'],
+      code: 2,
+      stream: 'err',
+      says: "the receiver's port must be from 1 to 65535",
+    },
     { argv: ['receive'], code: 2, stream: 'err', says: '--dir is required' },
     {
       argv: ['receive', '--dir', '/nonexistent/socketlab-inbox'],
