@@ -17,6 +17,7 @@ DEVICE = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE
 SIZE = re.compile(r"0|[1-9][0-9]{0,15}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 DIRECTORY = os.environ.get("RECEIVE_DIR", ".")
+IDLE_TIMEOUT_MS = int(os.environ.get("IDLE_TIMEOUT_MS", "30000"))
 
 
 def parse_header(line):
@@ -33,56 +34,65 @@ def parse_header(line):
 
 def serve(conn):
     with conn:
-        buffer = b""
-        while b"\n" not in buffer and len(buffer) < MAX_HEADER_BYTES:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return
-            buffer += chunk
-        at = buffer.find(b"\n")
-        if at < 0 or at + 1 > MAX_HEADER_BYTES:
-            conn.sendall(b"ERR bad-header the header line is too long\n")
-            return
+        # Every recv waits at most this long: a silent sender is dropped, its partial removed.
+        conn.settimeout(IDLE_TIMEOUT_MS / 1000)
         try:
-            line = buffer[:at].decode("utf-8")
-        except UnicodeDecodeError:
-            line = ""
-        header, error = parse_header(line)
-        if error:
-            conn.sendall(f"ERR {error}\n".encode())
+            receive(conn)
+        except socket.timeout:
+            conn.sendall(f"ERR timeout no byte for {IDLE_TIMEOUT_MS} ms\n".encode())
+
+
+def receive(conn):
+    buffer = b""
+    while b"\n" not in buffer and len(buffer) < MAX_HEADER_BYTES:
+        chunk = conn.recv(65536)
+        if not chunk:
             return
-        name, size, expected = header
-        final = os.path.join(DIRECTORY, name)
-        if os.path.lexists(final):
-            conn.sendall(b"ERR exists a file of that name is already here\n")
+        buffer += chunk
+    at = buffer.find(b"\n")
+    if at < 0 or at + 1 > MAX_HEADER_BYTES:
+        conn.sendall(b"ERR bad-header the header line is too long\n")
+        return
+    try:
+        line = buffer[:at].decode("utf-8")
+    except UnicodeDecodeError:
+        line = ""
+    header, error = parse_header(line)
+    if error:
+        conn.sendall(f"ERR {error}\n".encode())
+        return
+    name, size, expected = header
+    final = os.path.join(DIRECTORY, name)
+    if os.path.lexists(final):
+        conn.sendall(b"ERR exists a file of that name is already here\n")
+        return
+    partial = os.path.join(DIRECTORY, f".{name}.partial")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(partial, flags, 0o600)
+    try:
+        conn.sendall(b"READY\n")
+        digest = hashlib.sha256()
+        body = buffer[at + 1:][:size]
+        received = 0
+        while True:
+            digest.update(body)
+            os.write(fd, body)
+            received += len(body)
+            if received >= size:
+                break
+            body = conn.recv(min(1 << 20, size - received))
+            if not body:
+                return  # the sender vanished: the partial file is removed below
+        os.fsync(fd)
+        actual = digest.hexdigest()
+        if actual != expected:
+            conn.sendall(f"ERR integrity the bytes hash to {actual}\n".encode())
             return
-        partial = os.path.join(DIRECTORY, f".{name}.partial")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(partial, flags, 0o600)
-        try:
-            conn.sendall(b"READY\n")
-            digest = hashlib.sha256()
-            body = buffer[at + 1:][:size]
-            received = 0
-            while True:
-                digest.update(body)
-                os.write(fd, body)
-                received += len(body)
-                if received >= size:
-                    break
-                body = conn.recv(min(1 << 20, size - received))
-                if not body:
-                    return  # the sender vanished: the partial file is removed below
-            os.fsync(fd)
-            actual = digest.hexdigest()
-            if actual != expected:
-                conn.sendall(f"ERR integrity the bytes hash to {actual}\n".encode())
-                return
-            os.link(partial, final)  # never overwrites
-            conn.sendall(f"OK {actual}\n".encode())
-        finally:
-            os.close(fd)
-            os.unlink(partial)  # after a link, the file lives on under its final name
+        os.link(partial, final)  # never overwrites
+        conn.sendall(f"OK {actual}\n".encode())
+    finally:
+        os.close(fd)
+        os.unlink(partial)  # after a link, the file lives on under its final name
 
 
 def main():

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `socketlab-tcp` command. `socketlab-tcp --help` lists the commands; the dispatcher and the
- * commands live in `cli/main.ts` and `cli-<command>.ts`.
+ * commands live in `cli/main.ts` and `cli/<command>.ts`. SIGINT and SIGTERM abort the
+ * command's signal: a server closes gracefully; a client stops, and the process exits once it returns.
  */
 import { runCli } from './cli/index.ts';
 
@@ -15,3 +16,5 @@ const code = await runCli(process.argv.slice(2), {
   signal: controller.signal,
 });
 process.exitCode = code;
+// A stopped client may leave a socket behind (its library call cannot be cancelled): exit now.
+if (controller.signal.aborted) process.exit(code);

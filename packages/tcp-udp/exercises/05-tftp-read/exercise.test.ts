@@ -261,6 +261,148 @@ describe('tftpRead, a TFTP read-request client', () => {
     expect(silent.got.length, describeReceived('the silent server', silent.got)).toBe(3);
   });
 
+  it('reads past block 65535: the block number wraps to 0 and the transfer goes on', async () => {
+    // 65,536 full blocks (numbered 1..65535, then 0) and a short one numbered 1 again: 32 MiB.
+    // Each block carries its position (a u32 at both ends), so a block kept twice, dropped or
+    // misplaced shows in the byte comparison.
+    const FULL_BLOCKS = 65_536;
+    const LAST = FULL_BLOCKS + 1;
+    const whole = Buffer.alloc(FULL_BLOCKS * 512 + 3);
+    for (let i = 1; i <= FULL_BLOCKS; i++) {
+      whole.writeUInt32BE(i, (i - 1) * 512);
+      whole.writeUInt32BE(i, i * 512 - 4);
+    }
+    whole.write('end', FULL_BLOCKS * 512);
+    const blockAt = (i: number): Buffer =>
+      whole.subarray((i - 1) * 512, Math.min(i * 512, whole.length));
+    const listener = await socketOn();
+    const tid = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => tid.bind(0, '127.0.0.1', resolve));
+    // The server keeps a few blocks in flight (as RFC 7440's windowsize does) so the grader stays
+    // fast; your client sees them one by one, in order, as from a lock-step server, and ACKs
+    // each. If a datagram is lost, the server sends again from the first block not acknowledged.
+    const WINDOW = 16;
+    let clientPort = 0;
+    let sent = 0; // positions in the file, 1-based and not wrapped
+    let acked = 0;
+    const strayAcks: string[] = [];
+    const send = (i: number): void => {
+      tid.send(dataPacket(i % 65_536, blockAt(i)), clientPort, '127.0.0.1');
+    };
+    const fill = (): void => {
+      while (sent < LAST && sent < acked + WINDOW) send(++sent);
+    };
+    let progressAt = acked;
+    const resend = setInterval(() => {
+      if (clientPort && acked < LAST && acked === progressAt) {
+        for (let i = acked + 1; i <= sent; i++) send(i);
+      }
+      progressAt = acked;
+    }, 250);
+    onTestFinished(() => {
+      clearInterval(resend);
+      return new Promise<void>((resolve) => tid.close(() => resolve()));
+    });
+    listener.socket.on('message', (_request, rinfo) => {
+      if (clientPort) return;
+      clientPort = rinfo.port;
+      fill();
+    });
+    tid.on('message', (ack) => {
+      if (op(ack) !== 4) return;
+      const n = block(ack);
+      let matched = false;
+      for (let i = acked + 1; i <= sent; i++) {
+        if (i % 65_536 === n) {
+          acked = i;
+          matched = true;
+          break;
+        }
+      }
+      if (matched) fill();
+      else if (n !== acked % 65_536 && strayAcks.length < 5) {
+        strayAcks.push(
+          `ACK ${n} when DATA ${(acked + 1) % 65_536} (block ${acked + 1} of the file) was due`,
+        );
+      }
+    });
+    const { tftpRead } = await loadExercise<Exercise>(import.meta.url);
+    const got = await withTimeout(
+      tftpRead('127.0.0.1', listener.port, 'big.bin', { timeoutMs: 1000, retries: 5 }),
+      `tftpRead of 65,537 blocks (${acked} acknowledged when time ran out)`,
+      60_000,
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\nACKs that matched no DATA in flight: ${strayAcks.join('; ') || 'none'}\n${lesson.see('Lock-step')}`,
+      );
+    });
+    try {
+      expectSame(got, whole, 'Lock-step');
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\nByte ${(FULL_BLOCKS - 1) * 512} starts block ${FULL_BLOCKS} of the file, numbered 0 on the wire: after 65535 the number wraps to 0, not to 1; block i of the file starts at byte (i - 1) × 512.`,
+      );
+    }
+    expect(
+      strayAcks,
+      `after DATA 65535 comes DATA 0, acknowledged with ACK 0 (${lesson.see('Lock-step')})`,
+    ).toEqual([]);
+    await pollUntil(
+      () => acked === LAST,
+      `your ACK 1 of the last block, block ${LAST} of the file (${lesson.see('The last block')})`,
+      { ms: 2000 },
+    );
+  }, 90_000);
+
+  it.each([
+    ['the last ACK of a file', 'done'],
+    ['an ERROR from the server', 'error'],
+    ['giving up on a silent server', 'silent'],
+  ] as const)('closes its socket after %s', async (_, ending) => {
+    const listener = await socketOn();
+    const tid = await socketOn();
+    let clientPort = 0;
+    listener.socket.on('message', (_request, rinfo) => {
+      if (clientPort) return;
+      clientPort = rinfo.port;
+      if (ending === 'silent') return;
+      const first =
+        ending === 'done'
+          ? dataPacket(1, Buffer.from('short'))
+          : errorPacket(2, 'Access violation');
+      tid.socket.send(first, rinfo.port, '127.0.0.1');
+    });
+    const timeoutMs = 50;
+    const { tftpRead } = await loadExercise<Exercise>(import.meta.url);
+    const outcome = await withTimeout(
+      tftpRead('127.0.0.1', listener.port, 'c.bin', { timeoutMs, retries: 1 }).then(
+        (bytes) => `resolved with ${bytes.length} bytes`,
+        (error: Error) => `rejected: ${error.message}`,
+      ),
+      'tftpRead to settle',
+    );
+    if (/not implemented yet/.test(outcome)) throw new Error(outcome);
+    expect(clientPort, 'the port your RRQ came from').toBeGreaterThan(0);
+    // A datagram to a closed UDP port is answered with ICMP "port unreachable", which a
+    // connected socket reports as ECONNREFUSED: that is how the grader sees your socket closed.
+    const probe = dgram.createSocket('udp4');
+    onTestFinished(() => new Promise<void>((resolve) => probe.close(() => resolve())));
+    let refused = false;
+    probe.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') refused = true;
+    });
+    await new Promise<void>((resolve) => probe.connect(clientPort, '127.0.0.1', resolve));
+    const allowedMs = 3 * timeoutMs + 1000; // a dally of up to 3 × timeoutMs, and slack for a busy machine
+    await pollUntil(
+      () => {
+        if (!refused) probe.send(Buffer.alloc(4)); // opcode 0: no TFTP packet, ignored if open
+        return refused;
+      },
+      `your socket (port ${clientPort}) to be closed after the transfer ${outcome} (it still received datagrams ${allowedMs} ms later): close it on every ending, success or failure (${lesson.see('Your task')})`,
+      { ms: allowedMs, intervalMs: 25, maxTries: 1_000 },
+    );
+  });
+
   it('reads a file intact through a link that loses 10% and duplicates 10% of datagrams (seeded)', async () => {
     const bytes = randomBytes(20_000);
     const { port } = await serve({ 'f.bin': bytes }, { timeoutMs: 60, retries: 20 });

@@ -8,6 +8,7 @@ import {
   isModuleTarget,
   lessonOf,
   loadExercise,
+  pollUntil,
   printable,
   resolveTarget,
   type ServerUnderTest,
@@ -40,8 +41,19 @@ interface Target {
   parent: string;
 }
 
-async function startTarget(): Promise<Target> {
+/** The idle timeout the idle tests give the receiver (a running `addr:` one says its own). */
+const IDLE_TIMEOUT_MS = 400;
+
+/**
+ * Starts the receiver under test; with `idleTimeoutMs`, as its `options.idleTimeoutMs` (a `cmd:`
+ * program is told it in `IDLE_TIMEOUT_MS`; an `addr:` one must already use `IDLE_TIMEOUT_MS`).
+ */
+async function startTarget(idleTimeoutMs?: number): Promise<Target> {
   const target = resolveTarget();
+  if (target.kind === 'cmd') {
+    if (idleTimeoutMs === undefined) delete process.env.IDLE_TIMEOUT_MS;
+    else process.env.IDLE_TIMEOUT_MS = String(idleTimeoutMs);
+  }
   let dir: string;
   if (target.kind === 'addr') {
     dir = process.env.RECEIVE_DIR ?? '';
@@ -56,7 +68,13 @@ async function startTarget(): Promise<Target> {
   }
   const server = await startGradedServer<Exercise>(
     import.meta.url,
-    (mod) => mod.startFileReceiver(dir),
+    (mod) =>
+      mod.startFileReceiver(
+        dir,
+        0,
+        '127.0.0.1',
+        idleTimeoutMs === undefined ? undefined : { idleTimeoutMs },
+      ),
     {
       uncaughtHint: `Give every socket and stream an 'error' listener: one bad sender must not stop the receiver. ${lesson.see('Your task')}`,
     },
@@ -278,6 +296,67 @@ describe('a file receiver (the protocol of exercise 06)', () => {
       await entries(target.dir),
       `a sender that vanished mid-body must leave no ${lost}`,
     ).not.toContain(lost);
+  });
+});
+
+describe('a file receiver drops a silent sender (idleTimeoutMs)', () => {
+  // An addr: target was started by hand: IDLE_TIMEOUT_MS says what it was given.
+  const idleMs = (): number =>
+    resolveTarget().kind === 'addr'
+      ? Number(process.env.IDLE_TIMEOUT_MS ?? 30_000)
+      : IDLE_TIMEOUT_MS;
+
+  it('answers ERR timeout and closes when a header line stops half way', async () => {
+    const target = await startTarget(IDLE_TIMEOUT_MS);
+    const client = await connect(target);
+    await client.send('half-a-head');
+    const line = await client.readLine(idleMs() + 5000);
+    if (!/^ERR timeout\b/.test(line)) {
+      throw client.fail(
+        `expected ERR timeout after ${idleMs()} ms of silence mid-header, got ${printable(line)} (${lesson.see('Silent senders: an idle timeout')})`,
+      );
+    }
+    await client.readToEnd(5000).catch((error: Error) => {
+      throw new Error(
+        `${error.message}: after ERR timeout, close the connection (${lesson.see('Silent senders: an idle timeout')})`,
+      );
+    });
+  });
+
+  it('answers ERR timeout mid-body, keeps neither the file nor its partial, and serves the next sender', async () => {
+    const target = await startTarget(IDLE_TIMEOUT_MS);
+    const name = uniqueName('stalled');
+    const before = await entries(target.dir);
+    const stalled = await connect(target);
+    await stalled.send(`${name} 1000 ${sha256Of(Buffer.alloc(1000))}\n`);
+    await expectLine(stalled, 'READY', 'The protocol');
+    await stalled.send(Buffer.alloc(400)); // then nothing: 600 bytes never come
+    const line = await stalled.readLine(idleMs() + 5000);
+    if (!/^ERR timeout\b/.test(line)) {
+      throw stalled.fail(
+        `expected ERR timeout after ${idleMs()} ms of silence mid-body, got ${printable(line)} (${lesson.see('Silent senders: an idle timeout')})`,
+      );
+    }
+    await stalled.readToEnd(5000);
+    await pollUntil(
+      async () => {
+        const now = await entries(target.dir);
+        return now.length === before.length && now.every((entry, i) => entry === before[i]);
+      },
+      `the directory to hold neither ${name} nor .${name}.partial once the sender timed out (${lesson.see('Silent senders: an idle timeout')})`,
+      { ms: 5000, intervalMs: 25, maxTries: 1_000 },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; it holds ${JSON.stringify(await entries(target.dir))}`);
+    });
+    // The next sender, header and body in one write (no pause for a timer to fire in), is served.
+    const next = uniqueName('after-stall');
+    const client = await connect(target);
+    await client.send(
+      Buffer.concat([Buffer.from(`${next} 6 ${sha256Of('served')}\n`), Buffer.from('served')]),
+    );
+    await expectLine(client, 'READY', 'The protocol');
+    await expectLine(client, `OK ${sha256Of('served')}`, 'The protocol');
+    await expectSaved(target, next, Buffer.from('served'));
   });
 });
 

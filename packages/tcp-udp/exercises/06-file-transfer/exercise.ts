@@ -5,6 +5,18 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** The longest header line, `\n` included. */
 export const MAX_HEADER_BYTES = 512;
 
+/** How long a sender may send nothing, mid-header or mid-body, before it is dropped: 30 s. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** Options of startFileReceiver. */
+export interface FileReceiverOptions {
+  /**
+   * Drop a sender that sends no byte for this long, in ms (the clock restarts with every chunk):
+   * answer `ERR timeout …`, close, and keep no file. @default DEFAULT_IDLE_TIMEOUT_MS
+   */
+  idleTimeoutMs?: number;
+}
+
 /** What startFileReceiver resolves with: the port it listens on, and a way to stop it. */
 export interface RunningFileReceiver {
   port: number;
@@ -44,19 +56,23 @@ export function parseHeader(line: string): FileHeader {
 
 /**
  * Starts a receiver on `host:port` that saves files into `directory`, one file per connection,
- * many connections at once, following the protocol in the README exactly.
+ * many connections at once, following the protocol in the README exactly. A sender silent for
+ * `options.idleTimeoutMs` is answered `ERR timeout …` and dropped, and leaves no file behind.
  * @example const { port, close } = await startFileReceiver('/tmp/inbox');
  */
 export async function startFileReceiver(
   directory: string,
   port = 0,
   host = '127.0.0.1',
+  options: FileReceiverOptions = {},
 ): Promise<RunningFileReceiver> {
   // TODO: net.createServer; per connection: buffer until '\n' (at most MAX_HEADER_BYTES), parse,
   // refuse (ERR …) or open `.<name>.partial` with the 'wx' flag and answer READY; then hash and
   // write exactly `size` bytes (pause the socket while a write is pending); then verify, link the
   // partial to `<name>`, remove the partial, answer OK <sha256>. A sender that vanishes leaves
   // no `<name>`.
+  // TODO: an idle timer per connection, restarted by every chunk: when it fires (mid-header or
+  // mid-body), remove the partial file, answer ERR timeout <text>, and close.
   throw new Error('not implemented yet: read exercises/06-file-transfer/README.md');
 }
 

@@ -1,16 +1,13 @@
+// The options type is the exercise's contract, given complete (and documented) in the starter.
+import type { TftpReadOptions } from '../../exercises/05-tftp-read/exercise.ts';
 import { tftpGet } from '../../src/tftp/client.ts';
 
-/** How long to wait for the server's next packet, and how many times to send ours again. */
-export interface TftpReadOptions {
-  /** How long to wait for the next packet from the server before sending the last one again, in ms. */
-  timeoutMs: number;
-  /** How many times one packet may be sent again before giving up. */
-  retries: number;
-}
+export type { TftpReadOptions };
 
 /**
- * Reads one file over TFTP (octet, 512-byte blocks). The library's client also negotiates
- * `blksize`/`tsize`, bounds the file size, and keeps acknowledging a resent last block for a while.
+ * Reads one file over TFTP (octet, 512-byte blocks, numbers wrapping after 65535 to 0). The
+ * library's client also negotiates `blksize`/`tsize`, bounds the file size, and keeps
+ * acknowledging a resent last block for a while (a dally of 3 × timeoutMs), then closes its socket.
  */
 export function tftpRead(
   host: string,

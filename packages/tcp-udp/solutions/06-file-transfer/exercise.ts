@@ -7,23 +7,25 @@ import { link, lstat, open, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
-/** The largest file the receiver accepts: 10 MiB. */
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-/** The longest header line, `\n` included. */
-export const MAX_HEADER_BYTES = 512;
+// The constants and types are the exercise's contract, given complete (and documented) in the
+// starter.
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type FileHeader,
+  type FileReceiverOptions,
+  MAX_FILE_BYTES,
+  MAX_HEADER_BYTES,
+  type RunningFileReceiver,
+} from '../../exercises/06-file-transfer/exercise.ts';
 
-/** What startFileReceiver resolves with. */
-export interface RunningFileReceiver {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** A parsed header line. */
-export interface FileHeader {
-  name: string;
-  size: number;
-  sha256: string;
-}
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type FileHeader,
+  type FileReceiverOptions,
+  MAX_FILE_BYTES,
+  MAX_HEADER_BYTES,
+  type RunningFileReceiver,
+};
 
 const DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
@@ -53,8 +55,15 @@ export function parseHeader(line: string): FileHeader {
   return { name, size: Number(size), sha256 };
 }
 
-/** Serves one connection: header, READY, body, verdict. Reads are paused while the disk writes. */
-async function receiveOne(socket: net.Socket, directory: string): Promise<void> {
+/**
+ * Serves one connection: header, READY, body, verdict. Reads are paused while the disk writes.
+ * A sender silent for `idleTimeoutMs` (not counting our own disk writes) is dropped.
+ */
+async function receiveOne(
+  socket: net.Socket,
+  directory: string,
+  idleTimeoutMs: number,
+): Promise<void> {
   let buffer = Buffer.alloc(0);
   let header: FileHeader | undefined;
   let partial: string | undefined;
@@ -111,34 +120,63 @@ async function receiveOne(socket: net.Socket, directory: string): Promise<void> 
     await unlink(partial);
     reply(`OK ${actual}`);
   };
+  let idle: NodeJS.Timeout | undefined;
+  let busy = false; // a chunk is being handled (the socket is paused meanwhile)
+  let timedOut = false;
   try {
     await new Promise<void>((resolve, reject) => {
+      const armIdle = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          if (busy) return armIdle(); // our own disk is slow, not the sender
+          finished = true;
+          timedOut = true;
+          resolve();
+        }, idleTimeoutMs);
+      };
+      armIdle();
       socket.on('data', (chunk: Buffer) => {
         if (finished) return;
+        armIdle();
+        busy = true;
         socket.pause();
-        onBytes(chunk).then(() => (finished ? resolve() : socket.resume()), reject);
+        onBytes(chunk).then(() => {
+          busy = false;
+          if (finished) resolve();
+          else socket.resume();
+        }, reject);
       });
       socket.on('close', () => resolve());
     });
   } finally {
-    // A sender that vanished mid-body leaves no file: the partial is removed.
+    clearTimeout(idle);
+    // A sender that vanished or went silent mid-body leaves no file: the partial is removed.
     await handle?.close();
     if (handle && partial) await unlink(partial).catch(() => {});
   }
+  // Then close for good: a silent peer must not keep even a half-open connection.
+  if (timedOut) socket.end(`ERR timeout no byte for ${idleTimeoutMs} ms\n`, () => socket.destroy());
 }
 
-/** Starts the receiver: one file per connection, many connections at once. */
+/** Starts the receiver: one file per connection, many connections at once, silent senders dropped. */
 export async function startFileReceiver(
   directory: string,
   port = 0,
   host = '127.0.0.1',
+  options: FileReceiverOptions = {},
 ): Promise<RunningFileReceiver> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1 || idleTimeoutMs > 2 ** 31 - 1) {
+    throw new RangeError(
+      `idleTimeoutMs must be an integer from 1 to 2147483647, got ${idleTimeoutMs}`,
+    );
+  }
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    receiveOne(socket, directory).catch(() => socket.destroy());
+    receiveOne(socket, directory, idleTimeoutMs).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

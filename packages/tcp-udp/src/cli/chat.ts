@@ -39,10 +39,6 @@ export const chatCommand: CliCommand = {
       strict: true,
       allowPositionals: false,
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     const chat = await listenLineChat({
       host: values.host,
       port: parseIntegerOption('port', values.port, 0, 65_535),

@@ -18,7 +18,10 @@ export interface CliIo {
 export interface CliCommand {
   readonly summary: string;
   readonly help: string;
-  /** Runs with the arguments after the command name; resolves with the exit code. */
+  /**
+   * Runs with the arguments after the command name (never `-h`/`--help`: the dispatcher prints
+   * {@link CliCommand.help} for those); resolves with the exit code.
+   */
   run(args: string[], io: CliIo): Promise<number>;
 }
 
@@ -28,14 +31,14 @@ export class CliUsageError extends Error {
 }
 
 /**
- * The options every server command takes (`--host`, `--port`, `--idle-timeout`, `-h`), in
- * `node:util`'s parseArgs shape: spread into a command's own options.
+ * The options every server command takes (`--host`, `--port`, `--idle-timeout`), in
+ * `node:util`'s parseArgs shape: spread into a command's own options. `-h`/`--help` is the
+ * dispatcher's: a command never sees it.
  */
 export const SERVER_OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '0' },
   'idle-timeout': { type: 'string', default: '0' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Parses an integer option strictly (no `12abc`, no `1e3`), within bounds. */

@@ -49,10 +49,6 @@ export const echoCommand: CliCommand = {
       strict: true,
       allowPositionals: false,
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     const framing = values.framing;
     if (framing === undefined) {
       throw new CliUsageError(`--framing is required: one of ${FRAMING_NAMES.join(', ')}`);

@@ -7,11 +7,15 @@
 import { chatCommand } from './chat.ts';
 import { type CliCommand, type CliIo, CliUsageError } from './command.ts';
 import { echoCommand } from './echo.ts';
+import { receiveCommand } from './receive.ts';
+import { sendCommand } from './send.ts';
 
 /** Every `socketlab-tcp` command, by name. */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = {
   echo: echoCommand,
   chat: chatCommand,
+  receive: receiveCommand,
+  send: sendCommand,
 };
 
 /** Exit code for a command called wrongly (unknown command, bad or missing option). */
@@ -47,6 +51,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`socketlab-tcp: unknown command ${JSON.stringify(name)}\n\n${topHelp()}`);
     return EXIT_USAGE;
   }
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (err) {
@@ -55,8 +64,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       (err instanceof TypeError &&
         String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
     if (usage) {
+      const usageLine = command.help.split('\n', 1)[0];
       io.err(
-        `socketlab-tcp ${name}: ${(err as Error).message}\nRun 'socketlab-tcp ${name} --help' for usage.`,
+        `socketlab-tcp ${name}: ${(err as Error).message}\n${usageLine}\nRun 'socketlab-tcp ${name} --help' for more.`,
       );
       return EXIT_USAGE;
     }

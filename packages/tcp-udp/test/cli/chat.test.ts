@@ -30,7 +30,8 @@ describe('socketlab-tcp chat (in process)', () => {
     const result = await runInProcess(argv);
     expect(result.code).toBe(2);
     expect(result.err).toContain(says);
-    expect(result.err).toContain("Run 'socketlab-tcp chat --help' for usage.");
+    expect(result.err).toContain('\nUsage: socketlab-tcp chat [options]\n');
+    expect(result.err).toContain("Run 'socketlab-tcp chat --help' for more.");
   });
 });
 

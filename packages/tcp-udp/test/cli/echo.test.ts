@@ -29,7 +29,7 @@ async function listeningPort(running: RunningCli): Promise<number> {
 describe('socketlab-tcp (in process)', () => {
   it.each([
     { argv: [], code: 2, stream: 'err', says: 'Usage: socketlab-tcp <command>' },
-    { argv: ['--help'], code: 0, stream: 'out', says: 'echo  a framed echo server' },
+    { argv: ['--help'], code: 0, stream: 'out', says: '  echo     a framed echo server' },
     { argv: ['-h'], code: 0, stream: 'out', says: 'Commands:' },
     { argv: ['launch'], code: 2, stream: 'err', says: 'unknown command "launch"' },
     { argv: ['echo', '--help'], code: 0, stream: 'out', says: '--max-frame BYTES' },

@@ -1,0 +1,124 @@
+/**
+ * `socketlab-tcp receive`: a file receiver on the command line (the library's
+ * `createFileReceiver`), printing one line per file; `socketlab-tcp send` is its other end.
+ * @internal
+ */
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { formatEndpoint } from '@socketlab/basics';
+import { createFileReceiver, FILE_TRANSFER_MAX_FILE_BYTES } from '../file-transfer/index.ts';
+import {
+  type CliCommand,
+  CliUsageError,
+  parseIntegerOption,
+  SERVER_OPTIONS,
+  untilAborted,
+} from './command.ts';
+
+const HELP = `Usage: socketlab-tcp receive --dir DIR [options]
+
+Receives files sent with 'socketlab-tcp send' (or the library's sendFiles) into DIR: each is
+written to a hidden partial file, verified by SHA-256 and moved into place; a transfer cut short
+resumes where it stopped. Names are checked (no '..', no absolute paths), an existing file is
+never overwritten unless --overwrite is given, and one bad sender never stops the others.
+Prints one line per file: received, skipped (already here, identical), refused or failed.
+
+Options:
+  --dir DIR                 directory to write into (must exist)
+  --host HOST               IP address to listen on (default 127.0.0.1; :: or 0.0.0.0 for all)
+  --port N                  port to listen on, 0 for any free port (default 0)
+  --overwrite               replace an existing file of the same name
+  --allow-subdirectories    accept names with '/' (subdirectories are created inside DIR)
+  --max-file-bytes BYTES    largest file accepted (default 17179869184, 16 GiB)
+  --max-sessions N          senders served at once; one more is told 'busy' (default 16)
+  --idle-timeout MS         drop a sender whose body stalls this long (default 30000)
+  -h, --help                show this help
+
+Try it:  socketlab-tcp receive --dir /tmp/inbox --port 7000
+   then  socketlab-tcp send photo.jpg notes.txt 127.0.0.1:7000
+Stop it with Ctrl-C (SIGINT) or SIGTERM: partial files are kept, so a sender can resume later.`;
+
+/** The `receive` command. */
+export const receiveCommand: CliCommand = {
+  summary: 'receive files into a directory (verified, resumable; pair with send)',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        ...SERVER_OPTIONS,
+        'idle-timeout': { type: 'string', default: '30000' },
+        dir: { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+        'allow-subdirectories': { type: 'boolean', default: false },
+        'max-file-bytes': { type: 'string' },
+        'max-sessions': { type: 'string', default: '16' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    const directory = values.dir;
+    if (directory === undefined || directory === '') {
+      throw new CliUsageError('--dir is required: the directory to write files into');
+    }
+    const isDirectory = await stat(directory).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) {
+      throw new CliUsageError(
+        `--dir must be an existing directory, got ${JSON.stringify(directory)}`,
+      );
+    }
+    if (net.isIP(values.host) === 0) {
+      throw new CliUsageError(`--host must be an IP address, got ${JSON.stringify(values.host)}`);
+    }
+    const maxFile = values['max-file-bytes'];
+    const receiver = createFileReceiver({
+      directory,
+      host: values.host,
+      port: parseIntegerOption('port', values.port, 0, 65_535),
+      overwrite: values.overwrite,
+      allowSubdirectories: values['allow-subdirectories'],
+      maxSessions: parseIntegerOption('max-sessions', values['max-sessions'], 1, 100_000),
+      idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 1, 2 ** 31 - 1),
+      ...(maxFile === undefined
+        ? {}
+        : {
+            maxFileBytes: parseIntegerOption(
+              'max-file-bytes',
+              maxFile,
+              0,
+              FILE_TRANSFER_MAX_FILE_BYTES,
+            ),
+          }),
+    });
+    receiver.on('file', ({ peer, name, size, sha256, resumedFrom }) => {
+      const resumed = resumedFrom > 0 ? `, resumed from ${resumedFrom}` : '';
+      io.out(`received ${name} (${size} bytes${resumed}) sha256 ${sha256} from ${peer}`);
+    });
+    receiver.on('skipped', ({ peer, name }) =>
+      io.out(`skipped ${name}: already here, identical (from ${peer})`),
+    );
+    receiver.on('refused', ({ peer, name, reason, message }) =>
+      io.out(`refused ${name}: ${reason}: ${message} (from ${peer})`),
+    );
+    receiver.on('failed', ({ peer, name, status, message }) =>
+      io.out(`failed ${name}: ${status}: ${message} (from ${peer})`),
+    );
+    receiver.on('session-error', (error, { peer }) =>
+      io.err(`${peer} session ended: ${error.message} [${error.code}]`),
+    );
+    receiver.on('file-system-error', (error) => io.err(`file system: ${error.message}`));
+    const { address, port } = await receiver.listen();
+    io.out(
+      `socketlab-tcp receive listening on ${formatEndpoint({ host: address, port })}, writing into ${receiver.directory}`,
+    );
+    await untilAborted(io.signal);
+    io.err('closing: partial files are kept for a resume');
+    await receiver.close();
+    io.err('closed');
+    return 0;
+  },
+};
