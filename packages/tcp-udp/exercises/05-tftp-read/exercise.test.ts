@@ -9,6 +9,7 @@ import {
   lessonOf,
   loadExercise,
   pollUntil,
+  rejectionOf,
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -113,9 +114,10 @@ describe('tftpRead, a TFTP read-request client', () => {
 
   it('rejects with TCPUDP_ERR_REMOTE and remoteCode 1 for a missing file', async () => {
     const { port } = await serve({});
-    const error = await read(port, 'nope.bin').then(
-      () => new Error('expected a rejection, got a file'),
-      (e: Error) => e,
+    const error = await rejectionOf(
+      read(port, 'nope.bin'),
+      'reading a file the server does not have',
+      lesson.see('ERROR packets'),
     );
     expect(error, lesson.see('ERROR packets')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',
@@ -238,9 +240,10 @@ describe('tftpRead, a TFTP read-request client', () => {
     tid.socket.on('message', (_ack, rinfo) =>
       tid.socket.send(errorPacket(3, 'Disk full or allocation exceeded'), rinfo.port, '127.0.0.1'),
     );
-    const error = await read(listener.port, 'f').then(
-      () => new Error('expected a rejection'),
-      (e: Error) => e,
+    const error = await rejectionOf(
+      read(listener.port, 'f'),
+      'a read answered with ERROR 3',
+      lesson.see('ERROR packets'),
     );
     expect(error, lesson.see('ERROR packets')).toMatchObject({
       code: 'TCPUDP_ERR_REMOTE',
@@ -250,9 +253,10 @@ describe('tftpRead, a TFTP read-request client', () => {
 
   it('gives up with TCPUDP_ERR_RETRIES_EXHAUSTED after retries + 1 RRQs to a silent server', async () => {
     const silent = await socketOn();
-    const error = await read(silent.port, 'f', { timeoutMs: 40, retries: 2 }).then(
-      () => new Error('expected a rejection'),
-      (e: Error) => e,
+    const error = await rejectionOf(
+      read(silent.port, 'f', { timeoutMs: 40, retries: 2 }),
+      'a read from a silent server',
+      lesson.see('Timeouts'),
     );
     expect(error, lesson.see('Timeouts')).toMatchObject({
       code: 'TCPUDP_ERR_RETRIES_EXHAUSTED',
