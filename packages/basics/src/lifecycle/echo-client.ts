@@ -46,8 +46,10 @@ let nextClientId = 1;
 const CARRIAGE_RETURN = 0x0d;
 
 /**
- * A line client of an echo server that records its own socket lifecycle: create, connect, send,
- * receive, half-close, close. Made by {@link connectEchoClient}.
+ * A line client of an echo server that reports its own socket lifecycle: create, connect, send,
+ * receive, half-close, close, to `onEvent` and (with `recordEvents`) into {@link EchoClient.events}.
+ * With neither, no event is built but the close event `end()` and `closed` settle with. Made by
+ * {@link connectEchoClient}.
  *
  * @example
  * ```ts
@@ -374,7 +376,7 @@ function resolveOptions(options: EchoClientOptions): ConstructorParameters<typeo
 
 /**
  * Opens a connection to a line echo server and resolves once the handshake is done, with a
- * client that records its lifecycle.
+ * client that reports its lifecycle to `onEvent` and records it when `recordEvents` is on.
  *
  * @param host - Host name or IP address of the server.
  * @param port - Its port, 1–65535.

@@ -79,7 +79,10 @@ const EMPTY = Buffer.alloc(0);
  * and one write buffer); an error on one connection never reaches the others; and `close()` is
  * graceful: stop accepting, flush, send FIN, destroy what remains after `closeTimeoutMs`.
  *
- * Lifecycle handlers run inside the server's socket callbacks: keep them quick, and do not throw.
+ * Events cost nothing unless someone listens: without a `'lifecycle'` listener no event is built
+ * (no clock read, no object, no write callback); a listener attached later gets every step from
+ * then on. Lifecycle handlers run inside the server's socket callbacks: keep them quick, and do
+ * not throw.
  *
  * @example
  * ```ts
