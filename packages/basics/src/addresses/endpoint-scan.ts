@@ -19,6 +19,9 @@ const HYPHEN = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
 const OPEN_BRACKET = 0x5b;
+// Read once: an imported binding can be a getter call per read once transpiled (tsx, vitest).
+const NAME_MAX_LENGTH = HOSTNAME_MAX_LENGTH;
+const LABEL_MAX_LENGTH = DNS_LABEL_MAX_LENGTH;
 /** The longest port text: 65535. */
 const PORT_MAX_DIGITS = 5;
 
@@ -97,7 +100,7 @@ function scanPort(text: string, from: number, defaultPort: number | undefined): 
  */
 function scanHost(text: string, end: number): number {
   const bare = end > 0 && text.charCodeAt(end - 1) === DOT ? end - 1 : end;
-  if (bare === 0 || bare > HOSTNAME_MAX_LENGTH) return NOT_SURE;
+  if (bare === 0 || bare > NAME_MAX_LENGTH) return NOT_SURE;
   let uppercase = false;
   let labelStart = 0;
   let numeric = true; // the label so far holds only digits
@@ -105,7 +108,7 @@ function scanHost(text: string, end: number): number {
     const c = i < bare ? text.charCodeAt(i) : DOT;
     if (c === DOT) {
       const size = i - labelStart;
-      if (size === 0 || size > DNS_LABEL_MAX_LENGTH) return NOT_SURE;
+      if (size === 0 || size > LABEL_MAX_LENGTH) return NOT_SURE;
       if (text.charCodeAt(labelStart) === HYPHEN || text.charCodeAt(i - 1) === HYPHEN) {
         return NOT_SURE;
       }
