@@ -1,17 +1,19 @@
 /**
  * Stage 1 benchmarks: the library against the obvious alternative, in the same run.
  *   pnpm bench               full run (a few seconds per row)
- *   BENCH_QUICK=1 pnpm bench  a short run that only proves every benchmark still works
+ *   BENCH_QUICK=1 pnpm bench  a short run that only proves every benchmark still works (CI runs this)
+ *   pnpm bench echo          one group alone: addresses, echo or socket-table
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { type BenchRow, compare, report } from '@socketlab/testkit';
+import { type BenchCase, type BenchRow, compare, report } from '@socketlab/testkit';
 import {
   connectEchoClient,
   createEchoServer,
   isIPv4,
   isIPv6,
+  type LifecycleEvent,
   parseAddress,
   parseEndpoint,
   readSocketTable,
@@ -122,10 +124,27 @@ async function socketTableRow(): Promise<BenchRow | undefined> {
   );
 }
 
-async function echoRow(): Promise<BenchRow> {
-  const server = createEchoServer({ host: '127.0.0.1', port: 0 });
-  const { port } = await server.listen();
-  const client = await connectEchoClient('127.0.0.1', port);
+/** A 16-byte line (15 characters and its `\n`), each way, one at a time. */
+const ECHO_LINE = '0123456789abcde';
+
+/**
+ * The echo round trip three ways, in the same run: a bare `node:net` pipe echo (the baseline),
+ * the lifecycle pair with nobody watching (no event is built), and the same pair with a recorder
+ * on both ends (every step becomes a typed event, kept until the end of its batch).
+ */
+async function echoRows(): Promise<BenchRow[]> {
+  const quiet = createEchoServer({ host: '127.0.0.1', port: 0 });
+  const quietClient = await connectEchoClient('127.0.0.1', (await quiet.listen()).port);
+
+  let recorded: LifecycleEvent[] = [];
+  const record = (event: LifecycleEvent): void => {
+    recorded.push(event);
+  };
+  const watched = createEchoServer({ host: '127.0.0.1', port: 0 });
+  watched.on('lifecycle', record);
+  const watchedClient = await connectEchoClient('127.0.0.1', (await watched.listen()).port, {
+    onEvent: record,
+  });
 
   const plain = net.createServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
@@ -147,34 +166,68 @@ async function echoRow(): Promise<BenchRow> {
       raw.write(`${line}\n`);
     });
 
+  const bare: BenchCase = {
+    name: 'node:net pipe echo',
+    run: async (n) => {
+      for (let i = 0; i < n; i++) await rawEcho(ECHO_LINE);
+    },
+  };
+  const options = { batch: 100, maxBatches: 10_000 };
   try {
-    return await compare(
+    const unwatched = await compare(
       'echo-round-trip-16B',
       'round trips/s',
       {
-        name: 'socketlab EchoServer + EchoClient',
+        name: 'socketlab EchoServer + EchoClient, no listener',
         run: async (n) => {
-          for (let i = 0; i < n; i++) await client.echo('0123456789abcde');
+          for (let i = 0; i < n; i++) await quietClient.echo(ECHO_LINE);
         },
       },
-      {
-        name: 'node:net pipe echo',
-        run: async (n) => {
-          for (let i = 0; i < n; i++) await rawEcho('0123456789abcde');
-        },
-      },
-      { batch: 100, maxBatches: 10_000 },
+      bare,
+      options,
     );
+    const recorder = await compare(
+      'echo-round-trip-16B-recorded',
+      'round trips/s',
+      {
+        name: 'socketlab EchoServer + EchoClient, a recorder on both ends',
+        run: async (n) => {
+          recorded = [];
+          for (let i = 0; i < n; i++) await watchedClient.echo(ECHO_LINE);
+          sink += recorded.length;
+        },
+      },
+      bare,
+      options,
+    );
+    return [unwatched, recorder];
   } finally {
     raw.destroy();
-    client.destroy();
-    await server.close();
+    quietClient.destroy();
+    watchedClient.destroy();
+    await Promise.all([quiet.close(), watched.close()]);
     await new Promise<void>((resolve) => plain.close(() => resolve()));
   }
 }
 
-const rows = [...(await addressRows()), await echoRow()];
-const table = await socketTableRow();
-if (table) rows.push(table);
+/** The groups of rows; `pnpm bench echo` (or `addresses`, `socket-table`) runs one alone. */
+const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
+  addresses: addressRows,
+  echo: echoRows,
+  'socket-table': async () => {
+    const row = await socketTableRow();
+    return row ? [row] : [];
+  },
+};
+const only = process.argv[2];
+if (only !== undefined && !(only in GROUPS)) {
+  throw new Error(
+    `unknown group ${JSON.stringify(only)}: expected one of ${Object.keys(GROUPS).join(', ')}`,
+  );
+}
+const rows: BenchRow[] = [];
+for (const [name, group] of Object.entries(GROUPS)) {
+  if (only === undefined || only === name) rows.push(...(await group()));
+}
 report(rows);
 if (sink === -1) console.log('unreachable');

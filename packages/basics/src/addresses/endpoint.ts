@@ -1,6 +1,7 @@
 import { checkInteger } from '@socketlab/internal';
 import { checkHostname, HOSTNAME_MAX_LENGTH } from '../dns/index.ts';
 import { BasicsError, InvalidInputError, quoteInput } from '../errors.ts';
+import { scanEndpoint } from './endpoint-scan.ts';
 import type { IpAddress, IpFamily } from './ip-address.ts';
 import { parseAddress } from './parse.ts';
 import { PORT_MAX, parsePort } from './port.ts';
@@ -80,9 +81,27 @@ function invalid(text: string, why: string, cause?: unknown): InvalidInputError 
  * parseEndpoint('unix:/run/app.sock'); // { kind: 'unix', path: '/run/app.sock' }
  * ```
  */
-export function parseEndpoint(text: string, options: ParseEndpointOptions = {}): Endpoint {
-  const { defaultPort } = options;
+export function parseEndpoint(text: string, options?: ParseEndpointOptions): Endpoint {
+  const defaultPort = options?.defaultPort;
   if (defaultPort !== undefined) checkInteger('defaultPort', defaultPort, 0, PORT_MAX);
+  // A plainly valid host:port or [v6]:port takes one pass with no regex and no intermediate
+  // string; everything else (errors included, so their messages are the same) goes the long way.
+  if (typeof text === 'string') {
+    const scanned = scanEndpoint(text, defaultPort);
+    if (scanned !== undefined) return scanned;
+  }
+  return parseEndpointFully(text, defaultPort, options?.platform);
+}
+
+/**
+ * The full parser behind {@link parseEndpoint}: every form, and every rejection with its reason.
+ * Exported for the tests, which hold the fast path to the same answers.
+ */
+export function parseEndpointFully(
+  text: string,
+  defaultPort: number | undefined,
+  platform: NodeJS.Platform | undefined,
+): Endpoint {
   if (typeof text !== 'string')
     throw new TypeError(`parseEndpoint expects a string, got ${typeof text}`);
   if (text === '') throw invalid(text, 'it is empty');
@@ -93,9 +112,9 @@ export function parseEndpoint(text: string, options: ParseEndpointOptions = {}):
     );
   }
   if (text.includes('\0')) throw invalid(text, 'it contains a NUL byte');
-  if (text.startsWith('unix:')) return unixEndpoint(text, text.slice(5), options.platform);
+  if (text.startsWith('unix:')) return unixEndpoint(text, text.slice(5), platform);
   if (text.startsWith('/') || text.startsWith('./') || text.startsWith('../')) {
-    return unixEndpoint(text, text, options.platform);
+    return unixEndpoint(text, text, platform);
   }
   if (/\s/.test(text)) throw invalid(text, 'host:port may not contain whitespace');
   const { host, portText, bracketed } = splitHostPort(text);

@@ -166,23 +166,40 @@ export function parseAddress(text: string): IpAddress {
   if (typeof text !== 'string') {
     throw new TypeError(`parseAddress expects a string, got ${typeof text}`);
   }
-  const family = scan(text);
+  const family = scan(text, 0, text.length);
   if (typeof family === 'function') throw rejection(text, family);
   const bytes = SCRATCH.slice(0, family === 4 ? 4 : 16);
   const percent = family === 6 ? text.indexOf('%') : -1;
   return fromBytes(bytes, percent < 0 ? undefined : text.slice(percent + 1));
 }
 
-/** Scans `text` into {@link SCRATCH}: its family, or why it is not an address. */
-function scan(text: string): IpFamily | Why {
-  const length = text.length;
-  if (length === 0) return because.empty();
+/**
+ * Scans the address `text[start, end)` into the scratch bytes without copying it out: its family,
+ * or `undefined` when it is not an address ({@link parseAddress} on that text says why). For
+ * `parseEndpoint`, which reads the host inside the endpoint text where it lies, so that a valid
+ * endpoint costs no intermediate string. Read the bytes with {@link scannedV6Text} at once: the
+ * next scan overwrites them.
+ */
+export function scanAddress(text: string, start: number, end: number): IpFamily | undefined {
+  const family = scan(text, start, end);
+  return typeof family === 'function' ? undefined : family;
+}
+
+/** The canonical text of the IPv6 address {@link scanAddress} just scanned (without its zone). */
+export function scannedV6Text(): string {
+  return formatBytes(SCRATCH);
+}
+
+/** Scans `text[start, end)` into {@link SCRATCH}: its family, or why it is not an address. */
+function scan(text: string, start: number, end: number): IpFamily | Why {
+  const length = end - start;
+  if (length <= 0) return because.empty();
   if (length > ADDRESS_MAX_LENGTH) return because.tooLong(length);
   let colon = false;
   let dots = 0;
   let percent = -1;
   let notHex = -1; // the first character before any '%' that is not a hex digit, ':' or '.'
-  for (let i = 0; i < length; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     const flags = charClass(c);
     if ((flags & IN_ADDRESS) === 0) return because.neverInAddress(text, i);
@@ -193,11 +210,14 @@ function scan(text: string): IpFamily | Why {
   }
   if (colon) {
     if (notHex >= 0) return because.notHex(text, notHex);
-    const body = percent < 0 ? length : percent;
-    return scanV6(text, body) ?? (percent < 0 ? 6 : (zoneProblem(SCRATCH, text, body + 1) ?? 6));
+    const body = percent < 0 ? end : percent;
+    return (
+      scanV6(text, start, body) ??
+      (percent < 0 ? 6 : (zoneProblem(SCRATCH, text, body + 1, end) ?? 6))
+    );
   }
   if (percent >= 0) return because.zoneOnV4();
-  return scanV4(text, 0, length, dots + 1, 0) ?? 4;
+  return scanV4(text, start, end, dots + 1, 0) ?? 4;
 }
 
 function describeChar(char: string): string {
@@ -241,15 +261,15 @@ function scanV4(
   return undefined;
 }
 
-/** Scans the IPv6 text `text[0, end)` (hex digits, ':' and '.' only) into {@link SCRATCH}. */
-function scanV6(text: string, end: number): Why | undefined {
-  let gap = text.indexOf('::');
-  if (gap + 2 > end) gap = -1; // none, or only in the zone id
+/** Scans the IPv6 text `text[start, end)` (hex digits, ':' and '.' only) into {@link SCRATCH}. */
+function scanV6(text: string, start: number, end: number): Why | undefined {
+  let gap = text.indexOf('::', start);
+  if (gap + 2 > end) gap = -1; // none, or only past the address (its zone id)
   if (gap >= 0) {
     const again = text.indexOf('::', gap + 1);
     if (again >= 0 && again + 2 <= end) return because.gapTwice();
   }
-  const head = scanGroups(text, 0, gap < 0 ? end : gap, gap < 0, 0);
+  const head = scanGroups(text, start, gap < 0 ? end : gap, gap < 0, 0);
   if (typeof head !== 'number') return head;
   const tail = gap < 0 ? 0 : scanGroups(text, gap + 2, end, true, head);
   if (typeof tail !== 'number') return tail;
@@ -319,13 +339,15 @@ function isLinkLocalScope(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Checks the zone id `text[from, text.length)` of the IPv6 address `bytes`. */
-function zoneProblem(bytes: Uint8Array, text: string, from: number): Why | undefined {
-  const length = text.length - from;
+/** Checks the zone id `text[from, end)` of the IPv6 address `bytes`. */
+function zoneProblem(bytes: Uint8Array, text: string, from: number, end: number): Why | undefined {
+  const length = end - from;
   if (length === 0) return because.zoneEmpty();
   if (length > ZONE_MAX_LENGTH) return because.zoneTooLong(length);
-  for (let i = from; i < text.length; i++) {
-    if ((charClass(text.charCodeAt(i)) & IN_ZONE) === 0) return because.zoneChars(text.slice(from));
+  for (let i = from; i < end; i++) {
+    if ((charClass(text.charCodeAt(i)) & IN_ZONE) === 0) {
+      return because.zoneChars(text.slice(from, end));
+    }
   }
   if (!isLinkLocalScope(bytes)) return because.zoneNotLinkLocal(bytes.slice());
   return undefined;
@@ -363,7 +385,7 @@ export function addressFromBytes(bytes: Uint8Array, zone?: string): IpAddress {
     const why =
       copy.length === 4
         ? because.noZoneOnBytes()
-        : zoneProblem(copy, whole, whole.length - zone.length);
+        : zoneProblem(copy, whole, whole.length - zone.length, whole.length);
     if (why !== undefined) throw rejection(whole, why);
   }
   return fromBytes(copy, zone);
@@ -378,7 +400,7 @@ export function addressFromBytes(bytes: Uint8Array, zone?: string): IpAddress {
  * ```
  */
 export function isIPv4(text: unknown): boolean {
-  return typeof text === 'string' && !text.includes(':') && scan(text) === 4;
+  return typeof text === 'string' && !text.includes(':') && scan(text, 0, text.length) === 4;
 }
 
 /**
@@ -391,5 +413,5 @@ export function isIPv4(text: unknown): boolean {
  * ```
  */
 export function isIPv6(text: unknown): boolean {
-  return typeof text === 'string' && text.includes(':') && scan(text) === 6;
+  return typeof text === 'string' && text.includes(':') && scan(text, 0, text.length) === 6;
 }

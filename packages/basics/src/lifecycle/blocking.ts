@@ -107,7 +107,8 @@ async function runDemonstration(
     clients.push(a);
     await a.echo('A is here'); // A is certainly the one being served now.
     story.push('client A connects, does one round trip, then holds its connection, silent');
-    const b = await connectEchoClient(host, port);
+    // B records its events: the story counts the bytes it has received so far.
+    const b = await connectEchoClient(host, port, { recordEvents: true });
     clients.push(b);
     let aOpen = true;
     let servedWhileHeld = false;

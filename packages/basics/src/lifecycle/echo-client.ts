@@ -26,6 +26,13 @@ export interface EchoClientOptions {
   readonly maxReplyBytes?: number;
   /** Called with each event as it happens (the demo prints them live); must not throw. */
   readonly onEvent?: (event: LifecycleEvent) => void;
+  /**
+   * Keep every event in {@link EchoClient.events}. Off, and with no `onEvent`, no event is built
+   * at all (no clock read, no object): a client that nobody watches costs what a plain socket
+   * does, and a long-lived one does not grow a list. `echoOnce()` always records.
+   * @default false
+   */
+  readonly recordEvents?: boolean;
 }
 
 interface Waiter {
@@ -36,9 +43,13 @@ interface Waiter {
 
 let nextClientId = 1;
 
+const CARRIAGE_RETURN = 0x0d;
+
 /**
- * A line client of an echo server that records its own socket lifecycle: create, connect, send,
- * receive, half-close, close. Made by {@link connectEchoClient}.
+ * A line client of an echo server that reports its own socket lifecycle: create, connect, send,
+ * receive, half-close, close, to `onEvent` and (with `recordEvents`) into {@link EchoClient.events}.
+ * With neither, no event is built but the close event `end()` and `closed` settle with. Made by
+ * {@link connectEchoClient}.
  *
  * @example
  * ```ts
@@ -55,6 +66,9 @@ export class EchoClient {
   readonly #timeoutMs: number;
   readonly #maxReplyBytes: number;
   readonly #onEvent: ((event: LifecycleEvent) => void) | undefined;
+  readonly #recordEvents: boolean;
+  /** True when an event has somewhere to go: `onEvent` or `recordEvents`. */
+  readonly #watched: boolean;
   readonly #events: LifecycleEvent[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #ready: Array<{ text: string; bytes: number }> = [];
@@ -74,15 +88,19 @@ export class EchoClient {
     this.#timeoutMs = options.timeoutMs;
     this.#maxReplyBytes = options.maxReplyBytes;
     this.#onEvent = options.onEvent;
+    this.#recordEvents = options.recordEvents;
+    this.#watched = this.#recordEvents || this.#onEvent !== undefined;
     this.#socket = new net.Socket({ allowHalfOpen: true });
-    this.#emit({ step: 'create', detail: 'socket(): not connected to anything yet' });
+    if (this.#watched) {
+      this.#emit({ step: 'create', detail: 'socket(): not connected to anything yet' });
+    }
     this.#closed = new Promise((resolve) => {
       this.#socket.once('close', (hadError) => resolve(this.#onClose(hadError)));
     });
     this.#socket.on('error', (error: NodeJS.ErrnoException) => {
       this.#error ??= error;
       this.#reason ??= 'error';
-      this.#emit({ step: 'error', error, code: error.code });
+      if (this.#watched) this.#emit({ step: 'error', error, code: error.code });
       this.#failWaiters(
         new BasicsError(
           'BASICS_ERR_CONNECTION',
@@ -107,7 +125,7 @@ export class EchoClient {
     return this.#tuple;
   }
 
-  /** Every event so far, oldest first. */
+  /** Every event so far, oldest first, when `recordEvents` is on (empty otherwise). */
   get events(): readonly LifecycleEvent[] {
     return this.#events;
   }
@@ -148,10 +166,12 @@ export class EchoClient {
         clearTimeout(timer);
         socket.off('error', onError);
         this.#tuple = tryFiveTuple(socket);
-        this.#emit({
-          step: 'connect',
-          detail: `handshake done; implicit bind: the kernel picked local port ${socket.localPort ?? '?'}`,
-        });
+        if (this.#watched) {
+          this.#emit({
+            step: 'connect',
+            detail: `handshake done; implicit bind: the kernel picked local port ${socket.localPort ?? '?'}`,
+          });
+        }
         resolve();
       });
     });
@@ -192,9 +212,13 @@ export class EchoClient {
       }, this.#timeoutMs);
       this.#waiters.push({ resolve, reject, timer });
     });
-    this.#socket.write(`${line}\n`, (error) => {
-      if (!error) this.#emit({ step: 'send', bytes: bytes + 1 });
-    });
+    if (this.#watched) {
+      this.#socket.write(`${line}\n`, (error) => {
+        if (!error) this.#emit({ step: 'send', bytes: bytes + 1 });
+      });
+    } else {
+      this.#socket.write(`${line}\n`);
+    }
     this.#deliver();
     return reply;
   }
@@ -220,11 +244,14 @@ export class EchoClient {
   }
 
   #onData(chunk: Buffer): void {
-    this.#emit({ step: 'receive', bytes: chunk.length });
+    if (this.#watched) this.#emit({ step: 'receive', bytes: chunk.length });
     const { lines, rest, overflow } = splitLines(this.#pending, chunk, this.#maxReplyBytes);
     this.#pending = rest;
     for (const line of lines) {
-      const text = line.toString('utf8').replace(/\r?\n$/, '');
+      // A complete line ends in \n; a \r just before it goes too (bytes, not a regex on text).
+      let end = line.length - 1;
+      if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
+      const text = line.toString('utf8', 0, end);
       this.#ready.push({ text, bytes: line.length });
       this.#readyBytes += line.length;
     }
@@ -240,7 +267,7 @@ export class EchoClient {
     );
     this.#reason = 'line-too-long';
     this.#error = error;
-    this.#emit({ step: 'error', error, code: error.code });
+    if (this.#watched) this.#emit({ step: 'error', error, code: error.code });
     this.#failWaiters(error);
     this.#socket.destroy();
   }
@@ -257,7 +284,7 @@ export class EchoClient {
 
   #onEnd(): void {
     this.#peerEnded = true;
-    this.#emit({ step: 'half-close', by: 'peer' });
+    if (this.#watched) this.#emit({ step: 'half-close', by: 'peer' });
     const partial =
       this.#pending.length > 0
         ? ` (an unfinished line: ${quoteInput(this.#pending.toString('utf8'))})`
@@ -274,7 +301,9 @@ export class EchoClient {
   #sendFin(): void {
     if (this.#finSent || this.#socket.destroyed) return;
     this.#finSent = true;
-    this.#socket.once('finish', () => this.#emit({ step: 'half-close', by: 'local' }));
+    this.#socket.once('finish', () => {
+      if (this.#watched) this.#emit({ step: 'half-close', by: 'local' });
+    });
     this.#socket.end();
   }
 
@@ -290,20 +319,25 @@ export class EchoClient {
       new BasicsError('BASICS_ERR_CONNECTION', 'the connection closed before the reply'),
     );
     const reason = this.#reason ?? (hadError ? 'error' : 'normal');
-    const event = this.#emit({
+    // Built even when nobody watches: `closed` and `end()` settle with it (once per connection).
+    const event = stampEvent('client', this.#clock(), this.#id, this.#tuple, {
       step: 'close',
       clean: !hadError && this.#error === undefined && reason === 'normal',
       reason,
       ...(this.#error ? { error: this.#error } : {}),
     });
+    if (this.#watched) this.#deliverEvent(event);
     return event as CloseEvent;
   }
 
-  #emit(input: LifecycleEventInput): LifecycleEvent {
-    const event = stampEvent('client', this.#clock(), this.#id, this.#tuple, input);
-    this.#events.push(event);
+  /** Builds and delivers one event; callers check `#watched` first, so unwatched steps cost nothing. */
+  #emit(input: LifecycleEventInput): void {
+    this.#deliverEvent(stampEvent('client', this.#clock(), this.#id, this.#tuple, input));
+  }
+
+  #deliverEvent(event: LifecycleEvent): void {
+    if (this.#recordEvents) this.#events.push(event);
     this.#onEvent?.(event);
-    return event;
   }
 }
 
@@ -328,8 +362,12 @@ function resolveOptions(options: EchoClientOptions): ConstructorParameters<typeo
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new TypeError(`onEvent must be a function, got ${typeof options.onEvent}`);
   }
+  if (options.recordEvents !== undefined && typeof options.recordEvents !== 'boolean') {
+    throw new TypeError(`recordEvents must be a boolean, got ${typeof options.recordEvents}`);
+  }
   return {
     ...options,
+    recordEvents: options.recordEvents ?? false,
     clock: checkClock(options.clock ?? DEFAULT_LIFECYCLE_CLOCK),
     timeoutMs: checkTimeoutMs(options.timeoutMs ?? 5000),
     maxReplyBytes: checkInteger('maxReplyBytes', options.maxReplyBytes ?? 65_536, 1, 2 ** 26),
@@ -338,7 +376,7 @@ function resolveOptions(options: EchoClientOptions): ConstructorParameters<typeo
 
 /**
  * Opens a connection to a line echo server and resolves once the handshake is done, with a
- * client that records its lifecycle.
+ * client that reports its lifecycle to `onEvent` and records it when `recordEvents` is on.
  *
  * @param host - Host name or IP address of the server.
  * @param port - Its port, 1–65535.
@@ -405,7 +443,7 @@ export function echoOnce(
 ): Promise<EchoOnceResult> {
   const resolved = resolveOptions(options);
   checkLine(message, resolved.maxReplyBytes);
-  const connecting = connectEchoClient(host, port, options);
+  const connecting = connectEchoClient(host, port, { ...options, recordEvents: true });
   return (async () => {
     const client = await connecting;
     try {

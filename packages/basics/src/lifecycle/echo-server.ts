@@ -79,7 +79,10 @@ const EMPTY = Buffer.alloc(0);
  * and one write buffer); an error on one connection never reaches the others; and `close()` is
  * graceful: stop accepting, flush, send FIN, destroy what remains after `closeTimeoutMs`.
  *
- * Lifecycle handlers run inside the server's socket callbacks: keep them quick, and do not throw.
+ * Events cost nothing unless someone listens: without a `'lifecycle'` listener no event is built
+ * (no clock read, no object, no write callback); a listener attached later gets every step from
+ * then on. Lifecycle handlers run inside the server's socket callbacks: keep them quick, and do
+ * not throw.
  *
  * @example
  * ```ts
@@ -133,7 +136,9 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
       { allowHalfOpen: true, pauseOnConnect: schedule === 'serial' },
       (socket) => this.#onConnection(socket),
     );
-    this.#server.on('error', (error) => this.#emit(0, undefined, errorInput(error)));
+    this.#server.on('error', (error) => {
+      if (this.#watched()) this.#emit(0, undefined, errorInput(error));
+    });
   }
 
   /** Connections held right now: served, or (serial schedule) waiting their turn. */
@@ -168,14 +173,16 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
       this.#server.listen({ host: this.#host, port: this.#port }, () => {
         this.#server.off('error', onError);
         const local = this.address as net.AddressInfo;
-        const family = local.family === 'IPv6' ? 'AF_INET6' : 'AF_INET';
-        this.#emit(0, undefined, { step: 'create', detail: `socket(${family}, SOCK_STREAM)` });
-        this.#emit(0, undefined, { step: 'bind', local, detail: 'bind(): the local address' });
-        this.#emit(0, undefined, {
-          step: 'listen',
-          local,
-          detail: 'listen(): the kernel now completes handshakes and queues connections',
-        });
+        if (this.#watched()) {
+          const family = local.family === 'IPv6' ? 'AF_INET6' : 'AF_INET';
+          this.#emit(0, undefined, { step: 'create', detail: `socket(${family}, SOCK_STREAM)` });
+          this.#emit(0, undefined, { step: 'bind', local, detail: 'bind(): the local address' });
+          this.#emit(0, undefined, {
+            step: 'listen',
+            local,
+            detail: 'listen(): the kernel now completes handshakes and queues connections',
+          });
+        }
         resolve(local);
       });
     });
@@ -200,7 +207,7 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
       if (wasListening) this.#server.close(() => resolve());
       else resolve();
     });
-    if (wasListening) {
+    if (wasListening && this.#watched()) {
       // Node closes the listening socket at once; only the callback waits for the connections.
       this.#emit(0, undefined, {
         step: 'close',
@@ -257,18 +264,20 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
     socket.on('error', (error) => {
       conn.error ??= error;
       conn.reason ??= 'error';
-      this.#emit(conn.id, conn.tuple, errorInput(error));
+      if (this.#watched()) this.#emit(conn.id, conn.tuple, errorInput(error));
     });
     socket.on('close', (hadError) => this.#onClose(conn, hadError));
     if (this.#closing || this.#connections.size > this.#maxConnections) {
       const full = !this.#closing;
       conn.reason = full ? 'too-many-connections' : 'server-shutdown';
-      this.#emit(conn.id, conn.tuple, {
-        step: 'accept',
-        detail: full
-          ? `dropped: already holding maxConnections (${this.#maxConnections})`
-          : 'dropped: the server is shutting down',
-      });
+      if (this.#watched()) {
+        this.#emit(conn.id, conn.tuple, {
+          step: 'accept',
+          detail: full
+            ? `dropped: already holding maxConnections (${this.#maxConnections})`
+            : 'dropped: the server is shutting down',
+        });
+      }
       socket.destroy();
       return;
     }
@@ -283,20 +292,21 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
     const { socket } = conn;
     conn.state = 'serving';
     if (this.#schedule === 'serial') this.#current = conn;
-    const waiting = this.#queue.length;
-    this.#emit(conn.id, conn.tuple, {
-      step: 'accept',
-      ...(this.#schedule === 'serial'
-        ? { detail: `serving this one alone; ${waiting} waiting unread` }
-        : {}),
-    });
+    if (this.#watched()) {
+      this.#emit(conn.id, conn.tuple, {
+        step: 'accept',
+        ...(this.#schedule === 'serial'
+          ? { detail: `serving this one alone; ${this.#queue.length} waiting unread` }
+          : {}),
+      });
+    }
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
     socket.on('end', () => this.#onEnd(conn));
     if (this.#schedule === 'serial') socket.resume();
   }
 
   #onData(conn: Connection, chunk: Buffer): void {
-    this.#emit(conn.id, conn.tuple, { step: 'receive', bytes: chunk.length });
+    if (this.#watched()) this.#emit(conn.id, conn.tuple, { step: 'receive', bytes: chunk.length });
     if (conn.state === 'draining') return; // Our FIN is on its way: nothing more can be echoed.
     const { complete, rest, overflow } = cutCompleteLines(conn.pending, chunk, this.#maxLineBytes);
     conn.pending = rest;
@@ -305,7 +315,7 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
   }
 
   #onEnd(conn: Connection): void {
-    this.#emit(conn.id, conn.tuple, { step: 'half-close', by: 'peer' });
+    if (this.#watched()) this.#emit(conn.id, conn.tuple, { step: 'half-close', by: 'peer' });
     if (conn.state !== 'draining' && conn.pending.length > 0) {
       // The last line had no `\n`: echo it as it came, like any other bytes.
       this.#write(conn, conn.pending);
@@ -316,9 +326,14 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
 
   #write(conn: Connection, data: Buffer): void {
     const { socket } = conn;
-    const accepted = socket.write(data, (error) => {
-      if (!error) this.#emit(conn.id, conn.tuple, { step: 'send', bytes: data.length });
-    });
+    // The 'send' event needs a write callback; without a listener, no callback is queued.
+    const accepted = this.#watched()
+      ? socket.write(data, (error) => {
+          if (!error && this.#watched()) {
+            this.#emit(conn.id, conn.tuple, { step: 'send', bytes: data.length });
+          }
+        })
+      : socket.write(data);
     if (!accepted && !conn.waitingForDrain) {
       // Backpressure: the peer is not reading its echoes. Stop reading from it until they drain,
       // so a flooding client costs a bounded amount of memory and nobody else notices.
@@ -334,9 +349,9 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
   #sendFin(conn: Connection): void {
     if (conn.finSent || conn.socket.destroyed) return;
     conn.finSent = true;
-    conn.socket.once('finish', () =>
-      this.#emit(conn.id, conn.tuple, { step: 'half-close', by: 'local' }),
-    );
+    conn.socket.once('finish', () => {
+      if (this.#watched()) this.#emit(conn.id, conn.tuple, { step: 'half-close', by: 'local' });
+    });
     conn.socket.end();
   }
 
@@ -351,7 +366,8 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
     conn.reason = 'line-too-long';
     conn.error = error;
     conn.state = 'draining'; // Whatever else it sends is read and thrown away.
-    this.#emit(conn.id, conn.tuple, { step: 'error', error, code: error.code });
+    if (this.#watched())
+      this.#emit(conn.id, conn.tuple, { step: 'error', error, code: error.code });
     this.#write(conn, Buffer.from(`ERR line too long: max ${this.#maxLineBytes} bytes\n`));
     this.#sendFin(conn);
     // Destroy rather than wait for the peer's FIN: a hostile peer would keep us reading. A peer
@@ -368,13 +384,15 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
       !hadError &&
       conn.error === undefined &&
       (reason === 'normal' || reason === 'server-shutdown');
-    this.#emit(conn.id, conn.tuple, {
-      step: 'close',
-      clean,
-      reason,
-      ...(conn.error ? { error: conn.error } : {}),
-      ...(conn.state === 'queued' ? { detail: 'never served: it waited its turn' } : {}),
-    });
+    if (this.#watched()) {
+      this.#emit(conn.id, conn.tuple, {
+        step: 'close',
+        clean,
+        reason,
+        ...(conn.error ? { error: conn.error } : {}),
+        ...(conn.state === 'queued' ? { detail: 'never served: it waited its turn' } : {}),
+      });
+    }
     const index = this.#queue.indexOf(conn);
     if (index >= 0) this.#queue.splice(index, 1);
     if (this.#current === conn) {
@@ -394,6 +412,15 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
     }
   }
 
+  /**
+   * True when someone listens to `'lifecycle'`. Every emit site asks first, so that without a
+   * listener no event is built: no clock read, no object, no detail string, no write callback.
+   */
+  #watched(): boolean {
+    return this.listenerCount('lifecycle') > 0;
+  }
+
+  /** Builds and emits one event; callers check {@link EchoServer.#watched} first. */
   #emit(connectionId: number, tuple: FiveTuple | undefined, input: LifecycleEventInput): void {
     this.emit('lifecycle', stampEvent('server', this.#clock(), connectionId, tuple, input));
   }

@@ -18,6 +18,7 @@ import {
   connectEchoClient,
   createEchoServer,
   type EchoClient,
+  type EchoClientOptions,
   type EchoServerOptions,
   echoOnce,
   fiveTuple,
@@ -41,8 +42,12 @@ async function startServer(host: LoopbackHost, options: EchoServerOptions = {}) 
   return { server, events, port: address.port, address };
 }
 
-async function connectClient(host: LoopbackHost, port: number): Promise<EchoClient> {
-  const client = await connectEchoClient(host, port);
+async function connectClient(
+  host: LoopbackHost,
+  port: number,
+  options: EchoClientOptions = {},
+): Promise<EchoClient> {
+  const client = await connectEchoClient(host, port, options);
   onTestFinished(() => {
     client.destroy();
   });
@@ -136,7 +141,7 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
       remotePort: clientTuple.localPort,
     });
 
-    const client = await connectClient(host, port);
+    const client = await connectClient(host, port, { recordEvents: true });
     const connect = client.events.find((e) => e.step === 'connect');
     expect(connect?.tuple).toEqual(client.tuple);
     expect(client.tuple?.remotePort).toBe(port);
@@ -319,7 +324,7 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
 
   it('closes gracefully: refuses newcomers, flushes echoes due, then FIN', async () => {
     const { server, events, port } = await startServer(host);
-    const client = await connectClient(host, port);
+    const client = await connectClient(host, port, { recordEvents: true });
     const reply = client.echo('last words');
     await untilEvent(server, events, 'the last line to arrive', (e) => e.step === 'receive');
     const closing = server.close();
@@ -509,6 +514,11 @@ describe('options are checked at once', () => {
     [
       'an onEvent that is not a function',
       () => connectEchoClient('127.0.0.1', 7, { onEvent: 1 as never }),
+      TypeError,
+    ],
+    [
+      'a recordEvents that is not a boolean',
+      () => connectEchoClient('127.0.0.1', 7, { recordEvents: 'yes' as never }),
       TypeError,
     ],
   ])('the client rejects %s synchronously', (_, call, type) => {
