@@ -39,8 +39,23 @@ function u64(value: number, what: string): Buffer {
   return out;
 }
 
+/**
+ * A human-readable message cut to fit its field: at most {@link FILE_TRANSFER_MAX_MESSAGE_BYTES}
+ * bytes of UTF-8, cut at a character boundary and ended with `…` when cut. A message that quotes
+ * a peer's name can be longer than the field; the verdict must still go out, never an error.
+ * @example fitMessage('x'.repeat(2000)).length // 1022 ('x' × 1021 and '…', 1,024 bytes)
+ */
+export function fitMessage(message: string): Buffer {
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length <= FILE_TRANSFER_MAX_MESSAGE_BYTES) return bytes;
+  const marker = Buffer.from('…', 'utf8');
+  let end = FILE_TRANSFER_MAX_MESSAGE_BYTES - marker.length;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1; // not inside a character
+  return Buffer.concat([bytes.subarray(0, end), marker]);
+}
+
 function withMessage(code: number, message: string): Buffer {
-  const text = textBytes(message.slice(0, 2048), FILE_TRANSFER_MAX_MESSAGE_BYTES, 'a message');
+  const text = fitMessage(message);
   const head = Buffer.alloc(3);
   head.writeUInt8(code, 0);
   head.writeUInt16BE(text.length, 1);

@@ -65,6 +65,15 @@ const ADVICE: Record<string, string> = {
   EIO: 'an input/output error: the disk may be failing',
 };
 
+/**
+ * A path quoted for a message, at most about 120 characters: a long one keeps its end (the part
+ * that tells which file) after a `…`. Peers choose names, so every path in a message is bounded.
+ * @example quotePath('/srv/inbox/a.txt') // '"/srv/inbox/a.txt"'
+ */
+export function quotePath(file: string, max = 120): string {
+  return JSON.stringify(file.length > max ? `…${file.slice(file.length - max + 1)}` : file);
+}
+
 /** The `code` of a Node system error, if it has one. */
 export function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

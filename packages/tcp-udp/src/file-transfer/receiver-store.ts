@@ -8,7 +8,13 @@
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { IntegrityError, quoteInput, type TcpUdpError, UnsafePathError } from '../errors.ts';
-import { errnoOf, type FileTransferFs, type FileTransferHandle, toFileSystemError } from './fs.ts';
+import {
+  errnoOf,
+  type FileTransferFs,
+  type FileTransferHandle,
+  quotePath,
+  toFileSystemError,
+} from './fs.ts';
 import type { FileTransferReason, FileTransferStatus } from './protocol.ts';
 import { checkSafeName } from './safe-path.ts';
 import { createInlineSha256, createWorkerSha256, type Sha256Hasher } from './sha256-hasher.ts';
@@ -87,7 +93,7 @@ export class FileReceiverStore {
     if (isPartialName(base)) {
       return refusal(
         'unsafe-name',
-        unsafe(`${JSON.stringify(base)} is reserved for partial files`, file.name),
+        unsafe(`${quoteInput(base)} is reserved for partial files`, file.name),
       );
     }
     // Every directory between root and the file: a real directory, never a symlink.
@@ -97,13 +103,17 @@ export class FileReceiverStore {
       const stats = await lstatOrUndefined(fs, dir);
       if (!stats) {
         await fs.mkdir(dir, { mode: 0o755 }).catch((error: unknown) => {
-          if (errnoOf(error) !== 'EEXIST') throw toFileSystemError(`creating ${dir}`, error);
+          if (errnoOf(error) !== 'EEXIST')
+            throw toFileSystemError(`creating ${quotePath(dir)}`, error);
         });
         const made = await lstatOrUndefined(fs, dir);
         if (!made?.isDirectory())
-          return refusal('unsafe-name', unsafe(`${dir} is not a directory`, file.name));
+          return refusal('unsafe-name', unsafe(`${quotePath(dir)} is not a directory`, file.name));
       } else if (stats.isSymbolicLink() || !stats.isDirectory()) {
-        return refusal('unsafe-name', unsafe(`${dir} is a symlink or not a directory`, file.name));
+        return refusal(
+          'unsafe-name',
+          unsafe(`${quotePath(dir)} is a symlink or not a directory`, file.name),
+        );
       }
     }
     const finalPath = path.join(dir, base);
@@ -120,7 +130,7 @@ export class FileReceiverStore {
           return { kind: 'skip', path: finalPath };
       }
       if (!this.options.overwrite || !existing.isFile()) {
-        const message = `${JSON.stringify(file.name)} already exists with other content (the receiver does not overwrite)`;
+        const message = `${quoteInput(file.name)} already exists with other content (the receiver does not overwrite)`;
         return { kind: 'refuse', reason: 'exists', message };
       }
     }
@@ -151,7 +161,7 @@ export class FileReceiverStore {
       if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EEXIST') {
         return refusal('unsafe-name', unsafe('the partial file changed under us', file.name));
       }
-      throw toFileSystemError(`opening ${partialPath}`, error);
+      throw toFileSystemError(`opening ${quotePath(partialPath)}`, error);
     }
     return {
       kind: 'accept',
@@ -219,7 +229,7 @@ export class Upload {
       }
       if (done < length) throw Object.assign(new Error('short writes'), { code: 'EIO' });
     } catch (error) {
-      this.#failure ??= toFileSystemError(`writing ${this.partialPath}`, error);
+      this.#failure ??= toFileSystemError(`writing ${quotePath(this.partialPath)}`, error);
     }
   }
 
@@ -237,7 +247,7 @@ export class Upload {
     }
     if (this.#failure) return this.#drop('file-system', sha256, this.#failure);
     if (sha256 !== this.file.sha256) {
-      const message = `${JSON.stringify(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
+      const message = `${quoteInput(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
       return this.#drop('integrity', sha256, new IntegrityError(message, this.file.sha256, sha256));
     }
     try {
@@ -254,13 +264,13 @@ export class Upload {
     } catch (error) {
       if (errnoOf(error) === 'EEXIST') {
         await this.abandon(false);
-        const message = `${JSON.stringify(this.file.name)} appeared while it was being received; not overwritten`;
+        const message = `${quoteInput(this.file.name)} appeared while it was being received; not overwritten`;
         return { status: 'exists', sha256, message };
       }
       return this.#drop(
         'file-system',
         sha256,
-        toFileSystemError(`saving ${this.finalPath}`, error),
+        toFileSystemError(`saving ${quotePath(this.finalPath)}`, error),
       );
     }
   }
@@ -297,7 +307,7 @@ async function lstatOrUndefined(fs: FileTransferFs, file: string) {
     return await fs.lstat(file);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined;
-    throw toFileSystemError(`looking at ${file}`, error);
+    throw toFileSystemError(`looking at ${quotePath(file)}`, error);
   }
 }
 

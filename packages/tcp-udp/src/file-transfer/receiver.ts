@@ -14,6 +14,7 @@ import {
   FileSystemError,
   LimitExceededError,
   ProtocolError,
+  quoteInput,
   TcpUdpError,
   TimeoutError,
 } from '../errors.ts';
@@ -249,7 +250,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     if (this.#inProgress.has(key)) {
       refuse(
         'in-progress',
-        `${JSON.stringify(header.name)} is being received by another session right now`,
+        `${quoteInput(header.name)} is being received by another session right now`,
       );
       return;
     }
