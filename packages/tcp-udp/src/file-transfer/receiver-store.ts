@@ -12,6 +12,7 @@ import {
   errnoOf,
   type FileTransferFs,
   type FileTransferHandle,
+  type FileTransferHandleStats,
   quotePath,
   toFileSystemError,
 } from './fs.ts';
@@ -19,8 +20,10 @@ import type { FileTransferReason, FileTransferStatus } from './protocol.ts';
 import { checkSafeName } from './safe-path.ts';
 import { createInlineSha256, createWorkerSha256, type Sha256Hasher } from './sha256-hasher.ts';
 
-const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 const READ_CHUNK = 1024 * 1024;
+/** How many existing files' hashes a receiver remembers (least recently used goes first). */
+const KNOWN_FILES_MAX_LENGTH = 4096;
 
 /** How the store is set up; see `FileReceiverOptions` for each one's meaning and default. */
 export interface FileReceiverStoreOptions {
@@ -72,6 +75,10 @@ const refusal = (reason: FileTransferReason, error: TcpUdpError): StoreDecision 
 
 /** The file-system side of a receiver: decides, then writes, one file at a time per upload. */
 export class FileReceiverStore {
+  /** The SHA-256 of existing files by `dev:ino`, valid while `size:mtime:ctime` is unchanged. */
+  readonly #known = new Map<string, { version: string; sha256: Promise<string> }>();
+  readonly #uid = process.getuid?.();
+
   constructor(readonly options: FileReceiverStoreOptions) {}
 
   /**
@@ -125,9 +132,10 @@ export class FileReceiverStore {
           unsafe('a symlink has that name; it is never followed', file.name),
         );
       }
-      if (existing.isFile() && existing.size === file.size) {
-        if ((await this.#hashOf(finalPath)) === file.sha256)
-          return { kind: 'skip', path: finalPath };
+      if (existing.isFile()) {
+        const found = await this.#compareExisting(finalPath, file);
+        if (found === 'same') return { kind: 'skip', path: finalPath };
+        if (found !== 'other') return found;
       }
       if (!this.options.overwrite || !existing.isFile()) {
         const message = `${quoteInput(file.name)} already exists with other content (the receiver does not overwrite)`;
@@ -147,14 +155,19 @@ export class FileReceiverStore {
     let handle: FileTransferHandle | undefined;
     let offset = 0;
     try {
-      if (partial) {
-        handle = await fs.open(partialPath, O_RDWR | O_NOFOLLOW);
-        const size = (await handle.stat()).size;
-        if (size > file.size) await handle.truncate(0);
-        else offset = await rehash(handle, size, hash);
-      } else {
-        handle = await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      handle = partial
+        ? await fs.open(partialPath, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
+        : await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      // Checked on the open file, not on a name that may be swapped between a check and the open.
+      const stats = await handle.stat();
+      const why = notOwnFile(stats, this.#uid);
+      if (why) {
+        hash.close();
+        await handle.close().catch(() => {});
+        return refusal('unsafe-name', unsafe(`the partial file is ${why}`, file.name));
       }
+      if (stats.size > file.size) await handle.truncate(0);
+      else if (stats.size > 0) offset = await rehash(handle, stats.size, hash);
     } catch (error) {
       hash.close();
       await handle?.close().catch(() => {});
@@ -170,16 +183,86 @@ export class FileReceiverStore {
     };
   }
 
-  async #hashOf(file: string): Promise<string> {
-    const handle = await this.options.fs.open(file, O_RDONLY | O_NOFOLLOW);
+  /**
+   * Is the regular file under the final name the announced one? Cheap checks first (is it ours,
+   * one link, the same size?); the SHA-256 only when they pass, and at most once while the file
+   * is unchanged (same device, inode, size, mtime and ctime), however many headers name it.
+   */
+  async #compareExisting(
+    finalPath: string,
+    file: IncomingFile,
+  ): Promise<'same' | 'other' | StoreDecision> {
+    let handle: FileTransferHandle;
     try {
-      const hash = createInlineSha256();
-      await rehash(handle, (await handle.stat()).size, hash);
-      return await hash.digest();
+      handle = await this.options.fs.open(finalPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return 'other';
+      if (errnoOf(error) === 'ELOOP') {
+        return refusal('unsafe-name', unsafe('a symlink has that name', file.name));
+      }
+      throw toFileSystemError(`opening ${quotePath(finalPath)}`, error);
+    }
+    try {
+      const stats = await handle.stat();
+      const why = notOwnFile(stats, this.#uid);
+      if (why) {
+        return refusal('unsafe-name', unsafe(`the file under that name is ${why}`, file.name));
+      }
+      if (stats.size !== file.size) return 'other';
+      return (await this.#hashOnce(handle, stats)) === file.sha256 ? 'same' : 'other';
+    } catch (error) {
+      throw toFileSystemError(`reading ${quotePath(finalPath)}`, error);
     } finally {
-      await handle.close();
+      await handle.close().catch(() => {});
     }
   }
+
+  #hashOnce(handle: FileTransferHandle, stats: FileTransferHandleStats): Promise<string> {
+    const id = `${stats.dev}:${stats.ino}`;
+    const version = `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const known = this.#known.get(id);
+    if (known?.version === version) {
+      this.#known.delete(id); // most recently used last
+      this.#known.set(id, known);
+      return known.sha256;
+    }
+    const sha256 = (async () => {
+      const hash = createInlineSha256();
+      try {
+        await rehash(handle, stats.size, hash);
+        return await hash.digest();
+      } finally {
+        hash.close();
+      }
+    })();
+    this.#known.delete(id);
+    this.#known.set(id, { version, sha256 });
+    sha256.catch(() => this.#known.get(id)?.sha256 === sha256 && this.#known.delete(id));
+    if (this.#known.size > KNOWN_FILES_MAX_LENGTH) {
+      this.#known.delete(this.#known.keys().next().value as string);
+    }
+    return sha256;
+  }
+}
+
+/**
+ * Why an open file must not be written or trusted, or `undefined` when it may: only a regular
+ * file with exactly one link, owned by the receiver's user. A hard link planted under a partial
+ * or final name would otherwise let a sender write (or learn the hash of) a file elsewhere.
+ * @param uid - The receiver's user id; `undefined` where there is none (Windows).
+ */
+export function notOwnFile(
+  stats: FileTransferHandleStats,
+  uid: number | undefined,
+): string | undefined {
+  if (!stats.isFile()) return 'not a regular file';
+  if (stats.nlink !== 1) {
+    return `a hard link (${stats.nlink} names for one file): it would change under its other names too`;
+  }
+  if (uid !== undefined && stats.uid !== uid) {
+    return `owned by user ${stats.uid}, not by the receiver's user ${uid}`;
+  }
+  return undefined;
 }
 
 /** One file being received: write, then finish (verify and commit) or abandon. */

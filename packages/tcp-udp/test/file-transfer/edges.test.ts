@@ -54,14 +54,19 @@ describe('file transfer edges', () => {
 
   it('reports a real ENOSPC from the kernel (/dev/full) and removes the partial file', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    // Every partial file is opened on /dev/full, where each write fails with ENOSPC.
+    // Every new partial file is written on /dev/full, where each write fails with ENOSPC (its
+    // fstat is the real partial's: the receiver checks it is a regular file of its own).
     const full: FileTransferFs = {
       ...nodeFileTransferFs,
-      open: (file, flags, mode) =>
-        file.endsWith('.partial') && flags & constants.O_CREAT
-          ? nodeFileTransferFs.open('/dev/full', constants.O_WRONLY)
-          : nodeFileTransferFs.open(file, flags, mode),
-      unlink: (file) => nodeFileTransferFs.unlink(file).catch(() => {}),
+      async open(file, flags, mode) {
+        const real = await nodeFileTransferFs.open(file, flags, mode);
+        if (!(file.endsWith('.partial') && flags & constants.O_CREAT)) return real;
+        const device = await nodeFileTransferFs.open('/dev/full', constants.O_WRONLY);
+        return Object.assign(Object.create(device) as typeof device, {
+          stat: () => real.stat(),
+          close: () => Promise.all([real.close(), device.close()]).then(() => {}),
+        });
+      },
     };
     const { port, log } = await startReceiver({ directory: dst, fs: full });
     await writeFile(path.join(src, 'f.bin'), seededBytes(4, 200_000));
