@@ -45,6 +45,12 @@ export interface FileReceiverOptions {
    * 0: every file. @default Number.MAX_SAFE_INTEGER (off)
    */
   hashInWorkerFromBytes?: number;
+  /**
+   * File headers one session may send per second, on average (bursts of up to as many). Past it,
+   * the receiver answers later rather than sooner: a sender that pipelines thousands of headers
+   * is paced, one that waits for each answer never notices. @default 1000
+   */
+  maxFileHeadersPerSecond?: number;
   /** Bytes buffered per session before the socket is paused. @default 4 MiB */
   highWaterMark?: number;
   /** The file-system operations (tests inject failures here). @default node:fs/promises */
@@ -137,6 +143,13 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
       max,
       0,
       max,
+    ),
+    maxFileHeadersPerSecond: option(
+      'maxFileHeadersPerSecond',
+      options.maxFileHeadersPerSecond,
+      1000,
+      1,
+      1_000_000,
     ),
     highWaterMark: option(
       'highWaterMark',

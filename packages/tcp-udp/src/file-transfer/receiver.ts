@@ -35,6 +35,7 @@ import {
 } from './receiver-options.ts';
 import { FileReceiverStore, type Upload } from './receiver-store.ts';
 import { FileTransferStream } from './stream.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** A running file receiver; see {@link createFileReceiver}. */
 export class FileReceiver extends EventEmitter<FileReceiverEvents> {
@@ -141,6 +142,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     const send = (message: FileTransferMessage): void => {
       if (!socket.destroyed) socket.write(encodeFileTransferMessage(message));
     };
+    const headers = new TokenBucket(
+      limits.maxFileHeadersPerSecond,
+      limits.maxFileHeadersPerSecond,
+      performance.now(),
+    );
     let files = 0;
     let total = 0;
     let errorSent = false;
@@ -161,6 +167,8 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       send({ type: 'hello', version: FILE_TRANSFER_VERSION });
       for (;;) {
         const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
+        // What a sender left buffered when it went away is dropped, not worked through.
+        if (isGone(socket)) throw senderGone();
         if (message.type === 'end') {
           send({ type: 'end' });
           socket.end();
@@ -173,6 +181,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           );
         }
         files += 1;
+        const wait = headers.take(performance.now());
+        if (wait > 0) await pause(socket, wait);
+        if (isGone(socket)) throw senderGone();
         if (files > limits.maxFilesPerSession) {
           const error = new LimitExceededError(
             'TCPUDP_ERR_LIMIT_EXCEEDED',
@@ -222,7 +233,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           );
           continue;
         }
-        await this.#receiveFile(message, stream, send, refuse, ref, (n) => {
+        await this.#receiveFile(message, socket, stream, send, refuse, ref, (n) => {
           total += n;
         });
       }
@@ -240,6 +251,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
 
   async #receiveFile(
     header: Extract<FileTransferMessage, { type: 'file' }>,
+    socket: net.Socket,
     stream: FileTransferStream,
     send: (message: FileTransferMessage) => void,
     refuse: (reason: FileTransferReason, text: string, error?: TcpUdpError) => void,
@@ -264,6 +276,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         const fsError = asTransferError(error);
         refuse('file-system', fsError.message, fsError);
         return;
+      }
+      if (isGone(socket)) {
+        // The sender left while the file system was consulted: no answer, no partial to keep.
+        if (decision.kind === 'accept') await decision.upload.abandon(decision.offset > 0);
+        throw senderGone();
       }
       if (decision.kind === 'refuse') {
         refuse(decision.reason, decision.message, decision.error);
@@ -336,6 +353,28 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       this.#inProgress.delete(key);
     }
   }
+}
+
+/** True once nothing more can be said to the sender: it reset, or ended its side. */
+const isGone = (socket: net.Socket): boolean => socket.destroyed || !socket.writable;
+
+const senderGone = (): ConnectionError =>
+  new ConnectionError(
+    'TCPUDP_ERR_CLOSED',
+    'the sender went away; what it left unread is dropped, not worked through',
+  );
+
+/** Waits `ms`, or less if the socket closes first. */
+function pause(socket: net.Socket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('close', done);
+  });
 }
 
 function asTransferError(error: unknown): TcpUdpError {
