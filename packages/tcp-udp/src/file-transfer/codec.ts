@@ -65,7 +65,11 @@ function withMessage(code: number, message: string): Buffer {
 function payloadOf(message: FileTransferMessage): Buffer {
   switch (message.type) {
     case 'hello':
-      return Buffer.from([...Buffer.from(FILE_TRANSFER_MAGIC), message.version & 0xff, 0]);
+      return Buffer.from([
+        ...Buffer.from(FILE_TRANSFER_MAGIC),
+        message.version & 0xff,
+        (message.flags ?? 0) & 0xff,
+      ]);
     case 'file': {
       if (!SHA256_HEX.test(message.sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
       checkInteger('mode', message.mode, 0, 0o7777);
@@ -156,7 +160,9 @@ function decodePayload(type: number, payload: Buffer, raw: Uint8Array): FileTran
       if (payload.subarray(0, 4).toString('latin1') !== FILE_TRANSFER_MAGIC) {
         throw malformed(`a hello must start with ${FILE_TRANSFER_MAGIC}`, raw);
       }
-      return { type: 'hello', version: payload[4] ?? 0 };
+      return payload[5]
+        ? { type: 'hello', version: payload[4] ?? 0, flags: payload[5] }
+        : { type: 'hello', version: payload[4] ?? 0 };
     case TYPES.file: {
       if (payload.length < 44) throw malformed('a file header is cut short', raw);
       const size = readSize(payload, 0, 'size');

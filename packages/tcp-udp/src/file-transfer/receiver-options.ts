@@ -90,7 +90,8 @@ export interface FileReceiverEvents {
   failed: [
     event: FileReceiverSessionRef & {
       name: string;
-      status: FileTransferStatus | 'disconnected';
+      /** `no-space`: the disk filled up mid-body; the partial file is kept for a resume. */
+      status: FileTransferStatus | 'disconnected' | 'no-space';
       message: string;
       error?: TcpUdpError;
     },

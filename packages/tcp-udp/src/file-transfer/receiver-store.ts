@@ -268,6 +268,8 @@ export function notOwnFile(
 /** One file being received: write, then finish (verify and commit) or abandon. */
 export class Upload {
   #position: number;
+  /** Bytes known to be on disk: the resumed part and every byte a write reported written. */
+  #written: number;
   #failure: TcpUdpError | undefined;
   #closed = false;
 
@@ -281,6 +283,7 @@ export class Upload {
     readonly finalPath: string,
   ) {
     this.#position = offset;
+    this.#written = offset;
   }
 
   /** Bytes of the file on disk so far (resumed part included). */
@@ -292,6 +295,8 @@ export class Upload {
    * Writes one batch and hashes it. Inline, the hash runs here while libuv's thread pool writes,
    * so the two overlap; on a worker, the chunks are handed over once written (the worker takes
    * their memory). After a write error the rest is hashed and dropped.
+   * @throws {FileSystemError} when the disk or the quota is full (`ENOSPC`, `EDQUOT`): no later
+   *   byte could be kept, so the body stops there; {@link abandon} keeps what was written.
    */
   async write(chunks: Buffer[]): Promise<void> {
     const length = chunks.reduce((sum, c) => sum + c.length, 0);
@@ -299,6 +304,7 @@ export class Upload {
     if (!this.hash.transfers) this.hash.update(chunks);
     this.#position += length;
     await writing;
+    if (this.#failure && isNoSpace(this.#failure)) throw this.#failure;
     if (this.hash.transfers) this.hash.update(chunks);
   }
 
@@ -309,6 +315,7 @@ export class Upload {
         const rest = done === 0 ? chunks : [Buffer.concat(chunks).subarray(done)];
         const { bytesWritten } = await this.handle.writev(rest, position + done);
         done += bytesWritten;
+        this.#written = position + done;
       }
       if (done < length) throw Object.assign(new Error('short writes'), { code: 'EIO' });
     } catch (error) {
@@ -358,9 +365,13 @@ export class Upload {
     }
   }
 
-  /** Closes the partial file, keeping it for a resume (`keep`) or removing it. Never throws. */
+  /**
+   * Closes the partial file, keeping it for a resume (`keep`: cut to the bytes known written, so
+   * a resume re-hashes only a true beginning of the file) or removing it. Never throws.
+   */
   async abandon(keep: boolean): Promise<void> {
     this.hash.close();
+    if (keep && !this.#closed) await this.handle.truncate(this.#written).catch(() => {});
     await this.#close();
     if (!keep) await this.store.options.fs.unlink(this.partialPath).catch(() => {});
   }
@@ -379,6 +390,12 @@ export class Upload {
     this.#closed = true;
     await this.handle.close().catch(() => {});
   }
+}
+
+/** Whether a failure is a full disk or quota: the sender may resume once space is freed. */
+export function isNoSpace(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return errno === 'ENOSPC' || errno === 'EDQUOT';
 }
 
 function unsafe(why: string, name: string): UnsafePathError {

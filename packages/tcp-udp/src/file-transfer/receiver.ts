@@ -22,6 +22,7 @@ import { formatTcpPeer } from '../tcp/index.ts';
 import { encodeFileTransferMessage } from './codec.ts';
 import { nodeFileTransferFs } from './fs.ts';
 import {
+  FILE_TRANSFER_HELLO_FLAGS,
   FILE_TRANSFER_VERSION,
   type FileTransferMessage,
   type FileTransferReason,
@@ -33,7 +34,7 @@ import {
   type FileReceiverSessionRef,
   resolveFileReceiverLimits,
 } from './receiver-options.ts';
-import { FileReceiverStore, type Upload } from './receiver-store.ts';
+import { FileReceiverStore, isNoSpace, type Upload } from './receiver-store.ts';
 import { FileTransferStream } from './stream.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -139,8 +140,15 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {
     const limits = this.#limits;
     const stream = new FileTransferStream(socket, limits.highWaterMark);
+    let knowsNoSpace = false;
     const send = (message: FileTransferMessage): void => {
-      if (!socket.destroyed) socket.write(encodeFileTransferMessage(message));
+      if (socket.destroyed) return;
+      // A sender from before `no-space` would not decode it: it hears `file-system` instead.
+      const wire =
+        'reason' in message && message.reason === 'no-space' && !knowsNoSpace
+          ? { ...message, reason: 'file-system' as const }
+          : message;
+      socket.write(encodeFileTransferMessage(wire));
     };
     const headers = new TokenBucket(
       limits.maxFileHeadersPerSecond,
@@ -164,7 +172,12 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         sendError('unsupported-version', message);
         throw new ProtocolError('TCPUDP_ERR_PROTOCOL', message);
       }
-      send({ type: 'hello', version: FILE_TRANSFER_VERSION });
+      knowsNoSpace = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.noSpace) !== 0;
+      send({
+        type: 'hello',
+        version: FILE_TRANSFER_VERSION,
+        flags: FILE_TRANSFER_HELLO_FLAGS.noSpace,
+      });
       for (;;) {
         const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
         // What a sender left buffered when it went away is dropped, not worked through.
@@ -240,7 +253,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     } catch (error) {
       const typed = asTransferError(error);
       if (typed instanceof TimeoutError) sendError('timeout', typed.message);
-      else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
+      else if (typed instanceof FileSystemError) {
+        sendError(isNoSpace(typed) ? 'no-space' : 'file-system', typed.message);
+      } else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
         sendError('malformed', typed.message);
       } else if (!(typed instanceof ConnectionError)) sendError('internal', typed.message);
       this.emit('session-error', typed, ref);
@@ -274,7 +289,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         decision = await this.#store.prepare(header);
       } catch (error) {
         const fsError = asTransferError(error);
-        refuse('file-system', fsError.message, fsError);
+        refuse(isNoSpace(fsError) ? 'no-space' : 'file-system', fsError.message, fsError);
         return;
       }
       if (isGone(socket)) {
@@ -337,16 +352,19 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       }
     } catch (error) {
       if (upload) {
-        // The sender vanished or stalled mid-body: keep what arrived, for a resume.
+        // The sender vanished or stalled mid-body, or the disk filled up: keep what arrived,
+        // for a resume.
         await upload.abandon(true);
         const typed = asTransferError(error);
+        const full = isNoSpace(typed);
         this.emit('failed', {
           ...ref,
           name: header.name,
-          status: 'disconnected',
+          status: full ? 'no-space' : 'disconnected',
           message: `${typed.message}; the partial file is kept for a resume`,
           error: typed,
         });
+        if (typed instanceof FileSystemError) this.emit('file-system-error', typed);
       }
       throw error;
     } finally {

@@ -21,6 +21,7 @@ const SHA = 'ab'.repeat(32);
 /** Each message with its exact bytes, as documented in the diagram of the protocol module. */
 const FIXTURES: [string, FileTransferMessage, string][] = [
   ['hello', { type: 'hello', version: 1 }, '01 00000006 534c4654 01 00'],
+  ['hello with flags', { type: 'hello', version: 1, flags: 1 }, '01 00000006 534c4654 01 01'],
   [
     'file header',
     { type: 'file', name: 'a.txt', size: 5, mode: 0o644, sha256: SHA },
