@@ -32,10 +32,31 @@ export interface FileReceiverOptions {
   maxSessionBytes?: number;
   /** The most sessions at once; one more is told `busy` and closed. @default 16 */
   maxSessions?: number;
+  /**
+   * The most sessions at once from one IP address, so one host cannot take every slot; one more
+   * is told `busy` and closed. @default 4
+   */
+  maxSessionsPerPeer?: number;
+  /**
+   * Bytes read from senders and not yet written to disk, across all sessions. When it is
+   * reached, sessions that hold buffered bytes stop reading until it drops (one that holds none
+   * may always read). Bounds the receiver's memory below `maxSessions` × `highWaterMark`.
+   * @default 32 MiB
+   */
+  maxBufferedBytes?: number;
   /** How long a whole control message may take to arrive (hello, each header, end). @default 10000 */
   headerTimeoutMs?: number;
   /** How long a body may go without a single byte. @default 30000 */
   idleTimeoutMs?: number;
+  /**
+   * The least rate a body must arrive at, in bytes per second averaged over each
+   * `bodyRateWindowMs` (as Apache's `mod_reqtimeout` `MinRate`): a sender trickling a byte now
+   * and then restarts the idle timer but not this one, and is cut with `timeout`. A window in
+   * which the receiver itself paused reading (a slow disk) is not judged. 0: off. @default 1024
+   */
+  minBodyBytesPerSecond?: number;
+  /** The window `minBodyBytesPerSecond` is averaged over. @default 10000 */
+  bodyRateWindowMs?: number;
   /** The longest name component, in bytes: 255 (`NAME_MAX`) minus the partial name's 26. @default 229 */
   maxComponentBytes?: number;
   /**
@@ -105,6 +126,7 @@ export interface FileReceiverEvents {
 }
 
 const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
 
 function option(
   name: string,
@@ -135,6 +157,22 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
     maxFilesPerSession: option('maxFilesPerSession', options.maxFilesPerSession, 10_000, 1, max),
     maxSessionBytes: option('maxSessionBytes', options.maxSessionBytes, 64 * GiB, 0, max),
     maxSessions: option('maxSessions', options.maxSessions, 16, 1, 100_000),
+    maxSessionsPerPeer: option('maxSessionsPerPeer', options.maxSessionsPerPeer, 4, 1, 100_000),
+    maxBufferedBytes: option(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      32 * MiB,
+      64 * 1024,
+      max,
+    ),
+    minBodyBytesPerSecond: option(
+      'minBodyBytesPerSecond',
+      options.minBodyBytesPerSecond,
+      1024,
+      0,
+      max,
+    ),
+    bodyRateWindowMs: option('bodyRateWindowMs', options.bodyRateWindowMs, 10_000, 1, 2 ** 31 - 1),
     headerTimeoutMs: option('headerTimeoutMs', options.headerTimeoutMs, 10_000, 1, 2 ** 31 - 1),
     idleTimeoutMs: option('idleTimeoutMs', options.idleTimeoutMs, 30_000, 1, 2 ** 31 - 1),
     maxComponentBytes: option('maxComponentBytes', options.maxComponentBytes, 229, 1, 229),

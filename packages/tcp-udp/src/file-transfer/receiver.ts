@@ -19,6 +19,7 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import { formatTcpPeer } from '../tcp/index.ts';
+import { BufferBudget } from './buffer-budget.ts';
 import { encodeFileTransferMessage } from './codec.ts';
 import { nodeFileTransferFs } from './fs.ts';
 import {
@@ -50,6 +51,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   readonly #open = new Set<net.Socket>();
   readonly #sessions = new Set<Promise<void>>();
   readonly #inProgress = new Set<string>();
+  /** Running sessions by the sender's address (what `maxSessionsPerPeer` counts). */
+  readonly #perPeer = new Map<string, number>();
+  readonly #budget: BufferBudget;
 
   /** @see {@link createFileReceiver} for the options. */
   constructor(options: FileReceiverOptions) {
@@ -63,6 +67,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     if (net.isIP(this.#host) === 0)
       throw new TypeError(`host must be an IP address, got ${this.#host}`);
     this.#limits = resolveFileReceiverLimits(options);
+    this.#budget = new BufferBudget(this.#limits.maxBufferedBytes);
     this.#store = new FileReceiverStore({
       root,
       fs: options.fs ?? nodeFileTransferFs,
@@ -73,6 +78,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       hashInWorkerFromBytes: this.#limits.hashInWorkerFromBytes,
     });
     this.#server = net.createServer((socket) => this.#accept(socket));
+  }
+
+  /** Bytes read from senders and not yet written, across all sessions (see `maxBufferedBytes`). */
+  get bufferedBytes(): number {
+    return this.#budget.used;
   }
 
   /** The directory files land in (symlinks resolved once, at creation). */
@@ -113,25 +123,37 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     socket.on('error', () => {}); // reported through the stream; never crash the server
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
-    if (this.#sockets.size >= this.#limits.maxSessions) {
-      const message = `the receiver serves ${this.#limits.maxSessions} sessions at once; try again later`;
+    const address = peerAddress(socket.remoteAddress);
+    const fromPeer = this.#perPeer.get(address) ?? 0;
+    const { maxSessions, maxSessionsPerPeer } = this.#limits;
+    const busy =
+      this.#sockets.size >= maxSessions
+        ? { message: `the receiver serves ${maxSessions} sessions at once`, limit: maxSessions }
+        : fromPeer >= maxSessionsPerPeer
+          ? {
+              message: `the receiver serves ${maxSessionsPerPeer} sessions at once from one address`,
+              limit: maxSessionsPerPeer,
+            }
+          : undefined;
+    if (busy) {
+      const message = `${busy.message}; try again later`;
       socket.end(encodeFileTransferMessage({ type: 'error', reason: 'busy', message }));
       socket.setTimeout(this.#limits.headerTimeoutMs, () => socket.destroy());
+      const count = busy.limit === maxSessions ? this.#sockets.size : fromPeer;
       this.emit(
         'session-error',
-        new LimitExceededError(
-          'TCPUDP_ERR_LIMIT_EXCEEDED',
-          message,
-          this.#limits.maxSessions,
-          this.#sockets.size + 1,
-        ),
+        new LimitExceededError('TCPUDP_ERR_LIMIT_EXCEEDED', message, busy.limit, count + 1),
         ref,
       );
       return;
     }
     this.#sockets.add(socket);
+    this.#perPeer.set(address, fromPeer + 1);
     const session = this.#session(socket, ref).finally(() => {
       this.#sockets.delete(socket);
+      const left = (this.#perPeer.get(address) ?? 1) - 1;
+      if (left > 0) this.#perPeer.set(address, left);
+      else this.#perPeer.delete(address);
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
@@ -139,7 +161,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
 
   async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {
     const limits = this.#limits;
-    const stream = new FileTransferStream(socket, limits.highWaterMark);
+    const stream = new FileTransferStream(socket, limits.highWaterMark, this.#budget);
     let knowsNoSpace = false;
     const send = (message: FileTransferMessage): void => {
       if (socket.destroyed) return;
@@ -321,7 +343,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             size: header.size,
           });
         },
-        this.#limits.idleTimeoutMs,
+        {
+          idleTimeoutMs: this.#limits.idleTimeoutMs,
+          minBytesPerSecond: this.#limits.minBodyBytesPerSecond,
+          rateWindowMs: this.#limits.bodyRateWindowMs,
+        },
       );
       upload = undefined;
       const outcome = await active.finish();
@@ -372,6 +398,10 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     }
   }
 }
+
+/** The sender's address, an IPv4-mapped IPv6 one as plain IPv4 (one host, one count). */
+const peerAddress = (address: string | undefined): string =>
+  address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?');
 
 /** True once nothing more can be said to the sender: it reset, or ended its side. */
 const isGone = (socket: net.Socket): boolean => socket.destroyed || !socket.writable;
