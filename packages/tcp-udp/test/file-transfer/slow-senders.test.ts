@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { pollUntil } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BufferBudget } from '../../src/file-transfer/buffer-budget.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
 import { FileTransferStream } from '../../src/file-transfer/stream.ts';
@@ -143,5 +143,58 @@ describe('a stream sharing a BufferBudget', () => {
     a.emit('close');
     expect(budget.used, 'what a closed stream held is given back').toBe(0);
     expect(streamA.ended).toBe(true);
+  });
+});
+
+describe('a body held to a minimum rate (fake clock)', () => {
+  const pace = { idleTimeoutMs: 60_000, minBytesPerSecond: 100_000, rateWindowMs: 1000 };
+
+  it('ends a body that trickles under the rate at the end of a window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const socket = new FakeSocket();
+    const stream = new FileTransferStream(socket as unknown as Socket, 64 * 1024);
+    const body = stream.body(10_000, async () => {}, pace);
+    const outcome = body.then(
+      () => 'resolved',
+      (error: Error) => error,
+    );
+    for (let i = 0; i < 9; i++) {
+      socket.emit('data', Buffer.alloc(1)); // each byte restarts the idle timer, not the window
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await outcome).toMatchObject({ code: 'TCPUDP_ERR_TIMEOUT', timeoutMs: 1000 });
+    expect(String(((await outcome) as Error).message)).toMatch(/at 9 B\/s over 1000 ms/);
+  });
+
+  it('does not judge a window in which the receiver itself paused reading (a slow disk)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const socket = new FakeSocket();
+    const stream = new FileTransferStream(socket as unknown as Socket, 64 * 1024);
+    let release = (): void => {};
+    const disk = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const body = stream.body(
+      128 * 1024,
+      async () => {
+        await disk;
+      },
+      pace,
+    );
+    socket.emit('data', Buffer.alloc(64 * 1024)); // the high-water mark: the stream pauses
+    expect(socket.paused).toBe(true);
+    await vi.advanceTimersByTimeAsync(5000); // 13 kB/s, but the receiver was not reading
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.paused, 'written: reading again').toBe(false);
+    socket.emit('data', Buffer.alloc(64 * 1024));
+    await expect(body).resolves.toBeUndefined();
   });
 });
