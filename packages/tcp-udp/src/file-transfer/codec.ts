@@ -43,7 +43,7 @@ function u64(value: number, what: string): Buffer {
  * A human-readable message cut to fit its field: at most {@link FILE_TRANSFER_MAX_MESSAGE_BYTES}
  * bytes of UTF-8, cut at a character boundary and ended with `…` when cut. A message that quotes
  * a peer's name can be longer than the field; the verdict must still go out, never an error.
- * @example fitMessage('x'.repeat(2000)).length // 1022 ('x' × 1021 and '…', 1,024 bytes)
+ * @example fitMessage('x'.repeat(2000)).length // 1024: 'x' × 1021, then '…' (3 bytes)
  */
 export function fitMessage(message: string): Buffer {
   const bytes = Buffer.from(message, 'utf8');

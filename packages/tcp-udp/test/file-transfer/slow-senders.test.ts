@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { pollUntil } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BufferBudget } from '../../src/file-transfer/buffer-budget.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
 import { FileTransferStream } from '../../src/file-transfer/stream.ts';
@@ -148,12 +148,14 @@ describe('a stream sharing a BufferBudget', () => {
 
 describe('a body held to a minimum rate (fake clock)', () => {
   const pace = { idleTimeoutMs: 60_000, minBytesPerSecond: 100_000, rateWindowMs: 1000 };
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('ends a body that trickles under the rate at the end of a window', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    onTestFinished(() => {
-      vi.useRealTimers();
-    });
     const socket = new FakeSocket();
     const stream = new FileTransferStream(socket as unknown as Socket, 64 * 1024);
     const body = stream.body(10_000, async () => {}, pace);
@@ -171,10 +173,6 @@ describe('a body held to a minimum rate (fake clock)', () => {
   });
 
   it('does not judge a window in which the receiver itself paused reading (a slow disk)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    onTestFinished(() => {
-      vi.useRealTimers();
-    });
     const socket = new FakeSocket();
     const stream = new FileTransferStream(socket as unknown as Socket, 64 * 1024);
     let release = (): void => {};
