@@ -7,7 +7,13 @@
  */
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { IntegrityError, quoteInput, type TcpUdpError, UnsafePathError } from '../errors.ts';
+import {
+  ConnectionError,
+  IntegrityError,
+  quoteInput,
+  type TcpUdpError,
+  UnsafePathError,
+} from '../errors.ts';
 import {
   errnoOf,
   type FileTransferFs,
@@ -83,9 +89,11 @@ export class FileReceiverStore {
 
   /**
    * Checks the name and the directory, and opens (or reopens, to resume) the partial file.
+   * @param gone - True once the sender has gone: a resume's re-hash stops there.
    * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when the file system refuses.
+   * @throws {ConnectionError} `TCPUDP_ERR_CLOSED` when the sender went away during a re-hash.
    */
-  async prepare(file: IncomingFile): Promise<StoreDecision> {
+  async prepare(file: IncomingFile, gone: () => boolean = () => false): Promise<StoreDecision> {
     const { fs, root } = this.options;
     let components: string[];
     try {
@@ -167,10 +175,11 @@ export class FileReceiverStore {
         return refusal('unsafe-name', unsafe(`the partial file is ${why}`, file.name));
       }
       if (stats.size > file.size) await handle.truncate(0);
-      else if (stats.size > 0) offset = await rehash(handle, stats.size, hash);
+      else if (stats.size > 0) offset = await rehash(handle, stats.size, hash, gone);
     } catch (error) {
       hash.close();
       await handle?.close().catch(() => {});
+      if (error instanceof ConnectionError) throw error;
       if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EEXIST') {
         return refusal('unsafe-name', unsafe('the partial file changed under us', file.name));
       }
@@ -415,9 +424,16 @@ async function rehash(
   handle: FileTransferHandle,
   size: number,
   hash: Sha256Hasher,
+  gone: () => boolean = () => false,
 ): Promise<number> {
   let position = 0;
   while (position < size) {
+    if (gone()) {
+      throw new ConnectionError(
+        'TCPUDP_ERR_CLOSED',
+        'the sender went away while its partial file was re-hashed for a resume',
+      );
+    }
     // A fresh buffer each time: a worker hasher takes the memory of what it is given.
     const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await handle.read(

@@ -308,8 +308,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     try {
       let decision: Awaited<ReturnType<FileReceiverStore['prepare']>>;
       try {
-        decision = await this.#store.prepare(header);
+        decision = await this.#store.prepare(header, () => isGone(socket));
       } catch (error) {
+        if (error instanceof ConnectionError) throw error;
         const fsError = asTransferError(error);
         refuse(isNoSpace(fsError) ? 'no-space' : 'file-system', fsError.message, fsError);
         return;

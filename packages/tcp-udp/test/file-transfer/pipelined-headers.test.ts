@@ -4,13 +4,14 @@
  * with the name "in progress" for other sessions all along. Now a session stops at its socket's
  * end, and an unchanged existing file is hashed at most once.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { nextEvent } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { encodeFileTransferMessage } from '../../src/file-transfer/codec.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import type { FileTransferMessage } from '../../src/file-transfer/protocol.ts';
+import { partialFileName } from '../../src/file-transfer/receiver-store.ts';
 import {
   RawFileTransferPeer,
   seededBytes,
@@ -22,6 +23,7 @@ import {
 const SIZE = 4 * 1024 * 1024;
 const HEADERS = 200;
 const SHA = 'ab'.repeat(32);
+const PARTIAL = 16 * 1024 * 1024;
 
 /** The real file system, counting the bytes read from files named `name` (what hashing costs). */
 function countingReads(name: string): { fs: FileTransferFs; bytesRead: () => number } {
@@ -114,5 +116,30 @@ describe('a sender that pipelines headers for a large existing file, then resets
     await vi.advanceTimersByTimeAsync(1000);
     expect(await peer.read()).toMatchObject({ reason: 'too-large' });
     expect(log.refused.map((e) => e.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('stops re-hashing a large partial file for a resume once its sender has reset', async () => {
+    const dst = await tempDir();
+    const whole = Buffer.alloc(2 * PARTIAL, 0x5a); // quick to make: only its size matters
+    const sha256 = sha256Of(whole);
+    const partial = partialFileName('resume.bin', sha256);
+    await writeFile(path.join(dst, partial), whole.subarray(0, PARTIAL));
+    const counted = countingReads(partial);
+    const { receiver, port } = await startReceiver({ directory: dst, fs: counted.fs });
+    const hostile = await RawFileTransferPeer.connect(port);
+    await hostile.hello();
+    const ended = nextEvent<[Error]>(receiver, 'session-error', 20_000);
+    await hostile.send({
+      type: 'file',
+      name: 'resume.bin',
+      size: whole.length,
+      mode: 0o644,
+      sha256,
+    });
+    hostile.wire.socket.resetAndDestroy();
+    expect((await ended)[0]).toMatchObject({ code: 'TCPUDP_ERR_CLOSED' });
+    expect(counted.bytesRead(), 'bytes of the partial re-hashed').toBeLessThan(PARTIAL / 2);
+    const kept = await readFile(path.join(dst, partial));
+    expect(kept.equals(whole.subarray(0, PARTIAL)), 'the partial file is kept whole').toBe(true);
   });
 });
