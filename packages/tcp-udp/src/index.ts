@@ -48,6 +48,7 @@ export {
   type FileToSend,
   type FileTransferFs,
   type FileTransferHandle,
+  type FileTransferHandleStats,
   type FileTransferReason,
   type FileTransferStats,
   type FileTransferStatus,

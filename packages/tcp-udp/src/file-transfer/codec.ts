@@ -39,8 +39,23 @@ function u64(value: number, what: string): Buffer {
   return out;
 }
 
+/**
+ * A human-readable message cut to fit its field: at most {@link FILE_TRANSFER_MAX_MESSAGE_BYTES}
+ * bytes of UTF-8, cut at a character boundary and ended with `…` when cut. A message that quotes
+ * a peer's name can be longer than the field; the verdict must still go out, never an error.
+ * @example fitMessage('x'.repeat(2000)).length // 1024: 'x' × 1021, then '…' (3 bytes)
+ */
+export function fitMessage(message: string): Buffer {
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length <= FILE_TRANSFER_MAX_MESSAGE_BYTES) return bytes;
+  const marker = Buffer.from('…', 'utf8');
+  let end = FILE_TRANSFER_MAX_MESSAGE_BYTES - marker.length;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1; // not inside a character
+  return Buffer.concat([bytes.subarray(0, end), marker]);
+}
+
 function withMessage(code: number, message: string): Buffer {
-  const text = textBytes(message.slice(0, 2048), FILE_TRANSFER_MAX_MESSAGE_BYTES, 'a message');
+  const text = fitMessage(message);
   const head = Buffer.alloc(3);
   head.writeUInt8(code, 0);
   head.writeUInt16BE(text.length, 1);
@@ -50,7 +65,11 @@ function withMessage(code: number, message: string): Buffer {
 function payloadOf(message: FileTransferMessage): Buffer {
   switch (message.type) {
     case 'hello':
-      return Buffer.from([...Buffer.from(FILE_TRANSFER_MAGIC), message.version & 0xff, 0]);
+      return Buffer.from([
+        ...Buffer.from(FILE_TRANSFER_MAGIC),
+        message.version & 0xff,
+        (message.flags ?? 0) & 0xff,
+      ]);
     case 'file': {
       if (!SHA256_HEX.test(message.sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
       checkInteger('mode', message.mode, 0, 0o7777);
@@ -141,7 +160,9 @@ function decodePayload(type: number, payload: Buffer, raw: Uint8Array): FileTran
       if (payload.subarray(0, 4).toString('latin1') !== FILE_TRANSFER_MAGIC) {
         throw malformed(`a hello must start with ${FILE_TRANSFER_MAGIC}`, raw);
       }
-      return { type: 'hello', version: payload[4] ?? 0 };
+      return payload[5]
+        ? { type: 'hello', version: payload[4] ?? 0, flags: payload[5] }
+        : { type: 'hello', version: payload[4] ?? 0 };
     case TYPES.file: {
       if (payload.length < 44) throw malformed('a file header is cut short', raw);
       const size = readSize(payload, 0, 'size');

@@ -18,8 +18,25 @@ export interface FileTransferHandle {
   truncate(length?: number): Promise<void>;
   chmod(mode: number): Promise<void>;
   sync(): Promise<void>;
-  stat(): Promise<{ size: number; isFile(): boolean }>;
+  /** `fstat(2)` of the open file: what the receiver checks before it reads or writes a byte. */
+  stat(): Promise<FileTransferHandleStats>;
   close(): Promise<void>;
+}
+
+/**
+ * What `fstat` must tell about an open file: its kind, size, number of links and owner (a file
+ * is written only when it is a regular file with one link, owned by the receiver's user), and
+ * its identity and change times (an existing file is hashed once while they stay the same).
+ */
+export interface FileTransferHandleStats {
+  size: number;
+  nlink: number;
+  uid: number;
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  isFile(): boolean;
 }
 
 /** What `lstat` must tell: the kind of entry (never following a symlink) and its size. */
@@ -64,6 +81,15 @@ const ADVICE: Record<string, string> = {
   EMFILE: 'too many open files in this process: raise the limit (ulimit -n) or lower maxSessions',
   EIO: 'an input/output error: the disk may be failing',
 };
+
+/**
+ * A path quoted for a message, at most about 120 characters: a long one keeps its end (the part
+ * that tells which file) after a `…`. Peers choose names, so every path in a message is bounded.
+ * @example quotePath('/srv/inbox/a.txt') // '"/srv/inbox/a.txt"'
+ */
+export function quotePath(file: string, max = 120): string {
+  return JSON.stringify(file.length > max ? `…${file.slice(file.length - max + 1)}` : file);
+}
 
 /** The `code` of a Node system error, if it has one. */
 export function errnoOf(error: unknown): string | undefined {

@@ -7,6 +7,7 @@
 export {
   type FileTransferFs,
   type FileTransferHandle,
+  type FileTransferHandleStats,
   type FileTransferStats,
   nodeFileTransferFs,
   toFileSystemError,

@@ -9,8 +9,8 @@
  *
  * ```
  * sender                                            receiver
- * hello   01 | 00000006 | 'SLFT' ver=1 flags=0  ──►
- *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 00
+ * hello   01 | 00000006 | 'SLFT' ver=1 flags=1  ──►   (flags: FILE_TRANSFER_HELLO_FLAGS)
+ *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 01
  * file    02 | len | size u64 | mode u16 | sha256[32] | nameLen u16 | name UTF-8  ──►
  *                                               ◄──  accept 03 | 00000008 | offset u64
  *                                                or  skip   04 | 00000000          (already have it)
@@ -52,7 +52,9 @@ export const FILE_TRANSFER_TYPES = {
 
 /**
  * Why a receiver refuses a file (`refuse`) or ends a session (`error`), with its byte on the wire.
- * `in-progress`: another session is writing the same name right now.
+ * `in-progress`: another session is writing the same name right now. `no-space`: the disk (or
+ * the quota) filled up; the partial file is kept, so sending again later resumes (sent only to a
+ * sender whose hello has {@link FILE_TRANSFER_HELLO_FLAGS} `noSpace`).
  */
 export const FILE_TRANSFER_REASONS = {
   'unsafe-name': 1,
@@ -67,7 +69,16 @@ export const FILE_TRANSFER_REASONS = {
   timeout: 10,
   internal: 11,
   'in-progress': 12,
+  'no-space': 13,
 } as const;
+
+/**
+ * Bits of a hello's flags byte: what this end understands beyond version 1's first tables. Each
+ * end sets the bits it knows and reads the other's; an older peer sends 0 and ignores them, so
+ * the version stays 1 and both directions keep working. `noSpace`: the reason `no-space` (13) may
+ * be sent to this end; to a peer without it, a full disk is reported as `file-system`.
+ */
+export const FILE_TRANSFER_HELLO_FLAGS = { noSpace: 0x01 } as const;
 
 /** One of {@link FILE_TRANSFER_REASONS}. */
 export type FileTransferReason = keyof typeof FILE_TRANSFER_REASONS;
@@ -88,7 +99,11 @@ export type FileTransferStatus = keyof typeof FILE_TRANSFER_STATUSES;
 
 /** One control message. `sha256` is 64 lowercase hex digits; sizes and offsets are bytes. */
 export type FileTransferMessage =
-  | { type: 'hello'; version: number }
+  | {
+      type: 'hello';
+      version: number /** {@link FILE_TRANSFER_HELLO_FLAGS}, absent when 0 */;
+      flags?: number;
+    }
   | { type: 'file'; name: string; size: number; mode: number; sha256: string }
   | { type: 'accept'; offset: number }
   | { type: 'skip' }

@@ -32,10 +32,31 @@ export interface FileReceiverOptions {
   maxSessionBytes?: number;
   /** The most sessions at once; one more is told `busy` and closed. @default 16 */
   maxSessions?: number;
+  /**
+   * The most sessions at once from one IP address, so one host cannot take every slot; one more
+   * is told `busy` and closed. @default 4
+   */
+  maxSessionsPerPeer?: number;
+  /**
+   * Bytes read from senders and not yet written to disk, across all sessions. When it is
+   * reached, sessions that hold buffered bytes stop reading until it drops (one that holds none
+   * may always read). Bounds the receiver's memory below `maxSessions` × `highWaterMark`.
+   * @default 32 MiB
+   */
+  maxBufferedBytes?: number;
   /** How long a whole control message may take to arrive (hello, each header, end). @default 10000 */
   headerTimeoutMs?: number;
   /** How long a body may go without a single byte. @default 30000 */
   idleTimeoutMs?: number;
+  /**
+   * The least rate a body must arrive at, in bytes per second averaged over each
+   * `bodyRateWindowMs` (as Apache's `mod_reqtimeout` `MinRate`): a sender trickling a byte now
+   * and then restarts the idle timer but not this one, and is cut with `timeout`. A window in
+   * which the receiver itself paused reading (a slow disk) is not judged. 0: off. @default 1024
+   */
+  minBodyBytesPerSecond?: number;
+  /** The window `minBodyBytesPerSecond` is averaged over. @default 10000 */
+  bodyRateWindowMs?: number;
   /** The longest name component, in bytes: 255 (`NAME_MAX`) minus the partial name's 26. @default 229 */
   maxComponentBytes?: number;
   /**
@@ -45,6 +66,12 @@ export interface FileReceiverOptions {
    * 0: every file. @default Number.MAX_SAFE_INTEGER (off)
    */
   hashInWorkerFromBytes?: number;
+  /**
+   * File headers one session may send per second, on average (bursts of up to as many). Past it,
+   * the receiver answers later rather than sooner: a sender that pipelines thousands of headers
+   * is paced, one that waits for each answer never notices. @default 1000
+   */
+  maxFileHeadersPerSecond?: number;
   /** Bytes buffered per session before the socket is paused. @default 4 MiB */
   highWaterMark?: number;
   /** The file-system operations (tests inject failures here). @default node:fs/promises */
@@ -84,7 +111,8 @@ export interface FileReceiverEvents {
   failed: [
     event: FileReceiverSessionRef & {
       name: string;
-      status: FileTransferStatus | 'disconnected';
+      /** `no-space`: the disk filled up mid-body; the partial file is kept for a resume. */
+      status: FileTransferStatus | 'disconnected' | 'no-space';
       message: string;
       error?: TcpUdpError;
     },
@@ -98,6 +126,7 @@ export interface FileReceiverEvents {
 }
 
 const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
 
 function option(
   name: string,
@@ -128,6 +157,22 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
     maxFilesPerSession: option('maxFilesPerSession', options.maxFilesPerSession, 10_000, 1, max),
     maxSessionBytes: option('maxSessionBytes', options.maxSessionBytes, 64 * GiB, 0, max),
     maxSessions: option('maxSessions', options.maxSessions, 16, 1, 100_000),
+    maxSessionsPerPeer: option('maxSessionsPerPeer', options.maxSessionsPerPeer, 4, 1, 100_000),
+    maxBufferedBytes: option(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      32 * MiB,
+      64 * 1024,
+      max,
+    ),
+    minBodyBytesPerSecond: option(
+      'minBodyBytesPerSecond',
+      options.minBodyBytesPerSecond,
+      1024,
+      0,
+      max,
+    ),
+    bodyRateWindowMs: option('bodyRateWindowMs', options.bodyRateWindowMs, 10_000, 1, 2 ** 31 - 1),
     headerTimeoutMs: option('headerTimeoutMs', options.headerTimeoutMs, 10_000, 1, 2 ** 31 - 1),
     idleTimeoutMs: option('idleTimeoutMs', options.idleTimeoutMs, 30_000, 1, 2 ** 31 - 1),
     maxComponentBytes: option('maxComponentBytes', options.maxComponentBytes, 229, 1, 229),
@@ -137,6 +182,13 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
       max,
       0,
       max,
+    ),
+    maxFileHeadersPerSecond: option(
+      'maxFileHeadersPerSecond',
+      options.maxFileHeadersPerSecond,
+      1000,
+      1,
+      1_000_000,
     ),
     highWaterMark: option(
       'highWaterMark',

@@ -7,14 +7,29 @@
  */
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { IntegrityError, quoteInput, type TcpUdpError, UnsafePathError } from '../errors.ts';
-import { errnoOf, type FileTransferFs, type FileTransferHandle, toFileSystemError } from './fs.ts';
+import {
+  ConnectionError,
+  IntegrityError,
+  quoteInput,
+  type TcpUdpError,
+  UnsafePathError,
+} from '../errors.ts';
+import {
+  errnoOf,
+  type FileTransferFs,
+  type FileTransferHandle,
+  type FileTransferHandleStats,
+  quotePath,
+  toFileSystemError,
+} from './fs.ts';
 import type { FileTransferReason, FileTransferStatus } from './protocol.ts';
 import { checkSafeName } from './safe-path.ts';
 import { createInlineSha256, createWorkerSha256, type Sha256Hasher } from './sha256-hasher.ts';
 
-const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 const READ_CHUNK = 1024 * 1024;
+/** How many existing files' hashes a receiver remembers (least recently used goes first). */
+const KNOWN_FILES_MAX_LENGTH = 4096;
 
 /** How the store is set up; see `FileReceiverOptions` for each one's meaning and default. */
 export interface FileReceiverStoreOptions {
@@ -66,13 +81,19 @@ const refusal = (reason: FileTransferReason, error: TcpUdpError): StoreDecision 
 
 /** The file-system side of a receiver: decides, then writes, one file at a time per upload. */
 export class FileReceiverStore {
+  /** The SHA-256 of existing files by `dev:ino`, valid while `size:mtime:ctime` is unchanged. */
+  readonly #known = new Map<string, { version: string; sha256: Promise<string> }>();
+  readonly #uid = process.getuid?.();
+
   constructor(readonly options: FileReceiverStoreOptions) {}
 
   /**
    * Checks the name and the directory, and opens (or reopens, to resume) the partial file.
+   * @param gone - True once the sender has gone: a resume's re-hash stops there.
    * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when the file system refuses.
+   * @throws {ConnectionError} `TCPUDP_ERR_CLOSED` when the sender went away during a re-hash.
    */
-  async prepare(file: IncomingFile): Promise<StoreDecision> {
+  async prepare(file: IncomingFile, gone: () => boolean = () => false): Promise<StoreDecision> {
     const { fs, root } = this.options;
     let components: string[];
     try {
@@ -87,7 +108,7 @@ export class FileReceiverStore {
     if (isPartialName(base)) {
       return refusal(
         'unsafe-name',
-        unsafe(`${JSON.stringify(base)} is reserved for partial files`, file.name),
+        unsafe(`${quoteInput(base)} is reserved for partial files`, file.name),
       );
     }
     // Every directory between root and the file: a real directory, never a symlink.
@@ -97,13 +118,17 @@ export class FileReceiverStore {
       const stats = await lstatOrUndefined(fs, dir);
       if (!stats) {
         await fs.mkdir(dir, { mode: 0o755 }).catch((error: unknown) => {
-          if (errnoOf(error) !== 'EEXIST') throw toFileSystemError(`creating ${dir}`, error);
+          if (errnoOf(error) !== 'EEXIST')
+            throw toFileSystemError(`creating ${quotePath(dir)}`, error);
         });
         const made = await lstatOrUndefined(fs, dir);
         if (!made?.isDirectory())
-          return refusal('unsafe-name', unsafe(`${dir} is not a directory`, file.name));
+          return refusal('unsafe-name', unsafe(`${quotePath(dir)} is not a directory`, file.name));
       } else if (stats.isSymbolicLink() || !stats.isDirectory()) {
-        return refusal('unsafe-name', unsafe(`${dir} is a symlink or not a directory`, file.name));
+        return refusal(
+          'unsafe-name',
+          unsafe(`${quotePath(dir)} is a symlink or not a directory`, file.name),
+        );
       }
     }
     const finalPath = path.join(dir, base);
@@ -115,12 +140,13 @@ export class FileReceiverStore {
           unsafe('a symlink has that name; it is never followed', file.name),
         );
       }
-      if (existing.isFile() && existing.size === file.size) {
-        if ((await this.#hashOf(finalPath)) === file.sha256)
-          return { kind: 'skip', path: finalPath };
+      if (existing.isFile()) {
+        const found = await this.#compareExisting(finalPath, file);
+        if (found === 'same') return { kind: 'skip', path: finalPath };
+        if (found !== 'other') return found;
       }
       if (!this.options.overwrite || !existing.isFile()) {
-        const message = `${JSON.stringify(file.name)} already exists with other content (the receiver does not overwrite)`;
+        const message = `${quoteInput(file.name)} already exists with other content (the receiver does not overwrite)`;
         return { kind: 'refuse', reason: 'exists', message };
       }
     }
@@ -137,21 +163,27 @@ export class FileReceiverStore {
     let handle: FileTransferHandle | undefined;
     let offset = 0;
     try {
-      if (partial) {
-        handle = await fs.open(partialPath, O_RDWR | O_NOFOLLOW);
-        const size = (await handle.stat()).size;
-        if (size > file.size) await handle.truncate(0);
-        else offset = await rehash(handle, size, hash);
-      } else {
-        handle = await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      handle = partial
+        ? await fs.open(partialPath, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
+        : await fs.open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      // Checked on the open file, not on a name that may be swapped between a check and the open.
+      const stats = await handle.stat();
+      const why = notOwnFile(stats, this.#uid);
+      if (why) {
+        hash.close();
+        await handle.close().catch(() => {});
+        return refusal('unsafe-name', unsafe(`the partial file is ${why}`, file.name));
       }
+      if (stats.size > file.size) await handle.truncate(0);
+      else if (stats.size > 0) offset = await rehash(handle, stats.size, hash, gone);
     } catch (error) {
       hash.close();
       await handle?.close().catch(() => {});
+      if (error instanceof ConnectionError) throw error;
       if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EEXIST') {
         return refusal('unsafe-name', unsafe('the partial file changed under us', file.name));
       }
-      throw toFileSystemError(`opening ${partialPath}`, error);
+      throw toFileSystemError(`opening ${quotePath(partialPath)}`, error);
     }
     return {
       kind: 'accept',
@@ -160,21 +192,93 @@ export class FileReceiverStore {
     };
   }
 
-  async #hashOf(file: string): Promise<string> {
-    const handle = await this.options.fs.open(file, O_RDONLY | O_NOFOLLOW);
+  /**
+   * Is the regular file under the final name the announced one? Cheap checks first (is it ours,
+   * one link, the same size?); the SHA-256 only when they pass, and at most once while the file
+   * is unchanged (same device, inode, size, mtime and ctime), however many headers name it.
+   */
+  async #compareExisting(
+    finalPath: string,
+    file: IncomingFile,
+  ): Promise<'same' | 'other' | StoreDecision> {
+    let handle: FileTransferHandle;
     try {
-      const hash = createInlineSha256();
-      await rehash(handle, (await handle.stat()).size, hash);
-      return await hash.digest();
+      handle = await this.options.fs.open(finalPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return 'other';
+      if (errnoOf(error) === 'ELOOP') {
+        return refusal('unsafe-name', unsafe('a symlink has that name', file.name));
+      }
+      throw toFileSystemError(`opening ${quotePath(finalPath)}`, error);
+    }
+    try {
+      const stats = await handle.stat();
+      const why = notOwnFile(stats, this.#uid);
+      if (why) {
+        return refusal('unsafe-name', unsafe(`the file under that name is ${why}`, file.name));
+      }
+      if (stats.size !== file.size) return 'other';
+      return (await this.#hashOnce(handle, stats)) === file.sha256 ? 'same' : 'other';
+    } catch (error) {
+      throw toFileSystemError(`reading ${quotePath(finalPath)}`, error);
     } finally {
-      await handle.close();
+      await handle.close().catch(() => {});
     }
   }
+
+  #hashOnce(handle: FileTransferHandle, stats: FileTransferHandleStats): Promise<string> {
+    const id = `${stats.dev}:${stats.ino}`;
+    const version = `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const known = this.#known.get(id);
+    if (known?.version === version) {
+      this.#known.delete(id); // most recently used last
+      this.#known.set(id, known);
+      return known.sha256;
+    }
+    const sha256 = (async () => {
+      const hash = createInlineSha256();
+      try {
+        await rehash(handle, stats.size, hash);
+        return await hash.digest();
+      } finally {
+        hash.close();
+      }
+    })();
+    this.#known.delete(id);
+    this.#known.set(id, { version, sha256 });
+    sha256.catch(() => this.#known.get(id)?.sha256 === sha256 && this.#known.delete(id));
+    if (this.#known.size > KNOWN_FILES_MAX_LENGTH) {
+      this.#known.delete(this.#known.keys().next().value as string);
+    }
+    return sha256;
+  }
+}
+
+/**
+ * Why an open file must not be written or trusted, or `undefined` when it may: only a regular
+ * file with exactly one link, owned by the receiver's user. A hard link planted under a partial
+ * or final name would otherwise let a sender write (or learn the hash of) a file elsewhere.
+ * @param uid - The receiver's user id; `undefined` where there is none (Windows).
+ */
+export function notOwnFile(
+  stats: FileTransferHandleStats,
+  uid: number | undefined,
+): string | undefined {
+  if (!stats.isFile()) return 'not a regular file';
+  if (stats.nlink !== 1) {
+    return `a hard link (${stats.nlink} names for one file): it would change under its other names too`;
+  }
+  if (uid !== undefined && stats.uid !== uid) {
+    return `owned by user ${stats.uid}, not by the receiver's user ${uid}`;
+  }
+  return undefined;
 }
 
 /** One file being received: write, then finish (verify and commit) or abandon. */
 export class Upload {
   #position: number;
+  /** Bytes known to be on disk: the resumed part and every byte a write reported written. */
+  #written: number;
   #failure: TcpUdpError | undefined;
   #closed = false;
 
@@ -188,6 +292,7 @@ export class Upload {
     readonly finalPath: string,
   ) {
     this.#position = offset;
+    this.#written = offset;
   }
 
   /** Bytes of the file on disk so far (resumed part included). */
@@ -199,6 +304,8 @@ export class Upload {
    * Writes one batch and hashes it. Inline, the hash runs here while libuv's thread pool writes,
    * so the two overlap; on a worker, the chunks are handed over once written (the worker takes
    * their memory). After a write error the rest is hashed and dropped.
+   * @throws {FileSystemError} when the disk or the quota is full (`ENOSPC`, `EDQUOT`): no later
+   *   byte could be kept, so the body stops there; {@link abandon} keeps what was written.
    */
   async write(chunks: Buffer[]): Promise<void> {
     const length = chunks.reduce((sum, c) => sum + c.length, 0);
@@ -206,6 +313,7 @@ export class Upload {
     if (!this.hash.transfers) this.hash.update(chunks);
     this.#position += length;
     await writing;
+    if (this.#failure && isNoSpace(this.#failure)) throw this.#failure;
     if (this.hash.transfers) this.hash.update(chunks);
   }
 
@@ -216,10 +324,11 @@ export class Upload {
         const rest = done === 0 ? chunks : [Buffer.concat(chunks).subarray(done)];
         const { bytesWritten } = await this.handle.writev(rest, position + done);
         done += bytesWritten;
+        this.#written = position + done;
       }
       if (done < length) throw Object.assign(new Error('short writes'), { code: 'EIO' });
     } catch (error) {
-      this.#failure ??= toFileSystemError(`writing ${this.partialPath}`, error);
+      this.#failure ??= toFileSystemError(`writing ${quotePath(this.partialPath)}`, error);
     }
   }
 
@@ -237,7 +346,7 @@ export class Upload {
     }
     if (this.#failure) return this.#drop('file-system', sha256, this.#failure);
     if (sha256 !== this.file.sha256) {
-      const message = `${JSON.stringify(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
+      const message = `${quoteInput(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
       return this.#drop('integrity', sha256, new IntegrityError(message, this.file.sha256, sha256));
     }
     try {
@@ -254,20 +363,24 @@ export class Upload {
     } catch (error) {
       if (errnoOf(error) === 'EEXIST') {
         await this.abandon(false);
-        const message = `${JSON.stringify(this.file.name)} appeared while it was being received; not overwritten`;
+        const message = `${quoteInput(this.file.name)} appeared while it was being received; not overwritten`;
         return { status: 'exists', sha256, message };
       }
       return this.#drop(
         'file-system',
         sha256,
-        toFileSystemError(`saving ${this.finalPath}`, error),
+        toFileSystemError(`saving ${quotePath(this.finalPath)}`, error),
       );
     }
   }
 
-  /** Closes the partial file, keeping it for a resume (`keep`) or removing it. Never throws. */
+  /**
+   * Closes the partial file, keeping it for a resume (`keep`: cut to the bytes known written, so
+   * a resume re-hashes only a true beginning of the file) or removing it. Never throws.
+   */
   async abandon(keep: boolean): Promise<void> {
     this.hash.close();
+    if (keep && !this.#closed) await this.handle.truncate(this.#written).catch(() => {});
     await this.#close();
     if (!keep) await this.store.options.fs.unlink(this.partialPath).catch(() => {});
   }
@@ -288,6 +401,12 @@ export class Upload {
   }
 }
 
+/** Whether a failure is a full disk or quota: the sender may resume once space is freed. */
+export function isNoSpace(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return errno === 'ENOSPC' || errno === 'EDQUOT';
+}
+
 function unsafe(why: string, name: string): UnsafePathError {
   return new UnsafePathError(`unsafe file name ${quoteInput(name)}: ${why}`, name);
 }
@@ -297,7 +416,7 @@ async function lstatOrUndefined(fs: FileTransferFs, file: string) {
     return await fs.lstat(file);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined;
-    throw toFileSystemError(`looking at ${file}`, error);
+    throw toFileSystemError(`looking at ${quotePath(file)}`, error);
   }
 }
 
@@ -305,9 +424,16 @@ async function rehash(
   handle: FileTransferHandle,
   size: number,
   hash: Sha256Hasher,
+  gone: () => boolean = () => false,
 ): Promise<number> {
   let position = 0;
   while (position < size) {
+    if (gone()) {
+      throw new ConnectionError(
+        'TCPUDP_ERR_CLOSED',
+        'the sender went away while its partial file was re-hashed for a resume',
+      );
+    }
     // A fresh buffer each time: a worker hasher takes the memory of what it is given.
     const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await handle.read(

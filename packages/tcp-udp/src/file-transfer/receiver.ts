@@ -14,13 +14,16 @@ import {
   FileSystemError,
   LimitExceededError,
   ProtocolError,
+  quoteInput,
   TcpUdpError,
   TimeoutError,
 } from '../errors.ts';
 import { formatTcpPeer } from '../tcp/index.ts';
+import { BufferBudget } from './buffer-budget.ts';
 import { encodeFileTransferMessage } from './codec.ts';
 import { nodeFileTransferFs } from './fs.ts';
 import {
+  FILE_TRANSFER_HELLO_FLAGS,
   FILE_TRANSFER_VERSION,
   type FileTransferMessage,
   type FileTransferReason,
@@ -32,8 +35,9 @@ import {
   type FileReceiverSessionRef,
   resolveFileReceiverLimits,
 } from './receiver-options.ts';
-import { FileReceiverStore, type Upload } from './receiver-store.ts';
+import { FileReceiverStore, isNoSpace, type Upload } from './receiver-store.ts';
 import { FileTransferStream } from './stream.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** A running file receiver; see {@link createFileReceiver}. */
 export class FileReceiver extends EventEmitter<FileReceiverEvents> {
@@ -47,6 +51,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   readonly #open = new Set<net.Socket>();
   readonly #sessions = new Set<Promise<void>>();
   readonly #inProgress = new Set<string>();
+  /** Running sessions by the sender's address (what `maxSessionsPerPeer` counts). */
+  readonly #perPeer = new Map<string, number>();
+  readonly #budget: BufferBudget;
 
   /** @see {@link createFileReceiver} for the options. */
   constructor(options: FileReceiverOptions) {
@@ -60,6 +67,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     if (net.isIP(this.#host) === 0)
       throw new TypeError(`host must be an IP address, got ${this.#host}`);
     this.#limits = resolveFileReceiverLimits(options);
+    this.#budget = new BufferBudget(this.#limits.maxBufferedBytes);
     this.#store = new FileReceiverStore({
       root,
       fs: options.fs ?? nodeFileTransferFs,
@@ -70,6 +78,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       hashInWorkerFromBytes: this.#limits.hashInWorkerFromBytes,
     });
     this.#server = net.createServer((socket) => this.#accept(socket));
+  }
+
+  /** Bytes read from senders and not yet written, across all sessions (see `maxBufferedBytes`). */
+  get bufferedBytes(): number {
+    return this.#budget.used;
   }
 
   /** The directory files land in (symlinks resolved once, at creation). */
@@ -110,25 +123,37 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     socket.on('error', () => {}); // reported through the stream; never crash the server
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
-    if (this.#sockets.size >= this.#limits.maxSessions) {
-      const message = `the receiver serves ${this.#limits.maxSessions} sessions at once; try again later`;
+    const address = peerAddress(socket.remoteAddress);
+    const fromPeer = this.#perPeer.get(address) ?? 0;
+    const { maxSessions, maxSessionsPerPeer } = this.#limits;
+    const busy =
+      this.#sockets.size >= maxSessions
+        ? { message: `the receiver serves ${maxSessions} sessions at once`, limit: maxSessions }
+        : fromPeer >= maxSessionsPerPeer
+          ? {
+              message: `the receiver serves ${maxSessionsPerPeer} sessions at once from one address`,
+              limit: maxSessionsPerPeer,
+            }
+          : undefined;
+    if (busy) {
+      const message = `${busy.message}; try again later`;
       socket.end(encodeFileTransferMessage({ type: 'error', reason: 'busy', message }));
       socket.setTimeout(this.#limits.headerTimeoutMs, () => socket.destroy());
+      const count = busy.limit === maxSessions ? this.#sockets.size : fromPeer;
       this.emit(
         'session-error',
-        new LimitExceededError(
-          'TCPUDP_ERR_LIMIT_EXCEEDED',
-          message,
-          this.#limits.maxSessions,
-          this.#sockets.size + 1,
-        ),
+        new LimitExceededError('TCPUDP_ERR_LIMIT_EXCEEDED', message, busy.limit, count + 1),
         ref,
       );
       return;
     }
     this.#sockets.add(socket);
+    this.#perPeer.set(address, fromPeer + 1);
     const session = this.#session(socket, ref).finally(() => {
       this.#sockets.delete(socket);
+      const left = (this.#perPeer.get(address) ?? 1) - 1;
+      if (left > 0) this.#perPeer.set(address, left);
+      else this.#perPeer.delete(address);
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
@@ -136,10 +161,22 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
 
   async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {
     const limits = this.#limits;
-    const stream = new FileTransferStream(socket, limits.highWaterMark);
+    const stream = new FileTransferStream(socket, limits.highWaterMark, this.#budget);
+    let knowsNoSpace = false;
     const send = (message: FileTransferMessage): void => {
-      if (!socket.destroyed) socket.write(encodeFileTransferMessage(message));
+      if (socket.destroyed) return;
+      // A sender from before `no-space` would not decode it: it hears `file-system` instead.
+      const wire =
+        'reason' in message && message.reason === 'no-space' && !knowsNoSpace
+          ? { ...message, reason: 'file-system' as const }
+          : message;
+      socket.write(encodeFileTransferMessage(wire));
     };
+    const headers = new TokenBucket(
+      limits.maxFileHeadersPerSecond,
+      limits.maxFileHeadersPerSecond,
+      performance.now(),
+    );
     let files = 0;
     let total = 0;
     let errorSent = false;
@@ -157,9 +194,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         sendError('unsupported-version', message);
         throw new ProtocolError('TCPUDP_ERR_PROTOCOL', message);
       }
-      send({ type: 'hello', version: FILE_TRANSFER_VERSION });
+      knowsNoSpace = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.noSpace) !== 0;
+      send({
+        type: 'hello',
+        version: FILE_TRANSFER_VERSION,
+        flags: FILE_TRANSFER_HELLO_FLAGS.noSpace,
+      });
       for (;;) {
         const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
+        // What a sender left buffered when it went away is dropped, not worked through.
+        if (isGone(socket)) throw senderGone();
         if (message.type === 'end') {
           send({ type: 'end' });
           socket.end();
@@ -172,6 +216,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           );
         }
         files += 1;
+        const wait = headers.take(performance.now());
+        if (wait > 0) await pause(socket, wait);
+        if (isGone(socket)) throw senderGone();
         if (files > limits.maxFilesPerSession) {
           const error = new LimitExceededError(
             'TCPUDP_ERR_LIMIT_EXCEEDED',
@@ -221,14 +268,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           );
           continue;
         }
-        await this.#receiveFile(message, stream, send, refuse, ref, (n) => {
+        await this.#receiveFile(message, socket, stream, send, refuse, ref, (n) => {
           total += n;
         });
       }
     } catch (error) {
       const typed = asTransferError(error);
       if (typed instanceof TimeoutError) sendError('timeout', typed.message);
-      else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
+      else if (typed instanceof FileSystemError) {
+        sendError(isNoSpace(typed) ? 'no-space' : 'file-system', typed.message);
+      } else if (typed instanceof ProtocolError || typed instanceof LimitExceededError) {
         sendError('malformed', typed.message);
       } else if (!(typed instanceof ConnectionError)) sendError('internal', typed.message);
       this.emit('session-error', typed, ref);
@@ -239,6 +288,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
 
   async #receiveFile(
     header: Extract<FileTransferMessage, { type: 'file' }>,
+    socket: net.Socket,
     stream: FileTransferStream,
     send: (message: FileTransferMessage) => void,
     refuse: (reason: FileTransferReason, text: string, error?: TcpUdpError) => void,
@@ -249,7 +299,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     if (this.#inProgress.has(key)) {
       refuse(
         'in-progress',
-        `${JSON.stringify(header.name)} is being received by another session right now`,
+        `${quoteInput(header.name)} is being received by another session right now`,
       );
       return;
     }
@@ -258,11 +308,17 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     try {
       let decision: Awaited<ReturnType<FileReceiverStore['prepare']>>;
       try {
-        decision = await this.#store.prepare(header);
+        decision = await this.#store.prepare(header, () => isGone(socket));
       } catch (error) {
+        if (error instanceof ConnectionError) throw error;
         const fsError = asTransferError(error);
-        refuse('file-system', fsError.message, fsError);
+        refuse(isNoSpace(fsError) ? 'no-space' : 'file-system', fsError.message, fsError);
         return;
+      }
+      if (isGone(socket)) {
+        // The sender left while the file system was consulted: no answer, no partial to keep.
+        if (decision.kind === 'accept') await decision.upload.abandon(decision.offset > 0);
+        throw senderGone();
       }
       if (decision.kind === 'refuse') {
         refuse(decision.reason, decision.message, decision.error);
@@ -288,7 +344,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             size: header.size,
           });
         },
-        this.#limits.idleTimeoutMs,
+        {
+          idleTimeoutMs: this.#limits.idleTimeoutMs,
+          minBytesPerSecond: this.#limits.minBodyBytesPerSecond,
+          rateWindowMs: this.#limits.bodyRateWindowMs,
+        },
       );
       upload = undefined;
       const outcome = await active.finish();
@@ -319,22 +379,51 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       }
     } catch (error) {
       if (upload) {
-        // The sender vanished or stalled mid-body: keep what arrived, for a resume.
+        // The sender vanished or stalled mid-body, or the disk filled up: keep what arrived,
+        // for a resume.
         await upload.abandon(true);
         const typed = asTransferError(error);
+        const full = isNoSpace(typed);
         this.emit('failed', {
           ...ref,
           name: header.name,
-          status: 'disconnected',
+          status: full ? 'no-space' : 'disconnected',
           message: `${typed.message}; the partial file is kept for a resume`,
           error: typed,
         });
+        if (typed instanceof FileSystemError) this.emit('file-system-error', typed);
       }
       throw error;
     } finally {
       this.#inProgress.delete(key);
     }
   }
+}
+
+/** The sender's address, an IPv4-mapped IPv6 one as plain IPv4 (one host, one count). */
+const peerAddress = (address: string | undefined): string =>
+  address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?');
+
+/** True once nothing more can be said to the sender: it reset, or ended its side. */
+const isGone = (socket: net.Socket): boolean => socket.destroyed || !socket.writable;
+
+const senderGone = (): ConnectionError =>
+  new ConnectionError(
+    'TCPUDP_ERR_CLOSED',
+    'the sender went away; what it left unread is dropped, not worked through',
+  );
+
+/** Waits `ms`, or less if the socket closes first. */
+function pause(socket: net.Socket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('close', done);
+  });
 }
 
 function asTransferError(error: unknown): TcpUdpError {

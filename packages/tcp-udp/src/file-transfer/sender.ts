@@ -26,7 +26,11 @@ import {
 } from '../errors.ts';
 import { encodeFileTransferMessage } from './codec.ts';
 import { toFileSystemError } from './fs.ts';
-import { FILE_TRANSFER_VERSION, type FileTransferMessage } from './protocol.ts';
+import {
+  FILE_TRANSFER_HELLO_FLAGS,
+  FILE_TRANSFER_VERSION,
+  type FileTransferMessage,
+} from './protocol.ts';
 import { FileTransferStream } from './stream.ts';
 
 /** One file to send: its path on disk, and optionally the name the receiver sees. */
@@ -197,7 +201,11 @@ export async function sendFiles(
     }
   };
   try {
-    send({ type: 'hello', version: FILE_TRANSFER_VERSION });
+    send({
+      type: 'hello',
+      version: FILE_TRANSFER_VERSION,
+      flags: FILE_TRANSFER_HELLO_FLAGS.noSpace,
+    });
     const hello = await answer("the receiver's hello");
     if (hello.type !== 'hello') throw unexpected('hello', hello);
     const results: FileSendResult[] = [];

@@ -1,16 +1,28 @@
 /**
  * Reads the file-transfer protocol from a socket: whole control messages, or exactly N raw body
- * bytes handed to a sink in batches. Memory is bounded: past `highWaterMark` buffered bytes the
- * socket is paused (TCP's window then slows the peer down) until the sink has caught up.
+ * bytes handed to a sink in batches. Memory is bounded: past `highWaterMark` buffered bytes (or
+ * when a budget shared with other streams is spent) the socket is paused (TCP's window then
+ * slows the peer down) until the sink has caught up. A body can be held to a minimum rate.
  */
 
 import type { Socket } from 'node:net';
 import { ConnectionError, TimeoutError } from '../errors.ts';
+import type { BufferBudget } from './buffer-budget.ts';
 import { decodeFileTransferMessage } from './codec.ts';
 import type { FileTransferMessage } from './protocol.ts';
 
 /** Where body bytes go: called with one batch at a time, never again before it resolves. */
 export type FileTransferSink = (chunks: Buffer[]) => Promise<void>;
+
+/** How slowly a body may arrive; see {@link FileTransferStream.body}. */
+export interface BodyPace {
+  /** After a body byte, how long until the next one at most. */
+  idleTimeoutMs: number;
+  /** The least average rate over each window, in bytes per second; 0: none. */
+  minBytesPerSecond?: number;
+  /** The window the rate is averaged over. */
+  rateWindowMs?: number;
+}
 
 /** A socket read as file-transfer messages and bodies. One per connection. */
 export class FileTransferStream {
@@ -21,20 +33,37 @@ export class FileTransferStream {
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
+  readonly #budget: BufferBudget | undefined;
+  #cancelWait: (() => void) | undefined;
+  /** Counts the times this stream paused its socket, so a rate window spans no pause of ours. */
+  #pauses = 0;
   /** Bytes read from the socket so far. */
   bytesReceived = 0;
 
-  constructor(socket: Socket, highWaterMark = 4 * 1024 * 1024) {
+  /**
+   * @param budget - Shared with the other sessions of a receiver: bytes buffered in all.
+   */
+  constructor(socket: Socket, highWaterMark = 4 * 1024 * 1024, budget?: BufferBudget) {
     this.#socket = socket;
     this.#highWaterMark = highWaterMark;
+    this.#budget = budget;
     socket.on('data', (chunk: Buffer) => {
       this.bytesReceived += chunk.length;
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
-      if (this.#buffered >= this.#highWaterMark) socket.pause();
+      this.#budget?.add(chunk.length);
+      if (this.#buffered >= this.#highWaterMark || this.#budget?.full) {
+        this.#pause();
+        this.#maybeResume(); // registers for room in the budget when that is what it waits for
+      }
       this.#wake?.();
     });
     const stop = (): void => {
+      if (!this.#ended) {
+        // What is left buffered is never read: give it back to the shared budget now.
+        this.#budget?.release(this.#buffered);
+        this.#cancelWait?.();
+      }
       this.#ended = true;
       this.#wake?.();
     };
@@ -85,19 +114,46 @@ export class FileTransferStream {
 
   /**
    * Reads exactly `count` body bytes into `sink`, batching whatever arrived while the previous
-   * batch was being written. The idle timer restarts with every chunk.
-   * @throws {TimeoutError} after `idleTimeoutMs` without a byte; {ConnectionError} when the peer
-   *   goes away first; whatever `sink` throws.
+   * batch was being written. The idle timer restarts with every chunk; the rate is judged at the
+   * end of each `rateWindowMs` (one byte now and then restarts an idle timer, not a rate window),
+   * and a window in which this stream paused its socket itself is not judged.
+   * @throws {TimeoutError} after `idleTimeoutMs` without a byte, or a window under
+   *   `minBytesPerSecond`; {ConnectionError} when the peer goes away first; whatever `sink` throws.
    */
-  async body(count: number, sink: FileTransferSink, idleTimeoutMs: number): Promise<void> {
-    let left = count;
-    while (left > 0) {
-      if (this.#buffered === 0) {
-        await this.#waitForData(
-          Date.now() + idleTimeoutMs,
-          idleTimeoutMs,
-          'the next bytes of the file body',
+  async body(count: number, sink: FileTransferSink, pace: BodyPace): Promise<void> {
+    const { idleTimeoutMs, minBytesPerSecond = 0, rateWindowMs = 0 } = pace;
+    const judged = minBytesPerSecond > 0 && rateWindowMs > 0;
+    let windowStart = Date.now();
+    let windowReceived = this.bytesReceived;
+    let windowPauses = this.#pauses;
+    const judge = (): void => {
+      const now = Date.now();
+      const elapsed = now - windowStart;
+      if (!judged || elapsed < rateWindowMs) return;
+      const rate = ((this.bytesReceived - windowReceived) * 1000) / elapsed;
+      if (rate < minBytesPerSecond && windowPauses === this.#pauses && !this.#socket.isPaused()) {
+        throw new TimeoutError(
+          'TCPUDP_ERR_TIMEOUT',
+          `the file body arrived at ${Math.floor(rate)} B/s over ${elapsed} ms, under this receiver's minimum of ${minBytesPerSecond} B/s`,
+          rateWindowMs,
         );
+      }
+      windowStart = now;
+      windowReceived = this.bytesReceived;
+      windowPauses = this.#pauses;
+    };
+    let left = count;
+    let seen = this.bytesReceived;
+    let idleEnd = Date.now() + idleTimeoutMs;
+    while (left > 0) {
+      judge();
+      if (this.#buffered === 0) {
+        if (this.bytesReceived !== seen) {
+          seen = this.bytesReceived;
+          idleEnd = Date.now() + idleTimeoutMs;
+        }
+        const end = judged ? Math.min(idleEnd, windowStart + rateWindowMs) : idleEnd;
+        await this.#waitForData(end, idleTimeoutMs, 'the next bytes of the file body', idleEnd);
         continue;
       }
       const batch: Buffer[] = [];
@@ -118,14 +174,39 @@ export class FileTransferStream {
     }
   }
 
-  #take(bytes: number): void {
-    this.#buffered -= bytes;
-    if (this.#buffered < this.#highWaterMark && this.#socket.isPaused() && !this.#ended) {
-      this.#socket.resume();
-    }
+  #pause(): void {
+    if (this.#socket.isPaused()) return;
+    this.#pauses += 1;
+    this.#socket.pause();
   }
 
-  async #waitForData(deadline: number, timeoutMs: number, what: string): Promise<void> {
+  /** Resumes reading if this stream's own buffer and the shared budget allow it. */
+  #maybeResume(): void {
+    if (this.#ended || !this.#socket.isPaused()) return;
+    if (this.#buffered >= this.#highWaterMark) return;
+    // A stream holding nothing may always read: the budget never starves a session.
+    if (this.#buffered > 0 && this.#budget?.full) {
+      this.#cancelWait ??= this.#budget.whenRoom(() => {
+        this.#cancelWait = undefined;
+        this.#maybeResume();
+      });
+      return;
+    }
+    this.#socket.resume();
+  }
+
+  #take(bytes: number): void {
+    this.#buffered -= bytes;
+    if (!this.#ended) this.#budget?.release(bytes);
+    this.#maybeResume();
+  }
+
+  async #waitForData(
+    deadline: number,
+    timeoutMs: number,
+    what: string,
+    timeoutAt = deadline,
+  ): Promise<void> {
     if (this.#ended) {
       throw new ConnectionError(
         'TCPUDP_ERR_CLOSED',
@@ -134,13 +215,14 @@ export class FileTransferStream {
       );
     }
     const left = deadline - Date.now();
-    if (left <= 0) {
+    if (left <= 0 && Date.now() >= timeoutAt) {
       throw new TimeoutError(
         'TCPUDP_ERR_TIMEOUT',
         `${what} did not arrive within ${timeoutMs} ms`,
         timeoutMs,
       );
     }
+    if (left <= 0) return; // an earlier deadline than the timeout's: the caller looks again
     if (this.#socket.isPaused()) this.#socket.resume();
     const woken = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), left);
@@ -150,7 +232,7 @@ export class FileTransferStream {
       };
     });
     this.#wake = undefined;
-    if (!woken) {
+    if (!woken && Date.now() >= timeoutAt) {
       throw new TimeoutError(
         'TCPUDP_ERR_TIMEOUT',
         `${what} did not arrive within ${timeoutMs} ms`,

@@ -5,6 +5,7 @@ import { freePort } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import { createFileReceiver } from '../../src/file-transfer/receiver.ts';
+import { partialFileName } from '../../src/file-transfer/receiver-store.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
 import {
   RawFileTransferPeer,
@@ -52,24 +53,35 @@ describe('file transfer edges', () => {
     expect(await second.read()).toEqual({ type: 'skip' });
   });
 
-  it('reports a real ENOSPC from the kernel (/dev/full) and removes the partial file', async () => {
+  it('reports a real ENOSPC from the kernel (/dev/full) as no-space, keeping the partial file', async () => {
     const [src, dst] = [await tempDir(), await tempDir()];
-    // Every partial file is opened on /dev/full, where each write fails with ENOSPC.
+    // Every new partial file is written on /dev/full, where each write fails with ENOSPC (its
+    // fstat is the real partial's: the receiver checks it is a regular file of its own).
     const full: FileTransferFs = {
       ...nodeFileTransferFs,
-      open: (file, flags, mode) =>
-        file.endsWith('.partial') && flags & constants.O_CREAT
-          ? nodeFileTransferFs.open('/dev/full', constants.O_WRONLY)
-          : nodeFileTransferFs.open(file, flags, mode),
-      unlink: (file) => nodeFileTransferFs.unlink(file).catch(() => {}),
+      async open(file, flags, mode) {
+        const real = await nodeFileTransferFs.open(file, flags, mode);
+        if (!(file.endsWith('.partial') && flags & constants.O_CREAT)) return real;
+        const device = await nodeFileTransferFs.open('/dev/full', constants.O_WRONLY);
+        return Object.assign(Object.create(device) as typeof device, {
+          stat: () => real.stat(),
+          close: () => Promise.all([real.close(), device.close()]).then(() => {}),
+        });
+      },
     };
     const { port, log } = await startReceiver({ directory: dst, fs: full });
     await writeFile(path.join(src, 'f.bin'), seededBytes(4, 200_000));
-    const [result] = await sendFiles('127.0.0.1', port, [path.join(src, 'f.bin')]);
-    expect(result).toMatchObject({ status: 'failed', error: { remoteCode: 'file-system' } });
+    await expect(sendFiles('127.0.0.1', port, [path.join(src, 'f.bin')])).rejects.toMatchObject({
+      code: 'TCPUDP_ERR_REMOTE',
+      remoteCode: 'no-space',
+    });
     expect(log['file-system-error'][0]).toMatchObject({ errno: 'ENOSPC' });
     expect(log['file-system-error'][0]?.message).toContain('disk is full');
-    expect(await readdir(dst)).toEqual([]);
+    expect(log.failed[0]).toMatchObject({ name: 'f.bin', status: 'no-space' });
+    const sha256 = sha256Of(seededBytes(4, 200_000));
+    expect(await readdir(dst), 'the (empty) partial file is kept').toEqual([
+      partialFileName('f.bin', sha256),
+    ]);
   });
 
   it('fails clearly when the receiver is not there, is busy, or a file cannot be read', async () => {

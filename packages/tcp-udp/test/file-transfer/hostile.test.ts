@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeFileTransferMessage } from '../../src/file-transfer/codec.ts';
@@ -47,10 +47,10 @@ const header = (
 });
 
 const announce =
-  (name: string, size?: number) =>
+  (name: string, size?: number, sha256?: string) =>
   async (peer: RawFileTransferPeer): Promise<FileTransferMessage> => {
     await peer.hello();
-    await peer.send(header(name, size));
+    await peer.send(header(name, size, sha256));
     const reply = await peer.read();
     if (reply.type === 'accept') await peer.send(BODY); // should never happen: say what it did
     return reply;
@@ -110,6 +110,29 @@ const CASES: HostileCase[] = [
         path.join(dst, partialFileName('p.txt', sha256Of(BODY))),
       ),
     attack: announce('p.txt'),
+    expected: { type: 'refuse', reason: 'unsafe-name' },
+  },
+  {
+    what: 'a hard link to a file outside planted under the partial name',
+    plant: ({ dst, outside }) =>
+      link(
+        path.join(outside, 'secret.txt'),
+        path.join(dst, partialFileName('p.txt', sha256Of(BODY))),
+      ),
+    attack: announce('p.txt'),
+    expected: { type: 'refuse', reason: 'unsafe-name' },
+  },
+  {
+    what: 'a hard link to a file outside planted under the final name (a hash oracle)',
+    plant: ({ dst, outside }) => link(path.join(outside, 'secret.txt'), path.join(dst, 'h.txt')),
+    attack: announce('h.txt', Buffer.byteLength(SECRET), sha256Of(Buffer.from(SECRET))),
+    expected: { type: 'refuse', reason: 'unsafe-name' },
+  },
+  {
+    what: 'a hard link planted under the final name, with overwrite on',
+    options: { overwrite: true },
+    plant: ({ dst, outside }) => link(path.join(outside, 'secret.txt'), path.join(dst, 'h.txt')),
+    attack: announce('h.txt'),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },
   {

@@ -5,6 +5,7 @@ import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
 import {
   decodeFileTransferMessage,
   encodeFileTransferMessage,
+  fitMessage,
 } from '../../src/file-transfer/codec.ts';
 import {
   FILE_TRANSFER_MAX_PAYLOAD_BYTES,
@@ -20,6 +21,7 @@ const SHA = 'ab'.repeat(32);
 /** Each message with its exact bytes, as documented in the diagram of the protocol module. */
 const FIXTURES: [string, FileTransferMessage, string][] = [
   ['hello', { type: 'hello', version: 1 }, '01 00000006 534c4654 01 00'],
+  ['hello with flags', { type: 'hello', version: 1, flags: 1 }, '01 00000006 534c4654 01 01'],
   [
     'file header',
     { type: 'file', name: 'a.txt', size: 5, mode: 0o644, sha256: SHA },
@@ -200,5 +202,23 @@ describe('file-transfer protocol codec', () => {
       }),
       { seed: 20261122, numRuns: 300 },
     );
+  });
+
+  it.each([
+    ['ASCII', 'x'],
+    ['2-byte characters', 'é'],
+    ['4-byte characters', '😀'],
+  ])('cuts a message over 1,024 bytes of %s at a character boundary, marked with …', (_, unit) => {
+    const long = unit.repeat(2000);
+    for (const type of ['refuse', 'error'] as const) {
+      const wire = encodeFileTransferMessage({ type, reason: 'exists', message: long });
+      const decoded = decodeFileTransferMessage(wire)?.message as { message: string };
+      expect(Buffer.byteLength(decoded.message)).toBeLessThanOrEqual(1024);
+      expect(decoded.message.endsWith('…')).toBe(true);
+      expect(decoded.message.slice(0, -1)).toBe(
+        unit.repeat(decoded.message.slice(0, -1).length / unit.length),
+      );
+    }
+    expect(fitMessage('short').toString()).toBe('short');
   });
 });

@@ -200,7 +200,7 @@ function faultyFs(op: 'writev' | 'open', errno: string, armed: () => boolean): F
 
 describe('file-system failures', () => {
   it.each([
-    ['writev', 'ENOSPC', 'disk is full'],
+    ['writev', 'EIO', 'input/output error'],
     ['open', 'EACCES', 'permission denied'],
     ['open', 'EROFS', 'read-only'],
   ] as const)(
