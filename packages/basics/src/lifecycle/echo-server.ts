@@ -12,6 +12,7 @@ import {
   stampEvent,
   tryFiveTuple,
 } from './event.ts';
+import { listenServer } from './listen.ts';
 import { checkClock, checkHost, DEFAULT_LIFECYCLE_CLOCK, socketFailure } from './options.ts';
 
 /**
@@ -165,14 +166,8 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
         new BasicsError('BASICS_ERR_CONNECTION', 'cannot listen: this echo server was closed'),
       );
     }
-    this.#listening ??= new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        reject(socketFailure(`could not listen on ${this.#host} port ${this.#port}`, error));
-      };
-      this.#server.once('error', onError);
-      this.#server.listen({ host: this.#host, port: this.#port }, () => {
-        this.#server.off('error', onError);
-        const local = this.address as net.AddressInfo;
+    this.#listening ??= listenServer(this.#server, { host: this.#host, port: this.#port }).then(
+      (local) => {
         if (this.#watched()) {
           const family = local.family === 'IPv6' ? 'AF_INET6' : 'AF_INET';
           this.#emit(0, undefined, { step: 'create', detail: `socket(${family}, SOCK_STREAM)` });
@@ -183,9 +178,12 @@ export class EchoServer extends EventEmitter<EchoServerEvents> {
             detail: 'listen(): the kernel now completes handshakes and queues connections',
           });
         }
-        resolve(local);
-      });
-    });
+        return local;
+      },
+      (error: NodeJS.ErrnoException) => {
+        throw socketFailure(`could not listen on ${this.#host} port ${this.#port}`, error);
+      },
+    );
     return this.#listening;
   }
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { closeServer, connectTcp, listenOnFreePort, toHex } from '@socketlab/testkit';
+import { anyText, closeServer, connectTcp, listenOnFreePort, toHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -296,7 +296,7 @@ describe('properties', () => {
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.string({ unit: 'binary' }),
+          anyText(40),
           v6Spelling.map((s) => s.text),
         ),
         (text) => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  anyText,
   closeServer,
   type LoopbackHost,
   listenOnFreePort,
@@ -62,23 +63,6 @@ const FIXTURES: Record<SocketProtocol, string> = { tcp: TCP, tcp6: TCP6, udp: UD
 
 const summary = (e: SocketTableEntry) =>
   `${e.protocol} ${e.state} ${e.localAddress}:${e.localPort} ${e.remoteAddress}:${e.remotePort} rx=${e.rxQueue} tx=${e.txQueue} uid=${e.uid} inode=${e.inode} timer=${e.timer.kind}/${e.timer.ticks} rtx=${e.retransmits}`;
-
-/**
- * Any string of code points, lone surrogates included. Not `fc.string({ unit: 'binary' })`: its
- * first use costs fast-check 5–30 s on the 2-core CI machine (measured), enough to time a test out
- * under load; this draws the same range in well under a second.
- */
-const anyText = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.integer({ min: 0, max: 0x7f }),
-        fc.integer({ min: 0x80, max: 0xffff }),
-        fc.integer({ min: 0x1_0000, max: 0x10_ffff }),
-      ),
-      { maxLength },
-    )
-    .map((codePoints) => String.fromCodePoint(...codePoints));
 
 describe('parseProcNet on captured tables', () => {
   it('reads /proc/net/tcp: listeners, connections, TIME-WAIT, queues and timers', () => {

@@ -1,4 +1,4 @@
-import { thrownBy } from '@socketlab/testkit';
+import { anyText, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,23 +8,6 @@ import {
   parseTextRecord,
   SerializationError,
 } from '../../src/index.ts';
-
-/**
- * Any string of code points, lone surrogates included. Not `fc.string({ unit: 'binary' })`: its
- * first use costs fast-check 5–30 s on the 2-core CI machine (measured), enough to time a test out
- * under load; this draws the same range in well under a second.
- */
-const anyText = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.integer({ min: 0, max: 0x7f }),
-        fc.integer({ min: 0x80, max: 0xffff }),
-        fc.integer({ min: 0x1_0000, max: 0x10_ffff }),
-      ),
-      { maxLength },
-    )
-    .map((codePoints) => String.fromCodePoint(...codePoints));
 
 describe('encodeTextRecord', () => {
   it.each([
