@@ -148,6 +148,30 @@ describe('socketlab run', () => {
   });
 });
 
+describe('socketlab run, a client', () => {
+  it('calls the exercise function with the arguments given in order and prints its result', async () => {
+    const server = net.createServer((socket) => {
+      socket.once('data', (line) => socket.end(`you said: ${line}`));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onTestFinished(() => server.close());
+    const { port } = server.address() as net.AddressInfo;
+    const cli = await real();
+    const result = await cli(
+      'run',
+      'basics/01',
+      '--solution',
+      '--',
+      '127.0.0.1',
+      String(port),
+      'hello',
+    );
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/sendLine returned: 'you said: hello'/);
+  });
+});
+
 describe('usage and robustness', () => {
   it.each(Object.keys(COMMANDS))('%s --help prints its usage and exits 0', async (name) => {
     const cli = await real();

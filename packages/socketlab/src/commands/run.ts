@@ -87,8 +87,10 @@ export const runCommand: CliCommand = {
 Imports your exercises/<id>/exercise.ts and calls its server (the exported start…/listen…
 function) or, with --fn, any function it exports. A server's port is printed, with the nc
 command to talk to it; it runs until Ctrl-C, then is closed. A client's result is printed.
-Parameters are filled by name: port (--port, default 0: the kernel picks), host (--host),
-directory/dir (--dir, default a new temporary folder); the others take ARGS in order.
+ARGS, when given, are the function's arguments in order (numbers stay numbers), e.g. for a
+client: socketlab run basics/01 -- 127.0.0.1 7000 hello. Without ARGS, parameters are filled by
+name: port (--port, default 0: the kernel picks), host (--host), directory/dir (--dir, default a
+new temporary folder).
   exercise     required: basics/06, tcp-udp/04-line-chat, …
   --fn NAME    the exported function to call
   --solution   run the reference solution instead of your code`,
@@ -114,7 +116,18 @@ directory/dir (--dir, default a new temporary folder); the others take ARGS in o
     const [name, fn] = pickFunction(module, values.fn);
     const params = parametersOf(fn);
     const given = [...rest];
+    const fromArgs = (value: string): unknown => (/^\d+$/.test(value) ? Number(value) : value);
+    // ARGS, when given, fill the parameters in order (a client: host, port, line…); otherwise
+    // they are filled by name, as a server's are.
     const callArgs = params.map((param) => {
+      if (rest.length > 0) {
+        const value = given.shift();
+        if (value !== undefined) return fromArgs(value);
+        if (param.optional) return undefined;
+        throw new CliUsageError(
+          `${name}(${params.map((p) => p.name).join(', ')}) needs ${param.name} too: socketlab run ${query} -- ${params.map((p) => `<${p.name}>`).join(' ')}`,
+        );
+      }
       if (param.name === 'port') return port;
       if (param.name === 'host') return values.host ?? (param.optional ? undefined : '127.0.0.1');
       if (param.name === 'directory' || param.name === 'dir') {
@@ -122,17 +135,19 @@ directory/dir (--dir, default a new temporary folder); the others take ARGS in o
         io.out(`${param.name}: ${dir}`);
         return dir;
       }
-      const value = given.shift();
-      if (value === undefined) {
-        if (param.optional) return undefined;
-        throw new CliUsageError(
-          `${name}(${params.map((p) => p.name).join(', ')}) needs ${param.name}: give it after the exercise, e.g. socketlab run ${query} -- …`,
-        );
-      }
-      return /^\d+$/.test(value) ? Number(value) : value;
+      if (param.optional) return undefined;
+      throw new CliUsageError(
+        `${name}(${params.map((p) => p.name).join(', ')}) needs ${param.name}: give every argument in order, socketlab run ${query} -- ${params.map((p) => `<${p.name}>`).join(' ')}`,
+      );
     });
     io.out(`Running ${name} from ${path.relative(context.root, file)} (not graded)…`);
-    const result = await fn(...callArgs);
+    let result: unknown;
+    try {
+      result = await fn(...callArgs);
+    } catch (error) {
+      io.err(`${name} threw: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
     const server = result as { port?: unknown; close?: () => unknown } | undefined;
     if (typeof server?.port !== 'number') {
       io.out(`${name} returned: ${inspect(result, { depth: 4 })}`);

@@ -93,7 +93,7 @@ in the progress file. Exit code 0 when everything graded passes, 1 when somethin
       io.out('');
       io.out(`Stuck? pnpm socketlab hint ${first.key}`);
     } else {
-      io.out(`All ${grades.length} graded exercise${grades.length === 1 ? '' : 's'} pass.`);
+      io.out(grades.length === 1 ? 'It passes.' : `All ${grades.length} graded exercises pass.`);
     }
     return ok ? 0 : 1;
   },
