@@ -155,7 +155,9 @@ describe('socketlab run, a client', () => {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    onTestFinished(() => server.close());
+    onTestFinished(() => {
+      server.close();
+    });
     const { port } = server.address() as net.AddressInfo;
     const cli = await real();
     const result = await cli(
