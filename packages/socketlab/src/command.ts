@@ -46,8 +46,8 @@ export class CliUsageError extends Error {
 export const EXIT_USAGE = 2;
 
 /**
- * `node:util`'s parseArgs, with its errors turned into {@link CliUsageError} (exit code 2)
- * and `--help`/`-h` added to every command.
+ * `node:util`'s parseArgs, with its errors turned into {@link CliUsageError} (exit code 2).
+ * `--help`/`-h` is accepted here and answered by the dispatcher (`src/main.ts`) before a command runs.
  */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],

@@ -54,8 +54,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`socketlab: unknown command ${JSON.stringify(name)}\n\n${topHelp()}`);
     return EXIT_USAGE;
   }
+  const args = named ? rest : [...argv];
+  const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
   try {
-    return await command.run(named ? rest : [...argv], io);
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof CliUsageError) {
       io.err(`socketlab ${name}: ${error.message}\nRun 'socketlab ${name} --help' for its usage.`);

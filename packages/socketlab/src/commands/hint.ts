@@ -48,11 +48,7 @@ Shows the next hint of the exercise, one tier at a time (the first nudges, the l
 the answer away), and remembers how many you have seen. The hints are the lesson's "## Hints".
   exercise   default: the current one`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, {});
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
+    const { positionals } = parseCommandArgs(args, {});
     if (positionals.length > 1) throw new CliUsageError('hint takes one exercise at most');
     const context = openContext(io);
     const exercise = chooseExercise(context, positionals[0]);

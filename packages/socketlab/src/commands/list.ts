@@ -125,10 +125,6 @@ first that does not pass) and the progress per stage.
   --json   print the roadmap as JSON, for tools`,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { json: { type: 'boolean' } }, false);
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     const context = openContext(io);
     const map = roadmap(context, context.progress.read());
     if (values.json) io.out(JSON.stringify(map, null, 2));

@@ -34,10 +34,6 @@ exercise's progress goes back to "not started" (hints seen are kept).
   --from REF the git revision holding the starter (default: HEAD)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { from: { type: 'string' } });
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     if (positionals.length !== 1 || !positionals[0]) {
       throw new CliUsageError('reset needs exactly one exercise, e.g. socketlab reset basics/01');
     }

@@ -102,10 +102,6 @@ new temporary folder).
       dir: { type: 'string' },
       solution: { type: 'boolean' },
     });
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     const [query, ...rest] = positionals;
     if (!query) throw new CliUsageError('run needs an exercise, e.g. socketlab run basics/06');
     const port = values.port === undefined ? 0 : parseIntegerOption('port', values.port, 0, 65_535);

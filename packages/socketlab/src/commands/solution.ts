@@ -23,10 +23,6 @@ that you did.
   --force    show it even though the exercise has not passed yet (recorded)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { force: { type: 'boolean' } });
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     if (positionals.length > 1) throw new CliUsageError('solution takes one exercise at most');
     const context = openContext(io);
     const exercise = chooseExercise(context, positionals[0]);

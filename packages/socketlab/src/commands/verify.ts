@@ -40,10 +40,6 @@ in the progress file. Exit code 0 when everything graded passes, 1 when somethin
       all: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     if (positionals.length > 1) throw new CliUsageError('verify takes one exercise at most');
     if (values.all && positionals.length > 0) {
       throw new CliUsageError('--all grades every exercise: leave the exercise out');

@@ -172,10 +172,6 @@ otherwise type the letter and Enter).
   --debounce MS   wait this long after the last save before grading (default ${DEFAULT_WATCH_DEBOUNCE_MS})`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { debounce: { type: 'string' } });
-    if (values.help) {
-      io.out(this.help);
-      return 0;
-    }
     if (positionals.length > 1) throw new CliUsageError('watch takes one exercise at most');
     const debounceMs =
       values.debounce === undefined
