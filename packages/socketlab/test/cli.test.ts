@@ -65,6 +65,24 @@ describe('socketlab verify', () => {
     expect(stateOf(await roadmap(), 'basics/01-first-socket')).toBe('not-started');
   }, 180_000);
 
+  it('grades a Python program with --target cmd:, that exercise only, and records it', async () => {
+    const dir = await tempDir('socketlab-progress-');
+    const env = { SOCKETLAB_ROOT: REPO, SOCKETLAB_PROGRESS: path.join(dir, 'progress.json') };
+    const io = recordIo(env);
+    const code = await runCli(
+      ['verify', 'basics/06', '--target', 'cmd:python3 examples/echo_server.py'],
+      io,
+    );
+    expect(code, io.text()).toBe(0);
+    expect(io.text()).toMatch(/Grading basics\/06-concurrent-echo against cmd:python3/);
+    expect(io.text()).not.toMatch(/basics\/05/);
+    const progress = JSON.parse(readFileSync(env.SOCKETLAB_PROGRESS, 'utf8'));
+    expect(progress.exercises['basics/06-concurrent-echo'].lastRun).toMatchObject({
+      passed: true,
+      target: 'cmd:python3 examples/echo_server.py',
+    });
+  }, 180_000);
+
   it('refuses a target it cannot parse, with exit code 2', async () => {
     const cli = await real();
     const bad = await cli('verify', 'basics/06', '--target', 'addr:nowhere');
