@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { tempDir } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../src/main.ts';
 import { recordIo } from './helpers/io.ts';
-import { solve, tempRepo } from './helpers/temp-repo.ts';
+import { REPO, solve, tempRepo } from './helpers/temp-repo.ts';
 
 describe('socketlab watch', () => {
   it('shows the first failure, turns green on save, records it and moves on; keys work as plain lines', async () => {
@@ -39,4 +40,30 @@ describe('socketlab watch', () => {
     expect(list.text()).toMatch(/✓ 01-first-socket .* passing/);
     expect(list.text()).toMatch(/→ ✗ 02-addresses .* failing/);
   }, 180_000);
+
+  it('reads single key presses in raw mode on a terminal, and q stops a run in progress and restores the terminal', async () => {
+    const keys = Object.assign(new PassThrough(), {
+      isTTY: true,
+      modes: [] as boolean[],
+      setRawMode(mode: boolean) {
+        keys.modes.push(mode);
+        return keys;
+      },
+    });
+    const cli = recordIo(
+      {
+        SOCKETLAB_ROOT: REPO,
+        SOCKETLAB_PROGRESS: path.join(await tempDir('socketlab-tty-'), 'p.json'),
+      },
+      keys,
+    );
+    onTestFinished(() => cli.abort());
+    const watching = runCli(['watch', 'basics/03'], cli);
+    await cli.waitFor(/basics\/03-ports: grading/);
+    expect(cli.text()).not.toMatch(/type the letter, then Enter/);
+    keys.write('q'); // one key, no Enter
+    expect(await watching).toBe(0);
+    expect(keys.modes).toEqual([true, false]);
+    expect(cli.text()).not.toMatch(/First failure/);
+  });
 });
