@@ -130,6 +130,31 @@ describe('socketlab solution', () => {
   });
 });
 
+describe('socketlab solution, once passed', () => {
+  it('shows it without --force, and a look taken before passing stays on the record', async () => {
+    const { cli, env } = await checkout();
+    const at = '2026-01-01T00:00:00.000Z';
+    writeFileSync(
+      env.SOCKETLAB_PROGRESS,
+      JSON.stringify({
+        version: 1,
+        exercises: {
+          'basics/02-addresses': {
+            lastRun: { at, passed: true, passedTests: 3, failedTests: 0, target: 'exercises' },
+            passedAt: at,
+            solutionShown: { at, forced: true },
+          },
+        },
+      }),
+    );
+    const shown = await cli('solution', 'basics/02');
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toMatch(/export function parseIPv4/);
+    const progress = JSON.parse(readFileSync(env.SOCKETLAB_PROGRESS, 'utf8'));
+    expect(progress.exercises['basics/02-addresses'].solutionShown).toEqual({ at, forced: true });
+  });
+});
+
 describe('socketlab reset', () => {
   it('saves the learner version aside and restores the starter from git', async () => {
     const { root, cli } = await checkout();

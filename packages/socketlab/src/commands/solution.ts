@@ -42,10 +42,8 @@ that you did.
     }
     context.progress.update((progress) => {
       const entry = ProgressStore.entry(progress, exercise.key);
-      const forced = !entry.passedAt;
-      if (!entry.solutionShown || (entry.solutionShown.forced && !forced)) {
-        entry.solutionShown = { at: context.progress.timestamp(), forced };
-      }
+      // The first showing is what counts: a look before passing stays on the record.
+      entry.solutionShown ??= { at: context.progress.timestamp(), forced: !entry.passedAt };
     });
     const text = readFileSync(exercise.solution, 'utf8');
     io.out(paint(io, 'bold', `${path.relative(context.root, exercise.solution)}:`));
