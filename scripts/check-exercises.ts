@@ -15,26 +15,16 @@
  *   pnpm check:exercises                               every stage, through turbo
  *   pnpm exec tsx scripts/check-exercises.ts [--stage basics] [--report FILE]   directly
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runSpecs } from '../packages/socketlab/src/grade.ts';
 import { readHints } from '../packages/testkit/src/lesson.ts';
 import { solutionTypesFile, solutionTypesSource } from './lib/solution-types.ts';
 import {
   countsByFile,
   readJson,
-  readReport,
   readStages,
   type Stage,
   type StageManifest,
@@ -72,36 +62,23 @@ const record = (name: string, ok: boolean, detail: string): void => {
   console.log(`${ok ? '  ✓' : '  ✗'} ${name}: ${detail}`);
 };
 
-function vitest(stage: Stage, target: string, files: string[]): ReturnType<typeof readReport> {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'socketlab-honesty-'));
-  const json = path.join(out, 'report.json');
-  try {
-    const result = spawnSync(
-      'pnpm',
-      ['exec', 'vitest', 'run', '--reporter=json', `--outputFile.json=${json}`, ...files],
-      {
-        cwd: stage.dir,
-        env: { ...process.env, SOCKETLAB_TARGET: target, FORCE_COLOR: '0' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        encoding: 'utf8',
-        timeout: 300_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
+/** Runs `files` of `stage` against `target` through the shared grading module (its own process). */
+async function vitest(
+  stage: Stage,
+  target: string,
+  files: string[],
+): Promise<VitestReport | undefined> {
+  const run = await runSpecs({ dir: stage.dir, specs: files, target, timeoutMs: 300_000 });
+  if (!run.report) {
+    const said = (run.timedOut ? 'timed out after 300 s' : run.output)
+      .trim()
+      .split('\n')
+      .slice(-15);
+    console.log(
+      `    vitest (SOCKETLAB_TARGET=${target}) wrote no report. It said:\n      ${said.join('\n      ')}`,
     );
-    const report = readReport(json);
-    if (!report) {
-      const said = `${result.error?.message ?? ''}\n${result.stderr ?? ''}`
-        .trim()
-        .split('\n')
-        .slice(-15);
-      console.log(
-        `    vitest (SOCKETLAB_TARGET=${target}) wrote no report. It said:\n      ${said.join('\n      ')}`,
-      );
-    }
-    return report;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
   }
+  return run.report;
 }
 
 function starterChanges(stage: Stage): string[] {
@@ -282,7 +259,7 @@ function allPass(stage: Stage, report: VitestReport | undefined, spec: string): 
   ];
 }
 
-function checkSpecs(stage: Stage): void {
+async function checkSpecs(stage: Stage): Promise<void> {
   const { dir, manifest } = stage;
   const specs = manifest.exercises
     .map((e) => `exercises/${e.id}/exercise.test.ts`)
@@ -297,8 +274,8 @@ function checkSpecs(stage: Stage): void {
     );
     return;
   }
-  const solved = vitest(stage, 'solutions', specs);
-  const starters = vitest(stage, 'exercises', specs);
+  const solved = await vitest(stage, 'solutions', specs);
+  const starters = await vitest(stage, 'exercises', specs);
   for (const spec of specs) {
     const id = path.basename(path.dirname(spec));
     record(`${manifest.name}/${id} passes against its solution`, ...allPass(stage, solved, spec));
@@ -312,7 +289,7 @@ function checkSpecs(stage: Stage): void {
     const spec = `exercises/${exercise.id}/exercise.test.ts`;
     record(
       `${manifest.name}/${exercise.id} grades \`${exercise.cmdExample}\` over the wire`,
-      ...allPass(stage, vitest(stage, `cmd:${exercise.cmdExample}`, [spec]), spec),
+      ...allPass(stage, await vitest(stage, `cmd:${exercise.cmdExample}`, [spec]), spec),
     );
   }
 }
@@ -325,7 +302,7 @@ if (stages.length === 0) {
 for (const stage of stages) {
   console.log(`${stage.packageName}`);
   checkStructure(stage);
-  checkSpecs(stage);
+  await checkSpecs(stage);
 }
 const failed = checks.filter((c) => !c.ok);
 console.log(`\nhonesty check: ${checks.length - failed.length} of ${checks.length} checks hold`);
