@@ -1,0 +1,116 @@
+/**
+ * The TCP edge of the connection manager: a listening socket whose every connection becomes a
+ * {@link ConnectionTransport} — a `TcpConnection` byte stream, or a `FramedSocket` when a codec
+ * is given — handed to the manager, which admits or refuses it.
+ */
+import net from 'node:net';
+import { listenServer } from '@socketlab/basics';
+import { checkInteger } from '@socketlab/internal';
+import {
+  type FrameCodec,
+  FramedSocket,
+  TcpConnection,
+  type TcpUdpError,
+  toTcpError,
+} from '@socketlab/tcp-udp';
+import { type FramedTransportOptions, framedSocketTransport } from './framed-transport.ts';
+import type { ConnectionManager } from './manager.ts';
+import { tcpConnectionTransport } from './tcp-transport.ts';
+import type { ConnectionTransport } from './transport.ts';
+
+/** Node's own default listen backlog. */
+const DEFAULT_BACKLOG = 511;
+
+/** Options of {@link listenManagedTcp}. */
+export interface ManagedTcpOptions<Meta> extends FramedTransportOptions {
+  /** The manager that admits, watches and shuts down the connections. */
+  readonly manager: ConnectionManager<Meta>;
+  /** Address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port to listen on; 0 lets the kernel choose. @default 0 */
+  readonly port?: number;
+  /**
+   * Frames messages (and carries heartbeats) with this codec; without one each connection is a
+   * raw `TcpConnection` byte stream with no heartbeats. @default undefined (raw bytes)
+   */
+  readonly codec?: FrameCodec;
+  /** The listen backlog (pending connections the kernel queues). @default 511 */
+  readonly backlog?: number;
+}
+
+/** A listening managed TCP server; see {@link listenManagedTcp}. */
+export interface ManagedTcpListener {
+  /** Where it listens. */
+  readonly address: net.AddressInfo;
+  /**
+   * Errors of the listening socket after it started (EMFILE on accept, …): it keeps listening.
+   * Read-only list, newest last, at most 100.
+   */
+  readonly errors: readonly TcpUdpError[];
+  /** Stops accepting (the manager's shutdown calls it); open connections stay with the manager. */
+  stopAccepting(): Promise<void>;
+}
+
+/**
+ * Listens on TCP and hands every connection to `manager.accept()`, as a `FramedSocket` transport
+ * (with heartbeats) when `codec` is given, else as a `TcpConnection` byte stream. Registers
+ * itself with the manager, so `manager.shutdown()` closes the listening socket first.
+ * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CONNECTION` when it cannot listen
+ *   (`EADDRINUSE`, … as `cause`).
+ * @throws {TypeError} when `manager` is missing or `host` empty; {RangeError} for a port or
+ *   backlog out of range.
+ * @example
+ * ```ts
+ * const manager = createConnectionManager({ heartbeatIntervalMs: 10_000 });
+ * const { address } = await listenManagedTcp({ manager, codec: lineCodec() });
+ * ```
+ */
+export async function listenManagedTcp<Meta>(
+  options: ManagedTcpOptions<Meta>,
+): Promise<ManagedTcpListener> {
+  const { manager, codec, host = '127.0.0.1' } = options;
+  if (typeof manager?.accept !== 'function') {
+    throw new TypeError('listenManagedTcp needs a manager (createConnectionManager())');
+  }
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('host must be a non-empty string');
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
+  const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
+  const errors: TcpUdpError[] = [];
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    let transport: ConnectionTransport;
+    try {
+      transport =
+        codec === undefined
+          ? tcpConnectionTransport(new TcpConnection(socket))
+          : framedSocketTransport(new FramedSocket(socket, { codec }), options);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    manager.accept(transport);
+  });
+  let address: net.AddressInfo;
+  try {
+    const bound = await listenServer(server, { host, port, backlog });
+    address = bound as net.AddressInfo;
+  } catch (error) {
+    throw toTcpError(error as Error, { operation: 'listen', peer: `${host}:${port}` });
+  }
+  server.on('error', (error) => {
+    errors.push(toTcpError(error, { operation: 'listen', peer: `${host}:${address.port}` }));
+    if (errors.length > 100) errors.shift();
+  });
+  const listener: ManagedTcpListener = {
+    address,
+    errors,
+    stopAccepting() {
+      // close() frees the listening socket at once; its callback would wait for every
+      // connection, which stay with the manager, so it is not awaited.
+      if (server.listening) server.close();
+      return Promise.resolve();
+    },
+  };
+  manager.addAcceptor(listener);
+  return listener;
+}
