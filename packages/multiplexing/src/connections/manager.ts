@@ -140,9 +140,11 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
    * (cut after `closeTimeoutMs` if the peer does not close), and `'refused'` is emitted.
    * @param transport - the new connection.
    * @param metadata - its metadata. @default the manager's `createMetadata(transport)`
-   * @returns the managed connection, or `undefined` when refused.
+   * @returns the managed connection, or `undefined` when refused (or already closed).
    */
   accept(transport: ConnectionTransport, metadata?: Meta): ManagedConnection<Meta> | undefined {
+    // Already gone (or going): there is nothing to manage, and its 'close' may have passed.
+    if (transport.closed) return undefined;
     const refusal = this.#refusal(transport);
     if (refusal !== undefined) {
       this.#refuse(transport, refusal);
@@ -164,7 +166,6 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
       else this.#perAddress.set(address, left);
       this.emit('close', conn, reason, error);
     });
-    if (transport.closed) conn.destroy();
     this.emit('connection', conn);
     return conn;
   }
