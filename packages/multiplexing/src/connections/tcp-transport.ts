@@ -45,8 +45,9 @@ class TcpConnectionTransport extends EventEmitter<TransportEvents> implements Co
 
   send(data: Uint8Array): boolean {
     if (this.closed) return false;
-    this.#conn.write(data).catch(ignore); // a failure closes the connection: 'close' reports it
-    return !this.#conn.socket.writableNeedDrain;
+    // Straight to the socket: no promise per message. A failure is recorded by the
+    // TcpConnection's own 'error' listener and reported through 'close'.
+    return this.#conn.socket.write(data);
   }
 
   close(notice?: string): void {

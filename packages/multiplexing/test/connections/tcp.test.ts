@@ -190,3 +190,19 @@ describe('TcpConnection transport', () => {
     await once(first.socket, 'close');
   });
 });
+
+describe('listenManagedTcp options', () => {
+  it('checks its options before listening', async () => {
+    const manager = createConnectionManager();
+    await expect(listenManagedTcp({ manager, port: 70_000 })).rejects.toThrow(
+      new RangeError('port must be an integer from 0 to 65535, got 70000'),
+    );
+    await expect(listenManagedTcp({ manager, backlog: 0 })).rejects.toThrow(RangeError);
+    await expect(listenManagedTcp({ manager, noDelay: 'yes' as never })).rejects.toThrow(
+      new TypeError('noDelay must be a boolean'),
+    );
+    await expect(listenManagedTcp({ manager: undefined as never })).rejects.toThrow(
+      /needs a manager/,
+    );
+  });
+});
