@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatEndpoint } from '@socketlab/basics';
-import type { FramedSocket } from '@socketlab/tcp-udp';
+import type { FrameCodec, FramedSocket } from '@socketlab/tcp-udp';
 import type { ConnectionTransport, TransportEvents } from './transport.ts';
 
 /** Options of {@link framedSocketTransport}. */
@@ -31,6 +31,24 @@ const toBytes = (name: string, value: string | Uint8Array): Buffer => {
   throw new TypeError(`${name} must be a string or a Uint8Array`);
 };
 
+/**
+ * The heartbeat frames as bytes, checked against `codec`.
+ * @throws {TypeError} for a frame that is not bytes or text, or equal ping and pong; the codec's
+ *   error for one it cannot carry (a '\n' in a line).
+ */
+export function resolveHeartbeatFrames(
+  codec: FrameCodec,
+  options: FramedTransportOptions,
+): { ping: Buffer; pong: Buffer } {
+  const ping = toBytes('pingMessage', options.pingMessage ?? FRAMED_TRANSPORT_DEFAULTS.pingMessage);
+  const pong = toBytes('pongMessage', options.pongMessage ?? FRAMED_TRANSPORT_DEFAULTS.pongMessage);
+  if (ping.equals(pong)) throw new TypeError('pingMessage and pongMessage must differ');
+  // Both must fit the codec: fail now, not at the first beat.
+  codec.encodeParts(ping);
+  codec.encodeParts(pong);
+  return { ping, pong };
+}
+
 class FramedSocketTransport extends EventEmitter<TransportEvents> implements ConnectionTransport {
   readonly remoteAddress: string;
   readonly peerName: string;
@@ -43,19 +61,9 @@ class FramedSocketTransport extends EventEmitter<TransportEvents> implements Con
   constructor(framed: FramedSocket, options: FramedTransportOptions) {
     super();
     this.#framed = framed;
-    this.#ping = toBytes(
-      'pingMessage',
-      options.pingMessage ?? FRAMED_TRANSPORT_DEFAULTS.pingMessage,
-    );
-    this.#pong = toBytes(
-      'pongMessage',
-      options.pongMessage ?? FRAMED_TRANSPORT_DEFAULTS.pongMessage,
-    );
-    if (this.#ping.equals(this.#pong))
-      throw new TypeError('pingMessage and pongMessage must differ');
-    // Both must fit the codec (a '\n' cannot be in a line): fail now, not at the first beat.
-    framed.codec.encodeParts(this.#ping);
-    framed.codec.encodeParts(this.#pong);
+    const frames = resolveHeartbeatFrames(framed.codec, options);
+    this.#ping = frames.ping;
+    this.#pong = frames.pong;
     const { socket } = framed;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.peerName =

@@ -13,7 +13,11 @@ import {
   type TcpUdpError,
   toTcpError,
 } from '@socketlab/tcp-udp';
-import { type FramedTransportOptions, framedSocketTransport } from './framed-transport.ts';
+import {
+  type FramedTransportOptions,
+  framedSocketTransport,
+  resolveHeartbeatFrames,
+} from './framed-transport.ts';
 import type { ConnectionManager } from './manager.ts';
 import { tcpConnectionTransport } from './tcp-transport.ts';
 import type { ConnectionTransport } from './transport.ts';
@@ -63,15 +67,16 @@ export interface ManagedTcpListener {
  * itself with the manager, so `manager.shutdown()` closes the listening socket first.
  * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CONNECTION` when it cannot listen
  *   (`EADDRINUSE`, … as `cause`).
- * @throws {TypeError} when `manager` is missing or `host` empty; {RangeError} for a port or
- *   backlog out of range.
+ * @throws {TypeError} (synchronously) when `manager` is missing, `host` empty or `noDelay` not a
+ *   boolean, or for heartbeat frames the codec cannot carry; {RangeError} for a port or backlog
+ *   out of range.
  * @example
  * ```ts
  * const manager = createConnectionManager({ heartbeatIntervalMs: 10_000 });
  * const { address } = await listenManagedTcp({ manager, codec: lineCodec() });
  * ```
  */
-export async function listenManagedTcp<Meta>(
+export function listenManagedTcp<Meta>(
   options: ManagedTcpOptions<Meta>,
 ): Promise<ManagedTcpListener> {
   const { manager, codec, host = '127.0.0.1' } = options;
@@ -82,9 +87,25 @@ export async function listenManagedTcp<Meta>(
     throw new TypeError('host must be a non-empty string');
   const port = checkInteger('port', options.port ?? 0, 0, 65_535);
   const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
-  const errors: TcpUdpError[] = [];
   const noDelay = options.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
+  if (codec !== undefined) resolveHeartbeatFrames(codec, options);
+  return start(options, { manager, codec, host, port, backlog, noDelay });
+}
+
+async function start<Meta>(
+  options: ManagedTcpOptions<Meta>,
+  settings: {
+    manager: ConnectionManager<Meta>;
+    codec: FrameCodec | undefined;
+    host: string;
+    port: number;
+    backlog: number;
+    noDelay: boolean;
+  },
+): Promise<ManagedTcpListener> {
+  const { manager, codec, host, port, backlog, noDelay } = settings;
+  const errors: TcpUdpError[] = [];
   const server = net.createServer({ allowHalfOpen: true, noDelay }, (socket) => {
     let transport: ConnectionTransport;
     try {

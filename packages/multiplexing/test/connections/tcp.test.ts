@@ -192,17 +192,18 @@ describe('TcpConnection transport', () => {
 });
 
 describe('listenManagedTcp options', () => {
-  it('checks its options before listening', async () => {
+  it('checks its options synchronously, before listening', () => {
     const manager = createConnectionManager();
-    await expect(listenManagedTcp({ manager, port: 70_000 })).rejects.toThrow(
+    expect(() => listenManagedTcp({ manager, port: 70_000 })).toThrow(
       new RangeError('port must be an integer from 0 to 65535, got 70000'),
     );
-    await expect(listenManagedTcp({ manager, backlog: 0 })).rejects.toThrow(RangeError);
-    await expect(listenManagedTcp({ manager, noDelay: 'yes' as never })).rejects.toThrow(
+    expect(() => listenManagedTcp({ manager, backlog: 0 })).toThrow(RangeError);
+    expect(() => listenManagedTcp({ manager, noDelay: 'yes' as never })).toThrow(
       new TypeError('noDelay must be a boolean'),
     );
-    await expect(listenManagedTcp({ manager: undefined as never })).rejects.toThrow(
-      /needs a manager/,
-    );
+    expect(() => listenManagedTcp({ manager: undefined as never })).toThrow(/needs a manager/);
+    expect(() =>
+      listenManagedTcp({ manager, codec: lineCodec(), pingMessage: 'x', pongMessage: 'x' }),
+    ).toThrow(new TypeError('pingMessage and pongMessage must differ'));
   });
 });
