@@ -7,7 +7,7 @@
  *   received every byte. Unit: deliveries (message × client) per second.
  * - echo round trips of 64 bytes, one in flight, through a managed connection against a bare
  *   `node:net` echo.
- *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts connections
+ *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts
  */
 import { once } from 'node:events';
 import net from 'node:net';

@@ -79,45 +79,34 @@ export interface ResolvedManagerOptions<Meta> {
 
 const MAX_CONNECTIONS = 1_000_000;
 
+/** The range of each integer option, inclusive. */
+const INTEGER_RANGES = {
+  maxConnections: [1, MAX_CONNECTIONS],
+  maxConnectionsPerAddress: [1, MAX_CONNECTIONS],
+  idleTimeoutMs: [0, TIMER_MAX_MS],
+  heartbeatIntervalMs: [0, TIMER_MAX_MS],
+  maxMissedHeartbeats: [1, 1_000],
+} as const;
+
 /** @throws {TypeError}/{RangeError} for a bad option, as `checkInteger`. */
 export function resolveManagerOptions<Meta>(
   options: ConnectionManagerOptions<Meta>,
 ): ResolvedManagerOptions<Meta> {
-  const d = CONNECTION_MANAGER_DEFAULTS;
   const createMetadata = options.createMetadata ?? (() => ({}) as Meta);
   if (typeof createMetadata !== 'function')
     throw new TypeError('createMetadata must be a function');
+  const d = CONNECTION_MANAGER_DEFAULTS;
+  /** One integer option: its value or its default, checked against its range. */
+  const integer = (name: keyof typeof INTEGER_RANGES): number => {
+    const [min, max] = INTEGER_RANGES[name];
+    return checkInteger(name, options[name] ?? d[name], min, max);
+  };
   return {
-    maxConnections: checkInteger(
-      'maxConnections',
-      options.maxConnections ?? d.maxConnections,
-      1,
-      MAX_CONNECTIONS,
-    ),
-    maxConnectionsPerAddress: checkInteger(
-      'maxConnectionsPerAddress',
-      options.maxConnectionsPerAddress ?? d.maxConnectionsPerAddress,
-      1,
-      MAX_CONNECTIONS,
-    ),
-    idleTimeoutMs: checkInteger(
-      'idleTimeoutMs',
-      options.idleTimeoutMs ?? d.idleTimeoutMs,
-      0,
-      TIMER_MAX_MS,
-    ),
-    heartbeatIntervalMs: checkInteger(
-      'heartbeatIntervalMs',
-      options.heartbeatIntervalMs ?? d.heartbeatIntervalMs,
-      0,
-      TIMER_MAX_MS,
-    ),
-    maxMissedHeartbeats: checkInteger(
-      'maxMissedHeartbeats',
-      options.maxMissedHeartbeats ?? d.maxMissedHeartbeats,
-      1,
-      1_000,
-    ),
+    maxConnections: integer('maxConnections'),
+    maxConnectionsPerAddress: integer('maxConnectionsPerAddress'),
+    idleTimeoutMs: integer('idleTimeoutMs'),
+    heartbeatIntervalMs: integer('heartbeatIntervalMs'),
+    maxMissedHeartbeats: integer('maxMissedHeartbeats'),
     closeTimeoutMs: checkCloseTimeout(options.closeTimeoutMs ?? d.closeTimeoutMs),
     ...resolveOutboundQueueOptions(options),
     createMetadata,
