@@ -176,13 +176,10 @@ export class OutboundQueue implements BroadcastTarget {
    */
   flush(): boolean {
     this.#blocked = false;
+    // No check against the mark here: a queued message was counted when it was admitted, and
+    // moving it to the sink does not add to what is held. Waiting on the mark would wait for a
+    // 'drain' that never comes when the sink is not full (it holds a heartbeat, say).
     while (!this.#blocked && this.queuedMessages > 0) {
-      const next = this.#queue[this.#head] as Uint8Array;
-      // The sink's own buffer counts towards the mark: wait for the next drain if it would pass.
-      if (this.#sink.bufferedAmount > 0 && this.#sink.bufferedAmount + next.length > this.#max) {
-        this.#blocked = true;
-        break;
-      }
       this.#blocked = !this.#sink.send(this.#shift());
     }
     return this.queuedMessages === 0;

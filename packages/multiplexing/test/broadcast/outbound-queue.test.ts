@@ -78,20 +78,6 @@ describe('OutboundQueue', () => {
     expect(queue.bufferedBytes).toBe(50);
   });
 
-  it('waits for the next drain when the sink still holds too much to take the next message', () => {
-    const sink = stalledSink(16);
-    const queue = new OutboundQueue(sink, { maxBufferedBytes: 40 });
-    queue.send(bytes(10, 1));
-    queue.send(bytes(10, 2));
-    queue.send(bytes(10, 3));
-    sink.bufferedAmount = 35; // the peer read a little less than everything
-    expect(queue.flush()).toBe(false);
-    expect(sink.sent).toHaveLength(2);
-    sink.bufferedAmount = 0;
-    expect(queue.flush()).toBe(true);
-    expect(sink.sent).toHaveLength(3);
-  });
-
   it('checks its options with the shared messages', () => {
     const sink = new MemoryTransport();
     expect(() => new OutboundQueue(sink, { maxBufferedBytes: 0 })).toThrow(
