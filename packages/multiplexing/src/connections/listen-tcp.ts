@@ -6,13 +6,7 @@
 import net from 'node:net';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
-import {
-  type FrameCodec,
-  FramedSocket,
-  TcpConnection,
-  type TcpUdpError,
-  toTcpError,
-} from '@socketlab/tcp-udp';
+import { type FrameCodec, FramedSocket, TcpConnection, toTcpError } from '@socketlab/tcp-udp';
 import {
   type FramedTransportOptions,
   framedSocketTransport,
@@ -53,10 +47,11 @@ export interface ManagedTcpListener {
   /** Where it listens. */
   readonly address: net.AddressInfo;
   /**
-   * Errors of the listening socket after it started (EMFILE on accept, …): it keeps listening.
-   * Read-only list, newest last, at most 100.
+   * What went wrong since it started, newest last, at most 100: errors of the listening socket
+   * (EMFILE on accept, …) and errors thrown while admitting a connection (by `createMetadata`
+   * or a `'connection'` listener; that connection is destroyed). It keeps listening either way.
    */
-  readonly errors: readonly TcpUdpError[];
+  readonly errors: readonly Error[];
   /** Stops accepting (the manager's shutdown calls it); open connections stay with the manager. */
   stopAccepting(): Promise<void>;
 }
@@ -105,7 +100,11 @@ async function start<Meta>(
   },
 ): Promise<ManagedTcpListener> {
   const { manager, codec, host, port, backlog, noDelay } = settings;
-  const errors: TcpUdpError[] = [];
+  const errors: Error[] = [];
+  const record = (error: Error): void => {
+    errors.push(error);
+    if (errors.length > 100) errors.shift();
+  };
   const server = net.createServer({ allowHalfOpen: true, noDelay }, (socket) => {
     let transport: ConnectionTransport;
     try {
@@ -117,7 +116,14 @@ async function start<Meta>(
       socket.destroy();
       return;
     }
-    manager.accept(transport);
+    try {
+      manager.accept(transport);
+    } catch (error) {
+      // The application's createMetadata (or a 'connection' listener) threw: this connection
+      // is dropped, the server goes on.
+      transport.destroy();
+      record(error instanceof Error ? error : new Error(String(error)));
+    }
   });
   let address: net.AddressInfo;
   try {
@@ -127,8 +133,7 @@ async function start<Meta>(
     throw toTcpError(error as Error, { operation: 'listen', peer: `${host}:${port}` });
   }
   server.on('error', (error) => {
-    errors.push(toTcpError(error, { operation: 'listen', peer: `${host}:${address.port}` }));
-    if (errors.length > 100) errors.shift();
+    record(toTcpError(error, { operation: 'listen', peer: `${host}:${address.port}` }));
   });
   const listener: ManagedTcpListener = {
     address,

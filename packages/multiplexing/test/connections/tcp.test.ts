@@ -76,7 +76,11 @@ describe('a client that opens many connections from one address', () => {
     expect(new Set(refused.map((e) => e.code))).toEqual(
       new Set(['MULTIPLEXING_ERR_LIMIT_EXCEEDED']),
     );
-    const turnedAway = clients.filter((c) => c.received.bytes > 0);
+    // The refusals were sent; wait for each to arrive (the admitted get nothing unasked).
+    const turnedAway = await pollUntil(() => {
+      const told = clients.filter((c) => c.received.bytes > 0);
+      return told.length === 150 && told;
+    }, '150 refusal notices to arrive');
     await withTimeout(Promise.all(turnedAway.map((c) => c.ended)), 'the refused to be closed');
     expect(turnedAway).toHaveLength(150);
     for (const client of turnedAway) {
@@ -205,5 +209,34 @@ describe('listenManagedTcp options', () => {
     expect(() =>
       listenManagedTcp({ manager, codec: lineCodec(), pingMessage: 'x', pongMessage: 'x' }),
     ).toThrow(new TypeError('pingMessage and pongMessage must differ'));
+  });
+});
+
+describe('an application error while admitting', () => {
+  it('drops that connection, records the error and keeps serving the others', async () => {
+    let calls = 0;
+    const manager = createConnectionManager({
+      createMetadata: () => {
+        calls++;
+        if (calls === 2) throw new Error('metadata store unavailable');
+        return {};
+      },
+    });
+    manager.on('connection', (conn) => conn.on('message', (data) => conn.send(data)));
+    const listener = await listenManagedTcp({ manager });
+    onTestFinished(async () => {
+      await manager.shutdown({ closeTimeoutMs: 200 });
+    });
+    const first = await recordingClient(listener.address.port);
+    await pollUntil(() => manager.size === 1, 'the first admitted');
+    const second = await recordingClient(listener.address.port);
+    await withTimeout(second.ended, 'the second to be dropped');
+    expect(listener.errors.map((e) => e.message)).toEqual(['metadata store unavailable']);
+    const third = await recordingClient(listener.address.port);
+    for (const client of [first, third]) client.socket.write('ping');
+    await pollUntil(
+      () => first.text() === 'ping' && third.text() === 'ping',
+      'both others to be served',
+    );
   });
 });
