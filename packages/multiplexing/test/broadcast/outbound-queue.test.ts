@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { broadcast, OUTBOUND_QUEUE_DEFAULTS, OutboundQueue } from '../../src/index.ts';
-import { MemoryTransport } from '../helpers/memory-transport.ts';
+import { MemoryTransport, stalledTransport } from '../helpers/memory-transport.ts';
 
 const bytes = (n: number, fill = 1): Buffer => Buffer.alloc(n, fill);
-
-/** A sink whose peer does not read: everything sent stays buffered. */
-function stalledSink(highWaterMark = 16): MemoryTransport {
-  const sink = new MemoryTransport();
-  sink.reading = false;
-  sink.highWaterMark = highWaterMark;
-  return sink;
-}
 
 describe('OutboundQueue', () => {
   it('sends straight to a sink that keeps up, queueing nothing', () => {
@@ -22,7 +14,7 @@ describe('OutboundQueue', () => {
   });
 
   it('queues once the sink reports full, and flushes in order on drain', () => {
-    const sink = stalledSink(16);
+    const sink = stalledTransport(16);
     const queue = new OutboundQueue(sink, { maxBufferedBytes: 100 });
     expect(queue.send(bytes(10, 1))).toBe('sent');
     expect(queue.send(bytes(10, 2))).toBe('sent'); // 20 ≥ 16: the sink is now full
@@ -37,7 +29,7 @@ describe('OutboundQueue', () => {
   });
 
   it('never holds more than maxBufferedBytes under drop-oldest, and counts what it dropped', () => {
-    const sink = stalledSink(16);
+    const sink = stalledTransport(16);
     const queue = new OutboundQueue(sink, { maxBufferedBytes: 100 });
     const outcomes: string[] = [];
     for (let i = 0; i < 30; i++) {
@@ -57,7 +49,7 @@ describe('OutboundQueue', () => {
   });
 
   it('drops the new message itself when nothing queued is left to drop', () => {
-    const sink = stalledSink(1_000);
+    const sink = stalledTransport(1_000);
     const queue = new OutboundQueue(sink, { maxBufferedBytes: 100 });
     expect(queue.send(bytes(95))).toBe('sent');
     expect(queue.send(bytes(10))).toBe('dropped');
@@ -67,7 +59,7 @@ describe('OutboundQueue', () => {
   });
 
   it('reports an overflow under disconnect and keeps every message it held', () => {
-    const sink = stalledSink(16);
+    const sink = stalledTransport(16);
     const queue = new OutboundQueue(sink, {
       maxBufferedBytes: 50,
       slowConsumerPolicy: 'disconnect',
@@ -93,7 +85,7 @@ describe('OutboundQueue', () => {
 
 describe('broadcast', () => {
   it('sends the same bytes to every target but the one left out, and counts the outcomes', () => {
-    const sinks = [new MemoryTransport(), stalledSink(0), new MemoryTransport()];
+    const sinks = [new MemoryTransport(), stalledTransport(0), new MemoryTransport()];
     const queues = sinks.map((sink) => new OutboundQueue(sink, { maxBufferedBytes: 10 }));
     const message = bytes(8);
     expect(broadcast(queues, message, { except: queues[2] })).toEqual({

@@ -4,20 +4,13 @@
 // 'drain' ever came and the consumer stopped receiving for good.
 import { describe, expect, it } from 'vitest';
 import { OutboundQueue } from '../../src/index.ts';
-import { MemoryTransport } from '../helpers/memory-transport.ts';
+import { stalledTransport } from '../helpers/memory-transport.ts';
 
 const bytes = (n: number, fill: number): Buffer => Buffer.alloc(n, fill);
 
-function stalledSink(highWaterMark: number): MemoryTransport {
-  const sink = new MemoryTransport();
-  sink.reading = false;
-  sink.highWaterMark = highWaterMark;
-  return sink;
-}
-
 describe('OutboundQueue after bytes written around it', () => {
   it('flushes everything on drain even when the sink holds bytes written around the queue', () => {
-    const sink = stalledSink(16);
+    const sink = stalledTransport(16);
     const queue = new OutboundQueue(sink, { maxBufferedBytes: 40 });
     for (let i = 1; i <= 4; i++) queue.send(bytes(10, i)); // 2 sent, 2 queued: 40 held
     sink.reading = true;

@@ -70,3 +70,11 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Co
     this.emit('close', error);
   }
 }
+
+/** A transport whose peer does not read: everything sent stays buffered; full past `highWaterMark`. */
+export function stalledTransport(highWaterMark = 16): MemoryTransport {
+  const transport = new MemoryTransport();
+  transport.reading = false;
+  transport.highWaterMark = highWaterMark;
+  return transport;
+}
