@@ -13,6 +13,7 @@ import {
   createConnectionManager,
   FRAMED_TRANSPORT_DEFAULTS,
   framedSocketTransport,
+  listenManagedTcp,
 } from '../../src/index.ts';
 import { MemoryTransport } from '../helpers/memory-transport.ts';
 
@@ -115,5 +116,28 @@ describe('accept', () => {
     gone.finish(undefined);
     expect(manager.accept(gone)).toBeUndefined();
     expect(manager.size).toBe(0);
+  });
+});
+
+describe('over IPv6', () => {
+  it('names the peer [::1]:port and counts it under ::1', async () => {
+    const manager = createConnectionManager({ maxConnectionsPerAddress: 1 });
+    const listener = await listenManagedTcp({ manager, host: '::1', codec: lineCodec() });
+    onTestFinished(async () => {
+      await manager.shutdown({ closeTimeoutMs: 200 });
+    });
+    const target = { host: '::1', port: listener.address.port };
+    const first = await connectFramed(target, { codec: lineCodec() });
+    onTestFinished(() => first.destroy());
+    await pollUntil(() => manager.size === 1, 'the first admitted');
+    const [conn] = [...manager.connections];
+    expect(conn?.remoteAddress).toBe('::1');
+    expect(conn?.peerName).toMatch(/^\[::1\]:\d+$/);
+    const second = await connectFramed(target, { codec: lineCodec() });
+    onTestFinished(() => second.destroy());
+    expect(decodeLineText((await second.read()) as Buffer)).toBe(
+      'MULTIPLEXING_ERR_LIMIT_EXCEEDED refused: already holding maxConnectionsPerAddress (1) connections from ::1; try again later',
+    );
+    expect(await second.read()).toBeUndefined();
   });
 });
