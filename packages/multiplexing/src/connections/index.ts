@@ -1,0 +1,26 @@
+export { type ConnectionClock, systemClock } from './clock.ts';
+export {
+  FRAMED_TRANSPORT_DEFAULTS,
+  type FramedTransportOptions,
+  framedSocketTransport,
+} from './framed-transport.ts';
+export { listenManagedTcp, type ManagedTcpListener, type ManagedTcpOptions } from './listen-tcp.ts';
+export {
+  type CloseSummary,
+  CONNECTION_CLOSE_REASONS,
+  type ConnectionCloseReason,
+  ManagedConnection,
+  type ManagedConnectionEvents,
+} from './managed-connection.ts';
+export {
+  type ConnectionAcceptor,
+  ConnectionManager,
+  type ConnectionManagerEvents,
+  createConnectionManager,
+  type ShutdownEntry,
+  type ShutdownOptions,
+  type ShutdownReport,
+} from './manager.ts';
+export { CONNECTION_MANAGER_DEFAULTS, type ConnectionManagerOptions } from './options.ts';
+export { tcpConnectionTransport } from './tcp-transport.ts';
+export type { ConnectionTransport, TransportEvents } from './transport.ts';

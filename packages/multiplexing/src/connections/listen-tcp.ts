@@ -1,0 +1,150 @@
+/**
+ * The TCP edge of the connection manager: a listening socket whose every connection becomes a
+ * {@link ConnectionTransport} — a `TcpConnection` byte stream, or a `FramedSocket` when a codec
+ * is given — handed to the manager, which admits or refuses it.
+ */
+import net from 'node:net';
+import { listenServer } from '@socketlab/basics';
+import { checkInteger } from '@socketlab/internal';
+import { type FrameCodec, FramedSocket, TcpConnection, toTcpError } from '@socketlab/tcp-udp';
+import {
+  type FramedTransportOptions,
+  framedSocketTransport,
+  resolveHeartbeatFrames,
+} from './framed-transport.ts';
+import type { ConnectionManager } from './manager.ts';
+import { tcpConnectionTransport } from './tcp-transport.ts';
+import type { ConnectionTransport } from './transport.ts';
+
+/** Node's own default listen backlog. */
+const DEFAULT_BACKLOG = 511;
+
+/** Options of {@link listenManagedTcp}. */
+export interface ManagedTcpOptions<Meta> extends FramedTransportOptions {
+  /** The manager that admits, watches and shuts down the connections. */
+  readonly manager: ConnectionManager<Meta>;
+  /** Address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port to listen on; 0 lets the kernel choose. @default 0 */
+  readonly port?: number;
+  /**
+   * Frames messages (and carries heartbeats) with this codec; without one each connection is a
+   * raw `TcpConnection` byte stream with no heartbeats. @default undefined (raw bytes)
+   */
+  readonly codec?: FrameCodec;
+  /** The listen backlog (pending connections the kernel queues). @default 511 */
+  readonly backlog?: number;
+  /**
+   * Turns Nagle's algorithm off on every connection (`TCP_NODELAY`), as message servers usually
+   * do (the `ws` library does): small messages leave at once instead of waiting for an ACK.
+   * @default true
+   */
+  readonly noDelay?: boolean;
+}
+
+/** A listening managed TCP server; see {@link listenManagedTcp}. */
+export interface ManagedTcpListener {
+  /** Where it listens. */
+  readonly address: net.AddressInfo;
+  /**
+   * What went wrong since it started, newest last, at most 100: errors of the listening socket
+   * (EMFILE on accept, …) and errors thrown while admitting a connection (by `createMetadata`
+   * or a `'connection'` listener; that connection is destroyed). It keeps listening either way.
+   */
+  readonly errors: readonly Error[];
+  /** Stops accepting (the manager's shutdown calls it); open connections stay with the manager. */
+  stopAccepting(): Promise<void>;
+}
+
+/**
+ * Listens on TCP and hands every connection to `manager.accept()`, as a `FramedSocket` transport
+ * (with heartbeats) when `codec` is given, else as a `TcpConnection` byte stream. Registers
+ * itself with the manager, so `manager.shutdown()` closes the listening socket first.
+ * @throws {ConnectionError} (rejection) `TCPUDP_ERR_CONNECTION` when it cannot listen
+ *   (`EADDRINUSE`, … as `cause`).
+ * @throws {TypeError} (synchronously) when `manager` is missing, `host` empty or `noDelay` not a
+ *   boolean, or for heartbeat frames the codec cannot carry; {RangeError} for a port or backlog
+ *   out of range.
+ * @example
+ * ```ts
+ * const manager = createConnectionManager({ heartbeatIntervalMs: 10_000 });
+ * const { address } = await listenManagedTcp({ manager, codec: lineCodec() });
+ * ```
+ */
+export function listenManagedTcp<Meta>(
+  options: ManagedTcpOptions<Meta>,
+): Promise<ManagedTcpListener> {
+  const { manager, codec, host = '127.0.0.1' } = options;
+  if (typeof manager?.accept !== 'function') {
+    throw new TypeError('listenManagedTcp needs a manager (createConnectionManager())');
+  }
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('host must be a non-empty string');
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
+  const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
+  const noDelay = options.noDelay ?? true;
+  if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
+  if (codec !== undefined) resolveHeartbeatFrames(codec, options);
+  return start(options, { manager, codec, host, port, backlog, noDelay });
+}
+
+async function start<Meta>(
+  options: ManagedTcpOptions<Meta>,
+  settings: {
+    manager: ConnectionManager<Meta>;
+    codec: FrameCodec | undefined;
+    host: string;
+    port: number;
+    backlog: number;
+    noDelay: boolean;
+  },
+): Promise<ManagedTcpListener> {
+  const { manager, codec, host, port, backlog, noDelay } = settings;
+  const errors: Error[] = [];
+  const record = (error: Error): void => {
+    errors.push(error);
+    if (errors.length > 100) errors.shift();
+  };
+  const server = net.createServer({ allowHalfOpen: true, noDelay }, (socket) => {
+    let transport: ConnectionTransport;
+    try {
+      transport =
+        codec === undefined
+          ? tcpConnectionTransport(new TcpConnection(socket))
+          : framedSocketTransport(new FramedSocket(socket, { codec }), options);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    try {
+      manager.accept(transport);
+    } catch (error) {
+      // The application's createMetadata (or a 'connection' listener) threw: this connection
+      // is dropped, the server goes on.
+      transport.destroy();
+      record(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  let address: net.AddressInfo;
+  try {
+    const bound = await listenServer(server, { host, port, backlog });
+    address = bound as net.AddressInfo;
+  } catch (error) {
+    throw toTcpError(error as Error, { operation: 'listen', peer: `${host}:${port}` });
+  }
+  server.on('error', (error) => {
+    record(toTcpError(error, { operation: 'listen', peer: `${host}:${address.port}` }));
+  });
+  const listener: ManagedTcpListener = {
+    address,
+    errors,
+    stopAccepting() {
+      // close() frees the listening socket at once; its callback would wait for every
+      // connection, which stay with the manager, so it is not awaited.
+      if (server.listening) server.close();
+      return Promise.resolve();
+    },
+  };
+  manager.addAcceptor(listener);
+  return listener;
+}
