@@ -133,8 +133,14 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
     if (stopping) return;
     const t = now();
     const sends = schedule.poll(t, MAX_SENDS_PER_TICK);
+    // Corked while this tick writes: a connection's messages leave in one writev, not one each.
+    const corked = new Set<FramedSocket>();
     for (const send of sends) {
       const socket = sockets[send.connection] as FramedSocket;
+      if (!corked.has(socket)) {
+        corked.add(socket);
+        socket.socket.cork();
+      }
       socket.send(encodeLoadMessage(send.id, options.messageBytes)).catch((err: unknown) => {
         noteError(err);
         schedule.markDead(send.connection);
@@ -147,6 +153,7 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
         });
       }
     }
+    for (const socket of corked) socket.socket.uncork();
     const next = schedule.nextDueMs();
     if (next === undefined && (schedule.done || t >= drainDeadline)) {
       finish('completed');

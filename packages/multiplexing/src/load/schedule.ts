@@ -69,14 +69,19 @@ export class LoadSchedule {
 
   private readonly intervalMs: number;
   private readonly total: number;
+  /** Messages due so far: ids 0 … nextId − 1. */
   private nextId = 0;
   private sentCount = 0;
   private duplicateCount = 0;
   private readonly inFlight: number[];
   private readonly blocked: boolean[];
   private readonly dead: boolean[];
-  /** Per connection: scheduled messages not yet sent, oldest first. */
-  private readonly backlog: ScheduledSend[][];
+  /**
+   * Per connection, the next id it has to send. Message `id` goes on connection `id % n`, so a
+   * connection's backlog is the ids `nextToSend[c], nextToSend[c] + n, …` below `nextId`: kept
+   * as one number, whatever its length (a stalled target can make it long).
+   */
+  private readonly nextToSend: number[];
   private readonly pending = new Map<number, Pending>();
   /** Connections whose backlog is not empty. */
   private readonly waiting = new Set<number>();
@@ -90,7 +95,7 @@ export class LoadSchedule {
     this.inFlight = new Array(n).fill(0);
     this.blocked = new Array(n).fill(false);
     this.dead = new Array(n).fill(false);
-    this.backlog = Array.from({ length: n }, () => []);
+    this.nextToSend = Array.from({ length: n }, (_, c) => c);
   }
 
   /** Messages the whole run schedules. */
@@ -113,42 +118,55 @@ export class LoadSchedule {
     return (
       this.nextId >= this.total &&
       this.pending.size === 0 &&
-      this.backlog.every((b, c) => b.length === 0 || this.dead[c])
+      this.nextToSend.every((next, c) => next >= this.total || this.dead[c])
     );
   }
 
+  /** Messages due on connection `c` and not sent yet. */
+  private backlogOf(c: number): number {
+    const next = this.nextToSend[c] as number;
+    return next < this.nextId ? Math.ceil((this.nextId - next) / this.settings.connections) : 0;
+  }
+
   /**
-   * Moves every message due by `nowMs` to its connection's backlog, and returns those that may
-   * be sent now (their connection is alive, not blocked, under `maxInFlight`), marking them sent
-   * at `nowMs`. Call it on every timer tick, after each reply and when a connection unblocks.
+   * Marks every message due by `nowMs` as due, and returns those that may be sent now (their
+   * connection is alive, not blocked, under `maxInFlight`), oldest first per connection, marking
+   * them sent at `nowMs`. Call it on every timer tick, after each reply and when a connection
+   * unblocks.
    * @param limit - The most messages returned by one call, so one tick stays short.
    */
   poll(nowMs: number, limit = Number.POSITIVE_INFINITY): ScheduledSend[] {
     const n = this.settings.connections;
-    while (this.nextId < this.total && this.intendedTime(this.nextId) <= nowMs) {
-      const id = this.nextId++;
-      const connection = id % n;
-      this.backlog[connection]?.push({ id, connection, intendedMs: this.intendedTime(id) });
-      this.waiting.add(connection);
-    }
+    const before = this.nextId;
+    // The count due by nowMs, from the rate, then nudged past any floating-point edge.
+    let due = Math.max(
+      before,
+      Math.min(this.total, Math.floor((nowMs - this.settings.startMs) / this.intervalMs + 1)),
+    );
+    while (due > before && this.intendedTime(due - 1) > nowMs) due--;
+    while (due < this.total && this.intendedTime(due) <= nowMs) due++;
+    this.nextId = due;
+    for (let id = before; id < due && id < before + n; id++) this.waiting.add(id % n);
     const out: ScheduledSend[] = [];
     for (const c of this.waiting) {
       if (out.length >= limit) break;
-      const queue = this.backlog[c] as ScheduledSend[];
+      let next = this.nextToSend[c] as number;
       while (
-        queue.length > 0 &&
+        next < due &&
         out.length < limit &&
         !this.dead[c] &&
         !this.blocked[c] &&
         (this.inFlight[c] as number) < this.settings.maxInFlight
       ) {
-        const send = queue.shift() as ScheduledSend;
+        const intendedMs = this.intendedTime(next);
         this.inFlight[c] = (this.inFlight[c] as number) + 1;
-        this.pending.set(send.id, { intendedMs: send.intendedMs, sentMs: nowMs, connection: c });
+        this.pending.set(next, { intendedMs, sentMs: nowMs, connection: c });
         this.sentCount++;
-        out.push(send);
+        out.push({ id: next, connection: c, intendedMs });
+        next += n;
       }
-      if (queue.length === 0 || this.dead[c]) this.waiting.delete(c);
+      this.nextToSend[c] = next;
+      if (next >= due || this.dead[c]) this.waiting.delete(c);
     }
     return out;
   }
@@ -160,8 +178,7 @@ export class LoadSchedule {
       // Not waiting for a reply: an id never scheduled, one still waiting to be sent (no peer
       // could echo it), or one already answered. Only the last is a duplicate.
       if (!Number.isSafeInteger(id) || id < 0 || id >= this.nextId) return 'unknown';
-      const queue = this.backlog[id % this.settings.connections] as ScheduledSend[];
-      if (queue.some((s) => s.id === id)) return 'unknown';
+      if (id >= (this.nextToSend[id % this.settings.connections] as number)) return 'unknown';
       this.duplicateCount++;
       return 'duplicate';
     }
@@ -194,7 +211,8 @@ export class LoadSchedule {
 
   /** The counts so far. */
   counts(): LoadCounts {
-    const waiting = this.backlog.reduce((sum, b) => sum + b.length, 0);
+    let waiting = 0;
+    for (let c = 0; c < this.settings.connections; c++) waiting += this.backlogOf(c);
     return {
       scheduled: this.nextId,
       sent: this.sentCount,

@@ -91,7 +91,7 @@ export interface ReconnectingClientOptions<In, Out> {
   sizeOf?: (message: Out) => number;
   /** Uniform draws in [0, 1) for the jitter: a seeded generator makes delays repeatable. @default Math.random */
   random?: () => number;
-  /** The clock and timers. @default Node's (`REAL_TIMERS`) */
+  /** The clock and timers. @default Node's own (`performance.now`, `setTimeout`) */
   timers?: ReconnectTimers;
 }
 
