@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseEndpoint } from '@socketlab/basics';
+import { type CliCommand, CliUsageError } from '@socketlab/internal';
 import { FRAMING_NAMES, type FramedTarget, isFramingName } from '@socketlab/tcp-udp';
 import {
   formatLoadProgress,
@@ -14,7 +15,7 @@ import {
   type LoadReport,
   runLoad,
 } from '../load/index.ts';
-import { type CliCommand, CliUsageError, parseNumberOption } from './command.ts';
+import { parseNumberOption } from './command.ts';
 
 const HELP = `Usage: socketlab-mux load <host:port> --connections N --rate MSGS_PER_S --duration S [options]
 

@@ -1,8 +1,8 @@
 import type net from 'node:net';
+import type { CliIo } from '@socketlab/internal';
 import { listenFramedEchoServer } from '@socketlab/tcp-udp';
 import { freePort, pollUntil, spawnSource, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { CliIo } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/index.ts';
 import { CLI_COMMANDS } from '../../src/cli/main.ts';
 import type { LoadReport } from '../../src/load/index.ts';
