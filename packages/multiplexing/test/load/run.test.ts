@@ -18,6 +18,27 @@ async function echoServer(framing: FramingName) {
   return { host: '127.0.0.1', port };
 }
 
+/**
+ * A line echo server whose echo the test scripts: `beforeEcho` runs before each frame is echoed
+ * back (it may wait, to stall the server) and returns false to stop echoing on that connection.
+ */
+async function scriptedEcho(beforeEcho: (sockets: ReadonlySet<net.Socket>) => Promise<boolean>) {
+  const server = await listenTestServer((socket) => {
+    const framed = new FramedSocket(socket, { codec: lineCodec() });
+    void (async () => {
+      try {
+        for await (const frame of framed) {
+          if (!(await beforeEcho(server.sockets))) return;
+          await framed.send(frame);
+        }
+      } catch {
+        // the generator closed its connection, or the test destroyed it
+      }
+    })();
+  });
+  return { host: '127.0.0.1', port: server.port };
+}
+
 function expectMonotonic(latency: LatencySummary): void {
   const order = [latency.p50, latency.p90, latency.p99, latency.p999, latency.max];
   for (let i = 1; i < order.length; i++) {
@@ -76,22 +97,13 @@ describe('runLoad against a real echo server', () => {
     // nothing meanwhile, so the uncorrected figures see one slow reply among 200.
     const STALL_MS = 400;
     let seen = 0;
-    const { port } = await listenTestServer((socket) => {
-      const framed = new FramedSocket(socket, { codec: lineCodec() });
-      void (async () => {
-        try {
-          for await (const frame of framed) {
-            if (++seen === 20) await new Promise((resolve) => setTimeout(resolve, STALL_MS));
-            await framed.send(frame);
-          }
-        } catch {
-          // the generator closed its connection at the end
-        }
-      })();
+    const target = await scriptedEcho(async () => {
+      if (++seen === 20) await new Promise((resolve) => setTimeout(resolve, STALL_MS));
+      return true;
     });
     const report = await withTimeout(
       runLoad({
-        target: { host: '127.0.0.1', port },
+        target,
         connections: 1,
         messagesPerSecond: 200,
         durationMs: 1000,
@@ -162,26 +174,15 @@ describe('runLoad against a real echo server', () => {
   });
 
   it('reports the connections lost when the server goes away mid-run', async () => {
-    const { port, sockets } = await listenTestServer((socket) => {
-      const framed = new FramedSocket(socket, { codec: lineCodec() });
-      void (async () => {
-        try {
-          let n = 0;
-          for await (const frame of framed) {
-            if (++n === 5) {
-              for (const s of sockets) s.destroy();
-              return;
-            }
-            await framed.send(frame);
-          }
-        } catch {
-          // destroyed on purpose
-        }
-      })();
+    let echoed = 0;
+    const target = await scriptedEcho(async (sockets) => {
+      if (++echoed < 5) return true;
+      for (const s of sockets) s.destroy();
+      return false;
     });
     const report = await withTimeout(
       runLoad({
-        target: { host: '127.0.0.1', port },
+        target,
         connections: 2,
         messagesPerSecond: 200,
         durationMs: 10_000,
