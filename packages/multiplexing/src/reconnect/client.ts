@@ -64,6 +64,8 @@ export class ReconnectingClient<In = Buffer, Out = Uint8Array> extends EventEmit
   private wakeSleep: (() => void) | undefined;
   private attemptController: AbortController | undefined;
   private running: Promise<void> | undefined;
+  /** Why the client is closed: `MULTIPLEXING_ERR_CLOSED`, or the `GAVE_UP` error. */
+  private closedError: MultiplexingError | undefined;
 
   /** @internal Use {@link createReconnectingClient}. */
   constructor(options: ReconnectingClientOptions<In, Out>) {
@@ -101,8 +103,10 @@ export class ReconnectingClient<In = Buffer, Out = Uint8Array> extends EventEmit
   }
 
   /**
-   * Sends a message: at once when connected and nothing is queued, else through the offline
-   * queue, flushed in order on the next connection (after `resume`).
+   * Sends a message through the queue: written at once when connected and nothing waits before
+   * it, else kept (in order, within `maxQueuedMessages` and `maxQueuedBytes`) until the
+   * connection drains or, offline, until the next connection, after `resume`. Messages go out
+   * one at a time, so when a write fails, only that message is lost with the connection.
    * @returns Resolves once a connection took the message.
    * @throws {MultiplexingError} (rejects) `MULTIPLEXING_ERR_LIMIT_EXCEEDED` when the queue is
    *   full (`reject` policy) or the message was dropped to make room (`drop-oldest`);
@@ -113,15 +117,6 @@ export class ReconnectingClient<In = Buffer, Out = Uint8Array> extends EventEmit
   send(message: Out): Promise<void> {
     if (this.currentState === 'closed') {
       return Promise.reject(this.closedError ?? closedError());
-    }
-    const connection = this.current;
-    if (
-      this.currentState === 'connected' &&
-      connection !== undefined &&
-      !this.flushing &&
-      this.queue.length === 0
-    ) {
-      return this.write(connection, message);
     }
     return new Promise<void>((resolve, reject) => {
       const bytes = this.options.sizeOf(message);
@@ -150,8 +145,6 @@ export class ReconnectingClient<In = Buffer, Out = Uint8Array> extends EventEmit
     if (this.currentState !== 'closed') this.stop(closedError());
     await this.running;
   }
-
-  private closedError: MultiplexingError | undefined;
 
   /** Enters `closed`: rejects the queue with `error` and interrupts whatever the loop awaits. */
   private stop(error: MultiplexingError): void {

@@ -233,6 +233,23 @@ describe('ReconnectingClient on manual timers', () => {
     ]);
   });
 
+  it('rejects a send the breaking connection refused, and queues the next for the new one', async () => {
+    const { client, transport, timers, log } = setup(['up', 'up'], { random: () => 0 });
+    client.on('retrying', ({ delayMs }) => setImmediate(() => timers.advance(delayMs)));
+    await after(client, 'connected', () => client.start());
+    transport.connections[0]?.finish(); // the peer is gone; the client has not noticed yet
+    const reconnected = nextEvent(client, 'connected');
+    const lost = client.send('lost');
+    const kept = client.send('kept');
+    await expect(lost).rejects.toMatchObject({
+      code: 'MULTIPLEXING_ERR_CONNECTION',
+      message: 'the connection broke while sending: write after close',
+    });
+    await reconnected;
+    await kept;
+    expect(log).toEqual(['send kept']);
+  });
+
   it('stops for good on close(), while waiting or connected', async () => {
     const { client, timers, events } = setup([refused()], { random: () => 0.5 });
     await after(client, 'retrying', () => client.start());
