@@ -114,9 +114,9 @@ describe('runLoad against a real echo server', () => {
     expect(report.counts).toMatchObject({ sent: 200, received: 200, unanswered: 0 });
     // About 80 of the 200 messages were due during the stall: from 400 ms down to 0.
     expect(report.latencyMs.max).toBeGreaterThanOrEqual(STALL_MS * 0.9);
-    expect(report.latencyMs.p90).toBeGreaterThan(STALL_MS / 3);
+    expect(report.latencyMs.p90).toBeGreaterThan(STALL_MS / 2); // about 320 ms
     expect(report.uncorrectedLatencyMs.max).toBeGreaterThanOrEqual(STALL_MS * 0.9);
-    expect(report.uncorrectedLatencyMs.p90).toBeLessThan(STALL_MS / 4);
+    expect(report.uncorrectedLatencyMs.p90).toBeLessThan(STALL_MS / 2); // a round trip
   });
 
   it('counts a chat room delivering each message to the other member', async () => {
