@@ -33,6 +33,9 @@ Options:
   --max-file-bytes BYTES    largest file accepted (default 17179869184, 16 GiB)
   --max-sessions N          senders served at once; one more is told 'busy' (default 16)
   --idle-timeout MS         drop a sender whose body stalls this long (default 30000)
+  --min-body-rate BYTES/S   drop a sender whose body averages less over 10 s (default 1024; 0: off)
+  --max-sessions-per-peer N senders served at once from one IP address (default 4)
+  --max-buffered-bytes BYTES  bytes received but not yet written, across senders (default 33554432)
   -h, --help                show this help
 
 Try it:  socketlab-tcp receive --dir /tmp/inbox --port 7000
@@ -54,6 +57,9 @@ export const receiveCommand: CliCommand = {
         'allow-subdirectories': { type: 'boolean', default: false },
         'max-file-bytes': { type: 'string' },
         'max-sessions': { type: 'string', default: '16' },
+        'min-body-rate': { type: 'string' },
+        'max-sessions-per-peer': { type: 'string' },
+        'max-buffered-bytes': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -75,7 +81,26 @@ export const receiveCommand: CliCommand = {
       throw new CliUsageError(`--host must be an IP address, got ${JSON.stringify(values.host)}`);
     }
     const maxFile = values['max-file-bytes'];
+    // Unset flags leave the library's defaults (and their documentation) in charge.
+    const optional = (flag: string, value: string | undefined, min: number, max: number) =>
+      value === undefined ? undefined : parseIntegerOption(flag, value, min, max);
+    const limits = {
+      minBodyBytesPerSecond: optional('min-body-rate', values['min-body-rate'], 0, 2 ** 40),
+      maxSessionsPerPeer: optional(
+        'max-sessions-per-peer',
+        values['max-sessions-per-peer'],
+        1,
+        100_000,
+      ),
+      maxBufferedBytes: optional(
+        'max-buffered-bytes',
+        values['max-buffered-bytes'],
+        65_536,
+        2 ** 40,
+      ),
+    };
     const receiver = createFileReceiver({
+      ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
       directory,
       host: values.host,
       port: parseIntegerOption('port', values.port, 0, 65_535),

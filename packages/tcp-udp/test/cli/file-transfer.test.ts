@@ -93,6 +93,24 @@ describe('socketlab-tcp receive and send: calling them wrongly', () => {
       says: '--dir must be an existing directory, got "/nonexistent/socketlab-inbox"',
     },
     {
+      argv: ['receive', '--dir', '.', '--min-body-rate', 'fast'],
+      code: 2,
+      stream: 'err',
+      says: '--min-body-rate must be a whole number, got "fast"',
+    },
+    {
+      argv: ['receive', '--dir', '.', '--max-buffered-bytes', '1000'],
+      code: 2,
+      stream: 'err',
+      says: '--max-buffered-bytes must be from 65536 to 1099511627776, got 1000',
+    },
+    {
+      argv: ['receive', '--dir', '.', '--max-sessions-per-peer', '0'],
+      code: 2,
+      stream: 'err',
+      says: '--max-sessions-per-peer must be from 1 to 100000, got 0',
+    },
+    {
       argv: ['receive', '--dir', '.', '--host', 'localhost'],
       code: 2,
       stream: 'err',
