@@ -5,18 +5,13 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { seededBytes, tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { RemoteError } from '../../src/errors.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import { partialFileName } from '../../src/file-transfer/receiver-store.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
-import {
-  RawFileTransferPeer,
-  seededBytes,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 const ROOM = 64 * 1024;
 

@@ -1,19 +1,13 @@
 import { constants } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '@socketlab/testkit';
+import { freePort, seededBytes, tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import { createFileReceiver } from '../../src/file-transfer/receiver.ts';
 import { partialFileName } from '../../src/file-transfer/receiver-store.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
-import {
-  RawFileTransferPeer,
-  seededBytes,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 describe('file transfer edges', () => {
   it('creates subdirectories only when allowed', async () => {

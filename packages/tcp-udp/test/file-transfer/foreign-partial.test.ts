@@ -5,15 +5,11 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import { notOwnFile, partialFileName } from '../../src/file-transfer/receiver-store.ts';
-import {
-  RawFileTransferPeer,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 const me = process.getuid?.() ?? 0;
 

@@ -1,5 +1,6 @@
 import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { encodeFileTransferMessage } from '../../src/file-transfer/codec.ts';
 import type { FileTransferMessage, FileTransferReason } from '../../src/file-transfer/protocol.ts';
@@ -11,7 +12,6 @@ import {
   type ReceiverLog,
   sha256Of,
   startReceiver,
-  tempDir,
 } from '../helpers/file-transfer-fixtures.ts';
 
 const SECRET = 'outside: must never change';

@@ -5,14 +5,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { FILE_TRANSFER_MAX_MESSAGE_BYTES } from '../../src/file-transfer/protocol.ts';
-import {
-  RawFileTransferPeer,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 /** 8 components of 200 `"` each: 1,607 bytes of name, 3,200+ once JSON escapes every quote. */
 const COMPONENTS = Array.from({ length: 8 }, () => '"'.repeat(200));

@@ -6,19 +6,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nextEvent } from '@socketlab/testkit';
+import { nextEvent, seededBytes, tempDir } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { encodeFileTransferMessage } from '../../src/file-transfer/codec.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
 import type { FileTransferMessage } from '../../src/file-transfer/protocol.ts';
 import { partialFileName } from '../../src/file-transfer/receiver-store.ts';
-import {
-  RawFileTransferPeer,
-  seededBytes,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 const SIZE = 4 * 1024 * 1024;
 const HEADERS = 200;

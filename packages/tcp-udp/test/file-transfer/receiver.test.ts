@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nextEvent, pollUntil } from '@socketlab/testkit';
+import { nextEvent, pollUntil, seededBytes, tempDir } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, RemoteError } from '../../src/errors.ts';
 import { type FileTransferFs, nodeFileTransferFs } from '../../src/file-transfer/fs.ts';
@@ -10,10 +10,8 @@ import { type FileSendProgress, sendFiles, sha256OfFile } from '../../src/file-t
 import {
   countingProxy,
   RawFileTransferPeer,
-  seededBytes,
   sha256Of,
   startReceiver,
-  tempDir,
 } from '../helpers/file-transfer-fixtures.ts';
 
 const SEED = 0x5eed;

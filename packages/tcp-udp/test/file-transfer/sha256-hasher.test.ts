@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { seededBytes } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createInlineSha256, createWorkerSha256 } from '../../src/file-transfer/sha256-hasher.ts';
-import { seededBytes } from '../helpers/file-transfer-fixtures.ts';
 
 const SEED = 42;
 

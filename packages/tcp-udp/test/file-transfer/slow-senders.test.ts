@@ -8,18 +8,12 @@ import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import { pollUntil } from '@socketlab/testkit';
+import { pollUntil, seededBytes, tempDir } from '@socketlab/testkit';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BufferBudget } from '../../src/file-transfer/buffer-budget.ts';
 import { sendFiles } from '../../src/file-transfer/sender.ts';
 import { FileTransferStream } from '../../src/file-transfer/stream.ts';
-import {
-  RawFileTransferPeer,
-  seededBytes,
-  sha256Of,
-  startReceiver,
-  tempDir,
-} from '../helpers/file-transfer-fixtures.ts';
+import { RawFileTransferPeer, sha256Of, startReceiver } from '../helpers/file-transfer-fixtures.ts';
 
 /** A peer that announces a 100 kB file, is accepted, then sends one byte every 50 ms. */
 async function trickler(port: number, name: string): Promise<RawFileTransferPeer> {

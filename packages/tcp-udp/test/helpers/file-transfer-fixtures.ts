@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { WireClient } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
 import {
@@ -18,22 +15,6 @@ import type {
   FileReceiverEvents,
   FileReceiverOptions,
 } from '../../src/file-transfer/receiver-options.ts';
-
-/** A fresh directory under the system's temp dir, removed when the test ends. */
-export async function tempDir(prefix = 'socketlab-ft-'): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** `length` pseudo-random bytes from `seed` (SHA-256 in counter mode): same seed, same bytes. */
-export function seededBytes(seed: number, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  for (let block = 0, at = 0; at < length; block++, at += 32) {
-    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, at);
-  }
-  return out;
-}
 
 export const sha256Of = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
