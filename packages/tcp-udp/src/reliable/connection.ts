@@ -42,6 +42,11 @@ export interface ReliableConnectionLimits {
    * two RTOs); later, the socket layer answers with {@link ReliableConnection.finalAck}. @default 1000
    */
   readonly lingerMs?: number;
+  /**
+   * Segments sent back to back at most; beyond, sending is paced at the window per smoothed RTT
+   * (a token bucket on the injected clock). 0 turns pacing off. @default 32
+   */
+  readonly maxBurstSegments?: number;
   /** Retransmission timer (RFC 6298); `minRtoMs` defaults to 1000 as the RFC says. */
   readonly rto?: RtoOptions;
   /**
@@ -121,7 +126,10 @@ export class ReliableConnection {
   private readonly isn: number;
   private peerIsn = 0;
   private readonly limits: Required<
-    Omit<ReliableConnectionLimits, 'rto' | 'congestionControl' | 'initialWindowSegments'>
+    Omit<
+      ReliableConnectionLimits,
+      'rto' | 'congestionControl' | 'initialWindowSegments' | 'maxBurstSegments'
+    >
   >;
   private readonly control: ReliablePacket[] = [];
   private oweAck = false;
@@ -164,6 +172,9 @@ export class ReliableConnection {
         ? {}
         : { initialWindowSegments: options.initialWindowSegments }),
       ...(options.rto ? { rto: options.rto } : {}),
+      ...(options.maxBurstSegments === undefined
+        ? {}
+        : { maxBurstSegments: options.maxBurstSegments }),
     });
     this.lastHeard = now;
     this.lastSent = now;

@@ -4,7 +4,12 @@ import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import type { ReliableConnectionLimits } from './connection.ts';
 import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
-import { createReliableCore, ReliableUdpConnection, type ReliableUdpEndpoint } from './socket.ts';
+import {
+  createReliableCore,
+  DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
+  ReliableUdpConnection,
+  type ReliableUdpEndpoint,
+} from './socket.ts';
 
 /** Options of {@link listenReliableUdp}. Connection limits apply to every accepted connection. */
 export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
@@ -22,6 +27,8 @@ export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
   readonly maxResetsPerSecond?: number;
   /** Received bytes waiting for the application, per connection. @default 65536 */
   readonly readHighWaterBytes?: number;
+  /** Kernel receive and send buffer asked for the UDP socket (see `connectReliableUdp`). @default 1048576 */
+  readonly socketBufferBytes?: number;
 }
 
 /** Counters of a {@link ReliableUdpServer}. */
@@ -79,6 +86,7 @@ export async function listenReliableUdp(
     maxTimeWait = 4096,
     maxResetsPerSecond = 100,
     readHighWaterBytes,
+    socketBufferBytes = DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
     ...limits
   } = options;
   const family = net.isIP(host);
@@ -88,6 +96,7 @@ export async function listenReliableUdp(
   checkInteger('timeWaitMs', timeWaitMs, 0, 3_600_000);
   checkInteger('maxTimeWait', maxTimeWait, 0, 1_000_000);
   checkInteger('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
+  checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
   const stats: ReliableUdpServerStats = {
     connections: 0,
     accepted: 0,
@@ -101,7 +110,11 @@ export async function listenReliableUdp(
   const timeWait = new Map<string, { packet: Buffer; until: number }>(); // insertion order = age
   let resetWindowStart = 0;
   let resetsInWindow = 0;
-  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    recvBufferSize: socketBufferBytes,
+    sendBufferSize: socketBufferBytes,
+  });
   socket.on('error', () => {}); // per-datagram send errors (a vanished client) are not fatal
 
   let closing = false;
