@@ -1,9 +1,9 @@
 /**
  * Goodput of reliable UDP (connectReliableUdp / listenReliableUdp) on loopback, directly and
- * through listenImpairedUdpLink at 0 %, 1 % and 10 % loss, each against a plain node:net TCP
- * transfer of the same bytes measured in the same run. TCP on loopback never loses anything, so
- * the lossy rows show what loss costs this protocol, not a fair fight. Timed from the end of the
- * handshake to the last byte at the receiver, for both.
+ * through listenImpairedUdpLink at 0 %, 1 % and 10 % loss, and with path MTU discovery, each
+ * against a raw node:dgram blast of the same bytes in datagrams of the same payload size measured
+ * in the same run (no header, no ACK, no retransmission: the ceiling), plus plain node:net TCP as
+ * one context row. Timed from the end of the handshake to the last byte at the receiver.
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts reliable-udp
  */
 import dgram from 'node:dgram';
@@ -12,9 +12,14 @@ import net from 'node:net';
 import { BENCH_QUICK, type BenchRow } from '@socketlab/testkit';
 import { createSeededRandom } from '../src/impaired/prng.ts';
 import { listenImpairedUdpLink } from '../src/impaired/udp-link.ts';
-import { DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES } from '../src/reliable/packet.ts';
+import {
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  RELIABLE_HEADER_BYTES,
+  RELIABLE_SACK_BLOCK_BYTES,
+} from '../src/reliable/packet.ts';
+import { UDP_MAX_DATAGRAM_BYTES } from '../src/reliable/pmtu.ts';
 import { listenReliableUdp } from '../src/reliable/server.ts';
-import { connectReliableUdp } from '../src/reliable/socket.ts';
+import { connectReliableUdp, type ReliableUdpConnection } from '../src/reliable/socket.ts';
 
 const BYTES = BENCH_QUICK ? 256 * 1024 : 2 * 1024 * 1024;
 const ROUNDS = BENCH_QUICK ? 1 : 2;
@@ -37,8 +42,10 @@ async function reliableGoodput(
   loss: number | undefined,
   seed: number,
   congestionControl: 'fixed' | 'reno' = 'fixed',
+  onStats: (stats: ReliableUdpConnection['stats']) => void = () => {},
+  extra: { maxDatagramBytes?: number } = {},
 ): Promise<number> {
-  const limits = { ...LIMITS, congestionControl };
+  const limits = { ...LIMITS, congestionControl, ...extra };
   let done: (n: number) => void = () => {};
   const finished = new Promise<number>((resolve) => {
     done = resolve;
@@ -66,6 +73,7 @@ async function reliableGoodput(
     const received = await bounded(finished, 'a reliable-UDP transfer');
     const seconds = (performance.now() - started) / 1000;
     await ending.catch(() => {});
+    onStats(client.stats);
     client.close();
     if (received !== BYTES) throw new Error(`reliable UDP delivered ${received} of ${BYTES} bytes`);
     return BYTES / 1e6 / seconds;
@@ -187,6 +195,32 @@ export async function rows(): Promise<BenchRow[]> {
       ratio: value / baselineValue,
     });
   }
+  // Path MTU discovery on loopback: the segment size it settles on, against a raw blast of
+  // datagrams with that payload.
+  let mtu = 0;
+  let segment = payloadBytes;
+  for (let r = 0; r < ROUNDS; r++) {
+    const value = await reliableGoodput(
+      undefined,
+      42 + r,
+      'fixed',
+      (stats) => {
+        segment = stats.pathDatagramBytes - RELIABLE_HEADER_BYTES - 4 * RELIABLE_SACK_BLOCK_BYTES;
+      },
+      { maxDatagramBytes: UDP_MAX_DATAGRAM_BYTES },
+    );
+    mtu = Math.max(mtu, value);
+  }
+  let mtuRaw = 0;
+  for (let r = 0; r < ROUNDS; r++) mtuRaw = Math.max(mtuRaw, await dgramGoodput(segment));
+  out.push({
+    bench: `reliable-udp direct, path MTU found: ${segment} B payload, ${BYTES >> 10} KiB`,
+    unit: 'MB/s',
+    value: mtu,
+    baseline: `node:dgram blast ${segment} B`,
+    baselineValue: mtuRaw,
+    ratio: mtu / mtuRaw,
+  });
   let tcp = 0;
   let raw = 0;
   for (let r = 0; r < ROUNDS; r++) {

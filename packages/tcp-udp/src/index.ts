@@ -130,6 +130,7 @@ export {
   type ReliableUdpServer,
   type ReliableUdpServerOptions,
   type ReliableUdpServerStats,
+  suggestedMaxDatagramBytes,
 } from './reliable/index.ts';
 export {
   DEFAULT_JSON_MAX_BYTES,

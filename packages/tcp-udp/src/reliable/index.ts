@@ -23,4 +23,5 @@ export {
   ReliableUdpConnection,
   type ReliableUdpConnectOptions,
   type ReliableUdpEndpoint,
+  suggestedMaxDatagramBytes,
 } from './socket.ts';

@@ -7,6 +7,9 @@ import { LimitExceededError, ProtocolError } from '../errors.ts';
  * - `DATA` carries payload; `ACK` carries only acknowledgement state.
  * - `FIN` ends one direction (after all data, it takes one sequence number).
  * - `RST` aborts, or answers a packet for a connection that does not exist.
+ * - `PROBE` (DPLPMTUD, RFC 8899): padding only, never data, no sequence number of the stream; its
+ *   `seq` is a probe number. `PROBE_ACK` echoes that number: a datagram of the probe's size
+ *   got through. A peer that predates them drops both, which reads as "no larger size".
  */
 export const RELIABLE_PACKET_TYPES = {
   SYN: 1,
@@ -15,6 +18,8 @@ export const RELIABLE_PACKET_TYPES = {
   ACK: 4,
   FIN: 5,
   RST: 6,
+  PROBE: 7,
+  PROBE_ACK: 8,
 } as const;
 
 /** One of the names of {@link RELIABLE_PACKET_TYPES}. */
@@ -138,7 +143,8 @@ export function encodeReliablePacketInto(
 /**
  * Decodes one datagram into a packet. A datagram is a whole packet, so a short one is an error.
  * @throws {ProtocolError} `TCPUDP_ERR_TRUNCATED` when shorter than its header and SACK blocks;
- *   `TCPUDP_ERR_MALFORMED` on an unknown version, type or flag, a payload on a non-DATA packet,
+ *   `TCPUDP_ERR_MALFORMED` on an unknown version, type or flag, a payload on a packet other than
+ *   DATA or PROBE,
  *   a SACK block on a packet other than ACK/DATA/FIN, or a SACK block with end not after start.
  * @throws {LimitExceededError} `TCPUDP_ERR_FRAME_TOO_LARGE` when the payload exceeds
  *   `maxPayloadBytes`; `TCPUDP_ERR_LIMIT_EXCEEDED` when there are more than `maxSackBlocks`.
@@ -203,7 +209,7 @@ export function decodeReliablePacket(
     sack.push({ start, end });
   }
   const payloadLength = bytes.length - payloadStart;
-  if (payloadLength > 0 && type !== 'DATA') {
+  if (payloadLength > 0 && type !== 'DATA' && type !== 'PROBE') {
     throw new ProtocolError('TCPUDP_ERR_MALFORMED', `a ${type} packet cannot carry a payload`);
   }
   if (payloadLength > maxPayload) {

@@ -130,7 +130,7 @@ export class ReliableSender {
   private dupAcks = 0;
   private fastRetransmitDone = false;
   private order = 0;
-  private readonly maxPayload: number;
+  private maxPayload: number;
   private readonly maxWindow: number;
   private readonly maxBurst: number;
   /** Pacing tokens, in segments, as of `tokensAt`. */
@@ -150,7 +150,7 @@ export class ReliableSender {
       'maxPayloadBytes',
       options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
       1,
-      65_000,
+      65_535,
     );
     this.maxWindow = checkInteger('maxWindowSegments', options.maxWindowSegments ?? 64, 1, 1 << 20);
     this.maxBuffer = checkInteger('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20, 1);
@@ -176,6 +176,16 @@ export class ReliableSender {
               : { initialWindowSegments: options.initialWindowSegments }),
           })
         : undefined;
+  }
+
+  /** Payload bytes of the segments cut from now on (segments already cut keep their size). */
+  get segmentBytes(): number {
+    return this.maxPayload;
+  }
+
+  /** Changes the size of the segments cut from now on (path MTU discovery found another). */
+  set segmentBytes(bytes: number) {
+    this.maxPayload = checkInteger('segmentBytes', bytes, 1, 65_535);
   }
 
   /** Bytes accepted and not yet acknowledged (queued plus in flight). */

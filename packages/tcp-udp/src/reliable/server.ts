@@ -9,6 +9,7 @@ import {
   DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
   ReliableUdpConnection,
   type ReliableUdpEndpoint,
+  reliableCodecLimits,
 } from './socket.ts';
 
 /** Options of {@link listenReliableUdp}. Connection limits apply to every accepted connection. */
@@ -97,6 +98,11 @@ export async function listenReliableUdp(
   checkInteger('maxTimeWait', maxTimeWait, 0, 1_000_000);
   checkInteger('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
   checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
+  const withMtu = {
+    ...limits,
+    maxDatagramBytes: limits.maxDatagramBytes ?? 0,
+  };
+  const codec = reliableCodecLimits(withMtu);
   const stats: ReliableUdpServerStats = {
     connections: 0,
     accepted: 0,
@@ -163,7 +169,7 @@ export async function listenReliableUdp(
   socket.on('message', (data, from) => {
     let packet: ReliablePacket;
     try {
-      packet = decodeReliablePacket(data, limits);
+      packet = decodeReliablePacket(data, codec);
     } catch {
       stats.malformed++;
       return;

@@ -10,12 +10,17 @@ import {
   type ReliableConnectionStats,
 } from './connection.ts';
 import {
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
   decodeReliablePacket,
   encodeReliablePacket,
   encodeReliablePacketInto,
+  RELIABLE_HEADER_BYTES,
+  type ReliableCodecLimits,
   type ReliablePacket,
   reliablePacketBytes,
 } from './packet.ts';
+import { UDP_MAX_DATAGRAM_BYTES } from './pmtu.ts';
 
 /** Where a reliable connection's peer is. */
 export interface ReliableUdpEndpoint {
@@ -49,6 +54,35 @@ export interface ReliableUdpConnectOptions extends ReliableConnectionLimits {
 
 /** Default `socketBufferBytes` of {@link connectReliableUdp} and {@link listenReliableUdp}. */
 export const DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES = 1 << 20;
+
+/**
+ * A `maxDatagramBytes` for a peer at `host`: 65,507 (the largest UDP payload) on a loopback
+ * address, where the kernel never fragments; otherwise Ethernet's 1,500-byte MTU less the IP and
+ * UDP headers (1,472 over IPv4, 1,452 over IPv6). Node cannot set the don't-fragment bit, so on a
+ * real network a larger probe could pass as IP fragments: go higher only on a path you know.
+ * @example connectReliableUdp({ host, port, maxDatagramBytes: suggestedMaxDatagramBytes(host) });
+ */
+export function suggestedMaxDatagramBytes(host: string): number {
+  const family = net.isIP(host);
+  const loopback =
+    (family === 4 && host.startsWith('127.')) ||
+    (family === 6 && (host === '::1' || /^::ffff:127\./i.test(host)));
+  if (loopback) return UDP_MAX_DATAGRAM_BYTES;
+  return family === 6 ? 1452 : 1472;
+}
+
+/** What the codec accepts for connections with `limits`: payloads up to the datagram limit. */
+export function reliableCodecLimits(
+  limits: ReliableConnectionLimits & { readonly maxDatagramBytes: number },
+): ReliableCodecLimits {
+  return {
+    maxPayloadBytes: Math.max(
+      limits.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+      limits.maxDatagramBytes - RELIABLE_HEADER_BYTES,
+    ),
+    maxSackBlocks: limits.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
+  };
+}
 
 /** What a {@link ReliableUdpConnection} needs from whoever owns the UDP socket. */
 export interface ReliableUdpTransport {
@@ -409,6 +443,11 @@ export async function connectReliableUdp(
   } = options;
   checkInteger('timeWaitMs', timeWaitMs, 0);
   checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
+  const withMtu = {
+    ...limits,
+    maxDatagramBytes: limits.maxDatagramBytes ?? 0,
+  };
+  const codec = reliableCodecLimits(withMtu);
   const core = createReliableCore('client', limits);
   const socket = dgram.createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
@@ -462,7 +501,7 @@ export async function connectReliableUdp(
     if (from.port !== port || from.address !== host) return;
     let packet: ReliablePacket;
     try {
-      packet = decodeReliablePacket(data, limits);
+      packet = decodeReliablePacket(data, codec);
     } catch {
       return; // a malformed datagram is dropped: UDP may deliver junk; the peer resends
     }
