@@ -128,6 +128,7 @@ export {
   type ReliableUdpConnectOptions,
   type ReliableUdpEndpoint,
   type ReliableUdpServer,
+  type ReliableUdpServerEvents,
   type ReliableUdpServerOptions,
   type ReliableUdpServerStats,
   suggestedMaxDatagramBytes,

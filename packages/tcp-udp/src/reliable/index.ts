@@ -15,6 +15,7 @@ export { DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES } from './packet.ts';
 export {
   listenReliableUdp,
   type ReliableUdpServer,
+  type ReliableUdpServerEvents,
   type ReliableUdpServerOptions,
   type ReliableUdpServerStats,
 } from './server.ts';
