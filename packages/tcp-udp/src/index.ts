@@ -129,8 +129,10 @@ export {
   type ReliableUdpConnectOptions,
   type ReliableUdpEndpoint,
   type ReliableUdpServer,
+  type ReliableUdpServerEvents,
   type ReliableUdpServerOptions,
   type ReliableUdpServerStats,
+  suggestedMaxDatagramBytes,
 } from './reliable/index.ts';
 export {
   DEFAULT_JSON_MAX_BYTES,

@@ -4,19 +4,32 @@ import {
   DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
   DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
   RELIABLE_FLAG_PING,
+  RELIABLE_HEADER_BYTES,
+  RELIABLE_SACK_BLOCK_BYTES,
   type ReliablePacket,
   type ReliablePacketType,
   seqAdd,
   seqDistance,
 } from './packet.ts';
+import { PathMtuSearch, UDP_MAX_DATAGRAM_BYTES } from './pmtu.ts';
 import { ReliableReceiver, type ReliableReceiverStats } from './receiver.ts';
 import type { RtoOptions } from './rtt.ts';
 import { ReliableSender, type ReliableSenderStats } from './sender.ts';
 
+/** Zeros a probe's padding is cut from (never written to). */
+const PADDING = new Uint8Array(UDP_MAX_DATAGRAM_BYTES);
+
 /** Limits and timers of one reliable connection; every one has a default. */
 export interface ReliableConnectionLimits {
-  /** Largest payload per packet. @default 1200 */
+  /** Payload per packet until path MTU discovery finds a larger size. @default 1200 */
   readonly maxPayloadBytes?: number;
+  /**
+   * Largest datagram (header included) path MTU discovery (RFC 8899) probes for and accepts;
+   * at or below the base size (header, SACK blocks and `maxPayloadBytes`) nothing is probed.
+   * `suggestedMaxDatagramBytes(host)` gives 65507 on loopback and 1472 otherwise.
+   * @default the base size: no probing
+   */
+  readonly maxDatagramBytes?: number;
   /** Segments in flight at most. @default 64 */
   readonly maxWindowSegments?: number;
   /** `fixed` (no congestion control) or `reno` (RFC 5681 window). @default 'fixed' */
@@ -42,6 +55,11 @@ export interface ReliableConnectionLimits {
    * two RTOs); later, the socket layer answers with {@link ReliableConnection.finalAck}. @default 1000
    */
   readonly lingerMs?: number;
+  /**
+   * Segments sent back to back at most; beyond, sending is paced at the window per smoothed RTT
+   * (a token bucket on the injected clock). 0 turns pacing off. @default 32
+   */
+  readonly maxBurstSegments?: number;
   /** Retransmission timer (RFC 6298); `minRtoMs` defaults to 1000 as the RFC says. */
   readonly rto?: RtoOptions;
   /**
@@ -97,6 +115,11 @@ export interface ReliableConnectionStats extends ReliableSenderStats, ReliableRe
   outOfOrderBytes: number;
   /** The congestion window in packets with `congestionControl: 'reno'`; undefined with `fixed`. */
   congestionWindow: number | undefined;
+  /** The largest datagram (header included) the path is known to carry: DPLPMTUD's result. */
+  pathDatagramBytes: number;
+  /** Path MTU probes sent, and acknowledged. */
+  probesSent: number;
+  probesAcked: number;
 }
 
 /**
@@ -121,7 +144,14 @@ export class ReliableConnection {
   private readonly isn: number;
   private peerIsn = 0;
   private readonly limits: Required<
-    Omit<ReliableConnectionLimits, 'rto' | 'congestionControl' | 'initialWindowSegments'>
+    Omit<
+      ReliableConnectionLimits,
+      | 'rto'
+      | 'congestionControl'
+      | 'initialWindowSegments'
+      | 'maxBurstSegments'
+      | 'maxDatagramBytes'
+    >
   >;
   private readonly control: ReliablePacket[] = [];
   private oweAck = false;
@@ -136,6 +166,10 @@ export class ReliableConnection {
   private packetsOut = 0;
   private ignored = 0;
   private invalid = 0;
+  /** DPLPMTUD (RFC 8899): which datagram size the path carries. */
+  readonly pmtu: PathMtuSearch;
+  /** The largest payload accepted from the peer (its probes and segments). */
+  private readonly maxReceivePayload: number;
 
   constructor(options: ReliableConnectionOptions, now: number) {
     this.connectionId = options.connectionId >>> 0;
@@ -164,7 +198,25 @@ export class ReliableConnection {
         ? {}
         : { initialWindowSegments: options.initialWindowSegments }),
       ...(options.rto ? { rto: options.rto } : {}),
+      ...(options.maxBurstSegments === undefined
+        ? {}
+        : { maxBurstSegments: options.maxBurstSegments }),
     });
+    const base =
+      RELIABLE_HEADER_BYTES +
+      this.limits.maxSackBlocks * RELIABLE_SACK_BLOCK_BYTES +
+      this.limits.maxPayloadBytes;
+    const maxDatagram = checkInteger(
+      'maxDatagramBytes',
+      options.maxDatagramBytes ?? base,
+      RELIABLE_HEADER_BYTES + 1,
+      UDP_MAX_DATAGRAM_BYTES,
+    );
+    this.pmtu = new PathMtuSearch({ baseBytes: base, maxBytes: maxDatagram });
+    this.maxReceivePayload = Math.max(
+      this.limits.maxPayloadBytes,
+      Math.min(maxDatagram - RELIABLE_HEADER_BYTES, this.limits.maxReceiveBufferBytes),
+    );
     this.lastHeard = now;
     this.lastSent = now;
     this.state = options.role === 'client' ? 'connecting' : 'accepting';
@@ -254,6 +306,10 @@ export class ReliableConnection {
       this.onSynAck(packet, now);
       return;
     }
+    if (packet.type === 'PROBE' || packet.type === 'PROBE_ACK') {
+      this.onProbe(packet, now);
+      return;
+    }
     if (this.state === 'connecting') {
       this.ignored++;
       return;
@@ -316,11 +372,23 @@ export class ReliableConnection {
       this.close('idle');
       return;
     }
-    if (this.sender.onTimer(now) === 'exhausted') {
+    const sent = this.sender.onTimer(now);
+    if (sent === 'exhausted') {
       this.control.push(this.packet('RST', this.sender.sndNxt));
       this.close('timeout');
       return;
     }
+    // Black-hole detection (RFC 8899 §4.3): two timeouts in a row after a larger size was
+    // confirmed, and segments of that size may be what the path now drops: cut new segments at
+    // the base size. (Segments already cut keep their size: sequence numbers count segments.)
+    if (
+      sent === 'retransmit' &&
+      this.sender.consecutiveTimeouts >= 2 &&
+      this.pmtu.onBlackHole(now)
+    ) {
+      this.sender.segmentBytes = this.limits.maxPayloadBytes;
+    }
+    this.pmtu.onTimer(now);
     const keepalive = this.limits.keepaliveMs;
     if (this.state === 'open' && keepalive > 0 && now - this.lastSent >= keepalive) {
       this.control.push({ ...this.packet('ACK', this.sender.sndNxt), flags: RELIABLE_FLAG_PING });
@@ -330,6 +398,16 @@ export class ReliableConnection {
   /** The packets to send now: handshake and control packets, data, and an ACK if one is owed. */
   flush(now: number): ReliablePacket[] {
     const out = this.control.splice(0);
+    if (this.state === 'open') {
+      // A probe gets three RTOs to be answered: a late answer is not a smaller path.
+      const probe = this.pmtu.poll(now, 3 * this.sender.rtt.rto);
+      if (probe) {
+        out.push({
+          ...this.packet('PROBE', probe.id),
+          payload: PADDING.subarray(0, probe.datagramBytes - RELIABLE_HEADER_BYTES),
+        });
+      }
+    }
     if (this.state === 'open' || this.state === 'lingering') {
       for (const segment of this.sender.poll(now)) {
         out.push({
@@ -363,7 +441,12 @@ export class ReliableConnection {
   /** The earliest time `onTimer` has something to do, or undefined once closed. */
   get nextDeadline(): number | undefined {
     if (this.state === 'closed') return undefined;
-    const times = [this.handshakeDeadline, this.lingerUntil, this.sender.nextDeadline];
+    const times = [
+      this.handshakeDeadline,
+      this.lingerUntil,
+      this.sender.nextDeadline,
+      this.state === 'open' ? this.pmtu.nextDeadline : undefined,
+    ];
     if (this.limits.idleTimeoutMs > 0) times.push(this.lastHeard + this.limits.idleTimeoutMs);
     if (this.state === 'open' && this.limits.keepaliveMs > 0) {
       times.push(this.lastSent + this.limits.keepaliveMs);
@@ -387,6 +470,9 @@ export class ReliableConnection {
       sendBufferedBytes: this.sender.bufferedBytes,
       outOfOrderBytes: this.receiver?.outOfOrderBytes ?? 0,
       congestionWindow: this.sender.congestion?.cwnd,
+      pathDatagramBytes: this.pmtu.datagramBytes,
+      probesSent: this.pmtu.probesSent,
+      probesAcked: this.pmtu.probesAcked,
     };
   }
 
@@ -410,12 +496,46 @@ export class ReliableConnection {
     }
   }
 
+  /**
+   * A PROBE is answered with a PROBE_ACK echoing its number, if its size is one we accept; a
+   * PROBE_ACK confirms our probe in flight, and segments are cut at the size it proved.
+   */
+  private onProbe(packet: ReliablePacket, now: number): void {
+    if (this.state !== 'open' && this.state !== 'lingering') {
+      this.ignored++;
+      return;
+    }
+    if (packet.type === 'PROBE') {
+      if (packet.payload.length > this.maxReceivePayload) {
+        this.ignored++;
+        return;
+      }
+      this.lastHeard = now;
+      this.control.push({ ...this.packet('PROBE_ACK', packet.seq), sack: [] });
+      return;
+    }
+    if (!this.pmtu.onProbeAck(packet.seq)) {
+      this.ignored++;
+      return;
+    }
+    this.lastHeard = now;
+    this.sender.segmentBytes = this.segmentBytesFor(this.pmtu.datagramBytes);
+  }
+
+  /** Payload per segment in a datagram of `datagramBytes`, room left for the SACK blocks. */
+  private segmentBytesFor(datagramBytes: number): number {
+    return (
+      datagramBytes - RELIABLE_HEADER_BYTES - this.limits.maxSackBlocks * RELIABLE_SACK_BLOCK_BYTES
+    );
+  }
+
   private startReceiving(packet: ReliablePacket): void {
     this.peerIsn = packet.seq;
     this.receiver = new ReliableReceiver({
       firstSeq: seqAdd(packet.seq, 1),
       maxBufferBytes: this.limits.maxReceiveBufferBytes,
-      maxPayloadBytes: this.limits.maxPayloadBytes,
+      maxPayloadBytes: this.maxReceivePayload,
+      segmentBytes: this.limits.maxPayloadBytes,
       maxSackBlocks: this.limits.maxSackBlocks,
     });
     if (packet.type === 'SYN') this.sender.peerWindow = packet.window;
@@ -433,7 +553,7 @@ export class ReliableConnection {
       ? receiver.window
       : Math.floor(this.limits.maxReceiveBufferBytes / this.limits.maxPayloadBytes);
     if (type !== 'SYN' && type !== 'RST') this.lastWindow = window;
-    const withAck = type !== 'SYN' && type !== 'RST';
+    const withAck = type !== 'SYN' && type !== 'RST' && type !== 'PROBE';
     return {
       type,
       flags: 0,
@@ -441,7 +561,10 @@ export class ReliableConnection {
       seq,
       ack: withAck && receiver ? receiver.rcvNext : 0,
       window,
-      sack: withAck && type !== 'SYN_ACK' && receiver ? receiver.sackBlocks() : [],
+      sack:
+        withAck && type !== 'SYN_ACK' && type !== 'PROBE_ACK' && receiver
+          ? receiver.sackBlocks()
+          : [],
       payload: new Uint8Array(0),
     };
   }

@@ -15,6 +15,7 @@ export { DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES } from './packet.ts';
 export {
   listenReliableUdp,
   type ReliableUdpServer,
+  type ReliableUdpServerEvents,
   type ReliableUdpServerOptions,
   type ReliableUdpServerStats,
 } from './server.ts';
@@ -23,4 +24,5 @@ export {
   ReliableUdpConnection,
   type ReliableUdpConnectOptions,
   type ReliableUdpEndpoint,
+  suggestedMaxDatagramBytes,
 } from './socket.ts';

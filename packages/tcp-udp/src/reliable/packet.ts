@@ -7,6 +7,9 @@ import { LimitExceededError, ProtocolError } from '../errors.ts';
  * - `DATA` carries payload; `ACK` carries only acknowledgement state.
  * - `FIN` ends one direction (after all data, it takes one sequence number).
  * - `RST` aborts, or answers a packet for a connection that does not exist.
+ * - `PROBE` (DPLPMTUD, RFC 8899): padding only, never data, no sequence number of the stream; its
+ *   `seq` is a probe number. `PROBE_ACK` echoes that number: a datagram of the probe's size
+ *   got through. A peer that predates them drops both, which reads as "no larger size".
  */
 export const RELIABLE_PACKET_TYPES = {
   SYN: 1,
@@ -15,6 +18,8 @@ export const RELIABLE_PACKET_TYPES = {
   ACK: 4,
   FIN: 5,
   RST: 6,
+  PROBE: 7,
+  PROBE_ACK: 8,
 } as const;
 
 /** One of the names of {@link RELIABLE_PACKET_TYPES}. */
@@ -92,33 +97,54 @@ export function seqAdd(seq: number, n: number): number {
  * @example encodeReliablePacket({ type: 'ACK', flags: 0, connectionId: 7, seq: 1, ack: 5, window: 32, sack: [], payload: new Uint8Array() });
  */
 export function encodeReliablePacket(packet: ReliablePacket): Buffer {
+  const out = Buffer.allocUnsafe(reliablePacketBytes(packet));
+  encodeReliablePacketInto(packet, out, 0);
+  return out;
+}
+
+/** Bytes {@link encodeReliablePacket} makes of `packet`. */
+export function reliablePacketBytes(packet: ReliablePacket): number {
+  return (
+    RELIABLE_HEADER_BYTES + packet.sack.length * RELIABLE_SACK_BLOCK_BYTES + packet.payload.length
+  );
+}
+
+/**
+ * Encodes `packet` into `out` at `offset` (room for {@link reliablePacketBytes} is the caller's
+ * job) and returns the offset after it: the socket layer encodes one flush's packets into one
+ * buffer instead of allocating one per packet.
+ * @throws {RangeError} as {@link encodeReliablePacket}.
+ */
+export function encodeReliablePacketInto(
+  packet: ReliablePacket,
+  out: Buffer,
+  offset: number,
+): number {
   const { sack, payload } = packet;
   if (sack.length > 255) throw new RangeError(`at most 255 SACK blocks, got ${sack.length}`);
-  const out = Buffer.allocUnsafe(
-    RELIABLE_HEADER_BYTES + sack.length * RELIABLE_SACK_BLOCK_BYTES + payload.length,
-  );
-  out[0] = RELIABLE_VERSION;
-  out[1] = RELIABLE_PACKET_TYPES[packet.type];
-  out[2] = packet.flags;
-  out[3] = sack.length;
-  out.writeUInt32BE(packet.connectionId, 4);
-  out.writeUInt32BE(packet.seq, 8);
-  out.writeUInt32BE(packet.ack, 12);
-  out.writeUInt32BE(packet.window, 16);
-  let offset = RELIABLE_HEADER_BYTES;
+  out[offset] = RELIABLE_VERSION;
+  out[offset + 1] = RELIABLE_PACKET_TYPES[packet.type];
+  out[offset + 2] = packet.flags;
+  out[offset + 3] = sack.length;
+  out.writeUInt32BE(packet.connectionId, offset + 4);
+  out.writeUInt32BE(packet.seq, offset + 8);
+  out.writeUInt32BE(packet.ack, offset + 12);
+  out.writeUInt32BE(packet.window, offset + 16);
+  let at = offset + RELIABLE_HEADER_BYTES;
   for (const block of sack) {
-    out.writeUInt32BE(block.start, offset);
-    out.writeUInt32BE(block.end, offset + 4);
-    offset += RELIABLE_SACK_BLOCK_BYTES;
+    out.writeUInt32BE(block.start, at);
+    out.writeUInt32BE(block.end, at + 4);
+    at += RELIABLE_SACK_BLOCK_BYTES;
   }
-  out.set(payload, offset);
-  return out;
+  out.set(payload, at);
+  return at + payload.length;
 }
 
 /**
  * Decodes one datagram into a packet. A datagram is a whole packet, so a short one is an error.
  * @throws {ProtocolError} `TCPUDP_ERR_TRUNCATED` when shorter than its header and SACK blocks;
- *   `TCPUDP_ERR_MALFORMED` on an unknown version, type or flag, a payload on a non-DATA packet,
+ *   `TCPUDP_ERR_MALFORMED` on an unknown version, type or flag, a payload on a packet other than
+ *   DATA or PROBE,
  *   a SACK block on a packet other than ACK/DATA/FIN, or a SACK block with end not after start.
  * @throws {LimitExceededError} `TCPUDP_ERR_FRAME_TOO_LARGE` when the payload exceeds
  *   `maxPayloadBytes`; `TCPUDP_ERR_LIMIT_EXCEEDED` when there are more than `maxSackBlocks`.
@@ -183,7 +209,7 @@ export function decodeReliablePacket(
     sack.push({ start, end });
   }
   const payloadLength = bytes.length - payloadStart;
-  if (payloadLength > 0 && type !== 'DATA') {
+  if (payloadLength > 0 && type !== 'DATA' && type !== 'PROBE') {
     throw new ProtocolError('TCPUDP_ERR_MALFORMED', `a ${type} packet cannot carry a payload`);
   }
   if (payloadLength > maxPayload) {

@@ -13,11 +13,13 @@ export interface ReliableReceiverOptions {
   readonly firstSeq: number;
   /**
    * Bytes held at most: delivered-but-unread plus out-of-order. The advertised window is what is
-   * left, in segments of `maxPayloadBytes`, so a peer that respects it never exceeds this. @default 262144
+   * left, in segments of the largest size seen, so a peer that respects it never exceeds this. @default 262144
    */
   readonly maxBufferBytes?: number;
   /** Largest payload of one segment. @default 1200 */
   readonly maxPayloadBytes?: number;
+  /** The window's unit until a larger segment arrives. @default maxPayloadBytes */
+  readonly segmentBytes?: number;
   /** SACK blocks reported per ACK, lowest first. @default 4 */
   readonly maxSackBlocks?: number;
 }
@@ -73,6 +75,8 @@ export class ReliableReceiver {
   private finSeq: number | undefined;
   private readonly maxBuffer: number;
   private readonly maxPayload: number;
+  /** The window's unit: the largest payload received so far, at least `segmentBytes`. */
+  private unit: number;
   private readonly maxSack: number;
 
   constructor(options: ReliableReceiverOptions) {
@@ -83,11 +87,21 @@ export class ReliableReceiver {
     checkInteger('maxPayloadBytes', this.maxPayload, 1);
     checkInteger('maxBufferBytes', this.maxBuffer, this.maxPayload);
     checkInteger('maxSackBlocks', this.maxSack, 0, 255);
+    this.unit = checkInteger(
+      'segmentBytes',
+      options.segmentBytes ?? this.maxPayload,
+      1,
+      this.maxPayload,
+    );
   }
 
-  /** Segments the peer may send past `rcvNext` now: free buffer space in whole segments. */
+  /**
+   * Segments the peer may send past `rcvNext` now: free buffer space in whole segments of the
+   * largest size received so far (at least `segmentBytes`), so larger segments after path MTU
+   * discovery shrink the count, not the bytes.
+   */
   get window(): number {
-    return Math.floor((this.maxBuffer - this.readyBytes) / this.maxPayload);
+    return Math.floor((this.maxBuffer - this.readyBytes) / this.unit);
   }
 
   /** Bytes received in order and not yet read. */
@@ -120,6 +134,7 @@ export class ReliableReceiver {
       return 'outside-window';
     }
     this.stats.accepted++;
+    if (payload.length > this.unit) this.unit = payload.length;
     if (fin) this.finSeq = seq;
     this.held.set(seq, { payload, fin });
     this.heldBytes += payload.length;

@@ -32,7 +32,16 @@ export interface ReliableSenderOptions {
   readonly maxRetransmits?: number;
   /** Retransmission-timer options (RFC 6298). */
   readonly rto?: RtoOptions;
+  /**
+   * Pacing: segments sent back to back at most (the depth of a token bucket refilled at the
+   * window per smoothed RTT, times 2 in slow start and 1.25 otherwise, as Linux paces); the rest
+   * is spread over the RTT instead of leaving in one burst. 0 turns pacing off. @default 32
+   */
+  readonly maxBurstSegments?: number;
 }
+
+/** Default {@link ReliableSenderOptions.maxBurstSegments}. */
+export const DEFAULT_RELIABLE_MAX_BURST_SEGMENTS = 32;
 
 /** Counters of a {@link ReliableSender}. */
 export interface ReliableSenderStats {
@@ -121,8 +130,14 @@ export class ReliableSender {
   private dupAcks = 0;
   private fastRetransmitDone = false;
   private order = 0;
-  private readonly maxPayload: number;
+  private maxPayload: number;
   private readonly maxWindow: number;
+  private readonly maxBurst: number;
+  /** Pacing tokens, in segments, as of `tokensAt`. */
+  private tokens: number;
+  private tokensAt: number | undefined;
+  /** When the next token is due, while pacing holds back a segment the window allows. */
+  private paceDeadline: number | undefined;
   private readonly maxBuffer: number;
   readonly maxRetransmits: number;
   /** The congestion window with `congestionControl: 'reno'`; undefined with `fixed`. */
@@ -135,11 +150,18 @@ export class ReliableSender {
       'maxPayloadBytes',
       options.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
       1,
-      65_000,
+      65_535,
     );
     this.maxWindow = checkInteger('maxWindowSegments', options.maxWindowSegments ?? 64, 1, 1 << 20);
     this.maxBuffer = checkInteger('maxSendBufferBytes', options.maxSendBufferBytes ?? 1 << 20, 1);
     this.maxRetransmits = checkInteger('maxRetransmits', options.maxRetransmits ?? 10, 1, 1000);
+    this.maxBurst = checkInteger(
+      'maxBurstSegments',
+      options.maxBurstSegments ?? DEFAULT_RELIABLE_MAX_BURST_SEGMENTS,
+      0,
+      1 << 20,
+    );
+    this.tokens = this.maxBurst;
     this.rtt = new RtoEstimator(options.rto);
     const control = options.congestionControl ?? 'fixed';
     if (control !== 'fixed' && control !== 'reno') {
@@ -154,6 +176,16 @@ export class ReliableSender {
               : { initialWindowSegments: options.initialWindowSegments }),
           })
         : undefined;
+  }
+
+  /** Payload bytes of the segments cut from now on (segments already cut keep their size). */
+  get segmentBytes(): number {
+    return this.maxPayload;
+  }
+
+  /** Changes the size of the segments cut from now on (path MTU discovery found another). */
+  set segmentBytes(bytes: number) {
+    this.maxPayload = checkInteger('segmentBytes', bytes, 1, 65_535);
   }
 
   /** Bytes accepted and not yet acknowledged (queued plus in flight). */
@@ -178,9 +210,28 @@ export class ReliableSender {
 
   /** When the retransmission timer fires (ms, the caller's clock), or undefined if stopped. */
   get nextDeadline(): number | undefined {
-    if (this.reorderDeadline === undefined) return this.deadline;
-    if (this.deadline === undefined) return this.reorderDeadline;
-    return Math.min(this.deadline, this.reorderDeadline);
+    let due = this.deadline;
+    const reorder = this.reorderDeadline;
+    if (reorder !== undefined && (due === undefined || reorder < due)) due = reorder;
+    const pace = this.paceDeadline;
+    if (pace !== undefined && (due === undefined || pace < due)) due = pace;
+    return due;
+  }
+
+  /** When pacing lets the next segment go, while it holds one back; undefined otherwise. */
+  get pacedUntil(): number | undefined {
+    return this.paceDeadline;
+  }
+
+  /** The pacing rate in segments per ms, or undefined while there is no RTT to pace over. */
+  get pacingRate(): number | undefined {
+    const srtt = this.rtt.srtt;
+    if (this.maxBurst === 0 || srtt === undefined) return undefined;
+    const congestion = this.congestion;
+    const slowStart = congestion !== undefined && congestion.cwnd < congestion.ssthresh;
+    const gain = slowStart ? 2 : 1.25;
+    // A sub-10-µs RTT is below the clock's resolution: pace as if it were 10 µs.
+    return (gain * this.windowLimit()) / Math.max(srtt, 0.01);
   }
 
   /**
@@ -206,8 +257,11 @@ export class ReliableSender {
   /** Segments to transmit now: lost ones first, then new ones the window allows. */
   poll(now: number): ReliableOutgoingSegment[] {
     const out: ReliableOutgoingSegment[] = [];
+    this.refill(now);
+    this.paceDeadline = undefined;
     for (const segment of this.flight) {
       if (!segment.lost || segment.sacked) continue;
+      if (!this.takeToken(now)) break;
       segment.lost = false;
       this.transmit(segment, now);
       this.stats.retransmissions++;
@@ -218,12 +272,12 @@ export class ReliableSender {
         retransmission: true,
       });
     }
-    // At least one segment may be in flight even into a closed window: it probes for an update.
-    const cwnd = this.congestion ? Math.floor(this.congestion.cwnd) : this.maxWindow;
-    const limit = Math.max(1, Math.min(this.maxWindow, this.peerWindow, cwnd));
+    const limit = this.windowLimit();
     while (
+      this.paceDeadline === undefined &&
       this.flight.length < limit &&
-      (this.queuedBytes > 0 || (this.finQueued && !this.finSent))
+      (this.queuedBytes > 0 || (this.finQueued && !this.finSent)) &&
+      this.takeToken(now)
     ) {
       const fin = this.queuedBytes === 0;
       const payload = fin
@@ -356,6 +410,36 @@ export class ReliableSender {
     this.rtt.backoff();
     this.deadline = now + this.rtt.rto;
     return 'retransmit';
+  }
+
+  /** Segments the windows allow in flight: at least one, which probes a closed window. */
+  private windowLimit(): number {
+    const cwnd = this.congestion ? Math.floor(this.congestion.cwnd) : this.maxWindow;
+    return Math.max(1, Math.min(this.maxWindow, this.peerWindow, cwnd));
+  }
+
+  /** Adds the tokens earned since the last refill, up to the bucket's depth. */
+  private refill(now: number): void {
+    const rate = this.pacingRate;
+    if (rate === undefined || this.tokensAt === undefined) {
+      this.tokens = this.maxBurst;
+    } else if (now > this.tokensAt) {
+      this.tokens = Math.min(this.maxBurst, this.tokens + (now - this.tokensAt) * rate);
+    }
+    this.tokensAt = now;
+  }
+
+  /** Spends one token; without one, notes when it will be there and answers false. */
+  private takeToken(now: number): boolean {
+    const rate = this.pacingRate;
+    if (rate === undefined) return true;
+    // The tolerance and the 1-µs floor keep rounding from leaving a token forever just short of 1.
+    if (this.tokens >= 1 - 1e-9) {
+      this.tokens -= 1;
+      return true;
+    }
+    this.paceDeadline = now + Math.max((1 - this.tokens) / rate, 0.001);
+    return false;
   }
 
   private transmit(segment: Segment, now: number): void {

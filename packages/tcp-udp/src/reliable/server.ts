@@ -1,10 +1,17 @@
 import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import type { ReliableConnectionLimits } from './connection.ts';
 import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
-import { createReliableCore, ReliableUdpConnection, type ReliableUdpEndpoint } from './socket.ts';
+import {
+  createReliableCore,
+  DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
+  ReliableUdpConnection,
+  type ReliableUdpEndpoint,
+  reliableCodecLimits,
+} from './socket.ts';
 
 /** Options of {@link listenReliableUdp}. Connection limits apply to every accepted connection. */
 export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
@@ -14,6 +21,11 @@ export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
   readonly port?: number;
   /** Connections held at once, half-open ones included; more SYNs get RST. @default 1024 */
   readonly maxConnections?: number;
+  /**
+   * Connections held at once from one IP address (any port), half-open ones included; more SYNs
+   * from it get RST, so one peer cannot take every slot. @default 64
+   */
+  readonly maxConnectionsPerAddress?: number;
   /** How long a connection that ended well answers a late FIN with its final ACK. @default 30000 */
   readonly timeWaitMs?: number;
   /** Closed connections remembered for TIME-WAIT at most (oldest forgotten first). @default 4096 */
@@ -22,6 +34,8 @@ export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
   readonly maxResetsPerSecond?: number;
   /** Received bytes waiting for the application, per connection. @default 65536 */
   readonly readHighWaterBytes?: number;
+  /** Kernel receive and send buffer asked for the UDP socket (see `connectReliableUdp`). @default 1048576 */
+  readonly socketBufferBytes?: number;
 }
 
 /** Counters of a {@link ReliableUdpServer}. */
@@ -30,7 +44,7 @@ export interface ReliableUdpServerStats {
   connections: number;
   /** Connections that completed the handshake since start. */
   accepted: number;
-  /** SYNs refused because `maxConnections` were held. */
+  /** SYNs refused because `maxConnections` (or `maxConnectionsPerAddress`) were held. */
   refused: number;
   /** Datagrams that did not decode (wrong version, truncated, …): dropped. */
   malformed: number;
@@ -42,8 +56,17 @@ export interface ReliableUdpServerStats {
   timeWait: number;
 }
 
-/** A running reliable-UDP server: see {@link listenReliableUdp}. */
-export interface ReliableUdpServer {
+/** Events of a {@link ReliableUdpServer}. */
+export interface ReliableUdpServerEvents {
+  /** `onConnection` threw or its promise rejected (the connection is reset); the server goes on. */
+  error: [error: Error];
+}
+
+/**
+ * A running reliable-UDP server: see {@link listenReliableUdp}. Emits `'error'` when the
+ * `onConnection` handler throws or rejects (without a listener, Node throws it, as for any emitter).
+ */
+export interface ReliableUdpServer extends EventEmitter<ReliableUdpServerEvents> {
   /** Where clients connect. */
   readonly address: ReliableUdpEndpoint;
   /** Live counters. */
@@ -69,25 +92,34 @@ export interface ReliableUdpServer {
  */
 export async function listenReliableUdp(
   options: ReliableUdpServerOptions,
-  onConnection: (connection: ReliableUdpConnection) => void,
+  onConnection: (connection: ReliableUdpConnection) => void | Promise<void>,
 ): Promise<ReliableUdpServer> {
   const {
     host = '127.0.0.1',
     port = 0,
     maxConnections = 1024,
+    maxConnectionsPerAddress = 64,
     timeWaitMs = 30_000,
     maxTimeWait = 4096,
     maxResetsPerSecond = 100,
     readHighWaterBytes,
+    socketBufferBytes = DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
     ...limits
   } = options;
   const family = net.isIP(host);
   if (family === 0) throw new TypeError(`host must be an IP address, got ${JSON.stringify(host)}`);
   checkInteger('port', port, 0, 65_535);
   checkInteger('maxConnections', maxConnections, 1, 1_000_000);
+  checkInteger('maxConnectionsPerAddress', maxConnectionsPerAddress, 1, 1_000_000);
   checkInteger('timeWaitMs', timeWaitMs, 0, 3_600_000);
   checkInteger('maxTimeWait', maxTimeWait, 0, 1_000_000);
   checkInteger('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
+  checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
+  const withMtu = {
+    ...limits,
+    maxDatagramBytes: limits.maxDatagramBytes ?? 0,
+  };
+  const codec = reliableCodecLimits(withMtu);
   const stats: ReliableUdpServerStats = {
     connections: 0,
     accepted: 0,
@@ -98,10 +130,20 @@ export async function listenReliableUdp(
     timeWait: 0,
   };
   const connections = new Map<string, ReliableUdpConnection>();
+  const perAddress = new Map<string, number>();
+  const events = new EventEmitter<ReliableUdpServerEvents>();
+  const handlerFailed = (connection: ReliableUdpConnection, error: unknown): void => {
+    connection.close();
+    events.emit('error', error instanceof Error ? error : new Error(String(error)));
+  };
   const timeWait = new Map<string, { packet: Buffer; until: number }>(); // insertion order = age
   let resetWindowStart = 0;
   let resetsInWindow = 0;
-  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    recvBufferSize: socketBufferBytes,
+    sendBufferSize: socketBufferBytes,
+  });
   socket.on('error', () => {}); // per-datagram send errors (a vanished client) are not fatal
 
   let closing = false;
@@ -150,7 +192,7 @@ export async function listenReliableUdp(
   socket.on('message', (data, from) => {
     let packet: ReliablePacket;
     try {
-      packet = decodeReliablePacket(data, limits);
+      packet = decodeReliablePacket(data, codec);
     } catch {
       stats.malformed++;
       return;
@@ -174,11 +216,13 @@ export async function listenReliableUdp(
       reset(packet, from);
       return;
     }
-    if (connections.size >= maxConnections) {
+    const fromAddress = perAddress.get(from.address) ?? 0;
+    if (connections.size >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
       stats.refused++;
       reset(packet, from);
       return;
     }
+    perAddress.set(from.address, fromAddress + 1);
     const core = createReliableCore('server', limits, packet);
     const remote = { host: from.address, port: from.port };
     const connection = new ReliableUdpConnection(
@@ -187,6 +231,9 @@ export async function listenReliableUdp(
       {
         send: (datagram) => send(datagram, remote),
         closed: (finalAck) => {
+          const left = (perAddress.get(remote.host) ?? 1) - 1;
+          if (left > 0) perAddress.set(remote.host, left);
+          else perAddress.delete(remote.host);
           connections.delete(key);
           stats.connections = connections.size;
           remember(key, finalAck);
@@ -199,7 +246,14 @@ export async function listenReliableUdp(
     connection.waitOpen().then(
       () => {
         stats.accepted++;
-        onConnection(connection);
+        try {
+          const handled = onConnection(connection);
+          if (handled instanceof Promise) {
+            handled.catch((error: unknown) => handlerFailed(connection, error));
+          }
+        } catch (error) {
+          handlerFailed(connection, error);
+        }
       },
       () => {}, // a handshake that never completed: nothing to hand out
     );
@@ -220,7 +274,7 @@ export async function listenReliableUdp(
     );
   });
 
-  return {
+  return Object.assign(events, {
     address: { host, port: socket.address().port },
     stats,
     close: async () => {
@@ -228,10 +282,11 @@ export async function listenReliableUdp(
       for (const connection of [...connections.values()]) connection.close();
       closing = true;
       connections.clear();
+      perAddress.clear();
       timeWait.clear();
       stats.connections = 0;
       stats.timeWait = 0;
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
-  };
+  });
 }

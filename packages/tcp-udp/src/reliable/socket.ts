@@ -9,7 +9,18 @@ import {
   type ReliableConnectionLimits,
   type ReliableConnectionStats,
 } from './connection.ts';
-import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
+import {
+  DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+  DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
+  decodeReliablePacket,
+  encodeReliablePacket,
+  encodeReliablePacketInto,
+  RELIABLE_HEADER_BYTES,
+  type ReliableCodecLimits,
+  type ReliablePacket,
+  reliablePacketBytes,
+} from './packet.ts';
+import { UDP_MAX_DATAGRAM_BYTES } from './pmtu.ts';
 
 /** Where a reliable connection's peer is. */
 export interface ReliableUdpEndpoint {
@@ -33,6 +44,44 @@ export interface ReliableUdpConnectOptions extends ReliableConnectionLimits {
    * TIME-WAIT (RFC 9293 §3.6). `close()` ends it early. @default 30000
    */
   readonly timeWaitMs?: number;
+  /**
+   * Kernel receive and send buffer asked for the UDP socket (SO_RCVBUF/SO_SNDBUF; Linux caps it
+   * at `net.core.rmem_max`/`wmem_max`). A window's worth of datagrams must fit, or the kernel
+   * drops what the event loop had no turn to read. @default 1048576
+   */
+  readonly socketBufferBytes?: number;
+}
+
+/** Default `socketBufferBytes` of {@link connectReliableUdp} and {@link listenReliableUdp}. */
+export const DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES = 1 << 20;
+
+/**
+ * A `maxDatagramBytes` for a peer at `host`: 65,507 (the largest UDP payload) on a loopback
+ * address, where the kernel never fragments; otherwise Ethernet's 1,500-byte MTU less the IP and
+ * UDP headers (1,472 over IPv4, 1,452 over IPv6). Node cannot set the don't-fragment bit, so on a
+ * real network a larger probe could pass as IP fragments: go higher only on a path you know.
+ * @example connectReliableUdp({ host, port, maxDatagramBytes: suggestedMaxDatagramBytes(host) });
+ */
+export function suggestedMaxDatagramBytes(host: string): number {
+  const family = net.isIP(host);
+  const loopback =
+    (family === 4 && host.startsWith('127.')) ||
+    (family === 6 && (host === '::1' || /^::ffff:127\./i.test(host)));
+  if (loopback) return UDP_MAX_DATAGRAM_BYTES;
+  return family === 6 ? 1452 : 1472;
+}
+
+/** What the codec accepts for connections with `limits`: payloads up to the datagram limit. */
+export function reliableCodecLimits(
+  limits: ReliableConnectionLimits & { readonly maxDatagramBytes: number },
+): ReliableCodecLimits {
+  return {
+    maxPayloadBytes: Math.max(
+      limits.maxPayloadBytes ?? DEFAULT_RELIABLE_MAX_PAYLOAD_BYTES,
+      limits.maxDatagramBytes - RELIABLE_HEADER_BYTES,
+    ),
+    maxSackBlocks: limits.maxSackBlocks ?? DEFAULT_RELIABLE_MAX_SACK_BLOCKS,
+  };
 }
 
 /** What a {@link ReliableUdpConnection} needs from whoever owns the UDP socket. */
@@ -227,13 +276,17 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
     this.core.onPacket(packet, now());
     // Datagrams that arrive in one I/O batch are handled together: one flush, so one ACK covers
     // the whole batch instead of one ACK per datagram.
-    if (!this.pumpScheduled) {
-      this.pumpScheduled = true;
-      setImmediate(() => {
-        this.pumpScheduled = false;
-        this.pump();
-      });
-    }
+    this.pumpSoon();
+  }
+
+  /** Pumps on the next event-loop turn (once, however often it is asked for). */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** @internal Moves bytes between the application and the core, sends, re-arms the timer. */
@@ -259,7 +312,24 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
       }
     }
     const at = now();
-    for (const packet of core.flush(at)) this.transport.send(encodeReliablePacket(packet));
+    const packets = core.flush(at);
+    if (packets.length > 0) {
+      // One buffer for the whole flush, never reused: a datagram the kernel could not take at
+      // once stays queued in libuv pointing at it.
+      let total = 0;
+      for (const packet of packets) total += reliablePacketBytes(packet);
+      const slab = Buffer.allocUnsafe(total);
+      let offset = 0;
+      for (const packet of packets) {
+        const end = encodeReliablePacketInto(packet, slab, offset);
+        this.transport.send(slab.subarray(offset, end));
+        offset = end;
+      }
+    }
+    // Pacing holds the rest back for less than a timer's resolution: go on next turn, after
+    // the I/O that came in meanwhile (ACKs), instead of in one burst now.
+    const paced = core.sender.pacedUntil;
+    if (paced !== undefined && paced - at < 1) this.pumpSoon();
     if (core.state === 'open' || core.state === 'lingering') {
       this.opened?.resolve();
       this.opened = undefined;
@@ -282,8 +352,13 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
       this.timer = setTimeout(
         () => {
           this.timer = undefined;
-          core.onTimer(now());
-          this.pump();
+          // libuv runs timers before it reads sockets: after a stall (a busy machine), ACKs that
+          // arrived meanwhile are still unread. Act after them (setImmediate runs after the
+          // poll phase), or the RTO fires for data that was acknowledged long ago.
+          setImmediate(() => {
+            core.onTimer(now());
+            this.pump();
+          });
         },
         Math.max(0, deadline - at),
       );
@@ -357,10 +432,28 @@ export async function connectReliableUdp(
   if (family === 0)
     throw new TypeError(`host must be an IP address, got ${JSON.stringify(options.host)}`);
   checkInteger('port', options.port, 1, 65_535);
-  const { host, port, localHost, readHighWaterBytes, timeWaitMs = 30_000, ...limits } = options;
+  const {
+    host,
+    port,
+    localHost,
+    readHighWaterBytes,
+    timeWaitMs = 30_000,
+    socketBufferBytes = DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
+    ...limits
+  } = options;
   checkInteger('timeWaitMs', timeWaitMs, 0);
+  checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
+  const withMtu = {
+    ...limits,
+    maxDatagramBytes: limits.maxDatagramBytes ?? 0,
+  };
+  const codec = reliableCodecLimits(withMtu);
   const core = createReliableCore('client', limits);
-  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    recvBufferSize: socketBufferBytes,
+    sendBufferSize: socketBufferBytes,
+  });
   socket.on('error', () => {}); // send errors are reported per send; the timers recover
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -374,6 +467,9 @@ export async function connectReliableUdp(
       cause: error,
     });
   });
+  // A connected socket sends without resolving the address on every datagram, and the kernel
+  // drops datagrams from anyone else.
+  await new Promise<void>((resolve) => socket.connect(port, host, resolve));
   let socketClosed = false;
   let timeWait: Buffer | undefined;
   const closeSocket = (): void => {
@@ -386,7 +482,7 @@ export async function connectReliableUdp(
     core,
     {
       send: (datagram) => {
-        if (!socketClosed) socket.send(datagram, port, host, () => {});
+        if (!socketClosed) socket.send(datagram, () => {});
       },
       closed: (finalAck) => {
         if (!finalAck || timeWaitMs === 0) {
@@ -405,14 +501,13 @@ export async function connectReliableUdp(
     if (from.port !== port || from.address !== host) return;
     let packet: ReliablePacket;
     try {
-      packet = decodeReliablePacket(data, limits);
+      packet = decodeReliablePacket(data, codec);
     } catch {
       return; // a malformed datagram is dropped: UDP may deliver junk; the peer resends
     }
     if (packet.connectionId !== connection.connectionId) return;
     if (timeWait === undefined) connection.receive(packet);
-    else if (packet.type === 'DATA' || packet.type === 'FIN')
-      socket.send(timeWait, port, host, () => {});
+    else if (packet.type === 'DATA' || packet.type === 'FIN') socket.send(timeWait, () => {});
   });
   await connection.waitOpen();
   return connection;

@@ -15,6 +15,8 @@ export interface SimChannel {
   readonly duplicate: number;
   readonly delayMs: number;
   readonly jitterMs: number;
+  /** Datagrams larger than this (bytes, header included) vanish, as on a path with a small MTU. */
+  readonly maxDatagramBytes?: number;
 }
 
 export interface SimResult {
@@ -66,6 +68,7 @@ export function simulateReliablePair(options: {
   const transmit = (to: 'client' | 'server', packets: ReliablePacket[]): void => {
     for (const packet of packets) {
       const bytes = encodeReliablePacket(packet);
+      if (bytes.length > (options.channel.maxDatagramBytes ?? Number.POSITIVE_INFINITY)) continue;
       if (random.chance(options.channel.loss)) continue;
       const copies = random.chance(options.channel.duplicate) ? 2 : 1;
       for (let i = 0; i < copies; i++) {
@@ -99,7 +102,7 @@ export function simulateReliablePair(options: {
     while (queue[0] && queue[0].at <= now) {
       const item = queue.shift();
       if (!item) break;
-      const packet = decodeReliablePacket(item.bytes);
+      const packet = decodeReliablePacket(item.bytes, { maxPayloadBytes: 65_535 });
       const target = item.to === 'client' ? client : server;
       if (target?.state === 'closed' && packet.type !== 'RST') {
         // what the socket layer does for a connection it closed: its final ACK (TIME-WAIT), or RST

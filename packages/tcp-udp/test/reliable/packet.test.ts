@@ -87,7 +87,7 @@ describe('reliable packet codec', () => {
       /version 2/,
     ],
     ['type 0', '01 00 00 00 00000001 00000000 00000000 00000000', 'TCPUDP_ERR_MALFORMED', /type 0/],
-    ['type 7', '01 07 00 00 00000001 00000000 00000000 00000000', 'TCPUDP_ERR_MALFORMED', /type 7/],
+    ['type 9', '01 09 00 00 00000001 00000000 00000000 00000000', 'TCPUDP_ERR_MALFORMED', /type 9/],
     [
       'unknown flags',
       '01 04 80 00 00000001 00000000 00000000 00000000',
@@ -158,7 +158,16 @@ describe('reliable packet codec', () => {
     const u32 = fc.integer({ min: 0, max: 0xffffffff });
     const packet = fc
       .record({
-        type: fc.constantFrom('SYN', 'SYN_ACK', 'DATA', 'ACK', 'FIN', 'RST' as const),
+        type: fc.constantFrom(
+          'SYN',
+          'SYN_ACK',
+          'DATA',
+          'ACK',
+          'FIN',
+          'RST',
+          'PROBE',
+          'PROBE_ACK' as const,
+        ),
         flags: fc.constantFrom(0, 1),
         connectionId: u32,
         seq: u32,
@@ -172,7 +181,7 @@ describe('reliable packet codec', () => {
         sack: ['ACK', 'DATA', 'FIN'].includes(rest.type)
           ? sackStarts.map((start) => ({ start, end: seqAdd(start, 3) }))
           : [],
-        payload: rest.type === 'DATA' ? payload : empty,
+        payload: rest.type === 'DATA' || rest.type === 'PROBE' ? payload : empty,
       }));
     fc.assert(
       fc.property(packet, (p) => {
