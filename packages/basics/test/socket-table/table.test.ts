@@ -726,9 +726,11 @@ describe.runIf(process.platform === 'linux')('readSocketTable on real sockets', 
       canonical('127.0.0.1', udp.address().port),
     );
     add('udp', canonical('::1', udp6.address().port), canonical('*', 0));
+    // A TIME-WAIT row is no socket anyone holds: the remains of an earlier connection (another
+    // test's, with ports the kernel has since handed out again) can share this test's 4-tuple.
     const mine = (rows: Row[]) =>
       rows
-        .filter((r) => own.has(`${r.table} ${r.local} ${r.peer}`))
+        .filter((r) => r.state !== 'TIME-WAIT' && own.has(`${r.table} ${r.local} ${r.peer}`))
         .map(rowKey)
         .sort();
 
@@ -736,7 +738,10 @@ describe.runIf(process.platform === 'linux')('readSocketTable on real sockets', 
     const [table, ssTcp, ssUdp] = await Promise.all([readSocketTable(), ss('tcp'), ss('udp')]);
     const fromUs = mine(ours(table));
     const fromSsRows = mine([...ssTcp, ...ssUdp]);
-    expect(fromUs, 'our table holds each of this test’s 12 sockets').toHaveLength(own.size);
+    expect(
+      fromUs,
+      `our table holds each of this test’s 12 sockets:\n${fromUs.join('\n')}`,
+    ).toHaveLength(own.size);
     expect(own.size).toBe(3 * 3 + 3);
     expect(fromUs, 'our socket table compared with ss (local, peer, state)').toEqual(fromSsRows);
   });
