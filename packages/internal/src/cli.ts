@@ -23,7 +23,10 @@ export interface CliIo {
 export interface CliCommand {
   readonly summary: string;
   readonly help: string;
-  /** Runs with the arguments after the command name; resolves with the exit code. */
+  /**
+   * Runs with the arguments after the command name (never `-h`/`--help` before a `--`: the
+   * dispatcher prints {@link CliCommand.help} for those); resolves with the exit code.
+   */
   run(args: string[], io: CliIo): Promise<number>;
 }
 
@@ -34,6 +37,21 @@ export class CliUsageError extends Error {
 
 /** Exit code for a command called wrongly (unknown command, bad or missing option). */
 export const EXIT_USAGE = 2;
+
+/**
+ * Parses a whole-number option strictly (no `12abc`, no `1e3`, no `-1`), within bounds.
+ * @throws {CliUsageError} `--<name> must be a whole number, got "…"` or `must be from min to max`.
+ */
+export function parseIntegerOption(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new CliUsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new CliUsageError(`--${name} must be from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
 
 /** A usage mistake: ours, or one `node:util`'s parseArgs found (unknown option, missing value). */
 function isUsageError(err: unknown): boolean {
@@ -77,12 +95,21 @@ export async function runCommandLine(
     io.err(`${program}: unknown command ${JSON.stringify(name)}\n\n${topHelp(program, commands)}`);
     return EXIT_USAGE;
   }
+  // `-h`/`--help` anywhere before a `--` is the dispatcher's: a command never sees it.
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (isUsageError(err)) {
-      io.err(`${program} ${name}: ${message}\nRun '${program} ${name} --help' for usage.`);
+      const usageLine = command.help.split('\n', 1)[0];
+      io.err(
+        `${program} ${name}: ${message}\n${usageLine}\nRun '${program} ${name} --help' for more.`,
+      );
       return EXIT_USAGE;
     }
     const code = (err as { code?: unknown }).code;

@@ -3,6 +3,7 @@ export {
   type CliIo,
   CliUsageError,
   EXIT_USAGE,
+  parseIntegerOption,
   runCliProcess,
   runCommandLine,
 } from './cli.ts';

@@ -37,13 +37,10 @@ export interface CliCommand {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-/** A mistake in how the command was called: printed with a pointer to `--help`, exit code 2. */
-export class CliUsageError extends Error {
-  override name = 'CliUsageError';
-}
+// One usage error, exit code and option parser for every socketlab command: @socketlab/internal.
+import { CliUsageError } from '@socketlab/internal';
 
-/** Exit code for a command called wrongly (unknown command, bad or missing option). */
-export const EXIT_USAGE = 2;
+export { CliUsageError, EXIT_USAGE, parseIntegerOption } from '@socketlab/internal';
 
 /**
  * `node:util`'s parseArgs, with its errors turned into {@link CliUsageError} (exit code 2).
@@ -66,18 +63,6 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   } catch (error) {
     throw new CliUsageError((error as Error).message);
   }
-}
-
-/** Parses a whole number option strictly (no `12abc`, no `1e3`), within bounds. */
-export function parseIntegerOption(name: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new CliUsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
-  }
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new CliUsageError(`--${name} must be from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 type Style = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
