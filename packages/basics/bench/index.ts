@@ -7,7 +7,13 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { type BenchCase, type BenchRow, compare, report } from '@socketlab/testkit';
+import {
+  type BenchCase,
+  type BenchGroups,
+  type BenchRow,
+  compare,
+  runBenchGroups,
+} from '@socketlab/testkit';
 import {
   connectEchoClient,
   createEchoServer,
@@ -211,7 +217,7 @@ async function echoRows(): Promise<BenchRow[]> {
 }
 
 /** The groups of rows; `pnpm bench echo` (or `addresses`, `socket-table`) runs one alone. */
-const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
+const GROUPS: BenchGroups = {
   addresses: addressRows,
   echo: echoRows,
   'socket-table': async () => {
@@ -219,15 +225,5 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
     return row ? [row] : [];
   },
 };
-const only = process.argv[2];
-if (only !== undefined && !(only in GROUPS)) {
-  throw new Error(
-    `unknown group ${JSON.stringify(only)}: expected one of ${Object.keys(GROUPS).join(', ')}`,
-  );
-}
-const rows: BenchRow[] = [];
-for (const [name, group] of Object.entries(GROUPS)) {
-  if (only === undefined || only === name) rows.push(...(await group()));
-}
-report(rows);
+await runBenchGroups(GROUPS);
 if (sink === -1) console.log('unreachable');

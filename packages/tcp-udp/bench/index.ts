@@ -5,35 +5,17 @@
  *   BENCH_QUICK=1 pnpm bench        a short run that only proves every benchmark still works
  * Each area lives in bench/<area>.ts and exports `rows()`.
  */
-import { type BenchRow, report } from '@socketlab/testkit';
+import { benchAreas, runBenchGroups } from '@socketlab/testkit';
 
-const AREAS = [
-  'tcp',
-  'framing',
-  'serialization',
-  'udp',
-  'tftp',
-  'unix',
-  'reliable-udp',
-  'file-transfer',
-] as const;
-type Area = (typeof AREAS)[number];
-
-const isArea = (name: string): name is Area => (AREAS as readonly string[]).includes(name);
-
-const asked = process.argv.slice(2);
-const unknown = asked.filter((name) => !isArea(name));
-if (unknown.length > 0) {
-  console.error(`unknown benchmark area(s): ${unknown.join(', ')}; known: ${AREAS.join(', ')}`);
-  process.exit(2);
-}
-const chosen = asked.length > 0 ? asked.filter(isArea) : [...AREAS];
-
-const rows: BenchRow[] = [];
-for (const area of chosen) {
-  const started = performance.now();
-  const mod = (await import(`./${area}.ts`)) as { rows: () => Promise<BenchRow[]> };
-  rows.push(...(await mod.rows()));
-  console.error(`${area}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-report(rows);
+await runBenchGroups(
+  benchAreas(new URL('.', import.meta.url), [
+    'tcp',
+    'framing',
+    'serialization',
+    'udp',
+    'tftp',
+    'unix',
+    'reliable-udp',
+    'file-transfer',
+  ]),
+);

@@ -86,3 +86,53 @@ export function report(rows: BenchRow[], out: (line: string) => void = console.l
   }
   for (const r of rows) out(JSON.stringify(r));
 }
+
+/** The groups of one package's benchmarks, by name: each resolves with its rows. */
+export type BenchGroups = Readonly<Record<string, () => Promise<BenchRow[]>>>;
+
+/**
+ * The body of every `bench/index.ts`: runs the groups named on the command line (all of them
+ * when none is), in the order of `groups`, says on stderr how long each took, and prints the
+ * {@link report}. An unknown name is refused with the known ones and exit code 2, before
+ * anything runs.
+ * @example await runBenchGroups({ echo: echoRows, parse: parseRows }); // pnpm bench echo
+ */
+export async function runBenchGroups(
+  groups: BenchGroups,
+  asked: readonly string[] = process.argv.slice(2),
+): Promise<void> {
+  const unknown = asked.filter((name) => !Object.hasOwn(groups, name));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const rows: BenchRow[] = [];
+  for (const [name, group] of Object.entries(groups)) {
+    if (asked.length > 0 && !asked.includes(name)) continue;
+    const started = performance.now();
+    rows.push(...(await group()));
+    console.error(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  report(rows);
+}
+
+/**
+ * Groups for benchmarks kept one area to a file, `bench/<area>.ts`, each exporting `rows()`:
+ * `benchDir` is the folder (`new URL('.', import.meta.url)` from `bench/index.ts`).
+ */
+export function benchAreas(benchDir: URL, areas: readonly string[]): BenchGroups {
+  return Object.fromEntries(
+    areas.map((area) => [
+      area,
+      async () => {
+        const mod = (await import(new URL(`./${area}.ts`, benchDir).href)) as {
+          rows: () => Promise<BenchRow[]>;
+        };
+        return mod.rows();
+      },
+    ]),
+  );
+}

@@ -3,11 +3,14 @@ export { rejectionOf, type Thrown, thrownBy } from './assert.ts';
 export {
   BENCH_QUICK,
   type BenchCase,
+  type BenchGroups,
   type BenchRow,
+  benchAreas,
   compare,
   type MeasureOptions,
   measureOpsPerSecond,
   report,
+  runBenchGroups,
 } from './bench.ts';
 export {
   describeByteDifference,
