@@ -40,8 +40,10 @@ export {
   type TestServerOptions,
 } from './ports.ts';
 export {
+  type InProcessIo,
   ProgramError,
   type RunningProgram,
+  runCommandInProcess,
   type SpawnedSource,
   type SpawnSourceOptions,
   type StartProgramOptions,

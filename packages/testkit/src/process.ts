@@ -181,3 +181,40 @@ export function spawnSource(
   });
   return { child, output: () => printed, exited };
 }
+
+/** What {@link runCommandInProcess} hands a command: the shape of every socketlab command's io. */
+export interface InProcessIo {
+  out(line: string): void;
+  err(line: string): void;
+  status?: ((line: string) => void) | undefined;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a command-line program's entry function (`runCli(argv, io)`) in the test's own process,
+ * collecting what it prints: quicker than spawning it, and the test can pass an already-aborted
+ * `signal` (a server command then stops at once) or a `status` function (to stand for a terminal).
+ * @example const { code, err } = await runCommandInProcess(runCli, ['echo', '--port', 'x']);
+ */
+export async function runCommandInProcess(
+  run: (argv: readonly string[], io: InProcessIo) => Promise<number>,
+  argv: readonly string[],
+  {
+    signal = new AbortController().signal,
+    status,
+  }: { signal?: AbortSignal | undefined; status?: ((line: string) => void) | undefined } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, {
+    out: (line) => {
+      out += `${line}\n`;
+    },
+    err: (line) => {
+      err += `${line}\n`;
+    },
+    status,
+    signal,
+  });
+  return { code, out, err };
+}

@@ -1,7 +1,13 @@
 import type net from 'node:net';
 import type { CliIo } from '@socketlab/internal';
 import { listenFramedEchoServer } from '@socketlab/tcp-udp';
-import { freePort, pollUntil, spawnSource, withTimeout } from '@socketlab/testkit';
+import {
+  freePort,
+  pollUntil,
+  runCommandInProcess,
+  spawnSource,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { CLI_COMMANDS } from '../../src/cli/main.ts';
@@ -10,24 +16,8 @@ import type { LoadReport } from '../../src/load/index.ts';
 const PACKAGE_DIR = new URL('../..', import.meta.url);
 
 /** Runs `socketlab-mux` in-process; `status` stands for a terminal when given. */
-async function runInProcess(
-  argv: string[],
-  { signal = new AbortController().signal, status }: Partial<Pick<CliIo, 'signal' | 'status'>> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    out: (line) => {
-      out += `${line}\n`;
-    },
-    err: (line) => {
-      err += `${line}\n`;
-    },
-    status,
-    signal,
-  });
-  return { code, out, err };
-}
+const runInProcess = (argv: string[], options: Partial<Pick<CliIo, 'signal' | 'status'>> = {}) =>
+  runCommandInProcess(runCli, argv, options);
 
 async function echoPort(framing: 'line' | 'length' = 'line'): Promise<number> {
   const server = await listenFramedEchoServer({ framing });

@@ -1,26 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCommandInProcess } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs the `socketlab-tcp` dispatcher in-process with a fake terminal. */
-export async function runInProcess(
-  argv: string[],
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    out: (line) => {
-      out += `${line}\n`;
-    },
-    err: (line) => {
-      err += `${line}\n`;
-    },
-    signal: AbortSignal.abort(), // a server command would stop at once
-  });
-  return { code, out, err };
+/** Runs the `socketlab-tcp` dispatcher in-process; a server command stops at once. */
+export function runInProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCommandInProcess(runCli, argv, { signal: AbortSignal.abort() });
 }
 
 /** A spawned `socketlab-tcp`: the process, everything it printed so far, and its exit. */
