@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { withTimeout } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ReliableConnection } from '../../src/reliable/connection.ts';
 import { HelloCookies } from '../../src/reliable/cookie.ts';
 import {
@@ -235,6 +235,35 @@ describe('listenReliableUdp({ requireHelloCookie: true })', () => {
       connections: 0,
       halfOpen: 0,
     });
+  });
+
+  it('takes a cookie right after a rotation and refuses it (counted) once expired', async () => {
+    // Only Date is faked: the server reads its cookie clock from Date.now, sockets stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { server } = await startReliableServer({
+      requireHelloCookie: true,
+      helloCookieRotationMs: 10_000,
+    });
+    const peer = await rawPeer(server.address.port);
+    const cookieFor = async (id: number): Promise<Uint8Array> => {
+      peer.hello(id, 1000);
+      await peer.received(1, 'a COOKIE');
+      return (peer.inbox.shift() as ReliablePacket).payload;
+    };
+    const early = await cookieFor(1);
+    const late = await cookieFor(2);
+    vi.setSystemTime(1_010_000); // the next bucket: both were signed by the previous secret
+    peer.hello(1, 1000, early);
+    await peer.received(1, 'a SYN_ACK after the rotation');
+    expect(peer.inbox.shift()).toMatchObject({ type: 'SYN_ACK', connectionId: 1 });
+    vi.setSystemTime(1_020_000); // two rotations: expired
+    peer.hello(2, 1000, late);
+    await peer.received(1, 'a fresh COOKIE for the expired one');
+    expect(peer.inbox.shift()).toMatchObject({ type: 'COOKIE', connectionId: 2 });
+    expect(server.stats).toMatchObject({ cookiesRefused: 1, connections: 1, accepted: 0 });
   });
 
   it('is off by default: a hello gets a SYN_ACK, and one that carries a cookie is taken too', async () => {
