@@ -143,6 +143,8 @@ export class ReliableConnection {
   receiver: ReliableReceiver | undefined;
   private readonly isn: number;
   private peerIsn = 0;
+  /** The server's hello cookie, echoed in every SYN once a COOKIE brought it. */
+  private cookie: Uint8Array | undefined;
   private readonly limits: Required<
     Omit<
       ReliableConnectionLimits,
@@ -304,6 +306,10 @@ export class ReliableConnection {
     }
     if (packet.type === 'SYN_ACK') {
       this.onSynAck(packet, now);
+      return;
+    }
+    if (packet.type === 'COOKIE') {
+      this.onCookie(packet, now);
       return;
     }
     if (packet.type === 'PROBE' || packet.type === 'PROBE_ACK') {
@@ -497,6 +503,21 @@ export class ReliableConnection {
   }
 
   /**
+   * A server that demands a hello cookie answered our SYN with one: send the SYN again at once,
+   * echoing it. The handshake deadline stays where it was, so a peer that answers every SYN with
+   * a COOKIE cannot hold the handshake open past `maxHandshakeRetries`.
+   */
+  private onCookie(packet: ReliablePacket, now: number): void {
+    if (this.state !== 'connecting' || packet.seq !== this.isn) {
+      this.ignored++;
+      return;
+    }
+    this.cookie = Uint8Array.from(packet.payload);
+    this.control.push({ ...this.packet('SYN', this.isn), payload: this.cookie });
+    this.handshakeSentAt = now;
+  }
+
+  /**
    * A PROBE is answered with a PROBE_ACK echoing its number, if its size is one we accept; a
    * PROBE_ACK confirms our probe in flight, and segments are cut at the size it proved.
    */
@@ -542,7 +563,8 @@ export class ReliableConnection {
   }
 
   private sendHandshake(type: 'SYN' | 'SYN_ACK', now: number): void {
-    this.control.push(this.packet(type, this.isn));
+    const packet = this.packet(type, this.isn);
+    this.control.push(type === 'SYN' && this.cookie ? { ...packet, payload: this.cookie } : packet);
     this.handshakeSentAt = now;
     this.handshakeDeadline = now + this.sender.rtt.rto;
   }

@@ -10,6 +10,10 @@ import { LimitExceededError, ProtocolError } from '../errors.ts';
  * - `PROBE` (DPLPMTUD, RFC 8899): padding only, never data, no sequence number of the stream; its
  *   `seq` is a probe number. `PROBE_ACK` echoes that number: a datagram of the probe's size
  *   got through. A peer that predates them drops both, which reads as "no larger size".
+ * - `COOKIE` answers a `SYN` that carries no valid cookie, from a server that demands one
+ *   (`requireHelloCookie`): its `connectionId` and `seq` echo the SYN's, its payload is the
+ *   cookie ({@link RELIABLE_COOKIE_BYTES}). The client sends its SYN again with the cookie as
+ *   payload; the server keeps no state until then. A SYN's payload is empty or a cookie.
  */
 export const RELIABLE_PACKET_TYPES = {
   SYN: 1,
@@ -20,6 +24,7 @@ export const RELIABLE_PACKET_TYPES = {
   RST: 6,
   PROBE: 7,
   PROBE_ACK: 8,
+  COOKIE: 9,
 } as const;
 
 /** One of the names of {@link RELIABLE_PACKET_TYPES}. */
@@ -35,6 +40,8 @@ export const RELIABLE_VERSION = 1;
 export const RELIABLE_HEADER_BYTES = 20;
 /** Bytes of one SACK block (start and end, u32 each). */
 export const RELIABLE_SACK_BLOCK_BYTES = 8;
+/** Bytes of a hello cookie: the payload of a COOKIE, and of a SYN that echoes it. */
+export const RELIABLE_COOKIE_BYTES = 16;
 /** Flag bit: the sender asks for an immediate ACK (a keep-alive probe). */
 export const RELIABLE_FLAG_PING = 0x01;
 
@@ -144,7 +151,7 @@ export function encodeReliablePacketInto(
  * Decodes one datagram into a packet. A datagram is a whole packet, so a short one is an error.
  * @throws {ProtocolError} `TCPUDP_ERR_TRUNCATED` when shorter than its header and SACK blocks;
  *   `TCPUDP_ERR_MALFORMED` on an unknown version, type or flag, a payload on a packet other than
- *   DATA or PROBE,
+ *   DATA, PROBE, SYN or COOKIE, a SYN payload that is not a cookie, a COOKIE that has none,
  *   a SACK block on a packet other than ACK/DATA/FIN, or a SACK block with end not after start.
  * @throws {LimitExceededError} `TCPUDP_ERR_FRAME_TOO_LARGE` when the payload exceeds
  *   `maxPayloadBytes`; `TCPUDP_ERR_LIMIT_EXCEEDED` when there are more than `maxSackBlocks`.
@@ -209,7 +216,14 @@ export function decodeReliablePacket(
     sack.push({ start, end });
   }
   const payloadLength = bytes.length - payloadStart;
-  if (payloadLength > 0 && type !== 'DATA' && type !== 'PROBE') {
+  if (type === 'COOKIE' || type === 'SYN') {
+    if (payloadLength !== RELIABLE_COOKIE_BYTES && (type === 'COOKIE' || payloadLength !== 0)) {
+      throw new ProtocolError(
+        'TCPUDP_ERR_MALFORMED',
+        `a ${type} packet carries a ${payloadLength}-byte payload; a cookie is ${RELIABLE_COOKIE_BYTES} bytes`,
+      );
+    }
+  } else if (payloadLength > 0 && type !== 'DATA' && type !== 'PROBE') {
     throw new ProtocolError('TCPUDP_ERR_MALFORMED', `a ${type} packet cannot carry a payload`);
   }
   if (payloadLength > maxPayload) {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import type { ReliableConnectionLimits } from './connection.ts';
+import { HelloCookies } from './cookie.ts';
 import { decodeReliablePacket, encodeReliablePacket, type ReliablePacket } from './packet.ts';
 import {
   createReliableCore,
@@ -36,6 +37,20 @@ export interface ReliableUdpServerOptions extends ReliableConnectionLimits {
   readonly readHighWaterBytes?: number;
   /** Kernel receive and send buffer asked for the UDP socket (see `connectReliableUdp`). @default 1048576 */
   readonly socketBufferBytes?: number;
+  /**
+   * Demand a hello cookie before keeping any state for a peer (the idea of TCP's SYN cookies and
+   * QUIC's Retry): a SYN without a valid cookie gets a small `COOKIE` packet, an HMAC-SHA256 of
+   * the peer's address, port, connection id and ISN under a random secret, and the server keeps
+   * nothing; only a SYN that echoes it creates a connection. A flood of spoofed SYNs then costs
+   * no memory. Every `connectReliableUdp` client answers cookies; a client that predates them
+   * cannot connect to a server that demands one. @default false
+   */
+  readonly requireHelloCookie?: boolean;
+  /**
+   * How often the cookie secret is replaced; the previous one is still accepted, so a cookie is
+   * good for one to two of these. @default 30000
+   */
+  readonly helloCookieRotationMs?: number;
 }
 
 /** Counters of a {@link ReliableUdpServer}. */
@@ -54,6 +69,12 @@ export interface ReliableUdpServerStats {
   resetsSuppressed: number;
   /** Closed connections remembered for TIME-WAIT now. */
   timeWait: number;
+  /** Connections held now whose handshake has not completed (included in `connections`). */
+  halfOpen: number;
+  /** COOKIE packets sent to SYNs without a valid cookie (`requireHelloCookie`). */
+  cookiesSent: number;
+  /** SYNs whose cookie was forged, expired or issued to another address, port or hello. */
+  cookiesRefused: number;
 }
 
 /** Events of a {@link ReliableUdpServer}. */
@@ -104,6 +125,8 @@ export async function listenReliableUdp(
     maxResetsPerSecond = 100,
     readHighWaterBytes,
     socketBufferBytes = DEFAULT_RELIABLE_SOCKET_BUFFER_BYTES,
+    requireHelloCookie = false,
+    helloCookieRotationMs = 30_000,
     ...limits
   } = options;
   const family = net.isIP(host);
@@ -115,6 +138,13 @@ export async function listenReliableUdp(
   checkInteger('maxTimeWait', maxTimeWait, 0, 1_000_000);
   checkInteger('maxResetsPerSecond', maxResetsPerSecond, 0, 1_000_000);
   checkInteger('socketBufferBytes', socketBufferBytes, 1024, 1 << 30);
+  checkInteger('helloCookieRotationMs', helloCookieRotationMs, 1000, 86_400_000);
+  if (typeof requireHelloCookie !== 'boolean') {
+    throw new TypeError(`requireHelloCookie must be a boolean, got ${String(requireHelloCookie)}`);
+  }
+  const cookies = requireHelloCookie
+    ? new HelloCookies({ rotationMs: helloCookieRotationMs, now: Date.now })
+    : undefined;
   const withMtu = {
     ...limits,
     maxDatagramBytes: limits.maxDatagramBytes ?? 0,
@@ -128,6 +158,9 @@ export async function listenReliableUdp(
     resetsSent: 0,
     resetsSuppressed: 0,
     timeWait: 0,
+    halfOpen: 0,
+    cookiesSent: 0,
+    cookiesRefused: 0,
   };
   const connections = new Map<string, ReliableUdpConnection>();
   const perAddress = new Map<string, number>();
@@ -179,6 +212,22 @@ export async function listenReliableUdp(
     send(encodeReliablePacket(rst), from);
   };
 
+  /** Answers a SYN with a cookie; no bigger than twice the SYN, and nothing is kept. */
+  const sendCookie = (syn: ReliablePacket, from: dgram.RemoteInfo, jar: HelloCookies): void => {
+    stats.cookiesSent++;
+    const cookie: ReliablePacket = {
+      type: 'COOKIE',
+      flags: 0,
+      connectionId: syn.connectionId,
+      seq: syn.seq,
+      ack: 0,
+      window: 0,
+      sack: [],
+      payload: jar.issue(from.address, from.port, syn.connectionId, syn.seq),
+    };
+    send(encodeReliablePacket(cookie), from);
+  };
+
   const remember = (key: string, finalAck: ReliablePacket | undefined): void => {
     if (!finalAck || timeWaitMs === 0 || maxTimeWait === 0) return;
     if (timeWait.size >= maxTimeWait) {
@@ -216,6 +265,19 @@ export async function listenReliableUdp(
       reset(packet, from);
       return;
     }
+    if (cookies) {
+      const { address, port: fromPort } = from;
+      if (packet.payload.length > 0) {
+        if (!cookies.verify(address, fromPort, packet.connectionId, packet.seq, packet.payload)) {
+          stats.cookiesRefused++;
+          sendCookie(packet, from, cookies); // a fresh one: an honest client's may have expired
+          return;
+        }
+      } else {
+        sendCookie(packet, from, cookies);
+        return;
+      }
+    }
     const fromAddress = perAddress.get(from.address) ?? 0;
     if (connections.size >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
       stats.refused++;
@@ -243,8 +305,10 @@ export async function listenReliableUdp(
     );
     connections.set(key, connection);
     stats.connections = connections.size;
+    stats.halfOpen++;
     connection.waitOpen().then(
       () => {
+        stats.halfOpen--;
         stats.accepted++;
         try {
           const handled = onConnection(connection);
@@ -255,7 +319,9 @@ export async function listenReliableUdp(
           handlerFailed(connection, error);
         }
       },
-      () => {}, // a handshake that never completed: nothing to hand out
+      () => {
+        stats.halfOpen--; // a handshake that never completed: nothing to hand out
+      },
     );
   });
 

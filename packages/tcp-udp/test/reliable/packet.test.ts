@@ -48,6 +48,22 @@ const fixtures: [string, ReliablePacket, string][] = [
     { ...base, type: 'RST', window: 0 },
     '01 06 00 00 01020304 00000005 00000009 00000000',
   ],
+  [
+    'a COOKIE',
+    {
+      ...base,
+      type: 'COOKIE',
+      ack: 0,
+      window: 0,
+      payload: fromHex('00112233445566778899aabbccddeeff'),
+    },
+    '01 09 00 00 01020304 00000005 00000000 00000000 00112233445566778899aabbccddeeff',
+  ],
+  [
+    'a SYN that echoes a cookie',
+    { ...base, type: 'SYN', ack: 0, payload: fromHex('ffeeddccbbaa99887766554433221100') },
+    '01 01 00 00 01020304 00000005 00000000 00000040 ffeeddccbbaa99887766554433221100',
+  ],
 ];
 
 describe('reliable packet codec', () => {
@@ -71,6 +87,15 @@ describe('reliable packet codec', () => {
           expect(() => decodeReliablePacket(head), `cut at ${head.length}`).toThrow(
             expect.objectContaining({ code: 'TCPUDP_ERR_TRUNCATED' }),
           );
+        } else if (packet.type === 'COOKIE' || packet.type === 'SYN') {
+          // a cookie has one size: a SYN without one is a plain SYN, a cut cookie is malformed
+          if (packet.type === 'SYN' && head.length === headerEnd) {
+            expect(decodeReliablePacket(head).payload.length).toBe(0);
+          } else {
+            expect(() => decodeReliablePacket(head), `cut at ${head.length}`).toThrow(
+              expect.objectContaining({ code: 'TCPUDP_ERR_MALFORMED' }),
+            );
+          }
         } else {
           // a datagram's end is the payload's end: a shorter DATA datagram is a shorter payload
           expect(decodeReliablePacket(head).payload.length).toBe(head.length - headerEnd);
@@ -87,7 +112,24 @@ describe('reliable packet codec', () => {
       /version 2/,
     ],
     ['type 0', '01 00 00 00 00000001 00000000 00000000 00000000', 'TCPUDP_ERR_MALFORMED', /type 0/],
-    ['type 9', '01 09 00 00 00000001 00000000 00000000 00000000', 'TCPUDP_ERR_MALFORMED', /type 9/],
+    [
+      'type 10',
+      '01 0a 00 00 00000001 00000000 00000000 00000000',
+      'TCPUDP_ERR_MALFORMED',
+      /type 10/,
+    ],
+    [
+      'a COOKIE without a cookie',
+      '01 09 00 00 00000001 00000000 00000000 00000000',
+      'TCPUDP_ERR_MALFORMED',
+      /COOKIE packet carries a 0-byte payload; a cookie is 16 bytes/,
+    ],
+    [
+      'a SYN whose payload is not a cookie',
+      '01 01 00 00 00000001 00000000 00000000 00000000 616263',
+      'TCPUDP_ERR_MALFORMED',
+      /SYN packet carries a 3-byte payload/,
+    ],
     [
       'unknown flags',
       '01 04 80 00 00000001 00000000 00000000 00000000',
@@ -166,7 +208,8 @@ describe('reliable packet codec', () => {
           'FIN',
           'RST',
           'PROBE',
-          'PROBE_ACK' as const,
+          'PROBE_ACK',
+          'COOKIE' as const,
         ),
         flags: fc.constantFrom(0, 1),
         connectionId: u32,
@@ -175,13 +218,21 @@ describe('reliable packet codec', () => {
         window: u32,
         sackStarts: fc.array(u32, { maxLength: 4 }),
         payload: fc.uint8Array({ maxLength: 1200 }),
+        cookie: fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 })),
       })
-      .map(({ sackStarts, payload, ...rest }) => ({
+      .map(({ sackStarts, payload, cookie, ...rest }) => ({
         ...rest,
         sack: ['ACK', 'DATA', 'FIN'].includes(rest.type)
           ? sackStarts.map((start) => ({ start, end: seqAdd(start, 3) }))
           : [],
-        payload: rest.type === 'DATA' || rest.type === 'PROBE' ? payload : empty,
+        payload:
+          rest.type === 'DATA' || rest.type === 'PROBE'
+            ? payload
+            : rest.type === 'COOKIE'
+              ? (cookie ?? new Uint8Array(16))
+              : rest.type === 'SYN'
+                ? (cookie ?? empty)
+                : empty,
       }));
     fc.assert(
       fc.property(packet, (p) => {
