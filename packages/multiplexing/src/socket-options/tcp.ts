@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { readSocketTable } from '@socketlab/basics';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { checkOptionsObject } from './check.ts';
 
 /**
  * The default idle time before the first keepalive probe, when `keepAlive` is given without
@@ -94,9 +95,7 @@ export function applySocketOptions(
   options: TcpSocketOptions,
 ): AppliedSocketOptions {
   if (!(socket instanceof net.Socket)) throw new TypeError('socket must be a net.Socket');
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('options must be an object');
-  }
+  checkOptionsObject(options);
   const { noDelay, keepAlive, idleTimeoutMs } = options;
   if (noDelay !== undefined && typeof noDelay !== 'boolean') {
     throw new TypeError(`noDelay must be a boolean, got ${typeof noDelay}`);

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { checkInteger } from '@socketlab/internal';
+import { checkOptionsObject } from './check.ts';
 
 /** The largest buffer size asked for: `int` in `setsockopt`, halved since Linux doubles it. */
 export const UDP_MAX_BUFFER_BYTES = 1_073_741_823;
@@ -41,9 +42,7 @@ export function applyUdpSocketOptions(
   options: UdpSocketOptions,
 ): UdpSocketOptionsReading {
   if (!(socket instanceof dgram.Socket)) throw new TypeError('socket must be a dgram.Socket');
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('options must be an object');
-  }
+  checkOptionsObject(options);
   const { receiveBufferBytes, sendBufferBytes } = options;
   if (receiveBufferBytes !== undefined) {
     checkInteger('receiveBufferBytes', receiveBufferBytes, 1, UDP_MAX_BUFFER_BYTES);

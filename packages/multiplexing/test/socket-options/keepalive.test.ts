@@ -92,6 +92,7 @@ describe('applySocketOptions checks', () => {
     [{ idleTimeoutMs: -1 }, RangeError, /idleTimeoutMs must be an integer from 0/],
     [{ noDelay: 'yes' }, TypeError, /noDelay must be a boolean/],
     [{ keepAlive: true }, TypeError, /keepAlive must be false or an object/],
+    [null, TypeError, /options must be an object, got "null"/],
   ])('refuses %j', async (options, kind, message) => {
     const socket = await connectedPair();
     expect(() => applySocketOptions(socket, options as never)).toThrow(kind);
