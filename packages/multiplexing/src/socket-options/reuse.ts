@@ -7,7 +7,10 @@
  */
 export const REUSE_PORT_SUPPORTED: boolean = supportsReusePort(process.versions.node);
 
-/** Whether Node `version` (`"22.12.0"`) honours `reusePort` in `listen()`. */
+/**
+ * Whether Node `version` (`"22.12.0"`) honours `reusePort` in `listen()`.
+ * @example supportsReusePort(process.versions.node); // false on Node 20
+ */
 export function supportsReusePort(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);

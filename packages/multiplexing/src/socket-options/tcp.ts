@@ -187,6 +187,9 @@ const USER_HZ = 100;
  * getter for `TCP_NODELAY` or `SO_KEEPALIVE`.
  * @throws rejects with stage 1's `BASICS_ERR_UNSUPPORTED_PLATFORM` elsewhere, and with a
  *   `TypeError` when the socket is not connected or its row is not in the table
+ * @example
+ * applySocketOptions(socket, { keepAlive: { delayMs: 30_000 } });
+ * (await readSocketOptions(socket)).timer; // { kind: 'keepalive', ms: 29990 }
  */
 export async function readSocketOptions(socket: net.Socket): Promise<SocketOptionsReading> {
   if (!(socket instanceof net.Socket)) throw new TypeError('socket must be a net.Socket');

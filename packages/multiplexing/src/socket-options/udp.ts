@@ -58,6 +58,7 @@ export function applyUdpSocketOptions(
 /**
  * Reads a bound `dgram` socket's buffer sizes as the kernel reports them.
  * @throws Node's `ERR_SOCKET_BUFFER_SIZE` when the socket is not bound yet
+ * @example readUdpSocketOptions(socket).receiveBufferBytes; // 212992: net.core.rmem_default
  */
 export function readUdpSocketOptions(socket: dgram.Socket): UdpSocketOptionsReading {
   if (!(socket instanceof dgram.Socket)) throw new TypeError('socket must be a dgram.Socket');
