@@ -7,7 +7,7 @@
  */
 import { type BenchRow, report } from '@socketlab/testkit';
 
-const AREAS = ['connections', 'load'] as const;
+const AREAS = ['connections', 'load', 'socket-options'] as const;
 type Area = (typeof AREAS)[number];
 
 const isArea = (name: string): name is Area => (AREAS as readonly string[]).includes(name);
