@@ -53,15 +53,10 @@ export const chatCommand: CliCommand = {
         'idle-timeout': { type: 'string', default: String(d.idleTimeoutMs) },
         'high-water': { type: 'string', default: String(d.maxBufferedBytes) },
         'slow-policy': { type: 'string', default: 'drop' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: true,
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     if (positionals.length > 0) {
       throw new CliUsageError(`chat takes no arguments, got ${positionals.join(' ')}`);
     }

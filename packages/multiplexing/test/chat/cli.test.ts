@@ -1,22 +1,23 @@
+import type { CliIo } from '@socketlab/internal';
 import { pollUntil, spawnSource, WireClient, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 
 const PACKAGE_DIR = new URL('../..', import.meta.url);
 
-async function runInProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
+/** An in-process `CliIo` that keeps what the command prints. */
+function captured(signal: AbortSignal): { io: CliIo; out: () => string; err: () => string } {
+  const lines = { out: '', err: '' };
+  const io: CliIo = {
     out: (line) => {
-      out += `${line}\n`;
+      lines.out += `${line}\n`;
     },
     err: (line) => {
-      err += `${line}\n`;
+      lines.err += `${line}\n`;
     },
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
+    signal,
+  };
+  return { io, out: () => lines.out, err: () => lines.err };
 }
 
 describe('socketlab-mux chat (in process)', () => {
@@ -28,24 +29,18 @@ describe('socketlab-mux chat (in process)', () => {
     { argv: ['chat', '--high-water', '0'], code: 2, stream: 'err', says: '--high-water must be' },
     { argv: ['chat', 'extra'], code: 2, stream: 'err', says: 'chat takes no arguments' },
   ])('$argv exits $code', async ({ argv, code, stream, says }) => {
-    const result = await runInProcess(argv);
-    expect(result.code, result.err).toBe(code);
-    expect(stream === 'out' ? result.out : result.err).toContain(says);
+    const { io, out, err } = captured(new AbortController().signal);
+    expect(await runCli(argv, io), err()).toBe(code);
+    expect(stream === 'out' ? out() : err()).toContain(says);
   });
 
   it('stops gracefully when its signal is aborted, telling the clients', async () => {
     const controller = new AbortController();
-    let out = '';
-    const running = runCli(['chat', '--port', '0', '--slow-policy', 'disconnect'], {
-      out: (line) => {
-        out += `${line}\n`;
-      },
-      err: () => {},
-      signal: controller.signal,
-    });
+    const { io, out } = captured(controller.signal);
+    const running = runCli(['chat', '--port', '0', '--slow-policy', 'disconnect'], io);
     onTestFinished(() => controller.abort());
     const port = await pollUntil(
-      () => Number(/chat listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined,
+      () => Number(/chat listening on 127\.0\.0\.1:(\d+)/.exec(out())?.[1]) || undefined,
       'the address line',
       { ms: 10_000 },
     );
