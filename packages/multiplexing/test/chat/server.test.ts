@@ -151,8 +151,6 @@ describe('listenRoomChat', () => {
       .text()
       .split('\n')
       .filter((l) => l.startsWith(`<${sender.nick}> `));
-    console.log(
-    );
     expect(received).toHaveLength(lines);
     expect(stalledMember?.droppedMessages).toBeGreaterThan(0);
     expect(maxHeld).toBeLessThanOrEqual(maxBufferedBytes);
@@ -219,6 +217,27 @@ describe('listenRoomChat', () => {
     await other.client.readLine(); // third joined
     await third.client.send('still here?\n');
     expect(await other.client.readLine()).toBe(`<${third.nick}> still here?`);
+  });
+
+  it('limits a flood of joins and leaves like any other lines: the lobby hears a bounded number of notices', async () => {
+    const clock = new ManualClock(); // frozen: the bucket never refills
+    const chat = await startChat({ clock }); // the defaults: burst 20, 20 lines over the rate
+    const other = await join(chat);
+    const flooder = await join(chat);
+    expect(await other.client.readLine()).toBe(`* ${flooder.nick} joined #lobby`);
+    await flooder.client.send('/join a\n/leave\n'.repeat(1_000));
+    await flooder.client.readToEnd();
+    const heard: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const line = await other.client.readLine();
+      heard.push(line);
+      if (line.startsWith(`* ${flooder.nick} left #lobby (flooding)`)) break;
+    }
+    // 20 lines within the burst: 10 /join a (a left notice each) and 10 /leave (a joined each).
+    expect(heard).toHaveLength(21);
+    expect(heard.filter((l) => l === `* ${flooder.nick} left #lobby (to #a)`)).toHaveLength(10);
+    expect(heard.filter((l) => l === `* ${flooder.nick} joined #lobby`)).toHaveLength(10);
+    expect(chat.rooms()).toEqual({ lobby: [other.nick] });
   });
 
   it('answers a line over maxLineBytes with an error and a close, before it ends; others unaffected', async () => {
