@@ -329,8 +329,19 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     member.on('message', (chunk) => {
       if (member.state === 'open') onData(member, inbox, chunk);
     });
-    member.once('close', (reason) => {
+    member.once('close', (reason, error) => {
       inboxes.delete(member);
+      // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
+      // newline, as in stage 2. Not after a reset, an overflow or a flood close.
+      const last = inbox.lines.end();
+      if (
+        reason === 'peer' &&
+        error === undefined &&
+        last.length > 0 &&
+        withinRate(member, inbox)
+      ) {
+        handleLine(member, last);
+      }
       exit(member, reason === 'peer' || reason === 'closed' ? undefined : reason);
     });
   });

@@ -89,6 +89,18 @@ describe('listenRoomChat', () => {
     expect(await b.client.readLine()).toBe(`* ${a.nick} waves`);
   });
 
+  it('delivers a last line without a newline when the client ends its stream (nc -N)', async () => {
+    const chat = await startChat();
+    const a = await join(chat);
+    const b = await join(chat);
+    await a.client.readLine(); // b joined
+    await b.client.send('first\nlast words');
+    b.client.end();
+    expect(await a.client.readLine()).toBe(`<${b.nick}> first`);
+    expect(await a.client.readLine()).toBe(`<${b.nick}> last words`);
+    expect(await a.client.readLine()).toBe(`* ${b.nick} left #lobby`);
+  });
+
   it('follows stage 2’s nick rules: pattern, and unique across rooms whatever the case', async () => {
     const chat = await startChat();
     const a = await join(chat);
