@@ -23,6 +23,18 @@ async function join(chat: RoomChat): Promise<{ client: WireClient; nick: string 
 }
 
 describe('listenRoomChat', () => {
+  it.each([
+    [{ maxLineBytes: 0 }, RangeError, 'maxLineBytes must be an integer from 1 to 1048576, got 0'],
+    [{ maxMessagesPerSecond: Number.NaN }, TypeError, 'maxMessagesPerSecond must be a number'],
+    [{ maxMessageBurst: 1.5 }, TypeError, 'maxMessageBurst must be an integer'],
+    [{ maxFloodLines: -1 }, RangeError, 'maxFloodLines must be an integer from 0'],
+    [{ maxBufferedBytes: 0 }, RangeError, 'maxBufferedBytes must be an integer'],
+    [{ port: 70_000 }, RangeError, 'port must be an integer from 0 to 65535'],
+  ])('refuses %j synchronously', (options, kind, message) => {
+    expect(() => listenRoomChat(options)).toThrow(kind);
+    expect(() => listenRoomChat(options)).toThrow(message);
+  });
+
   it('puts everyone in #lobby: they see each other’s lines and the join and leave notices', async () => {
     const chat = await startChat();
     const a = await join(chat);
