@@ -16,6 +16,19 @@ export {
   type SlowConsumerPolicy,
 } from './broadcast/index.ts';
 export {
+  CHAT_LOBBY,
+  CHAT_ROOM_MAX_LENGTH,
+  CHAT_ROOM_PATTERN,
+  checkChatRoom,
+  listenRoomChat,
+  parseRoomChatInput,
+  ROOM_CHAT_DEFAULTS,
+  type RoomChat,
+  type RoomChatInput,
+  type RoomChatMember,
+  type RoomChatOptions,
+} from './chat/index.ts';
+export {
   type CloseSummary,
   CONNECTION_CLOSE_REASONS,
   CONNECTION_MANAGER_DEFAULTS,

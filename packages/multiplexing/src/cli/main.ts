@@ -4,10 +4,12 @@
  * @internal
  */
 import { type CliCommand, type CliIo, runCommandLine } from '@socketlab/internal';
+import { chatCommand } from './chat.ts';
 import { loadCommand } from './load.ts';
 
 /** Every `socketlab-mux` command, by name. */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = {
+  chat: chatCommand,
   load: loadCommand,
 };
 
