@@ -51,23 +51,6 @@ export function checkChatRoom(name: string): string | undefined {
   return `invalid room ${shown}: use 1 to ${CHAT_ROOM_MAX_LENGTH} letters, digits, _ or -`;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/**
- * Decodes one line as stage 2's chat does: strict UTF-8, and every control character but tab
- * replaced by U+FFFD, so nobody sends terminal escapes to the others.
- * (Stage 2's own `decodeChatLine` is not exported by `@socketlab/tcp-udp`.)
- * @returns the text, or `undefined` for invalid UTF-8.
- */
-export function decodeRoomChatLine(line: Uint8Array): string | undefined {
-  try {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
-    return utf8.decode(line).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
-  } catch {
-    return undefined;
-  }
-}
-
 /** The exact lines the room chat sends (each ends in `\n`). */
 export const roomChatLines = {
   welcome: (nick: string, room: string, here: number): string =>

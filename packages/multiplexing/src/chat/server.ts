@@ -9,7 +9,7 @@
 import type net from 'node:net';
 import { createLineDecoder, type LineDecoder } from '@socketlab/basics';
 import { checkInteger, checkNumber } from '@socketlab/internal';
-import { checkChatNick } from '@socketlab/tcp-udp';
+import { checkChatNick, decodeChatLine } from '@socketlab/tcp-udp';
 import { broadcast, type SlowConsumerPolicy } from '../broadcast/index.ts';
 import {
   type ConnectionClock,
@@ -21,13 +21,7 @@ import {
   systemClock,
 } from '../connections/index.ts';
 import { createTokenBucket, type TokenBucket } from './flood.ts';
-import {
-  CHAT_LOBBY,
-  checkChatRoom,
-  decodeRoomChatLine,
-  parseRoomChatInput,
-  roomChatLines,
-} from './protocol.ts';
+import { CHAT_LOBBY, checkChatRoom, parseRoomChatInput, roomChatLines } from './protocol.ts';
 
 /** Options of {@link listenRoomChat}. */
 export interface RoomChatOptions {
@@ -218,11 +212,12 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
   };
 
   const handleLine = (member: Member, line: Uint8Array): void => {
-    const text = decodeRoomChatLine(line);
-    if (text === undefined) {
-      say(member, roomChatLines.error('the line is not valid UTF-8; it was ignored'));
+    const decoded = decodeChatLine(line);
+    if (!decoded.ok) {
+      say(member, roomChatLines.error(decoded.reason));
       return;
     }
+    const text = decoded.text;
     const { nick, room } = member.metadata;
     const input = parseRoomChatInput(text);
     switch (input.kind) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenBucket } from '../../src/chat/flood.ts';
-import { checkChatRoom, decodeRoomChatLine, parseRoomChatInput } from '../../src/chat/protocol.ts';
+import { checkChatRoom, parseRoomChatInput } from '../../src/chat/protocol.ts';
 
 describe('parseRoomChatInput', () => {
   it.each([
@@ -27,13 +27,6 @@ describe('checkChatRoom', () => {
   });
   it.each(['', 'a'.repeat(33), 'two words', 'café', '#dev'])('refuses %j', (name) => {
     expect(checkChatRoom(name)).toMatch(/^invalid room /);
-  });
-});
-
-describe('decodeRoomChatLine', () => {
-  it('replaces control characters (a terminal escape) and refuses invalid UTF-8', () => {
-    expect(decodeRoomChatLine(Buffer.from('a\u001b[2Jb\tc'))).toBe('a\ufffd[2Jb\tc');
-    expect(decodeRoomChatLine(Buffer.from([0x68, 0xff]))).toBeUndefined();
   });
 });
 

@@ -8,7 +8,9 @@ export {
   CHAT_MAX_NICK_LENGTH,
   CHAT_NICK_PATTERN,
   type ChatInput,
+  type ChatLineDecoding,
   checkChatNick,
+  decodeChatLine,
   parseChatInput,
 } from './protocol.ts';
 export {
