@@ -1,11 +1,17 @@
 import type { CliIo } from '@socketlab/internal';
-import { pollUntil, spawnSource, WireClient, withTimeout } from '@socketlab/testkit';
+import {
+  pollUntil,
+  runCommandInProcess,
+  spawnSource,
+  WireClient,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 
 const PACKAGE_DIR = new URL('../..', import.meta.url);
 
-/** An in-process `CliIo` that keeps what the command prints. */
+/** An in-process `CliIo` that keeps what the command prints, readable while it runs. */
 function captured(signal: AbortSignal): { io: CliIo; out: () => string; err: () => string } {
   const lines = { out: '', err: '' };
   const io: CliIo = {
@@ -29,9 +35,9 @@ describe('socketlab-mux chat (in process)', () => {
     { argv: ['chat', '--high-water', '0'], code: 2, stream: 'err', says: '--high-water must be' },
     { argv: ['chat', 'extra'], code: 2, stream: 'err', says: 'chat takes no arguments' },
   ])('$argv exits $code', async ({ argv, code, stream, says }) => {
-    const { io, out, err } = captured(new AbortController().signal);
-    expect(await runCli(argv, io), err()).toBe(code);
-    expect(stream === 'out' ? out() : err()).toContain(says);
+    const result = await runCommandInProcess(runCli, argv);
+    expect(result.code, result.err).toBe(code);
+    expect(stream === 'out' ? result.out : result.err).toContain(says);
   });
 
   it('stops gracefully when its signal is aborted, telling the clients', async () => {
