@@ -1,10 +1,13 @@
 import type net from 'node:net';
+import { BasicsError } from '../errors.ts';
 
 /**
  * Starts `server` listening (`bind()` then `listen()` in the BSD API) and resolves once it
  * accepts connections, with the address the kernel bound: read the chosen port from it when you
  * asked for port 0, or the path of a Unix socket. Rejects with the error `listen` raised
- * (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, …), unchanged: wrap it in your own error type.
+ * (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, …), unchanged: wrap it in your own error type; or
+ * with a `BasicsError` `BASICS_ERR_CONNECTION` when the server was closed before it could report
+ * its address.
  * The one-shot listeners it adds are removed either way, so a later `'error'` is the server's own
  * to handle.
  * @example
@@ -32,7 +35,13 @@ export function listenServer(
       server.off('error', onError);
       const address = server.address();
       // null only once closed: a close() from a 'listening' listener that ran before this one.
-      if (address === null) reject(new Error('the server was closed as soon as it listened'));
+      if (address === null)
+        reject(
+          new BasicsError(
+            'BASICS_ERR_CONNECTION',
+            'the server was closed as soon as it listened, so it has no address to report',
+          ),
+        );
       else resolve(address);
     };
     server.once('error', onError);

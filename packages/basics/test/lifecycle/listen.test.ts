@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { closeServer, rejectionOf, tempDir } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { BasicsError } from '../../src/errors.ts';
 import { listenServer } from '../../src/lifecycle/listen.ts';
 
 function serverClosedAtEnd(): net.Server {
@@ -33,6 +34,15 @@ describe('listenServer', () => {
     expect(second.listening).toBe(false);
     expect(second.listenerCount('error')).toBe(0);
     expect(second.listenerCount('listening')).toBe(0);
+  });
+
+  it('rejects with a typed error when a listener ahead of it closes the server at once', async () => {
+    const server = serverClosedAtEnd();
+    server.once('listening', () => server.close());
+    const error = await rejectionOf(listenServer(server, { host: '127.0.0.1', port: 0 }));
+    expect(error).toBeInstanceOf(BasicsError);
+    expect(error).toMatchObject({ code: 'BASICS_ERR_CONNECTION' });
+    expect(server.listenerCount('error')).toBe(0);
   });
 
   it.runIf(process.platform !== 'win32')('resolves with the path of a Unix socket', async () => {
