@@ -80,27 +80,18 @@ export const receiveCommand: CliCommand = {
     if (net.isIP(values.host) === 0) {
       throw new CliUsageError(`--host must be an IP address, got ${JSON.stringify(values.host)}`);
     }
-    const maxFile = values['max-file-bytes'];
     // Unset flags leave the library's defaults (and their documentation) in charge.
-    const optional = (flag: string, value: string | undefined, min: number, max: number) =>
-      value === undefined ? undefined : parseIntegerOption(flag, value, min, max);
-    const limits = {
-      minBodyBytesPerSecond: optional('min-body-rate', values['min-body-rate'], 0, 2 ** 40),
-      maxSessionsPerPeer: optional(
-        'max-sessions-per-peer',
-        values['max-sessions-per-peer'],
-        1,
-        100_000,
-      ),
-      maxBufferedBytes: optional(
-        'max-buffered-bytes',
-        values['max-buffered-bytes'],
-        65_536,
-        2 ** 40,
-      ),
+    const optional = <Key extends string>(
+      key: Key,
+      flag: string,
+      min: number,
+      max: number,
+    ): { [K in Key]?: number } => {
+      const value = values[flag as keyof typeof values];
+      if (typeof value !== 'string') return {};
+      return { [key]: parseIntegerOption(flag, value, min, max) } as { [K in Key]?: number };
     };
     const receiver = createFileReceiver({
-      ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
       directory,
       host: values.host,
       port: parseIntegerOption('port', values.port, 0, 65_535),
@@ -108,16 +99,10 @@ export const receiveCommand: CliCommand = {
       allowSubdirectories: values['allow-subdirectories'],
       maxSessions: parseIntegerOption('max-sessions', values['max-sessions'], 1, 100_000),
       idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 1, 2 ** 31 - 1),
-      ...(maxFile === undefined
-        ? {}
-        : {
-            maxFileBytes: parseIntegerOption(
-              'max-file-bytes',
-              maxFile,
-              0,
-              FILE_TRANSFER_MAX_FILE_BYTES,
-            ),
-          }),
+      ...optional('maxFileBytes', 'max-file-bytes', 0, FILE_TRANSFER_MAX_FILE_BYTES),
+      ...optional('minBodyBytesPerSecond', 'min-body-rate', 0, 2 ** 40),
+      ...optional('maxSessionsPerPeer', 'max-sessions-per-peer', 1, 100_000),
+      ...optional('maxBufferedBytes', 'max-buffered-bytes', 65_536, 2 ** 40),
     });
     receiver.on('file', ({ peer, name, size, sha256, resumedFrom }) => {
       const resumed = resumedFrom > 0 ? `, resumed from ${resumedFrom}` : '';
