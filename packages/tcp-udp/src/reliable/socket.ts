@@ -243,7 +243,9 @@ export class ReliableUdpConnection implements AsyncIterable<Buffer> {
       const chunk = this.chunks.shift();
       if (chunk) {
         this.chunkBytes -= chunk.length;
-        this.pump();
+        // Refill (and reopen the window) once the batch is handed over, not per chunk: a pump per
+        // 1,200-byte chunk cost more than the chunk itself.
+        if (this.chunks.length === 0) this.pump();
         yield chunk;
         continue;
       }
