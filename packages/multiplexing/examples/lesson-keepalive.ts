@@ -27,6 +27,10 @@ console.log(
   `  → with SO_KEEPALIVE alone, a dead idle peer is noticed after ${seconds(kernel.delayMs)} + ${kernel.probes} × ${seconds(kernel.intervalMs)} = ${(kernel.delayMs + kernel.probes * kernel.intervalMs) / 60_000} min`,
 );
 
+console.log(
+  `  → Node's setKeepAlive(true, delay) sets its own TCP_KEEPINTVL (1 s) and TCP_KEEPCNT (10) too (libuv >= 1.35; see it with strace -e trace=setsockopt): delay + 10 s`,
+);
+
 const server = net.createServer((socket) => socket.on('error', () => {}));
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
