@@ -98,6 +98,8 @@ export async function connectConcurrencyClient(
         if (response.ok) waiter.resolve({ pid: response.pid, result: response.result });
         else waiter.reject(new MultiplexingError(response.code, response.message));
       }
+      // The server ended its side (it is closing): nothing more will be answered, so end ours.
+      void framed.end();
     } catch (error) {
       failure = error as Error;
       framed.destroy();

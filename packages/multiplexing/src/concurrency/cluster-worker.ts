@@ -6,7 +6,7 @@
  */
 import cluster from 'node:cluster';
 import { CLUSTER_CLOSE_MESSAGE, CLUSTER_SETTINGS_ENV } from './cluster.ts';
-import type { ResolvedConcurrencyOptions } from './options.ts';
+import type { ConcurrencyServer, ResolvedConcurrencyOptions } from './options.ts';
 import { serveInProcess } from './server.ts';
 
 if (cluster.isPrimary) {
@@ -15,11 +15,21 @@ if (cluster.isPrimary) {
 const settings = JSON.parse(
   process.env[CLUSTER_SETTINGS_ENV] ?? '{}',
 ) as ResolvedConcurrencyOptions;
-const server = await serveInProcess(settings);
-process.on('message', (message) => {
-  if (message !== CLUSTER_CLOSE_MESSAGE) return;
+// Listen for the close message before starting: a worker still starting when the primary
+// closes (a replacement, say) must close as soon as it is up, not miss the message.
+let closeAsked = false;
+let server: ConcurrencyServer | undefined;
+const closeAndLeave = (): void => {
+  if (server === undefined) return;
   void server.close().finally(() => {
     // With the server closed and the IPC channel gone, nothing keeps the process alive.
-    process.disconnect();
+    if (process.connected) process.disconnect();
   });
+};
+process.on('message', (message) => {
+  if (message !== CLUSTER_CLOSE_MESSAGE || closeAsked) return;
+  closeAsked = true;
+  closeAndLeave();
 });
+server = await serveInProcess(settings);
+if (closeAsked) closeAndLeave();

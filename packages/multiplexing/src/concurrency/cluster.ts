@@ -42,6 +42,7 @@ export async function startCluster(
     [CLUSTER_SETTINGS_ENV]: JSON.stringify({ ...settings, model: 'event-loop' }),
   };
   const live = new Set<Worker>();
+  const listening = new Set<Worker>();
   let closing = false;
   let restarts = 0;
   let address: Address | undefined;
@@ -51,7 +52,6 @@ export async function startCluster(
     cluster.setupPrimary({ exec, execArgv, args: [] });
     const worker = cluster.fork(env);
     live.add(worker);
-    let listening = false;
     const started = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
@@ -66,7 +66,7 @@ export async function startCluster(
         'listening',
         (where: { address: string; port: number; addressType: number | string }) => {
           clearTimeout(timer);
-          listening = true;
+          listening.add(worker);
           address ??= {
             address: where.address,
             family: where.addressType === 6 ? 'IPv6' : 'IPv4',
@@ -78,7 +78,7 @@ export async function startCluster(
       worker.once('exit', (code, signal) => {
         clearTimeout(timer);
         live.delete(worker);
-        if (!listening) {
+        if (!listening.delete(worker)) {
           reject(
             new MultiplexingError(
               'MULTIPLEXING_ERR_WORKER_CRASHED',
@@ -141,7 +141,7 @@ export async function startCluster(
     get restarts() {
       return restarts;
     },
-    pids: () => [...live].map((worker) => worker.process.pid as number),
+    pids: () => [...listening].map((worker) => worker.process.pid as number),
     close() {
       closed ??= close();
       return closed;
