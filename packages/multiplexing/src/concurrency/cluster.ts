@@ -133,6 +133,8 @@ export async function startCluster(
     const outcome = await Promise.race([Promise.all(exits), late]);
     clearTimeout(timer);
     if (outcome === 'late') await killAll();
+    // Each child's process handle is freed in the loop's close phase: let them go first.
+    await new Promise((resolve) => setImmediate(resolve));
   };
   let closed: Promise<void> | undefined;
   return {

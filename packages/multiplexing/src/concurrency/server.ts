@@ -4,6 +4,7 @@
  * is a stage 2 `FramedSocket` with the line codec; requests on it run concurrently (up to
  * `maxInFlight`) and are answered as they complete.
  */
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import { listenServer } from '@socketlab/basics';
 import {
@@ -77,6 +78,8 @@ export async function serveInProcess(
         })
       : undefined;
   const aborted = new AbortController();
+  // Every `io` request in flight listens on it (up to maxInFlight × connections).
+  setMaxListeners(0, aborted.signal);
   const connections = new Set<Connection>();
   let closing = false;
 
@@ -178,6 +181,8 @@ export async function serveInProcess(
     }
     aborted.abort();
     await stopped;
+    // The listening handle is freed in the loop's close phase: let it go before resolving.
+    await new Promise((resolve) => setImmediate(resolve));
   };
 
   return {
