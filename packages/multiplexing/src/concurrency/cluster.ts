@@ -133,8 +133,9 @@ export async function startCluster(
     const outcome = await Promise.race([Promise.all(exits), late]);
     clearTimeout(timer);
     if (outcome === 'late') await killAll();
-    // Each child's process handle is freed in the loop's close phase: let them go first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Closed handles are freed in the loop's close phase, which runs after the check phase: one
+    // setImmediate may still run before it, the second runs after it.
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
   };
   let closed: Promise<void> | undefined;
   return {

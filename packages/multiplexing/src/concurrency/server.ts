@@ -181,8 +181,9 @@ export async function serveInProcess(
     }
     aborted.abort();
     await stopped;
-    // The listening handle is freed in the loop's close phase: let it go before resolving.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Closed handles are freed in the loop's close phase, which runs after the check phase: one
+    // setImmediate may still run before it, the second runs after it.
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
   };
 
   return {
