@@ -119,6 +119,18 @@ describe('listenConcurrencyServer', () => {
     expect(await wire.readLine()).toBe(`8 ok ${process.pid} 1`);
   });
 
+  it('close() answers a request that arrives while it waits with MULTIPLEXING_ERR_SHUTDOWN', async () => {
+    const server = await start({ model: 'event-loop' });
+    const client = await connect(server);
+    const inFlight = client.request({ kind: 'io', ms: 1_000 });
+    await withTimeout(client.request({ kind: 'io', ms: 0 }), 'a request behind it');
+    const closing = server.close();
+    const late = await rejectionOf(client.request({ kind: 'io', ms: 0 }));
+    expect(late).toMatchObject({ code: 'MULTIPLEXING_ERR_SHUTDOWN' });
+    expect(await withTimeout(inFlight, 'the answer in flight')).toMatchObject({ result: '1000' });
+    await withTimeout(closing, 'close()');
+  });
+
   it.each<ConcurrencyModel>(['event-loop', 'worker-pool'])(
     'close() answers what is in flight, ends the connections and leaves no handle behind (%s)',
     async (model) => {
