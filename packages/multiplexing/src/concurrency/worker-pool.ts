@@ -123,7 +123,8 @@ export class WorkerPool {
         new MultiplexingError('MULTIPLEXING_ERR_CLOSED', 'the worker pool is closed'),
       );
     }
-    const idle = this.idleSlot();
+    // A thread that died before it was ready left a place free: fill it now.
+    const idle = this.idleSlot() ?? (this.slots.size < this.size ? this.spawn() : undefined);
     if (idle === undefined && this.queue.length >= this.maxQueue) {
       return Promise.reject(
         new MultiplexingError(

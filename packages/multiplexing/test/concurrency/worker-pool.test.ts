@@ -103,3 +103,20 @@ describe('WorkerPool', () => {
     expect(p.stats()).toMatchObject({ threads: 0 });
   });
 });
+
+describe('WorkerPool with a script that cannot load', () => {
+  it('fails each task with MULTIPLEXING_ERR_WORKER_CRASHED, starting a thread per task, never looping', async () => {
+    const broken = pool({
+      script: new URL('./fixtures/missing-worker.ts', import.meta.url),
+      size: 1,
+      maxQueue: 0,
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await rejectionOf(broken.run({ echo: String(i) }))).toMatchObject({
+        code: 'MULTIPLEXING_ERR_WORKER_CRASHED',
+      });
+    }
+    expect(broken.stats()).toMatchObject({ threads: 0, busy: 0, queued: 0 });
+    expect(broken.stats().crashes).toBeGreaterThanOrEqual(2);
+  });
+});
