@@ -24,6 +24,10 @@ export const MULTIPLEXING_ERROR_CODES = [
   'MULTIPLEXING_ERR_CLOSED',
   /** The peer broke the protocol (a bad command, a malformed frame). */
   'MULTIPLEXING_ERR_PROTOCOL',
+  /** A worker (a `worker_threads` thread or a cluster process) died while running a task. */
+  'MULTIPLEXING_ERR_WORKER_CRASHED',
+  /** A task ran in a worker and threw: the worker is fine, the task failed. */
+  'MULTIPLEXING_ERR_TASK_FAILED',
 ] as const;
 
 /** One of {@link MULTIPLEXING_ERROR_CODES}. */
