@@ -40,7 +40,7 @@ export interface ReactorEchoServer {
   readonly reactor: Reactor;
   readonly demultiplexer: SocketDemultiplexer;
   readonly stats: Readonly<ReactorEchoStats>;
-  /** Connection failures seen (reset by the peer, …), the last 100, as typed errors. */
+  /** Connection and accept failures seen (reset by the peer, …), the last 100, as typed errors. */
   readonly errors: readonly Error[];
   /** Settles when the loop ends: the turns it ran, or what a handler threw. */
   readonly done: Promise<number>;
@@ -95,11 +95,16 @@ async function start(
     throw toTcpError(error, { operation: 'listen', peer: `${host}:${port}` });
   }
 
+  const record = (error: unknown): void => {
+    errors.push(error instanceof Error ? error : new Error(String(error)));
+    if (errors.length > 100) errors.shift();
+  };
+  // After listen(): a failed accept (EMFILE, …) is reported here; the server goes on.
+  server.on('error', (error) => {
+    record(toTcpError(error, { operation: 'listen', peer: `${host}:${address.port}` }));
+  });
   const drop = (handle: ReactorHandle, error?: unknown): void => {
-    if (error !== undefined) {
-      errors.push(error instanceof Error ? error : new Error(String(error)));
-      if (errors.length > 100) errors.shift();
-    }
+    if (error !== undefined) record(error);
     // Destroy first: deregistering a closed socket makes the demultiplexer forget it.
     demux.destroy(handle);
     reactor.deregister(handle);

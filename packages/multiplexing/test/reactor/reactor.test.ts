@@ -79,12 +79,13 @@ describe('the reactor on virtual time', () => {
     });
   });
 
-  it('applies an interest change from the next wait, and drops this turn’s events of a handle dropped meanwhile', async () => {
+  it('applies an interest change from the next wait, and drops this turn’s events of a handle deregistered or no longer interested meanwhile', async () => {
     const both = { readable: true, writable: true };
     const turnScript = {
       ready: [
         { handle: 1, ...both },
         { handle: 2, ...both },
+        { handle: 3, ...both },
       ],
     };
     const log: string[] = [];
@@ -95,12 +96,14 @@ describe('the reactor on virtual time', () => {
         if (reactor.interestOf(1).length === 1) {
           reactor.setInterest(1, ['readable', 'writable']);
           reactor.deregister(2); // collected this turn, dispatched never
+          reactor.setInterest(3, []); // collected this turn, no longer wanted
         }
         return false;
       },
       onWritable: (h) => void log.push(`w${h}`),
     });
     reactor.register(2, ['readable'], logging(log, clock));
+    reactor.register(3, ['readable'], logging(log, clock));
     await reactor.turn();
     expect(log).toEqual(['r1']);
     await reactor.turn();
@@ -108,8 +111,10 @@ describe('the reactor on virtual time', () => {
     expect(demux.calls).toEqual([
       'watch 1 readable',
       'watch 2 readable',
+      'watch 3 readable',
       'watch 1 readable+writable',
       'unwatch 2',
+      'watch 3 -',
     ]);
   });
 

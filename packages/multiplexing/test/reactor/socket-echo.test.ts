@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { connectTcp, pollUntil, seededBytes, thrownBy, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { listenReactorEcho, SocketDemultiplexer } from '../../src/index.ts';
+import { listenReactorEcho, Reactor, SocketDemultiplexer } from '../../src/index.ts';
 
 async function echoServer(maxReadBytes = 1024) {
   const echo = await listenReactorEcho({ maxReadBytes });
@@ -76,6 +76,22 @@ describe('a TCP echo server run by the reactor', () => {
     await expect(echo.done).resolves.toBeGreaterThanOrEqual(0);
     expect(echo.reactor.closed).toBe(true);
     await expect(connectTcp(port)).rejects.toThrow();
+  });
+});
+
+describe('the reactor over real sockets', () => {
+  it('wakes from a real wait for its timer when no socket is ready', async () => {
+    const demux = new SocketDemultiplexer();
+    const reactor = new Reactor(demux);
+    onTestFinished(() => {
+      reactor.close();
+      demux.close();
+    });
+    const fired: string[] = [];
+    reactor.setTimer(1, () => fired.push('first'));
+    reactor.setTimer(2, () => fired.push('second'));
+    await withTimeout(reactor.run({ maxTurns: 100 }), 'two 1–2 ms timers');
+    expect(fired).toEqual(['first', 'second']);
   });
 });
 
