@@ -28,6 +28,12 @@ export const MULTIPLEXING_ERROR_CODES = [
   'MULTIPLEXING_ERR_WORKER_CRASHED',
   /** A task ran in a worker and threw: the worker is fine, the task failed. */
   'MULTIPLEXING_ERR_TASK_FAILED',
+  /** A reactor was asked to register a handle it already has. */
+  'MULTIPLEXING_ERR_ALREADY_REGISTERED',
+  /** A reactor was asked about a handle it does not know (never registered, or deregistered). */
+  'MULTIPLEXING_ERR_UNKNOWN_HANDLE',
+  /** A reactor's `turn()` or `run()` was called while one of its turns was still running. */
+  'MULTIPLEXING_ERR_LOOP_RUNNING',
 ] as const;
 
 /** One of {@link MULTIPLEXING_ERROR_CODES}. */

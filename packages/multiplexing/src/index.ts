@@ -100,6 +100,26 @@ export {
   runLoad,
 } from './load/index.ts';
 export {
+  DEFAULT_MAX_READ_BYTES,
+  type Demultiplexer,
+  listenReactorEcho,
+  REACTOR_DEFAULTS,
+  READINESS,
+  Reactor,
+  type ReactorClock,
+  type ReactorEchoOptions,
+  type ReactorEchoServer,
+  type ReactorEchoStats,
+  type ReactorHandle,
+  type ReactorHandler,
+  type ReactorOptions,
+  type ReactorTimerId,
+  type Readiness,
+  type ReadyEvent,
+  SocketDemultiplexer,
+  type TurnSummary,
+} from './reactor/index.ts';
+export {
   type BackoffPolicy,
   backoffCeilingMs,
   type ConnectAttempt,
