@@ -24,6 +24,8 @@ export const MULTIPLEXING_ERROR_CODES = [
   'MULTIPLEXING_ERR_CLOSED',
   /** The peer broke the protocol (a bad command, a malformed frame). */
   'MULTIPLEXING_ERR_PROTOCOL',
+  /** A wait ran out: a connection pool's acquire waited longer than `acquireTimeoutMs`. */
+  'MULTIPLEXING_ERR_TIMEOUT',
 ] as const;
 
 /** One of {@link MULTIPLEXING_ERROR_CODES}. */
