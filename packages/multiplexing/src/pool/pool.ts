@@ -147,6 +147,7 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
       const waiter: Waiter<C> = { resolve, reject, timer: undefined };
       this.#waiters.push(waiter);
       this.#dispatch();
+      this.#fill(); // taking an idle one may leave fewer than minIdle
       if (!this.#waiters.includes(waiter)) return;
       if (this.#waiters.length - this.#connects.size > this.#o.maxWaiting) {
         this.#removeWaiter(waiter);
