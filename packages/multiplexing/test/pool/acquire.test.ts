@@ -22,31 +22,33 @@ function makePool(
   return { pool, clock, connector };
 }
 
+const noConnect = (): Promise<never> => Promise.reject(new Error('not used'));
+
 describe('createConnectionPool options', () => {
   it.each([
     [{}, TypeError, 'connect must be a function'],
     [
-      { connect: () => null, maxSize: 0 },
+      { connect: noConnect, maxSize: 0 },
       RangeError,
       'maxSize must be an integer from 1 to 100000, got 0',
     ],
     [
-      { connect: () => null, maxSize: 2, minIdle: 3 },
+      { connect: noConnect, maxSize: 2, minIdle: 3 },
       RangeError,
       'minIdle must be an integer from 0 to 2, got 3',
     ],
     [
-      { connect: () => null, acquireTimeoutMs: 0 },
+      { connect: noConnect, acquireTimeoutMs: 0 },
       RangeError,
       'acquireTimeoutMs must be an integer',
     ],
     [
-      { connect: () => null, maxWaiting: 1.5 },
+      { connect: noConnect, maxWaiting: 1.5 },
       TypeError,
       'maxWaiting must be an integer ≥ 0, got 1.5',
     ],
-    [{ connect: () => null, validate: 'yes' }, TypeError, 'validate must be a function'],
-    [{ connect: () => null, clock: {} }, TypeError, 'clock must be an object with now()'],
+    [{ connect: noConnect, validate: 'yes' }, TypeError, 'validate must be a function'],
+    [{ connect: noConnect, clock: {} }, TypeError, 'clock must be an object with now()'],
   ])('refuses %o synchronously', (options, kind, message) => {
     const error = thrownBy(() => createConnectionPool(options as never), 'a bad option');
     expect(error).toBeInstanceOf(kind);

@@ -20,7 +20,9 @@ function framedPool(port: number, maxSize: number) {
     maxSize,
     acquireTimeoutMs: 5_000,
   });
-  onTestFinished(() => pool.close({ timeoutMs: 0 }));
+  onTestFinished(async () => {
+    await pool.close({ timeoutMs: 0 });
+  });
   return pool;
 }
 
@@ -74,7 +76,7 @@ describe('a framed pool against a real server', () => {
     await dropped;
     const refused = await rejectionOf(ask(pool, 'down'), 'a request while the server is down');
     expect(refused.code).toBe('MULTIPLEXING_ERR_CONNECTION');
-    expect(refused.cause?.code).toBe('TCPUDP_ERR_CONNECTION');
+    expect((refused.cause as { code?: string }).code).toBe('TCPUDP_ERR_CONNECTION');
     const second = await listenReplyServer(first.port);
     expect(await ask(pool, 'after')).toBe('reply:after');
     expect(second.counts.accepted).toBe(1);
@@ -101,13 +103,15 @@ describe('createTcpPoolConnector', () => {
       connect: createTcpPoolConnector({ port: server.port }),
       maxSize: 1,
     });
-    onTestFinished(() => pool.close({ timeoutMs: 0 }));
+    onTestFinished(async () => {
+      await pool.close({ timeoutMs: 0 });
+    });
     const frame = Buffer.from([0, 0, 0, 2, 0x68, 0x69]); // the u32 length prefix, then "hi"
     for (let i = 0; i < 2; i++) {
       const reply = await pool.use(async (transport) => {
-        const message = nextEvent<[Buffer]>(transport, 'message');
+        const message = new Promise<Buffer>((resolve) => transport.once('message', resolve));
         transport.send(frame);
-        return (await message)[0];
+        return withTimeout(message, 'the reply');
       });
       expect(reply.subarray(4).toString()).toBe('reply:hi');
     }
