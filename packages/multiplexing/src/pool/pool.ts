@@ -194,10 +194,14 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
    * @throws {TypeError} as {@link ConnectionPool.release}.
    */
   destroy(connection: C): void {
+    this.#destroyBorrowed(connection, 'destroyed');
+  }
+
+  #destroyBorrowed(connection: C, reason: PoolDestroyReason): void {
     const entry = this.#borrowedEntry(connection, 'destroy');
     if (entry === undefined) return;
     this.#borrowed--;
-    this.#drop(entry, 'destroyed');
+    this.#drop(entry, reason);
     this.#afterChange();
   }
 
@@ -214,8 +218,9 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
     try {
       result = await fn(connection);
     } catch (error) {
-      if (this.#o.isConnectionError(error) || connection.closed) this.destroy(connection);
-      else this.release(connection);
+      if (this.#o.isConnectionError(error) || connection.closed) {
+        this.#destroyBorrowed(connection, 'connection-error');
+      } else this.release(connection);
       throw error;
     }
     this.release(connection);

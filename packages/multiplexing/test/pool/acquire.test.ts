@@ -178,12 +178,18 @@ describe('acquire and release', () => {
     expect(pool.stats).toMatchObject({ size: 0, connecting: 0 });
   });
 
-  it('throws a TypeError for a connection it did not lend, or one released twice', async () => {
+  it('throws a TypeError for a connection it did not lend, or one released twice; destroy() drops a borrowed one', async () => {
     const { pool } = makePool();
     const connection = await pool.acquire();
     pool.release(connection);
     expect(thrownBy(() => pool.release(connection))).toBeInstanceOf(TypeError);
     expect(thrownBy(() => pool.destroy({} as FakeConnection)).message).toMatch(/did not lend/);
+    const borrowed = await pool.acquire();
+    const reasons: string[] = [];
+    pool.on('destroyed', (_c, reason) => reasons.push(reason));
+    pool.destroy(borrowed);
+    expect(reasons).toEqual(['destroyed']);
+    expect(pool.stats).toMatchObject({ size: 0, borrowed: 0 });
   });
 });
 
@@ -211,7 +217,7 @@ describe('use()', () => {
     pool.on('destroyed', (_c, reason) => reasons.push(reason));
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     expect(await rejectionOf(pool.use(() => Promise.reject(reset)))).toBe(reset);
-    expect(reasons).toEqual(['destroyed']);
+    expect(reasons).toEqual(['connection-error']);
     expect(connector.made[0]?.closed).toBe(true);
     expect((await pool.use((c) => c)).id).toBe(2);
   });

@@ -188,6 +188,7 @@ describe('close()', () => {
     expect(b.closed).toBe(true);
     expect(() => pool.release(b)).not.toThrow(); // a late release after the deadline is ignored
     expect(connector.made.every((m) => m.closed)).toBe(true);
+    expect(clock.pending).toBe(0); // no timer left behind
   });
 
   it('returns the same promise when called twice, and resolves at once with nothing borrowed', async () => {
