@@ -25,7 +25,9 @@ export interface PooledFramedConnectionEvents {
 /**
  * A stage 2 `FramedSocket` shaped for the pool: `closed` as a flag, a `'close'` event, and
  * `request()` for one-frame-in, one-frame-out protocols. A peer's FIN closes it: a client cannot
- * get answers on a connection the server has finished with.
+ * get answers on a connection the server has finished with. A connection holding bytes nobody
+ * has read (the late answer of an abandoned request, a frame the server sent unasked) counts as
+ * closed too, so the pool drops it instead of lending it out of step.
  */
 export class PooledFramedConnection
   extends EventEmitter<PooledFramedConnectionEvents>
@@ -46,9 +48,17 @@ export class PooledFramedConnection
     });
   }
 
-  /** True once closed or closing (destroyed, or the peer sent FIN or RST). */
+  /**
+   * True once closed or closing (destroyed, or the peer sent FIN or RST), or out of step: bytes
+   * arrived that nobody read, so the next `request()` would get an answer that is not its own.
+   */
   get closed(): boolean {
-    return this.#closed || this.framed.socket.destroyed;
+    return (
+      this.#closed ||
+      this.framed.socket.destroyed ||
+      this.framed.bufferedFrames > 0 ||
+      this.framed.bufferedBytes > 0
+    );
   }
 
   /**

@@ -31,6 +31,16 @@ describe('health of idle connections', () => {
     expect((await pool.acquire()).id).toBe(2);
   });
 
+  it('replaces an idle connection that closed when minIdle asks for one ready', async () => {
+    const { pool, connector } = makePool({ minIdle: 1 });
+    await settle();
+    expect(pool.stats).toMatchObject({ idle: 1, created: 1 });
+    connector.made[0]?.peerClose();
+    await settle();
+    expect(pool.stats).toMatchObject({ idle: 1, created: 2, destroyed: 1 });
+    expect((await pool.acquire()).id).toBe(2);
+  });
+
   it('skips an idle connection that died without an event, and lends a new one', async () => {
     const { pool, connector, destroyed } = makePool();
     const a = await pool.acquire();

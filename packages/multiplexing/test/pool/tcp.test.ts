@@ -3,7 +3,7 @@
  * connections, a connection the server closes while idle, a server restart, a connection that
  * breaks mid-request, and the raw-stream connector.
  */
-import { nextEvent, rejectionOf, withTimeout } from '@socketlab/testkit';
+import { nextEvent, pollUntil, rejectionOf, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   type ConnectionTransport,
@@ -55,6 +55,21 @@ describe('a framed pool against a real server', () => {
     expect(reason).toBe('closed-while-idle');
     expect(connection.closed).toBe(true);
     expect(await ask(pool, 'two')).toBe('reply:two');
+    expect(server.counts.accepted).toBe(2);
+  });
+
+  it('never lends a connection holding bytes nobody asked for (a late or unsolicited frame)', async () => {
+    const server = await listenReplyServer();
+    const pool = framedPool(server.port, 1);
+    const reasons: string[] = [];
+    pool.on('destroyed', (_c, reason) => reasons.push(reason));
+    const first = await pool.acquire();
+    pool.release(first);
+    const [serverSide] = server.sockets;
+    serverSide?.write(Buffer.from([0, 0, 0, 5, ...Buffer.from('stale')]));
+    await pollUntil(() => first.closed, 'the stray frame to arrive');
+    expect(await ask(pool, 'fresh')).toBe('reply:fresh');
+    expect(reasons).toEqual(['closed-while-idle']);
     expect(server.counts.accepted).toBe(2);
   });
 
