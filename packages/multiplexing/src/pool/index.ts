@@ -18,12 +18,11 @@ export {
   type PoolConnectAttempt,
   type PoolConnector,
 } from './options.ts';
+export { ConnectionPool, createConnectionPool } from './pool.ts';
 export {
-  ConnectionPool,
   type ConnectionPoolEvents,
   type ConnectionPoolStats,
-  createConnectionPool,
   POOL_DESTROY_REASONS,
   type PoolCloseReport,
   type PoolDestroyReason,
-} from './pool.ts';
+} from './types.ts';

@@ -5,74 +5,25 @@
  */
 import { EventEmitter } from 'node:events';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
-import { MultiplexingError } from '../errors.ts';
 import {
   type ConnectionPoolOptions,
   type PoolableConnection,
   type ResolvedPoolOptions,
   resolvePoolOptions,
 } from './options.ts';
-
-/**
- * Why the pool dropped a connection:
- * - `closed-while-idle`: it closed (peer FIN or RST) while nobody held it;
- * - `closed-while-borrowed`: it was released already closed;
- * - `failed-validation`: `validate` said no (or threw) before it was lent;
- * - `idle-timeout`, `max-uses`, `max-lifetime`: the limits of the same names;
- * - `connection-error`: `use()`'s function threw a connection-level error;
- * - `destroyed`: the borrower called `destroy()`;
- * - `pool-closed`: `close()` closed it (at once when idle, or at the deadline).
- */
-export const POOL_DESTROY_REASONS = [
-  'closed-while-idle',
-  'closed-while-borrowed',
-  'failed-validation',
-  'idle-timeout',
-  'max-uses',
-  'max-lifetime',
-  'connection-error',
-  'destroyed',
-  'pool-closed',
-] as const;
-
-/** One of {@link POOL_DESTROY_REASONS}. */
-export type PoolDestroyReason = (typeof POOL_DESTROY_REASONS)[number];
-
-/** The counts {@link ConnectionPool.stats} reports. */
-export interface ConnectionPoolStats {
-  /** Connections open now: idle + borrowed (connects in flight not included). */
-  readonly size: number;
-  /** Open and waiting to be lent. */
-  readonly idle: number;
-  /** Lent out (or being validated before being lent). */
-  readonly borrowed: number;
-  /** Connects in flight. */
-  readonly connecting: number;
-  /** Acquires waiting for a connection. */
-  readonly waiting: number;
-  /** Connections opened since the pool was made. */
-  readonly created: number;
-  /** Connections the pool dropped since it was made. */
-  readonly destroyed: number;
-}
-
-/** The events a {@link ConnectionPool} emits; none is `'error'`, so none can crash a process. */
-export interface ConnectionPoolEvents<C> {
-  /** A new connection is open. */
-  created: [connection: C];
-  /** The pool dropped a connection, and why. */
-  destroyed: [connection: C, reason: PoolDestroyReason];
-  /** A connect failed (the oldest waiter, if any, rejects with it). */
-  connectFailed: [error: MultiplexingError];
-}
-
-/** What {@link ConnectionPool.close} reports once everything is closed. */
-export interface PoolCloseReport {
-  /** Borrowed connections released before the deadline. */
-  readonly released: number;
-  /** Borrowed connections still out at the deadline, destroyed under their borrower. */
-  readonly destroyedAtDeadline: number;
-}
+import {
+  acquireTimeoutError,
+  closedError,
+  connectError,
+  connectTimeoutError,
+  queueFullError,
+} from './pool-errors.ts';
+import type {
+  ConnectionPoolEvents,
+  ConnectionPoolStats,
+  PoolCloseReport,
+  PoolDestroyReason,
+} from './types.ts';
 
 interface Entry<C> {
   readonly connection: C;
@@ -151,24 +102,12 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
       if (!this.#waiters.includes(waiter)) return;
       if (this.#waiters.length - this.#connects.size > this.#o.maxWaiting) {
         this.#removeWaiter(waiter);
-        reject(
-          new MultiplexingError(
-            'MULTIPLEXING_ERR_LIMIT_EXCEEDED',
-            `the pool is exhausted: all ${this.#o.maxSize} connections are in use and ` +
-              `${this.#o.maxWaiting} acquires already wait (maxWaiting); retry later or raise maxSize`,
-          ),
-        );
+        reject(queueFullError(this.#o.maxSize, this.#o.maxWaiting));
         return;
       }
       waiter.timer = this.#o.clock.setTimeout(() => {
         this.#removeWaiter(waiter);
-        reject(
-          new MultiplexingError(
-            'MULTIPLEXING_ERR_TIMEOUT',
-            `no pooled connection became free within ${this.#o.acquireTimeoutMs} ms ` +
-              `(acquireTimeoutMs; ${this.#borrowed} of ${this.#o.maxSize} borrowed): release connections sooner or raise maxSize`,
-          ),
-        );
+        reject(acquireTimeoutError(this.#o.acquireTimeoutMs, this.#borrowed, this.#o.maxSize));
       }, this.#o.acquireTimeoutMs);
     });
   }
@@ -402,13 +341,7 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
     const controller = new AbortController();
     this.#connects.add(controller);
     const timer = this.#o.clock.setTimeout(
-      () =>
-        controller.abort(
-          new MultiplexingError(
-            'MULTIPLEXING_ERR_TIMEOUT',
-            `connecting took longer than ${this.#o.connectTimeoutMs} ms (connectTimeoutMs)`,
-          ),
-        ),
+      () => controller.abort(connectTimeoutError(this.#o.connectTimeoutMs)),
       this.#o.connectTimeoutMs,
     );
     const aborted = new Promise<never>((_, reject) => {
@@ -437,14 +370,7 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
         this.#o.clock.clearTimeout(timer);
         this.#connects.delete(controller);
         if (this.#closing !== undefined) return;
-        const failure =
-          error instanceof MultiplexingError && error.code === 'MULTIPLEXING_ERR_TIMEOUT'
-            ? error
-            : new MultiplexingError(
-                'MULTIPLEXING_ERR_CONNECTION',
-                `could not open a pooled connection: ${error instanceof Error ? error.message : String(error)}`,
-                { cause: error },
-              );
+        const failure = connectError(error);
         this.emit('connectFailed', failure);
         const waiter = this.#waiters.shift();
         if (waiter !== undefined) {
@@ -482,13 +408,6 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
     this.#borrowed++;
     this.#lend(entry);
   }
-}
-
-function closedError(): MultiplexingError {
-  return new MultiplexingError(
-    'MULTIPLEXING_ERR_CLOSED',
-    'the connection pool is closed: make a new pool to connect again',
-  );
 }
 
 /**
