@@ -100,7 +100,9 @@ export class ConnectionPool<C extends PoolableConnection> extends EventEmitter<
       this.#dispatch();
       this.#fill(); // taking an idle one may leave fewer than minIdle
       if (!this.#waiters.includes(waiter)) return;
-      if (this.#waiters.length - this.#connects.size > this.#o.maxWaiting) {
+      // Waiters a connection is being opened or validated for are not queued: count the others.
+      const queued = this.#waiters.length - this.#connects.size - this.#validating;
+      if (queued > this.#o.maxWaiting) {
         this.#removeWaiter(waiter);
         reject(queueFullError(this.#o.maxSize, this.#o.maxWaiting));
         return;

@@ -81,6 +81,12 @@ describe('health of idle connections', () => {
     expect(pool.stats).toMatchObject({ size: 1, borrowed: 1, idle: 0 });
   });
 
+  it('does not count an acquire whose connection is being validated as waiting (maxWaiting 0)', async () => {
+    const { pool } = makePool({ maxWaiting: 0, validate: async () => true });
+    pool.release(await pool.acquire());
+    expect((await pool.acquire()).id).toBe(1);
+  });
+
   it('treats a validate that throws as a failed check', async () => {
     const { pool, destroyed } = makePool({
       validate: (c) => {
