@@ -13,5 +13,6 @@ await runBenchGroups(
     'load',
     'socket-options',
     'concurrency',
+    'pool',
   ]),
 );

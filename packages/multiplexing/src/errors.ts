@@ -34,6 +34,8 @@ export const MULTIPLEXING_ERROR_CODES = [
   'MULTIPLEXING_ERR_UNKNOWN_HANDLE',
   /** A reactor's `turn()` or `run()` was called while one of its turns was still running. */
   'MULTIPLEXING_ERR_LOOP_RUNNING',
+  /** A wait ran out: a connection pool's acquire waited longer than `acquireTimeoutMs`. */
+  'MULTIPLEXING_ERR_TIMEOUT',
 ] as const;
 
 /** One of {@link MULTIPLEXING_ERROR_CODES}. */

@@ -120,6 +120,25 @@ export {
   type TurnSummary,
 } from './reactor/index.ts';
 export {
+  CONNECTION_POOL_DEFAULTS,
+  ConnectionPool,
+  type ConnectionPoolEvents,
+  type ConnectionPoolOptions,
+  type ConnectionPoolStats,
+  createConnectionPool,
+  createFramedPoolConnector,
+  createTcpPoolConnector,
+  isConnectionLevelError,
+  POOL_DESTROY_REASONS,
+  type PoolableConnection,
+  type PoolCloseReport,
+  type PoolConnectAttempt,
+  type PoolConnector,
+  type PoolDestroyReason,
+  PooledFramedConnection,
+  type PooledFramedConnectionEvents,
+} from './pool/index.ts';
+export {
   type BackoffPolicy,
   backoffCeilingMs,
   type ConnectAttempt,
