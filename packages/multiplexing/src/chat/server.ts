@@ -103,6 +103,11 @@ export interface RoomChat {
   readonly manager: ConnectionManager<RoomChatMember>;
   /** Who is in which room now, in joining order. */
   rooms(): Record<string, string[]>;
+  /**
+   * Bytes of an unfinished line the server holds for `member`: never more than `maxLineBytes`
+   * (past it the client is closed); 0 once it has left.
+   */
+  pendingLineBytes(member: ManagedConnection<RoomChatMember>): number;
   /** Stops accepting, tells every client the server is shutting down, drains, closes. */
   close(): Promise<ShutdownReport<RoomChatMember>>;
 }
@@ -388,6 +393,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     address,
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
+    pendingLineBytes: (member) => inboxes.get(member)?.lines.bufferedBytes ?? 0,
     close: () => manager.shutdown({ notice: SHUTDOWN_NOTICE }),
   }));
 }
