@@ -4,6 +4,8 @@
  * queue, a graceful shutdown with a report). The framing is stage 2's codecs, not rewritten.
  * @internal
  */
+
+import type net from 'node:net';
 import { parseArgs } from 'node:util';
 import { formatEndpoint } from '@socketlab/basics';
 import {
@@ -22,6 +24,8 @@ import {
 import { OUTBOUND_QUEUE_DEFAULTS } from '../broadcast/index.ts';
 import {
   CONNECTION_MANAGER_DEFAULTS,
+  type ConnectionManager,
+  type ConnectionManagerOptions,
   createConnectionManager,
   listenManagedTcp,
 } from '../connections/index.ts';
@@ -83,6 +87,33 @@ function codecOf(framing: string, maxFrame: string | undefined): FrameCodec {
   }
 }
 
+/**
+ * The echo itself: a manager whose every connection sends each frame back (slow readers are
+ * disconnected), listening with `codec`. The command and the hostile-peer tests start it.
+ */
+export async function listenManagedEcho(options: {
+  codec: FrameCodec;
+  host: string;
+  port: number;
+  manager: ConnectionManagerOptions<Record<string, never>>;
+}): Promise<{ manager: ConnectionManager<Record<string, never>>; address: net.AddressInfo }> {
+  const manager = createConnectionManager<Record<string, never>>({
+    closeTimeoutMs: ECHO_DEFAULTS.closeTimeoutMs,
+    ...options.manager,
+    slowConsumerPolicy: 'disconnect',
+  });
+  manager.on('connection', (conn) => {
+    conn.on('message', (frame) => conn.send(frame));
+  });
+  const { address } = await listenManagedTcp({
+    manager,
+    codec: options.codec,
+    host: options.host,
+    port: options.port,
+  });
+  return { manager, address };
+}
+
 /** The `echo` command. */
 export const echoCommand: CliCommand = {
   summary: 'a framed echo server whose connections the connection manager holds',
@@ -109,17 +140,17 @@ export const echoCommand: CliCommand = {
     if (values.host === '') throw new CliUsageError('--host must not be empty');
     const codec = codecOf(values.framing, values['max-frame']);
     const port = parseIntegerOption('port', values.port, 0, 65_535);
-    const manager = createConnectionManager({
-      maxConnections: parseIntegerOption('max-connections', values['max-connections'], 1, 1e6),
-      maxConnectionsPerAddress: 1e6, // one limit on the command line: --max-connections
-      idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, TIMER_MAX_MS),
-      heartbeatIntervalMs: parseIntegerOption('heartbeat', values.heartbeat, 0, TIMER_MAX_MS),
-      maxBufferedBytes: parseIntegerOption('high-water', values['high-water'], 1, 1024 ** 3),
-      slowConsumerPolicy: 'disconnect',
-      closeTimeoutMs: ECHO_DEFAULTS.closeTimeoutMs,
-    });
-    manager.on('connection', (conn) => {
-      conn.on('message', (frame) => conn.send(frame));
+    const { manager, address } = await listenManagedEcho({
+      codec,
+      host: values.host,
+      port,
+      manager: {
+        maxConnections: parseIntegerOption('max-connections', values['max-connections'], 1, 1e6),
+        maxConnectionsPerAddress: 1e6, // one limit on the command line: --max-connections
+        idleTimeoutMs: parseIntegerOption('idle-timeout', values['idle-timeout'], 0, TIMER_MAX_MS),
+        heartbeatIntervalMs: parseIntegerOption('heartbeat', values.heartbeat, 0, TIMER_MAX_MS),
+        maxBufferedBytes: parseIntegerOption('high-water', values['high-water'], 1, 1024 ** 3),
+      },
     });
     manager.on('refused', (error) => io.err(`refused: ${error.message} [${error.code}]`));
     manager.on('close', (conn, reason, error) => {
@@ -129,7 +160,6 @@ export const echoCommand: CliCommand = {
         `${conn.peerName} closed (${reason})${error === undefined ? '' : `: ${error.message}`}`,
       );
     });
-    const { address } = await listenManagedTcp({ manager, codec, host: values.host, port });
     io.out(
       `echo (${values.framing} framing) listening on ${formatEndpoint({ host: address.address, port: address.port })}`,
     );
