@@ -19,10 +19,12 @@ export type RoomChatInput =
   | ChatInput
   | { readonly kind: 'join'; readonly room: string }
   | { readonly kind: 'leave' }
-  | { readonly kind: 'me'; readonly text: string };
+  | { readonly kind: 'me'; readonly text: string }
+  | { readonly kind: 'pong' };
 
 /**
- * Tells a room command from the rest, which stage 2's `parseChatInput` reads (`/nick`, `/who`,
+ * Tells a room command (`/join`, `/leave`, `/me`, and `/pong`, a heartbeat answer that does
+ * nothing else) from the rest, which stage 2's `parseChatInput` reads (`/nick`, `/who`,
  * `/help`, `/quit`, messages, `//` escapes).
  * @param text - one decoded line, without its line ending.
  * @example
@@ -32,12 +34,13 @@ export type RoomChatInput =
  * ```
  */
 export function parseRoomChatInput(text: string): RoomChatInput {
-  const command = /^\/(join|leave|me)(?:\s+([\s\S]*))?$/i.exec(text.trimEnd());
+  const command = /^\/(join|leave|me|pong)(?:\s+([\s\S]*))?$/i.exec(text.trimEnd());
   if (command === null) return parseChatInput(text);
   const word = (command[1] as string).toLowerCase();
   const rest = (command[2] ?? '').trim();
   if (word === 'join') return { kind: 'join', room: rest.startsWith('#') ? rest.slice(1) : rest };
   if (word === 'leave') return { kind: 'leave' };
+  if (word === 'pong') return { kind: 'pong' };
   return { kind: 'me', text: rest };
 }
 
@@ -68,6 +71,8 @@ export const roomChatLines = {
   action: (nick: string, text: string): string => `* ${nick} ${text}\n`,
   bye: (): string => '* bye\n',
   error: (text: string): string => `! ${text}\n`,
+  ping: (silentMs: number): string =>
+    `! ping: nothing heard from you for ${silentMs} ms; send any line (/pong will do) or be disconnected\n`,
   help: (): string =>
     [
       '* /join ROOM  move to ROOM (1-32 letters, digits, _ or -); /leave  back to #lobby',

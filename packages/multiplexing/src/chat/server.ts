@@ -8,7 +8,7 @@
  */
 import type net from 'node:net';
 import { createLineDecoder, type LineDecoder } from '@socketlab/basics';
-import { checkInteger, checkNumber } from '@socketlab/internal';
+import { checkInteger, checkNumber, TIMER_MAX_MS } from '@socketlab/internal';
 import { checkChatNick, decodeChatLine } from '@socketlab/tcp-udp';
 import { broadcast, type SlowConsumerPolicy } from '../broadcast/index.ts';
 import {
@@ -21,6 +21,7 @@ import {
   systemClock,
 } from '../connections/index.ts';
 import { createTokenBucket, type TokenBucket } from './flood.ts';
+import { type ChatHeartbeat, watchChatHeartbeat } from './heartbeat.ts';
 import { CHAT_LOBBY, checkChatRoom, parseRoomChatInput, roomChatLines } from './protocol.ts';
 
 /** Options of {@link listenRoomChat}. */
@@ -55,6 +56,15 @@ export interface RoomChatOptions {
    * disconnected with `MULTIPLEXING_ERR_LIMIT_EXCEEDED`. @default 20
    */
   readonly maxFloodLines?: number;
+  /**
+   * Sends a client that sent nothing for this long a ping line (`! ping: …`); one silent for
+   * `maxMissedHeartbeats` intervals in a row is taken for gone (it vanished without FIN) and cut,
+   * and its room is told it left `(heartbeat-missed)`. Any line answers (`/pong` does nothing
+   * else). 0 = off, as people on `nc` cannot be expected to answer. @default 0
+   */
+  readonly heartbeatIntervalMs?: number;
+  /** Silent heartbeat intervals in a row before a client is cut (1–1000). @default 2 */
+  readonly maxMissedHeartbeats?: number;
   /** Time and timers (the token buckets and the manager's timers). @default systemClock */
   readonly clock?: ConnectionClock;
 }
@@ -73,6 +83,8 @@ export const ROOM_CHAT_DEFAULTS = Object.freeze({
   maxMessagesPerSecond: 10,
   maxMessageBurst: 20,
   maxFloodLines: 20,
+  heartbeatIntervalMs: 0,
+  maxMissedHeartbeats: 2,
 });
 
 /** What the chat knows of one client: its metadata in the connection manager. */
@@ -91,6 +103,11 @@ export interface RoomChat {
   readonly manager: ConnectionManager<RoomChatMember>;
   /** Who is in which room now, in joining order. */
   rooms(): Record<string, string[]>;
+  /**
+   * Bytes of an unfinished line the server holds for `member`: never more than `maxLineBytes`
+   * (past it the client is closed); 0 once it has left.
+   */
+  pendingLineBytes(member: ManagedConnection<RoomChatMember>): number;
   /** Stops accepting, tells every client the server is shutting down, drains, closes. */
   close(): Promise<ShutdownReport<RoomChatMember>>;
 }
@@ -102,6 +119,7 @@ interface Inbox {
   readonly bucket: TokenBucket;
   floodLines: number;
   warned: boolean;
+  beat: ChatHeartbeat | undefined;
 }
 
 const SHUTDOWN_NOTICE =
@@ -145,6 +163,18 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     0,
     1_000_000,
   );
+  const heartbeatMs = checkInteger(
+    'heartbeatIntervalMs',
+    options.heartbeatIntervalMs ?? d.heartbeatIntervalMs,
+    0,
+    TIMER_MAX_MS,
+  );
+  const maxMissed = checkInteger(
+    'maxMissedHeartbeats',
+    options.maxMissedHeartbeats ?? d.maxMissedHeartbeats,
+    1,
+    1_000,
+  );
   const manager = createConnectionManager<RoomChatMember>({
     maxConnections: options.maxConnections ?? d.maxConnections,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? d.maxConnectionsPerAddress,
@@ -152,7 +182,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     closeTimeoutMs: options.closeTimeoutMs ?? d.closeTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes ?? d.maxBufferedBytes,
     slowConsumerPolicy: options.slowConsumerPolicy ?? d.slowConsumerPolicy,
-    heartbeatIntervalMs: 0, // a raw line stream has no room for pings
+    heartbeatIntervalMs: 0, // a raw line stream has no ping frame: the chat beats itself
     createMetadata: () => ({ nick: '', room: CHAT_LOBBY }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
@@ -222,6 +252,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     const input = parseRoomChatInput(text);
     switch (input.kind) {
       case 'empty':
+      case 'pong':
         return;
       case 'message':
         tellRoom(room, roomChatLines.message(nick, input.text), member);
@@ -313,7 +344,18 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
       bucket: createTokenBucket(rate, burst, clock.now()),
       floodLines: 0,
       warned: false,
+      beat: undefined,
     };
+    if (heartbeatMs > 0) {
+      inbox.beat = watchChatHeartbeat(clock, heartbeatMs, maxMissed, {
+        ping: () => say(member, roomChatLines.ping(heartbeatMs)),
+        gone: () => {
+          if (member.state !== 'open') return;
+          exit(member, 'heartbeat-missed');
+          member.destroy(); // nothing to tell: it is gone
+        },
+      });
+    }
     inboxes.set(member, inbox);
     member.metadata.nick = uniqueGuestNick();
     enter(member, CHAT_LOBBY);
@@ -322,10 +364,12 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
       roomChatLines.welcome(member.metadata.nick, CHAT_LOBBY, nicksIn(CHAT_LOBBY).length),
     );
     member.on('message', (chunk) => {
+      inbox.beat?.heard();
       if (member.state === 'open') onData(member, inbox, chunk);
     });
     member.once('close', (reason, error) => {
       inboxes.delete(member);
+      inbox.beat?.stop();
       // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
       // newline, as in stage 2. Not after a reset, an overflow or a flood close.
       const last = inbox.lines.end();
@@ -349,6 +393,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     address,
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
+    pendingLineBytes: (member) => inboxes.get(member)?.lines.bufferedBytes ?? 0,
     close: () => manager.shutdown({ notice: SHUTDOWN_NOTICE }),
   }));
 }

@@ -13,6 +13,8 @@ const d = ROOM_CHAT_DEFAULTS;
 
 const HELP = `Usage: socketlab-mux chat [--port N] [--host H] [--max-connections N] [--idle-timeout MS]
                          [--high-water BYTES] [--slow-policy drop|disconnect]
+                         [--max-line BYTES] [--flood-rate R] [--flood-burst N]
+                         [--flood-lines N] [--heartbeat MS]
 
 A chat server with rooms that anyone joins with nc. Every client starts in #lobby;
 /join ROOM, /leave, /me TEXT, /nick NAME, /who, /help and /quit. A client that floods
@@ -26,6 +28,12 @@ Options:
   --idle-timeout MS     close a client silent for MS milliseconds; 0 = never (default ${d.idleTimeoutMs})
   --high-water BYTES    what the server holds for one slow reader (default ${d.maxBufferedBytes})
   --slow-policy P       drop (its oldest lines) or disconnect, past the high-water mark (default drop)
+  --max-line BYTES      the longest line; a longer one gets an error and a close (default ${d.maxLineBytes})
+  --flood-rate R        lines per second one client may send on average (default ${d.maxMessagesPerSecond})
+  --flood-burst N       lines one client may send back to back (default ${d.maxMessageBurst})
+  --flood-lines N       lines over the rate (each dropped) before a client is disconnected (default ${d.maxFloodLines})
+  --heartbeat MS        ping a client silent for MS milliseconds; cut it after ${d.maxMissedHeartbeats} silent
+                        intervals (it vanished); any line answers; 0 = off (default ${d.heartbeatIntervalMs})
   -h, --help            show this help
 
 It prints its address once listening. Ctrl-C (SIGINT) or SIGTERM tells every client the
@@ -53,6 +61,11 @@ export const chatCommand: CliCommand = {
         'idle-timeout': { type: 'string', default: String(d.idleTimeoutMs) },
         'high-water': { type: 'string', default: String(d.maxBufferedBytes) },
         'slow-policy': { type: 'string', default: 'drop' },
+        'max-line': { type: 'string', default: String(d.maxLineBytes) },
+        'flood-rate': { type: 'string', default: String(d.maxMessagesPerSecond) },
+        'flood-burst': { type: 'string', default: String(d.maxMessageBurst) },
+        'flood-lines': { type: 'string', default: String(d.maxFloodLines) },
+        heartbeat: { type: 'string', default: String(d.heartbeatIntervalMs) },
       },
       strict: true,
       allowPositionals: true,
@@ -86,6 +99,19 @@ export const chatCommand: CliCommand = {
         integer: true,
       }),
       slowConsumerPolicy: policy,
+      maxLineBytes: parseNumberOption('max-line', values['max-line'], 1, 1 << 20, {
+        integer: true,
+      }),
+      maxMessagesPerSecond: parseNumberOption('flood-rate', values['flood-rate'], 0.001, 1e6),
+      maxMessageBurst: parseNumberOption('flood-burst', values['flood-burst'], 1, 1e6, {
+        integer: true,
+      }),
+      maxFloodLines: parseNumberOption('flood-lines', values['flood-lines'], 0, 1e6, {
+        integer: true,
+      }),
+      heartbeatIntervalMs: parseNumberOption('heartbeat', values.heartbeat, 0, TIMER_MAX_MS, {
+        integer: true,
+      }),
     };
     const chat = await listenRoomChat(options);
     io.out(

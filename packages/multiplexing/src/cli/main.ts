@@ -5,11 +5,13 @@
  */
 import { type CliCommand, type CliIo, runCommandLine } from '@socketlab/internal';
 import { chatCommand } from './chat.ts';
+import { echoCommand } from './echo.ts';
 import { loadCommand } from './load.ts';
 
 /** Every `socketlab-mux` command, by name. */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = {
   chat: chatCommand,
+  echo: echoCommand,
   load: loadCommand,
 };
 

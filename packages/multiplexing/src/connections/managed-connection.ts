@@ -99,6 +99,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
   #cutTimer: unknown;
   #pendingNotice: string | undefined;
   #cutBytes: number | undefined;
+  #bytesAfterClose = 0;
   #settle: (summary: CloseSummary) => void = () => {};
 
   /** @internal Made by {@link ConnectionManager.accept}. */
@@ -120,6 +121,13 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       this.#settle = resolve;
     });
     transport.on('message', (data) => {
+      if (this.#state === 'closing') {
+        // Told to go, the peer is read only until its FIN. One that keeps sending instead (a
+        // hostile client pushing an endless line) would make us read and discard its bytes at
+        // full speed until closeTimeoutMs: past maxBufferedBytes of them it is cut now.
+        this.#bytesAfterClose += data.length;
+        if (this.#bytesAfterClose > this.#options.maxBufferedBytes) this.#cut();
+      }
       this.#lastMessageAt = this.#options.clock.now();
       this.#heard = true;
       this.emit('message', data);

@@ -262,6 +262,11 @@ describe('listenRoomChat', () => {
     expect(heard.filter((l) => l === `* ${flooder.nick} left #lobby (to #a)`)).toHaveLength(10);
     expect(heard.filter((l) => l === `* ${flooder.nick} joined #lobby`)).toHaveLength(10);
     expect(chat.rooms()).toEqual({ lobby: [other.nick] });
+    // The others are unaffected: a newcomer and the one who sat through it chat as before.
+    const third = await join(chat);
+    expect(await other.client.readLine()).toBe(`* ${third.nick} joined #lobby`);
+    await other.client.send('that was loud\n');
+    expect(await third.client.readLine()).toBe(`<${other.nick}> that was loud`);
   });
 
   it('answers a line over maxLineBytes with an error and a close, before it ends; others unaffected', async () => {
