@@ -8,5 +8,5 @@
 import { benchAreas, runBenchGroups } from '@socketlab/testkit';
 
 await runBenchGroups(
-  benchAreas(new URL('.', import.meta.url), ['connections', 'load', 'socket-options']),
+  benchAreas(new URL('.', import.meta.url), ['connections', 'load', 'socket-options', 'scale']),
 );
