@@ -1,6 +1,6 @@
 /**
  * The server side of bench/scale.ts, run in a child process so that its RSS is its own:
- *   node --expose-gc --max-semi-space-size=1 --import tsx --conditions=@socketlab/source bench/scale-server.ts KIND [HEARTBEAT_MS]
+ *   node --expose-gc --import tsx --conditions=@socketlab/source bench/scale-server.ts KIND [HEARTBEAT_MS]
  * KIND is one of
  * - `bare`: a `node:net` server that keeps every socket and echoes what it reads;
  * - `chat`: `listenRoomChat` (no heartbeats: the room chat has no heartbeat option);
@@ -89,19 +89,19 @@ async function start(): Promise<number> {
   throw new Error(`unknown server kind ${kind}: bare, chat or managed`);
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (options?: object) => void }).gc;
 const port = await start();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 const input = readline.createInterface({ input: process.stdin });
 /**
- * The RSS once it stops moving: freed memory goes back to the system seconds after a GC, so it
- * is read every 250 ms (a GC before each) until four readings in a row agree within 64 KiB (at
- * most 5 s), and the lowest of those is kept.
+ * The RSS once it stops moving: read every 250 ms, each after a last-resort GC (V8's full,
+ * compacting collection that also hands free pages back), until four readings in a row agree
+ * within 64 KiB (at most 5 s); the lowest of those is kept.
  */
 async function settledRss(): Promise<number> {
   const readings: number[] = [];
   for (let i = 0; i < 20; i++) {
-    gc?.();
+    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     await new Promise((resolve) => setTimeout(resolve, 250));
     readings.push(process.memoryUsage().rss);
     const last = readings.slice(-4);
