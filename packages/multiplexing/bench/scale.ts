@@ -227,10 +227,11 @@ async function hold(kind: Kind, server: ServerChild): Promise<Held> {
     await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
     const after = await server.stats();
     const missing = Math.max(0, HELD - clients.failed - after.held);
-    const dropped = Math.max(clients.dropped, missing, after.serverClosed);
+    const serverClosed = after.serverClosed - before.serverClosed;
+    const dropped = Math.max(clients.dropped, missing, serverClosed);
     if (dropped > 0 || clients.failed > 0) {
       console.error(
-        `scale: ${kind}: ${clients.failed} of ${HELD} not admitted in ${CONNECT_TIMEOUT_MS} ms, ${dropped} dropped (clients saw ${clients.dropped}, the server holds ${after.held} and closed ${after.serverClosed} itself)`,
+        `scale: ${kind}: ${clients.failed} of ${HELD} not admitted in ${CONNECT_TIMEOUT_MS} ms, ${dropped} dropped (clients saw ${clients.dropped}, the server holds ${after.held} and closed ${serverClosed} itself)`,
       );
     }
     const growth = after.rss - before.rss;
