@@ -4,7 +4,9 @@
  * - broadcast of 64-byte messages to many connected clients (1,000; 200 with BENCH_QUICK=1):
  *   `broadcast(manager.connections, …)` through each connection's bounded queue, against a loop of
  *   `socket.write()` over the same number of bare sockets; a batch ends when every client has
- *   received every byte. Unit: deliveries (message × client) per second.
+ *   received every byte. Unit: deliveries (message × client) per second. Each message carries its
+ *   send time (a float64 in its first 8 bytes), so a second row gives the p99 delivery latency
+ *   over every delivery of that run (both sides measured the same way).
  * - echo round trips of 64 bytes, one in flight, through a managed connection against a bare
  *   `node:net` echo.
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts
@@ -13,20 +15,51 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import { broadcast, createConnectionManager, listenManagedTcp } from '../src/index.ts';
+import { LatencyHistogram } from '../src/load/latency.ts';
 
 const MESSAGE = Buffer.alloc(64, 0x61);
+
+/** A 64-byte message stamped with the time it is sent. */
+function stamped(): Buffer {
+  const message = Buffer.allocUnsafe(MESSAGE.length);
+  MESSAGE.copy(message);
+  message.writeDoubleLE(performance.now(), 0);
+  return message;
+}
+
+/** Reads one client's stream of stamped 64-byte messages, recording each one's latency. */
+function latencyReader(latencies: LatencyHistogram): (chunk: Buffer) => void {
+  const stamp = Buffer.alloc(8);
+  let pos = 0;
+  return (chunk) => {
+    const now = performance.now();
+    let i = 0;
+    while (i < chunk.length) {
+      const n = Math.min((pos < 8 ? 8 : MESSAGE.length) - pos, chunk.length - i);
+      if (pos < 8) {
+        chunk.copy(stamp, pos, i, i + n);
+        if (pos + n === 8) latencies.record(now - stamp.readDoubleLE(0));
+      }
+      pos = (pos + n) % MESSAGE.length;
+      i += n;
+    }
+  };
+}
 const CLIENTS = BENCH_QUICK ? 200 : 1_000;
 
 /** Clients that count what they receive, in all; `until(bytes)` resolves once that many arrived. */
 async function connectCounters(port: number, count: number) {
   const sockets: net.Socket[] = [];
   const received = { bytes: 0, target: Number.POSITIVE_INFINITY, wake: () => {} };
+  const latencies = new LatencyHistogram();
   for (let i = 0; i < count; i += 50) {
     const batch = Array.from({ length: Math.min(50, count - i) }, async () => {
       const socket = net.connect({ host: '127.0.0.1', port });
       socket.on('error', () => undefined);
       await once(socket, 'connect');
+      const read = latencyReader(latencies);
       socket.on('data', (chunk: Buffer) => {
+        read(chunk);
         received.bytes += chunk.length;
         if (received.bytes >= received.target) received.wake();
       });
@@ -40,10 +73,10 @@ async function connectCounters(port: number, count: number) {
       received.wake = resolve;
       if (received.bytes >= bytes) resolve();
     });
-  return { sockets, received, until };
+  return { sockets, received, until, latencies };
 }
 
-async function broadcastRow(): Promise<BenchRow> {
+async function broadcastRows(): Promise<BenchRow[]> {
   const manager = createConnectionManager({
     maxConnectionsPerAddress: CLIENTS,
     heartbeatIntervalMs: 0,
@@ -71,7 +104,7 @@ async function broadcastRow(): Promise<BenchRow> {
         name: 'ConnectionManager broadcast',
         run: async (n) => {
           const target = ours.received.bytes + n * CLIENTS * MESSAGE.length;
-          for (let i = 0; i < n; i++) broadcast(manager.connections, MESSAGE);
+          for (let i = 0; i < n; i++) broadcast(manager.connections, stamped());
           await ours.until(target);
         },
       },
@@ -79,13 +112,28 @@ async function broadcastRow(): Promise<BenchRow> {
         name: 'node:net write loop',
         run: async (n) => {
           const target = theirs.received.bytes + n * CLIENTS * MESSAGE.length;
-          for (let i = 0; i < n; i++) for (const socket of bare) socket.write(MESSAGE);
+          for (let i = 0; i < n; i++) {
+            const message = stamped();
+            for (const socket of bare) socket.write(message);
+          }
           await theirs.until(target);
         },
       },
       { batch: 20, maxBatches: 500 },
     );
-    return { ...row, value: row.value * CLIENTS, baselineValue: row.baselineValue * CLIENTS };
+    const p99 = ours.latencies.summary().p99;
+    const baselineP99 = theirs.latencies.summary().p99;
+    return [
+      { ...row, value: row.value * CLIENTS, baselineValue: row.baselineValue * CLIENTS },
+      {
+        bench: `broadcast-64B-${CLIENTS}-clients-p99`,
+        unit: 'ms p99 delivery latency (lower is better)',
+        value: p99,
+        baseline: row.baseline,
+        baselineValue: baselineP99,
+        ratio: p99 / baselineP99,
+      },
+    ];
   } finally {
     for (const socket of [...ours.sockets, ...theirs.sockets]) socket.destroy();
     raw.close();
@@ -150,5 +198,5 @@ async function echoRow(): Promise<BenchRow> {
 
 /** The connections area's rows (see bench/index.ts). */
 export async function rows(): Promise<BenchRow[]> {
-  return [await broadcastRow(), await echoRow()];
+  return [...(await broadcastRows()), await echoRow()];
 }

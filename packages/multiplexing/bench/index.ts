@@ -14,5 +14,6 @@ await runBenchGroups(
     'socket-options',
     'concurrency',
     'pool',
+    'scale',
   ]),
 );

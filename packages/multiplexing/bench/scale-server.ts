@@ -1,0 +1,120 @@
+/**
+ * The server side of bench/scale.ts, run in a child process so that its RSS is its own:
+ *   node --expose-gc --import tsx --conditions=@socketlab/source bench/scale-server.ts KIND [HEARTBEAT_MS]
+ * KIND is one of
+ * - `bare`: a `node:net` server that keeps every socket and echoes what it reads;
+ * - `chat`: `listenRoomChat` (no heartbeats: the room chat has no heartbeat option);
+ * - `managed`: a connection manager over line-framed TCP (`listenManagedTcp` with `lineCodec`)
+ *   with heartbeats every HEARTBEAT_MS, echoing each line.
+ * It prints one JSON line `{"port":…}` once listening, then answers each line on stdin with one
+ * JSON line of {@link ServerStats} (its RSS read once GC has settled it).
+ */
+import net from 'node:net';
+import readline from 'node:readline';
+import { lineCodec } from '@socketlab/tcp-udp';
+import { createConnectionManager, listenManagedTcp, listenRoomChat } from '../src/index.ts';
+
+/** What the child reports when asked. */
+export interface ServerStats {
+  /** Resident set size in bytes, after a forced GC. */
+  readonly rss: number;
+  /** V8 heap in use, bytes, at that reading (JavaScript objects). */
+  readonly heapUsed: number;
+  /** Memory of Buffers and other C++ objects tied to JavaScript ones, bytes. */
+  readonly external: number;
+  /** Connections it holds now. */
+  readonly held: number;
+  /** Connections it closed itself (heartbeat missed, limit, slow consumer, …): drops. */
+  readonly serverClosed: number;
+  /** Connections that closed from the peer's side or broke. */
+  readonly peerClosed: number;
+}
+
+const LIMIT = 100_000;
+const kind = process.argv[2];
+const heartbeatIntervalMs = Number(process.argv[3] ?? 0);
+let held = 0;
+let serverClosed = 0;
+let peerClosed = 0;
+
+async function start(): Promise<number> {
+  if (kind === 'bare') {
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      held++;
+      socket.on('error', () => undefined);
+      socket.on('data', (data) => socket.write(data));
+      socket.on('close', () => {
+        held--;
+        peerClosed++;
+      });
+    });
+    server.maxConnections = LIMIT;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 511, resolve));
+    return (server.address() as net.AddressInfo).port;
+  }
+  const count = (manager: {
+    on(event: 'close', listener: (conn: unknown, reason: string) => void): unknown;
+    on(event: 'connection', listener: () => void): unknown;
+  }): void => {
+    manager.on('connection', () => {
+      held++;
+    });
+    manager.on('close', (_conn, reason) => {
+      held--;
+      if (reason === 'peer') peerClosed++;
+      else serverClosed++;
+    });
+  };
+  if (kind === 'chat') {
+    const chat = await listenRoomChat({
+      maxConnections: LIMIT,
+      maxConnectionsPerAddress: LIMIT,
+    });
+    count(chat.manager as never);
+    return chat.address.port;
+  }
+  if (kind === 'managed') {
+    const manager = createConnectionManager({
+      maxConnections: LIMIT,
+      maxConnectionsPerAddress: LIMIT,
+      heartbeatIntervalMs,
+    });
+    count(manager as never);
+    manager.on('connection', (conn) => {
+      conn.on('message', (data) => conn.send(data));
+    });
+    const listener = await listenManagedTcp({ manager, codec: lineCodec() });
+    return listener.address.port;
+  }
+  throw new Error(`unknown server kind ${kind}: bare, chat or managed`);
+}
+
+const gc = (globalThis as { gc?: (options?: object) => void }).gc;
+const port = await start();
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+const input = readline.createInterface({ input: process.stdin });
+/**
+ * The RSS once it stops moving: read every 250 ms, each after a last-resort GC (V8's full,
+ * compacting collection that also hands free pages back), until four readings in a row agree
+ * within 64 KiB (at most 5 s); the lowest of those is kept.
+ */
+async function settledRss(): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    readings.push(process.memoryUsage().rss);
+    const last = readings.slice(-4);
+    if (last.length === 4 && Math.max(...last) - Math.min(...last) < 64 * 1024) break;
+  }
+  return Math.min(...readings.slice(-4));
+}
+
+input.on('line', async () => {
+  const rss = await settledRss();
+  const { heapUsed, external } = process.memoryUsage();
+  const stats: ServerStats = { rss, heapUsed, external, held, serverClosed, peerClosed };
+  process.stdout.write(`${JSON.stringify(stats)}\n`);
+});
+// The parent went away: so does the server.
+input.on('close', () => process.exit(0));
