@@ -1,274 +1,359 @@
 import {
   connectGraded,
+  DEFAULT_WAIT_MS,
   lessonOf,
   printable,
   type ServerUnderTest,
   startGradedServer,
   type WireClient,
-  WireError,
 } from '@socketlab/testkit';
 import { describe, it } from 'vitest';
-import type { HeartbeatServerOptions } from './exercise.ts';
+import type { Clock, HeartbeatServerOptions } from './exercise.ts';
 
-// Graded over sockets, with the server in this process: the intervals are arguments, kept small
-// so the spec is fast. Nothing waits a fixed time: every step awaits a line or the close, bounded.
+// Graded over sockets, with the server in this process and its clock in the spec's hands: time
+// moves only when the spec says so, a beat at a time, so nothing waits on real time and a slow
+// machine grades the same as a fast one. The intervals are long (seconds to minutes) on purpose:
+// moving the hand-driven clock costs nothing, and a server on real timers shows nothing in time.
 type Exercise = typeof import('./exercise.ts');
 
 const lesson = lessonOf(import.meta.url);
+const HEARTBEATS = 'Heartbeats: ping, pong, and misses in a row';
+const CLOSING = 'Two ways to close: a notice or a cut';
 
-function startTarget(options: HeartbeatServerOptions): Promise<ServerUnderTest> {
-  return startGradedServer<Exercise>(
+/** A clock moved by hand: {@link advance} runs every timer that falls due, in time order. */
+class ManualClock implements Clock {
+  #now = 0;
+  #nextId = 1;
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.#now + Math.max(0, Number(ms) || 0), callback });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Moves time forward by `ms`, firing the timers due on the way (and those they arm, if due). */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (let fired = 0; fired < 10_000; fired++) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.#timers) {
+        if (entry[1].at <= end && (due === undefined || entry[1].at < due[1].at)) due = entry;
+      }
+      if (due === undefined) break;
+      this.#timers.delete(due[0]);
+      this.#now = due[1].at;
+      due[1].callback();
+    }
+    this.#now = end;
+  }
+}
+
+/** What the peer reads next: a line, or the end of the connection and how it came. */
+type Next = { line: string } | { closed: 'FIN' | 'reset' };
+
+/** A client that reads the server line by line and sees how the connection ends. */
+class Peer {
+  readonly #queue: Next[] = [];
+  #pending = Buffer.alloc(0);
+  #reset = false;
+  #wake: (() => void) | undefined;
+
+  constructor(readonly client: WireClient) {
+    const { socket } = client;
+    socket.on('data', (chunk: Buffer) => {
+      this.#pending = Buffer.concat([this.#pending, chunk]);
+      for (let at = this.#pending.indexOf(0x0a); at >= 0; at = this.#pending.indexOf(0x0a)) {
+        const line = this.#pending.subarray(0, at).toString('utf8').replace(/\r$/, '');
+        this.#pending = this.#pending.subarray(at + 1);
+        this.#queue.push({ line });
+      }
+      this.#wake?.();
+    });
+    socket.on('error', () => {
+      this.#reset = true;
+    });
+    socket.on('close', () => {
+      this.#queue.push({ closed: this.#reset ? 'reset' : 'FIN' });
+      this.#wake?.();
+    });
+  }
+
+  send(text: string): Promise<void> {
+    return this.client.send(text);
+  }
+
+  /** The next line or the close; fails with the conversation and `hint` if neither comes. */
+  async next(waitingFor: string, hint: string): Promise<Next> {
+    const deadline = Date.now() + DEFAULT_WAIT_MS;
+    while (this.#queue.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw this.client.fail(
+          `nothing came from the server while waiting for ${waitingFor} (${DEFAULT_WAIT_MS} ms). ${hint}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    return this.#queue.shift() as Next;
+  }
+
+  /** Reads the next line and fails unless it is `expected`. */
+  async expect(expected: string, hint: string): Promise<void> {
+    const next = await this.next(printable(`${expected}\n`), hint);
+    if (!('line' in next) || next.line !== expected) {
+      const got =
+        'line' in next ? printable(`${next.line}\n`) : `the connection's end (${next.closed})`;
+      throw this.client.fail(`expected ${printable(`${expected}\n`)}, got ${got}. ${hint}`);
+    }
+  }
+
+  /** Answers with PONG, and waits until the server has read it (its PONG to our PING follows). */
+  async pong(): Promise<void> {
+    await this.send('PONG\nPING\n');
+    await this.expect(
+      'PONG',
+      `Answer a client's \`PING\` with \`PONG\`. ${lesson.see('Your task')}`,
+    );
+  }
+}
+
+interface Started {
+  readonly clock: ManualClock;
+  readonly server: ServerUnderTest;
+}
+
+async function startTarget(options: Omit<HeartbeatServerOptions, 'clock'>): Promise<Started> {
+  const clock = new ManualClock();
+  const server = await startGradedServer<Exercise>(
     import.meta.url,
-    (mod) => mod.startHeartbeatServer({ ...options, port: 0 }),
+    (mod) => mod.startHeartbeatServer({ ...options, port: 0, clock }),
     {
       uncaughtHint: `Give every socket an 'error' listener, and stop its timers on 'close'. ${lesson.see('Your task')}`,
     },
   );
+  return { clock, server };
 }
-
-/** What a scripted peer saw: every line, and how the connection ended (if it did). */
-interface PeerRun {
-  readonly lines: readonly string[];
-  readonly closed: 'FIN' | 'reset' | undefined;
-}
-
-/** `PING` lines in a list. */
-const pings = (lines: readonly string[]): number => lines.filter((l) => l === 'PING').length;
 
 /**
- * Plays a peer: each line the server sends goes to `onLine`, which returns what to send back
- * (`undefined`: nothing, the peer stays silent), or `'done'` to stop watching. Resolves at
- * `'done'` or when the server closes the connection; fails with the conversation after `ms`.
+ * Connects, and waits until the server has taken the connection (its timers run from now): its
+ * PONG to our PING (which answers nothing and is no message) says so.
  */
-function runPeer(
-  client: WireClient,
-  onLine: (line: string, seen: readonly string[]) => string | 'done' | undefined,
-  waitingFor: string,
-  ms = 5_000,
-): Promise<PeerRun> {
-  const { socket } = client;
-  const lines: string[] = [];
-  let pending = Buffer.alloc(0);
-  let reset = false;
-  return new Promise<PeerRun>((resolve, reject) => {
-    let finished = false;
-    const finish = (settle: () => void): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      settle();
-    };
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            client.fail(
-              `timed out after ${ms} ms waiting for ${waitingFor}; the lines so far: ${printable(lines.join('\n'))}`,
-            ),
-          ),
-        ),
-      ms,
-    );
-    const onData = (chunk: Buffer): void => {
-      pending = Buffer.concat([pending, chunk]);
-      for (let at = pending.indexOf(0x0a); at >= 0 && !finished; at = pending.indexOf(0x0a)) {
-        const line = pending.subarray(0, at).toString('utf8').replace(/\r$/, '');
-        pending = pending.subarray(at + 1);
-        lines.push(line);
-        const reply = onLine(line, lines);
-        if (reply === 'done') finish(() => resolve({ lines, closed: undefined }));
-        else if (reply !== undefined) void client.send(reply).catch(() => undefined);
-      }
-    };
-    const onError = (): void => {
-      reset = true;
-    };
-    const onClose = (): void => finish(() => resolve({ lines, closed: reset ? 'reset' : 'FIN' }));
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-  });
+async function connectPeer(server: ServerUnderTest): Promise<Peer> {
+  const peer = new Peer(await connectGraded(server));
+  await peer.send('PING\n');
+  await peer.expect('PONG', `Answer a client's \`PING\` with \`PONG\`. ${lesson.see('Your task')}`);
+  return peer;
 }
 
-describe('heartbeats and idle timeouts (graded over the wire)', () => {
+/** One beat: moves the clock by `ms` and expects exactly one PING. */
+async function beat(clock: ManualClock, peer: Peer, ms: number, hint: string): Promise<void> {
+  clock.advance(ms);
+  await peer.expect(
+    'PING',
+    `${hint}. Take every timer from options.clock: the grader moves it by hand. ${lesson.see(HEARTBEATS)}`,
+  );
+}
+
+/** Moves the clock by `ms` and expects the cut: the end of the connection, nothing before it. */
+async function expectCut(clock: ManualClock, peer: Peer, ms: number, hint: string): Promise<void> {
+  clock.advance(ms);
+  const next = await peer.next('the cut', `${hint}. ${lesson.see(HEARTBEATS)}`);
+  if ('line' in next) {
+    const why =
+      next.line === 'PING'
+        ? 'you cut too late: at the beat where misses in a row reach maxMissedHeartbeats, cut instead of sending another PING'
+        : 'a cut sends nothing: the peer is presumed dead, and a notice would only wait in a buffer nobody reads';
+    throw peer.client.fail(
+      `${hint}, but got ${printable(`${next.line}\n`)}: ${why}. ${lesson.see(next.line === 'PING' ? HEARTBEATS : CLOSING)}`,
+    );
+  }
+}
+
+describe('heartbeats and idle timeouts (graded over the wire, on a clock the spec moves)', () => {
   it('keeps a client that answers every PING with PONG', async () => {
-    const server = await startTarget({
-      heartbeatIntervalMs: 50,
+    const { clock, server } = await startTarget({
+      heartbeatIntervalMs: 30_000,
       maxMissedHeartbeats: 2,
       idleTimeoutMs: 0,
     });
-    const client = await connectGraded(server);
-    const run = await runPeer(
-      client,
-      (line, seen) => {
-        if (line === 'still alive') return 'done';
-        if (line !== 'PING') return undefined;
-        return pings(seen) === 8 ? 'PONG\nstill alive\n' : 'PONG\n';
-      },
-      '8 PINGs (each answered PONG), then the echo of "still alive"',
-    ).catch((error: unknown) => {
-      throw new WireError(
-        `${(error as Error).message}\nSend \`PING\\n\` every heartbeatIntervalMs, and echo any other line. ${lesson.see('Heartbeats: ping, pong, and misses in a row')}`,
+    const peer = await connectPeer(server);
+    for (let n = 1; n <= 8; n++) {
+      await beat(
+        clock,
+        peer,
+        30_000,
+        n === 1
+          ? 'Send `PING\\n` one heartbeatIntervalMs after the client connects'
+          : `the peer answered PING ${n - 1} with PONG, so it is alive: PING it again`,
       );
-    });
-    if (run.closed !== undefined) {
-      throw client.fail(
-        `the server closed a client that answered every PING (after ${pings(run.lines)} PINGs): a PONG answers the last PING, and idleTimeoutMs 0 means no idle timeout. ${lesson.see('Heartbeats: ping, pong, and misses in a row')}`,
-      );
+      await peer.pong();
     }
+    await peer.send('still alive\n');
+    await peer.expect(
+      'still alive',
+      `Echo every line that is not PING or PONG. ${lesson.see('Your task')}`,
+    );
   });
 
   it('cuts a silent client after exactly maxMissedHeartbeats unanswered PINGs, without a notice', async () => {
-    const server = await startTarget({
-      heartbeatIntervalMs: 40,
+    const { clock, server } = await startTarget({
+      heartbeatIntervalMs: 20_000,
       maxMissedHeartbeats: 4,
       idleTimeoutMs: 0,
     });
-    const client = await connectGraded(server);
-    const section = 'Heartbeats: ping, pong, and misses in a row';
-    const run = await runPeer(
-      client,
-      () => undefined,
-      'the server to cut a peer that answers nothing',
-    ).catch((error: unknown) => {
-      throw new WireError(
-        `${(error as Error).message}\nA peer that answers no PING is gone (it may never send a FIN): cut it after maxMissedHeartbeats (4) PINGs in a row go unanswered. ${lesson.see(section)}`,
-      );
-    });
-    const got = pings(run.lines);
-    const others = run.lines.filter((l) => l !== 'PING');
-    if (others.length > 0) {
-      throw client.fail(
-        `a cut sends nothing but the PINGs before it, got also ${printable(others.join('\n'))}: the peer is presumed dead, and a notice would only wait in a buffer nobody reads. ${lesson.see('Two ways to close: a notice or a cut')}`,
+    const peer = await connectPeer(server);
+    for (let n = 1; n <= 4; n++) {
+      await beat(
+        clock,
+        peer,
+        20_000,
+        n === 1
+          ? 'Send `PING\\n` one heartbeatIntervalMs after the client connects'
+          : `with maxMissedHeartbeats 4, a silent peer gets 4 PINGs before the cut, and this is PING ${n}: a miss is a PING that got no answer before the next beat, so the first beat cannot count one (nothing was asked yet)`,
       );
     }
-    if (got !== 4) {
-      const why =
-        got < 4
-          ? 'you cut too early: a miss is a PING that got no answer before the next beat, so the first beat cannot count one (nothing was asked yet), and the cut comes at the beat where misses in a row reach maxMissedHeartbeats'
-          : 'you cut too late: at the beat where misses in a row reach maxMissedHeartbeats, cut instead of sending another PING';
-      throw client.fail(
-        `with maxMissedHeartbeats 4 a silent peer gets exactly 4 PINGs, then the cut; it got ${got}: ${why}. ${lesson.see(section)}`,
-      );
-    }
+    await expectCut(
+      clock,
+      peer,
+      20_000,
+      'PINGs 1 to 4 went unanswered: at this beat misses in a row reach 4, so cut the connection (destroy it)',
+    );
   });
 
   it('counts misses in a row: a PONG or a message starts the count again', async () => {
-    const server = await startTarget({
-      heartbeatIntervalMs: 100,
+    const { clock, server } = await startTarget({
+      heartbeatIntervalMs: 10_000,
       maxMissedHeartbeats: 3,
       idleTimeoutMs: 0,
     });
-    const client = await connectGraded(server);
-    // Answers PING 3 with PONG and PING 6 with a message; every other PING goes unanswered.
-    const run = await runPeer(
-      client,
-      (line, seen) => {
-        if (line !== 'PING') return undefined;
-        const n = pings(seen);
-        if (n === 3) return 'PONG\n';
-        if (n === 6) return 'still here\n';
-        return undefined;
-      },
-      'the cut after the last answer',
-      8_000,
+    const peer = await connectPeer(server);
+    const again = (answer: string, n: number) =>
+      `PING ${n}: the peer answered with ${answer} since its last misses, so the count of misses in a row started again at 0`;
+    for (let n = 1; n <= 3; n++)
+      await beat(clock, peer, 10_000, `PING ${n}: 2 misses in a row are under 3`);
+    await peer.pong(); // answers PING 3
+    for (let n = 4; n <= 6; n++) await beat(clock, peer, 10_000, again('a PONG', n));
+    await peer.send('still here\n'); // answers PING 6: a message proves the peer alive too
+    await peer.expect(
+      'still here',
+      `Echo every line that is not PING or PONG. ${lesson.see('Your task')}`,
     );
-    const expected = [...Array(6).fill('PING'), 'still here', ...Array(3).fill('PING')];
-    if (run.closed === undefined || run.lines.join('\n') !== expected.join('\n')) {
-      const got = pings(run.lines);
-      const why = !run.lines.includes('still here')
-        ? 'a line other than PING or PONG is a message: echo it'
-        : got < 9
-          ? 'you cut too early: a PONG answers the last PING, and so does any message (the peer is evidently alive); either resets the misses in a row to 0'
-          : 'after the answer to PING 6, three more PINGs in a row went unanswered: cut then';
-      throw client.fail(
-        `the peer answered PING 3 with PONG and PING 6 with a message, and nothing else: it should get ${printable(expected.join('\n'))} and then the cut, got ${printable(run.lines.join('\n'))}${run.closed ? ` then a ${run.closed}` : ''}: ${why}. ${lesson.see('Heartbeats: ping, pong, and misses in a row')}`,
+    for (let n = 7; n <= 9; n++)
+      await beat(
+        clock,
+        peer,
+        10_000,
+        again('a message (any line but PING and PONG counts as an answer)', n),
       );
-    }
+    await expectCut(clock, peer, 10_000, 'PINGs 7, 8 and 9 went unanswered: cut at this beat');
   });
 
-  it('closes an idle client with a notice and a FIN: PONGs keep it alive but do not make it busy', async () => {
-    const server = await startTarget({
-      heartbeatIntervalMs: 50,
+  it('closes an idle client with a notice and a FIN: PONGs keep it alive but not busy', async () => {
+    const BEAT = 10_000;
+    const IDLE = 115_000; // due between two beats, never at the same time as one
+    const { clock, server } = await startTarget({
+      heartbeatIntervalMs: BEAT,
       maxMissedHeartbeats: 3,
-      idleTimeoutMs: 600,
+      idleTimeoutMs: IDLE,
     });
-    const client = await connectGraded(server);
-    // 15 PINGs answered with PONG and a message (at least 750 ms with messages, more than the
-    // idle timeout: messages restart the idle clock), then PONGs only, until the server closes.
-    const run = await runPeer(
-      client,
-      (line, seen) => {
-        if (line !== 'PING') return undefined;
-        const n = pings(seen);
-        return n <= 15 ? `PONG\nm${n}\n` : 'PONG\n';
-      },
-      'the idle timeout',
-      10_000,
-    ).catch((error: unknown) => {
-      throw new WireError(
-        `${(error as Error).message}\nThe client answered every PING but sent no message for idleTimeoutMs (600): close it with the notice. A PONG is not a message: it proves the peer alive, not that it is using the connection. ${lesson.see('Idle timeouts')}`,
-      );
-    });
+    const peer = await connectPeer(server);
     const idle = lesson.see('Idle timeouts');
-    const echoes = run.lines.filter((l) => /^m\d+$/.test(l));
-    if (echoes.length < 15) {
-      throw client.fail(
-        `the client sent a message with every PONG for its first 15 PINGs (one every 50 ms, the idle timeout is 600 ms), but only ${echoes.length} came back before the close: a message restarts the idle clock. ${idle}`,
+    const s = (ms: number): string => `${ms / 1000} s`;
+    // 15 beats (150 s, more than the idle timeout) answered with PONG and a message each.
+    for (let n = 1; n <= 15; n++) {
+      await beat(
+        clock,
+        peer,
+        BEAT,
+        `the client ${n > 1 ? `sent a message ${s(BEAT)} ago` : `connected ${s(BEAT)} ago`}; the idle timeout is ${s(IDLE)}: only a beat is due. A message restarts the idle clock`,
+      );
+      await peer.send(`PONG\nm${n}\n`);
+      await peer.expect(
+        `m${n}`,
+        `Echo every line that is not PING or PONG. ${lesson.see('Your task')}`,
       );
     }
-    const last = run.lines.at(-1) ?? '';
-    if (!last.startsWith('MULTIPLEXING_ERR_IDLE_TIMEOUT ')) {
-      throw client.fail(
-        `an idle client is told why before the close: the last line should start with "MULTIPLEXING_ERR_IDLE_TIMEOUT " (the code, a space, then words for a person), got ${printable(last)}. ${lesson.see('Two ways to close: a notice or a cut')}`,
+    // From here, PONGs only: the last message came at 150 s, so the idle timeout is due at 265 s.
+    const lastMessage = 15 * BEAT;
+    for (let t = lastMessage + BEAT; t < lastMessage + IDLE; t += BEAT) {
+      await beat(
+        clock,
+        peer,
+        BEAT,
+        `the last message came ${s(t - lastMessage)} ago, under the idle timeout (${s(IDLE)}): send the PING, do not close yet (the idle clock runs from the last MESSAGE, not from the connection)`,
+      );
+      await peer.pong();
+    }
+    clock.advance(BEAT);
+    const notice = await peer.next(
+      'the idle notice',
+      `The client sent no message for ${s(IDLE)} (PONGs are not messages: they prove the peer alive, not that it uses the connection): send the notice and close. ${idle}`,
+    );
+    if (!('line' in notice) || !notice.line.startsWith('MULTIPLEXING_ERR_IDLE_TIMEOUT ')) {
+      const got =
+        'line' in notice
+          ? printable(`${notice.line}\n`)
+          : `the connection's end (${notice.closed})`;
+      const pinged = 'line' in notice && notice.line === 'PING';
+      const why = pinged
+        ? 'a PONG must not restart the idle clock; only a message does'
+        : 'tell the client why first: one line starting with "MULTIPLEXING_ERR_IDLE_TIMEOUT " (the code, a space, then words for a person)';
+      throw peer.client.fail(
+        `${s(IDLE)} after the last message the client should be told "MULTIPLEXING_ERR_IDLE_TIMEOUT …" and closed, got ${got}: ${why}. ${pinged ? idle : lesson.see(CLOSING)}`,
       );
     }
-    if (run.closed !== 'FIN') {
-      throw client.fail(
-        `after the notice, end the connection (FIN, socket.end()) so the notice is delivered; it ended with a ${run.closed}. ${lesson.see('Two ways to close: a notice or a cut')}`,
+    clock.advance(BEAT); // a beat after the close must not reach the wire
+    const end = await peer.next('the FIN after the notice', lesson.see(CLOSING));
+    if ('line' in end || end.closed !== 'FIN') {
+      throw peer.client.fail(
+        `after the notice, the connection ends with FIN (socket.end(), and stop its timers), got ${'line' in end ? printable(`${end.line}\n`) : 'a reset'}. ${lesson.see(CLOSING)}`,
       );
     }
   });
 
   it("answers a client's PING with PONG, echoes other lines, and survives a reset", async () => {
-    const server = await startTarget({
-      heartbeatIntervalMs: 60_000,
+    const { server } = await startTarget({
+      heartbeatIntervalMs: 3_600_000,
       maxMissedHeartbeats: 3,
       idleTimeoutMs: 0,
     });
-    const client = await connectGraded(server);
-    const expect = async (sent: string, wanted: string, hint: string): Promise<void> => {
-      await client.send(sent);
-      const line = await client.readLine().catch((error: unknown) => {
-        throw new WireError(`${(error as Error).message}\n${hint}. ${lesson.see('Your task')}`);
-      });
-      if (line !== wanted) {
-        throw client.fail(
-          `sent ${printable(sent)}, expected ${printable(wanted)}, got ${printable(line)}: ${hint}. ${lesson.see('Your task')}`,
-        );
-      }
-    };
-    await expect(
-      'PING\n',
+    const peer = new Peer(await connectGraded(server));
+    const task = lesson.see('Your task');
+    await peer.send('PING\n');
+    await peer.expect(
       'PONG',
-      "Heartbeats go both ways: answer a client's `PING` with `PONG` at once",
+      `Heartbeats go both ways: answer a client's \`PING\` with \`PONG\` at once. ${task}`,
     );
-    await expect('hello\n', 'hello', 'Echo every line that is not PING or PONG');
-    await expect(
-      'PONG\nping pong\n',
+    await peer.send('hello\n');
+    await peer.expect('hello', `Echo every line that is not PING or PONG. ${task}`);
+    await peer.send('PONG\nping pong\n');
+    await peer.expect(
       'ping pong',
-      'A PONG gets no answer; `ping pong` is a message',
+      `A PONG gets no answer; \`ping pong\` is a message: echo it. ${task}`,
     );
     const rude = await connectGraded(server);
     await rude.send('x\n'.repeat(1000));
     rude.socket.resetAndDestroy();
-    await expect(
-      'after\n',
+    await peer.send('after\n');
+    await peer.expect(
       'after',
-      'Another client reset its connection: that must not stop the server (an error listener per socket; stop its timers on close)',
+      `Another client reset its connection: that must not stop the server (an 'error' listener on every socket; stop its timers on 'close'). ${task}`,
     );
   });
 });

@@ -1,6 +1,27 @@
 // biome-ignore-all lint/correctness/noUnusedFunctionParameters: starter stubs; your code will use every parameter
 
-/** Options of {@link startHeartbeatServer}: the grader passes small intervals to stay fast. */
+/**
+ * Time and one-shot timers. Take every time reading and every timer from here, never from
+ * `Date.now()` or the global `setTimeout`/`setInterval`: the grader passes a clock it moves by
+ * hand, so a beat happens exactly when it says, with no real waiting.
+ */
+export interface Clock {
+  /** The current time in ms; only differences between readings matter. */
+  now(): number;
+  /** Calls `callback` once after `ms`; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer; a handle that already fired or was cleared is ignored. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock: `performance.now()` and Node's timers (for running the server by hand). */
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Options of {@link startHeartbeatServer}. */
 export interface HeartbeatServerOptions {
   /** Port to listen on; 0 lets the kernel choose. @default 0 */
   port?: number;
@@ -12,6 +33,8 @@ export interface HeartbeatServerOptions {
   maxMissedHeartbeats: number;
   /** Close (with a notice) a client that sent no message for this long, in ms; 0 = never. */
   idleTimeoutMs: number;
+  /** Where time comes from: every beat, every timeout and every reading of the time. @default realClock */
+  clock?: Clock;
 }
 
 /** What startHeartbeatServer resolves with: the port it listens on, and a way to stop it. */
@@ -32,12 +55,14 @@ export interface RunningHeartbeatServer {
 export async function startHeartbeatServer(
   options: HeartbeatServerOptions,
 ): Promise<RunningHeartbeatServer> {
+  // TODO: const clock = options.clock ?? realClock; take all time and timers from it.
   // TODO: per connection: its pending bytes, a `misses` count, an `answered` flag and the time
   // of its last message.
   // TODO: a line `PING` is answered `PONG`; `PONG` marks the PING answered; any other line is
   // echoed, marks the PING answered AND restarts the idle clock.
-  // TODO: every heartbeatIntervalMs: count a miss if the last PING went unanswered (else reset
-  // the count); at maxMissedHeartbeats cut the connection (destroy, no notice); else send PING.
+  // TODO: every heartbeatIntervalMs (clock.setTimeout, armed again at each beat): count a miss
+  // if the last PING went unanswered (else reset the count); at maxMissedHeartbeats cut the
+  // connection (destroy, no notice); else send PING.
   // TODO: idle: after idleTimeoutMs without a message, write the notice line, then end().
   // TODO: clear the timers on 'close'; handle 'error'; resolve with { port, close }.
   throw new Error('not implemented yet: read exercises/02-heartbeats/README.md');

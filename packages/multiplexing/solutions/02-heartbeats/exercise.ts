@@ -1,17 +1,26 @@
 import { lineCodec } from '@socketlab/tcp-udp';
 import type {
+  Clock,
   HeartbeatServerOptions,
   RunningHeartbeatServer,
 } from '../../exercises/02-heartbeats/exercise.ts';
-import { createConnectionManager, listenManagedTcp } from '../../src/connections/index.ts';
+import {
+  createConnectionManager,
+  listenManagedTcp,
+  systemClock,
+} from '../../src/connections/index.ts';
 
-export type { HeartbeatServerOptions, RunningHeartbeatServer };
+export type { Clock, HeartbeatServerOptions, RunningHeartbeatServer };
+
+/** The real clock: the library's `systemClock` (`performance.now()`, Node's timers, unref'd). */
+export const realClock: Clock = systemClock;
 
 /**
  * The heartbeat server on this package's connection manager, which does the watching: its
  * heartbeat timer (PING, misses in a row, cut), its idle timer (notice, then FIN), and
  * `framedSocketTransport`'s heartbeat frames, here the lines `PING` and `PONG` (it answers a
- * client's PING by itself and never passes PING or PONG on as messages).
+ * client's PING by itself and never passes PING or PONG on as messages). The manager takes the
+ * clock as it is: its `ConnectionClock` is the same three methods.
  */
 export async function startHeartbeatServer(
   options: HeartbeatServerOptions,
@@ -21,6 +30,7 @@ export async function startHeartbeatServer(
     maxMissedHeartbeats: options.maxMissedHeartbeats,
     idleTimeoutMs: options.idleTimeoutMs,
     closeTimeoutMs: 500,
+    clock: options.clock ?? realClock,
   });
   manager.on('connection', (conn) => {
     conn.on('message', (line) => conn.send(line));
