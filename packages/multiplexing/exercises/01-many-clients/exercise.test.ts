@@ -56,6 +56,9 @@ describe('a server for many clients at once (graded over the wire)', () => {
     const glued = 'Two lines can arrive in one chunk: answer every complete line in it';
     await expectLine(client, '2 two', glued, 'Each connection, its own state');
     await expectLine(client, '3 three', `${glued}; drop a \\r before the \\n`);
+    const long = 'y'.repeat(1000);
+    await client.send(`${long}\n`);
+    await expectLine(client, `4 ${long}`, 'Lines of 1000 bytes must be answered whole');
   });
 
   it('serves 40 clients whose bytes arrive interleaved one at a time: each gets exactly its own answers', async () => {
