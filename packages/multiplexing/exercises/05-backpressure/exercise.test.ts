@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
+import net from 'node:net';
 import {
   connectTcp,
   failOnUncaught,
@@ -9,13 +9,13 @@ import {
   printable,
   withTimeout,
 } from '@socketlab/testkit';
-import { describe, it, onTestFinished } from 'vitest';
+import { describe, it, onTestFinished, vi } from 'vitest';
 
 // This spec runs your broadcast server on 127.0.0.1 with three clients that read everything and
 // one that never reads (its socket is paused), broadcasts until the kernel's buffers for that one
 // are full and the server has to hold (or drop) its messages, and checks over the wire what each
 // client got. After every broadcast it reads stats() and checks no connection holds more than
-// the high-water mark.
+// the high-water mark, and that each count includes what the socket itself holds.
 type Exercise = typeof import('./exercise.ts');
 type Server = Awaited<ReturnType<Exercise['startBroadcastServer']>>;
 type Stats = ReturnType<Server['stats']>[number];
@@ -115,6 +115,22 @@ async function setUp(policy: Policy) {
   failOnUncaught(
     `Give every socket an 'error' listener: a client that resets would otherwise stop the server for everyone. ${lesson.see('Your task')}`,
   );
+  // The server's side of each connection, by the client's port: the spec reads each socket's
+  // writableLength itself, to check that stats() counts it.
+  const serverSockets = new Map<number, net.Socket>();
+  const emit = net.Server.prototype.emit;
+  const spy = vi.spyOn(net.Server.prototype, 'emit').mockImplementation(function (
+    this: net.Server,
+    event: string | symbol,
+    ...args: unknown[]
+  ) {
+    const socket = args[0];
+    if (event === 'connection' && socket instanceof net.Socket && socket.remotePort) {
+      serverSockets.set(socket.remotePort, socket);
+    }
+    return Reflect.apply(emit, this, [event, ...args]) as boolean;
+  });
+  onTestFinished(() => spy.mockRestore());
   const server = await startBroadcastServer({ maxBufferedBytes: MAX, policy });
   onTestFinished(() => withTimeout(server.close(), 'server.close()'));
   const connect = async (): Promise<net.Socket> => {
@@ -144,7 +160,7 @@ async function setUp(policy: Policy) {
       `stats() should give each connection's remotePort (the client's own port: ${[slowPort, ...fastPorts].join(', ')}), got ${ports.join(', ')}. ${lesson.see('Your task')}`,
     );
   }
-  return { server, fast, stalled, slowPort, fastPorts };
+  return { server, fast, stalled, slowPort, fastPorts, serverSockets };
 }
 
 type Rig = Awaited<ReturnType<typeof setUp>>;
@@ -153,6 +169,12 @@ type Rig = Awaited<ReturnType<typeof setUp>>;
 function checkedStats(rig: Rig, seq: number): Stats[] {
   const stats = rig.server.stats();
   for (const s of stats) {
+    const inSocket = rig.serverSockets.get(s.remotePort)?.writableLength ?? 0;
+    if (s.queuedBytes < inSocket) {
+      fail(
+        `after broadcast #${seq}, stats() says the server holds ${s.queuedBytes} bytes for a client, but that socket alone holds ${inSocket} (its writableLength): bytes given to write() and not yet taken by the kernel are yours too, count them. ${lesson.see('The high-water mark')}`,
+      );
+    }
     if (s.queuedBytes > MAX) {
       const who = s.remotePort === rig.slowPort ? 'the client that never reads' : 'a client';
       fail(
