@@ -21,10 +21,14 @@ export const KEEPALIVE_MAX_PROBES = 127;
 /**
  * Whether this Node.js can set the keepalive interval and probe count per socket
  * (`socket.setKeepAlive(enable, delay, interval, count)`). Node 20 cannot: its `setKeepAlive`
- * takes only the initial delay, and the kernel's `net.ipv4.tcp_keepalive_intvl` and
- * `tcp_keepalive_probes` apply (see {@link readKernelKeepalive}).
+ * takes only the initial delay, and libuv (since 1.35) sets the interval to 1 s and the count to
+ * 10 itself, whatever `net.ipv4.tcp_keepalive_intvl` and `tcp_keepalive_probes` say (strace
+ * shows the four `setsockopt` calls).
  */
 export const KEEPALIVE_TUNING_SUPPORTED: boolean = net.Socket.prototype.setKeepAlive.length >= 4;
+
+/** What libuv's `uv_tcp_keepalive` sets when not told otherwise: `TCP_KEEPINTVL` 1 s, `TCP_KEEPCNT` 10. */
+const LIBUV_KEEPALIVE = { intervalMs: 1_000, probes: 10 } as const;
 
 /** TCP keepalive: after `delayMs` of silence the kernel probes the peer; unanswered probes end the connection. */
 export interface KeepAliveOptions {
@@ -37,13 +41,13 @@ export interface KeepAliveOptions {
   /**
    * Time between unanswered probes (`TCP_KEEPINTVL`), 1,000 to {@link KEEPALIVE_MAX_DELAY_MS}.
    * Only where {@link KEEPALIVE_TUNING_SUPPORTED}; elsewhere giving it throws a `TypeError`.
-   * @default the kernel's `net.ipv4.tcp_keepalive_intvl` (75 s on Linux)
+   * @default 1000 (libuv's own value, not the kernel's `net.ipv4.tcp_keepalive_intvl`)
    */
   readonly intervalMs?: number;
   /**
    * Unanswered probes before the connection is dropped (`TCP_KEEPCNT`), 1 to 127. Only where
    * {@link KEEPALIVE_TUNING_SUPPORTED}; elsewhere giving it throws a `TypeError`.
-   * @default the kernel's `net.ipv4.tcp_keepalive_probes` (9 on Linux)
+   * @default 10 (libuv's own value, not the kernel's `net.ipv4.tcp_keepalive_probes`)
    */
   readonly probes?: number;
 }
@@ -66,15 +70,18 @@ export interface TcpSocketOptions {
   readonly idleTimeoutMs?: number;
 }
 
-/** What {@link applySocketOptions} asked of the kernel; `'kernel'` marks what the kernel's defaults decide. */
+/**
+ * What {@link applySocketOptions} asked of the kernel; `'libuv'` marks a keepalive setting left to
+ * libuv, which sets it itself (interval 1 s, 10 probes).
+ */
 export interface AppliedSocketOptions {
   readonly noDelay?: boolean;
   readonly keepAlive?:
     | false
     | {
         readonly delayMs: number;
-        readonly intervalMs: number | 'kernel';
-        readonly probes: number | 'kernel';
+        readonly intervalMs: number | 'libuv';
+        readonly probes: number | 'libuv';
       };
   readonly idleTimeoutMs?: number;
 }
@@ -110,7 +117,7 @@ export function applySocketOptions(
   }
   if (keepAliveApplied !== undefined) {
     if (keepAliveApplied === false) socket.setKeepAlive(false);
-    else if (keepAliveApplied.intervalMs === 'kernel' && keepAliveApplied.probes === 'kernel') {
+    else if (keepAliveApplied.intervalMs === 'libuv' && keepAliveApplied.probes === 'libuv') {
       socket.setKeepAlive(true, keepAliveApplied.delayMs);
     } else {
       const tunable = socket.setKeepAlive as (
@@ -120,13 +127,14 @@ export function applySocketOptions(
         count: number,
       ) => net.Socket;
       const { delayMs, intervalMs, probes } = keepAliveApplied;
-      // 0 tells Node to leave that one to the kernel's default.
+      // Both, always: given a 0 for one of them, libuv sets SO_KEEPALIVE alone and the delay is
+      // lost too (the kernel's two hours apply). The one left out gets libuv's own value.
       tunable.call(
         socket,
         true,
         delayMs,
-        intervalMs === 'kernel' ? 0 : intervalMs,
-        probes === 'kernel' ? 0 : probes,
+        intervalMs === 'libuv' ? LIBUV_KEEPALIVE.intervalMs : intervalMs,
+        probes === 'libuv' ? LIBUV_KEEPALIVE.probes : probes,
       );
     }
     applied.keepAlive = keepAliveApplied;
@@ -149,12 +157,12 @@ function resolveKeepAlive(keepAlive: KeepAliveOptions | false): AppliedSocketOpt
     1_000,
     KEEPALIVE_MAX_DELAY_MS,
   );
-  const tuned = (name: 'intervalMs' | 'probes', max: number, min: number): number | 'kernel' => {
+  const tuned = (name: 'intervalMs' | 'probes', max: number, min: number): number | 'libuv' => {
     const value = keepAlive[name];
-    if (value === undefined) return 'kernel';
+    if (value === undefined) return 'libuv';
     if (!KEEPALIVE_TUNING_SUPPORTED) {
       throw new TypeError(
-        `keepAlive.${name} needs socket.setKeepAlive(enable, delay, interval, count), which Node ${process.version} lacks; leave it out and the kernel's net.ipv4.tcp_keepalive_${name === 'probes' ? 'probes' : 'intvl'} applies`,
+        `keepAlive.${name} needs socket.setKeepAlive(enable, delay, interval, count), which Node ${process.version} lacks; leave it out and libuv's ${name === 'probes' ? '10 probes' : '1 s interval'} applies`,
       );
     }
     return checkInteger(`keepAlive.${name}`, value, min, max);

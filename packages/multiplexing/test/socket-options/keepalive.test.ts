@@ -23,7 +23,7 @@ describe.runIf(process.platform === 'linux')('keepalive, as the kernel shows it'
     expect((await readSocketOptions(socket)).timer).toEqual({ kind: 'none', ms: 0 });
 
     const applied = applySocketOptions(socket, { keepAlive: { delayMs: 42_500 } });
-    expect(applied.keepAlive).toEqual({ delayMs: 42_000, intervalMs: 'kernel', probes: 'kernel' });
+    expect(applied.keepAlive).toEqual({ delayMs: 42_000, intervalMs: 'libuv', probes: 'libuv' });
     const { timer } = await readSocketOptions(socket);
     expect(timer.kind).toBe('keepalive');
     // The first probe is due 42 s after the last packet: a little less by the time we read.
@@ -56,11 +56,11 @@ describe.runIf(process.platform === 'linux')('keepalive, as the kernel shows it'
   });
 
   it.runIf(!KEEPALIVE_TUNING_SUPPORTED)(
-    'refuses a probe count or interval this Node.js cannot set, naming the kernel setting',
+    'refuses a probe count or interval this Node.js cannot set, naming what applies instead',
     async () => {
       const socket = await connectedPair();
       expect(() => applySocketOptions(socket, { keepAlive: { probes: 3 } })).toThrow(
-        /keepAlive\.probes needs .*net\.ipv4\.tcp_keepalive_probes/,
+        /keepAlive\.probes needs .*libuv's 10 probes applies/,
       );
       expect(() => applySocketOptions(socket, { keepAlive: { intervalMs: 5_000 } })).toThrow(
         TypeError,
@@ -76,7 +76,21 @@ describe.runIf(process.platform === 'linux')('keepalive, as the kernel shows it'
         keepAlive: { delayMs: 10_000, intervalMs: 2_000, probes: 3 },
       });
       expect(applied.keepAlive).toEqual({ delayMs: 10_000, intervalMs: 2_000, probes: 3 });
-      expect((await readSocketOptions(socket)).timer.kind).toBe('keepalive');
+      const { timer } = await readSocketOptions(socket);
+      expect(timer.kind).toBe('keepalive');
+      expect(timer.ms).toBeLessThanOrEqual(10_000);
+    },
+  );
+
+  it.runIf(KEEPALIVE_TUNING_SUPPORTED)(
+    'keeps the delay when only one of interval and probes is given (libuv drops it on a 0)',
+    async () => {
+      const socket = await connectedPair();
+      const applied = applySocketOptions(socket, { keepAlive: { delayMs: 10_000, probes: 3 } });
+      expect(applied.keepAlive).toEqual({ delayMs: 10_000, intervalMs: 'libuv', probes: 3 });
+      const { timer } = await readSocketOptions(socket);
+      expect(timer.kind).toBe('keepalive');
+      expect(timer.ms, 'the 10 s delay, not the kernel two hours').toBeLessThanOrEqual(10_000);
     },
   );
 });
