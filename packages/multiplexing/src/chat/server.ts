@@ -190,6 +190,8 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
   const rooms = new Map<string, Set<Member>>();
   const inboxes = new Map<Member, Inbox>();
   let guests = 0;
+  /** Every member's nick, lowercased (nicks are unique without regard to case): O(1) checks. */
+  const nickOwners = new Map<string, Member>();
 
   const say = (member: Member, text: string): void => {
     if (member.send(Buffer.from(text)) === 'overflow') exit(member, 'slow-consumer');
@@ -233,11 +235,11 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     say(member, roomChatLines.youAreIn(room, nicksIn(room)));
   };
   const uniqueGuestNick = (): string => {
-    const taken = [...manager.connections].map((m) => m.metadata.nick);
+    // Bounded: each taken guestN was taken by one of the members, so at most that many are skipped.
     for (;;) {
       guests++;
       const nick = `guest${guests}`;
-      if (checkChatNick(nick, taken) === undefined) return nick;
+      if (!nickOwners.has(nick)) return nick;
     }
   };
 
@@ -285,14 +287,17 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
         say(member, roomChatLines.error(`unknown command ${input.command}: type /help`));
         return;
       case 'nick': {
-        const others = [...manager.connections]
-          .filter((m) => m !== member)
-          .map((m) => m.metadata.nick);
-        const problem = checkChatNick(input.name, others);
+        const owner = nickOwners.get(input.name.toLowerCase());
+        const problem = checkChatNick(
+          input.name,
+          owner && owner !== member ? [owner.metadata.nick] : [],
+        );
         if (problem !== undefined) {
           say(member, roomChatLines.error(problem));
           return;
         }
+        nickOwners.delete(nick.toLowerCase());
+        nickOwners.set(input.name.toLowerCase(), member);
         member.metadata.nick = input.name;
         say(member, roomChatLines.youAreNow(input.name));
         if (nick !== input.name) tellRoom(room, roomChatLines.renamed(nick, input.name), member);
@@ -358,6 +363,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     }
     inboxes.set(member, inbox);
     member.metadata.nick = uniqueGuestNick();
+    nickOwners.set(member.metadata.nick, member);
     enter(member, CHAT_LOBBY);
     say(
       member,
@@ -382,6 +388,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
         handleLine(member, last);
       }
       exit(member, reason === 'peer' || reason === 'closed' ? undefined : reason);
+      nickOwners.delete(member.metadata.nick.toLowerCase());
     });
   });
 

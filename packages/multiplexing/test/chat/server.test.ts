@@ -133,6 +133,40 @@ describe('listenRoomChat', () => {
     expect(await a.client.readLine()).toBe('<bob> hi alice');
   });
 
+  it('frees a nick when its owner renames or leaves, and never hands a taken guestN out', async () => {
+    const chat = await startChat();
+    const a = await join(chat);
+    const b = await join(chat);
+    await a.client.readLine(); // b joined
+    await a.client.send('/nick Alice\n');
+    expect(await a.client.readLine()).toBe('* you are now Alice');
+    await b.client.readLine(); // Alice renamed
+    await a.client.send('/nick carol\n');
+    expect(await a.client.readLine()).toBe('* you are now carol');
+    await b.client.readLine();
+    await b.client.send('/nick alice\n');
+    expect(await b.client.readLine(), 'the old nick is free after a rename').toBe(
+      '* you are now alice',
+    );
+    // The next guest number is taken by a member who chose it: the newcomer gets the one after.
+    await a.client.readLine(); // b renamed
+    const next = Number(b.nick.replace('guest', '')) + 1;
+    await a.client.send(`/nick guest${next}\n`);
+    expect(await a.client.readLine()).toBe(`* you are now guest${next}`);
+    const c = await join(chat);
+    expect(c.nick).toBe(`guest${next + 1}`);
+    a.client.end();
+    await pollUntil(
+      () => !Object.values(chat.rooms()).flat().includes(`guest${next}`),
+      'a to leave',
+    );
+    expect(await c.client.readLine()).toBe(`* guest${next} left #lobby`);
+    await c.client.send(`/nick GUEST${next}\n`);
+    expect(await c.client.readLine(), 'a nick is free once its owner left').toBe(
+      `* you are now GUEST${next}`,
+    );
+  });
+
   it('keeps a client that never reads from stopping the others, its queued bytes bounded (drop-oldest)', async () => {
     const maxBufferedBytes = 64 * 1024;
     const chat = await startChat({
