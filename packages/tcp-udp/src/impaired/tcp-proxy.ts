@@ -146,6 +146,8 @@ export async function listenImpairedTcpProxy(
     cuts: 0,
   };
   const open = new Set<net.Socket>();
+  /** Every connection's two pumps, so close() can clear their delay timers too. */
+  const pumps = new Set<Pump>();
 
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     if (stats.active >= maxConnections) {
@@ -179,6 +181,8 @@ export async function listenImpairedTcpProxy(
       maxBuffered,
       cut,
     );
+    pumps.add(forward);
+    pumps.add(backward);
     let counted = true;
     const onClose = (socket: net.Socket) => (hadError: boolean) => {
       open.delete(socket);
@@ -192,6 +196,8 @@ export async function listenImpairedTcpProxy(
       if (counted && client.destroyed && upstream.destroyed) {
         counted = false;
         stats.active--;
+        pumps.delete(forward);
+        pumps.delete(backward);
       }
     };
     client.on('close', onClose(client));
@@ -213,6 +219,9 @@ export async function listenImpairedTcpProxy(
     stats,
     close: () =>
       new Promise<void>((resolve) => {
+        // Stopped first: a piece still waiting out its delay would keep the process alive.
+        for (const pump of pumps) pump.stop();
+        pumps.clear();
         for (const socket of open) socket.destroy();
         open.clear();
         server.close(() => resolve());

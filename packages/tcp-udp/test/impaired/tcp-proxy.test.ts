@@ -178,6 +178,23 @@ describe('listenImpairedTcpProxy', () => {
     await withTimeout(once(client, 'close'), 'the client to be disconnected');
   });
 
+  it('leaves no delay timer behind on close(), so a process can exit at once', async () => {
+    const sink = await startSink('echo');
+    const proxy = await listenImpairedTcpProxy({
+      target: { host: '127.0.0.1', port: sink.port },
+      toTarget: { delayMs: 60_000 },
+    });
+    const client = await connect(proxy.address.port);
+    client.on('error', () => {});
+    await pollUntil(() => proxy.stats.active === 1, 'the proxy to open its upstream');
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    client.write('held for a minute');
+    await pollUntil(() => timers() > before, 'the piece to wait out its delay');
+    await withTimeout(proxy.close(), 'the proxy to close');
+    expect(timers(), 'the held piece’s timer, cleared by close()').toBe(before);
+  });
+
   it('closes the client when the target refuses', async () => {
     const proxy = await startProxy({ seed: 1 }, await freePort());
     const client = await connect(proxy.address.port);
