@@ -100,6 +100,25 @@ export {
   runLoad,
 } from './load/index.ts';
 export {
+  CONNECTION_POOL_DEFAULTS,
+  ConnectionPool,
+  type ConnectionPoolEvents,
+  type ConnectionPoolOptions,
+  type ConnectionPoolStats,
+  createConnectionPool,
+  createFramedPoolConnector,
+  createTcpPoolConnector,
+  isConnectionLevelError,
+  POOL_DESTROY_REASONS,
+  type PoolableConnection,
+  type PoolCloseReport,
+  type PoolConnectAttempt,
+  type PoolConnector,
+  type PoolDestroyReason,
+  PooledFramedConnection,
+  type PooledFramedConnectionEvents,
+} from './pool/index.ts';
+export {
   DEFAULT_MAX_READ_BYTES,
   type Demultiplexer,
   listenReactorEcho,
@@ -119,25 +138,6 @@ export {
   SocketDemultiplexer,
   type TurnSummary,
 } from './reactor/index.ts';
-export {
-  CONNECTION_POOL_DEFAULTS,
-  ConnectionPool,
-  type ConnectionPoolEvents,
-  type ConnectionPoolOptions,
-  type ConnectionPoolStats,
-  createConnectionPool,
-  createFramedPoolConnector,
-  createTcpPoolConnector,
-  isConnectionLevelError,
-  POOL_DESTROY_REASONS,
-  type PoolableConnection,
-  type PoolCloseReport,
-  type PoolConnectAttempt,
-  type PoolConnector,
-  type PoolDestroyReason,
-  PooledFramedConnection,
-  type PooledFramedConnectionEvents,
-} from './pool/index.ts';
 export {
   type BackoffPolicy,
   backoffCeilingMs,
