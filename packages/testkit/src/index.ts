@@ -29,6 +29,7 @@ export {
 } from './graded.ts';
 export { checkSourceLayout, type LayoutProblem } from './layout.ts';
 export { type Lesson, lessonOf, readHints } from './lesson.ts';
+export { ManualClock, type TimerClock } from './manual-clock.ts';
 export {
   closeServer,
   connectTcp,

@@ -1,7 +1,12 @@
-import type { ConnectionClock } from '../../src/index.ts';
+/** The clock shape stage 3's libraries take (`now`, `setTimeout`, `clearTimeout`). */
+export interface TimerClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
 /** A clock that moves only when told: `advance(ms)` fires every timer due, in order. */
-export class ManualClock implements ConnectionClock {
+export class ManualClock implements TimerClock {
   #now = 0;
   #nextId = 1;
   readonly #timers = new Map<number, { at: number; callback: () => void }>();
@@ -12,7 +17,8 @@ export class ManualClock implements ConnectionClock {
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = this.#nextId++;
-    this.#timers.set(id, { at: this.#now + ms, callback });
+    // A bad delay from code under test (negative, NaN) fires at once, as Node's setTimeout does.
+    this.#timers.set(id, { at: this.#now + Math.max(0, Number(ms) || 0), callback });
     return id;
   }
 

@@ -2,13 +2,14 @@ import {
   connectGraded,
   DEFAULT_WAIT_MS,
   lessonOf,
+  ManualClock,
   printable,
   type ServerUnderTest,
   startGradedServer,
   type WireClient,
 } from '@socketlab/testkit';
 import { describe, it } from 'vitest';
-import type { Clock, HeartbeatServerOptions } from './exercise.ts';
+import type { HeartbeatServerOptions } from './exercise.ts';
 
 // Graded over sockets, with the server in this process and its clock in the spec's hands: time
 // moves only when the spec says so, a beat at a time, so nothing waits on real time and a slow
@@ -19,43 +20,6 @@ type Exercise = typeof import('./exercise.ts');
 const lesson = lessonOf(import.meta.url);
 const HEARTBEATS = 'Heartbeats: ping, pong, and misses in a row';
 const CLOSING = 'Two ways to close: a notice or a cut';
-
-/** A clock moved by hand: {@link advance} runs every timer that falls due, in time order. */
-class ManualClock implements Clock {
-  #now = 0;
-  #nextId = 1;
-  readonly #timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.#nextId++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, Number(ms) || 0), callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  /** Moves time forward by `ms`, firing the timers due on the way (and those they arm, if due). */
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (let fired = 0; fired < 10_000; fired++) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.#timers) {
-        if (entry[1].at <= end && (due === undefined || entry[1].at < due[1].at)) due = entry;
-      }
-      if (due === undefined) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].callback();
-    }
-    this.#now = end;
-  }
-}
 
 /** What the peer reads next: a line, or the end of the connection and how it came. */
 type Next = { line: string } | { closed: 'FIN' | 'reset' };

@@ -1,6 +1,6 @@
+import { ManualClock } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { watchChatHeartbeat } from '../../src/chat/heartbeat.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 
 function watched(maxMissed: number) {
   const clock = new ManualClock();

@@ -1,8 +1,7 @@
-import { pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
+import { ManualClock, pollUntil, WireClient, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listenRoomChat, type RoomChat, type RoomChatOptions } from '../../src/chat/index.ts';
 import { recordingClient, stalledClient } from '../helpers/clients.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 
 async function startChat(options: RoomChatOptions = {}): Promise<RoomChat> {
   const chat = await listenRoomChat({ host: '127.0.0.1', port: 0, ...options });

@@ -1,3 +1,4 @@
+import { ManualClock } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   CONNECTION_MANAGER_DEFAULTS,
@@ -6,7 +7,6 @@ import {
   type ManagedConnection,
   MultiplexingError,
 } from '../../src/index.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 import { MemoryTransport } from '../helpers/memory-transport.ts';
 
 interface Meta {

@@ -4,9 +4,10 @@
  * pushed its 100 MB at full speed and the server read every byte. Now, past maxBufferedBytes
  * received after the close began, the peer is cut at once.
  */
+
+import { ManualClock } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { createConnectionManager } from '../../src/index.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 import { MemoryTransport } from '../helpers/memory-transport.ts';
 
 function closingConnection(maxBufferedBytes: number) {

@@ -2,7 +2,7 @@
  * The pool's lending rules, on in-memory connections and a hand-driven clock: the size limit,
  * the FIFO wait queue and its bound, acquire timeouts, connect failures, and use().
  */
-import { rejectionOf, thrownBy } from '@socketlab/testkit';
+import { ManualClock, rejectionOf, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   CONNECTION_POOL_DEFAULTS,
@@ -10,7 +10,6 @@ import {
   createConnectionPool,
   isConnectionLevelError,
 } from '../../src/index.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 import { type FakeConnection, fakeConnector, settle } from './fake-connector.ts';
 
 function makePool(

@@ -2,14 +2,13 @@
  * A pooled connection's life, on in-memory connections and a hand-driven clock: health checks
  * before lending, idle eviction, minIdle, maxUses and maxLifetimeMs, and close().
  */
-import { rejectionOf } from '@socketlab/testkit';
+import { ManualClock, rejectionOf } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   type ConnectionPoolOptions,
   createConnectionPool,
   type PoolDestroyReason,
 } from '../../src/index.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 import { type FakeConnection, fakeConnector, settle } from './fake-connector.ts';
 
 function makePool(options: Partial<ConnectionPoolOptions<FakeConnection>> = {}) {

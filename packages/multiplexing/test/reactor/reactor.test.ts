@@ -1,7 +1,6 @@
-import { rejectionOf, thrownBy } from '@socketlab/testkit';
+import { ManualClock, rejectionOf, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { Reactor, type ReactorHandle, type ReactorHandler } from '../../src/index.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
 import { ScriptedDemultiplexer, type ScriptStep } from './scripted-demultiplexer.ts';
 
 function setup(script: ScriptStep[] = [], maxOpsPerHandle?: number) {

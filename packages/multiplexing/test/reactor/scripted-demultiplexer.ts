@@ -1,5 +1,5 @@
+import type { ManualClock } from '@socketlab/testkit';
 import type { Demultiplexer, ReactorHandle, Readiness, ReadyEvent } from '../../src/index.ts';
-import type { ManualClock } from '../helpers/manual-clock.ts';
 
 /** One scripted wait: after `afterMs` of virtual time, these handles become ready. */
 export interface ScriptStep {
