@@ -63,7 +63,7 @@ const run = (cmd: string, args: string[], cwd: string): string =>
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 180_000,
+    timeout: 600_000,
   });
 
 /** The commands a package installs, by name. */

@@ -255,7 +255,9 @@ function checkWait(
   );
 }
 
-describe('a reconnecting client (graded against a server that goes away and comes back)', () => {
+describe('a reconnecting client (graded against a server that goes away and comes back)', {
+  timeout: 60_000,
+}, () => {
   it('backs off with full jitter under a cap while refused, then gives up after maxAttempts and says so', async () => {
     const server = await FlakyServer.reserve(); // nothing listens: every attempt is refused
     const recorder = new Recorder();
