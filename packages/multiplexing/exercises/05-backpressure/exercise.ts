@@ -53,6 +53,8 @@ export async function startBroadcastServer(
   port = 0,
   host = '127.0.0.1',
 ): Promise<BroadcastServer> {
+  // TODO: net.createServer({ highWaterMark }) with a socket mark well under maxBufferedBytes
+  // (README, "Drop the oldest": Node 22+ defaults to 64 KiB).
   // TODO: per connection: its socket, a queue of messages, its queued bytes and dropped count.
   // TODO: broadcast: write straight to the socket only while it accepts (write() returned true)
   // and the total held stays under the mark; else queue; on 'drain', flush the queue.

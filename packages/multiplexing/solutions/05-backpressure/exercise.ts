@@ -39,7 +39,10 @@ export async function startBroadcastServer(
     setTimeout(() => client.socket.destroy(), GOODBYE_TIMEOUT_MS).unref();
   };
 
-  const server = net.createServer((socket) => {
+  // The socket's own mark (when write() says false) well under ours: Node 22+ defaults to 64 KiB,
+  // and a socket that takes the whole mark leaves nothing in the queue for 'drop-oldest' to drop.
+  const highWaterMark = Math.max(1, Math.min(16 * 1024, Math.floor(maxBufferedBytes / 4)));
+  const server = net.createServer({ highWaterMark }, (socket) => {
     const queue = new OutboundQueue(
       {
         get bufferedAmount() {

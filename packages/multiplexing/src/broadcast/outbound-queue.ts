@@ -4,6 +4,12 @@
  * sink says "full" (`send()` returned false) they wait here until its `'drain'`. The sink's own
  * buffer plus this queue never pass `maxBufferedBytes`: past it the caller's policy decides, drop
  * the oldest waiting messages (counted) or give up on the consumer.
+ *
+ * The sink's own high-water mark (Node's `writableHighWaterMark`: 16 KiB before Node 22, 64 KiB
+ * since) must be well under `maxBufferedBytes`: a sink that says "full" only at the whole mark
+ * takes every message itself, nothing waits here, and `'drop-oldest'` is left with only the new
+ * message to drop. Create sockets with `highWaterMark` at most a quarter of the mark
+ * (`listenManagedTcp` does).
  */
 import { checkInteger } from '@socketlab/internal';
 import { MultiplexingError } from '../errors.ts';

@@ -4,6 +4,7 @@
  * is given — handed to the manager, which admits or refuses it.
  */
 import net from 'node:net';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { type FrameCodec, FramedSocket, TcpConnection, toTcpError } from '@socketlab/tcp-udp';
@@ -105,7 +106,8 @@ async function start<Meta>(
     errors.push(error);
     if (errors.length > 100) errors.shift();
   };
-  const server = net.createServer({ allowHalfOpen: true, noDelay }, (socket) => {
+  const highWaterMark = socketHighWaterMark(manager.options.maxBufferedBytes);
+  const server = net.createServer({ allowHalfOpen: true, noDelay, highWaterMark }, (socket) => {
     let transport: ConnectionTransport;
     try {
       transport =
@@ -147,4 +149,15 @@ async function start<Meta>(
   };
   manager.addAcceptor(listener);
   return listener;
+}
+
+/**
+ * The socket's own high-water mark (when `write()` starts returning false) for a connection the
+ * manager may hold `maxBufferedBytes` for: Node's default (16 KiB before Node 22, 64 KiB since),
+ * but never more than a quarter of the mark. A socket whose own mark is as large as the manager's
+ * takes every message itself, nothing ever waits in the queue, and `'drop-oldest'` would have only
+ * the NEWEST message left to drop.
+ */
+function socketHighWaterMark(maxBufferedBytes: number): number {
+  return Math.max(1, Math.min(getDefaultHighWaterMark(false), Math.floor(maxBufferedBytes / 4)));
 }

@@ -107,3 +107,45 @@ describe('broadcast to a client that never reads', () => {
     );
   });
 });
+
+describe("a high-water mark no larger than Node's own socket buffer (64 KiB since Node 22)", () => {
+  it('drop-oldest still delivers the newest message: the socket is not allowed to take the whole mark', async () => {
+    const mark = 64 * 1024;
+    const size = 4096;
+    const manager = createConnectionManager({
+      maxBufferedBytes: mark,
+      slowConsumerPolicy: 'drop-oldest',
+    });
+    const listener = await listenManagedTcp({ manager });
+    onTestFinished(async () => {
+      await manager.shutdown({ closeTimeoutMs: 200 });
+    });
+    const stalled = await stalledClient(listener.address.port);
+    await pollUntil(() => manager.size === 1, 'the stalled client admitted');
+    const slow = [...manager.connections][0] as ManagedConnection;
+    const message = (seq: number): Buffer =>
+      Buffer.from(`${String(seq).padStart(6, '0')} `.padEnd(size - 1, 'x').concat('\n'));
+    // Until the mark is reached (the kernel's buffers, ~4 MiB on loopback, are full), then 64 more.
+    let total = 0;
+    let stopAt = 6144;
+    for (; total < stopAt; total++) {
+      slow.send(message(total));
+      if (stopAt === 6144 && slow.droppedMessages > 0) stopAt = total + 1 + 64;
+    }
+    expect(slow.droppedMessages).toBeGreaterThan(0);
+    expect(slow.bufferedBytes).toBeLessThanOrEqual(mark);
+    const newest = message(total - 1).toString('latin1');
+    let received = '';
+    stalled.setEncoding('latin1');
+    stalled.on('data', (text: string) => {
+      received = (received + text).slice(-2 * size);
+    });
+    stalled.resume();
+    await pollUntil(
+      () => received.endsWith(newest),
+      `the newest message (${total - 1}) once the client reads (the socket held ${slow.transport.bufferedAmount} B)`,
+      { ms: 10_000, intervalMs: 5 },
+    );
+    expect(slow.state).toBe('open');
+  });
+});
