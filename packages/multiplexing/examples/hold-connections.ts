@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { readSocketTable } from '@socketlab/basics';
-import { connectFramed, FramedSocket } from '@socketlab/tcp-udp';
+import { connectFramed, listenFramedEchoServer } from '@socketlab/tcp-udp';
 import { createConnectionPool, createFramedPoolConnector } from '../src/index.ts';
 
 const N = Number(process.argv[2] ?? 1000);
@@ -130,60 +130,37 @@ for (const socket of [...clients, ...accepted]) socket.destroy();
 server.close();
 
 // 3. TIME-WAIT: 500 requests connecting each time, then 500 through a pool of 4.
-async function echoServer(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const framed = new FramedSocket(socket);
-    void (async () => {
-      try {
-        for await (const frame of framed) await framed.send(frame);
-      } catch {
-        // The client went away.
-      }
-    })();
-  });
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      s.close();
-    },
-  };
-}
 const timeWait = async (serverPort: number): Promise<number> =>
   (await readSocketTable({ protocols: ['tcp'], malformed: 'skip' })).filter(
     (e) => e.state === 'TIME-WAIT' && e.remotePort === serverPort,
   ).length;
 
 const REQUESTS = 500;
-const perRequestServer = await echoServer();
+const perRequestServer = await listenFramedEchoServer({ framing: 'length' });
+const perRequestPort = (perRequestServer.address as net.AddressInfo).port;
 for (let i = 0; i < REQUESTS; i++) {
-  const framed = await connectFramed({ host: '127.0.0.1', port: perRequestServer.port });
+  const framed = await connectFramed({ host: '127.0.0.1', port: perRequestPort });
   await framed.send(Buffer.from('ping'));
   await framed.read();
   await framed.end(); // we close first: this side keeps the TIME-WAIT entry
   await framed.closed;
 }
-const pooledServer = await echoServer();
+const pooledServer = await listenFramedEchoServer({ framing: 'length' });
+const pooledPort = (pooledServer.address as net.AddressInfo).port;
 const pool = createConnectionPool({
-  connect: createFramedPoolConnector({ host: '127.0.0.1', port: pooledServer.port }),
+  connect: createFramedPoolConnector({ host: '127.0.0.1', port: pooledPort }),
   maxSize: 4,
 });
 await Promise.all(
   Array.from({ length: REQUESTS }, () => pool.use((conn) => conn.request(Buffer.from('ping')))),
 );
 console.log(`\nTIME-WAIT entries after ${REQUESTS} requests (client side, this server's port)`);
-console.log(`  connect per request   ${await timeWait(perRequestServer.port)}`);
-console.log(`  pool of 4, still open ${await timeWait(pooledServer.port)}`);
+console.log(`  connect per request   ${await timeWait(perRequestPort)}`);
+console.log(`  pool of 4, still open ${await timeWait(pooledPort)}`);
 await pool.close();
-for (let i = 0; i < 100 && (await timeWait(pooledServer.port)) < 4; i++) {
+for (let i = 0; i < 100 && (await timeWait(pooledPort)) < 4; i++) {
   await new Promise((r) => setImmediate(r));
 }
-console.log(`  pool of 4, closed     ${await timeWait(pooledServer.port)}`);
-perRequestServer.close();
-pooledServer.close();
+console.log(`  pool of 4, closed     ${await timeWait(pooledPort)}`);
+await perRequestServer.close();
+await pooledServer.close();
