@@ -56,6 +56,7 @@ export {
   type WorkerPoolStats,
 } from './concurrency/index.ts';
 export {
+  type ApplicationCloseReason,
   type CloseSummary,
   CONNECTION_CLOSE_REASONS,
   CONNECTION_MANAGER_DEFAULTS,

@@ -20,6 +20,7 @@ import {
   type ShutdownReport,
   systemClock,
 } from '../connections/index.ts';
+import { MultiplexingError } from '../errors.ts';
 import { createTokenBucket, type TokenBucket } from './flood.ts';
 import { type ChatHeartbeat, watchChatHeartbeat } from './heartbeat.ts';
 import { CHAT_LOBBY, checkChatRoom, parseRoomChatInput, roomChatLines } from './protocol.ts';
@@ -354,10 +355,17 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     if (heartbeatMs > 0) {
       inbox.beat = watchChatHeartbeat(clock, heartbeatMs, maxMissed, {
         ping: () => say(member, roomChatLines.ping(heartbeatMs)),
-        gone: () => {
+        gone: (missed) => {
           if (member.state !== 'open') return;
           exit(member, 'heartbeat-missed');
-          member.destroy(); // nothing to tell: it is gone
+          // Nothing to tell: it is gone. The manager's 'close' says why, as for its own beats.
+          member.destroy(
+            'heartbeat-missed',
+            new MultiplexingError(
+              'MULTIPLEXING_ERR_HEARTBEAT_MISSED',
+              `${member.peerName} sent nothing for ${missed} heartbeats (every ${heartbeatMs} ms): it is gone; the connection was cut`,
+            ),
+          );
         },
       });
     }

@@ -6,6 +6,7 @@ export {
 } from './framed-transport.ts';
 export { listenManagedTcp, type ManagedTcpListener, type ManagedTcpOptions } from './listen-tcp.ts';
 export {
+  type ApplicationCloseReason,
   type CloseSummary,
   CONNECTION_CLOSE_REASONS,
   type ConnectionCloseReason,

@@ -37,6 +37,18 @@ export const CONNECTION_CLOSE_REASONS: readonly ConnectionCloseReason[] = Object
   'shutdown',
 ]);
 
+/** The reasons an application may give {@link ManagedConnection.destroy}. */
+export type ApplicationCloseReason = Extract<
+  ConnectionCloseReason,
+  'closed' | 'heartbeat-missed' | 'idle-timeout'
+>;
+
+const APPLICATION_CLOSE_REASONS: readonly ApplicationCloseReason[] = [
+  'closed',
+  'heartbeat-missed',
+  'idle-timeout',
+];
+
 /** The events of a {@link ManagedConnection}. */
 export interface ManagedConnectionEvents {
   /** One message from the peer (a frame, or a chunk of a byte stream). */
@@ -219,9 +231,18 @@ export class ManagedConnection<Meta = Record<string, unknown>>
     });
   }
 
-  /** Closes now, dropping anything unsent. Reason `'closed'`. */
-  destroy(): void {
-    this.#terminate('closed', undefined, {
+  /**
+   * Closes now, dropping anything unsent. Reason `'closed'`, or the one given: an application
+   * that watches its peers itself (its own heartbeat over a stream with no ping frame, as the
+   * room chat's) says `'heartbeat-missed'` or `'idle-timeout'` and the error to report with it.
+   */
+  destroy(reason: ApplicationCloseReason = 'closed', error?: Error): void {
+    if (!APPLICATION_CLOSE_REASONS.includes(reason)) {
+      throw new TypeError(
+        `destroy() takes the reason 'closed', 'heartbeat-missed' or 'idle-timeout', got ${String(reason)}`,
+      );
+    }
+    this.#terminate(reason, error, {
       flush: false,
       force: true,
       closeTimeoutMs: this.#options.closeTimeoutMs,

@@ -168,6 +168,24 @@ describe('heartbeats', () => {
     expect(conn.missedHeartbeats).toBe(0);
   });
 
+  it("lets an application that beats itself cut a peer with 'heartbeat-missed' and its error", () => {
+    const { manager, closes } = managerWith();
+    const transport = new MemoryTransport();
+    const conn = manager.accept(transport) as ManagedConnection<Meta>;
+    conn.send(Buffer.from('unsent'));
+    const error = new MultiplexingError('MULTIPLEXING_ERR_HEARTBEAT_MISSED', 'it is gone');
+    conn.destroy('heartbeat-missed', error);
+    expect(transport.destroyed).toBe(true);
+    expect(closes).toEqual([{ id: conn.id, reason: 'heartbeat-missed', error }]);
+    const other = manager.accept(new MemoryTransport()) as ManagedConnection<Meta>;
+    expect(() => other.destroy('shutdown' as never)).toThrow(
+      /destroy\(\) takes the reason 'closed', 'heartbeat-missed' or 'idle-timeout', got shutdown/,
+    );
+    expect(other.state).toBe('open');
+    other.destroy();
+    expect(closes.at(-1)?.reason).toBe('closed');
+  });
+
   it('runs no heartbeats on a transport that cannot ping', () => {
     const { manager, clock } = managerWith({ heartbeatIntervalMs: 1_000 });
     const conn = manager.accept(

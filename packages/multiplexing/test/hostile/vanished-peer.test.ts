@@ -10,7 +10,7 @@ import { listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RoomChatMember } from '../../src/chat/index.ts';
-import type { ManagedConnection } from '../../src/index.ts';
+import type { ManagedConnection, MultiplexingError } from '../../src/index.ts';
 import { startChat } from './chat.ts';
 
 /** A member program: answers every ping with /pong and keeps every other line it receives. */
@@ -62,12 +62,14 @@ describe('a member that vanishes without FIN', () => {
     const gone = member.metadata.nick;
     await alice.hear(`* ${gone} joined #lobby`);
 
-    const [reason] = (await withTimeout(
+    const [reason, error] = (await withTimeout(
       once(member, 'close'),
       'the vanished member cut',
       10_000,
-    )) as [string];
-    expect(reason).toBe('closed'); // the chat cut it itself (the manager runs no pings on raw TCP)
+    )) as [string, MultiplexingError | undefined];
+    // The chat cut it itself (the manager runs no pings on raw TCP), and says why as the manager would.
+    expect(reason).toBe('heartbeat-missed');
+    expect(error?.code).toBe('MULTIPLEXING_ERR_HEARTBEAT_MISSED');
     expect((await member.closed).cut).toBe(true);
     const heard = await alice.hear(`* ${gone} left #lobby (heartbeat-missed)`);
     expect(heard.filter((line) => line.startsWith(`* ${gone} left`))).toHaveLength(1);
