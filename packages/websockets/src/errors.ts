@@ -1,0 +1,32 @@
+// Shared with every area of this package; not part of the public API (see @socketlab/internal).
+export { quoteInput } from '@socketlab/internal';
+
+/**
+ * Every stable error code `@socketlab/websockets` raises. Codes never change meaning; the
+ * package README lists each with what causes it and what to do.
+ */
+export const WEBSOCKET_ERROR_CODES = [
+  /** The HTTP upgrade request or response breaks RFC 6455 §4 (the answer is 400 or 426). */
+  'WEBSOCKET_ERR_HANDSHAKE',
+  /** A frame breaks RFC 6455 §5 (reserved bits, opcode, masking, control frame rules): close 1002. */
+  'WEBSOCKET_ERR_PROTOCOL',
+  /** A text message (or close reason) is not valid UTF-8 (RFC 6455 §8.1): close 1007. */
+  'WEBSOCKET_ERR_INVALID_UTF8',
+  /** A message or frame is larger than the configured maximum: close 1009. */
+  'WEBSOCKET_ERR_MESSAGE_TOO_BIG',
+] as const;
+
+/** One of {@link WEBSOCKET_ERROR_CODES}. */
+export type WebSocketErrorCode = (typeof WEBSOCKET_ERROR_CODES)[number];
+
+/** The base of every error `@socketlab/websockets` raises: check `code`, never the message. */
+export class WebSocketError extends Error {
+  override name = 'WebSocketError';
+  constructor(
+    readonly code: WebSocketErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
