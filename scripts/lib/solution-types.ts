@@ -21,6 +21,15 @@ export function solutionTypesSource(stage: Stage): string {
       ({ id, n }) => `import type * as ${kind}${n} from '../${folder}/${id}/exercise.ts';`,
     );
   const rows = exercises.map(({ n }) => `  Fits<typeof Starter${n}, typeof Solution${n}>,`);
+  // A stage with no exercise yet gets an empty list, in the form the formatter keeps.
+  if (rows.length === 0) {
+    return [
+      `// Generated from stage.json by \`pnpm solution-types\`; the honesty check fails when it is stale.`,
+      '// No exercise yet: once stage.json lists one, this proves each solution fits its starter.',
+      'export type SolutionsFitStarters = [];',
+      '',
+    ].join('\n');
+  }
   return [
     `// Generated from stage.json by \`pnpm solution-types\`; the honesty check fails when it is stale.`,
     `// \`pnpm typecheck\` proves each solution's module assignable to its starter's declared module.`,
