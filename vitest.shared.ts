@@ -21,8 +21,11 @@ export function stageConfig(overrides: { include?: string[] } = {}): ViteUserCon
     test: {
       include: overrides.include ?? ['test/**/*.test.ts', 'exercises/**/*.test.ts'],
       environment: 'node',
-      testTimeout: 20_000,
-      hookTimeout: 20_000,
+      // A backstop only: every wait inside a test is bounded by its own, shorter timeout with a
+      // message that says what did not happen. Under CI, with both cores busy running every
+      // stage, importing a spec's target alone has taken over 20 s, so the backstop is wider there.
+      testTimeout: process.env.CI ? 60_000 : 20_000,
+      hookTimeout: process.env.CI ? 60_000 : 20_000,
       reporters: ['default', 'json'],
       outputFile: { json: `.reports/test-${resolveTarget().kind}.json` },
       // One worker per core the machine offers: socket tests that outnumber the cores starve each other.
