@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 /** The GUID a server appends to the client's key before hashing. @see RFC 6455 §1.3 */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
+/** The only WebSocket version there is, sent in `Sec-WebSocket-Version`. @see RFC 6455 §4.1 (item 9), §4.2.1 (item 6), §11.3.5 */
+export const WEBSOCKET_VERSION = '13';
+
 /** How many random bytes a `Sec-WebSocket-Key` encodes. @see RFC 6455 §4.1 (item 7) */
 export const WEBSOCKET_KEY_BYTES = 16;
 

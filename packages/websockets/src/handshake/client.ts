@@ -7,7 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { checkInteger } from '@socketlab/internal';
 import { quoteInput, WebSocketError } from '../errors.ts';
-import { acceptKey, WEBSOCKET_KEY_BYTES, webSocketKeyFrom } from './accept-key.ts';
+import {
+  acceptKey,
+  WEBSOCKET_KEY_BYTES,
+  WEBSOCKET_VERSION,
+  webSocketKeyFrom,
+} from './accept-key.ts';
 import type { HttpResponseHead } from './head-reader.ts';
 import {
   type ExtensionOffer,
@@ -18,7 +23,6 @@ import {
   listHasToken,
   parseExtensions,
 } from './http-syntax.ts';
-import { WEBSOCKET_VERSION } from './server.ts';
 
 /** What a client asks for. */
 export interface ClientHandshakeOptions {

@@ -4,6 +4,7 @@ export {
   isValidWebSocketKey,
   WEBSOCKET_GUID,
   WEBSOCKET_KEY_BYTES,
+  WEBSOCKET_VERSION,
   webSocketKeyFrom,
 } from './accept-key.ts';
 export {
@@ -30,11 +31,12 @@ export type { ExtensionOffer, HeaderFields } from './http-syntax.ts';
 export {
   buildRejectResponse,
   buildUpgradeResponse,
+  type UpgradeResponseOptions,
+} from './responses.ts';
+export {
   type UpgradeAccepted,
   type UpgradeRejected,
   type UpgradeRejectReason,
   type UpgradeRequestOptions,
-  type UpgradeResponseOptions,
   validateUpgradeRequest,
-  WEBSOCKET_VERSION,
-} from './server.ts';
+} from './validate-request.ts';

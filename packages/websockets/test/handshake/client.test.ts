@@ -11,7 +11,8 @@ import {
   createResponseHeadReader,
   type HttpResponseHead,
 } from '../../src/handshake/head-reader.ts';
-import { buildUpgradeResponse, validateUpgradeRequest } from '../../src/handshake/server.ts';
+import { buildUpgradeResponse } from '../../src/handshake/responses.ts';
+import { validateUpgradeRequest } from '../../src/handshake/validate-request.ts';
 import { readPieces } from './read-head.ts';
 
 /** Always the RFC's sample nonce, so the key is dGhlIHNhbXBsZSBub25jZQ==. */

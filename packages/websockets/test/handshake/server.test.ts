@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRequestHeadReader, type HttpRequestHead } from '../../src/handshake/head-reader.ts';
+import { buildRejectResponse, buildUpgradeResponse } from '../../src/handshake/responses.ts';
 import {
-  buildRejectResponse,
-  buildUpgradeResponse,
   type UpgradeAccepted,
   type UpgradeRejected,
   validateUpgradeRequest,
-} from '../../src/handshake/server.ts';
+} from '../../src/handshake/validate-request.ts';
 
 const GOOD: Record<string, string> = {
   Host: 'server.example.com',
