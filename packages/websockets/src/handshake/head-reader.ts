@@ -242,7 +242,7 @@ function checkLimits(options: HeadReaderOptions): [number, number] {
  * ```ts
  * const reader = createRequestHeadReader();
  * reader.push(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n')); // undefined (need more)
- * reader.push(Buffer.from('\r\n\x81')); // { head: { method: 'GET', … }, rest: <81>, headBytes: 27 }
+ * reader.push(Buffer.from('\r\n\x81', 'latin1')); // { head: { method: 'GET', … }, rest: <81>, headBytes: 27 }
  * ```
  */
 export function createRequestHeadReader(
