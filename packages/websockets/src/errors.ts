@@ -6,7 +6,7 @@ export { quoteInput } from '@socketlab/internal';
  * package README lists each with what causes it and what to do.
  */
 export const WEBSOCKET_ERROR_CODES = [
-  /** The HTTP upgrade request or response breaks RFC 6455 §4 (the answer is 400 or 426). */
+  /** The upgrade request or response breaks RFC 6455 §4 or HTTP/1.1 head syntax or limits (a server answers 400). */
   'WEBSOCKET_ERR_HANDSHAKE',
   /** A frame breaks RFC 6455 §5 (reserved bits, opcode, masking, control frame rules): close 1002. */
   'WEBSOCKET_ERR_PROTOCOL',
