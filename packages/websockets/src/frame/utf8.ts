@@ -34,7 +34,7 @@ export class Utf8Validator {
     return !this.invalid;
   }
 
-  /** Whether the bytes so far end in the middle of a sequence. */
+  /** Whether the bytes so far are valid but end in the middle of a sequence. */
   get incomplete(): boolean {
     return this.remaining !== 0;
   }
@@ -61,14 +61,14 @@ export class Utf8Validator {
           remaining = 1;
         } else if (lead >= 0xe0 && lead <= 0xef) {
           remaining = 2;
-          if (lead === 0xe0)
-            low = 0xa0; // 0800 and up: no overlong form
-          else if (lead === 0xed) high = 0x9f; // below D800: no surrogates
+          // E0: 0800 and up, no overlong form; ED: below D800, no surrogates.
+          if (lead === 0xe0) low = 0xa0;
+          else if (lead === 0xed) high = 0x9f;
         } else if (lead >= 0xf0 && lead <= 0xf4) {
           remaining = 3;
-          if (lead === 0xf0)
-            low = 0x90; // 10000 and up: no overlong form
-          else if (lead === 0xf4) high = 0x8f; // 10FFFF at most
+          // F0: 10000 and up, no overlong form; F4: 10FFFF at most.
+          if (lead === 0xf0) low = 0x90;
+          else if (lead === 0xf4) high = 0x8f;
         } else {
           // 80–BF (a stray continuation), C0–C1 (overlong ASCII), F5–FF (past U+10FFFF, or 5- and
           // 6-byte forms).
@@ -106,6 +106,7 @@ export class Utf8Validator {
 
   private fail(): false {
     this.invalid = true;
+    this.remaining = 0;
     return false;
   }
 }
