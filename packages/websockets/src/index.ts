@@ -31,11 +31,11 @@ export {
   isValidUtf8,
   MASK_KEY_BYTES,
   MessageAssembler,
+  type MessageAssemblerEvent,
   type MessageAssemblerOptions,
   maskPayload,
   OPCODES,
   type Opcode,
   type ReservedBit,
   Utf8Validator,
-  type WebSocketEvent,
 } from './frame/index.ts';

@@ -10,7 +10,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from './parser.ts';
 import { Utf8Validator } from './utf8.ts';
 
 /** What {@link MessageAssembler} delivers, in the order the frames arrived. */
-export type WebSocketEvent =
+export type MessageAssemblerEvent =
   /** A whole text message, validated as UTF-8. */
   | { type: 'text'; data: string }
   /** A whole binary message. */
@@ -83,7 +83,7 @@ export class MessageAssembler {
    * @returns `events`: nothing for a fragment that does not end a message.
    * @throws {WebSocketError} when the frame breaks RFC 6455 (see the class).
    */
-  push(frame: Frame, events: WebSocketEvent[] = []): WebSocketEvent[] {
+  push(frame: Frame, events: MessageAssemblerEvent[] = []): MessageAssemblerEvent[] {
     if (this.failed !== undefined) throw this.failed;
     try {
       this.take(frame, events);
@@ -94,7 +94,7 @@ export class MessageAssembler {
     return events;
   }
 
-  private take(frame: Frame, events: WebSocketEvent[]): void {
+  private take(frame: Frame, events: MessageAssemblerEvent[]): void {
     const { opcode, payload } = frame;
     switch (opcode) {
       case OPCODES.PING:
@@ -162,7 +162,7 @@ export class MessageAssembler {
  *   may not be sent; `WEBSOCKET_ERR_INVALID_UTF8` (1007) for a reason that is not UTF-8.
  * @see RFC 6455 §5.5.1, §7.4
  */
-function readClose(payload: Buffer): WebSocketEvent {
+function readClose(payload: Buffer): MessageAssemblerEvent {
   if (payload.length === 0) return { type: 'close', code: 1005, reason: '' };
   if (payload.length === 1) {
     throw protocol('a close frame has a 1-byte payload: a status code takes 2 (RFC 6455 §5.5.1)');

@@ -6,8 +6,8 @@
  */
 export {
   MessageAssembler,
+  type MessageAssemblerEvent,
   type MessageAssemblerOptions,
-  type WebSocketEvent,
 } from './assembler.ts';
 export {
   CLOSE_CODES,

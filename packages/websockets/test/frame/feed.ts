@@ -1,7 +1,7 @@
 /** Helpers for the frame codec's tests: feeding pieces, showing frames, seeded randomness. */
 import { toHex } from '@socketlab/testkit';
 import type { WebSocketError } from '../../src/errors.ts';
-import type { WebSocketEvent } from '../../src/frame/assembler.ts';
+import type { MessageAssemblerEvent } from '../../src/frame/assembler.ts';
 import { MessageAssembler, type MessageAssemblerOptions } from '../../src/frame/assembler.ts';
 import { type Frame, FrameParser, type FrameParserOptions } from '../../src/frame/parser.ts';
 
@@ -68,7 +68,7 @@ export type ShownEvent =
   | { type: 'binary' | 'ping' | 'pong'; hex: string }
   | { type: 'close'; code: number; reason: string };
 
-function showEvent(event: WebSocketEvent): ShownEvent {
+function showEvent(event: MessageAssemblerEvent): ShownEvent {
   if (event.type === 'text' || event.type === 'close') return event;
   return { type: event.type, hex: toHex(event.data) };
 }
@@ -81,7 +81,7 @@ export function assemblePieces(
 ): Outcome<ShownEvent> {
   const parser = new FrameParser(parserOptions);
   const assembler = new MessageAssembler(assemblerOptions);
-  const events: WebSocketEvent[] = [];
+  const events: MessageAssemblerEvent[] = [];
   let pushed = 0;
   for (const piece of pieces) {
     pushed += piece.length;
