@@ -36,6 +36,7 @@ export {
   maskPayload,
   OPCODES,
   type Opcode,
+  type PartialPayload,
   type ReservedBit,
   Utf8Validator,
 } from './frame/index.ts';

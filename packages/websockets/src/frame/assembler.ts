@@ -49,6 +49,9 @@ export interface MessageAssemblerOptions {
  * const messages = new MessageAssembler();
  * const wire = Buffer.from([0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]); // RFC 6455 §5.7
  * parser.push(wire).flatMap((frame) => messages.push(frame)); // [{ type: 'text', data: 'Hello' }]
+ * // To fail fast inside long frames too, after each push():
+ * const partial = parser.partialPayload;
+ * if (partial) messages.pushPiece(partial.opcode, partial.piece);
  * ```
  */
 export class MessageAssembler {
@@ -59,6 +62,10 @@ export class MessageAssembler {
   private readonly fragments: Buffer[] = [];
   private messageBytes = 0;
   private readonly utf8 = new Utf8Validator();
+  /** Whether pushPiece() has already started the data frame in progress. */
+  private frameStarted = false;
+  /** Bytes of the data frame in progress already checked by pushPiece(). */
+  private frameChecked = 0;
   private failed: WebSocketError | undefined;
 
   /**
@@ -94,16 +101,31 @@ export class MessageAssembler {
     return events;
   }
 
-  private take(frame: Frame, events: MessageAssemblerEvent[]): void {
-    const { opcode, payload } = frame;
+  /**
+   * Takes a piece of a data frame's payload before the frame is complete (the parser's
+   * `partialPayload`, given after the frames of the same push), so a text message fails as soon as a byte makes it
+   * invalid UTF-8, and a message as soon as it passes `maxMessageBytes`, without waiting for the
+   * end of a long frame. The pieces are checked, not kept: the whole frame still goes to
+   * `push()`, which checks only the bytes the pieces did not cover. Pieces of control frames are
+   * ignored.
+   * @throws {WebSocketError} as `push()` does.
+   */
+  pushPiece(opcode: number, piece: Uint8Array): void {
+    if (this.failed !== undefined) throw this.failed;
+    if ((opcode & 0x8) !== 0) return;
+    try {
+      if (!this.frameStarted) this.startFrame(opcode);
+      this.check(piece);
+      this.frameChecked += piece.length;
+    } catch (err) {
+      this.failed = err as WebSocketError;
+      throw err;
+    }
+  }
+
+  /** Checks the frame's place in the message sequence; starts a message for text or binary. */
+  private startFrame(opcode: number): void {
     switch (opcode) {
-      case OPCODES.PING:
-      case OPCODES.PONG:
-        events.push({ type: opcode === OPCODES.PING ? 'ping' : 'pong', data: payload });
-        return;
-      case OPCODES.CLOSE:
-        events.push(readClose(payload));
-        return;
       case OPCODES.TEXT:
       case OPCODES.BINARY:
         if (this.messageOpcode !== 0) {
@@ -123,7 +145,12 @@ export class MessageAssembler {
       default:
         throw protocol(`opcode ${opcode} is reserved (RFC 6455 §5.2)`);
     }
-    this.messageBytes += payload.length;
+    this.frameStarted = true;
+  }
+
+  /** Counts `bytes` against `maxMessageBytes` and, in a text message, validates them. */
+  private check(bytes: Uint8Array): void {
+    this.messageBytes += bytes.length;
     if (this.messageBytes > this.maxMessageBytes) {
       throw new WebSocketError(
         'WEBSOCKET_ERR_MESSAGE_TOO_BIG',
@@ -131,9 +158,26 @@ export class MessageAssembler {
         { closeCode: 1009 },
       );
     }
-    if (this.messageOpcode === OPCODES.TEXT && !this.utf8.push(payload)) {
+    if (this.messageOpcode === OPCODES.TEXT && !this.utf8.push(bytes)) {
       throw invalidUtf8(`a text message is not valid UTF-8 (after ${this.messageBytes} bytes)`);
     }
+  }
+
+  private take(frame: Frame, events: MessageAssemblerEvent[]): void {
+    const { opcode, payload } = frame;
+    if (opcode === OPCODES.PING || opcode === OPCODES.PONG) {
+      events.push({ type: opcode === OPCODES.PING ? 'ping' : 'pong', data: payload });
+      return;
+    }
+    if (opcode === OPCODES.CLOSE) {
+      events.push(readClose(payload));
+      return;
+    }
+    if (!this.frameStarted) this.startFrame(opcode);
+    // Bytes already checked by pushPiece() are not checked again.
+    this.check(this.frameChecked === 0 ? payload : payload.subarray(this.frameChecked));
+    this.frameStarted = false;
+    this.frameChecked = 0;
     if (!frame.fin) {
       if (payload.length > 0) this.fragments.push(payload);
       return;

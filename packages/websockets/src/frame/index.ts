@@ -34,6 +34,7 @@ export {
   FrameParser,
   type FrameParserOptions,
   type FrameRole,
+  type PartialPayload,
   type ReservedBit,
 } from './parser.ts';
 export { isValidUtf8, Utf8Validator } from './utf8.ts';

@@ -37,6 +37,14 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** Payload bytes of a frame not complete yet: see {@link FrameParser.partialPayload}. */
+export interface PartialPayload {
+  /** The frame's opcode. */
+  opcode: number;
+  /** The bytes, unmasked. */
+  piece: Buffer;
+}
+
 /** Options of {@link FrameParser}. */
 export interface FrameParserOptions {
   /**
@@ -101,6 +109,7 @@ export class FrameParser {
   private readonly pieces: Buffer[] = [];
   private received = 0;
   private failed: WebSocketError | undefined;
+  private partial: PartialPayload | undefined;
 
   /**
    * @throws {TypeError} when an option is of the wrong kind; {RangeError} when
@@ -129,6 +138,17 @@ export class FrameParser {
     this.allowedRsv = allowed;
   }
 
+  /**
+   * The payload bytes that the last `push()` received of a frame it could not complete yet
+   * (unmasked, a view of the chunk), or `undefined`. At most one frame per push is incomplete:
+   * the last one. Pass it to {@link MessageAssembler.pushPiece} after the frames `push()`
+   * returned, so invalid UTF-8 fails before the rest of a long frame arrives. The whole frame
+   * is still returned by a later `push()`.
+   */
+  get partialPayload(): PartialPayload | undefined {
+    return this.partial;
+  }
+
   /** Bytes received that belong to a frame not yet complete. */
   get bufferedBytes(): number {
     return this.inPayload ? this.headerCount + this.received : this.headerCount;
@@ -144,6 +164,7 @@ export class FrameParser {
    */
   push(chunk: Uint8Array, frames: Frame[] = []): Frame[] {
     if (this.failed !== undefined) throw this.failed;
+    this.partial = undefined;
     const data = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -170,6 +191,7 @@ export class FrameParser {
           const piece = data.subarray(at);
           if (this.masked) maskPayload(piece, this.maskKey, this.received);
           this.pieces.push(piece);
+          this.partial = { opcode: this.opcode, piece };
           this.received += available;
           at = data.length;
         } else {

@@ -2,6 +2,7 @@ import { describePieces, everySplit, fromHex, thrownBy } from '@socketlab/testki
 import { describe, expect, it } from 'vitest';
 import { WebSocketError } from '../../src/errors.ts';
 import { MessageAssembler, type MessageAssemblerOptions } from '../../src/frame/assembler.ts';
+import { OPCODES } from '../../src/frame/constants.ts';
 import type { Frame } from '../../src/frame/parser.ts';
 import { assemblePieces, type ShownEvent } from './feed.ts';
 
@@ -125,7 +126,7 @@ const fixtures: Fixture[] = [
     name: 'a text message that is not UTF-8',
     wire: '8102 c0af',
     events: [],
-    error: utf8Error(4),
+    error: utf8Error(3),
   },
   {
     name: 'a text message ending in the middle of a sequence',
@@ -152,6 +153,19 @@ const fixtures: Fixture[] = [
     events: [],
     error: { code: 'WEBSOCKET_ERR_MESSAGE_TOO_BIG', closeCode: 1009, decidedAt: 9 },
   },
+  {
+    name: 'a surrogate inside one frame, before the frame ends (fail fast)',
+    wire: '810a 61eda080 616161616161',
+    events: [],
+    error: utf8Error(5),
+  },
+  {
+    name: 'a message over maxMessageBytes inside one frame, before the frame ends',
+    options: { maxMessageBytes: 4 },
+    wire: '8206 616263646566',
+    events: [],
+    error: { code: 'WEBSOCKET_ERR_MESSAGE_TOO_BIG', closeCode: 1009, decidedAt: 7 },
+  },
   { name: 'a 1-byte close payload', wire: '8801 03', events: [], error: protocolError(3) },
   ...[0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535].map(badClose),
   {
@@ -170,22 +184,23 @@ const fixtures: Fixture[] = [
 
 describe('MessageAssembler', () => {
   it.each(fixtures)(
-    'reads $name in one chunk, at every split and byte by byte',
+    'reads $name in one chunk, at every split and byte by byte, with and without pushPiece()',
     ({ options, wire, events, error }) => {
       const bytes = fromHex(wire);
-      for (const pieces of everySplit(bytes)) {
-        const outcome = assemblePieces({ role: 'client' }, options ?? {}, pieces);
-        const how = describePieces(pieces);
-        expect(outcome.items, how).toEqual(events);
-        expect(outcome.error, how).toEqual(
-          error && { code: error.code, closeCode: error.closeCode },
-        );
-      }
+      for (const pieces of everySplit(bytes))
+        for (const wired of [true, false]) {
+          const outcome = assemblePieces({ role: 'client' }, options ?? {}, pieces, wired);
+          const how = `${wired ? 'wired' : 'frames only'}\n${describePieces(pieces)}`;
+          expect(outcome.items, how).toEqual(events);
+          expect(outcome.error, how).toEqual(
+            error && { code: error.code, closeCode: error.closeCode },
+          );
+        }
     },
   );
 
   it.each(fixtures.filter((f) => f.error !== undefined))(
-    'fails on $name as soon as the frame that decides it arrives',
+    'fails on $name as soon as the byte that decides it arrives',
     ({ options, wire, error }) => {
       const bytes = fromHex(wire);
       const byByte = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
@@ -213,6 +228,29 @@ describe('MessageAssembler', () => {
     const first = thrownBy(() => assembler.push(frame(0, true)));
     expect(first).toBeInstanceOf(WebSocketError);
     expect(thrownBy(() => assembler.push(frame(2, true)))).toBe(first);
+  });
+
+  it('without pushPiece(), fails on UTF-8 inside a frame only once the frame is complete', () => {
+    const bytes = fromHex('810a 61eda080 616161616161');
+    const byByte = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    expect(assemblePieces({ role: 'client' }, {}, byByte, false).errorAfter).toBe(12);
+  });
+
+  it('ignores pieces of control frames and checks each data byte once', () => {
+    const assembler = new MessageAssembler({ maxMessageBytes: 3 });
+    assembler.pushPiece(OPCODES.PING, Buffer.from('ignored'));
+    assembler.pushPiece(OPCODES.TEXT, Buffer.from('ab'));
+    const frame: Frame = {
+      fin: true,
+      opcode: OPCODES.TEXT,
+      rsv1: false,
+      rsv2: false,
+      rsv3: false,
+      masked: false,
+      payload: Buffer.from('abc'),
+    };
+    // 'ab' counted once: 3 bytes in all, not 5.
+    expect(assembler.push(frame)).toEqual([{ type: 'text', data: 'abc' }]);
   });
 
   it('refuses a bad maxMessageBytes synchronously', () => {

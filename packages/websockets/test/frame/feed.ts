@@ -73,20 +73,26 @@ function showEvent(event: MessageAssemblerEvent): ShownEvent {
   return { type: event.type, hex: toHex(event.data) };
 }
 
-/** Feeds `pieces` to a fresh parser and assembler (pieces copied, as in {@link parsePieces}). */
+/**
+ * Feeds `pieces` to a fresh parser and assembler (pieces copied, as in {@link parsePieces});
+ * `wired` passes the parser's `partialPayload` to `assembler.pushPiece()` (fail fast in a frame).
+ */
 export function assemblePieces(
   parserOptions: FrameParserOptions,
   assemblerOptions: MessageAssemblerOptions,
   pieces: readonly Uint8Array[],
+  wired = true,
 ): Outcome<ShownEvent> {
-  const parser = new FrameParser(parserOptions);
   const assembler = new MessageAssembler(assemblerOptions);
+  const parser = new FrameParser(parserOptions);
   const events: MessageAssemblerEvent[] = [];
   let pushed = 0;
   for (const piece of pieces) {
     pushed += piece.length;
     try {
       for (const frame of parser.push(Buffer.from(piece))) assembler.push(frame, events);
+      const partial = parser.partialPayload;
+      if (wired && partial) assembler.pushPiece(partial.opcode, partial.piece);
     } catch (err) {
       return { items: events.map(showEvent), error: caught(err), errorAfter: pushed };
     }
