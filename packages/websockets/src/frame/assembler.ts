@@ -4,7 +4,7 @@
  */
 import { checkInteger } from '@socketlab/internal';
 import { WebSocketError } from '../errors.ts';
-import { isValidCloseCodeOnWire, OPCODES } from './constants.ts';
+import { isControlOpcode, isValidCloseCodeOnWire, OPCODES } from './constants.ts';
 import type { Frame } from './parser.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './parser.ts';
 import { Utf8Validator } from './utf8.ts';
@@ -103,16 +103,17 @@ export class MessageAssembler {
 
   /**
    * Takes a piece of a data frame's payload before the frame is complete (the parser's
-   * `partialPayload`, given after the frames of the same push), so a text message fails as soon as a byte makes it
-   * invalid UTF-8, and a message as soon as it passes `maxMessageBytes`, without waiting for the
-   * end of a long frame. The pieces are checked, not kept: the whole frame still goes to
-   * `push()`, which checks only the bytes the pieces did not cover. Pieces of control frames are
-   * ignored.
+   * `partialPayload`, given after the frames of the same push), so a text message fails as soon
+   * as a byte makes it invalid UTF-8, and a message as soon as it passes `maxMessageBytes`,
+   * without waiting for the end of a long frame. The pieces are checked, not kept: the whole
+   * frame still goes to `push()`, which checks only the bytes the pieces did not cover. Pieces
+   * of control frames are ignored. Give it no pieces of frames an extension must transform first
+   * (rsv1 set under permessage-deflate): their bytes are not the message's.
    * @throws {WebSocketError} as `push()` does.
    */
   pushPiece(opcode: number, piece: Uint8Array): void {
     if (this.failed !== undefined) throw this.failed;
-    if ((opcode & 0x8) !== 0) return;
+    if (isControlOpcode(opcode)) return;
     try {
       if (!this.frameStarted) this.startFrame(opcode);
       this.check(piece);
