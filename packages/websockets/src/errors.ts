@@ -19,14 +19,27 @@ export const WEBSOCKET_ERROR_CODES = [
 /** One of {@link WEBSOCKET_ERROR_CODES}. */
 export type WebSocketErrorCode = (typeof WEBSOCKET_ERROR_CODES)[number];
 
-/** The base of every error `@socketlab/websockets` raises: check `code`, never the message. */
+/** Options of {@link WebSocketError}: the standard `cause`, and the close code to send. */
+export interface WebSocketErrorOptions extends ErrorOptions {
+  /** The close code (RFC 6455 §7.4.1) the connection should be closed with, if any. */
+  closeCode?: number;
+}
+
+/**
+ * The base of every error `@socketlab/websockets` raises: check `code`, never the message.
+ * Errors raised while reading frames carry `closeCode`, the status code to send in the close
+ * frame that answers them (1002, 1007 or 1009).
+ */
 export class WebSocketError extends Error {
   override name = 'WebSocketError';
+  /** The close code to send because of this error (RFC 6455 §7.4.1), or `undefined`. */
+  readonly closeCode: number | undefined;
   constructor(
     readonly code: WebSocketErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: WebSocketErrorOptions,
   ) {
     super(message, options);
+    this.closeCode = options?.closeCode;
   }
 }

@@ -6,8 +6,39 @@ export {
   WEBSOCKET_ERROR_CODES,
   WebSocketError,
   type WebSocketErrorCode,
+  type WebSocketErrorOptions,
 } from './errors.ts';
-
+// The frame codec (RFC 6455 §5): pure, no I/O.
+export {
+  CLOSE_CODES,
+  CLOSE_REASON_MAX_BYTES,
+  type CloseCode,
+  CONTROL_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type EncodeFrameOptions,
+  encodeClose,
+  encodeClosePayload,
+  encodeFrame,
+  FRAME_MAX_HEADER_BYTES,
+  type Frame,
+  FrameParser,
+  type FrameParserOptions,
+  type FrameRole,
+  isControlOpcode,
+  isKnownOpcode,
+  isValidCloseCodeOnWire,
+  isValidUtf8,
+  MASK_KEY_BYTES,
+  MessageAssembler,
+  type MessageAssemblerEvent,
+  type MessageAssemblerOptions,
+  maskPayload,
+  OPCODES,
+  type Opcode,
+  type PartialPayload,
+  type ReservedBit,
+  Utf8Validator,
+} from './frame/index.ts';
 // The opening handshake (RFC 6455 §4), pure: src/handshake/.
 export {
   acceptKey,
