@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   connectGraded,
+  hexdump,
   isModuleTarget,
   lessonOf,
   loadExercise,
@@ -156,14 +157,15 @@ function expect101(
   const got = h.get('sec-websocket-accept');
   const expected = expectedAccept(key);
   if (got !== expected) {
+    const trapped = trap !== undefined && got === expectedAccept(trap.key);
     const hint =
       got === undefined
         ? 'the 101 has no Sec-WebSocket-Accept header'
-        : trap && got === expectedAccept(trap.key)
+        : trapped
           ? trap.means
           : `that is not base64(SHA-1(key + GUID)) of the key ${printable(key)}`;
     throw client.fail(
-      `Sec-WebSocket-Accept: expected ${expected}, got ${printable(got ?? '(absent)')}: ${hint}. ${lesson.see('Sec-WebSocket-Accept')}`,
+      `Sec-WebSocket-Accept: expected ${expected}, got ${printable(got ?? '(absent)')}: ${hint}. ${lesson.see(trapped ? section : 'Sec-WebSocket-Accept')}`,
     );
   }
 }
@@ -317,7 +319,7 @@ describe('a handshake server (graded over the wire)', () => {
       client,
       response,
       key,
-      "The request arrived one byte per 'data' event: keep the bytes of each connection and answer only once \\r\\n\\r\\n is among them",
+      `We sent ${printable(sent)} one byte per write. The request arrived one byte per 'data' event: keep the bytes of each connection and answer only once \\r\\n\\r\\n is among them`,
       'Reading the head',
     );
     await expectOpenAndQuiet(client, server, 'a request sent one byte at a time');
@@ -338,17 +340,17 @@ describe('a handshake server (graded over the wire)', () => {
     const head = requestHead(upgradeFields(key));
     const sent = Buffer.concat([Buffer.from(head, 'latin1'), frame]);
     await client.send(sent);
+    const shown = `We sent the head (${head.length} bytes) and, in the same write, this frame:\n${hexdump(frame)}\n`;
     const response = await readResponseHead(client, sent.toString('latin1'), 'Reading the head');
     expect101(
       client,
       response,
       key,
-      'The head ended in the middle of this chunk: what follows its empty line are WebSocket frames, not headers',
+      `${shown}The head ended in the middle of this chunk: what follows its empty line are WebSocket frames, not headers`,
       'Reading the head',
       {
         key: decoy,
-        means:
-          "that is the accept value of a key INSIDE THE FRAME after the head: stop parsing at the head's empty line",
+        means: `${shown}that is the accept value of the key INSIDE THE FRAME after the head: stop parsing at the head's empty line`,
       },
     );
     await expectOpenAndQuiet(client, server, 'a request with frame bytes after its head');
