@@ -30,6 +30,11 @@ export function solutionTypesSource(stage: Stage): string {
       '',
     ].join('\n');
   }
+  // One exercise fits on one line, and the formatter keeps it there; more get a line each.
+  const list =
+    rows.length === 1
+      ? [`export type SolutionsFitStarters = [${rows[0]?.trim().replace(/,$/, '')}];`]
+      : ['export type SolutionsFitStarters = [', ...rows, '];'];
   return [
     `// Generated from stage.json by \`pnpm solution-types\`; the honesty check fails when it is stale.`,
     `// \`pnpm typecheck\` proves each solution's module assignable to its starter's declared module.`,
@@ -39,9 +44,7 @@ export function solutionTypesSource(stage: Stage): string {
     '/** Compiles only when `Solution` is assignable to `Starter`. */',
     'type Fits<Starter, Solution extends Starter> = [Starter, Solution];',
     '',
-    'export type SolutionsFitStarters = [',
-    ...rows,
-    '];',
+    ...list,
     '',
   ].join('\n');
 }

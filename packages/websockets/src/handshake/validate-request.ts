@@ -174,7 +174,7 @@ export function validateUpgradeRequest(
       426,
       'upgrade-missing',
       `Upgrade ${quoteInput(h.get('upgrade') ?? '(absent)', 60)}: expected the token websocket`,
-      { Upgrade: 'websocket', Connection: 'Upgrade' },
+      { Upgrade: 'websocket' }, // a 426 names the protocol (RFC 9110 §15.5.22); the answer says Connection: close
     );
   }
   if (!listHasToken(h.get('connection'), 'upgrade')) {

@@ -214,12 +214,7 @@ describe('validateUpgradeRequest', () => {
 
   it.each([
     ['405', 'PUT / HTTP/1.1', {}, { Allow: 'GET' }],
-    [
-      '426 for Upgrade',
-      'GET / HTTP/1.1',
-      { Upgrade: null },
-      { Upgrade: 'websocket', Connection: 'Upgrade' },
-    ],
+    ['426 for Upgrade', 'GET / HTTP/1.1', { Upgrade: null }, { Upgrade: 'websocket' }],
     [
       '426 for the version',
       'GET / HTTP/1.1',
@@ -415,6 +410,26 @@ describe('buildRejectResponse', () => {
     expect(text.startsWith('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n')).toBe(true);
     expect(text.endsWith(`\r\n\r\n${r.message}`)).toBe(true);
   });
+
+  it.each([
+    ['PUT', {}, 'PUT / HTTP/1.1', 405],
+    ['no Upgrade', { Upgrade: null }, undefined, 426],
+    ['Upgrade: h2c', { Upgrade: 'h2c' }, undefined, 426],
+    ['no Connection', { Connection: null }, undefined, 400],
+    ['a short key', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZQ==' }, undefined, 400],
+    ['version 8', { 'Sec-WebSocket-Version': '8' }, undefined, 426],
+  ] as const)(
+    'answers every rejection (%s) with the headers it returned, and Connection: close',
+    (_name, changes, line, status) => {
+      const r = validateUpgradeRequest(request(changes, line)) as UpgradeRejected;
+      expect(r.status).toBe(status);
+      const text = buildRejectResponse(r.status, r.message, r.headers).toString();
+      for (const [name, value] of Object.entries(r.headers)) {
+        expect(text).toContain(`\r\n${name}: ${value}\r\n`);
+      }
+      expect(text).toContain('\r\nConnection: close\r\n');
+    },
+  );
 
   it.each([
     [200, RangeError],
