@@ -12,7 +12,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   countsByFile,
+  type PackageManifest,
   readCurriculum,
+  readJson,
   readReport,
   readStages,
   type Stage,
@@ -156,8 +158,25 @@ if (values.json) {
   }
 }
 
+// A stage marked in progress (stage.json's `inProgress`, which says what is still to come) is
+// listed above with what it lacks but fails nothing yet; a released stage must cover every topic.
+const inProgress = new Set(
+  [...stages.values()].filter((s) => s.manifest.inProgress).map((s) => s.manifest.name),
+);
+for (const name of inProgress) {
+  const stage = stages.get(name);
+  const pkg = stage && readJson<PackageManifest>(path.join(stage.dir, 'package.json'));
+  if (pkg?.private !== true) {
+    problems.add(`${name}: stage.json says inProgress, but its package is published (not private)`);
+  }
+  if (!values.json) {
+    console.log(
+      `\n${name} is in progress (not checked by --strict yet): ${stage?.manifest.inProgress}`,
+    );
+  }
+}
 for (const problem of problems) console.error(`problem: ${problem}`);
-const uncovered = rows.filter((r) => r.status === 'partial');
+const uncovered = rows.filter((r) => r.status === 'partial' && !inProgress.has(r.stage));
 if (values.strict && (uncovered.length > 0 || problems.size > 0)) {
   console.error(
     `curriculum: ${uncovered.length} topic(s) of started stages are not fully covered: ${uncovered
