@@ -240,6 +240,22 @@ describe('usage and robustness', () => {
     expect(result.err).toMatch(/socketlab/);
   });
 
+  it('marks a stage that is still being written (stage.json inProgress), and only such a stage', async () => {
+    const cli = await real();
+    const map = JSON.parse((await cli('list', '--json')).out) as {
+      stages: Array<{ name: string; inProgress?: boolean }>;
+    };
+    const text = (await cli('list')).out;
+    for (const stage of map.stages) {
+      const manifest = JSON.parse(
+        readFileSync(path.join(REPO, 'packages', stage.name, 'stage.json'), 'utf8'),
+      ) as { inProgress?: string };
+      expect(stage.inProgress === true, stage.name).toBe(manifest.inProgress !== undefined);
+      const header = text.split('\n').find((line) => line.includes(`· ${stage.name}:`)) ?? '';
+      expect(header.includes('being written'), header).toBe(manifest.inProgress !== undefined);
+    }
+  });
+
   it('handles a corrupt progress file with a message, keeps a copy, and goes on', async () => {
     const { cli, env } = await checkout();
     writeFileSync(env.SOCKETLAB_PROGRESS, 'not json at all');

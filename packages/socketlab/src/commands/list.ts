@@ -13,6 +13,8 @@ export interface Roadmap {
     stage: number;
     name: string;
     title: string;
+    /** Set while the stage is being built: more exercises are still to come. */
+    inProgress?: boolean;
     passing: number;
     total: number;
     exercises: Array<{
@@ -62,6 +64,7 @@ export function roadmap(context: Context, progress: Progress): Roadmap {
         stage: stage.manifest.stage,
         name: stage.manifest.name,
         title: stage.manifest.title,
+        ...(stage.manifest.inProgress ? { inProgress: true } : {}),
         passing: exercises.filter((e) => e.state === 'passing').length,
         total: exercises.length,
         exercises,
@@ -86,7 +89,8 @@ function printRoadmap(io: CliIo, map: Roadmap): void {
     const bar = progressBar(stage.passing, stage.total);
     io.out(
       paint(io, 'bold', `Stage ${stage.stage} · ${stage.name}: ${stage.title}`) +
-        `  ${bar} ${stage.passing}/${stage.total}`,
+        `  ${bar} ${stage.passing}/${stage.total}` +
+        (stage.inProgress ? paint(io, 'dim', '  (being written: more exercises to come)') : ''),
     );
     const idWidth = Math.max(...stage.exercises.map((e) => e.id.length));
     const titleWidth = Math.max(...stage.exercises.map((e) => e.title.length));
