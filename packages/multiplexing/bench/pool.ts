@@ -7,37 +7,18 @@
  * Unit: requests per second (higher is better).
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts pool
  */
-import { once } from 'node:events';
-import net from 'node:net';
-import { connectFramed, FramedSocket } from '@socketlab/tcp-udp';
+import type net from 'node:net';
+import { connectFramed, listenFramedEchoServer } from '@socketlab/tcp-udp';
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
 import { createConnectionPool, createFramedPoolConnector } from '../src/index.ts';
 
 const PAYLOAD = Buffer.alloc(64, 0x61);
 
+/** The framed echo server of stage 2, with TCP_NODELAY (several requests share a connection). */
 async function listenReplyServer() {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const framed = new FramedSocket(socket);
-    void (async () => {
-      try {
-        for await (const frame of framed) await framed.send(frame);
-      } catch {
-        // The client went away.
-      }
-    })();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const close = (): void => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  };
-  return { port, close };
+  const server = await listenFramedEchoServer({ framing: 'length', noDelay: true });
+  const { port } = server.address as net.AddressInfo;
+  return { port, close: () => server.close() };
 }
 
 /** Runs `n` calls of `one()` with `workers` of them in flight at a time. */
@@ -79,7 +60,7 @@ async function poolRow(workers: number, maxSize: number): Promise<BenchRow> {
     );
   } finally {
     await pool.close({ timeoutMs: 1_000 });
-    server.close();
+    await server.close();
   }
 }
 

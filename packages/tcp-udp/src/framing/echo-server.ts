@@ -34,6 +34,12 @@ export interface FramedEchoServerOptions {
    * 0 disables it. @default 0
    */
   idleTimeoutMs?: number;
+  /**
+   * Turns Nagle's algorithm off on every TCP connection (`TCP_NODELAY`): each echo leaves at once
+   * instead of waiting for the ACK of the one before, which matters when a client keeps several
+   * requests in flight on one connection. @default false
+   */
+  noDelay?: boolean;
 }
 
 /** Who a `'clientError'` is about: the peer's address, or `unix` for a Unix socket client. */
@@ -191,8 +197,10 @@ export function listenFramedEchoServer(
   const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 1024, 1);
   const closeTimeoutMs = checkTcpTimeout('closeTimeoutMs', options.closeTimeoutMs ?? 2000, true);
   const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
+  const noDelay = options.noDelay ?? false;
+  if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
   // Half-open allowed: after a client's FIN we still send its last echoes, then our own FIN.
-  const server = net.createServer({ allowHalfOpen: true });
+  const server = net.createServer({ allowHalfOpen: true, noDelay });
   server.maxConnections = maxConnections;
   const where = options.path ?? `${host}:${port}`;
   const settings = {
@@ -202,6 +210,7 @@ export function listenFramedEchoServer(
     maxConnections,
     closeTimeoutMs,
     idleTimeoutMs,
+    noDelay,
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
   };
   // Options were checked above, synchronously; only listening itself is asynchronous.

@@ -196,5 +196,19 @@ describe('framed echo server against hostile clients', () => {
     expect(() => listenFramedEchoServer({ framing: 'line', maxConnections: 0 })).toThrow(
       RangeError,
     );
+    expect(() => listenFramedEchoServer({ framing: 'line', noDelay: 1 as never })).toThrow(
+      /noDelay must be a boolean/,
+    );
+  });
+
+  it('sets TCP_NODELAY on its connections only when noDelay is true, and echoes either way', async () => {
+    for (const noDelay of [true, false]) {
+      const server = await startEchoServer({ framing: 'length', noDelay });
+      // Node's server applies TCP_NODELAY to every accepted socket when its own noDelay is set.
+      expect((Reflect.get(server, 'server') as net.Server & { noDelay: boolean }).noDelay).toBe(
+        noDelay,
+      );
+      await roundTrips(await connectClient(server), `noDelay ${noDelay}`, 3);
+    }
   });
 });
