@@ -39,8 +39,11 @@ export async function connectPair(
 
 /** Resolves with the next `'close'` event's code and reason. */
 export async function closeOf(ws: WebSocketConnection): Promise<{ code: number; reason: string }> {
-  const [code, reason] = await nextEvent<[number, string]>(ws, 'close');
-  return { code, reason };
+  // Not nextEvent(): it listens for 'error' too, and the connection emits 'error' only to listeners.
+  return withTimeout(
+    new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason }))),
+    "the 'close' event",
+  );
 }
 
 /** A fixed masking key: a raw peer's frames need not be unpredictable in a test. */
