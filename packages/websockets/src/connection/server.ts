@@ -56,7 +56,11 @@ export interface WebSocketServerEvents {
   connection: [ws: WebSocketConnection, request: HttpRequestHead];
   /** The standalone server is listening. */
   listening: [];
-  /** The listening socket failed (a port in use, …). */
+  /**
+   * The listening socket failed (a port in use, …), or a user callback (`checkOrigin`,
+   * `protocols`, a `'connection'` listener) threw while answering a handshake: that client's
+   * socket is destroyed; without a listener the error is dropped.
+   */
   error: [error: Error];
 }
 
@@ -226,8 +230,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     socket.once('close', () => this.clock.clearTimeout(timer));
   }
 
-  /** Checks a complete request head and answers it. */
+  /** Checks a complete request head and answers it; a bug in a user callback drops the socket. */
   private upgrade(request: HttpRequestHead, socket: Duplex, rest: Buffer): void {
+    try {
+      this.answer(request, socket, rest);
+    } catch (err) {
+      socket.destroy();
+      // A throwing checkOrigin or protocols function, reported where the server's owner listens.
+      if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+    }
+  }
+
+  private answer(request: HttpRequestHead, socket: Duplex, rest: Buffer): void {
     if (this.closing) {
       this.refuse(socket, buildRejectResponse(503, 'the server is shutting down'));
       return;
@@ -238,7 +252,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       ...(checkOrigin === undefined ? {} : { checkOrigin }),
     });
     if (!result.ok) {
-      this.refuse(socket, buildRejectResponse(result.status, result.message, result.headers));
+      // buildRejectResponse writes `Connection: close` itself; the 426 answers name
+      // `Connection: Upgrade` too, which a refusal that closes the connection cannot honour.
+      const headers = Object.fromEntries(
+        Object.entries(result.headers).filter(([name]) => name.toLowerCase() !== 'connection'),
+      );
+      this.refuse(socket, buildRejectResponse(result.status, result.message, headers));
       return;
     }
     if (this.clients.size >= this.maxConnections) {
