@@ -93,7 +93,12 @@ export function connectWebSocket(
       ? tls.connect({
           host,
           port,
-          servername: options.servername ?? (net.isIP(host) === 0 ? host : ''),
+          // SNI carries host names only (RFC 6066 §3); an IP address is checked against the certificate's IP SANs.
+          ...(options.servername !== undefined
+            ? { servername: options.servername }
+            : net.isIP(host) === 0
+              ? { servername: host }
+              : {}),
           ...(options.ca === undefined ? {} : { ca: options.ca }),
           ...(options.rejectUnauthorized === undefined
             ? {}
