@@ -41,7 +41,8 @@ async function rawServer(): Promise<{
     const frames: Frame[] = [];
     let wake: (() => void) | undefined;
     let upgraded = false;
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (data: Buffer) => {
+      let chunk = data;
       if (!upgraded) {
         const result = reader.push(chunk);
         if (result === undefined) return;
