@@ -170,7 +170,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     socket.on('close', () => this.onSocketClose());
     socket.on('drain', () => this.emit('drain'));
     if (socket.destroyed) {
-      queueMicrotask(() => this.onSocketClose());
+      setImmediate(() => this.onSocketClose());
       return;
     }
     // Listeners are attached by whoever receives this object, synchronously or after an await:
