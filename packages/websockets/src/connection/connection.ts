@@ -18,6 +18,9 @@ import {
 } from '../frame/index.ts';
 import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
 import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
+import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
+
+export type { WebSocketMessage } from './message-iterator.ts';
 
 /** The default {@link WebSocketConnectionOptions.closeTimeoutMs}: 5 s. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
@@ -27,14 +30,6 @@ export const READY_STATES = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as
 
 /** One of {@link READY_STATES}. */
 export type ReadyState = (typeof READY_STATES)[keyof typeof READY_STATES];
-
-/** A message, as the async iterator of {@link WebSocketConnection} yields it. */
-export interface WebSocketMessage {
-  /** The payload (UTF-8 bytes of a text message). */
-  readonly data: Buffer;
-  /** Whether it was a binary message (else text, already checked to be UTF-8). */
-  readonly isBinary: boolean;
-}
 
 /** Options of {@link WebSocketConnection}. */
 export interface WebSocketConnectionOptions {
@@ -78,9 +73,6 @@ export interface WebSocketConnectionEvents {
   drain: [];
 }
 
-/** Where the async iterator pauses the socket: this many messages unread. */
-const ITERATOR_HIGH_WATER = 16;
-
 /**
  * An open WebSocket connection (RFC 6455 §5–§7), server or client end, over a `net.Socket`,
  * a `tls.TLSSocket` or any `Duplex`, created once the opening handshake is done.
@@ -105,9 +97,13 @@ const ITERATOR_HIGH_WATER = 16;
  * ```
  */
 export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents> {
+  /** `readyState` before the handshake is done (never seen here: a connection starts open). */
   static readonly CONNECTING = READY_STATES.CONNECTING;
+  /** `readyState` while messages may be sent. */
   static readonly OPEN = READY_STATES.OPEN;
+  /** `readyState` once a close frame was sent or received, until the socket closes. */
   static readonly CLOSING = READY_STATES.CLOSING;
+  /** `readyState` once the socket has closed (`'close'` was emitted). */
   static readonly CLOSED = READY_STATES.CLOSED;
   /** The negotiated subprotocol, or `undefined`. */
   readonly protocol: string | undefined;
@@ -249,48 +245,19 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    * Yields every message received from now on until the connection closes. While more than a
    * few are unread, the socket is paused (backpressure reaches the peer through TCP).
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<WebSocketMessage, void, undefined> {
-    const queue: WebSocketMessage[] = [];
-    let wake: (() => void) | undefined;
-    let done = this.state === READY_STATES.CLOSED;
-    let paused = false;
-    const onMessage = (data: Buffer, isBinary: boolean): void => {
-      queue.push({ data, isBinary });
-      if (queue.length >= ITERATOR_HIGH_WATER && !paused) {
-        paused = true;
-        this.socket.pause();
-      }
-      wake?.();
+  [Symbol.asyncIterator](): AsyncGenerator<WebSocketMessage, void, undefined> {
+    const subscribe = (
+      onMessage: (data: Buffer, isBinary: boolean) => void,
+      onClose: () => void,
+    ): (() => void) => {
+      this.on('message', onMessage);
+      this.on('close', onClose);
+      return () => {
+        this.off('message', onMessage);
+        this.off('close', onClose);
+      };
     };
-    const onClose = (): void => {
-      done = true;
-      wake?.();
-    };
-    this.on('message', onMessage);
-    this.on('close', onClose);
-    try {
-      for (;;) {
-        const message = queue.shift();
-        if (message !== undefined) {
-          if (paused && queue.length < ITERATOR_HIGH_WATER / 2) {
-            paused = false;
-            this.socket.resume();
-          }
-          yield message;
-        } else if (done) {
-          return;
-        } else {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      }
-    } finally {
-      this.off('message', onMessage);
-      this.off('close', onClose);
-      if (paused) this.socket.resume();
-    }
+    return iterateMessages(subscribe, this.socket, this.state === READY_STATES.CLOSED);
   }
 
   private checkOpen(what: string): void {

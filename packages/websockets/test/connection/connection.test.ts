@@ -65,6 +65,24 @@ describe('messages between our client and our server', () => {
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
   });
 
+  it('stops listening when the loop is left early, and the connection stays open', async () => {
+    const wss = await startServer();
+    const { server, client } = await connectPair(wss);
+    for (let i = 0; i < 20; i++) client.send(`m${i}`); // more than the 16 that pause the socket
+    const seen: string[] = [];
+    for await (const { data } of server) {
+      seen.push(data.toString());
+      if (seen.length === 3) break;
+    }
+    expect(server.listenerCount('message')).toBe(0);
+    expect(server.readyState).toBe(WebSocketConnection.OPEN);
+    const later: string[] = [];
+    server.on('message', (data) => later.push(data.toString()));
+    client.send('after');
+    // The socket was resumed, so messages keep coming (those queued for the loop are dropped).
+    await pollUntil(() => later.includes('after'), 'a message after the loop');
+  });
+
   it('joins a fragmented message sent by hand, with a ping between the fragments', async () => {
     const wss = await startServer();
     const accepted = nextEvent<[WebSocketConnection]>(wss, 'connection');
