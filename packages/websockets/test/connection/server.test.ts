@@ -89,6 +89,22 @@ describe('negotiation and the first frames', () => {
     expect(client.protocol).toBe('chat.v2');
   });
 
+  it("hands the request head to the connection listener, with the client's extra headers", async () => {
+    const wss = await startServer();
+    const accepted = nextEvent<
+      [WebSocketConnection, { target: string; headers: Map<string, string> }]
+    >(wss, 'connection');
+    const client = await connectWebSocket(`ws://127.0.0.1:${wss.port}/path?q=1`, {
+      headers: { Authorization: 'Bearer t0ken' },
+      origin: 'https://app.example',
+    });
+    onTestFinished(() => client.terminate());
+    const [, request] = await accepted;
+    expect(request.target).toBe('/path?q=1');
+    expect(request.headers.get('authorization')).toBe('Bearer t0ken');
+    expect(request.headers.get('origin')).toBe('https://app.example');
+  });
+
   it('reads frames that arrived in the same packet as the request head', async () => {
     const wss = await startServer();
     const accepted = nextEvent<[WebSocketConnection]>(wss, 'connection');
