@@ -85,6 +85,14 @@ async function rawServer(): Promise<{
 }
 
 describe('the client end', () => {
+  it('refuses URLs that are not ws:// or wss://, or carry a fragment, synchronously', () => {
+    expect(() => connectWebSocket('http://127.0.0.1/')).toThrow(TypeError);
+    expect(() => connectWebSocket('ws://127.0.0.1/#frag')).toThrow(TypeError);
+    expect(() => connectWebSocket('ws://127.0.0.1/', { handshakeTimeoutMs: 0 })).toThrow(
+      RangeError,
+    );
+  });
+
   it('masks every frame with a different key', async () => {
     const { port, accepted } = await rawServer();
     const client = await connectWebSocket(`ws://127.0.0.1:${port}/`);
