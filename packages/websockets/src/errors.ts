@@ -14,6 +14,10 @@ export const WEBSOCKET_ERROR_CODES = [
   'WEBSOCKET_ERR_INVALID_UTF8',
   /** A message or frame is larger than the configured maximum: close 1009. */
   'WEBSOCKET_ERR_MESSAGE_TOO_BIG',
+  /** `send()`, `ping()` or `pong()` was called once the connection was closing or closed. */
+  'WEBSOCKET_ERR_CLOSED',
+  /** The TCP or TLS connection failed: refused, reset, or a handshake that timed out. */
+  'WEBSOCKET_ERR_CONNECTION',
 ] as const;
 
 /** One of {@link WEBSOCKET_ERROR_CODES}. */

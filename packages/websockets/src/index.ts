@@ -2,6 +2,26 @@
  * `@socketlab/websockets`, stage 4 of socketlab: WebSockets written from RFC 6455.
  * Everything public is re-exported here by name.
  */
+
+// The I/O edge: connection, server and client over real sockets (src/connection/).
+export {
+  type ConnectWebSocketOptions,
+  connectWebSocket,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type EdgeClock,
+  type RandomFill,
+  READY_STATES,
+  type ReadyState,
+  type SendOptions,
+  WebSocketConnection,
+  type WebSocketConnectionEvents,
+  type WebSocketConnectionOptions,
+  type WebSocketMessage,
+  WebSocketServer,
+  type WebSocketServerEvents,
+  type WebSocketServerOptions,
+} from './connection/index.ts';
 export {
   WEBSOCKET_ERROR_CODES,
   WebSocketError,

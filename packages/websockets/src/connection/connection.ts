@@ -1,0 +1,452 @@
+/**
+ * One open WebSocket, either end, over a byte stream after the opening handshake: socket →
+ * FrameParser → MessageAssembler → events, and send()/ping()/close() → encodeFrame → socket.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { WebSocketError } from '../errors.ts';
+import {
+  encodeClosePayload,
+  encodeFrame,
+  type Frame,
+  FrameParser,
+  type FrameRole,
+  MessageAssembler,
+  type MessageAssemblerEvent,
+  OPCODES,
+} from '../frame/index.ts';
+import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
+import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
+import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
+
+export type { WebSocketMessage } from './message-iterator.ts';
+
+/** The default {@link WebSocketConnectionOptions.closeTimeoutMs}: 5 s. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+
+/** `readyState` values, the numbers browsers use (WHATWG WebSockets). */
+export const READY_STATES = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+
+/** One of {@link READY_STATES}. */
+export type ReadyState = (typeof READY_STATES)[keyof typeof READY_STATES];
+
+/** Options of {@link WebSocketConnection}. */
+export interface WebSocketConnectionOptions {
+  /** Which end this is: a `'client'` masks every frame it sends, a `'server'` none. */
+  readonly role: FrameRole;
+  /** The bytes that followed the handshake head (the first frames). @default empty */
+  readonly head?: Uint8Array;
+  /** The negotiated subprotocol, if any (shown as `protocol`). */
+  readonly protocol?: string | undefined;
+  /** The largest frame payload and message accepted; a larger one closes with 1009. @default 16 MiB */
+  readonly maxPayloadBytes?: number;
+  /**
+   * How long the closing handshake may take once begun (our close frame sent, or the peer's
+   * echoed and, for a client, the server's FIN awaited); then the socket is destroyed. @default 5000
+   */
+  readonly closeTimeoutMs?: number;
+  /** Send a ping this often, and destroy a peer that has not ponged by the next one; 0 = never. @default 0 */
+  readonly heartbeatIntervalMs?: number;
+  /** Timers for the close timeout and the heartbeat. @default Node's timers, unreferenced */
+  readonly clock?: EdgeClock;
+  /** Random source for masking keys (client role). @default crypto.randomFillSync */
+  readonly randomFill?: RandomFill;
+}
+
+/** Options of {@link WebSocketConnection.send}. */
+export interface SendOptions {
+  /** Send a binary message (else text). @default true for a Uint8Array, false for a string */
+  readonly binary?: boolean;
+}
+
+/** The events of {@link WebSocketConnection}. */
+export interface WebSocketConnectionEvents {
+  message: [data: Buffer, isBinary: boolean];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  /** The connection is closed: the code received (1005 if none), or 1006 when no close frame came, or the code we failed it with. */
+  close: [code: number, reason: string];
+  /** A protocol error from the peer or a socket failure; emitted only when someone listens. */
+  error: [error: WebSocketError];
+  /** The socket's write buffer emptied: `send()` may be called again. */
+  drain: [];
+}
+
+/**
+ * An open WebSocket connection (RFC 6455 §5–§7), server or client end, over a `net.Socket`,
+ * a `tls.TLSSocket` or any `Duplex`, created once the opening handshake is done.
+ *
+ * Reads frames, joins messages and emits `'message'` (data, isBinary), `'ping'`, `'pong'`,
+ * `'close'` (code, reason) and `'error'`; is also an async iterable of messages. Answers pings
+ * with pongs echoing their payload. Runs the closing handshake (§7.1): a close frame is answered
+ * with a close frame of the same code (an empty one when none was received), then the server
+ * closes TCP first and the client waits for the server's FIN; `closeTimeoutMs` bounds the wait.
+ * A frame that breaks the protocol fails the connection: a close frame with the error's
+ * `closeCode` (1002, 1007 or 1009) is sent and the socket ended. Bytes after a close frame are
+ * ignored.
+ *
+ * @throws {TypeError}/{RangeError} for bad options.
+ * @see RFC 6455 §5.5, §7.1, §7.4
+ * @example
+ * ```ts
+ * const ws = await connectWebSocket('ws://127.0.0.1:8080/');
+ * ws.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
+ * ws.send('hello');
+ * ws.close(1000, 'bye');
+ * ```
+ */
+export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents> {
+  /** `readyState` before the handshake is done (never seen here: a connection starts open). */
+  static readonly CONNECTING = READY_STATES.CONNECTING;
+  /** `readyState` while messages may be sent. */
+  static readonly OPEN = READY_STATES.OPEN;
+  /** `readyState` once a close frame was sent or received, until the socket closes. */
+  static readonly CLOSING = READY_STATES.CLOSING;
+  /** `readyState` once the socket has closed (`'close'` was emitted). */
+  static readonly CLOSED = READY_STATES.CLOSED;
+  /** The negotiated subprotocol, or `undefined`. */
+  readonly protocol: string | undefined;
+  /** Which end this is. */
+  readonly role: FrameRole;
+  private state: ReadyState = READY_STATES.OPEN as ReadyState;
+  private readonly parser: FrameParser;
+  private readonly assembler: MessageAssembler;
+  private readonly clock: EdgeClock;
+  private readonly closeTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly masks: MaskKeyPool | undefined;
+  private closeSent = false;
+  private closeReceived = false;
+  private peerEnded = false;
+  private closeCode = 1006;
+  private closeReason = '';
+  private closeTimer: unknown;
+  private heartbeatTimer: unknown;
+  private awaitingPong = false;
+
+  /**
+   * @param socket - the stream the handshake ran on, with no `'data'` listener left (it may be
+   *   paused; it is resumed on the next turn of the event loop, after the caller's listeners).
+   * @param options - the role and limits.
+   */
+  constructor(
+    private readonly socket: Duplex,
+    options: WebSocketConnectionOptions,
+  ) {
+    super();
+    this.role = options.role;
+    this.protocol = options.protocol;
+    const maxPayloadBytes = options.maxPayloadBytes;
+    this.parser = new FrameParser(
+      maxPayloadBytes === undefined
+        ? { role: options.role }
+        : { role: options.role, maxPayloadBytes },
+    );
+    this.assembler = new MessageAssembler(
+      maxPayloadBytes === undefined ? {} : { maxMessageBytes: maxPayloadBytes },
+    );
+    this.closeTimeoutMs = checkInteger(
+      'closeTimeoutMs',
+      options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+      1,
+      TIMER_MAX_MS,
+    );
+    this.heartbeatIntervalMs = checkInteger(
+      'heartbeatIntervalMs',
+      options.heartbeatIntervalMs ?? 0,
+      0,
+      TIMER_MAX_MS,
+    );
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.masks = options.role === 'client' ? new MaskKeyPool(options.randomFill) : undefined;
+    const head = options.head === undefined ? undefined : Buffer.from(options.head);
+    socket.on('error', (err) => this.onSocketError(err));
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('close', () => this.onSocketClose());
+    socket.on('drain', () => this.emit('drain'));
+    if (socket.destroyed) {
+      setImmediate(() => this.onSocketClose());
+      return;
+    }
+    // Listeners are attached by whoever receives this object, synchronously or after an await:
+    // start reading on the next turn of the event loop so no message is emitted before them.
+    setImmediate(() => {
+      if (head !== undefined && head.length > 0) this.onData(head);
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.resume();
+    });
+    if (this.heartbeatIntervalMs > 0) this.armHeartbeat();
+  }
+
+  /** `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3), as browsers number them. */
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /** Bytes written but not yet handed to the operating system (`socket.writableLength`). */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Sends one message in one frame.
+   * @param data - a string (text, unless `binary`) or bytes (binary, unless `binary: false`,
+   *   in which case they must be UTF-8).
+   * @returns the socket's `write()` result: `false` means wait for `'drain'`.
+   * @throws {WebSocketError} `WEBSOCKET_ERR_CLOSED` once the connection is closing or closed.
+   */
+  send(data: string | Uint8Array, options: SendOptions = {}): boolean {
+    this.checkOpen('send');
+    const binary = options.binary ?? typeof data !== 'string';
+    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.writeFrame(binary ? OPCODES.BINARY : OPCODES.TEXT, payload);
+  }
+
+  /**
+   * Sends a ping (its payload at most 125 bytes); the peer answers with a pong.
+   * @throws {WebSocketError} `WEBSOCKET_ERR_CLOSED` once closing; {RangeError} over 125 bytes.
+   */
+  ping(data: string | Uint8Array = Buffer.alloc(0)): boolean {
+    this.checkOpen('ping');
+    return this.writeFrame(OPCODES.PING, typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  /**
+   * Sends an unsolicited pong (a one-way heartbeat, RFC 6455 §5.5.3).
+   * @throws {WebSocketError} `WEBSOCKET_ERR_CLOSED` once closing; {RangeError} over 125 bytes.
+   */
+  pong(data: string | Uint8Array = Buffer.alloc(0)): boolean {
+    this.checkOpen('pong');
+    return this.writeFrame(OPCODES.PONG, typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  /**
+   * Starts the closing handshake: sends a close frame and waits (at most `closeTimeoutMs`) for
+   * the peer's. Calling it again, or once closed, does nothing.
+   * @param code - 1000–1003, 1007–1014 or 3000–4999; none sends an empty close frame.
+   * @param reason - at most 123 bytes of UTF-8; needs a code.
+   * @throws {RangeError}/{TypeError} for a code that may not be sent or a reason too long.
+   * @see RFC 6455 §5.5.1, §7.1.2
+   */
+  close(code?: number, reason = ''): void {
+    const payload = encodeClosePayload(code, reason);
+    if (this.closeSent || this.state === READY_STATES.CLOSED) return;
+    this.sendClose(payload);
+    this.startCloseTimer();
+  }
+
+  /** Destroys the socket at once, with no closing handshake; `'close'` reports 1006. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /**
+   * Yields every message received from now on until the connection closes. While more than a
+   * few are unread, the socket is paused (backpressure reaches the peer through TCP).
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<WebSocketMessage, void, undefined> {
+    const subscribe = (
+      onMessage: (data: Buffer, isBinary: boolean) => void,
+      onClose: () => void,
+    ): (() => void) => {
+      this.on('message', onMessage);
+      this.on('close', onClose);
+      return () => {
+        this.off('message', onMessage);
+        this.off('close', onClose);
+      };
+    };
+    return iterateMessages(subscribe, this.socket, this.state === READY_STATES.CLOSED);
+  }
+
+  private checkOpen(what: string): void {
+    if (this.state !== READY_STATES.OPEN || this.closeSent) {
+      throw new WebSocketError(
+        'WEBSOCKET_ERR_CLOSED',
+        `${what}() on a WebSocket that is ${this.state === READY_STATES.CLOSED ? 'closed' : 'closing'}`,
+      );
+    }
+  }
+
+  /** Encodes one frame (masked with a fresh key for a client) and writes it. */
+  private writeFrame(opcode: number, payload: Uint8Array): boolean {
+    if (this.masks !== undefined) {
+      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next() });
+      return this.socket.write(frame as Buffer);
+    }
+    const [header, body] = encodeFrame({ opcode, payload });
+    if (body === undefined) return this.socket.write(header as Buffer);
+    if (body.length <= 1024) return this.socket.write(Buffer.concat([header as Buffer, body]));
+    this.socket.cork();
+    this.socket.write(header as Buffer);
+    const ok = this.socket.write(body);
+    this.socket.uncork();
+    return ok;
+  }
+
+  private sendClose(payload: Buffer): void {
+    this.closeSent = true;
+    this.state = READY_STATES.CLOSING;
+    this.stopHeartbeat();
+    if (!this.socket.writable) return;
+    this.writeFrame(OPCODES.CLOSE, payload);
+  }
+
+  private startCloseTimer(): void {
+    if (this.closeTimer !== undefined) return;
+    this.closeTimer = this.clock.setTimeout(() => {
+      this.closeTimer = undefined;
+      this.socket.destroy();
+    }, this.closeTimeoutMs);
+  }
+
+  /** Nothing more is read: a close frame came (or we failed the connection), or the socket closed. */
+  private stopped(): boolean {
+    return this.closeReceived || this.state === READY_STATES.CLOSED;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.stopped()) return;
+    const frames: Frame[] = [];
+    let failure: unknown;
+    try {
+      this.parser.push(chunk, frames);
+    } catch (err) {
+      failure = err;
+    }
+    const events: MessageAssemblerEvent[] = [];
+    for (const frame of frames) {
+      if (this.stopped()) return;
+      events.length = 0;
+      try {
+        this.assembler.push(frame, events);
+      } catch (err) {
+        for (const event of events) this.onEvent(event);
+        this.fail(err);
+        return;
+      }
+      for (const event of events) this.onEvent(event);
+    }
+    if (this.stopped()) return;
+    if (failure !== undefined) {
+      this.fail(failure);
+      return;
+    }
+    const partial = this.parser.partialPayload;
+    if (partial !== undefined) {
+      try {
+        this.assembler.pushPiece(partial.opcode, partial.piece);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
+  private onEvent(event: MessageAssemblerEvent): void {
+    if (this.closeReceived) return;
+    switch (event.type) {
+      case 'text':
+        this.emit('message', Buffer.from(event.data, 'utf8'), false);
+        break;
+      case 'binary':
+        this.emit('message', event.data, true);
+        break;
+      case 'ping':
+        if (this.state === READY_STATES.OPEN && !this.closeSent && this.socket.writable) {
+          this.writeFrame(OPCODES.PONG, event.data);
+        }
+        this.emit('ping', event.data);
+        break;
+      case 'pong':
+        this.awaitingPong = false;
+        this.emit('pong', event.data);
+        break;
+      case 'close':
+        this.onCloseFrame(event.code, event.reason);
+        break;
+    }
+  }
+
+  /** A close frame arrived: echo it if we have not sent ours, then close TCP as §7.1.1 says. */
+  private onCloseFrame(code: number, reason: string): void {
+    this.closeReceived = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    // §5.5.1: the answer "typically echos the status code it received"; 1005 was not on the wire.
+    if (!this.closeSent) this.sendClose(code === 1005 ? Buffer.alloc(0) : encodeClosePayload(code));
+    this.startCloseTimer();
+    // §7.1.1: the server closes the TCP connection first; the client waits for its FIN.
+    if (this.role === 'server' || this.peerEnded) this.socket.end();
+  }
+
+  /** Fails the connection (§7.1.7): a close frame with the error's code, then end the socket. */
+  private fail(err: unknown): void {
+    const error =
+      err instanceof WebSocketError
+        ? err
+        : new WebSocketError('WEBSOCKET_ERR_PROTOCOL', String(err), {
+            cause: err,
+            closeCode: 1002,
+          });
+    const code = error.closeCode ?? 1002;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.state === READY_STATES.CLOSED) return;
+    this.closeReceived = true; // nothing more is read
+    this.closeCode = code;
+    this.closeReason = '';
+    if (!this.closeSent) this.sendClose(encodeClosePayload(code));
+    this.startCloseTimer();
+    this.socket.end();
+  }
+
+  private onSocketEnd(): void {
+    this.peerEnded = true;
+    // The peer's FIN: a client that has the server's close frame now closes too; anyone else
+    // whose peer left without one ends its half (the close then reports 1006).
+    this.socket.end();
+  }
+
+  private onSocketError(err: Error): void {
+    if (this.closeReceived || this.listenerCount('error') === 0) return;
+    this.emit(
+      'error',
+      new WebSocketError('WEBSOCKET_ERR_CONNECTION', `the connection failed: ${err.message}`, {
+        cause: err,
+      }),
+    );
+  }
+
+  private onSocketClose(): void {
+    if (this.state === READY_STATES.CLOSED) return;
+    this.state = READY_STATES.CLOSED;
+    this.stopHeartbeat();
+    if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    if (!this.closeReceived) {
+      this.closeCode = 1006;
+      this.closeReason = '';
+    }
+    this.emit('close', this.closeCode, this.closeReason);
+  }
+
+  private armHeartbeat(): void {
+    this.heartbeatTimer = this.clock.setTimeout(() => {
+      this.heartbeatTimer = undefined;
+      if (this.state !== READY_STATES.OPEN || this.closeSent) return;
+      if (this.awaitingPong) {
+        // No pong since the last ping: the peer (or the path to it) is gone.
+        this.socket.destroy();
+        return;
+      }
+      this.awaitingPong = true;
+      if (this.socket.writable) this.writeFrame(OPCODES.PING, Buffer.alloc(0));
+      this.armHeartbeat();
+    }, this.heartbeatIntervalMs);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+}
