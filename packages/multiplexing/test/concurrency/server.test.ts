@@ -67,6 +67,7 @@ describe('listenConcurrencyServer', () => {
           client.request({ kind: 'io', ms: 5 }),
         ]),
         'three answers',
+        30_000, // a worker thread first loads its module: seconds on a loaded CI machine
       );
       expect(answers).toEqual([
         {
