@@ -7,23 +7,32 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import {
   type CliCommand,
+  type CliIo,
   CliUsageError,
   parseIntegerOption,
   TIMER_MAX_MS,
 } from '@socketlab/internal';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  READY_STATES,
   type WebSocketConnection,
   WebSocketServer,
 } from '../connection/index.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../frame/index.ts';
 import { formatClose, webSocketUrl } from './format.ts';
 
+/**
+ * Echoes of one client held unsent before it is closed with 1008: a client that sends without
+ * reading must not fill our memory.
+ */
+export const ECHO_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
+
 const HELP = `Usage: socketlab-ws echo [--port N] [--host H] [--max-payload BYTES] [--handshake-timeout MS]
 
 A WebSocket echo server: every message comes back as it came, text as text and binary as
 binary. It prints its ws://host:port/ URL on stdout once listening, and logs each connection
-and close on stderr.
+and close on stderr. A client that sends without reading is closed with 1008 once
+${ECHO_MAX_UNSENT_BYTES} bytes (64 MiB) of its echoes wait unsent.
 
 Options:
   --port N                  port to listen on (default 0: the kernel chooses)
@@ -40,14 +49,20 @@ Ctrl-C (SIGINT) or SIGTERM closes every client with 1001 (going away) and exits 
 Try it:  socketlab-ws echo --port 8080
          socketlab-ws connect ws://127.0.0.1:8080/      (or: npx wscat -c ws://127.0.0.1:8080/)`;
 
-/** Echoes until the connection closes, reading no faster than the client takes the echoes. */
-async function echo(ws: WebSocketConnection): Promise<void> {
-  // The iterator pauses the socket while 16 messages are unread; waiting for 'drain' here
-  // keeps a client that sends without reading from filling our memory.
-  for await (const { data, isBinary } of ws) {
-    if (ws.send(data, { binary: isBinary })) continue;
-    await Promise.race([once(ws, 'drain'), once(ws, 'close')]);
-  }
+/**
+ * Echoes each message as it arrives, synchronously: messages that arrive in the same read as
+ * the client's close frame are still echoed before the close is answered (an async loop would
+ * find the connection closing and drop them).
+ */
+function echo(ws: WebSocketConnection, id: number, io: CliIo): void {
+  ws.on('message', (data, isBinary) => {
+    if (ws.readyState !== READY_STATES.OPEN) return;
+    ws.send(data, { binary: isBinary });
+    if (ws.bufferedAmount > ECHO_MAX_UNSENT_BYTES) {
+      io.err(`#${id} reads too slowly (${ws.bufferedAmount} bytes unsent): closing with 1008`);
+      ws.close(1008, 'reading too slowly');
+    }
+  });
 }
 
 /** The `echo` command. */
@@ -104,7 +119,7 @@ export const echoCommand: CliCommand = {
       );
       ws.on('error', (err) => io.err(`#${id} error: ${err.message} [${err.code}]`));
       ws.once('close', (code, reason) => io.err(`#${id} closed: ${formatClose(code, reason)}`));
-      echo(ws).catch((err: Error) => io.err(`#${id} error: ${err.message}`));
+      echo(ws, id, io);
     });
     const address = wss.address();
     io.out(webSocketUrl(address?.address ?? values.host, wss.port));
