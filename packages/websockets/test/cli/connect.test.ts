@@ -192,12 +192,4 @@ describe('socketlab-ws connect (spawned)', () => {
     expect(code, cli.err()).toBe(0);
     expect(cli.err()).toContain('closed: code 1000 (reason "done")');
   });
-
-  it('exits non-zero with 1002 on stderr when the server breaks the protocol', async () => {
-    const url = await rawUpgradeServer(Buffer.from([0xc1, 0x02, 0x68, 0x69]));
-    const cli = spawnCli(['connect', url]);
-    const { code } = await withTimeout(cli.exited, 'the command to exit', WAIT_MS);
-    expect(code).toBe(1);
-    expect(cli.err()).toContain('code 1002');
-  });
 });
