@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tsup.shared.ts';
 
-export default libraryConfig({ entry: ['src/index.ts'] });
+// The library, plus the `socketlab-ws` command (src/cli.ts keeps its shebang line).
+export default libraryConfig({ entry: ['src/index.ts', 'src/cli.ts'] });
