@@ -4,8 +4,8 @@
  * closes TCP; a code that may not be sent, a 1-byte payload or an oversized or fragmented close
  * fails with 1002, a reason that is not UTF-8 with 1007; nothing after a close is answered.
  */
-import { describe, it } from 'vitest';
-import { closePayload, echoCategory, OP } from './raw-peer.ts';
+import { describe, expect, it } from 'vitest';
+import { CLOSE_REQUEST, closePayload, echoCategory, OP } from './raw-peer.ts';
 
 describe('conformance: close handling', () => {
   const category = echoCategory();
@@ -110,5 +110,32 @@ describe('conformance: close handling', () => {
       { opcode: OP.CLOSE, payload: closePayload(1000) },
     );
     await peer.expectClose(1000);
+  });
+
+  it('starts a closing handshake itself: close 4001, then TCP closed by the server once answered', async () => {
+    const peer = await category.connect();
+    peer.send({ opcode: OP.TEXT, payload: CLOSE_REQUEST });
+    const frame = await peer.nextFrame('the server close');
+    expect(frame.opcode).toBe(OP.CLOSE);
+    expect(frame.payload.readUInt16BE(0)).toBe(4001);
+    expect(frame.payload.subarray(2).toString()).toBe('as requested');
+    // §7.1.1/§5.5.1: the server does not close TCP before our close arrives; then it does.
+    expect(peer.ended).toBe(false);
+    peer.send({ opcode: OP.CLOSE, payload: closePayload(4001) });
+    await peer.waitEnded();
+    expect(peer.frames).toEqual([]);
+  });
+
+  it('ignores messages that cross its own close and ends TCP when our close arrives', async () => {
+    const peer = await category.connect();
+    peer.send(
+      { opcode: OP.TEXT, payload: CLOSE_REQUEST },
+      { opcode: OP.TEXT, payload: 'crossing' },
+    );
+    const frame = await peer.nextFrame('the server close');
+    expect(frame.opcode).toBe(OP.CLOSE);
+    peer.send({ opcode: OP.CLOSE, payload: closePayload(1000) });
+    await peer.waitEnded();
+    expect(peer.frames).toEqual([]);
   });
 });

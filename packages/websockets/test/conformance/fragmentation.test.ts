@@ -48,9 +48,13 @@ describe('conformance: fragmentation', () => {
 
   it('echoes a message of 100 one-byte fragments, each written separately', async () => {
     const peer = await category.connect();
-    const text = 'x'.repeat(99) + 'y';
+    const text = `${'x'.repeat(99)}y`;
     for (let i = 0; i < 100; i++) {
-      peer.send({ opcode: i === 0 ? OP.TEXT : OP.CONT, payload: text[i], fin: i === 99 });
+      peer.send({
+        opcode: i === 0 ? OP.TEXT : OP.CONT,
+        payload: text.slice(i, i + 1),
+        fin: i === 99,
+      });
     }
     await peer.expectEcho(OP.TEXT, text);
   });

@@ -40,7 +40,7 @@ export interface WireFrame {
 
 /** An incremental frame reader: bytes in, whole frames out, short input waits. */
 export class WireReader {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): WireFrame[] {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
@@ -74,7 +74,11 @@ export class WireReader {
       if (masked) offset += 4;
       if (b.length < offset + length) return out;
       const payload = Buffer.from(b.subarray(offset, offset + length));
-      if (masked) for (let i = 0; i < length; i++) payload[i] ^= b[keyAt + (i % 4)] as number;
+      if (masked) {
+        for (let i = 0; i < length; i++) {
+          payload[i] = (payload[i] as number) ^ (b[keyAt + (i % 4)] as number);
+        }
+      }
       out.push({
         fin: (b0 & 0x80) !== 0,
         rsv: (b0 >> 4) & 7,
@@ -126,7 +130,9 @@ export function buildFrame(spec: FrameSpec, maskByDefault: boolean): Buffer {
   }
   if (mask) {
     TEST_MASK.copy(head, at);
-    for (let i = 0; i < payload.length; i++) payload[i] ^= TEST_MASK[i % 4] as number;
+    for (let i = 0; i < payload.length; i++) {
+      payload[i] = (payload[i] as number) ^ (TEST_MASK[i % 4] as number);
+    }
   }
   return Buffer.concat([head, payload]);
 }
@@ -354,6 +360,9 @@ async function rawClientOn(socket: net.Socket, port: number): Promise<RawPeer> {
   return peer;
 }
 
+/** The text message the echo server answers with a close 4001 instead of an echo. */
+export const CLOSE_REQUEST = 'please close';
+
 /** A server echoing each message back (text as text, binary as binary). */
 export async function startEchoServer(
   options: WebSocketServerOptions = {},
@@ -362,7 +371,10 @@ export async function startEchoServer(
   wss.on('connection', (ws: WebSocketConnection) => {
     ws.on('error', () => {}); // failures are checked on the wire
     ws.on('message', (data, isBinary) => {
-      if (ws.readyState === 1) ws.send(data, { binary: isBinary });
+      if (ws.readyState !== 1) return;
+      // The one message that is not echoed: it makes the server start the closing handshake.
+      if (!isBinary && data.toString() === CLOSE_REQUEST) ws.close(4001, 'as requested');
+      else ws.send(data, { binary: isBinary });
     });
   });
   await withTimeout(
