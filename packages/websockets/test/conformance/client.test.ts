@@ -4,10 +4,9 @@
  * §7): every frame the client sends must be masked; a masked frame from the server, and every
  * other protocol error, fails the connection with the code §7.4.1 names.
  */
-import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type ConnectWebSocketOptions, connectWebSocket } from '../../src/connection/index.ts';
-import { closePayload, OP, type RawPeer, startRawServer } from './raw-peer.ts';
+import { closePayload, OP, type RawPeer, startRawServer, withTimeout } from './raw-peer.ts';
 
 const MIB = 1024 * 1024;
 const bytesOf = (n: number): Buffer =>

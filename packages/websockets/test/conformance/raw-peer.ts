@@ -6,13 +6,32 @@
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { withTimeout } from '@socketlab/testkit';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import {
   type WebSocketConnection,
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/connection/index.ts';
+
+/** The bound on every single wait in this suite. */
+const WAIT_MS = 5_000;
+
+/**
+ * Settles like `promise`, or rejects naming `what` after {@link WAIT_MS}: a watchdog, never a
+ * wait. (testkit has the same helper, but importing testkit loads the TypeScript compiler and
+ * fast-check, seconds per file on a busy machine; this suite stays small and fast.)
+ */
+export function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`)),
+      WAIT_MS,
+    );
+    timer.unref();
+  });
+  return Promise.race([promise, watchdog]).finally(() => clearTimeout(timer));
+}
 
 /** RFC 6455 §1.3: the GUID appended to the key before hashing. */
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
