@@ -4,7 +4,7 @@
  * as soon as a length proves it (without waiting for the payload), and one exactly at it echoes.
  */
 import { describe, it } from 'vitest';
-import { echoCategory, OP, TEST_MASK } from './raw-peer.ts';
+import { buildFrame, echoCategory, OP, TEST_MASK } from './raw-peer.ts';
 
 const LIMIT = 1024;
 
@@ -68,5 +68,37 @@ describe('conformance: limits (maxPayloadBytes 1024)', () => {
     );
     await peer.expectPong('p'.repeat(125));
     await peer.expectEcho(OP.BINARY, Buffer.concat([Buffer.alloc(1000, 1), Buffer.alloc(24, 2)]));
+  });
+
+  it('echoes a frame of exactly maxPayloadBytes written in pieces (each byte counted once)', async () => {
+    const peer = await category.connect();
+    const wire = buildFrame({ opcode: OP.TEXT, payload: 'é'.repeat(LIMIT / 2) }, true);
+    for (let at = 0; at < wire.length; at += 97) {
+      peer.write(wire.subarray(at, at + 97));
+      await new Promise((resolve) => setImmediate(resolve)); // separate reads, most often
+    }
+    await peer.expectEcho(OP.TEXT, 'é'.repeat(LIMIT / 2));
+  });
+
+  it('echoes a fragmented message of exactly maxPayloadBytes whose last fragment arrives in pieces', async () => {
+    const peer = await category.connect();
+    peer.send({ opcode: OP.BINARY, payload: Buffer.alloc(500, 1), fin: false });
+    const wire = buildFrame({ opcode: OP.CONT, payload: Buffer.alloc(LIMIT - 500, 2) }, true);
+    for (let at = 0; at < wire.length; at += 61) {
+      peer.write(wire.subarray(at, at + 61));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await peer.expectEcho(
+      OP.BINARY,
+      Buffer.concat([Buffer.alloc(500, 1), Buffer.alloc(LIMIT - 500, 2)]),
+    );
+  });
+
+  it('fails fast: a continuation whose first bytes pass the limit fails with 1009 before it is complete', async () => {
+    const peer = await category.connect();
+    peer.send({ opcode: OP.BINARY, payload: Buffer.alloc(1000), fin: false });
+    const header = Buffer.from([0x80, 0xe4, 0, 0, 0, 0]); // 100 bytes announced, zero mask
+    peer.write(Buffer.concat([header, Buffer.alloc(30)])); // 1030 > 1024 received
+    await peer.expectClose(1009);
   });
 });

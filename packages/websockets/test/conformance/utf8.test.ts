@@ -5,7 +5,7 @@
  * fails with 1007, as soon as a fragment proves it, without waiting for the message to end.
  */
 import { describe, it } from 'vitest';
-import { echoCategory, OP } from './raw-peer.ts';
+import { buildFrame, echoCategory, OP } from './raw-peer.ts';
 
 /** Text with 1-, 2-, 3- and 4-byte code points, U+10FFFF (the last one) included. */
 const MIXED = 'a κόσμε € 𝄞 \u{10ffff} z';
@@ -120,6 +120,28 @@ describe('conformance: UTF-8', () => {
     const peer = await category.connect();
     const frame = Buffer.from([0x81, 0xfe, 0x10, 0x00, 0, 0, 0, 0]); // 4096 bytes, zero mask
     peer.write(Buffer.concat([frame, Buffer.from([0xff, 0x61, 0x61])]));
+    await peer.expectClose(1007);
+  });
+
+  it('echoes 1 MiB of multi-byte text in one frame written in odd-sized pieces', async () => {
+    const unit = Buffer.from('aκ€𝄞', 'utf8'); // 1 + 2 + 3 + 4 bytes
+    const text = Buffer.alloc(1024 * 1024);
+    for (let at = 0; at < text.length; at += unit.length) unit.copy(text, at);
+    const whole = text.subarray(0, text.length - (text.length % unit.length)); // whole units only
+    const peer = await category.connect();
+    const wire = buildFrame({ opcode: OP.TEXT, payload: whole }, true);
+    for (let at = 0; at < wire.length; at += 7919) {
+      peer.write(wire.subarray(at, at + 7919));
+      await new Promise((resolve) => setImmediate(resolve)); // separate reads, most often
+    }
+    await peer.expectEcho(OP.TEXT, whole);
+  });
+
+  it('fails fast: invalid bytes at the start of a long continuation frame close with 1007 before it is complete', async () => {
+    const peer = await category.connect();
+    peer.send({ opcode: OP.TEXT, payload: 'valid', fin: false });
+    const header = Buffer.from([0x80, 0xfe, 0x10, 0x00, 0, 0, 0, 0]); // 4096 bytes, zero mask
+    peer.write(Buffer.concat([header, Buffer.from([0x61, 0xc1, 0x81])]));
     await peer.expectClose(1007);
   });
 });
