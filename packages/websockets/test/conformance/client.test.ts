@@ -6,7 +6,14 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type ConnectWebSocketOptions, connectWebSocket } from '../../src/connection/index.ts';
-import { closePayload, OP, type RawPeer, startRawServer, withTimeout } from './raw-peer.ts';
+import {
+  buildFrame,
+  closePayload,
+  OP,
+  type RawPeer,
+  startRawServer,
+  withTimeout,
+} from './raw-peer.ts';
 
 const MIB = 1024 * 1024;
 const bytesOf = (n: number): Buffer =>
@@ -210,5 +217,48 @@ describe('conformance: our client against a raw server', () => {
     );
     await server.expectClose(1009);
     expect(await closed).toBe(1009);
+  });
+
+  it('echoes a message and then answers the close written right after it', async () => {
+    const { server, closed } = await session();
+    server.send(
+      { opcode: OP.TEXT, payload: 'last' },
+      { opcode: OP.CLOSE, payload: closePayload(1001) },
+    );
+    await server.expectEcho(OP.TEXT, 'last');
+    await server.expectClose(1001);
+    expect(await closed).toBe(1001);
+  });
+
+  it('echoes multi-byte text fragmented at odd offsets and written in odd-sized pieces', async () => {
+    const { server } = await session();
+    const text = Buffer.from('aκ€𝄞'.repeat(20_000), 'utf8');
+    const frames: Buffer[] = [];
+    for (let at = 0, i = 0; at < text.length; at += 4999, i++) {
+      const end = Math.min(at + 4999, text.length);
+      frames.push(
+        buildFrame(
+          {
+            opcode: i === 0 ? OP.TEXT : OP.CONT,
+            payload: text.subarray(at, end),
+            fin: end === text.length,
+          },
+          false,
+        ),
+      );
+    }
+    const wire = Buffer.concat(frames);
+    for (let at = 0; at < wire.length; at += 3001) {
+      server.write(wire.subarray(at, at + 3001));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await server.expectEcho(OP.TEXT, text);
+  });
+
+  it('fails fast: invalid UTF-8 at the start of a long frame closes with 1007 before the frame is complete', async () => {
+    const { server, closed } = await session();
+    server.write([0x81, 0x7e, 0x10, 0x00, 0x61, 0xed, 0xbf, 0xbf]); // 4096 bytes announced
+    await server.expectClose(1007);
+    expect(await closed).toBe(1007);
   });
 });
