@@ -138,4 +138,6 @@ describe('conformance: close handling', () => {
     await peer.waitEnded();
     expect(peer.frames).toEqual([]);
   });
+
+  category.itKeepsServingOthers();
 });

@@ -122,4 +122,6 @@ describe('conformance: fragmentation', () => {
     );
     await peer.expectClose(1002);
   });
+
+  category.itKeepsServingOthers();
 });

@@ -107,4 +107,6 @@ describe('conformance: framing', () => {
     await peer.expectEcho(OP.TEXT, 'masked');
     await peer.expectClose(1002);
   });
+
+  category.itKeepsServingOthers();
 });

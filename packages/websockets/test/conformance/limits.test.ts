@@ -101,4 +101,6 @@ describe('conformance: limits (maxPayloadBytes 1024)', () => {
     peer.write(Buffer.concat([header, Buffer.alloc(30)])); // 1030 > 1024 received
     await peer.expectClose(1009);
   });
+
+  category.itKeepsServingOthers();
 });

@@ -28,4 +28,6 @@ describe('conformance: opcodes', () => {
     peer.send({ opcode: OP.TEXT, payload: 'frag', fin: false }, { opcode: 5, payload: 'x' });
     await peer.expectClose(1002);
   });
+
+  category.itKeepsServingOthers();
 });

@@ -87,4 +87,6 @@ describe('conformance: ping and pong', () => {
     peer.send({ opcode: OP.PONG, payload: bytesOf(126) });
     await peer.expectClose(1002);
   });
+
+  category.itKeepsServingOthers();
 });

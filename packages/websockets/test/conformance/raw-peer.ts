@@ -246,7 +246,7 @@ export class RawPeer {
     const message = await this.nextMessage('the echo');
     expect(message.opcode).toBe(opcode);
     const expected = Buffer.from(payload);
-    // Compare by length and hash first: a 1 MiB diff would drown the report.
+    // Compare the length, then equality: a 1 MiB diff would drown the report.
     expect(message.payload.length).toBe(expected.length);
     expect(message.payload.equals(expected)).toBe(true);
   }
@@ -407,12 +407,15 @@ export async function startEchoServer(
 export interface EchoCategory {
   /** A fresh raw client, handshake done, destroyed when the test ends. */
   connect(): Promise<RawPeer>;
+  /** Adds the category's last test: the bystander, open since before the first, still echoes. */
+  itKeepsServingOthers(): void;
 }
 
 /**
- * Sets up a category (call inside `describe`): starts an echo server before its tests, opens
- * a bystander connection that stays open through every case, and adds a last test checking
- * that the bystander still echoes (a failing peer must never take the server down with it).
+ * Sets up a category (call inside `describe`): starts an echo server before its tests and opens
+ * a bystander connection that stays open through every case; call `itKeepsServingOthers()` after
+ * the last case to check the bystander still echoes (a failing peer must never take the server
+ * down with it).
  */
 export function echoCategory(options: WebSocketServerOptions = {}): EchoCategory {
   let wss: WebSocketServer | undefined;
@@ -429,17 +432,20 @@ export function echoCategory(options: WebSocketServerOptions = {}): EchoCategory
     bystanderSocket?.destroy();
     await withTimeout(wss?.close() ?? Promise.resolve(), 'the server to close');
   });
-  it('keeps serving a second connection held open through the whole category', async () => {
-    const peer = bystander as RawPeer;
-    peer.send({ opcode: OP.TEXT, payload: 'bystander: after' });
-    await peer.expectEcho(OP.TEXT, 'bystander: after');
-    peer.send({ opcode: OP.PING, payload: 'still there?' });
-    await peer.expectPong('still there?');
-    peer.send({ opcode: OP.CLOSE, payload: closePayload(1000) });
-    await peer.expectClose(1000);
-  });
   return {
     connect: () => connectRawClient((wss as WebSocketServer).port),
+    itKeepsServingOthers: () => {
+      it('keeps serving a second connection held open through the whole category', async () => {
+        const peer = bystander as RawPeer;
+        expect(peer.ended || peer.closed, 'the bystander connection was closed').toBe(false);
+        peer.send({ opcode: OP.TEXT, payload: 'bystander: after' });
+        await peer.expectEcho(OP.TEXT, 'bystander: after');
+        peer.send({ opcode: OP.PING, payload: 'still there?' });
+        await peer.expectPong('still there?');
+        peer.send({ opcode: OP.CLOSE, payload: closePayload(1000) });
+        await peer.expectClose(1000);
+      });
+    },
   };
 }
 

@@ -36,4 +36,6 @@ describe('conformance: reserved bits', () => {
     );
     await peer.expectClose(1002);
   });
+
+  category.itKeepsServingOthers();
 });

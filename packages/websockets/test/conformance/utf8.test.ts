@@ -144,4 +144,6 @@ describe('conformance: UTF-8', () => {
     peer.write(Buffer.concat([header, Buffer.from([0x61, 0xc1, 0x81])]));
     await peer.expectClose(1007);
   });
+
+  category.itKeepsServingOthers();
 });
