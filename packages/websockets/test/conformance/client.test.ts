@@ -261,4 +261,28 @@ describe('conformance: our client against a raw server', () => {
     await server.expectClose(1007);
     expect(await closed).toBe(1007);
   });
+
+  it('reads frames that arrive in the same TCP write as the 101 answer', async () => {
+    const { port, accepted } = await startRawServer(
+      Buffer.concat([
+        buildFrame({ opcode: OP.TEXT, payload: 'first' }, false),
+        buildFrame({ opcode: OP.PING, payload: 'early' }, false),
+      ]),
+    );
+    const ws = await connectWebSocket(`ws://127.0.0.1:${port}/`);
+    onTestFinished(() => ws.terminate());
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    const server = await accepted;
+    await server.expectEcho(OP.TEXT, 'first');
+    await server.expectPong('early');
+  });
+
+  it('fails a protocol error that arrives in the same TCP write as the 101 answer with 1002', async () => {
+    const { port, accepted } = await startRawServer(Buffer.from([0x83, 0x00])); // opcode 3
+    const ws = await connectWebSocket(`ws://127.0.0.1:${port}/`);
+    onTestFinished(() => ws.terminate());
+    ws.on('error', () => {});
+    const server = await accepted;
+    await server.expectClose(1002);
+  });
 });

@@ -453,7 +453,10 @@ export function echoCategory(options: WebSocketServerOptions = {}): EchoCategory
  * A raw server answering one opening handshake by hand (§4.2.2: Sec-WebSocket-Accept computed
  * here with node:crypto), for testing our client. Closed when the test ends.
  */
-export async function startRawServer(): Promise<{
+export async function startRawServer(
+  /** Bytes written in the same write as the 101 answer (the first frames, §4.2.2 allows it). */
+  afterHandshake: Uint8Array = Buffer.alloc(0),
+): Promise<{
   port: number;
   accepted: Promise<RawPeer>;
 }> {
@@ -472,9 +475,8 @@ export async function startRawServer(): Promise<{
       const accept = createHash('sha1')
         .update(key + GUID)
         .digest('base64');
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
+      const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+      socket.write(Buffer.concat([Buffer.from(answer, 'latin1'), afterHandshake]));
       const peer = new RawPeer(socket, 'server', rest);
       socket.resume();
       resolvePeer(peer);
