@@ -1,55 +1,19 @@
 // socketlab-ws connect over wss://: --ca trusts a self-signed certificate made by openssl,
 // --insecure skips the check, and without either the certificate is refused.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocketServer } from '../../src/connection/index.ts';
+import { selfSignedCertificate } from '../helpers/self-signed.ts';
 import { startInProcess } from './helpers.ts';
 
-let dir = '';
-let certFile = '';
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'socketlab-ws-cli-'));
-  certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore', timeout: 10_000 },
-  );
-});
-
-afterAll(() => {
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+const tls = selfSignedCertificate();
 
 /** An HTTPS server with an echoing WebSocketServer attached; resolves with its wss:// URL. */
 async function secureEcho(): Promise<string> {
   const server = https.createServer({
-    key: readFileSync(path.join(dir, 'key.pem')),
-    cert: readFileSync(certFile),
+    key: tls.key,
+    cert: tls.cert,
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) =>
@@ -69,7 +33,7 @@ describe('socketlab-ws connect over wss', () => {
     const run = startInProcess([
       'connect',
       url,
-      ...flags.map((f) => (f === 'CERT' ? certFile : f)),
+      ...flags.map((f) => (f === 'CERT' ? tls.certFile : f)),
     ]);
     run.stdin.end('secret\n');
     expect(await run.exited()).toBe(0);

@@ -1,60 +1,23 @@
 // wss://: our client and server over TLS, with a self-signed certificate made by openssl.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { nextEvent, rejectionOf } from '@socketlab/testkit';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   connectWebSocket,
   type WebSocketConnection,
   WebSocketServer,
 } from '../../src/connection/index.ts';
 import type { WebSocketError } from '../../src/errors.ts';
+import { selfSignedCertificate } from '../helpers/self-signed.ts';
 
-let dir = '';
-let key: Buffer;
-let cert: Buffer;
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'socketlab-wss-'));
-  // An EC key is generated in milliseconds; the certificate names both localhost and 127.0.0.1.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore', timeout: 10_000 },
-  );
-  key = readFileSync(path.join(dir, 'key.pem'));
-  cert = readFileSync(path.join(dir, 'cert.pem'));
-});
-
-afterAll(() => {
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+const tls = selfSignedCertificate();
 
 /** An HTTPS server with a WebSocketServer attached, both closed when the test ends. */
 async function secureServer(): Promise<{ wss: WebSocketServer; port: number }> {
-  const server = https.createServer({ key, cert }, (_req, res) => res.end('https'));
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, (_req, res) =>
+    res.end('https'),
+  );
   const wss = new WebSocketServer({ server });
   onTestFinished(async () => {
     await wss.close();
@@ -69,7 +32,7 @@ describe('wss://', () => {
   it('exchanges messages and closes over TLS with a trusted certificate', async () => {
     const { wss, port } = await secureServer();
     const accepted = nextEvent<[WebSocketConnection]>(wss, 'connection');
-    const client = await connectWebSocket(`wss://127.0.0.1:${port}/secure`, { ca: cert });
+    const client = await connectWebSocket(`wss://127.0.0.1:${port}/secure`, { ca: tls.cert });
     onTestFinished(() => client.terminate());
     const [server] = await accepted;
     server.on('message', (data, isBinary) => server.send(data, { binary: isBinary }));
