@@ -3,7 +3,14 @@ import { pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit'
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { type WebSocketConnection, WebSocketServer } from '../../src/connection/index.ts';
-import { rawUpgradeServer, refusedPort, spawnCli, startInProcess, WAIT_MS } from './helpers.ts';
+import {
+  rawUpgradeServer,
+  refusedPort,
+  SPAWN_WAIT_MS,
+  spawnCli,
+  startInProcess,
+  WAIT_MS,
+} from './helpers.ts';
 
 /** Our server, echoing; resolves with its URL and the close code of each client, in order. */
 async function echoServer(onConnection?: (ws: WebSocketConnection) => void) {
@@ -172,12 +179,12 @@ describe('socketlab-ws connect (in process)', () => {
   });
 });
 
-describe('socketlab-ws connect (spawned)', () => {
+describe('socketlab-ws connect (spawned)', { timeout: 120_000 }, () => {
   it('sends stdin lines, prints the echoes on stdout, and exits 0 after closing with 1000 at the end of stdin', async () => {
     const server = await echoServer();
     const cli = spawnCli(['connect', server.url]);
     cli.child.stdin?.end('one\ntwo\nthree\n');
-    const { code } = await withTimeout(cli.exited, 'the command to exit', WAIT_MS);
+    const { code } = await withTimeout(cli.exited, 'the command to exit', SPAWN_WAIT_MS);
     expect(code, cli.err()).toBe(0);
     expect(cli.out()).toBe('one\ntwo\nthree\n');
     expect(cli.err()).toContain('closed: code 1000');
@@ -188,7 +195,7 @@ describe('socketlab-ws connect (spawned)', () => {
   it('exits 0 when the server closes with 1000 while stdin is still open', async () => {
     const server = await echoServer((ws) => ws.close(1000, 'done'));
     const cli = spawnCli(['connect', server.url]); // stdin left open: the process must not wait on it
-    const { code } = await withTimeout(cli.exited, 'the command to exit', WAIT_MS);
+    const { code } = await withTimeout(cli.exited, 'the command to exit', SPAWN_WAIT_MS);
     expect(code, cli.err()).toBe(0);
     expect(cli.err()).toContain('closed: code 1000 (reason "done")');
   });

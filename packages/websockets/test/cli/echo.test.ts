@@ -3,7 +3,7 @@ import { pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit'
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../../src/cli/index.ts';
-import { spawnCli, startInProcess, urlPrintedBy, WAIT_MS } from './helpers.ts';
+import { SPAWN_WAIT_MS, spawnCli, startInProcess, urlPrintedBy, WAIT_MS } from './helpers.ts';
 
 /** A `ws` client (the npm package's, not ours) connected to `url`, its messages and its close. */
 async function wsClient(url: string) {
@@ -89,7 +89,7 @@ describe('socketlab-ws echo (in process)', () => {
   });
 });
 
-describe('socketlab-ws echo (spawned)', () => {
+describe('socketlab-ws echo (spawned)', { timeout: 120_000 }, () => {
   it('prints a URL a ws client can use, echoes binary as binary, and on SIGTERM closes clients with 1001 and exits 0', async () => {
     const cli = spawnCli(['echo', '--port', '0']);
     const url = await urlPrintedBy(cli.out);
@@ -103,7 +103,7 @@ describe('socketlab-ws echo (spawned)', () => {
     ]);
     cli.child.kill('SIGTERM');
     expect((await withTimeout(closed, 'the client closed', WAIT_MS)).code).toBe(1001);
-    const { code } = await withTimeout(cli.exited, 'the command to exit', WAIT_MS);
+    const { code } = await withTimeout(cli.exited, 'the command to exit', SPAWN_WAIT_MS);
     expect(code, cli.err()).toBe(0);
     expect(cli.err()).toContain('closing 1 client(s) with 1001');
   });

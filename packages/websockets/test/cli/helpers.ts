@@ -12,6 +12,12 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** Bounded wait for anything a test awaits. */
 export const WAIT_MS = 10_000;
 
+/**
+ * Bounded wait for what a spawned command does first (it starts Node and loads its sources
+ * through tsx: under CI's full load that alone has taken over 10 s).
+ */
+export const SPAWN_WAIT_MS = 60_000;
+
 /** `socketlab-ws ARGS` running in this process, its stdin a stream the test writes. */
 export interface InProcessRun {
   readonly stdin: PassThrough;
@@ -53,7 +59,7 @@ export function startInProcess(argv: string[]): InProcessRun {
 /** Waits for the `ws://…` line `echo` prints. */
 export function urlPrintedBy(output: () => string): Promise<string> {
   return pollUntil(() => /^(ws:\/\/\S+)$/m.exec(output())?.[1], 'the ws:// URL on stdout', {
-    ms: WAIT_MS,
+    ms: SPAWN_WAIT_MS,
   });
 }
 
