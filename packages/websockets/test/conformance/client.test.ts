@@ -28,10 +28,10 @@ async function session(options: ConnectWebSocketOptions = {}) {
   ws.on('message', (data, isBinary) => {
     if (ws.readyState === 1) ws.send(data, { binary: isBinary });
   });
-  const closed = withTimeout(
-    new Promise<number>((resolve) => ws.once('close', (code) => resolve(code))),
-    "the client's 'close'",
-  );
+  // Listened for now, so no close is missed; bounded only once a test awaits it (a watchdog
+  // started here would fire, unhandled, in a test that never looks at the close).
+  const closing = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const closed = (): Promise<number> => withTimeout(closing, "the client's 'close'");
   const server: RawPeer = await accepted;
   return { server, closed };
 }
@@ -95,14 +95,14 @@ describe('conformance: our client against a raw server', () => {
     const { server, closed } = await session();
     server.send({ opcode: OP.CLOSE, payload: closePayload(1000, 'done') });
     await server.expectClose(1000);
-    expect(await closed).toBe(1000);
+    expect(await closed()).toBe(1000);
   });
 
   it('answers an empty close with an empty close and reports 1005', async () => {
     const { server, closed } = await session();
     server.send({ opcode: OP.CLOSE });
     await server.expectClose(undefined);
-    expect(await closed).toBe(1005);
+    expect(await closed()).toBe(1005);
   });
 
   it('ignores frames written after a close', async () => {
@@ -113,7 +113,7 @@ describe('conformance: our client against a raw server', () => {
       { opcode: OP.PING, payload: 'ignored' },
     );
     await server.expectClose(4000);
-    expect(await closed).toBe(4000);
+    expect(await closed()).toBe(4000);
   });
 
   it.each([
@@ -191,7 +191,7 @@ describe('conformance: our client against a raw server', () => {
       const { server, closed } = await session();
       server.send(...frames);
       await server.expectClose(code);
-      expect(await closed).toBe(code);
+      expect(await closed()).toBe(code);
     },
   );
 
@@ -199,14 +199,14 @@ describe('conformance: our client against a raw server', () => {
     const { server, closed } = await session();
     server.write([0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1]);
     await server.expectClose(1002);
-    expect(await closed).toBe(1002);
+    expect(await closed()).toBe(1002);
   });
 
   it('fails a frame over maxPayloadBytes with 1009 once its length arrives', async () => {
     const { server, closed } = await session({ maxPayloadBytes: 1024 });
     server.write([0x82, 0x7e, 0x04, 0x01]); // 1025 bytes announced, none sent
     await server.expectClose(1009);
-    expect(await closed).toBe(1009);
+    expect(await closed()).toBe(1009);
   });
 
   it('fails a message over maxPayloadBytes across fragments with 1009', async () => {
@@ -216,7 +216,7 @@ describe('conformance: our client against a raw server', () => {
       { opcode: OP.CONT, payload: 'b'.repeat(700), fin: false },
     );
     await server.expectClose(1009);
-    expect(await closed).toBe(1009);
+    expect(await closed()).toBe(1009);
   });
 
   it('echoes a message and then answers the close written right after it', async () => {
@@ -227,7 +227,7 @@ describe('conformance: our client against a raw server', () => {
     );
     await server.expectEcho(OP.TEXT, 'last');
     await server.expectClose(1001);
-    expect(await closed).toBe(1001);
+    expect(await closed()).toBe(1001);
   });
 
   it('echoes multi-byte text fragmented at odd offsets and written in odd-sized pieces', async () => {
@@ -259,7 +259,7 @@ describe('conformance: our client against a raw server', () => {
     const { server, closed } = await session();
     server.write([0x81, 0x7e, 0x10, 0x00, 0x61, 0xed, 0xbf, 0xbf]); // 4096 bytes announced
     await server.expectClose(1007);
-    expect(await closed).toBe(1007);
+    expect(await closed()).toBe(1007);
   });
 
   it('reads frames that arrive in the same TCP write as the 101 answer', async () => {
