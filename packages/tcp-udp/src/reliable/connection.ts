@@ -373,7 +373,10 @@ export class ReliableConnection {
       return;
     }
     const idle = this.limits.idleTimeoutMs;
-    if (idle > 0 && now - this.lastHeard >= idle && this.state !== 'lingering') {
+    // Each check is written as its deadline in `nextDeadline` is (`last + interval`): in floating
+    // point `now - last >= interval` can be false at the very time `last + interval <= now`, and
+    // a timer armed for that deadline would then fire again and again at the same instant.
+    if (idle > 0 && now >= this.lastHeard + idle && this.state !== 'lingering') {
       this.control.push(this.packet('RST', this.sender.sndNxt));
       this.close('idle');
       return;
@@ -396,7 +399,7 @@ export class ReliableConnection {
     }
     this.pmtu.onTimer(now);
     const keepalive = this.limits.keepaliveMs;
-    if (this.state === 'open' && keepalive > 0 && now - this.lastSent >= keepalive) {
+    if (this.state === 'open' && keepalive > 0 && now >= this.lastSent + keepalive) {
       this.control.push({ ...this.packet('ACK', this.sender.sndNxt), flags: RELIABLE_FLAG_PING });
     }
   }
