@@ -5,11 +5,11 @@
 
 // The I/O edge: connection, server and client over real sockets (src/connection/).
 export {
+  type ConnectionClock,
   type ConnectWebSocketOptions,
   connectWebSocket,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  type EdgeClock,
   type RandomFill,
   READY_STATES,
   type ReadyState,

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { type ConnectionClock, systemClock } from '@socketlab/multiplexing';
 import { WebSocketError } from '../errors.ts';
 import {
   encodeClosePayload,
@@ -16,7 +17,6 @@ import {
   type MessageAssemblerEvent,
   OPCODES,
 } from '../frame/index.ts';
-import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
 import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
 import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
 
@@ -49,7 +49,7 @@ export interface WebSocketConnectionOptions {
   /** Send a ping this often, and destroy a peer that has not ponged by the next one; 0 = never. @default 0 */
   readonly heartbeatIntervalMs?: number;
   /** Timers for the close timeout and the heartbeat. @default Node's timers, unreferenced */
-  readonly clock?: EdgeClock;
+  readonly clock?: ConnectionClock;
   /** Random source for masking keys (client role). @default crypto.randomFillSync */
   readonly randomFill?: RandomFill;
 }
@@ -112,7 +112,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private state: ReadyState = READY_STATES.OPEN as ReadyState;
   private readonly parser: FrameParser;
   private readonly assembler: MessageAssembler;
-  private readonly clock: EdgeClock;
+  private readonly clock: ConnectionClock;
   private readonly closeTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
   private readonly masks: MaskKeyPool | undefined;
@@ -158,7 +158,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
       0,
       TIMER_MAX_MS,
     );
-    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.clock = options.clock ?? systemClock;
     this.masks = options.role === 'client' ? new MaskKeyPool(options.randomFill) : undefined;
     const head = options.head === undefined ? undefined : Buffer.from(options.head);
     socket.on('error', (err) => this.onSocketError(err));

@@ -4,8 +4,9 @@
  *
  * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
+
+export type { ConnectionClock } from '@socketlab/multiplexing';
 export { type ConnectWebSocketOptions, connectWebSocket } from './client.ts';
-export type { EdgeClock } from './clock.ts';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   READY_STATES,

@@ -8,6 +8,7 @@ import type https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { type ConnectionClock, systemClock } from '@socketlab/multiplexing';
 import {
   buildRejectResponse,
   buildUpgradeResponse,
@@ -16,7 +17,6 @@ import {
   type UpgradeRequestOptions,
   validateUpgradeRequest,
 } from '../handshake/index.ts';
-import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
 import { WebSocketConnection, type WebSocketConnectionOptions } from './connection.ts';
 
 /** The default {@link WebSocketServerOptions.handshakeTimeoutMs}: 10 s. */
@@ -47,7 +47,7 @@ export interface WebSocketServerOptions
   /** The most header lines in a request head (standalone mode). @default 100 */
   readonly maxHeaders?: number;
   /** Timers for handshake timeouts, close timeouts and heartbeats. @default Node's timers */
-  readonly clock?: EdgeClock;
+  readonly clock?: ConnectionClock;
 }
 
 /** The events of {@link WebSocketServer}. */
@@ -88,7 +88,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly netServer: net.Server | undefined;
   private readonly attached: http.Server | https.Server | undefined;
   private readonly pending = new Set<Duplex>();
-  private readonly clock: EdgeClock;
+  private readonly clock: ConnectionClock;
   private readonly handshakeTimeoutMs: number;
   private readonly maxConnections: number;
   private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void =>
@@ -98,7 +98,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   constructor(options: WebSocketServerOptions = {}) {
     super();
     this.options = options;
-    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.clock = options.clock ?? systemClock;
     this.handshakeTimeoutMs = checkInteger(
       'handshakeTimeoutMs',
       options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
