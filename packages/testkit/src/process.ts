@@ -137,6 +137,10 @@ export interface SpawnedSource {
   readonly child: ChildProcess;
   /** stdout and stderr together, in the order they were read. */
   output(): string;
+  /** stdout alone. */
+  stdout(): string;
+  /** stderr alone. */
+  stderr(): string;
   /** Resolves once the program has exited and its output is all read ('close', not 'exit'). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -144,6 +148,8 @@ export interface SpawnedSource {
 export interface SpawnSourceOptions {
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** `'pipe'` gives the program a stdin the test writes to (`child.stdin`). @default 'ignore' */
+  stdin?: 'ignore' | 'pipe';
 }
 
 /**
@@ -164,22 +170,29 @@ export function spawnSource(
     {
       cwd: packageDir instanceof URL ? fileURLToPath(packageDir) : packageDir,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     },
   );
   let printed = '';
-  const collect = (chunk: Buffer): void => {
-    printed += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    printed += text;
+    out += text;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    printed += text;
+    err += text;
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return { child, output: () => printed, exited };
+  return { child, output: () => printed, stdout: () => out, stderr: () => err, exited };
 }
 
 /** What {@link runCommandInProcess} hands a command: the shape of every socketlab command's io. */

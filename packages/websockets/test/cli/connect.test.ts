@@ -1,16 +1,9 @@
 import { once } from 'node:events';
-import { pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit';
+import { freePort, pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { type WebSocketConnection, WebSocketServer } from '../../src/connection/index.ts';
-import {
-  rawUpgradeServer,
-  refusedPort,
-  SPAWN_WAIT_MS,
-  spawnCli,
-  startInProcess,
-  WAIT_MS,
-} from './helpers.ts';
+import { rawUpgradeServer, SPAWN_WAIT_MS, spawnCli, startInProcess, WAIT_MS } from './helpers.ts';
 
 /** Our server, echoing; resolves with its URL and the close code of each client, in order. */
 async function echoServer(onConnection?: (ws: WebSocketConnection) => void) {
@@ -139,7 +132,7 @@ describe('socketlab-ws connect (in process)', () => {
   });
 
   it('exits 1 with a clear message when the connection is refused', async () => {
-    const port = await refusedPort();
+    const port = await freePort(); // closed again: nothing listens
     const result = await runCommandInProcess(runCli, ['connect', `ws://127.0.0.1:${port}/`]);
     expect(result.code).toBe(1);
     expect(result.err).toContain(`could not connect to ws://127.0.0.1:${port}`);

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pollUntil, withTimeout } from '@socketlab/testkit';
+import { pollUntil, spawnSource, withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { acceptKey, createRequestHeadReader } from '../../src/handshake/index.ts';
@@ -72,31 +72,12 @@ export interface SpawnedCli {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/**
- * Spawns `socketlab-ws` from its sources as `pnpm start` runs it (Node with tsx as a loader, so
- * signals reach the program itself); killed when the test ends.
- */
+/** Spawns `socketlab-ws` from its sources as `pnpm start` runs it; killed when the test ends. */
 export function spawnCli(args: string[]): SpawnedCli {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@socketlab/source', '--import', 'tsx', 'src/cli.ts', ...args],
-    { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
+  const { child, stdout, stderr, exited } = spawnSource(PACKAGE_DIR, 'src/cli.ts', args, {
+    stdin: 'pipe',
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, out: () => out, err: () => err, exited };
+  return { child, out: stdout, err: stderr, exited };
 }
 
 /**
@@ -130,13 +111,4 @@ export async function rawUpgradeServer(after: Buffer | 'destroy'): Promise<strin
     await new Promise((resolve) => server.close(resolve));
   });
   return `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
-}
-
-/** A port nothing listens on: one the kernel gave us, closed again. */
-export async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
