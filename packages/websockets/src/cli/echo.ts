@@ -22,23 +22,26 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from '../frame/index.ts';
 import { formatClose, webSocketUrl } from './format.ts';
 
 /**
- * Echoes of one client held unsent before it is closed with 1008: a client that sends without
- * reading must not fill our memory.
+ * Echoes of one client held unsent, by default, before it is closed with 1008: a client that
+ * sends without reading must not fill our memory.
  */
 export const ECHO_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
-const HELP = `Usage: socketlab-ws echo [--port N] [--host H] [--max-payload BYTES] [--handshake-timeout MS]
+const HELP = `Usage: socketlab-ws echo [--port N] [--host H] [--max-payload BYTES] [--max-unsent BYTES]
+                          [--handshake-timeout MS]
 
 A WebSocket echo server: every message comes back as it came, text as text and binary as
 binary. It prints its ws://host:port/ URL on stdout once listening, and logs each connection
-and close on stderr. A client that sends without reading is closed with 1008 once
-${ECHO_MAX_UNSENT_BYTES} bytes (64 MiB) of its echoes wait unsent.
+and close on stderr. A client that sends without reading is closed with 1008 once more
+than --max-unsent bytes of its echoes wait unsent.
 
 Options:
   --port N                  port to listen on (default 0: the kernel chooses)
   --host H                  address to listen on (default 127.0.0.1)
   --max-payload BYTES       the largest message accepted; a larger one closes that client
                             with 1009 (default ${DEFAULT_MAX_PAYLOAD_BYTES}, 16 MiB)
+  --max-unsent BYTES        close a client with 1008 (policy) once more than BYTES of its
+                            echoes wait unsent (default ${ECHO_MAX_UNSENT_BYTES}, 64 MiB)
   --handshake-timeout MS    drop a client whose upgrade request is not complete within MS
                             milliseconds (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})
   -h, --help                show this help
@@ -54,11 +57,11 @@ Try it:  socketlab-ws echo --port 8080
  * the client's close frame are still echoed before the close is answered (an async loop would
  * find the connection closing and drop them).
  */
-function echo(ws: WebSocketConnection, id: number, io: CliIo): void {
+function echo(ws: WebSocketConnection, id: number, io: CliIo, maxUnsentBytes: number): void {
   ws.on('message', (data, isBinary) => {
     if (ws.readyState !== READY_STATES.OPEN) return;
     ws.send(data, { binary: isBinary });
-    if (ws.bufferedAmount > ECHO_MAX_UNSENT_BYTES) {
+    if (ws.bufferedAmount > maxUnsentBytes) {
       io.err(`#${id} reads too slowly (${ws.bufferedAmount} bytes unsent): closing with 1008`);
       ws.close(1008, 'reading too slowly');
     }
@@ -76,6 +79,7 @@ export const echoCommand: CliCommand = {
         port: { type: 'string', default: '0' },
         host: { type: 'string', default: '127.0.0.1' },
         'max-payload': { type: 'string', default: String(DEFAULT_MAX_PAYLOAD_BYTES) },
+        'max-unsent': { type: 'string', default: String(ECHO_MAX_UNSENT_BYTES) },
         'handshake-timeout': { type: 'string', default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
       },
       strict: true,
@@ -85,6 +89,12 @@ export const echoCommand: CliCommand = {
       throw new CliUsageError(`echo takes no arguments, got ${positionals.join(' ')}`);
     }
     if (values.host === '') throw new CliUsageError('--host must not be empty');
+    const maxUnsentBytes = parseIntegerOption(
+      'max-unsent',
+      values['max-unsent'],
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     const wss = new WebSocketServer({
       port: parseIntegerOption('port', values.port, 0, 65_535),
       host: values.host,
@@ -119,7 +129,7 @@ export const echoCommand: CliCommand = {
       );
       ws.on('error', (err) => io.err(`#${id} error: ${err.message} [${err.code}]`));
       ws.once('close', (code, reason) => io.err(`#${id} closed: ${formatClose(code, reason)}`));
-      echo(ws, id, io);
+      echo(ws, id, io, maxUnsentBytes);
     });
     const address = wss.address();
     io.out(webSocketUrl(address?.address ?? values.host, wss.port));

@@ -26,6 +26,7 @@ describe('socketlab-ws echo (in process)', () => {
     { argv: ['echo', '--port', '70000'], code: 2, stream: 'err', says: '--port must be from 0' },
     { argv: ['echo', '--port', '-1'], code: 2, stream: 'err', says: '--port' },
     { argv: ['echo', '--max-payload', 'big'], code: 2, stream: 'err', says: '--max-payload must' },
+    { argv: ['echo', '--max-unsent', '1e3'], code: 2, stream: 'err', says: '--max-unsent must' },
     { argv: ['echo', '--handshake-timeout', '0'], code: 2, stream: 'err', says: 'from 1' },
     { argv: ['echo', '--host', ''], code: 2, stream: 'err', says: '--host must not be empty' },
     { argv: ['echo', '--nope'], code: 2, stream: 'err', says: "Unknown option '--nope'" },
@@ -68,6 +69,29 @@ describe('socketlab-ws echo (in process)', () => {
     small.client.send('12345678');
     await pollUntil(() => small.messages.length === 1, 'the echo', { ms: WAIT_MS });
     await pollUntil(() => echo.printed.err.includes('#1 closed: code 1009'), 'the log');
+  });
+
+  it('closes a client that sends without reading with 1008 once --max-unsent bytes wait, and keeps serving others', async () => {
+    const echo = startInProcess(['echo', '--max-unsent', String(256 * 1024)]);
+    const url = await urlPrintedBy(() => echo.printed.out);
+    const reader = await wsClient(url);
+    const hog = await wsClient(url);
+    // The hog never reads: once the kernel's buffers are full, the echoes queue in the server.
+    (hog.client as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const block = Buffer.alloc(256 * 1024, 7);
+    const started = Date.now();
+    for (let i = 0; i < 400 && !echo.printed.err.includes('#2 reads too slowly'); i++) {
+      if (Date.now() - started > WAIT_MS) break;
+      hog.client.send(block);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await pollUntil(() => echo.printed.err.includes('#2 reads too slowly'), 'the 1008 log', {
+      ms: WAIT_MS,
+    });
+    expect(echo.printed.err).toContain('closing with 1008');
+    reader.client.send('still here');
+    await pollUntil(() => reader.messages.length === 1, "the other client's echo", { ms: WAIT_MS });
+    expect(String(reader.messages[0]?.data)).toBe('still here');
   });
 
   it('exits 1 when it cannot listen', async () => {
