@@ -125,9 +125,9 @@ check('what each frame delivers', events, [[], ['ping'], ['text Café']]);
 console.log('— close frames');
 show('server: close 1000', Buffer.concat(encodeClose(1000)), '88 02 03 e8');
 show(
-  'client: close 1000, key a0 0b 4d 72',
-  Buffer.concat(encodeClose(1000, '', { mask: Buffer.from([0xa0, 0x0b, 0x4d, 0x72]) })),
-  '88 82 a0 0b 4d 72 a3 e3',
+  'client: close 1000, key 3c 9a e1 07',
+  Buffer.concat(encodeClose(1000, '', { mask: key })),
+  '88 82 3c 9a e1 07 3f 72',
 );
 show('close 1001 "bye"', Buffer.concat(encodeClose(1001, 'bye')), '88 05 03 e9 62 79 65');
 show('close without a code', Buffer.concat(encodeClose()), '88 00');
