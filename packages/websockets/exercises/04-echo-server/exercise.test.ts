@@ -217,7 +217,7 @@ async function expectFrame(
  * Expects a close frame carrying `code`, then the server's end of the TCP connection with
  * nothing after the frame.
  */
-async function expectCloseEcho(client: WireClient, code: number): Promise<void> {
+async function expectCloseEcho(client: WireClient, code: number, key: Uint8Array): Promise<void> {
   const head = await client.readBytes(2);
   if ((head[0] as number) !== 0x88) {
     throw client.fail(
@@ -238,13 +238,20 @@ async function expectCloseEcho(client: WireClient, code: number): Promise<void> 
   const payload = await client.readBytes(length);
   if (length < 2) {
     throw client.fail(
-      `the close frame carries ${length === 0 ? 'no payload' : 'one byte'}: answer with the 2-byte code the client sent (${code}, bytes ${(code >> 8).toString(16)} ${(code & 0xff).toString(16)}), then, optionally, a reason. ${lesson.see('Closing')}`,
+      `the close frame carries ${length === 0 ? 'no payload' : 'one byte'}: answer with the 2-byte code the client sent (${code}, bytes ${Buffer.of(
+        code >> 8,
+        code & 0xff,
+      )
+        .toString('hex')
+        .replace(/(..)(..)/, '$1 $2')}), then, optionally, a reason. ${lesson.see('Closing')}`,
     );
   }
   const got = payload.readUInt16BE(0);
   if (got !== code) {
     throw client.fail(
-      `the close frame carries code ${got}, expected ${code}: echo the code the client sent (RFC 6455 §5.5.1), big-endian. ${lesson.see('Closing')}`,
+      got === (code ^ (((key[0] as number) << 8) | (key[1] as number)))
+        ? `the close frame carries code ${got}, expected ${code}: that is the code still masked; unmask a close frame's payload too. ${lesson.see('Masking, one way')}`
+        : `the close frame carries code ${got}, expected ${code}: echo the code the client sent (RFC 6455 §5.5.1), big-endian. ${lesson.see('Closing')}`,
     );
   }
   let rest: Buffer;
@@ -436,7 +443,7 @@ describe('a WebSocket echo server (graded over the wire)', () => {
       const client = await connectAndUpgrade(server, 60 + i);
       const payload = Buffer.concat([Buffer.of(code >> 8, code & 0xff), Buffer.from('bye')]);
       await client.send(clientFrame(8, payload, keyOf(60 + i)));
-      await expectCloseEcho(client, code);
+      await expectCloseEcho(client, code, keyOf(60 + i));
     }
   });
 
