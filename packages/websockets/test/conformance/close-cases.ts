@@ -177,14 +177,16 @@ export const CLOSE_CASES: readonly CloseCase[] = [
     run: async (peer) => {
       peer.send({ opcode: OP.TEXT, payload: CLOSE_REQUEST });
       const frame = await peer.nextFrame('the server close');
-      expect(frame.opcode).toBe(OP.CLOSE);
-      expect(frame.payload.readUInt16BE(0)).toBe(4001);
-      expect(frame.payload.subarray(2).toString()).toBe('as requested');
+      expect(frame.opcode, 'opcode of the server close').toBe(OP.CLOSE);
+      expect(frame.payload.readUInt16BE(0), 'code of the server close').toBe(4001);
+      expect(frame.payload.subarray(2).toString(), 'reason of the server close').toBe(
+        'as requested',
+      );
       // §7.1.1/§5.5.1: the server does not close TCP before our close arrives; then it does.
-      expect(peer.ended).toBe(false);
+      expect(peer.ended, 'TCP ended by the server before our close arrived').toBe(false);
       peer.send({ opcode: OP.CLOSE, payload: closePayload(4001) });
       await peer.waitEnded();
-      expect(peer.frames).toEqual([]);
+      expect(peer.frames, 'frames the server sent after its close frame').toEqual([]);
     },
   },
   {
@@ -196,10 +198,10 @@ export const CLOSE_CASES: readonly CloseCase[] = [
         { opcode: OP.TEXT, payload: 'crossing' },
       );
       const frame = await peer.nextFrame('the server close');
-      expect(frame.opcode).toBe(OP.CLOSE);
+      expect(frame.opcode, 'opcode of the server close').toBe(OP.CLOSE);
       peer.send({ opcode: OP.CLOSE, payload: closePayload(1000) });
       await peer.waitEnded();
-      expect(peer.frames).toEqual([]);
+      expect(peer.frames, 'frames the server sent after its close frame').toEqual([]);
     },
   },
 ];
