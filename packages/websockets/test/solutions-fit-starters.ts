@@ -3,9 +3,13 @@
 import type * as Starter01 from '../exercises/01-handshake/exercise.ts';
 import type * as Starter02 from '../exercises/02-parse-frame/exercise.ts';
 import type * as Starter03 from '../exercises/03-reassemble/exercise.ts';
+import type * as Starter04 from '../exercises/04-echo-server/exercise.ts';
+import type * as Starter05 from '../exercises/05-closing-handshake/exercise.ts';
 import type * as Solution01 from '../solutions/01-handshake/exercise.ts';
 import type * as Solution02 from '../solutions/02-parse-frame/exercise.ts';
 import type * as Solution03 from '../solutions/03-reassemble/exercise.ts';
+import type * as Solution04 from '../solutions/04-echo-server/exercise.ts';
+import type * as Solution05 from '../solutions/05-closing-handshake/exercise.ts';
 
 /** Compiles only when `Solution` is assignable to `Starter`. */
 type Fits<Starter, Solution extends Starter> = [Starter, Solution];
@@ -14,4 +18,6 @@ export type SolutionsFitStarters = [
   Fits<typeof Starter01, typeof Solution01>,
   Fits<typeof Starter02, typeof Solution02>,
   Fits<typeof Starter03, typeof Solution03>,
+  Fits<typeof Starter04, typeof Solution04>,
+  Fits<typeof Starter05, typeof Solution05>,
 ];

@@ -266,10 +266,17 @@ export class RawPeer {
   async expectClose(code: number | undefined): Promise<void> {
     const frame = await this.nextFrame(`a close frame${code === undefined ? '' : ` ${code}`}`);
     expect(frame.opcode, 'opcode of the frame received').toBe(OP.CLOSE);
-    expect(frame.fin).toBe(true);
-    if (code === undefined) expect(frame.payload.length).toBe(0);
+    expect(frame.fin, 'FIN of the close frame').toBe(true);
+    if (code === undefined)
+      expect(
+        frame.payload.length,
+        'payload length of the close frame (expected an empty close)',
+      ).toBe(0);
     else {
-      expect(frame.payload.length).toBeGreaterThanOrEqual(2);
+      expect(
+        frame.payload.length,
+        `payload length of the close frame (expected code ${code}: 2 bytes)`,
+      ).toBeGreaterThanOrEqual(2);
       expect(frame.payload.readUInt16BE(0), 'close code').toBe(code);
     }
     if (this.role === 'client') await this.waitEnded();
