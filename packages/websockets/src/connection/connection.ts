@@ -7,11 +7,18 @@ import type { Duplex } from 'node:stream';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { WebSocketError } from '../errors.ts';
 import {
+  type DeflateAgreement,
+  DeflateContext,
+  type PerMessageDeflateOptions,
+  resolveDeflateOptions,
+} from '../extensions/index.ts';
+import {
   encodeClosePayload,
   encodeFrame,
   type Frame,
   FrameParser,
   type FrameRole,
+  isControlOpcode,
   MessageAssembler,
   type MessageAssemblerEvent,
   OPCODES,
@@ -52,6 +59,34 @@ export interface WebSocketConnectionOptions {
   readonly clock?: EdgeClock;
   /** Random source for masking keys (client role). @default crypto.randomFillSync */
   readonly randomFill?: RandomFill;
+  /**
+   * permessage-deflate as the handshake negotiated it (the server and `connectWebSocket` set
+   * this): what was agreed, and this side's `threshold`, `level` and `memLevel`.
+   * @default no compression
+   */
+  readonly deflate?: NegotiatedDeflate;
+  /** The `Sec-WebSocket-Extensions` value the handshake agreed (shown as `extensions`). @default '' */
+  readonly extensions?: string;
+}
+
+/** permessage-deflate as negotiated for one connection (see {@link WebSocketConnectionOptions.deflate}). */
+export interface NegotiatedDeflate {
+  /** The parameters both ends agreed to. */
+  readonly agreement: DeflateAgreement;
+  /** This side's compression settings. @default threshold 1024, level 6, memLevel 8 */
+  readonly options?: Pick<PerMessageDeflateOptions, 'threshold' | 'level' | 'memLevel'>;
+}
+
+/** One message (or close frame, or the end of the socket) waiting for an earlier compression. */
+interface Outgoing {
+  readonly opcode: number;
+  payload: Uint8Array;
+  rsv1: boolean;
+  ready: boolean;
+  /** Bytes counted in `queuedBytes`. */
+  readonly size: number;
+  /** End the socket here instead of writing a frame. */
+  readonly end?: boolean;
 }
 
 /** Options of {@link WebSocketConnection.send}. */
@@ -109,6 +144,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   readonly protocol: string | undefined;
   /** Which end this is. */
   readonly role: FrameRole;
+  /** The extensions the handshake agreed, as `Sec-WebSocket-Extensions` says them ('' for none). */
+  readonly extensions: string;
   private state: ReadyState = READY_STATES.OPEN as ReadyState;
   private readonly parser: FrameParser;
   private readonly assembler: MessageAssembler;
@@ -124,6 +161,22 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeTimer: unknown;
   private heartbeatTimer: unknown;
   private awaitingPong = false;
+  /** permessage-deflate's compressors, when negotiated. */
+  private readonly deflate: DeflateContext | undefined;
+  /** Frames read but not yet taken, while a compressed fragment inflates (deflate only). */
+  private readonly inbox: Frame[] = [];
+  private inflating = false;
+  /** The message in progress is compressed (its first frame had RSV1). */
+  private compressedMessage = false;
+  /** A parse error met after frames still in `inbox`: failed once they are taken. */
+  private pendingFailure: unknown;
+  /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
+  private readonly outbox: Outgoing[] = [];
+  private queuedBytes = 0;
+  /** A queued `send()` returned false: emit `'drain'` when the queue empties. */
+  private owesDrain = false;
+  /** Why reading is paused: the message iterator, an inflate in progress. */
+  private readonly readPauses = new Set<'reader' | 'inflate'>();
 
   /**
    * @param socket - the stream the handshake ran on, with no `'data'` listener left (it may be
@@ -137,15 +190,25 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     super();
     this.role = options.role;
     this.protocol = options.protocol;
+    this.extensions = options.extensions ?? '';
     const maxPayloadBytes = options.maxPayloadBytes;
-    this.parser = new FrameParser(
-      maxPayloadBytes === undefined
-        ? { role: options.role }
-        : { role: options.role, maxPayloadBytes },
-    );
+    this.parser = new FrameParser({
+      role: options.role,
+      ...(maxPayloadBytes === undefined ? {} : { maxPayloadBytes }),
+      ...(options.deflate === undefined ? {} : { allowedReservedBits: ['rsv1' as const] }),
+    });
     this.assembler = new MessageAssembler(
       maxPayloadBytes === undefined ? {} : { maxMessageBytes: maxPayloadBytes },
     );
+    if (options.deflate !== undefined) {
+      const settings = resolveDeflateOptions(options.deflate.options ?? true);
+      this.deflate = new DeflateContext(
+        options.deflate.agreement,
+        options.role,
+        settings as NonNullable<typeof settings>,
+        this.assembler.maxMessageBytes,
+      );
+    }
     this.closeTimeoutMs = checkInteger(
       'closeTimeoutMs',
       options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
@@ -164,7 +227,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('end', () => this.onSocketEnd());
     socket.on('close', () => this.onSocketClose());
-    socket.on('drain', () => this.emit('drain'));
+    socket.on('drain', () => {
+      if (this.outbox.length === 0) this.owesDrain = false;
+      this.emit('drain');
+    });
     if (socket.destroyed) {
       setImmediate(() => this.onSocketClose());
       return;
@@ -174,7 +240,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     setImmediate(() => {
       if (head !== undefined && head.length > 0) this.onData(head);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.resume();
+      if (this.readPauses.size === 0) socket.resume();
     });
     if (this.heartbeatIntervalMs > 0) this.armHeartbeat();
   }
@@ -184,9 +250,12 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     return this.state;
   }
 
-  /** Bytes written but not yet handed to the operating system (`socket.writableLength`). */
+  /**
+   * Bytes written but not yet handed to the operating system (`socket.writableLength`), plus
+   * the bytes of messages queued behind a compression in progress.
+   */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
   }
 
   /**
@@ -199,8 +268,36 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   send(data: string | Uint8Array, options: SendOptions = {}): boolean {
     this.checkOpen('send');
     const binary = options.binary ?? typeof data !== 'string';
+    const opcode = binary ? OPCODES.BINARY : OPCODES.TEXT;
     const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return this.writeFrame(binary ? OPCODES.BINARY : OPCODES.TEXT, payload);
+    const deflate = this.deflate;
+    if (deflate !== undefined && payload.length >= deflate.threshold) {
+      // Compressed later: keep a copy, so the caller may reuse its buffer at once.
+      const entry: Outgoing = {
+        opcode,
+        payload: typeof data === 'string' ? payload : Buffer.from(payload),
+        rsv1: true,
+        ready: false,
+        size: payload.length,
+      };
+      this.enqueue(entry);
+      deflate.deflate(entry.payload).then(
+        (compressed) => {
+          entry.payload = compressed;
+          entry.ready = true;
+          this.pump();
+        },
+        (err: unknown) => {
+          if (this.state !== READY_STATES.CLOSED) this.fail(err);
+        },
+      );
+      return this.queuedResult();
+    }
+    if (this.outbox.length > 0) {
+      this.enqueue({ opcode, payload, rsv1: false, ready: true, size: payload.length });
+      return this.queuedResult();
+    }
+    return this.writeFrame(opcode, payload);
   }
 
   /**
@@ -257,7 +354,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         this.off('close', onClose);
       };
     };
-    return iterateMessages(subscribe, this.socket, this.state === READY_STATES.CLOSED);
+    const flow = {
+      pause: () => this.pauseReading('reader', true),
+      resume: () => this.pauseReading('reader', false),
+    };
+    return iterateMessages(subscribe, flow, this.state === READY_STATES.CLOSED);
   }
 
   private checkOpen(what: string): void {
@@ -269,13 +370,65 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     }
   }
 
+  /** Pauses the socket while any reason holds; resumes it when none does. */
+  private pauseReading(reason: 'reader' | 'inflate', on: boolean): void {
+    if (on) this.readPauses.add(reason);
+    else this.readPauses.delete(reason);
+    if (this.readPauses.size > 0) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private enqueue(entry: Outgoing): void {
+    this.outbox.push(entry);
+    this.queuedBytes += entry.size;
+  }
+
+  /** What a queued `send()` returns: false once the queue and the socket hold a buffer's worth. */
+  private queuedResult(): boolean {
+    const ok =
+      !this.socket.writableNeedDrain &&
+      this.socket.writableLength + this.queuedBytes < this.socket.writableHighWaterMark;
+    if (!ok) this.owesDrain = true;
+    return ok;
+  }
+
+  /** Writes the queued frames that are ready, in order, up to the first still compressing. */
+  private pump(): void {
+    while (this.outbox.length > 0 && (this.outbox[0] as Outgoing).ready) {
+      const entry = this.outbox.shift() as Outgoing;
+      this.queuedBytes -= entry.size;
+      if (entry.end) this.socket.end();
+      else if (this.socket.writable) this.writeFrame(entry.opcode, entry.payload, entry.rsv1);
+    }
+    if (this.outbox.length === 0 && this.owesDrain && !this.socket.writableNeedDrain) {
+      this.owesDrain = false;
+      this.emit('drain');
+    }
+  }
+
+  /** Ends the socket once the queued frames are written. */
+  private endSocket(): void {
+    if (this.outbox.length > 0) {
+      this.enqueue({
+        opcode: 0,
+        payload: Buffer.alloc(0),
+        rsv1: false,
+        ready: true,
+        size: 0,
+        end: true,
+      });
+    } else {
+      this.socket.end();
+    }
+  }
+
   /** Encodes one frame (masked with a fresh key for a client) and writes it. */
-  private writeFrame(opcode: number, payload: Uint8Array): boolean {
+  private writeFrame(opcode: number, payload: Uint8Array, rsv1 = false): boolean {
     if (this.masks !== undefined) {
-      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next() });
+      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next(), rsv1 });
       return this.socket.write(frame as Buffer);
     }
-    const [header, body] = encodeFrame({ opcode, payload });
+    const [header, body] = encodeFrame({ opcode, payload, rsv1 });
     if (body === undefined) return this.socket.write(header as Buffer);
     if (body.length <= 1024) return this.socket.write(Buffer.concat([header as Buffer, body]));
     this.socket.cork();
@@ -289,6 +442,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeSent = true;
     this.state = READY_STATES.CLOSING;
     this.stopHeartbeat();
+    if (this.outbox.length > 0) {
+      this.enqueue({ opcode: OPCODES.CLOSE, payload, rsv1: false, ready: true, size: 0 });
+      return;
+    }
     if (!this.socket.writable) return;
     this.writeFrame(OPCODES.CLOSE, payload);
   }
@@ -308,6 +465,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   private onData(chunk: Buffer): void {
     if (this.stopped()) return;
+    if (this.deflate !== undefined) {
+      this.onDeflateData(chunk);
+      return;
+    }
     const frames: Frame[] = [];
     let failure: unknown;
     try {
@@ -341,6 +502,111 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         this.fail(err);
       }
     }
+  }
+
+  /**
+   * Reading under permessage-deflate: frames go through `inbox` so that, while a compressed
+   * fragment inflates (asynchronously), later frames wait and every event keeps its order.
+   */
+  private onDeflateData(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk, this.inbox);
+    } catch (err) {
+      this.pendingFailure = err;
+    }
+    this.takeInbox();
+    const partial = this.parser.partialPayload;
+    if (
+      partial !== undefined &&
+      !this.inflating &&
+      this.inbox.length === 0 &&
+      this.pendingFailure === undefined &&
+      !this.stopped() &&
+      !partial.rsv1 &&
+      !(partial.opcode === OPCODES.CONTINUATION && this.compressedMessage)
+    ) {
+      try {
+        this.assembler.pushPiece(partial.opcode, partial.piece);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
+  /** Takes queued frames in order until one must inflate first; then a parse error, if any. */
+  private takeInbox(): void {
+    while (!this.inflating && this.inbox.length > 0) {
+      if (this.stopped()) {
+        this.inbox.length = 0;
+        return;
+      }
+      this.takeDeflateFrame(this.inbox.shift() as Frame);
+    }
+    if (!this.inflating && this.pendingFailure !== undefined && !this.stopped()) {
+      this.fail(this.pendingFailure);
+    }
+  }
+
+  /** RFC 7692 §6.1: RSV1 marks a compressed message on its first frame, and nowhere else. */
+  private takeDeflateFrame(frame: Frame): void {
+    const control = isControlOpcode(frame.opcode);
+    const continuation = frame.opcode === OPCODES.CONTINUATION;
+    if (frame.rsv1 && (control || continuation)) {
+      this.fail(
+        new WebSocketError(
+          'WEBSOCKET_ERR_PROTOCOL',
+          `RSV1 is set on a ${continuation ? 'continuation' : 'control'} frame; permessage-deflate sets it only on a message's first frame (RFC 7692 §6.1)`,
+          { closeCode: 1002 },
+        ),
+      );
+      return;
+    }
+    if (control || (continuation && !this.compressedMessage)) {
+      this.assemble(frame);
+      return;
+    }
+    if (!continuation) {
+      // A new message; while one is in progress the assembler refuses it (1002) unread.
+      if (this.assembler.inMessage) {
+        this.assemble({ ...frame, rsv1: false });
+        return;
+      }
+      this.compressedMessage = frame.rsv1;
+      if (!frame.rsv1) {
+        this.assemble(frame);
+        return;
+      }
+    }
+    this.inflating = true;
+    this.pauseReading('inflate', true);
+    (this.deflate as DeflateContext).inflate(frame.payload, frame.fin).then(
+      (data) => {
+        this.inflating = false;
+        this.pauseReading('inflate', false);
+        if (this.stopped()) return;
+        if (frame.fin) this.compressedMessage = false;
+        this.assemble({ ...frame, rsv1: false, payload: data });
+        this.takeInbox();
+      },
+      (err: unknown) => {
+        this.inflating = false;
+        this.pauseReading('inflate', false);
+        if (!this.stopped()) this.fail(err);
+      },
+    );
+  }
+
+  /** Gives one frame to the assembler and acts on what it completes; fails on its errors. */
+  private assemble(frame: Frame): void {
+    const events: MessageAssemblerEvent[] = [];
+    try {
+      this.assembler.push(frame, events);
+    } catch (err) {
+      for (const event of events) this.onEvent(event);
+      this.fail(err);
+      return;
+    }
+    for (const event of events) this.onEvent(event);
   }
 
   private onEvent(event: MessageAssemblerEvent): void {
@@ -377,7 +643,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     if (!this.closeSent) this.sendClose(code === 1005 ? Buffer.alloc(0) : encodeClosePayload(code));
     this.startCloseTimer();
     // §7.1.1: the server closes the TCP connection first; the client waits for its FIN.
-    if (this.role === 'server' || this.peerEnded) this.socket.end();
+    if (this.role === 'server' || this.peerEnded) this.endSocket();
   }
 
   /** Fails the connection (§7.1.7): a close frame with the error's code, then end the socket. */
@@ -395,6 +661,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeReceived = true; // nothing more is read
     this.closeCode = code;
     this.closeReason = '';
+    // The close frame goes now: messages still compressing are dropped.
+    this.outbox.length = 0;
+    this.queuedBytes = 0;
     if (!this.closeSent) this.sendClose(encodeClosePayload(code));
     this.startCloseTimer();
     this.socket.end();
@@ -404,7 +673,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.peerEnded = true;
     // The peer's FIN: a client that has the server's close frame now closes too; anyone else
     // whose peer left without one ends its half (the close then reports 1006).
-    this.socket.end();
+    this.endSocket();
   }
 
   private onSocketError(err: Error): void {
@@ -421,6 +690,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     if (this.state === READY_STATES.CLOSED) return;
     this.state = READY_STATES.CLOSED;
     this.stopHeartbeat();
+    this.deflate?.close();
+    this.outbox.length = 0;
+    this.queuedBytes = 0;
     if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     if (!this.closeReceived) {
