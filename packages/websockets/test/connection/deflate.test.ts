@@ -11,7 +11,7 @@ import {
   type WebSocketServer,
 } from '../../src/connection/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/extensions/index.ts';
-import { closeOf, connectPair, startServer } from './peers.ts';
+import { closeCodeOf, closeOf, connectPair, RawPeer, startServer } from './peers.ts';
 
 /** Compresses as a permessage-deflate sender does: raw DEFLATE, sync flush, tail stripped. */
 function deflateMessage(data: Buffer): Buffer {
@@ -80,5 +80,172 @@ describe('our client and our server with permessage-deflate', () => {
       [Buffer.from(TEXT.toString().repeat(300)), false],
       [Buffer.alloc(0), true],
     ]);
+  });
+
+  it.each([
+    ['both sides keep their context', {}],
+    [
+      'neither side keeps its context',
+      { serverNoContextTakeover: true, clientNoContextTakeover: true },
+    ],
+    ['small windows (8 and 9 bits)', { serverMaxWindowBits: 8, clientMaxWindowBits: 9 }],
+  ] as const)('echoes repeated messages when %s', async (_, options) => {
+    const wss = await echoServer(options);
+    const { client } = await connectPair(wss, { perMessageDeflate: options });
+    const messages: [Buffer, boolean][] = [];
+    for (let i = 0; i < 20; i++) {
+      messages.push([Buffer.from(`${i} ${TEXT.toString()}`), i % 2 === 0]);
+    }
+    await expectEchoes(client, messages);
+  });
+
+  it('compresses on the wire only messages of at least the threshold, with RSV1', async () => {
+    const wss = await startServer({ perMessageDeflate: { threshold: 100 } });
+    wss.on('connection', (ws) => {
+      ws.send(Buffer.alloc(99, 'a'));
+      ws.send(Buffer.alloc(100, 'a'));
+      ws.send(TEXT.toString());
+    });
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    expect(peer.response?.headers.get('sec-websocket-extensions')).toBe('permessage-deflate');
+    const small = await peer.nextFrame();
+    expect([small.rsv1, small.payload.length]).toEqual([false, 99]);
+    const atThreshold = await peer.nextFrame();
+    expect(atThreshold.rsv1).toBe(true);
+    expect(atThreshold.payload.length).toBeLessThan(100);
+    const text = await peer.nextFrame();
+    expect(text.rsv1).toBe(true);
+    expect(text.payload.length).toBeLessThan(TEXT.length / 10);
+    const tail = Buffer.from([0, 0, 0xff, 0xff]);
+    const inflater = zlib.createInflateRaw();
+    const inflated = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      inflater.on('data', (c: Buffer) => chunks.push(c));
+      inflater.on('error', reject);
+      inflater.write(Buffer.concat([atThreshold.payload, tail]));
+      inflater.write(Buffer.concat([text.payload, tail]));
+      inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve(Buffer.concat(chunks)));
+    });
+    inflater.close();
+    expect(inflated.toString()).toBe(`${'a'.repeat(100)}${TEXT.toString()}`);
+  });
+
+  it('joins a compressed message sent in fragments, with a ping between them', async () => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const compressed = deflateMessage(TEXT);
+    const third = Math.floor(compressed.length / 3);
+    peer.sendFrame({ opcode: 1, fin: false, rsv1: true, payload: compressed.subarray(0, third) });
+    peer.sendFrame({ opcode: 0, fin: false, payload: compressed.subarray(third, 2 * third) });
+    peer.sendFrame({ opcode: 9, payload: Buffer.from('between') });
+    peer.sendFrame({ opcode: 0, fin: true, payload: compressed.subarray(2 * third) });
+    peer.sendFrame({ opcode: 2, payload: Buffer.from('plain') });
+    const pong = await peer.nextFrame();
+    expect([pong.opcode, pong.payload.toString()]).toEqual([10, 'between']);
+    const echo = await peer.nextFrame();
+    expect([echo.opcode, echo.rsv1]).toEqual([1, true]);
+    expect(
+      zlib
+        .inflateRawSync(Buffer.concat([echo.payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+          finishFlush: zlib.constants.Z_SYNC_FLUSH,
+        })
+        .equals(TEXT),
+    ).toBe(true);
+    const plain = await peer.nextFrame();
+    expect([plain.opcode, plain.rsv1, plain.payload.toString()]).toEqual([2, false, 'plain']);
+  });
+
+  it.each([
+    [
+      'a continuation frame',
+      [
+        { opcode: 1, fin: false, rsv1: true },
+        { opcode: 0, fin: true, rsv1: true },
+      ],
+    ],
+    ['a ping', [{ opcode: 9, rsv1: true }]],
+    [
+      'a continuation of an uncompressed message',
+      [
+        { opcode: 2, fin: false },
+        { opcode: 0, rsv1: true },
+      ],
+    ],
+  ] as const)('closes with 1002 on RSV1 set on %s', async (_, frames) => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    for (const frame of frames) {
+      const payload = frame.opcode === 9 ? Buffer.from('p') : deflateMessage(Buffer.from('x'));
+      peer.sendFrame({ ...frame, payload });
+    }
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1002]);
+    await peer.waitEnded();
+  });
+
+  it('closes with 1007 on compressed data that is not DEFLATE', async () => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    peer.sendFrame({ opcode: 2, rsv1: true, payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x01]) });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1007]);
+  });
+
+  it('checks UTF-8 on the inflated bytes of a text message (1007)', async () => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    peer.sendFrame({
+      opcode: 1,
+      rsv1: true,
+      payload: deflateMessage(Buffer.from([0x61, 0xc3, 0x28])),
+    });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1007]);
+  });
+
+  it('closes a decompression bomb (1 MiB of zeros) with 1009 under a 64 KiB limit', async () => {
+    const wss = await echoServer(true, { maxPayloadBytes: 64 * 1024 });
+    const errors: Error[] = [];
+    wss.on('connection', (ws) => ws.on('error', (err) => errors.push(err)));
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const bomb = deflateMessage(Buffer.alloc(MIB));
+    expect(bomb.length).toBeLessThan(2048);
+    peer.sendFrame({ opcode: 2, rsv1: true, payload: bomb });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1009]);
+    expect(errors[0]).toMatchObject({ code: 'WEBSOCKET_ERR_MESSAGE_TOO_BIG', closeCode: 1009 });
+    // Inflating stopped within one zlib chunk (16 KiB) of the limit, not at 1 MiB.
+    const stoppedAt = Number(/stopped at (\d+) bytes/.exec(errors[0]?.message ?? '')?.[1]);
+    expect(stoppedAt).toBeGreaterThan(64 * 1024);
+    expect(stoppedAt).toBeLessThanOrEqual(80 * 1024);
+  });
+
+  it('applies the limit across the fragments of a compressed message', async () => {
+    const wss = await echoServer(true, { maxPayloadBytes: 64 * 1024 });
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const compressed = deflateMessage(randomFillSync(Buffer.alloc(100 * 1024)).map((b) => b & 1));
+    const half = Math.floor(compressed.length / 2);
+    peer.sendFrame({ opcode: 2, fin: false, rsv1: true, payload: compressed.subarray(0, half) });
+    peer.sendFrame({ opcode: 0, fin: true, payload: compressed.subarray(half) });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1009]);
+  });
+});
+
+describe('permessage-deflate off (the default)', () => {
+  it('answers no Sec-WebSocket-Extensions to an offer, and refuses RSV1 (1002)', async () => {
+    const wss = await startServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate; client_max_window_bits');
+    expect(peer.response?.headers.has('sec-websocket-extensions')).toBe(false);
+    peer.sendFrame({ opcode: 2, rsv1: true, payload: deflateMessage(Buffer.from('x')) });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1002]);
+  });
+
+  it('offers nothing from our client, and a deflate server then sends uncompressed', async () => {
+    const wss = await echoServer();
+    const { client, server } = await connectPair(wss);
+    expect([client.extensions, server.extensions]).toEqual(['', '']);
+    await expectEchoes(client, [[TEXT, false]]);
   });
 });
