@@ -249,3 +249,96 @@ describe('permessage-deflate off (the default)', () => {
     await expectEchoes(client, [[TEXT, false]]);
   });
 });
+
+/** A `ws` server echoing every message with permessage-deflate on, closed when the test ends. */
+async function wsDeflateServer(
+  perMessageDeflate: ConstructorParameters<typeof WsServer>[0]['perMessageDeflate'] = true,
+): Promise<{ wss: WsServer; port: number }> {
+  const wss = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  );
+  await nextEvent(wss, 'listening');
+  return { wss, port: (wss.address() as net.AddressInfo).port };
+}
+
+describe('permessage-deflate with the ws library', () => {
+  it('ws as a client of our server: negotiates it and echoes small, large and 1 MiB messages', async () => {
+    const wss = await echoServer({ threshold: 16 });
+    const client = new WebSocket(`ws://127.0.0.1:${wss.port}/`, { perMessageDeflate: true });
+    onTestFinished(() => client.terminate());
+    await nextEvent(client, 'open');
+    expect(client.extensions).toBe('permessage-deflate');
+    const random = randomFillSync(Buffer.alloc(MIB));
+    for (const [data, binary] of [
+      [Buffer.from('hi'), false],
+      [TEXT, false],
+      [Buffer.alloc(MIB, 7), true],
+      [random, true],
+      [TEXT, false],
+    ] as const) {
+      const echoed = nextEvent<[Buffer, boolean]>(client, 'message');
+      client.send(data, { binary });
+      const [got, isBinary] = await echoed;
+      expect(isBinary).toBe(binary);
+      expect(Buffer.from(got).equals(data)).toBe(true);
+    }
+    const closed = nextEvent<[number, Buffer]>(client, 'close');
+    client.close(1000);
+    expect((await closed)[0]).toBe(1000);
+  });
+
+  it('ws as a client of our server, without context takeover on either side', async () => {
+    const wss = await echoServer({ serverNoContextTakeover: true });
+    const accepted = nextEvent<[WebSocketConnection]>(wss, 'connection');
+    const client = new WebSocket(`ws://127.0.0.1:${wss.port}/`, {
+      perMessageDeflate: { clientNoContextTakeover: true, serverMaxWindowBits: 10 },
+    });
+    onTestFinished(() => client.terminate());
+    await nextEvent(client, 'open');
+    const [ours] = await accepted;
+    expect(ours.extensions).toBe(
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10',
+    );
+    for (let i = 0; i < 5; i++) {
+      const echoed = nextEvent<[Buffer, boolean]>(client, 'message');
+      client.send(TEXT);
+      expect(Buffer.from((await echoed)[0]).equals(TEXT)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['default options', true, true],
+    [
+      'no context takeover and small windows',
+      { serverNoContextTakeover: true, clientNoContextTakeover: true, clientMaxWindowBits: 9 },
+      { serverMaxWindowBits: 9 },
+    ],
+  ] as const)('our client against a ws server (%s)', async (_, ours, theirs) => {
+    const { port } = await wsDeflateServer({ ...(theirs === true ? {} : theirs), threshold: 16 });
+    const client = await withTimeout(
+      connectWebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: ours }),
+      'connecting',
+    );
+    onTestFinished(() => client.terminate());
+    expect(client.extensions).toMatch(/^permessage-deflate/);
+    await expectEchoes(client, [
+      [Buffer.from('hi'), false],
+      [TEXT, false],
+      [randomFillSync(Buffer.alloc(MIB)), true],
+      [Buffer.alloc(MIB), true],
+      [TEXT, false],
+      [TEXT, true],
+    ]);
+    const closed = closeOf(client);
+    client.close(1000, 'done');
+    expect(await closed).toEqual({ code: 1000, reason: 'done' });
+  });
+});
