@@ -1,6 +1,6 @@
 // permessage-deflate (RFC 7692) on real sockets: our server and client, raw peers, and `ws`.
 import { randomFillSync } from 'node:crypto';
-import type net from 'node:net';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -11,6 +11,7 @@ import {
   type WebSocketServer,
 } from '../../src/connection/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/extensions/index.ts';
+import { acceptKey } from '../../src/handshake/index.ts';
 import { closeCodeOf, closeOf, connectPair, RawPeer, startServer } from './peers.ts';
 
 /** Compresses as a permessage-deflate sender does: raw DEFLATE, sync flush, tail stripped. */
@@ -340,5 +341,53 @@ describe('permessage-deflate with the ws library', () => {
     const closed = closeOf(client);
     client.close(1000, 'done');
     expect(await closed).toEqual({ code: 1000, reason: 'done' });
+  });
+});
+
+/** A raw server answering any handshake with 101 and `extensions` as Sec-WebSocket-Extensions. */
+async function answeringServer(extensions: string): Promise<number> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (chunk: Buffer) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(chunk.toString('latin1'))?.[1] ?? '';
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`,
+      );
+    });
+  });
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('our client checks the answer to its offer (RFC 7692 §7.1)', () => {
+  it.each([
+    ['permessage-deflate; unknown=1', true],
+    ['permessage-deflate; server_max_window_bits=20', true],
+    ['permessage-deflate; client_max_window_bits=12', { clientMaxWindowBits: 10 }],
+    ['permessage-deflate, permessage-deflate', true],
+    ['permessage-deflate', undefined],
+  ] as const)('fails the handshake on %j (perMessageDeflate %j)', async (answer, ours) => {
+    const port = await answeringServer(answer);
+    const error = await withTimeout(
+      connectWebSocket(
+        `ws://127.0.0.1:${port}/`,
+        ours === undefined ? {} : { perMessageDeflate: ours },
+      ).then(
+        (ws) => {
+          ws.terminate();
+          return undefined;
+        },
+        (err: unknown) => err,
+      ),
+      'the handshake to fail',
+    );
+    expect(error).toMatchObject({ code: 'WEBSOCKET_ERR_HANDSHAKE' });
   });
 });
