@@ -8,6 +8,7 @@ export { type ConnectWebSocketOptions, connectWebSocket } from './client.ts';
 export type { EdgeClock } from './clock.ts';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
+  type NegotiatedDeflate,
   READY_STATES,
   type ReadyState,
   type SendOptions,
