@@ -168,6 +168,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private inflating = false;
   /** The message in progress is compressed (its first frame had RSV1). */
   private compressedMessage = false;
+  /** Pieces of the frame in progress were not given to the assembler: give it none of it. */
+  private partialSkipped = false;
   /** A parse error met after frames still in `inbox`: failed once they are taken. */
   private pendingFailure: unknown;
   /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
@@ -509,27 +511,33 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    * fragment inflates (asynchronously), later frames wait and every event keeps its order.
    */
   private onDeflateData(chunk: Buffer): void {
+    const queued = this.inbox.length;
     try {
       this.parser.push(chunk, this.inbox);
     } catch (err) {
       this.pendingFailure = err;
     }
+    // A frame completed: the partial frame, if any, is a new one whose pieces start here.
+    if (this.inbox.length > queued) this.partialSkipped = false;
     this.takeInbox();
     const partial = this.parser.partialPayload;
+    if (partial === undefined || this.stopped() || this.pendingFailure !== undefined) return;
+    // The assembler must see every piece of a frame from its first, or none: none while earlier
+    // frames wait, and none of a compressed message's (they are not the message's bytes).
     if (
-      partial !== undefined &&
-      !this.inflating &&
-      this.inbox.length === 0 &&
-      this.pendingFailure === undefined &&
-      !this.stopped() &&
-      !partial.rsv1 &&
-      !(partial.opcode === OPCODES.CONTINUATION && this.compressedMessage)
+      this.partialSkipped ||
+      this.inflating ||
+      this.inbox.length > 0 ||
+      partial.rsv1 ||
+      (partial.opcode === OPCODES.CONTINUATION && this.compressedMessage)
     ) {
-      try {
-        this.assembler.pushPiece(partial.opcode, partial.piece);
-      } catch (err) {
-        this.fail(err);
-      }
+      this.partialSkipped = true;
+      return;
+    }
+    try {
+      this.assembler.pushPiece(partial.opcode, partial.piece);
+    } catch (err) {
+      this.fail(err);
     }
   }
 
