@@ -11,6 +11,7 @@ import {
   type WebSocketServer,
 } from '../../src/connection/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/extensions/index.ts';
+import { encodeFrame } from '../../src/frame/index.ts';
 import { acceptKey } from '../../src/handshake/index.ts';
 import { closeCodeOf, closeOf, connectPair, RawPeer, startServer } from './peers.ts';
 
@@ -154,6 +155,32 @@ describe('our client and our server with permessage-deflate', () => {
     ).toBe(true);
     const plain = await peer.nextFrame();
     expect([plain.opcode, plain.rsv1, plain.payload.toString()]).toEqual([2, false, 'plain']);
+  });
+
+  it('checks a long uncompressed frame from its first byte when it began behind a compressed one', async () => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const other = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const compressed = encodeFrame({ opcode: 2, rsv1: true, payload: deflateMessage(TEXT), mask });
+    const text = Buffer.from('é'.repeat(3000));
+    const frame = Buffer.concat(encodeFrame({ opcode: 1, payload: text, mask }));
+    const header = frame.length - text.length;
+    // The compressed message, then the text frame up to the middle of its first 'é' (c3 | a9).
+    peer.socket.write(Buffer.concat([...compressed, frame.subarray(0, header + 1)]));
+    const first = await peer.nextFrame();
+    peer.socket.write(frame.subarray(header + 1, header + 3001));
+    // A round trip through the server on another connection: it has read that write by then.
+    other.sendFrame({ opcode: 9, payload: Buffer.from('sync') });
+    await other.nextFrame();
+    peer.socket.write(frame.subarray(header + 3001));
+    const echo = await peer.nextFrame();
+    expect([first.rsv1, echo.opcode, echo.rsv1]).toEqual([true, 1, true]);
+    const tail = Buffer.from([0, 0, 0xff, 0xff]);
+    const both = zlib.inflateRawSync(Buffer.concat([first.payload, tail, echo.payload, tail]), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
+    expect(both.equals(Buffer.concat([TEXT, text]))).toBe(true);
   });
 
   it.each([
