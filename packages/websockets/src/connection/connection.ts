@@ -26,6 +26,7 @@ import {
 import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
 import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
 import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
+import { SendQueue } from './send-queue.ts';
 
 export type { WebSocketMessage } from './message-iterator.ts';
 
@@ -75,18 +76,6 @@ export interface NegotiatedDeflate {
   readonly agreement: DeflateAgreement;
   /** This side's compression settings. @default threshold 1024, level 6, memLevel 8 */
   readonly options?: Pick<PerMessageDeflateOptions, 'threshold' | 'level' | 'memLevel'>;
-}
-
-/** One message (or close frame, or the end of the socket) waiting for an earlier compression. */
-interface Outgoing {
-  readonly opcode: number;
-  payload: Uint8Array;
-  rsv1: boolean;
-  ready: boolean;
-  /** Bytes counted in `queuedBytes`. */
-  readonly size: number;
-  /** End the socket here instead of writing a frame. */
-  readonly end?: boolean;
 }
 
 /** Options of {@link WebSocketConnection.send}. */
@@ -173,10 +162,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   /** A parse error met after frames still in `inbox`: failed once they are taken. */
   private pendingFailure: unknown;
   /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
-  private readonly outbox: Outgoing[] = [];
-  private queuedBytes = 0;
-  /** A queued `send()` returned false: emit `'drain'` when the queue empties. */
-  private owesDrain = false;
+  private readonly queue: SendQueue;
   /** Why reading is paused: the message iterator, an inflate in progress. */
   private readonly readPauses = new Set<'reader' | 'inflate'>();
 
@@ -229,8 +215,12 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('end', () => this.onSocketEnd());
     socket.on('close', () => this.onSocketClose());
+    this.queue = new SendQueue(socket, {
+      writeFrame: (opcode, payload, rsv1) => this.writeFrame(opcode, payload, rsv1),
+      drained: () => this.emit('drain'),
+    });
     socket.on('drain', () => {
-      if (this.outbox.length === 0) this.owesDrain = false;
+      this.queue.socketDrained();
       this.emit('drain');
     });
     if (socket.destroyed) {
@@ -257,7 +247,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    * the bytes of messages queued behind a compression in progress.
    */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.queuedBytes;
+    return this.socket.writableLength + this.queue.bytes;
   }
 
   /**
@@ -275,30 +265,12 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     const deflate = this.deflate;
     if (deflate !== undefined && payload.length >= deflate.threshold) {
       // Compressed later: keep a copy, so the caller may reuse its buffer at once.
-      const entry: Outgoing = {
-        opcode,
-        payload: typeof data === 'string' ? payload : Buffer.from(payload),
-        rsv1: true,
-        ready: false,
-        size: payload.length,
-      };
-      this.enqueue(entry);
-      deflate.deflate(entry.payload).then(
-        (compressed) => {
-          entry.payload = compressed;
-          entry.ready = true;
-          this.pump();
-        },
-        (err: unknown) => {
-          if (this.state !== READY_STATES.CLOSED) this.fail(err);
-        },
-      );
-      return this.queuedResult();
+      const copy = typeof data === 'string' ? payload : Buffer.from(payload);
+      return this.queue.pushCompressed(opcode, payload.length, deflate.deflate(copy), (err) => {
+        if (this.state !== READY_STATES.CLOSED) this.fail(err);
+      });
     }
-    if (this.outbox.length > 0) {
-      this.enqueue({ opcode, payload, rsv1: false, ready: true, size: payload.length });
-      return this.queuedResult();
-    }
+    if (!this.queue.empty) return this.queue.push(opcode, payload, true);
     return this.writeFrame(opcode, payload);
   }
 
@@ -380,48 +352,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     else this.socket.resume();
   }
 
-  private enqueue(entry: Outgoing): void {
-    this.outbox.push(entry);
-    this.queuedBytes += entry.size;
-  }
-
-  /** What a queued `send()` returns: false once the queue and the socket hold a buffer's worth. */
-  private queuedResult(): boolean {
-    const ok =
-      !this.socket.writableNeedDrain &&
-      this.socket.writableLength + this.queuedBytes < this.socket.writableHighWaterMark;
-    if (!ok) this.owesDrain = true;
-    return ok;
-  }
-
-  /** Writes the queued frames that are ready, in order, up to the first still compressing. */
-  private pump(): void {
-    while (this.outbox.length > 0 && (this.outbox[0] as Outgoing).ready) {
-      const entry = this.outbox.shift() as Outgoing;
-      this.queuedBytes -= entry.size;
-      if (entry.end) this.socket.end();
-      else if (this.socket.writable) this.writeFrame(entry.opcode, entry.payload, entry.rsv1);
-    }
-    if (this.outbox.length === 0 && this.owesDrain && !this.socket.writableNeedDrain) {
-      this.owesDrain = false;
-      this.emit('drain');
-    }
-  }
-
   /** Ends the socket once the queued frames are written. */
   private endSocket(): void {
-    if (this.outbox.length > 0) {
-      this.enqueue({
-        opcode: 0,
-        payload: Buffer.alloc(0),
-        rsv1: false,
-        ready: true,
-        size: 0,
-        end: true,
-      });
-    } else {
-      this.socket.end();
-    }
+    if (this.queue.empty) this.socket.end();
+    else this.queue.pushEnd();
   }
 
   /** Encodes one frame (masked with a fresh key for a client) and writes it. */
@@ -444,8 +378,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeSent = true;
     this.state = READY_STATES.CLOSING;
     this.stopHeartbeat();
-    if (this.outbox.length > 0) {
-      this.enqueue({ opcode: OPCODES.CLOSE, payload, rsv1: false, ready: true, size: 0 });
+    if (!this.queue.empty) {
+      this.queue.push(OPCODES.CLOSE, payload, false);
       return;
     }
     if (!this.socket.writable) return;
@@ -670,8 +604,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeCode = code;
     this.closeReason = '';
     // The close frame goes now: messages still compressing are dropped.
-    this.outbox.length = 0;
-    this.queuedBytes = 0;
+    this.queue.clear();
     if (!this.closeSent) this.sendClose(encodeClosePayload(code));
     this.startCloseTimer();
     this.socket.end();
@@ -699,8 +632,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.state = READY_STATES.CLOSED;
     this.stopHeartbeat();
     this.deflate?.close();
-    this.outbox.length = 0;
-    this.queuedBytes = 0;
+    this.queue.clear();
     if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     if (!this.closeReceived) {
