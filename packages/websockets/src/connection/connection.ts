@@ -18,12 +18,12 @@ import {
   type Frame,
   FrameParser,
   type FrameRole,
-  isControlOpcode,
   MessageAssembler,
   type MessageAssemblerEvent,
   OPCODES,
 } from '../frame/index.ts';
 import { type EdgeClock, SYSTEM_CLOCK } from './clock.ts';
+import { DeflateReader } from './deflate-reader.ts';
 import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
 import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
 import { SendQueue } from './send-queue.ts';
@@ -152,15 +152,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private awaitingPong = false;
   /** permessage-deflate's compressors, when negotiated. */
   private readonly deflate: DeflateContext | undefined;
-  /** Frames read but not yet taken, while a compressed fragment inflates (deflate only). */
-  private readonly inbox: Frame[] = [];
-  private inflating = false;
-  /** The message in progress is compressed (its first frame had RSV1). */
-  private compressedMessage = false;
-  /** Pieces of the frame in progress were not given to the assembler: give it none of it. */
-  private partialSkipped = false;
-  /** A parse error met after frames still in `inbox`: failed once they are taken. */
-  private pendingFailure: unknown;
+  /** Reads frames under permessage-deflate (inflating compressed messages in order). */
+  private readonly deflateReader: DeflateReader | undefined;
   /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
   private readonly queue: SendQueue;
   /** Why reading is paused: the message iterator, an inflate in progress. */
@@ -196,6 +189,12 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         settings as NonNullable<typeof settings>,
         this.assembler.maxMessageBytes,
       );
+      this.deflateReader = new DeflateReader(this.parser, this.assembler, this.deflate, {
+        assemble: (frame) => this.assemble(frame),
+        fail: (err) => this.fail(err),
+        stopped: () => this.stopped(),
+        pauseReading: (on) => this.pauseReading('inflate', on),
+      });
     }
     this.closeTimeoutMs = checkInteger(
       'closeTimeoutMs',
@@ -401,8 +400,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   private onData(chunk: Buffer): void {
     if (this.stopped()) return;
-    if (this.deflate !== undefined) {
-      this.onDeflateData(chunk);
+    if (this.deflateReader !== undefined) {
+      this.deflateReader.push(chunk);
       return;
     }
     const frames: Frame[] = [];
@@ -438,104 +437,6 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         this.fail(err);
       }
     }
-  }
-
-  /**
-   * Reading under permessage-deflate: frames go through `inbox` so that, while a compressed
-   * fragment inflates (asynchronously), later frames wait and every event keeps its order.
-   */
-  private onDeflateData(chunk: Buffer): void {
-    const queued = this.inbox.length;
-    try {
-      this.parser.push(chunk, this.inbox);
-    } catch (err) {
-      this.pendingFailure = err;
-    }
-    // A frame completed: the partial frame, if any, is a new one whose pieces start here.
-    if (this.inbox.length > queued) this.partialSkipped = false;
-    this.takeInbox();
-    const partial = this.parser.partialPayload;
-    if (partial === undefined || this.stopped() || this.pendingFailure !== undefined) return;
-    // The assembler must see every piece of a frame from its first, or none: none while earlier
-    // frames wait, and none of a compressed message's (they are not the message's bytes).
-    if (
-      this.partialSkipped ||
-      this.inflating ||
-      this.inbox.length > 0 ||
-      partial.rsv1 ||
-      (partial.opcode === OPCODES.CONTINUATION && this.compressedMessage)
-    ) {
-      this.partialSkipped = true;
-      return;
-    }
-    try {
-      this.assembler.pushPiece(partial.opcode, partial.piece);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /** Takes queued frames in order until one must inflate first; then a parse error, if any. */
-  private takeInbox(): void {
-    while (!this.inflating && this.inbox.length > 0) {
-      if (this.stopped()) {
-        this.inbox.length = 0;
-        return;
-      }
-      this.takeDeflateFrame(this.inbox.shift() as Frame);
-    }
-    if (!this.inflating && this.pendingFailure !== undefined && !this.stopped()) {
-      this.fail(this.pendingFailure);
-    }
-  }
-
-  /** RFC 7692 §6.1: RSV1 marks a compressed message on its first frame, and nowhere else. */
-  private takeDeflateFrame(frame: Frame): void {
-    const control = isControlOpcode(frame.opcode);
-    const continuation = frame.opcode === OPCODES.CONTINUATION;
-    if (frame.rsv1 && (control || continuation)) {
-      this.fail(
-        new WebSocketError(
-          'WEBSOCKET_ERR_PROTOCOL',
-          `RSV1 is set on a ${continuation ? 'continuation' : 'control'} frame; permessage-deflate sets it only on a message's first frame (RFC 7692 §6.1)`,
-          { closeCode: 1002 },
-        ),
-      );
-      return;
-    }
-    if (control || (continuation && !this.compressedMessage)) {
-      this.assemble(frame);
-      return;
-    }
-    if (!continuation) {
-      // A new message; while one is in progress the assembler refuses it (1002) unread.
-      if (this.assembler.inMessage) {
-        this.assemble({ ...frame, rsv1: false });
-        return;
-      }
-      this.compressedMessage = frame.rsv1;
-      if (!frame.rsv1) {
-        this.assemble(frame);
-        return;
-      }
-    }
-    this.inflating = true;
-    this.pauseReading('inflate', true);
-    (this.deflate as DeflateContext).inflate(frame.payload, frame.fin).then(
-      (data) => {
-        this.inflating = false;
-        this.pauseReading('inflate', false);
-        if (this.stopped()) return;
-        if (frame.fin) this.compressedMessage = false;
-        this.assemble({ ...frame, rsv1: false, payload: data });
-        this.takeInbox();
-      },
-      (err: unknown) => {
-        this.inflating = false;
-        this.pauseReading('inflate', false);
-        if (!this.stopped()) this.fail(err);
-      },
-    );
   }
 
   /** Gives one frame to the assembler and acts on what it completes; fails on its errors. */
