@@ -84,6 +84,38 @@ describe('our client and our server with permessage-deflate', () => {
     ]);
   });
 
+  it('keeps the order of messages and the close behind compressions, and owes a drain', async () => {
+    const wss = await startServer({ perMessageDeflate: true });
+    const { client, server } = await connectPair(wss, { perMessageDeflate: true });
+    const received: string[] = [];
+    server.on('message', (data) => received.push(`${data.length}:${data[0]}`));
+    const serverClosed = closeOf(server);
+    const results: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(client.send(randomFillSync(Buffer.alloc(MIB)).fill(i, 0, 1)));
+      results.push(client.send(Buffer.from([100 + i])));
+    }
+    expect(client.bufferedAmount).toBeGreaterThanOrEqual(4 * MIB);
+    expect(results).toContain(false);
+    const drained = nextEvent(client, 'drain');
+    client.close(1000, 'after the messages');
+    await drained;
+    expect(await serverClosed).toEqual({ code: 1000, reason: 'after the messages' });
+    expect(received).toEqual([
+      '1048576:0',
+      '1:100',
+      '1048576:1',
+      '1:101',
+      '1048576:2',
+      '1:102',
+      '1048576:3',
+      '1:103',
+    ]);
+    expect(() => client.send('late')).toThrow(
+      expect.objectContaining({ code: 'WEBSOCKET_ERR_CLOSED' }),
+    );
+  });
+
   it.each([
     ['both sides keep their context', {}],
     [
