@@ -28,6 +28,7 @@ import { formatClose, webSocketUrl } from './format.ts';
 export const ECHO_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
 const HELP = `Usage: socketlab-ws echo [--port N] [--host H] [--max-payload BYTES] [--handshake-timeout MS]
+                         [--deflate]
 
 A WebSocket echo server: every message comes back as it came, text as text and binary as
 binary. It prints its ws://host:port/ URL on stdout once listening, and logs each connection
@@ -41,6 +42,9 @@ Options:
                             with 1009 (default ${DEFAULT_MAX_PAYLOAD_BYTES}, 16 MiB)
   --handshake-timeout MS    drop a client whose upgrade request is not complete within MS
                             milliseconds (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})
+  --deflate                 accept permessage-deflate (RFC 7692) from clients that offer it:
+                            messages of 1024 bytes or more are compressed; --max-payload then
+                            also bounds a message once inflated (default: off)
   -h, --help                show this help
 
 Ctrl-C (SIGINT) or SIGTERM closes every client with 1001 (going away) and exits 0; exit code
@@ -77,6 +81,7 @@ export const echoCommand: CliCommand = {
         host: { type: 'string', default: '127.0.0.1' },
         'max-payload': { type: 'string', default: String(DEFAULT_MAX_PAYLOAD_BYTES) },
         'handshake-timeout': { type: 'string', default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
+        deflate: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: true,
@@ -100,6 +105,7 @@ export const echoCommand: CliCommand = {
         1,
         TIMER_MAX_MS,
       ),
+      perMessageDeflate: values.deflate,
     });
     const [listening] = await Promise.race([
       once(wss, 'listening').then(() => [undefined] as const),
@@ -115,7 +121,7 @@ export const echoCommand: CliCommand = {
       const id = ++count;
       const origin = request.headers.get('origin');
       io.err(
-        `#${id} connected: ${request.method} ${request.target}${origin === undefined ? '' : ` from origin ${origin}`}`,
+        `#${id} connected: ${request.method} ${request.target}${origin === undefined ? '' : ` from origin ${origin}`}${ws.extensions === '' ? '' : ` (${ws.extensions})`}`,
       );
       ws.on('error', (err) => io.err(`#${id} error: ${err.message} [${err.code}]`));
       ws.once('close', (code, reason) => io.err(`#${id} closed: ${formatClose(code, reason)}`));
