@@ -266,7 +266,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
       // Compressed later: keep a copy, so the caller may reuse its buffer at once.
       const copy = typeof data === 'string' ? payload : Buffer.from(payload);
       return this.queue.pushCompressed(opcode, payload.length, deflate.deflate(copy), (err) => {
-        if (this.state !== READY_STATES.CLOSED) this.fail(err);
+        if (!this.stopped()) this.fail(err);
       });
     }
     if (!this.queue.empty) return this.queue.push(opcode, payload, true);

@@ -32,6 +32,18 @@ type Job<T> = () => Promise<T>;
  * 32 KiB), each allocated at its first use; `close()` frees them.
  *
  * @see RFC 7692 §7.2
+ * @example
+ * ```ts
+ * const agreement = { serverNoContextTakeover: false, clientNoContextTakeover: false,
+ *   serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+ * const settings = { threshold: 1024, level: 6, memLevel: 8 };
+ * const server = new DeflateContext(agreement, 'server', settings, 16 * 1024 * 1024);
+ * const client = new DeflateContext(agreement, 'client', settings, 16 * 1024 * 1024);
+ * const payload = await server.deflate(Buffer.from('hello hello hello')); // send with RSV1
+ * (await client.inflate(payload, true)).toString(); // 'hello hello hello'
+ * server.close();
+ * client.close();
+ * ```
  */
 export class DeflateContext {
   /** Messages shorter than this are sent uncompressed. */

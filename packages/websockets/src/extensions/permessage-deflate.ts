@@ -74,6 +74,11 @@ export interface ResolvedDeflateOptions {
  * Checks `perMessageDeflate` as a server or client takes it: `false`/`undefined` is off.
  * @returns the options with defaults, or `undefined` when compression is off.
  * @throws {TypeError}/{RangeError} for an option of the wrong kind or out of range.
+ * @example
+ * ```ts
+ * resolveDeflateOptions(false); // undefined: compression off
+ * resolveDeflateOptions({ threshold: 256 })?.threshold; // 256
+ * ```
  */
 export function resolveDeflateOptions(
   value: boolean | PerMessageDeflateOptions | undefined,
@@ -255,12 +260,18 @@ export function acceptDeflateOffer(
 /**
  * The client's check of the server's answer (RFC 7692 §7.1): the extensions the server accepted
  * (already checked to be ones offered). Fails, as the RFC requires, on permessage-deflate
- * accepted twice, an unknown or repeated parameter, an invalid value, a window larger than the
- * one offered, `client_max_window_bits` when it was not offered, or an answer that drops
- * `server_no_context_takeover` after we asked for it.
+ * accepted twice, an unknown or repeated parameter, an invalid value (`client_max_window_bits`
+ * without one included), a window larger than the one offered, or an answer that drops
+ * `server_no_context_takeover` or `server_max_window_bits` after we asked for it.
  * @returns the agreement, or `undefined` when the server did not accept the extension.
  * @throws {WebSocketError} `WEBSOCKET_ERR_HANDSHAKE`: the client must fail the connection.
  * @see RFC 7692 §7.1
+ * @example
+ * ```ts
+ * const options = resolveDeflateOptions(true)!;
+ * checkDeflateResponse([{ name: 'permessage-deflate', params: [['server_no_context_takeover', true]] }], options);
+ * // { serverNoContextTakeover: true, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 }
+ * ```
  */
 export function checkDeflateResponse(
   accepted: readonly ExtensionOffer[],
