@@ -295,6 +295,18 @@ describe('our client and our server with permessage-deflate', () => {
 });
 
 describe('permessage-deflate off (the default)', () => {
+  it('answers no Sec-WebSocket-Extensions when every offer is bad, even when enabled', async () => {
+    const wss = await startServer({ perMessageDeflate: true });
+    const peer = await RawPeer.connect(
+      wss.port,
+      'permessage-deflate; server_max_window_bits=99, permessage-deflate; x=1, x-other',
+    );
+    expect(peer.response?.headers.has('sec-websocket-extensions')).toBe(false);
+    peer.sendFrame({ opcode: 2, rsv1: true, payload: deflateMessage(Buffer.from('x')) });
+    const close = await peer.nextFrame();
+    expect([close.opcode, closeCodeOf(close)]).toEqual([8, 1002]);
+  });
+
   it('answers no Sec-WebSocket-Extensions to an offer, and refuses RSV1 (1002)', async () => {
     const wss = await startServer();
     const peer = await RawPeer.connect(wss.port, 'permessage-deflate; client_max_window_bits');
@@ -371,10 +383,13 @@ describe('permessage-deflate with the ws library', () => {
     expect(ours.extensions).toBe(
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8',
     );
-    for (let i = 0; i < 5; i++) {
+    // Repeats 300 bytes apart: a window of 8 bits must not reach back that far.
+    const block = randomFillSync(Buffer.alloc(300));
+    const spaced = Buffer.concat(Array.from({ length: 10 }, () => block));
+    for (const message of [TEXT, spaced, TEXT, spaced, Buffer.alloc(MIB, 1)]) {
       const echoed = nextEvent<[Buffer, boolean]>(client, 'message');
-      client.send(TEXT);
-      expect(Buffer.from((await echoed)[0]).equals(TEXT)).toBe(true);
+      client.send(message);
+      expect(Buffer.from((await echoed)[0]).equals(message)).toBe(true);
     }
   });
 
