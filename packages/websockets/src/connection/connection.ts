@@ -250,10 +250,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   /**
-   * Sends one message in one frame.
+   * Sends one message in one frame. Under permessage-deflate, a message of at least
+   * `threshold` bytes is copied and compressed first (zlib works asynchronously); it, and
+   * everything sent or closed after it, goes out in order once it is compressed.
    * @param data - a string (text, unless `binary`) or bytes (binary, unless `binary: false`,
    *   in which case they must be UTF-8).
-   * @returns the socket's `write()` result: `false` means wait for `'drain'`.
+   * @returns the socket's `write()` result (or, while messages wait for a compression, whether
+   *   they and the socket's buffer are under its high-water mark): `false` means wait for
+   *   `'drain'`.
    * @throws {WebSocketError} `WEBSOCKET_ERR_CLOSED` once the connection is closing or closed.
    */
   send(data: string | Uint8Array, options: SendOptions = {}): boolean {
