@@ -215,6 +215,36 @@ describe('our client and our server with permessage-deflate', () => {
     expect(both.equals(Buffer.concat([TEXT, text]))).toBe(true);
   });
 
+  it('reads compressed fragments written in 7-byte pieces', async () => {
+    const wss = await echoServer();
+    const peer = await RawPeer.connect(wss.port, 'permessage-deflate');
+    const message = Buffer.from(`${'ünïcödé '.repeat(400)}end`);
+    const compressed = deflateMessage(message);
+    const cut = [0, 5, Math.floor(compressed.length / 2), compressed.length];
+    const mask = Buffer.from([9, 8, 7, 6]);
+    const wire = Buffer.concat(
+      [0, 1, 2].flatMap((i) =>
+        encodeFrame({
+          opcode: i === 0 ? 1 : 0,
+          fin: i === 2,
+          rsv1: i === 0,
+          payload: compressed.subarray(cut[i], cut[i + 1]),
+          mask,
+        }),
+      ),
+    );
+    for (let at = 0; at < wire.length; at += 7) peer.socket.write(wire.subarray(at, at + 7));
+    const echo = await peer.nextFrame();
+    expect([echo.opcode, echo.rsv1]).toEqual([1, true]);
+    const inflated = zlib.inflateRawSync(
+      Buffer.concat([echo.payload, Buffer.from([0, 0, 0xff, 0xff])]),
+      {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      },
+    );
+    expect(inflated.equals(message)).toBe(true);
+  });
+
   it.each([
     [
       'a continuation frame',
@@ -391,6 +421,41 @@ describe('permessage-deflate with the ws library', () => {
       client.send(message);
       expect(Buffer.from((await echoed)[0]).equals(message)).toBe(true);
     }
+  });
+
+  it('our client joins a compressed message that a ws server sends in fragments', async () => {
+    const wss = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0 } });
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const ws of wss.clients) ws.terminate();
+          wss.close(() => resolve());
+        }),
+    );
+    await nextEvent(wss, 'listening');
+    wss.on('connection', (ws) => {
+      ws.send('first part, ', { fin: false });
+      ws.send(Buffer.from('second part, ✓ '.repeat(500)), { fin: false });
+      ws.send('last part', { fin: true });
+      ws.send(TEXT.toString());
+    });
+    const port = (wss.address() as net.AddressInfo).port;
+    const client = await withTimeout(
+      connectWebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: true }),
+      'connecting',
+    );
+    onTestFinished(() => client.terminate());
+    const got: string[] = [];
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        client.on('message', (data) => {
+          got.push(data.toString());
+          if (got.length === 2) resolve();
+        });
+      }),
+      'two messages',
+    );
+    expect(got).toEqual([`first part, ${'second part, ✓ '.repeat(500)}last part`, TEXT.toString()]);
   });
 
   it.each([
