@@ -14,6 +14,11 @@ export const WEBSOCKET_ERROR_CODES = [
   'WEBSOCKET_ERR_INVALID_UTF8',
   /** A message or frame is larger than the configured maximum: close 1009. */
   'WEBSOCKET_ERR_MESSAGE_TOO_BIG',
+  /**
+   * permessage-deflate: a compressed message is not valid DEFLATE data (close 1007), or our own
+   * compression failed (close 1011).
+   */
+  'WEBSOCKET_ERR_COMPRESSION',
   /** `send()`, `ping()` or `pong()` was called once the connection was closing or closed. */
   'WEBSOCKET_ERR_CLOSED',
   /** The TCP or TLS connection failed: refused, reset, or a handshake that timed out. */
@@ -32,7 +37,7 @@ export interface WebSocketErrorOptions extends ErrorOptions {
 /**
  * The base of every error `@socketlab/websockets` raises: check `code`, never the message.
  * Errors raised while reading frames carry `closeCode`, the status code to send in the close
- * frame that answers them (1002, 1007 or 1009).
+ * frame that answers them (1002, 1007, 1009 or 1011).
  */
 export class WebSocketError extends Error {
   override name = 'WebSocketError';

@@ -10,6 +10,7 @@ export {
   connectWebSocket,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type NegotiatedDeflate,
   type RandomFill,
   READY_STATES,
   type ReadyState,
@@ -28,6 +29,20 @@ export {
   type WebSocketErrorCode,
   type WebSocketErrorOptions,
 } from './errors.ts';
+// Extensions: permessage-deflate (RFC 7692), its negotiation and compression context.
+export {
+  acceptDeflateOffer,
+  checkDeflateResponse,
+  DEFAULT_DEFLATE_THRESHOLD,
+  type DeflateAcceptance,
+  type DeflateAgreement,
+  DeflateContext,
+  deflateOffer,
+  PERMESSAGE_DEFLATE,
+  type PerMessageDeflateOptions,
+  type ResolvedDeflateOptions,
+  resolveDeflateOptions,
+} from './extensions/index.ts';
 // The frame codec (RFC 6455 §5): pure, no I/O.
 export {
   CLOSE_CODES,

@@ -29,7 +29,7 @@ import {
 } from './format.ts';
 
 const HELP = `Usage: socketlab-ws connect <url> [--protocol P]... [--header 'Name: value']... [--origin O]
-                            [--ca FILE] [--insecure] [--handshake-timeout MS]
+                            [--ca FILE] [--insecure] [--handshake-timeout MS] [--deflate]
 
 Opens a WebSocket to <url> (ws:// or wss://). Each line you type (each line of stdin) is sent
 as one text message; each message that arrives is printed on its own line on stdout: text as
@@ -45,6 +45,8 @@ Arguments and options:
   --ca FILE                 wss: trust the PEM certificate(s) in FILE instead of the system's
   --insecure                wss: accept a certificate that does not verify (testing only)
   --handshake-timeout MS    give up when not connected within MS milliseconds (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})
+  --deflate                 offer permessage-deflate (RFC 7692); "connected" then says
+                            whether the server accepted it (default: off)
   -h, --help                show this help
 
 The end of stdin (Ctrl-D) or Ctrl-C (SIGINT) closes the connection with 1000 and exits once
@@ -64,6 +66,7 @@ async function connectOptionsOf(values: {
   origin?: string | undefined;
   ca?: string | undefined;
   insecure?: boolean | undefined;
+  deflate?: boolean | undefined;
   'handshake-timeout': string;
 }): Promise<ConnectWebSocketOptions> {
   const headers: [string, string][] = [];
@@ -88,6 +91,7 @@ async function connectOptionsOf(values: {
   if (headers.length > 0) options.headers = headers;
   if (values.origin !== undefined) options.origin = values.origin;
   if (values.insecure) options.rejectUnauthorized = false;
+  if (values.deflate) options.perMessageDeflate = true;
   if (values.ca !== undefined) {
     try {
       options.ca = await readFile(values.ca);
@@ -173,6 +177,7 @@ export function createConnectCommand(stdin: () => Readable): CliCommand {
           origin: { type: 'string' },
           ca: { type: 'string' },
           insecure: { type: 'boolean' },
+          deflate: { type: 'boolean' },
           'handshake-timeout': { type: 'string', default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
         },
         strict: true,
@@ -189,7 +194,9 @@ export function createConnectCommand(stdin: () => Readable): CliCommand {
       if (!URL.canParse(url)) throw new CliUsageError(`${JSON.stringify(url)} is not a URL`);
       const options = await connectOptionsOf(values);
       const ws = await open(url, options);
-      io.err(`connected to ${url}${ws.protocol ? ` (protocol ${ws.protocol})` : ''}`);
+      io.err(
+        `connected to ${url}${ws.protocol ? ` (protocol ${ws.protocol})` : ''}${ws.extensions === '' ? '' : ` (${ws.extensions})`}`,
+      );
       const [code, reason] = await session(ws, stdin(), io);
       if (isNormalClose(code)) {
         io.err(`closed: ${formatClose(code, reason)}`);

@@ -28,7 +28,7 @@ import { formatClose, webSocketUrl } from './format.ts';
 export const ECHO_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
 const HELP = `Usage: socketlab-ws echo [--port N] [--host H] [--max-payload BYTES] [--max-unsent BYTES]
-                          [--handshake-timeout MS]
+                          [--handshake-timeout MS] [--deflate]
 
 A WebSocket echo server: every message comes back as it came, text as text and binary as
 binary. It prints its ws://host:port/ URL on stdout once listening, and logs each connection
@@ -44,6 +44,9 @@ Options:
                             echoes wait unsent (default ${ECHO_MAX_UNSENT_BYTES}, 64 MiB)
   --handshake-timeout MS    drop a client whose upgrade request is not complete within MS
                             milliseconds (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})
+  --deflate                 accept permessage-deflate (RFC 7692) from clients that offer it:
+                            messages of 1024 bytes or more are compressed; --max-payload then
+                            also bounds a message once inflated (default: off)
   -h, --help                show this help
 
 Ctrl-C (SIGINT) or SIGTERM closes every client with 1001 (going away) and exits 0; exit code
@@ -81,6 +84,7 @@ export const echoCommand: CliCommand = {
         'max-payload': { type: 'string', default: String(DEFAULT_MAX_PAYLOAD_BYTES) },
         'max-unsent': { type: 'string', default: String(ECHO_MAX_UNSENT_BYTES) },
         'handshake-timeout': { type: 'string', default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
+        deflate: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: true,
@@ -110,6 +114,7 @@ export const echoCommand: CliCommand = {
         1,
         TIMER_MAX_MS,
       ),
+      perMessageDeflate: values.deflate,
     });
     const [listening] = await Promise.race([
       once(wss, 'listening').then(() => [undefined] as const),
@@ -125,7 +130,7 @@ export const echoCommand: CliCommand = {
       const id = ++count;
       const origin = request.headers.get('origin');
       io.err(
-        `#${id} connected: ${request.method} ${request.target}${origin === undefined ? '' : ` from origin ${origin}`}`,
+        `#${id} connected: ${request.method} ${request.target}${origin === undefined ? '' : ` from origin ${origin}`}${ws.extensions === '' ? '' : ` (${ws.extensions})`}`,
       );
       ws.on('error', (err) => io.err(`#${id} error: ${err.message} [${err.code}]`));
       ws.once('close', (code, reason) => io.err(`#${id} closed: ${formatClose(code, reason)}`));

@@ -7,6 +7,12 @@ import tls from 'node:tls';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { quoteInput, WebSocketError } from '../errors.ts';
 import {
+  checkDeflateResponse,
+  deflateOffer,
+  type PerMessageDeflateOptions,
+  resolveDeflateOptions,
+} from '../extensions/index.ts';
+import {
   type ClientHandshakeOptions,
   createClientHandshake,
   createResponseHeadReader,
@@ -32,6 +38,11 @@ export interface ConnectWebSocketOptions
   readonly rejectUnauthorized?: boolean;
   /** wss: the name sent in SNI and checked against the certificate. @default the URL's host name */
   readonly servername?: string;
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` for the defaults, or options. An answer that
+   * breaks RFC 7692 §7.1 rejects with `WEBSOCKET_ERR_HANDSHAKE`. @default false
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /**
@@ -83,6 +94,8 @@ export function connectWebSocket(
   if (options.protocols !== undefined) handshakeOptions.protocols = options.protocols;
   if (options.origin !== undefined) handshakeOptions.origin = options.origin;
   if (options.headers !== undefined) handshakeOptions.headers = options.headers;
+  const deflate = resolveDeflateOptions(options.perMessageDeflate);
+  if (deflate !== undefined) handshakeOptions.extensions = deflateOffer(deflate);
   const handshake = createClientHandshake(handshakeOptions);
   const reader = createResponseHeadReader(
     options.maxHeadBytes === undefined ? {} : { maxHeadBytes: options.maxHeadBytes },
@@ -129,6 +142,8 @@ export function connectWebSocket(
         const result = reader.push(chunk);
         if (result === undefined) return;
         const accepted = validateUpgradeResponse(result.head, handshake);
+        const agreement =
+          deflate === undefined ? undefined : checkDeflateResponse(accepted.extensions, deflate);
         settled = true;
         clearTimeout(timer);
         socket.pause();
@@ -147,6 +162,12 @@ export function connectWebSocket(
             ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
             ...(clock === undefined ? {} : { clock }),
             ...(randomFill === undefined ? {} : { randomFill }),
+            ...(agreement === undefined
+              ? {}
+              : {
+                  deflate: { agreement, options: deflate ?? {} },
+                  extensions: result.head.headers.get('sec-websocket-extensions') ?? '',
+                }),
           }),
         );
       } catch (err) {

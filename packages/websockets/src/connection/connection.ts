@@ -8,6 +8,12 @@ import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { type ConnectionClock, systemClock } from '@socketlab/multiplexing';
 import { WebSocketError } from '../errors.ts';
 import {
+  type DeflateAgreement,
+  DeflateContext,
+  type PerMessageDeflateOptions,
+  resolveDeflateOptions,
+} from '../extensions/index.ts';
+import {
   encodeClosePayload,
   encodeFrame,
   type Frame,
@@ -17,8 +23,10 @@ import {
   type MessageAssemblerEvent,
   OPCODES,
 } from '../frame/index.ts';
+import { DeflateReader } from './deflate-reader.ts';
 import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
 import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
+import { SendQueue } from './send-queue.ts';
 
 export type { WebSocketMessage } from './message-iterator.ts';
 
@@ -52,6 +60,22 @@ export interface WebSocketConnectionOptions {
   readonly clock?: ConnectionClock;
   /** Random source for masking keys (client role). @default crypto.randomFillSync */
   readonly randomFill?: RandomFill;
+  /**
+   * permessage-deflate as the handshake negotiated it (the server and `connectWebSocket` set
+   * this): what was agreed, and this side's `threshold`, `level` and `memLevel`.
+   * @default no compression
+   */
+  readonly deflate?: NegotiatedDeflate;
+  /** The `Sec-WebSocket-Extensions` value the handshake agreed (shown as `extensions`). @default '' */
+  readonly extensions?: string;
+}
+
+/** permessage-deflate as negotiated for one connection (see {@link WebSocketConnectionOptions.deflate}). */
+export interface NegotiatedDeflate {
+  /** The parameters both ends agreed to. */
+  readonly agreement: DeflateAgreement;
+  /** This side's compression settings. @default threshold 1024, level 6, memLevel 8 */
+  readonly options?: Pick<PerMessageDeflateOptions, 'threshold' | 'level' | 'memLevel'>;
 }
 
 /** Options of {@link WebSocketConnection.send}. */
@@ -109,6 +133,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   readonly protocol: string | undefined;
   /** Which end this is. */
   readonly role: FrameRole;
+  /** The extensions the handshake agreed, as `Sec-WebSocket-Extensions` says them ('' for none). */
+  readonly extensions: string;
   private state: ReadyState = READY_STATES.OPEN as ReadyState;
   private readonly parser: FrameParser;
   private readonly assembler: MessageAssembler;
@@ -124,6 +150,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeTimer: unknown;
   private heartbeatTimer: unknown;
   private awaitingPong = false;
+  /** permessage-deflate's compressors, when negotiated. */
+  private readonly deflate: DeflateContext | undefined;
+  /** Reads frames under permessage-deflate (inflating compressed messages in order). */
+  private readonly deflateReader: DeflateReader | undefined;
+  /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
+  private readonly queue: SendQueue;
+  /** Why reading is paused: the message iterator, an inflate in progress. */
+  private readonly readPauses = new Set<'reader' | 'inflate'>();
 
   /**
    * @param socket - the stream the handshake ran on, with no `'data'` listener left (it may be
@@ -137,15 +171,31 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     super();
     this.role = options.role;
     this.protocol = options.protocol;
+    this.extensions = options.extensions ?? '';
     const maxPayloadBytes = options.maxPayloadBytes;
-    this.parser = new FrameParser(
-      maxPayloadBytes === undefined
-        ? { role: options.role }
-        : { role: options.role, maxPayloadBytes },
-    );
+    this.parser = new FrameParser({
+      role: options.role,
+      ...(maxPayloadBytes === undefined ? {} : { maxPayloadBytes }),
+      ...(options.deflate === undefined ? {} : { allowedReservedBits: ['rsv1' as const] }),
+    });
     this.assembler = new MessageAssembler(
       maxPayloadBytes === undefined ? {} : { maxMessageBytes: maxPayloadBytes },
     );
+    if (options.deflate !== undefined) {
+      const settings = resolveDeflateOptions(options.deflate.options ?? true);
+      this.deflate = new DeflateContext(
+        options.deflate.agreement,
+        options.role,
+        settings as NonNullable<typeof settings>,
+        this.assembler.maxMessageBytes,
+      );
+      this.deflateReader = new DeflateReader(this.parser, this.assembler, this.deflate, {
+        assemble: (frame) => this.assemble(frame),
+        fail: (err) => this.fail(err),
+        stopped: () => this.stopped(),
+        pauseReading: (on) => this.pauseReading('inflate', on),
+      });
+    }
     this.closeTimeoutMs = checkInteger(
       'closeTimeoutMs',
       options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
@@ -164,7 +214,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('end', () => this.onSocketEnd());
     socket.on('close', () => this.onSocketClose());
-    socket.on('drain', () => this.emit('drain'));
+    this.queue = new SendQueue(socket, {
+      writeFrame: (opcode, payload, rsv1) => this.writeFrame(opcode, payload, rsv1),
+      drained: () => this.emit('drain'),
+    });
+    socket.on('drain', () => {
+      this.queue.socketDrained();
+      this.emit('drain');
+    });
     if (socket.destroyed) {
       setImmediate(() => this.onSocketClose());
       return;
@@ -174,7 +231,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     setImmediate(() => {
       if (head !== undefined && head.length > 0) this.onData(head);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.resume();
+      if (this.readPauses.size === 0) socket.resume();
     });
     if (this.heartbeatIntervalMs > 0) this.armHeartbeat();
   }
@@ -184,23 +241,40 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     return this.state;
   }
 
-  /** Bytes written but not yet handed to the operating system (`socket.writableLength`). */
+  /**
+   * Bytes written but not yet handed to the operating system (`socket.writableLength`), plus
+   * the bytes of messages queued behind a compression in progress.
+   */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queue.bytes;
   }
 
   /**
-   * Sends one message in one frame.
+   * Sends one message in one frame. Under permessage-deflate, a message of at least
+   * `threshold` bytes is copied and compressed first (zlib works asynchronously); it, and
+   * everything sent or closed after it, goes out in order once it is compressed.
    * @param data - a string (text, unless `binary`) or bytes (binary, unless `binary: false`,
    *   in which case they must be UTF-8).
-   * @returns the socket's `write()` result: `false` means wait for `'drain'`.
+   * @returns the socket's `write()` result (or, while messages wait for a compression, whether
+   *   they and the socket's buffer are under its high-water mark): `false` means wait for
+   *   `'drain'`.
    * @throws {WebSocketError} `WEBSOCKET_ERR_CLOSED` once the connection is closing or closed.
    */
   send(data: string | Uint8Array, options: SendOptions = {}): boolean {
     this.checkOpen('send');
     const binary = options.binary ?? typeof data !== 'string';
+    const opcode = binary ? OPCODES.BINARY : OPCODES.TEXT;
     const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return this.writeFrame(binary ? OPCODES.BINARY : OPCODES.TEXT, payload);
+    const deflate = this.deflate;
+    if (deflate !== undefined && payload.length >= deflate.threshold) {
+      // Compressed later: keep a copy, so the caller may reuse its buffer at once.
+      const copy = typeof data === 'string' ? payload : Buffer.from(payload);
+      return this.queue.pushCompressed(opcode, payload.length, deflate.deflate(copy), (err) => {
+        if (!this.stopped()) this.fail(err);
+      });
+    }
+    if (!this.queue.empty) return this.queue.push(opcode, payload, true);
+    return this.writeFrame(opcode, payload);
   }
 
   /**
@@ -257,7 +331,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         this.off('close', onClose);
       };
     };
-    return iterateMessages(subscribe, this.socket, this.state === READY_STATES.CLOSED);
+    const flow = {
+      pause: () => this.pauseReading('reader', true),
+      resume: () => this.pauseReading('reader', false),
+    };
+    return iterateMessages(subscribe, flow, this.state === READY_STATES.CLOSED);
   }
 
   private checkOpen(what: string): void {
@@ -269,13 +347,27 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     }
   }
 
+  /** Pauses the socket while any reason holds; resumes it when none does. */
+  private pauseReading(reason: 'reader' | 'inflate', on: boolean): void {
+    if (on) this.readPauses.add(reason);
+    else this.readPauses.delete(reason);
+    if (this.readPauses.size > 0) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** Ends the socket once the queued frames are written. */
+  private endSocket(): void {
+    if (this.queue.empty) this.socket.end();
+    else this.queue.pushEnd();
+  }
+
   /** Encodes one frame (masked with a fresh key for a client) and writes it. */
-  private writeFrame(opcode: number, payload: Uint8Array): boolean {
+  private writeFrame(opcode: number, payload: Uint8Array, rsv1 = false): boolean {
     if (this.masks !== undefined) {
-      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next() });
+      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next(), rsv1 });
       return this.socket.write(frame as Buffer);
     }
-    const [header, body] = encodeFrame({ opcode, payload });
+    const [header, body] = encodeFrame({ opcode, payload, rsv1 });
     if (body === undefined) return this.socket.write(header as Buffer);
     if (body.length <= 1024) return this.socket.write(Buffer.concat([header as Buffer, body]));
     this.socket.cork();
@@ -289,6 +381,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeSent = true;
     this.state = READY_STATES.CLOSING;
     this.stopHeartbeat();
+    if (!this.queue.empty) {
+      this.queue.push(OPCODES.CLOSE, payload, false);
+      return;
+    }
     if (!this.socket.writable) return;
     this.writeFrame(OPCODES.CLOSE, payload);
   }
@@ -308,6 +404,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   private onData(chunk: Buffer): void {
     if (this.stopped()) return;
+    if (this.deflateReader !== undefined) {
+      this.deflateReader.push(chunk);
+      return;
+    }
     const frames: Frame[] = [];
     let failure: unknown;
     try {
@@ -341,6 +441,19 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         this.fail(err);
       }
     }
+  }
+
+  /** Gives one frame to the assembler and acts on what it completes; fails on its errors. */
+  private assemble(frame: Frame): void {
+    const events: MessageAssemblerEvent[] = [];
+    try {
+      this.assembler.push(frame, events);
+    } catch (err) {
+      for (const event of events) this.onEvent(event);
+      this.fail(err);
+      return;
+    }
+    for (const event of events) this.onEvent(event);
   }
 
   private onEvent(event: MessageAssemblerEvent): void {
@@ -377,7 +490,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     if (!this.closeSent) this.sendClose(code === 1005 ? Buffer.alloc(0) : encodeClosePayload(code));
     this.startCloseTimer();
     // §7.1.1: the server closes the TCP connection first; the client waits for its FIN.
-    if (this.role === 'server' || this.peerEnded) this.socket.end();
+    if (this.role === 'server' || this.peerEnded) this.endSocket();
   }
 
   /** Fails the connection (§7.1.7): a close frame with the error's code, then end the socket. */
@@ -395,6 +508,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeReceived = true; // nothing more is read
     this.closeCode = code;
     this.closeReason = '';
+    // The close frame goes now: messages still compressing are dropped.
+    this.queue.clear();
     if (!this.closeSent) this.sendClose(encodeClosePayload(code));
     this.startCloseTimer();
     this.socket.end();
@@ -404,7 +519,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.peerEnded = true;
     // The peer's FIN: a client that has the server's close frame now closes too; anyone else
     // whose peer left without one ends its half (the close then reports 1006).
-    this.socket.end();
+    this.endSocket();
   }
 
   private onSocketError(err: Error): void {
@@ -421,6 +536,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     if (this.state === READY_STATES.CLOSED) return;
     this.state = READY_STATES.CLOSED;
     this.stopHeartbeat();
+    this.deflate?.close();
+    this.queue.clear();
     if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     if (!this.closeReceived) {

@@ -9,6 +9,7 @@ export type { ConnectionClock } from '@socketlab/multiplexing';
 export { type ConnectWebSocketOptions, connectWebSocket } from './client.ts';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
+  type NegotiatedDeflate,
   READY_STATES,
   type ReadyState,
   type SendOptions,

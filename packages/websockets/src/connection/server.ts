@@ -10,6 +10,12 @@ import type { Duplex } from 'node:stream';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { type ConnectionClock, systemClock } from '@socketlab/multiplexing';
 import {
+  acceptDeflateOffer,
+  type PerMessageDeflateOptions,
+  type ResolvedDeflateOptions,
+  resolveDeflateOptions,
+} from '../extensions/index.ts';
+import {
   buildRejectResponse,
   buildUpgradeResponse,
   createRequestHeadReader,
@@ -48,6 +54,12 @@ export interface WebSocketServerOptions
   readonly maxHeaders?: number;
   /** Timers for handshake timeouts, close timeouts and heartbeats. @default Node's timers */
   readonly clock?: ConnectionClock;
+  /**
+   * Accept permessage-deflate (RFC 7692) when a client offers it: `true` for the defaults, or
+   * options. Off by default: an offer is then ignored and nothing is compressed.
+   * @default false
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** The events of {@link WebSocketServer}. */
@@ -91,6 +103,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly clock: ConnectionClock;
   private readonly handshakeTimeoutMs: number;
   private readonly maxConnections: number;
+  private readonly deflate: ResolvedDeflateOptions | undefined;
   private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void =>
     this.handleUpgrade(req, socket, head);
   private closing = false;
@@ -111,6 +124,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       0,
       Number.POSITIVE_INFINITY,
     );
+    this.deflate = resolveDeflateOptions(options.perMessageDeflate);
     // Fail on a bad limit now, not at the first client.
     createRequestHeadReader(this.headLimits());
     if (options.server !== undefined) {
@@ -267,8 +281,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       );
       return;
     }
+    const deflate =
+      this.deflate === undefined ? undefined : acceptDeflateOffer(result.extensions, this.deflate);
     socket.pause();
-    socket.write(buildUpgradeResponse({ key: result.key, protocol: result.protocol }));
+    socket.write(
+      buildUpgradeResponse({
+        key: result.key,
+        protocol: result.protocol,
+        extensionsHeader: deflate?.response,
+      }),
+    );
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     const { maxPayloadBytes, closeTimeoutMs, heartbeatIntervalMs } = this.options;
     socket.off('error', destroyOnError); // the connection listens for errors itself
@@ -280,6 +302,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       ...(maxPayloadBytes === undefined ? {} : { maxPayloadBytes }),
       ...(closeTimeoutMs === undefined ? {} : { closeTimeoutMs }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+      ...(deflate === undefined
+        ? {}
+        : {
+            deflate: { agreement: deflate.agreement, options: this.deflate ?? {} },
+            extensions: deflate.response,
+          }),
     });
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));

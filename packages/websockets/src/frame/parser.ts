@@ -41,6 +41,8 @@ export interface Frame {
 export interface PartialPayload {
   /** The frame's opcode. */
   opcode: number;
+  /** The frame's RSV1 bit (set on the first frame of a message compressed by permessage-deflate). */
+  rsv1: boolean;
   /** The bytes, unmasked. */
   piece: Buffer;
 }
@@ -191,7 +193,7 @@ export class FrameParser {
           const piece = data.subarray(at);
           if (this.masked) maskPayload(piece, this.maskKey, this.received);
           this.pieces.push(piece);
-          this.partial = { opcode: this.opcode, piece };
+          this.partial = { opcode: this.opcode, rsv1: (this.rsv & 0x40) !== 0, piece };
           this.received += available;
           at = data.length;
         } else {

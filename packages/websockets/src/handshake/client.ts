@@ -40,6 +40,11 @@ export interface ClientHandshakeOptions {
   readonly origin?: string;
   /** More header fields (`Authorization`, `Cookie`, …); names must be tokens, values free of CR, LF and controls. */
   readonly headers?: HeaderFields;
+  /**
+   * A `Sec-WebSocket-Extensions` value to offer (e.g. from `deflateOffer()`); it must parse as an
+   * extension list. @default none
+   */
+  readonly extensions?: string;
   /** Where the key's 16 random bytes come from; inject for deterministic tests. @default crypto.randomBytes */
   readonly randomBytes?: (size: number) => Uint8Array;
 }
@@ -52,7 +57,7 @@ export interface ClientHandshake {
   readonly key: string;
   /** The subprotocols offered. */
   readonly protocols: readonly string[];
-  /** The extension names offered (none yet). */
+  /** The extension names offered, in order (from `extensions`). */
   readonly extensions: readonly string[];
 }
 
@@ -144,12 +149,28 @@ export function createClientHandshake(options: ClientHandshakeOptions): ClientHa
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: ${WEBSOCKET_VERSION}\r\n`;
   if (protocols.length > 0) head += `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n`;
   if (origin !== undefined) head += `Origin: ${origin}\r\n`;
+  let extensionNames: string[] = [];
+  if (options.extensions !== undefined) {
+    const offers =
+      typeof options.extensions === 'string' && isFieldValue(options.extensions)
+        ? parseExtensions(options.extensions)
+        : 'it is not a string without control characters';
+    if (typeof offers === 'string' || offers.length === 0) {
+      throw new TypeError(
+        `createClientHandshake: extensions ${quoteInput(options.extensions, 60)} is not an extension list${
+          typeof offers === 'string' ? `: ${offers}` : ''
+        }`,
+      );
+    }
+    extensionNames = [...new Set(offers.map((offer) => offer.name))];
+    head += `Sec-WebSocket-Extensions: ${options.extensions}\r\n`;
+  }
   head += headerLines(options.headers, REQUEST_RESERVED, 'createClientHandshake');
   return {
     request: Buffer.from(`${head}\r\n`, 'latin1'),
     key,
     protocols: [...protocols],
-    extensions: [],
+    extensions: extensionNames,
   };
 }
 

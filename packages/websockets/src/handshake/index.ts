@@ -27,7 +27,7 @@ export {
   type HttpRequestHead,
   type HttpResponseHead,
 } from './head-reader.ts';
-export type { ExtensionOffer, HeaderFields } from './http-syntax.ts';
+export { type ExtensionOffer, type HeaderFields, parseExtensions } from './http-syntax.ts';
 export {
   buildRejectResponse,
   buildUpgradeResponse,

@@ -9,7 +9,11 @@ import {
   type Frame,
   FrameParser,
 } from '../../src/frame/index.ts';
-import { createClientHandshake, createResponseHeadReader } from '../../src/handshake/index.ts';
+import {
+  createClientHandshake,
+  createResponseHeadReader,
+  type HttpResponseHead,
+} from '../../src/handshake/index.ts';
 
 /** A standalone server on 127.0.0.1 and a free port, closed when the test ends. */
 export async function startServer(options: WebSocketServerOptions = {}): Promise<WebSocketServer> {
@@ -57,19 +61,35 @@ export class RawPeer {
   readonly frames: Frame[] = [];
   ended = false;
   closed = false;
-  private readonly parser = new FrameParser({ role: 'client' });
+  /** The server's answer to the handshake. */
+  response: HttpResponseHead | undefined;
+  private readonly parser: FrameParser;
   private wake: (() => void) | undefined;
 
-  private constructor(readonly socket: net.Socket) {}
+  private constructor(
+    readonly socket: net.Socket,
+    rsv1: boolean,
+  ) {
+    this.parser = new FrameParser(
+      rsv1 ? { role: 'client', allowedReservedBits: ['rsv1'] } : { role: 'client' },
+    );
+  }
 
-  /** Connects to `port` and completes the handshake; destroyed when the test ends. */
-  static async connect(port: number): Promise<RawPeer> {
+  /**
+   * Connects to `port` and completes the handshake, offering `extensions` if given (RSV1 is then
+   * accepted on the server's frames); destroyed when the test ends.
+   */
+  static async connect(port: number, extensions?: string): Promise<RawPeer> {
     const socket = net.connect({ host: '127.0.0.1', port });
     onTestFinished(() => {
       socket.destroy();
     });
-    const peer = new RawPeer(socket);
-    const handshake = createClientHandshake({ host: '127.0.0.1', port });
+    const peer = new RawPeer(socket, extensions !== undefined);
+    const handshake = createClientHandshake({
+      host: '127.0.0.1',
+      port,
+      ...(extensions === undefined ? {} : { extensions }),
+    });
     const reader = createResponseHeadReader();
     socket.write(handshake.request);
     const rest = await withTimeout(
@@ -78,6 +98,7 @@ export class RawPeer {
           const result = reader.push(chunk);
           if (result === undefined) return;
           socket.off('data', onData);
+          peer.response = result.head;
           if (result.head.status !== 101) reject(new Error(`status ${result.head.status}`));
           resolve(result.rest);
         };
