@@ -58,6 +58,10 @@ export class DeflateContext {
   private inflater: zlib.InflateRaw | undefined;
   private deflateQueue: Promise<unknown> = Promise.resolve();
   private inflateQueue: Promise<unknown> = Promise.resolve();
+  /** The inflater's DEFLATE stream has ended (a block with BFINAL set): the next message needs a new one. */
+  private inflaterEnded = false;
+  /** Bytes written to the inflater since it was made (its `bytesWritten` counts those it read). */
+  private inflaterInputBytes = 0;
   /** Inflated bytes of the message in progress. */
   private inflatedBytes = 0;
   /** Compressed bytes of the message in progress. */
@@ -151,10 +155,29 @@ export class DeflateContext {
             : fragment;
       let out: Buffer = Buffer.alloc(0);
       if (input !== undefined) out = await this.runInflate(input);
+      if (this.inflaterEnded) {
+        // A final block ended the DEFLATE stream: all that may follow it is our own tail. More
+        // (the rest of the message) could not be inflated, and dropping it would lose data.
+        const unread = this.inflaterInputBytes - (this.inflater?.bytesWritten ?? 0);
+        if (unread > (fin ? TAIL.length : 0)) {
+          throw new WebSocketError(
+            'WEBSOCKET_ERR_COMPRESSION',
+            `a compressed message goes on for ${unread - (fin ? TAIL.length : 0)} bytes after the end of its DEFLATE stream (a block with BFINAL set)`,
+            { closeCode: 1007 },
+          );
+        }
+      }
       if (fin) {
         this.inflatedBytes = 0;
         this.compressedBytes = 0;
-        if (this.inflateNoContext) this.inflater?.reset();
+        if (this.inflaterEnded) {
+          // RFC 7692 §7.2.3.4: a sender may end a message with a final block (BFINAL set)
+          // instead of an empty stored one; the next message is then a new DEFLATE stream.
+          this.inflater?.close();
+          this.inflater = undefined;
+          this.inflaterEnded = false;
+          this.inflaterInputBytes = 0;
+        } else if (this.inflateNoContext) this.inflater?.reset();
       }
       return out;
     });
@@ -196,12 +219,20 @@ export class DeflateContext {
       chunks.push(chunk);
       total += chunk.length;
     };
+    // zlib ends its readable side when the input holds more after a final block (our tail of
+    // 00 00 ff ff always does); its 'end' comes before the flush's callback.
+    const onEnd = (): void => {
+      this.inflaterEnded = true;
+    };
     inflater.on('data', onData);
+    inflater.once('end', onEnd);
     try {
+      this.inflaterInputBytes += input.length;
       inflater.write(input);
       await Promise.race([flush(inflater, 'inflate'), failure]);
     } finally {
       inflater.off('data', onData);
+      inflater.off('end', onEnd);
     }
     if (tooBig !== undefined) throw tooBig;
     return Buffer.concat(chunks, total);
@@ -222,6 +253,12 @@ export class DeflateContext {
 
   private inflaterNow(): zlib.InflateRaw {
     if (this.closed) throw closedError();
+    if (this.inflater?.readableEnded) {
+      // Ended by a final block whose 'end' came late: the next message is a new DEFLATE stream.
+      this.inflater.close();
+      this.inflater = undefined;
+      this.inflaterInputBytes = 0;
+    }
     this.inflater ??= withErrorSink(
       zlib.createInflateRaw({ windowBits: this.inflateBits, chunkSize: CHUNK_BYTES }),
     );

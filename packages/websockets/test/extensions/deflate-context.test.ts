@@ -44,6 +44,27 @@ describe('DeflateContext', () => {
     expect(a.equals(first)).toBe(true);
   });
 
+  it('reads messages that each end with a final block (BFINAL set), as RFC 7692 §7.2.3.4 allows', async () => {
+    const receiver = context();
+    // zlib's deflateRawSync finishes its stream: a final block, no empty stored block.
+    for (const text of ['first message, first message', 'second', 'third and last']) {
+      const whole = zlib.deflateRawSync(Buffer.from(text));
+      expect((await receiver.inflate(whole, true)).toString()).toBe(text);
+    }
+  });
+
+  it('fails with 1007, not silence, when a message goes on after its final block', async () => {
+    const receiver = context();
+    const whole = zlib.deflateRawSync(Buffer.from('ends here'));
+    expect((await receiver.inflate(whole, false)).toString()).toBe('ends here');
+    await expect(
+      receiver.inflate(zlib.deflateRawSync(Buffer.from('lost')), true),
+    ).rejects.toMatchObject({
+      code: 'WEBSOCKET_ERR_COMPRESSION',
+      closeCode: 1007,
+    });
+  });
+
   it('inflates a message in fragments and in order, however the calls interleave', async () => {
     const sender = context({}, undefined, 'client');
     const receiver = context();
