@@ -7,16 +7,15 @@
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts broadcast
  */
 import { BENCH_QUICK, type BenchRow } from '@socketlab/testkit';
-import { compareSides, type Pair, SIDES, startPair, stopPairs } from './sides.ts';
+import { compareSides, startPairs, stopPairs } from './sides.ts';
 
 const CLIENTS = BENCH_QUICK ? 200 : 1_000;
 const SIZE = 64;
 
 /** The broadcast area's rows (see bench/index.ts). */
 export async function rows(): Promise<BenchRow[]> {
-  const pairs: Pair[] = [];
+  const pairs = await startPairs(CLIENTS, false);
   try {
-    for (const side of SIDES) pairs.push(await startPair(side, CLIENTS, false));
     const delivered = new Map<string, number>();
     return await compareSides(
       `broadcast-64B-${CLIENTS}-clients`,

@@ -9,7 +9,7 @@
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts echo
  */
 import type { BenchRow } from '@socketlab/testkit';
-import { compareSides, type Pair, SIDES, type SideName, startPair, stopPairs } from './sides.ts';
+import { compareSides, type Pair, type SideName, startPairs, stopPairs } from './sides.ts';
 
 const SMALL = 64;
 const LARGE = 1024 * 1024;
@@ -29,9 +29,8 @@ function echoing(
 
 /** The echo area's rows (see bench/index.ts). */
 export async function rows(): Promise<BenchRow[]> {
-  const pairs: Pair[] = [];
+  const pairs = await startPairs(1, true);
   try {
-    for (const side of SIDES) pairs.push(await startPair(side, 1, true));
     const small = await compareSides(
       'echo-64B-text-pipelined',
       'messages/s',

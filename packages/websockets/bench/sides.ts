@@ -204,6 +204,18 @@ export async function startPair(side: Side, clients: number, echo: boolean): Pro
   }
 }
 
+/** Starts one pair per side, all at once; stops them all if any fails. */
+export async function startPairs(clients: number, echo: boolean): Promise<Pair[]> {
+  const started = await Promise.allSettled(SIDES.map((side) => startPair(side, clients, echo)));
+  const pairs = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed !== undefined) {
+    await stopPairs(pairs);
+    throw failed.reason;
+  }
+  return pairs;
+}
+
 export async function stopPairs(pairs: readonly Pair[]): Promise<void> {
   await Promise.all(pairs.flatMap((pair) => [pair.server.stop(), pair.client.stop()]));
 }
