@@ -45,6 +45,7 @@ export const SIDES: readonly Side[] = [
 /** The bound on any one request to a peer: far above any batch of a real run. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let bundled: Promise<string> | undefined;
 
@@ -115,7 +116,8 @@ export class Peer {
     const child = fork(await peerScript(), [role, side.impl], {
       cwd: packageDir,
       env,
-      execArgv: ['--expose-gc'],
+      // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every peer there, when it exits.
+      execArgv: ['--expose-gc', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const peer = new Peer(child, `${side.name} ${role}`);
