@@ -117,7 +117,10 @@ export class Peer {
       cwd: packageDir,
       env,
       // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every peer there, when it exits.
-      execArgv: ['--expose-gc', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+      execArgv: [
+        '--expose-gc',
+        ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const peer = new Peer(child, `${side.name} ${role}`);
