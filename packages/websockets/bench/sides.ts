@@ -234,9 +234,26 @@ export interface CompareOptions {
   readonly scale?: (opsPerSecond: number) => number;
 }
 
+/** Rounds of a full run: each measures the three sides one after the other. */
+const ROUNDS = BENCH_QUICK ? 1 : 5;
+/** Time budget per side per round: short, so that each round sees the same load on all three. */
+const BUDGET_MS = BENCH_QUICK ? 100 : 500;
+
+/** The median of `values` (the mean of the middle two for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /**
- * Measures the three sides in turn, three rounds (one with BENCH_QUICK=1), keeps each side's
- * best, and returns two rows: ours against ws pure JS, and ours against ws with its add-ons.
+ * Measures the three sides in turn, ROUNDS times (once with BENCH_QUICK=1), and returns two
+ * rows: ours against ws pure JS, and ours against ws with its add-ons. Each value is the median
+ * of its rounds, and each ratio the median of the rounds' own ratios: on a shared machine whose
+ * load drifts, sides measured a second apart see nearly the same load, and a quiet moment that
+ * favours one side in one round does not decide the row.
  */
 export async function compareSides(
   bench: string,
@@ -244,23 +261,29 @@ export async function compareSides(
   run: (side: SideName, n: number) => Promise<void>,
   options: CompareOptions,
 ): Promise<BenchRow[]> {
-  const rounds = BENCH_QUICK ? 1 : 3;
-  const best: Record<SideName, number> = { ours: 0, 'ws-pure': 0, 'ws-native': 0 };
-  for (let r = 0; r < rounds; r++) {
+  const scale = options.scale ?? ((x: number) => x);
+  const samples: Record<SideName, number[]> = { ours: [], 'ws-pure': [], 'ws-native': [] };
+  for (let r = 0; r < ROUNDS; r++) {
     for (const side of SIDES) {
       const opsPerSecond = await measureOpsPerSecond(
         { name: side.label, run: (n) => run(side.name, n) },
-        { batch: options.batch, maxBatches: options.maxBatches },
+        { batch: options.batch, maxBatches: options.maxBatches, budgetMs: BUDGET_MS },
       );
-      best[side.name] = Math.max(best[side.name], opsPerSecond);
+      samples[side.name].push(scale(opsPerSecond));
     }
   }
-  const scale = options.scale ?? ((x: number) => x);
-  return rowsAgainstBoth(bench, unit, {
-    ours: scale(best.ours),
-    'ws-pure': scale(best['ws-pure']),
-    'ws-native': scale(best['ws-native']),
-  });
+  const ratios = (baseline: SideName): number[] =>
+    samples.ours.map((value, r) => value / (samples[baseline][r] as number));
+  return rowsAgainstBoth(
+    bench,
+    unit,
+    {
+      ours: median(samples.ours),
+      'ws-pure': median(samples['ws-pure']),
+      'ws-native': median(samples['ws-native']),
+    },
+    (baseline) => ({ ratio: median(ratios(baseline)), rounds: ROUNDS }),
+  );
 }
 
 /** Two rows from three values: ours / ws pure JS, and ours / ws with add-ons. */
