@@ -10,7 +10,7 @@ import {
   isKnownOpcode,
   isValidCloseCodeOnWire,
 } from './constants.ts';
-import { MASK_KEY_BYTES, maskPayload } from './mask.ts';
+import { MASK_KEY_BYTES, maskWithKey, WORDS_FROM_BYTES } from './mask.ts';
 
 /** What {@link encodeFrame} writes. */
 export interface EncodeFrameOptions {
@@ -32,31 +32,39 @@ export interface EncodeFrameOptions {
   rsv3?: boolean;
 }
 
+/** The header's length, using the minimal length encoding (7 bits, then 16, then 64). */
+function headerLength(length: number, masked: boolean): number {
+  return 2 + (length < 126 ? 0 : length < 0x1_0000 ? 2 : 8) + (masked ? MASK_KEY_BYTES : 0);
+}
+
 /**
- * The header of a frame (RFC 6455 §5.2) with room for the masking key, using the minimal length
- * encoding: 7 bits up to 125, 16 bits up to 65535, 64 bits beyond.
+ * Writes the header of a frame (RFC 6455 §5.2) at the start of `target`, up to (not including)
+ * the masking key, using the minimal length encoding: 7 bits up to 125, 16 bits up to 65535,
+ * 64 bits beyond.
  */
-function frameHeader(options: EncodeFrameOptions, length: number, masked: boolean): Buffer {
-  const extended = length < 126 ? 0 : length < 0x1_0000 ? 2 : 8;
-  const header = Buffer.allocUnsafe(2 + extended + (masked ? MASK_KEY_BYTES : 0));
-  header[0] =
+function writeHeader(
+  target: Buffer,
+  options: EncodeFrameOptions,
+  length: number,
+  masked: boolean,
+): void {
+  target[0] =
     ((options.fin ?? true) ? 0x80 : 0) |
     (options.rsv1 ? 0x40 : 0) |
     (options.rsv2 ? 0x20 : 0) |
     (options.rsv3 ? 0x10 : 0) |
     options.opcode;
   const maskBit = masked ? 0x80 : 0;
-  if (extended === 0) {
-    header[1] = maskBit | length;
-  } else if (extended === 2) {
-    header[1] = maskBit | 126;
-    header.writeUInt16BE(length, 2);
+  if (length < 126) {
+    target[1] = maskBit | length;
+  } else if (length < 0x1_0000) {
+    target[1] = maskBit | 126;
+    target.writeUInt16BE(length, 2);
   } else {
-    header[1] = maskBit | 127;
-    header.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
-    header.writeUInt32BE(length >>> 0, 6);
+    target[1] = maskBit | 127;
+    target.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+    target.writeUInt32BE(length >>> 0, 6);
   }
-  return header;
 }
 
 /**
@@ -92,9 +100,11 @@ export function encodeFrame(options: EncodeFrameOptions): Buffer[] {
     }
   }
   const { mask } = options;
+  const length = payload.length;
   if (mask === undefined) {
-    const header = frameHeader(options, payload.length, false);
-    if (payload.length === 0) return [header];
+    const header = Buffer.allocUnsafe(headerLength(length, false));
+    writeHeader(header, options, length, false);
+    if (length === 0) return [header];
     return [
       header,
       Buffer.isBuffer(payload)
@@ -111,12 +121,27 @@ export function encodeFrame(options: EncodeFrameOptions): Buffer[] {
     }
     key = mask;
   }
-  const header = frameHeader(options, payload.length, true);
-  const out = Buffer.allocUnsafe(header.length + payload.length);
-  header.copy(out, 0);
-  out.set(key, header.length - MASK_KEY_BYTES);
-  out.set(payload, header.length);
-  maskPayload(out.subarray(header.length), key);
+  // One buffer: the header, the key, then the payload masked on its way in.
+  const at = headerLength(length, true);
+  const out = Buffer.allocUnsafe(at + length);
+  writeHeader(out, options, length, true);
+  const k0 = key[0] as number;
+  const k1 = key[1] as number;
+  const k2 = key[2] as number;
+  const k3 = key[3] as number;
+  out[at - 4] = k0;
+  out[at - 3] = k1;
+  out[at - 2] = k2;
+  out[at - 1] = k3;
+  if (length < WORDS_FROM_BYTES) {
+    for (let i = 0; i < length; i++) {
+      const r = i & 3;
+      out[at + i] = (payload[i] as number) ^ (r === 0 ? k0 : r === 1 ? k1 : r === 2 ? k2 : k3);
+    }
+  } else {
+    out.set(payload, at);
+    maskWithKey(out.subarray(at), k0, k1, k2, k3, 0);
+  }
   return [out];
 }
 

@@ -5,7 +5,7 @@
 import { checkInteger } from '@socketlab/internal';
 import { WebSocketError } from '../errors.ts';
 import { CONTROL_MAX_PAYLOAD_BYTES, isControlOpcode, isKnownOpcode } from './constants.ts';
-import { MASK_KEY_BYTES, maskPayload } from './mask.ts';
+import { MASK_KEY_BYTES, maskWithKey } from './mask.ts';
 
 /** The default of `maxPayloadBytes` (and of the assembler's `maxMessageBytes`): 16 MiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -98,7 +98,8 @@ export class FrameParser {
   private readonly allowedRsv: number;
   /** Reading the payload (else a header). */
   private inPayload = false;
-  private readonly header = Buffer.alloc(FRAME_MAX_HEADER_BYTES);
+  /** A header split across chunks is gathered here (allocated the first time one is). */
+  private header: Buffer | undefined;
   private headerCount = 0;
   /** Header bytes needed: 2 until the second byte says how many more. */
   private headerNeed = 2;
@@ -106,7 +107,11 @@ export class FrameParser {
   private rsv = 0;
   private opcode = 0;
   private masked = false;
-  private readonly maskKey = Buffer.alloc(MASK_KEY_BYTES);
+  /** The masking key's four bytes (numbers: no buffer per connection). */
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
+  private k3 = 0;
   private payloadLength = 0;
   private readonly pieces: Buffer[] = [];
   private received = 0;
@@ -181,7 +186,7 @@ export class FrameParser {
         const available = data.length - at;
         if (available >= need) {
           let payload = data.subarray(at, at + need);
-          if (this.masked) maskPayload(payload, this.maskKey, this.received);
+          if (this.masked) this.unmask(payload);
           if (this.pieces.length > 0) {
             this.pieces.push(payload);
             payload = Buffer.concat(this.pieces, this.payloadLength);
@@ -191,7 +196,7 @@ export class FrameParser {
           frames.push(this.takeFrame(payload));
         } else if (available > 0) {
           const piece = data.subarray(at);
-          if (this.masked) maskPayload(piece, this.maskKey, this.received);
+          if (this.masked) this.unmask(piece);
           this.pieces.push(piece);
           this.partial = { opcode: this.opcode, rsv1: (this.rsv & 0x40) !== 0, piece };
           this.received += available;
@@ -207,28 +212,55 @@ export class FrameParser {
     return frames;
   }
 
-  /** Copies header bytes from `data` at `at`; validates and moves to the payload when complete. */
+  /**
+   * Reads a header from `data` at `at`: in place when all of it is in `data` (the usual case),
+   * else gathered byte by byte across pushes. Validates it and moves to the payload when it is
+   * complete; returns where reading stopped.
+   */
   private readHeader(data: Buffer, at: number): number {
+    if (this.headerCount === 0 && data.length - at >= 2) {
+      const b0 = data[at] as number;
+      const b1 = data[at + 1] as number;
+      const length = b1 & 0x7f;
+      const need =
+        2 +
+        (length === 126 ? 2 : length === 127 ? 8 : 0) +
+        ((b1 & 0x80) !== 0 ? MASK_KEY_BYTES : 0);
+      if (data.length - at >= need) {
+        this.checkFirstBytes(b0, b1);
+        this.startPayload(data, at);
+        this.headerCount = need;
+        return at + need;
+      }
+    }
+    this.header ??= Buffer.alloc(FRAME_MAX_HEADER_BYTES);
+    const header = this.header;
     let i = at;
     while (i < data.length && this.headerCount < this.headerNeed) {
-      this.header[this.headerCount++] = data[i++] as number;
-      if (this.headerCount === 2) this.checkFirstBytes();
+      header[this.headerCount++] = data[i++] as number;
+      if (this.headerCount === 2) this.checkFirstBytes(header[0] as number, header[1] as number);
     }
     if (this.headerCount < this.headerNeed) return i;
-    let length = (this.header[1] as number) & 0x7f;
-    let next = 2;
+    this.startPayload(header, 0);
+    return i;
+  }
+
+  /** Reads the length and masking key of the complete header at `bytes[start]`. */
+  private startPayload(bytes: Buffer, start: number): void {
+    let length = (bytes[start + 1] as number) & 0x7f;
+    let next = start + 2;
     if (length === 126) {
-      length = this.header.readUInt16BE(2);
-      next = 4;
+      length = bytes.readUInt16BE(start + 2);
+      next = start + 4;
     } else if (length === 127) {
-      const high = this.header.readUInt32BE(2);
+      const high = bytes.readUInt32BE(start + 2);
       if (high >= 0x8000_0000) {
         throw this.protocol(
           'the 64-bit payload length has its most significant bit set (RFC 6455 §5.2)',
         );
       }
-      length = high * 0x1_0000_0000 + this.header.readUInt32BE(6);
-      next = 10;
+      length = high * 0x1_0000_0000 + bytes.readUInt32BE(start + 6);
+      next = start + 10;
     }
     if (length > this.maxPayloadBytes) {
       throw new WebSocketError(
@@ -237,17 +269,24 @@ export class FrameParser {
         { closeCode: 1009 },
       );
     }
-    if (this.masked) this.header.copy(this.maskKey, 0, next, next + MASK_KEY_BYTES);
+    if (this.masked) {
+      this.k0 = bytes[next] as number;
+      this.k1 = bytes[next + 1] as number;
+      this.k2 = bytes[next + 2] as number;
+      this.k3 = bytes[next + 3] as number;
+    }
     this.payloadLength = length;
     this.received = 0;
     this.inPayload = true;
-    return i;
+  }
+
+  /** Unmasks payload bytes in place; `received` says where they start in the payload. */
+  private unmask(bytes: Buffer): void {
+    maskWithKey(bytes, this.k0, this.k1, this.k2, this.k3, this.received);
   }
 
   /** Checks what the first two header bytes decide, and how many header bytes follow. */
-  private checkFirstBytes(): void {
-    const b0 = this.header[0] as number;
-    const b1 = this.header[1] as number;
+  private checkFirstBytes(b0: number, b1: number): void {
     this.fin = (b0 & 0x80) !== 0;
     this.rsv = b0 & 0x70;
     this.opcode = b0 & 0x0f;
