@@ -1,0 +1,424 @@
+/// <reference lib="dom" />
+// Interoperability of our server with Chromium's own WebSocket: Debian's chromium driven by
+// playwright-core (never a downloaded browser), one browser for the file, a page per test
+// served by the same HTTP server our WebSocketServer is attached to, `new WebSocket(…)` in it.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { nextEvent, withTimeout } from '@socketlab/testkit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocketConnection } from '../../src/connection/index.ts';
+import { OPCODES } from '../../src/frame/index.ts';
+import { closeOf } from '../connection/peers.ts';
+import {
+  type AttachedServer,
+  startAttachedServer,
+  writeFragments,
+  writePing,
+} from '../helpers/attached-server.ts';
+
+const CI = process.env.CI === 'true';
+const WAIT_MS = process.env.CI ? 20_000 : 5_000;
+/** A 16 MiB message is hashed in the page and echoed: more time, still bounded. */
+const BIG_WAIT_MS = WAIT_MS * 2;
+
+/** Debian's chromium, as TOOLCHAIN.md says: `CHROMIUM_PATH`, else `command -v chromium`. */
+function chromiumPath(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return (
+      execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+const chromium = chromiumPath();
+if (!chromium && !CI) {
+  console.log(
+    "chromium.test.ts: skipped, no browser: install Debian's chromium (apt-get install chromium)",
+  );
+}
+
+/** What the page records, in the order its WebSocket reported it. */
+type PageEvent =
+  | { type: 'message'; binary: false; text: string }
+  | { type: 'message'; binary: true; length: number; sha256: string }
+  | { type: 'close'; code: number; reason: string; wasClean: boolean }
+  | { type: 'error' };
+
+/** The page's side of a test, installed as `window.lab` by {@link installLab}. */
+interface Lab {
+  /** Opens `url`; resolves `'open'`, or `'failed'` when it closed before opening. */
+  connect(url: string): Promise<'open' | 'failed'>;
+  /** The next recorded event (waits for one). */
+  next(): Promise<PageEvent>;
+  /** Send every message back as it came. */
+  echo: boolean;
+  send(text: string): void;
+  /** Sends `length` bytes, byte i being (i * 31 + 7) mod 256. */
+  sendBytes(length: number): void;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Runs in the page (playwright serializes it, so it uses nothing from outside). Binary messages
+ * are recorded as their length and SHA-256, so 16 MiB never crosses the DevTools protocol.
+ */
+function installLab(): void {
+  const events: PageEvent[] = [];
+  let wake: (() => void) | undefined;
+  let ws: WebSocket | undefined;
+  // Digests are asynchronous: a chain keeps the events in the order they happened.
+  let chain = Promise.resolve();
+  const record = (make: () => Promise<PageEvent> | PageEvent): void => {
+    chain = chain.then(async () => {
+      events.push(await make());
+      wake?.();
+    });
+  };
+  const hex = (digest: ArrayBuffer): string =>
+    Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  const lab: Lab = {
+    echo: false,
+    connect(url) {
+      return new Promise((resolve) => {
+        const socket = new WebSocket(url);
+        ws = socket;
+        socket.binaryType = 'arraybuffer';
+        socket.onopen = () => resolve('open');
+        socket.onerror = () => record(() => ({ type: 'error' }));
+        socket.onclose = (event) => {
+          record(() => ({
+            type: 'close',
+            code: event.code,
+            reason: event.reason,
+            wasClean: event.wasClean,
+          }));
+          resolve('failed'); // no effect once open
+        };
+        socket.onmessage = (event) => {
+          const data = event.data as string | ArrayBuffer;
+          record(async () => {
+            const received: PageEvent =
+              typeof data === 'string'
+                ? { type: 'message', binary: false, text: data }
+                : {
+                    type: 'message',
+                    binary: true,
+                    length: data.byteLength,
+                    sha256: hex(await crypto.subtle.digest('SHA-256', data)),
+                  };
+            // Echoed once hashed: a 16 MiB send keeps the page busy, and the digest would wait.
+            if (lab.echo) socket.send(data);
+            return received;
+          });
+        };
+      });
+    },
+    async next() {
+      for (;;) {
+        const event = events.shift();
+        if (event !== undefined) return event;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    send(text) {
+      ws?.send(text);
+    },
+    sendBytes(length) {
+      const bytes = new Uint8Array(length);
+      for (let i = 0; i < length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+      ws?.send(bytes);
+    },
+    close(code, reason) {
+      ws?.close(code, reason);
+    },
+  };
+  (window as unknown as { lab: Lab }).lab = lab;
+}
+
+/** The bytes `lab.sendBytes(length)` sends. */
+function patternBytes(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+  return bytes;
+}
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+let browser: Browser | undefined;
+/** One page for the file: each test navigates it to its own server (a new page costs a renderer). */
+let page: Page | undefined;
+
+beforeAll(async () => {
+  if (!chromium) {
+    if (CI) throw new Error('CI=true needs a browser: apt-get install chromium');
+    return;
+  }
+  const { chromium: launcher } = await import('playwright-core');
+  browser = await launcher.launch({
+    executablePath: chromium,
+    headless: true,
+    timeout: CI ? 45_000 : 15_000,
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  if (browser !== undefined) await withTimeout(browser.close(), 'the browser to close', WAIT_MS);
+});
+
+/**
+ * The file's page, navigated to `server`'s origin with the lab installed. Leaving a page closes
+ * its WebSocket, so nothing carries over from the test before.
+ */
+async function pageAt(server: AttachedServer): Promise<Page> {
+  if (page === undefined) throw new Error('the browser did not start');
+  await page.goto(`${server.origin}/`, { timeout: WAIT_MS });
+  await page.evaluate(installLab);
+  return page;
+}
+
+/** The page connects to `url`; resolves with `'open'` or `'failed'`. */
+function connect(page: Page, url: string): Promise<'open' | 'failed'> {
+  return withTimeout(
+    page.evaluate((to) => (window as unknown as { lab: Lab }).lab.connect(to), url),
+    'the page to connect',
+    WAIT_MS,
+  );
+}
+
+/** The page, connected to `server`, and our side of that connection. */
+async function openPage(
+  server: AttachedServer,
+): Promise<{ page: Page; ours: WebSocketConnection; origin: string | undefined }> {
+  const page = await pageAt(server);
+  const accepted = nextEvent<[WebSocketConnection, { headers: Map<string, string> }]>(
+    server.wss,
+    'connection',
+    WAIT_MS,
+  );
+  expect(await connect(page, server.url)).toBe('open');
+  const [ours, request] = await accepted;
+  return { page, ours, origin: request.headers.get('origin') };
+}
+
+/** The next event the page recorded. */
+function nextInPage(page: Page, what = 'an event in the page', ms = WAIT_MS): Promise<PageEvent> {
+  return withTimeout(
+    page.evaluate(() => (window as unknown as { lab: Lab }).lab.next()),
+    what,
+    ms,
+  );
+}
+
+function setEcho(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (window as unknown as { lab: Lab }).lab.echo = true;
+  });
+}
+
+describe.skipIf(!chromium && !CI)("Chromium's WebSocket as a client of our server", () => {
+  it("exchanges text and binary both ways, and sends the page's origin as Origin", async () => {
+    const server = await startAttachedServer();
+    const { page, ours, origin } = await openPage(server);
+    expect(origin).toBe(server.origin);
+
+    const [[text, textIsBinary]] = await Promise.all([
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.send('héllo ✓ 🌍')),
+    ]);
+    expect([text.toString('utf8'), textIsBinary]).toEqual(['héllo ✓ 🌍', false]);
+    const [[bytes, bytesAreBinary]] = await Promise.all([
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.sendBytes(300)),
+    ]);
+    expect(bytesAreBinary).toBe(true);
+    expect(bytes.equals(patternBytes(300))).toBe(true);
+
+    ours.send('from our server ✓');
+    expect(await nextInPage(page)).toEqual({
+      type: 'message',
+      binary: false,
+      text: 'from our server ✓',
+    });
+    const sent = Buffer.from([0, 1, 127, 128, 255]);
+    ours.send(sent);
+    expect(await nextInPage(page)).toEqual({
+      type: 'message',
+      binary: true,
+      length: 5,
+      sha256: sha256(sent),
+    });
+  });
+
+  it('joins a message our server sends in fragments, with a ping between them, into one', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    await setEcho(page);
+    const socket = server.socketOf(ours);
+    const pongs: string[] = [];
+    ours.on('pong', (data) => pongs.push(data.toString()));
+    // 'é' and '✓' are cut between fragments: the page must join bytes, not decode each piece.
+    const text = Buffer.from('héllo ✓ fragmented', 'utf8');
+    const [inPage, , [back, backIsBinary]] = await Promise.all([
+      nextInPage(page),
+      nextEvent<[Buffer]>(ours, 'pong', WAIT_MS),
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      writeFragments(
+        socket,
+        OPCODES.TEXT,
+        [text.subarray(0, 2), text.subarray(2, 8), text.subarray(8)],
+        (i) => {
+          if (i === 0) writePing(socket, Buffer.from('between'));
+        },
+      ),
+    ]);
+    expect(inPage).toEqual({ type: 'message', binary: false, text: 'héllo ✓ fragmented' });
+    expect(pongs).toEqual(['between']);
+    expect([back.toString('utf8'), backIsBinary]).toEqual(['héllo ✓ fragmented', false]);
+
+    const bytes = randomFillSync(Buffer.alloc(3000));
+    const [bytesInPage, [bytesBack]] = await Promise.all([
+      nextInPage(page),
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      writeFragments(socket, OPCODES.BINARY, [
+        bytes.subarray(0, 1000),
+        Buffer.alloc(0), // an empty continuation is legal (RFC 6455 §5.4)
+        bytes.subarray(1000, 2999),
+        bytes.subarray(2999),
+      ]),
+    ]);
+    expect(bytesInPage).toEqual({
+      type: 'message',
+      binary: true,
+      length: 3000,
+      sha256: sha256(bytes),
+    });
+    expect(bytesBack.equals(bytes)).toBe(true);
+  });
+
+  it.each([
+    ['1 MiB', 1024 * 1024],
+    ['16 MiB (the default maxPayloadBytes, exactly)', 16 * 1024 * 1024],
+  ])('round-trips %s byte for byte', async (_size, length) => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    await setEcho(page);
+    const big = randomFillSync(Buffer.alloc(length));
+    const [inPage, [back, isBinary]] = await Promise.all([
+      nextInPage(page, 'the big message in the page', BIG_WAIT_MS),
+      nextEvent<[Buffer, boolean]>(ours, 'message', BIG_WAIT_MS),
+      ours.send(big),
+    ]);
+    expect(inPage).toEqual({ type: 'message', binary: true, length, sha256: sha256(big) });
+    expect(isBinary).toBe(true);
+    expect(back.length).toBe(length);
+    expect(back.equals(big)).toBe(true);
+  });
+
+  it("answers our server's ping with a pong carrying the same payload", async () => {
+    const server = await startAttachedServer();
+    const { ours } = await openPage(server);
+    for (const payload of ['probe ✓', '', 'x'.repeat(125)]) {
+      const [[pong]] = await Promise.all([
+        nextEvent<[Buffer]>(ours, 'pong', WAIT_MS),
+        ours.ping(payload),
+      ]);
+      expect(pong.toString()).toBe(payload);
+    }
+  });
+
+  it('closes with a code and reason our side sees', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    const [oursClosed, inPage] = await Promise.all([
+      closeOf(ours),
+      nextInPage(page),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.close(4000, 'from the page ✓')),
+    ]);
+    expect(oursClosed).toEqual({ code: 4000, reason: 'from the page ✓' });
+    // Our answer echoes the code only (RFC 6455 §5.5.1).
+    expect(inPage).toEqual({ type: 'close', code: 4000, reason: '', wasClean: true });
+  });
+
+  it('sees the code and reason when our side closes', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    const [oursClosed, inPage] = await Promise.all([
+      closeOf(ours),
+      nextInPage(page),
+      ours.close(4001, 'from our server ✓'),
+    ]);
+    expect(inPage).toEqual({
+      type: 'close',
+      code: 4001,
+      reason: 'from our server ✓',
+      wasClean: true,
+    });
+    expect(oursClosed.code).toBe(4001);
+  });
+
+  it('is closed with 1009 when it sends one byte over our maxPayloadBytes', async () => {
+    const server = await startAttachedServer({ maxPayloadBytes: 1024 });
+    const { page, ours } = await openPage(server);
+    const errors: string[] = [];
+    ours.on('error', (err) => errors.push(err.code));
+    const [[atLimit]] = await Promise.all([
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.sendBytes(1024)),
+    ]);
+    expect(atLimit.equals(patternBytes(1024))).toBe(true);
+    const [oursClosed, inPage] = await Promise.all([
+      closeOf(ours),
+      nextInPage(page),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.sendBytes(1025)),
+    ]);
+    expect(inPage).toMatchObject({ type: 'close', code: 1009 });
+    expect(oursClosed.code).toBe(1009);
+    expect(errors).toEqual(['WEBSOCKET_ERR_MESSAGE_TOO_BIG']);
+  });
+
+  it('is refused (403) by checkOrigin from a foreign page, and accepted from its own', async () => {
+    const foreign = await startAttachedServer();
+    const seen: (string | undefined)[] = [];
+    const server = await startAttachedServer({
+      checkOrigin: (origin) => {
+        seen.push(origin);
+        return origin === server.origin;
+      },
+    });
+    let connections = 0;
+    server.wss.on('connection', () => connections++);
+
+    const foreignPage = await pageAt(foreign);
+    expect(await connect(foreignPage, server.url)).toBe('failed');
+    expect(await nextInPage(foreignPage)).toEqual({ type: 'error' });
+    expect(await nextInPage(foreignPage)).toEqual({
+      type: 'close',
+      code: 1006,
+      reason: '',
+      wasClean: false,
+    });
+    expect(seen).toEqual([foreign.origin]);
+    expect(connections).toBe(0);
+
+    const { origin } = await openPage(server);
+    expect(origin).toBe(server.origin);
+    expect(seen).toEqual([foreign.origin, server.origin]);
+    expect(connections).toBe(1);
+  });
+});
