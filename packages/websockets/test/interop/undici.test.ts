@@ -2,10 +2,10 @@
 // (7.x, the newest major that runs on Node 20) and, on Node 22 and later, Node's own global
 // `WebSocket` (undici bundled into Node; Node 20 has it only behind --experimental-websocket).
 import { createHash, randomFillSync } from 'node:crypto';
-import { nextEvent, withTimeout } from '@socketlab/testkit';
+import { ManualClock, nextEvent, withTimeout } from '@socketlab/testkit';
 import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { WebSocketConnection } from '../../src/connection/index.ts';
+import { WebSocketConnection } from '../../src/connection/index.ts';
 import { OPCODES } from '../../src/frame/index.ts';
 import { closeOf } from '../connection/peers.ts';
 import {
@@ -72,9 +72,10 @@ class Probe {
   static async open(
     Client: WhatwgWebSocket,
     server: AttachedServer,
+    protocols: string[] = [],
   ): Promise<{ probe: Probe; ours: WebSocketConnection }> {
     const accepted = nextEvent<[WebSocketConnection]>(server.wss, 'connection', WAIT_MS);
-    const probe = new Probe(new Client(server.url));
+    const probe = new Probe(new Client(server.url, protocols));
     onTestFinished(() => {
       if (probe.closeEvent === undefined) probe.ws.close();
     });
@@ -169,6 +170,7 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     const pongs: string[] = [];
     ours.on('pong', (data) => pongs.push(data.toString()));
     const ponged = nextEvent<[Buffer]>(ours, 'pong', WAIT_MS);
+    ponged.catch(() => {}); // awaited below, after the message
     writeFragments(
       socket,
       OPCODES.TEXT,
@@ -207,9 +209,10 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     const { probe, ours } = await Probe.open(clientOf(), server);
     echo(ours);
     const big = randomFillSync(Buffer.alloc(bytes));
-    const atServer = nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS * 2);
-    probe.ws.send(big);
-    const [got, isBinary] = await atServer;
+    const [[got, isBinary]] = await Promise.all([
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS * 2),
+      probe.ws.send(big),
+    ]);
     expect(isBinary).toBe(true);
     expect(got.length).toBe(bytes);
     expect(createHash('sha256').update(got).digest('hex')).toBe(
@@ -218,6 +221,25 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     const back = await probe.next('the echo of the big message');
     expect(back.binary).toBe(true);
     expect((back.data as Buffer).equals(big)).toBe(true);
+  });
+
+  it('negotiates the subprotocol our server prefers among those it offers', async () => {
+    const server = await startAttachedServer({ protocols: ['chat.v2', 'chat.v1'] });
+    const { probe, ours } = await Probe.open(clientOf(), server, ['chat.v1', 'chat.v2']);
+    expect(probe.ws.protocol).toBe('chat.v2');
+    expect(ours.protocol).toBe('chat.v2');
+  });
+
+  it("keeps our heartbeat satisfied with its pongs (the server's clock driven by hand)", async () => {
+    const clock = new ManualClock();
+    const server = await startAttachedServer({ heartbeatIntervalMs: 1000, clock });
+    const { ours } = await Probe.open(clientOf(), server);
+    for (let beat = 0; beat < 3; beat++) {
+      const ponged = nextEvent<[Buffer]>(ours, 'pong', WAIT_MS);
+      clock.advance(1000); // a ping goes out; without the last pong this would cut the peer
+      await ponged;
+      expect(ours.readyState).toBe(WebSocketConnection.OPEN);
+    }
   });
 
   it("answers our server's ping with a pong carrying the same payload", async () => {
@@ -233,23 +255,49 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
   it('closes with a code and reason our side sees, and our side sees the echo close cleanly', async () => {
     const server = await startAttachedServer();
     const { probe, ours } = await Probe.open(clientOf(), server);
-    const oursClosed = closeOf(ours);
-    probe.ws.close(4000, 'from the client ✓');
-    expect(await oursClosed).toEqual({ code: 4000, reason: 'from the client ✓' });
-    expect(await probe.closed()).toEqual({ code: 4000, reason: '', wasClean: true });
+    const [oursClosed, theirs] = await Promise.all([
+      closeOf(ours),
+      probe.closed(),
+      probe.ws.close(4000, 'from the client ✓'),
+    ]);
+    expect(oursClosed).toEqual({ code: 4000, reason: 'from the client ✓' });
+    // Our answer echoes the code only (RFC 6455 §5.5.1).
+    expect(theirs).toEqual({ code: 4000, reason: '', wasClean: true });
+  });
+
+  it('closes with no code: our side reports 1005, and so does the client', async () => {
+    const server = await startAttachedServer();
+    const { probe, ours } = await Probe.open(clientOf(), server);
+    const [oursClosed, theirs] = await Promise.all([
+      closeOf(ours),
+      probe.closed(),
+      probe.ws.close(),
+    ]);
+    expect(oursClosed).toEqual({ code: 1005, reason: '' });
+    expect(theirs).toEqual({ code: 1005, reason: '', wasClean: true });
   });
 
   it('sees the code and reason when our side closes', async () => {
     const server = await startAttachedServer();
     const { probe, ours } = await Probe.open(clientOf(), server);
-    const oursClosed = closeOf(ours);
-    ours.close(4001, 'from our server ✓');
-    expect(await probe.closed()).toEqual({
-      code: 4001,
-      reason: 'from our server ✓',
-      wasClean: true,
-    });
-    expect((await oursClosed).code).toBe(4001);
+    const [oursClosed, theirs] = await Promise.all([
+      closeOf(ours),
+      probe.closed(),
+      ours.close(4001, 'from our server ✓'),
+    ]);
+    expect(theirs).toEqual({ code: 4001, reason: 'from our server ✓', wasClean: true });
+    expect(oursClosed.code).toBe(4001);
+  });
+
+  it("is closed with 1001 by our server's close()", async () => {
+    const server = await startAttachedServer();
+    const { probe } = await Probe.open(clientOf(), server);
+    const [theirs] = await Promise.all([
+      probe.closed(),
+      withTimeout(server.wss.close(), 'our server to close', WAIT_MS),
+    ]);
+    expect(theirs).toEqual({ code: 1001, reason: '', wasClean: true });
+    expect(server.wss.clients.size).toBe(0);
   });
 
   it('is closed with 1009 when it sends one byte over our maxPayloadBytes', async () => {
@@ -260,11 +308,13 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     ours.on('error', (err) => errors.push(err.code));
     probe.ws.send(new Uint8Array(1024)); // exactly the limit: echoed
     expect((await probe.next()).data).toEqual(Buffer.alloc(1024));
-    const oursClosed = closeOf(ours);
-    probe.ws.send(new Uint8Array(1025));
-    const closed = await probe.closed();
-    expect([closed.code, closed.wasClean]).toEqual([1009, true]);
-    expect((await oursClosed).code).toBe(1009);
+    const [oursClosed, theirs] = await Promise.all([
+      closeOf(ours),
+      probe.closed(),
+      probe.ws.send(new Uint8Array(1025)),
+    ]);
+    expect([theirs.code, theirs.wasClean]).toEqual([1009, true]);
+    expect(oursClosed.code).toBe(1009);
     expect(errors).toEqual(['WEBSOCKET_ERR_MESSAGE_TOO_BIG']);
   });
 });
