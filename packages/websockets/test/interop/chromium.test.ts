@@ -279,6 +279,36 @@ describe.skipIf(!chromium && !CI)("Chromium's WebSocket as a client of our serve
     });
   });
 
+  it('gets a message our server sends at once on connection, and our server sees its path and query', async () => {
+    const server = await startAttachedServer();
+    const targets: string[] = [];
+    server.wss.on('connection', (ws, request) => {
+      targets.push(request.target);
+      ws.send('welcome ✓');
+    });
+    const page = await pageAt(server);
+    expect(await connect(page, `${server.url}chat?room=1`)).toBe('open');
+    expect(await nextInPage(page)).toEqual({ type: 'message', binary: false, text: 'welcome ✓' });
+    expect(targets).toEqual(['/chat?room=1']);
+  });
+
+  it('round-trips 256 KiB of multi-byte text', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    await setEcho(page);
+    // 1, 2, 3 and 4 UTF-8 bytes per character: the socket's reads (64 KiB) end inside one. Not
+    // 1 MiB as with undici: the page's copy comes back through the DevTools protocol.
+    const text = 'aé✓🌍'.repeat(Math.floor((256 * 1024) / 10));
+    const [inPage, [back, isBinary]] = await Promise.all([
+      nextInPage(page),
+      nextEvent<[Buffer, boolean]>(ours, 'message', WAIT_MS),
+      ours.send(text),
+    ]);
+    expect(inPage.type === 'message' && !inPage.binary && inPage.text === text).toBe(true);
+    expect(isBinary).toBe(false);
+    expect(back.toString('utf8') === text).toBe(true);
+  });
+
   it('joins a message our server sends in fragments, with a ping between them, into one', async () => {
     const server = await startAttachedServer();
     const { page, ours } = await openPage(server);
@@ -371,17 +401,29 @@ describe.skipIf(!chromium && !CI)("Chromium's WebSocket as a client of our serve
     }
   });
 
-  it('closes with a code and reason our side sees', async () => {
+  it('closes with a code and a 123-byte reason our side sees', async () => {
     const server = await startAttachedServer();
     const { page, ours } = await openPage(server);
+    const reason = 'from the page ✓'.padEnd(121, '.'); // 123 bytes, the most a close allows
+    expect(Buffer.byteLength(reason)).toBe(123);
     const [oursClosed, inPage] = await Promise.all([
       closeOf(ours),
       nextInPage(page),
-      page.evaluate(() => (window as unknown as { lab: Lab }).lab.close(4000, 'from the page ✓')),
+      page.evaluate((why) => (window as unknown as { lab: Lab }).lab.close(4000, why), reason),
     ]);
-    expect(oursClosed).toEqual({ code: 4000, reason: 'from the page ✓' });
+    expect(oursClosed).toEqual({ code: 4000, reason });
     // Our answer echoes the code only (RFC 6455 §5.5.1).
     expect(inPage).toEqual({ type: 'close', code: 4000, reason: '', wasClean: true });
+  });
+
+  it('closes with 1001 (going away) when the page is left', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    const [oursClosed] = await Promise.all([
+      closeOf(ours),
+      page.goto('about:blank', { timeout: WAIT_MS }),
+    ]);
+    expect(oursClosed.code).toBe(1001);
   });
 
   it('closes with no code: our side reports 1005, and so does the page', async () => {

@@ -7,6 +7,7 @@ import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocketConnection } from '../../src/connection/index.ts';
 import { OPCODES } from '../../src/frame/index.ts';
+import type { HttpRequestHead } from '../../src/handshake/index.ts';
 import { closeOf } from '../connection/peers.ts';
 import {
   type AttachedServer,
@@ -68,14 +69,18 @@ class Probe {
     });
   }
 
-  /** Connects, and resolves with our side of the connection once both ends are open. */
+  /** Connects to `server` (at `path`), and resolves with both ends once they are open. */
   static async open(
     Client: WhatwgWebSocket,
     server: AttachedServer,
-    protocols: string[] = [],
-  ): Promise<{ probe: Probe; ours: WebSocketConnection }> {
-    const accepted = nextEvent<[WebSocketConnection]>(server.wss, 'connection', WAIT_MS);
-    const probe = new Probe(new Client(server.url, protocols));
+    { protocols = [], path = '/' }: { protocols?: string[]; path?: string } = {},
+  ): Promise<{ probe: Probe; ours: WebSocketConnection; request: HttpRequestHead }> {
+    const accepted = nextEvent<[WebSocketConnection, HttpRequestHead]>(
+      server.wss,
+      'connection',
+      WAIT_MS,
+    );
+    const probe = new Probe(new Client(`ws://127.0.0.1:${server.port}${path}`, protocols));
     onTestFinished(() => {
       if (probe.closeEvent === undefined) probe.ws.close();
     });
@@ -87,8 +92,8 @@ class Probe {
       "the client's 'open' event",
       WAIT_MS,
     );
-    const [ours] = await accepted;
-    return { probe, ours };
+    const [ours, request] = await accepted;
+    return { probe, ours, request };
   }
 
   /** The next message the client received. */
@@ -159,6 +164,27 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     expect(await probe.next()).toEqual({ binary: true, data: Buffer.alloc(0) });
   });
 
+  it('gets a message our server sends at once on connection, and our server sees its path and query', async () => {
+    const server = await startAttachedServer();
+    server.wss.on('connection', (ws) => ws.send('welcome ✓'));
+    const { probe, request } = await Probe.open(clientOf(), server, { path: '/chat?room=1' });
+    expect(request.target).toBe('/chat?room=1');
+    expect(request.headers.get('host')).toBe(`127.0.0.1:${server.port}`);
+    expect(await probe.next()).toEqual({ binary: false, data: 'welcome ✓' });
+  });
+
+  it('round-trips 1 MiB of multi-byte text', async () => {
+    const server = await startAttachedServer();
+    const { probe, ours } = await Probe.open(clientOf(), server);
+    echo(ours);
+    // 1, 2, 3 and 4 UTF-8 bytes per character: every chunk boundary lands somewhere inside one.
+    const text = 'aé✓🌍'.repeat(Math.ceil((1024 * 1024) / 10));
+    probe.ws.send(text);
+    const back = await probe.next('the echo of the text');
+    expect(back.binary).toBe(false);
+    expect(back.data === text).toBe(true);
+  });
+
   it('joins a message our server sends in fragments, with a ping between them, into one', async () => {
     const server = await startAttachedServer();
     const { probe, ours } = await Probe.open(clientOf(), server);
@@ -225,7 +251,9 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
 
   it('negotiates the subprotocol our server prefers among those it offers', async () => {
     const server = await startAttachedServer({ protocols: ['chat.v2', 'chat.v1'] });
-    const { probe, ours } = await Probe.open(clientOf(), server, ['chat.v1', 'chat.v2']);
+    const { probe, ours } = await Probe.open(clientOf(), server, {
+      protocols: ['chat.v1', 'chat.v2'],
+    });
     expect(probe.ws.protocol).toBe('chat.v2');
     expect(ours.protocol).toBe('chat.v2');
   });
@@ -252,15 +280,17 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     }
   });
 
-  it('closes with a code and reason our side sees, and our side sees the echo close cleanly', async () => {
+  it('closes with a code and a 123-byte reason our side sees, and the echo closes it cleanly', async () => {
     const server = await startAttachedServer();
     const { probe, ours } = await Probe.open(clientOf(), server);
+    const reason = 'from the client ✓'.padEnd(121, '.'); // 123 bytes, the most a close allows
+    expect(Buffer.byteLength(reason)).toBe(123);
     const [oursClosed, theirs] = await Promise.all([
       closeOf(ours),
       probe.closed(),
-      probe.ws.close(4000, 'from the client ✓'),
+      probe.ws.close(4000, reason),
     ]);
-    expect(oursClosed).toEqual({ code: 4000, reason: 'from the client ✓' });
+    expect(oursClosed).toEqual({ code: 4000, reason });
     // Our answer echoes the code only (RFC 6455 §5.5.1).
     expect(theirs).toEqual({ code: 4000, reason: '', wasClean: true });
   });
