@@ -163,15 +163,31 @@ const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).d
 let browser: Browser | undefined;
 /** One page for the file: each test navigates it to its own server (a new page costs a renderer). */
 let page: Page | undefined;
+/** Why there is no page: every test fails with it (a failing hook would only skip them). */
+let noBrowser: Error | undefined;
 
 beforeAll(async () => {
   if (!chromium) {
-    if (CI) throw new Error('CI=true needs a browser: apt-get install chromium');
+    noBrowser = new Error('no browser, and CI=true needs one: apt-get install chromium');
     return;
   }
+  try {
+    browser = await launchChromium(chromium);
+    page = await browser.newPage();
+  } catch (err) {
+    noBrowser = new Error(`${chromium} did not start: ${(err as Error).message}`, { cause: err });
+  }
+});
+
+afterAll(async () => {
+  if (browser !== undefined) await withTimeout(browser.close(), 'the browser to close', WAIT_MS);
+});
+
+/** Debian's chromium, headless, with the flags TOOLCHAIN.md found to work here. */
+async function launchChromium(executablePath: string): Promise<Browser> {
   const { chromium: launcher } = await import('playwright-core');
-  browser = await launcher.launch({
-    executablePath: chromium,
+  return launcher.launch({
+    executablePath,
     headless: true,
     timeout: CI ? 45_000 : 15_000,
     args: [
@@ -184,19 +200,14 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  page = await browser.newPage();
-});
-
-afterAll(async () => {
-  if (browser !== undefined) await withTimeout(browser.close(), 'the browser to close', WAIT_MS);
-});
+}
 
 /**
  * The file's page, navigated to `server`'s origin with the lab installed. Leaving a page closes
  * its WebSocket, so nothing carries over from the test before.
  */
 async function pageAt(server: AttachedServer): Promise<Page> {
-  if (page === undefined) throw new Error('the browser did not start');
+  if (page === undefined) throw noBrowser ?? new Error('the browser did not start');
   await page.goto(`${server.origin}/`, { timeout: WAIT_MS });
   await page.evaluate(installLab);
   return page;
