@@ -13,7 +13,7 @@ import {
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/connection/index.ts';
-import { encodeFrame, OPCODES } from '../../src/frame/index.ts';
+import { encodeFrame, type Frame, FrameParser, OPCODES } from '../../src/frame/index.ts';
 
 /** The page every plain GET of `/` gets. */
 export const TEST_PAGE = '<!doctype html><meta charset="utf-8"><title>socketlab interop</title>';
@@ -29,6 +29,18 @@ export interface AttachedServer {
   readonly url: string;
   /** The socket under a connection this server accepted. */
   socketOf(ws: WebSocketConnection): Duplex;
+  /**
+   * The frames the client sends from now on, as they arrive (read from the same socket by a
+   * parser of our own, so how a client cut a message shows): opcode, FIN and payload length.
+   */
+  framesFrom(ws: WebSocketConnection): FrameSummary[];
+}
+
+/** One frame a client sent, without its payload. */
+export interface FrameSummary {
+  opcode: number;
+  fin: boolean;
+  length: number;
 }
 
 /** Starts the pair; both are closed (connections with 1001, then the listener) when the test ends. */
@@ -69,16 +81,36 @@ export async function startAttachedServer(
     'the HTTP server to listen',
   );
   const port = (server.address() as { port: number }).port;
+  const socketOf = (ws: WebSocketConnection): Duplex => {
+    const socket = sockets.get(ws);
+    if (socket === undefined) throw new Error('that connection was not accepted by this server');
+    return socket;
+  };
   return {
     http: server,
     wss,
     port,
     origin: `http://127.0.0.1:${port}`,
     url: `ws://127.0.0.1:${port}/`,
-    socketOf(ws) {
-      const socket = sockets.get(ws);
-      if (socket === undefined) throw new Error('that connection was not accepted by this server');
-      return socket;
+    socketOf,
+    framesFrom(ws) {
+      const summaries: FrameSummary[] = [];
+      // No limit of its own (the connection has one), and RSV1 allowed should a compression
+      // extension be negotiated.
+      const parser = new FrameParser({
+        role: 'server',
+        maxPayloadBytes: 2 ** 32,
+        allowedReservedBits: ['rsv1'],
+      });
+      const frames: Frame[] = [];
+      socketOf(ws).on('data', (chunk: Buffer) => {
+        // A copy: the parser unmasks in place, and the connection reads the same chunk.
+        parser.push(Buffer.from(chunk), frames);
+        for (const { opcode, fin, payload } of frames.splice(0)) {
+          summaries.push({ opcode, fin, length: payload.length });
+        }
+      });
+      return summaries;
     },
   };
 }
