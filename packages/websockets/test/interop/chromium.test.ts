@@ -316,6 +316,28 @@ describe.skipIf(!chromium && !CI)("Chromium's WebSocket as a client of our serve
     });
   });
 
+  it('sends 1000 small messages that our server gets whole and in order', async () => {
+    const server = await startAttachedServer();
+    const { page, ours } = await openPage(server);
+    const got: string[] = [];
+    const all = withTimeout(
+      new Promise<void>((resolve) =>
+        ours.on('message', (data) => {
+          if (got.push(data.toString()) === 1000) resolve();
+        }),
+      ),
+      'the 1000 messages',
+      WAIT_MS,
+    );
+    await Promise.all([
+      all,
+      page.evaluate(() => {
+        for (let i = 0; i < 1000; i++) (window as unknown as { lab: Lab }).lab.send(`#${i} ✓`);
+      }),
+    ]);
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => `#${i} ✓`));
+  });
+
   it('gets a message our server sends at once on connection, and our server sees its path and query', async () => {
     const server = await startAttachedServer();
     const targets: string[] = [];
@@ -539,6 +561,25 @@ describe.skipIf(!chromium && !CI)("Chromium's WebSocket as a client of our serve
     expect(inPage).toMatchObject({ type: 'close', code: 1009 });
     expect(oursClosed.code).toBe(1009);
     expect(errors).toEqual(['WEBSOCKET_ERR_MESSAGE_TOO_BIG']);
+  });
+
+  it('is closed with 1009 when its fragments together pass our maxPayloadBytes', async () => {
+    // Each of Chromium's fragments (~128 KiB) is under the limit; the second one passes it.
+    const server = await startAttachedServer({ maxPayloadBytes: 200_000 });
+    const { page, ours } = await openPage(server);
+    const frames = server.framesFrom(ours);
+    const errors: string[] = [];
+    ours.on('error', (err) => errors.push(err.code));
+    const [oursClosed, inPage] = await Promise.all([
+      closeOf(ours),
+      nextInPage(page),
+      page.evaluate(() => (window as unknown as { lab: Lab }).lab.sendBytes(300_000)),
+    ]);
+    expect(inPage).toMatchObject({ type: 'close', code: 1009 });
+    expect(oursClosed.code).toBe(1009);
+    expect(errors).toEqual(['WEBSOCKET_ERR_MESSAGE_TOO_BIG']);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(Math.max(...frames.map((f) => f.length))).toBeLessThanOrEqual(200_000);
   });
 
   it('is refused (403) by checkOrigin from a foreign page, and accepted from its own', async () => {

@@ -164,6 +164,24 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     expect(await probe.next()).toEqual({ binary: true, data: Buffer.alloc(0) });
   });
 
+  it('sends 1000 small messages that our server gets whole and in order', async () => {
+    const server = await startAttachedServer();
+    const { probe, ours } = await Probe.open(clientOf(), server);
+    const got: string[] = [];
+    const all = withTimeout(
+      new Promise<void>((resolve) =>
+        ours.on('message', (data) => {
+          if (got.push(data.toString()) === 1000) resolve();
+        }),
+      ),
+      'the 1000 messages',
+      WAIT_MS,
+    );
+    for (let i = 0; i < 1000; i++) probe.ws.send(`#${i} ✓`);
+    await all;
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => `#${i} ✓`));
+  });
+
   it('gets a message our server sends at once on connection, and our server sees its path and query', async () => {
     const server = await startAttachedServer();
     server.wss.on('connection', (ws) => ws.send('welcome ✓'));
