@@ -73,14 +73,15 @@ interface Lab {
  */
 function installLab(): void {
   const events: PageEvent[] = [];
-  let wake: (() => void) | undefined;
+  const waiters = new Set<() => void>();
   let ws: WebSocket | undefined;
   // Digests are asynchronous: a chain keeps the events in the order they happened.
   let chain = Promise.resolve();
   const record = (make: () => Promise<PageEvent> | PageEvent): void => {
     chain = chain.then(async () => {
       events.push(await make());
-      wake?.();
+      for (const wake of waiters) wake();
+      waiters.clear();
     });
   };
   const hex = (digest: ArrayBuffer): string =>
@@ -129,7 +130,7 @@ function installLab(): void {
         const event = events.shift();
         if (event !== undefined) return event;
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          waiters.add(resolve);
         });
       }
     },

@@ -50,7 +50,8 @@ interface ClientClose {
 class Probe {
   private readonly received: Received[] = [];
   private closeEvent: ClientClose | undefined;
-  private wake: (() => void) | undefined;
+  /** Waiters to wake at the next event (a closed() and a next() may wait together). */
+  private readonly waiters = new Set<() => void>();
 
   private constructor(readonly ws: InstanceType<WhatwgWebSocket>) {
     ws.binaryType = 'arraybuffer';
@@ -61,11 +62,11 @@ class Probe {
           ? { binary: false, data }
           : { binary: true, data: Buffer.from(data as ArrayBuffer) },
       );
-      this.wake?.();
+      this.wakeAll();
     });
     ws.addEventListener('close', (event) => {
       this.closeEvent = { code: event.code, reason: event.reason, wasClean: event.wasClean };
-      this.wake?.();
+      this.wakeAll();
     });
   }
 
@@ -106,6 +107,11 @@ class Probe {
     return this.until(() => this.closeEvent, "the client's 'close' event", false);
   }
 
+  private wakeAll(): void {
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
   /** Waits (bounded) until `take` gives something; `failOnClose`: a close first is a failure. */
   private until<T>(take: () => T | undefined, what: string, failOnClose: boolean): Promise<T> {
     return withTimeout(
@@ -117,7 +123,7 @@ class Probe {
             throw new Error(`the client closed (code ${this.closeEvent.code}) before ${what}`);
           }
           await new Promise<void>((resolve) => {
-            this.wake = resolve;
+            this.waiters.add(resolve);
           });
         }
       })(),
