@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // Interoperability of our server with Chromium's own WebSocket: Debian's chromium driven by
-// playwright-core (never a downloaded browser), one browser for the file, a page per test
-// served by the same HTTP server our WebSocketServer is attached to, `new WebSocket(…)` in it.
+// playwright-core (never a downloaded browser), one browser and one page for the file; each test
+// navigates the page to a page served by the HTTP server its WebSocketServer is attached to
+// (the same origin) and drives `new WebSocket(…)` in it.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { ManualClock, nextEvent, withTimeout } from '@socketlab/testkit';
@@ -9,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketConnection } from '../../src/connection/index.ts';
 import { OPCODES } from '../../src/frame/index.ts';
+import type { HttpRequestHead } from '../../src/handshake/index.ts';
 import { closeOf } from '../connection/peers.ts';
 import {
   type AttachedServer,
@@ -258,13 +260,11 @@ async function openPage(
   protocols: string[] = [],
 ): Promise<{ page: Page; ours: WebSocketConnection; origin: string | undefined }> {
   const page = await pageAt(server);
-  const accepted = nextEvent<[WebSocketConnection, { headers: Map<string, string> }]>(
-    server.wss,
-    'connection',
-    WAIT_MS,
-  );
-  expect(await connect(page, server.url, protocols)).toBe('open');
-  const [ours, request] = await accepted;
+  const [[ours, request], opened] = await Promise.all([
+    nextEvent<[WebSocketConnection, HttpRequestHead]>(server.wss, 'connection', WAIT_MS),
+    connect(page, server.url, protocols),
+  ]);
+  expect(opened).toBe('open');
   return { page, ours, origin: request.headers.get('origin') };
 }
 

@@ -76,24 +76,18 @@ class Probe {
     server: AttachedServer,
     { protocols = [], path = '/' }: { protocols?: string[]; path?: string } = {},
   ): Promise<{ probe: Probe; ours: WebSocketConnection; request: HttpRequestHead }> {
-    const accepted = nextEvent<[WebSocketConnection, HttpRequestHead]>(
-      server.wss,
-      'connection',
-      WAIT_MS,
-    );
     const probe = new Probe(new Client(`ws://127.0.0.1:${server.port}${path}`, protocols));
     onTestFinished(() => {
       if (probe.closeEvent === undefined) probe.ws.close();
     });
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        probe.ws.addEventListener('open', () => resolve());
-        probe.ws.addEventListener('error', () => reject(new Error('the client failed to connect')));
-      }),
-      "the client's 'open' event",
-      WAIT_MS,
-    );
-    const [ours, request] = await accepted;
+    const opened = new Promise<void>((resolve, reject) => {
+      probe.ws.addEventListener('open', () => resolve());
+      probe.ws.addEventListener('error', () => reject(new Error('the client failed to connect')));
+    });
+    const [[ours, request]] = await Promise.all([
+      nextEvent<[WebSocketConnection, HttpRequestHead]>(server.wss, 'connection', WAIT_MS),
+      withTimeout(opened, "the client's 'open' event", WAIT_MS),
+    ]);
     return { probe, ours, request };
   }
 
@@ -219,18 +213,19 @@ describe.each(CLIENTS)('%s as a client of our server', (_name, clientOf) => {
     const text = Buffer.from('héllo ✓ fragmented', 'utf8');
     const pongs: string[] = [];
     ours.on('pong', (data) => pongs.push(data.toString()));
-    const ponged = nextEvent<[Buffer]>(ours, 'pong', WAIT_MS);
-    ponged.catch(() => {}); // awaited below, after the message
-    writeFragments(
-      socket,
-      OPCODES.TEXT,
-      [text.subarray(0, 2), text.subarray(2, 8), text.subarray(8)],
-      (i) => {
-        if (i === 0) writePing(socket, Buffer.from('between'));
-      },
-    );
-    expect(await probe.next()).toEqual({ binary: false, data: 'héllo ✓ fragmented' });
-    await ponged;
+    const [textReceived] = await Promise.all([
+      probe.next(),
+      nextEvent<[Buffer]>(ours, 'pong', WAIT_MS),
+      writeFragments(
+        socket,
+        OPCODES.TEXT,
+        [text.subarray(0, 2), text.subarray(2, 8), text.subarray(8)],
+        (i) => {
+          if (i === 0) writePing(socket, Buffer.from('between'));
+        },
+      ),
+    ]);
+    expect(textReceived).toEqual({ binary: false, data: 'héllo ✓ fragmented' });
     expect(pongs).toEqual(['between']);
 
     const bytes = randomFillSync(Buffer.alloc(3000));
