@@ -40,6 +40,8 @@ export interface AttachedServer {
 export interface FrameSummary {
   opcode: number;
   fin: boolean;
+  /** RSV1: the message is compressed, should permessage-deflate be negotiated. */
+  rsv1: boolean;
   length: number;
 }
 
@@ -106,8 +108,8 @@ export async function startAttachedServer(
       socketOf(ws).on('data', (chunk: Buffer) => {
         // A copy: the parser unmasks in place, and the connection reads the same chunk.
         parser.push(Buffer.from(chunk), frames);
-        for (const { opcode, fin, payload } of frames.splice(0)) {
-          summaries.push({ opcode, fin, length: payload.length });
+        for (const { opcode, fin, rsv1, payload } of frames.splice(0)) {
+          summaries.push({ opcode, fin, rsv1, length: payload.length });
         }
       });
       return summaries;

@@ -47,7 +47,8 @@ function fragmentsOf(frames: readonly FrameSummary[], length: number): number {
     ...data.slice(1).map(() => OPCODES.CONTINUATION),
   ]);
   expect(data.map((f) => f.fin)).toEqual(data.map((_, i) => i === data.length - 1));
-  expect(data.reduce((sum, f) => sum + f.length, 0)).toBe(length);
+  // A compressed message (RSV1 on its first frame) has fewer, or a few more, bytes on the wire.
+  if (data[0]?.rsv1 !== true) expect(data.reduce((sum, f) => sum + f.length, 0)).toBe(length);
   return data.length;
 }
 
