@@ -97,6 +97,22 @@ export interface WebSocketConnectionEvents {
   drain: [];
 }
 
+/** Bits of `readPauses`: why reading is paused. */
+const READ_PAUSES = { reader: 1, inflate: 2 } as const;
+
+/** Where a socket keeps the connection it carries, for the shared listeners below. */
+const CONNECTION = Symbol('socketlab.websocket.connection');
+type ConnectionSocket = Duplex & { [CONNECTION]: WebSocketConnection };
+
+/** The socket listeners every connection shares; set by the class's static block. */
+let socketListeners: {
+  data(this: Duplex, chunk: Buffer): void;
+  error(this: Duplex, err: Error): void;
+  end(this: Duplex): void;
+  close(this: Duplex): void;
+  drain(this: Duplex): void;
+};
+
 /**
  * An open WebSocket connection (RFC 6455 §5–§7), server or client end, over a `net.Socket`,
  * a `tls.TLSSocket` or any `Duplex`, created once the opening handshake is done.
@@ -148,6 +164,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeCode = 1006;
   private closeReason = '';
   private closeTimer: unknown;
+  /** The socket is corked until the end of this turn of the event loop (see `writeFrame`). */
+  private corked = false;
   private heartbeatTimer: unknown;
   private awaitingPong = false;
   /** permessage-deflate's compressors, when negotiated. */
@@ -155,9 +173,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   /** Reads frames under permessage-deflate (inflating compressed messages in order). */
   private readonly deflateReader: DeflateReader | undefined;
   /** Messages, close frames and the socket's end queued behind a compression (deflate only). */
-  private readonly queue: SendQueue;
-  /** Why reading is paused: the message iterator, an inflate in progress. */
-  private readonly readPauses = new Set<'reader' | 'inflate'>();
+  private readonly queue: SendQueue | undefined;
+  /** Why reading is paused, as bits of {@link READ_PAUSES}: the message iterator, an inflate. */
+  private readPauses = 0;
 
   /**
    * @param socket - the stream the handshake ran on, with no `'data'` listener left (it may be
@@ -193,7 +211,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         assemble: (frame) => this.assemble(frame),
         fail: (err) => this.fail(err),
         stopped: () => this.stopped(),
-        pauseReading: (on) => this.pauseReading('inflate', on),
+        pauseReading: (on) => this.pauseReading(READ_PAUSES.inflate, on),
       });
     }
     this.closeTimeoutMs = checkInteger(
@@ -211,17 +229,18 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.clock = options.clock ?? systemClock;
     this.masks = options.role === 'client' ? new MaskKeyPool(options.randomFill) : undefined;
     const head = options.head === undefined ? undefined : Buffer.from(options.head);
-    socket.on('error', (err) => this.onSocketError(err));
-    socket.on('end', () => this.onSocketEnd());
-    socket.on('close', () => this.onSocketClose());
-    this.queue = new SendQueue(socket, {
-      writeFrame: (opcode, payload, rsv1) => this.writeFrame(opcode, payload, rsv1),
-      drained: () => this.emit('drain'),
-    });
-    socket.on('drain', () => {
-      this.queue.socketDrained();
-      this.emit('drain');
-    });
+    if (this.deflate !== undefined) {
+      this.queue = new SendQueue(socket, {
+        writeFrame: (opcode, payload, rsv1) => this.writeFrame(opcode, payload, rsv1),
+        drained: () => this.emit('drain'),
+      });
+    }
+    // Shared listeners that find this connection on the socket: no closures per connection.
+    (socket as ConnectionSocket)[CONNECTION] = this;
+    socket.on('error', socketListeners.error);
+    socket.on('end', socketListeners.end);
+    socket.on('close', socketListeners.close);
+    socket.on('drain', socketListeners.drain);
     if (socket.destroyed) {
       setImmediate(() => this.onSocketClose());
       return;
@@ -230,8 +249,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     // start reading on the next turn of the event loop so no message is emitted before them.
     setImmediate(() => {
       if (head !== undefined && head.length > 0) this.onData(head);
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      if (this.readPauses.size === 0) socket.resume();
+      socket.on('data', socketListeners.data);
+      if (this.readPauses === 0) socket.resume();
     });
     if (this.heartbeatIntervalMs > 0) this.armHeartbeat();
   }
@@ -246,7 +265,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    * the bytes of messages queued behind a compression in progress.
    */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.queue.bytes;
+    return this.socket.writableLength + (this.queue?.bytes ?? 0);
   }
 
   /**
@@ -269,11 +288,13 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     if (deflate !== undefined && payload.length >= deflate.threshold) {
       // Compressed later: keep a copy, so the caller may reuse its buffer at once.
       const copy = typeof data === 'string' ? payload : Buffer.from(payload);
-      return this.queue.pushCompressed(opcode, payload.length, deflate.deflate(copy), (err) => {
+      const queue = this.queue as SendQueue; // made with the deflate context
+      return queue.pushCompressed(opcode, payload.length, deflate.deflate(copy), (err) => {
         if (!this.stopped()) this.fail(err);
       });
     }
-    if (!this.queue.empty) return this.queue.push(opcode, payload, true);
+    if (this.queue !== undefined && !this.queue.empty)
+      return this.queue.push(opcode, payload, true);
     return this.writeFrame(opcode, payload);
   }
 
@@ -332,8 +353,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
       };
     };
     const flow = {
-      pause: () => this.pauseReading('reader', true),
-      resume: () => this.pauseReading('reader', false),
+      pause: () => this.pauseReading(READ_PAUSES.reader, true),
+      resume: () => this.pauseReading(READ_PAUSES.reader, false),
     };
     return iterateMessages(subscribe, flow, this.state === READY_STATES.CLOSED);
   }
@@ -348,21 +369,27 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   /** Pauses the socket while any reason holds; resumes it when none does. */
-  private pauseReading(reason: 'reader' | 'inflate', on: boolean): void {
-    if (on) this.readPauses.add(reason);
-    else this.readPauses.delete(reason);
-    if (this.readPauses.size > 0) this.socket.pause();
+  private pauseReading(reason: number, on: boolean): void {
+    this.readPauses = on ? this.readPauses | reason : this.readPauses & ~reason;
+    if (this.readPauses !== 0) this.socket.pause();
     else this.socket.resume();
   }
 
   /** Ends the socket once the queued frames are written. */
   private endSocket(): void {
-    if (this.queue.empty) this.socket.end();
+    if (this.queue === undefined || this.queue.empty) this.socket.end();
     else this.queue.pushEnd();
   }
 
   /** Encodes one frame (masked with a fresh key for a client) and writes it. */
   private writeFrame(opcode: number, payload: Uint8Array, rsv1 = false): boolean {
+    if (!this.corked) {
+      // Frames written in the same turn of the event loop (a burst of sends, the echoes of a
+      // read that held many messages) leave in one writev system call instead of one each.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(WebSocketConnection.uncork, this);
+    }
     if (this.masks !== undefined) {
       const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next(), rsv1 });
       return this.socket.write(frame as Buffer);
@@ -377,11 +404,43 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     return ok;
   }
 
+  static {
+    // One set of socket listeners for every connection (`this` is the socket, which carries
+    // its connection): a closure per listener per connection would cost each idle connection
+    // a few hundred bytes of heap. Written here, in the class, so they may call its privates.
+    const of = (socket: Duplex): WebSocketConnection => (socket as ConnectionSocket)[CONNECTION];
+    socketListeners = {
+      data(chunk) {
+        of(this).onData(chunk);
+      },
+      error(err) {
+        of(this).onSocketError(err);
+      },
+      end() {
+        of(this).onSocketEnd();
+      },
+      close() {
+        of(this).onSocketClose();
+      },
+      drain() {
+        const connection = of(this);
+        connection.queue?.socketDrained();
+        connection.emit('drain');
+      },
+    };
+  }
+
+  /** Lets the frames corked in this turn go (a static method: no closure per connection). */
+  private static uncork(connection: WebSocketConnection): void {
+    connection.corked = false;
+    connection.socket.uncork();
+  }
+
   private sendClose(payload: Buffer): void {
     this.closeSent = true;
     this.state = READY_STATES.CLOSING;
     this.stopHeartbeat();
-    if (!this.queue.empty) {
+    if (this.queue !== undefined && !this.queue.empty) {
       this.queue.push(OPCODES.CLOSE, payload, false);
       return;
     }
@@ -509,7 +568,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeCode = code;
     this.closeReason = '';
     // The close frame goes now: messages still compressing are dropped.
-    this.queue.clear();
+    this.queue?.clear();
     if (!this.closeSent) this.sendClose(encodeClosePayload(code));
     this.startCloseTimer();
     this.socket.end();
@@ -537,7 +596,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.state = READY_STATES.CLOSED;
     this.stopHeartbeat();
     this.deflate?.close();
-    this.queue.clear();
+    this.queue?.clear();
     if (this.closeTimer !== undefined) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     if (!this.closeReceived) {

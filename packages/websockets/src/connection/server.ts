@@ -203,11 +203,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.pending.add(socket);
     const reader = createRequestHeadReader(this.headLimits());
     const timer = this.clock.setTimeout(() => socket.destroy(), this.handshakeTimeoutMs);
+    // Every listener is removed once the handshake is over: one left on the socket would keep
+    // the head reader and these closures alive for the whole life of the connection.
     const done = (): void => {
       this.clock.clearTimeout(timer);
       this.pending.delete(socket);
       socket.off('data', onData);
       socket.off('end', onEnd);
+      socket.off('close', done);
     };
     const onData = (chunk: Buffer): void => {
       let result: ReturnType<typeof reader.push>;
@@ -230,7 +233,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', destroyOnError);
-    socket.on('close', () => done());
+    socket.on('close', done);
   }
 
   /**
