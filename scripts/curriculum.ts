@@ -7,7 +7,7 @@
  *   pnpm curriculum --json     one JSON document for tools
  *   pnpm curriculum --strict   exit 1 if a stage that exists leaves a topic uncovered
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -159,15 +159,23 @@ if (values.json) {
 }
 
 // A stage marked in progress (stage.json's `inProgress`, which says what is still to come) is
-// listed above with what it lacks but fails nothing yet; a released stage must cover every topic.
+// listed above with what it lacks but fails nothing yet; a finished stage must cover every topic.
+// Its package may already be published (what exists is released as it lands), but then its
+// README must say what is still to come, so nobody takes the stage for finished.
 const inProgress = new Set(
   [...stages.values()].filter((s) => s.manifest.inProgress).map((s) => s.manifest.name),
 );
 for (const name of inProgress) {
   const stage = stages.get(name);
   const pkg = stage && readJson<PackageManifest>(path.join(stage.dir, 'package.json'));
-  if (pkg?.private !== true) {
-    problems.add(`${name}: stage.json says inProgress, but its package is published (not private)`);
+  const readme = stage ? path.join(stage.dir, 'README.md') : '';
+  if (
+    pkg?.private !== true &&
+    !(existsSync(readme) && /still to come/i.test(readFileSync(readme, 'utf8')))
+  ) {
+    problems.add(
+      `${name}: stage.json says inProgress and its package is published, but its README does not say what is still to come`,
+    );
   }
   if (!values.json) {
     console.log(
