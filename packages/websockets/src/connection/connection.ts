@@ -478,14 +478,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     for (const frame of frames) {
       if (this.stopped()) return;
       events.length = 0;
-      try {
-        this.assembler.push(frame, events);
-      } catch (err) {
-        for (const event of events) this.onEvent(event);
-        this.fail(err);
-        return;
-      }
-      for (const event of events) this.onEvent(event);
+      if (!this.assemble(frame, events)) return;
     }
     if (this.stopped()) return;
     if (failure !== undefined) {
@@ -502,17 +495,21 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     }
   }
 
-  /** Gives one frame to the assembler and acts on what it completes; fails on its errors. */
-  private assemble(frame: Frame): void {
-    const events: MessageAssemblerEvent[] = [];
+  /**
+   * Gives one frame to the assembler and acts on what it completes (into `events`, which the
+   * caller may reuse); fails the connection on its errors, after acting on what came before.
+   * @returns false once the connection has failed.
+   */
+  private assemble(frame: Frame, events: MessageAssemblerEvent[] = []): boolean {
     try {
       this.assembler.push(frame, events);
     } catch (err) {
       for (const event of events) this.onEvent(event);
       this.fail(err);
-      return;
+      return false;
     }
     for (const event of events) this.onEvent(event);
+    return true;
   }
 
   private onEvent(event: MessageAssemblerEvent): void {

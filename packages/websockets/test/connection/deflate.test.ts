@@ -13,7 +13,7 @@ import {
 import type { PerMessageDeflateOptions } from '../../src/extensions/index.ts';
 import { encodeFrame } from '../../src/frame/index.ts';
 import { acceptKey } from '../../src/handshake/index.ts';
-import { closeCodeOf, closeOf, connectPair, RawPeer, startServer } from './peers.ts';
+import { closeCodeOf, closeOf, connectPair, RawPeer, startServer, wsEchoServer } from './peers.ts';
 
 /** Compresses as a permessage-deflate sender does: raw DEFLATE, sync flush, tail stripped. */
 function deflateMessage(data: Buffer): Buffer {
@@ -354,27 +354,6 @@ describe('permessage-deflate off (the default)', () => {
   });
 });
 
-/** A `ws` server echoing every message with permessage-deflate on, closed when the test ends. */
-async function wsDeflateServer(
-  perMessageDeflate: NonNullable<
-    ConstructorParameters<typeof WsServer>[0]
-  >['perMessageDeflate'] = true,
-): Promise<{ wss: WsServer; port: number }> {
-  const wss = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-  });
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
-      }),
-  );
-  await nextEvent(wss, 'listening');
-  return { wss, port: (wss.address() as net.AddressInfo).port };
-}
-
 describe('permessage-deflate with the ws library', () => {
   it('ws as a client of our server: negotiates it and echoes small, large and 1 MiB messages', async () => {
     const wss = await echoServer({ threshold: 16 });
@@ -466,7 +445,9 @@ describe('permessage-deflate with the ws library', () => {
       { serverMaxWindowBits: 8 },
     ],
   ] as const)('our client against a ws server (%s)', async (_, ours, theirs) => {
-    const { port } = await wsDeflateServer({ ...(theirs === true ? {} : theirs), threshold: 16 });
+    const { port } = await wsEchoServer({
+      perMessageDeflate: { ...(theirs === true ? {} : theirs), threshold: 16 },
+    });
     const client = await withTimeout(
       connectWebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: ours }),
       'connecting',

@@ -1,11 +1,10 @@
 // Interoperability with the `ws` npm library (a devDependency, used only as a peer here).
 import { randomFillSync } from 'node:crypto';
-import type net from 'node:net';
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import WebSocket, { WebSocketServer as WsServer } from 'ws';
+import WebSocket from 'ws';
 import { connectWebSocket, type WebSocketConnection } from '../../src/connection/index.ts';
-import { closeOf, startServer } from './peers.ts';
+import { closeOf, startServer, wsEchoServer } from './peers.ts';
 
 /** A `ws` client connected to `port`, terminated when the test ends. */
 async function wsClient(port: number, protocols?: string[]): Promise<WebSocket> {
@@ -13,23 +12,6 @@ async function wsClient(port: number, protocols?: string[]): Promise<WebSocket> 
   onTestFinished(() => client.terminate());
   await nextEvent(client, 'open');
   return client;
-}
-
-/** A `ws` server echoing every message, closed when the test ends. */
-async function wsEchoServer(): Promise<{ wss: WsServer; port: number }> {
-  const wss = new WsServer({ port: 0, host: '127.0.0.1' });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-  });
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
-      }),
-  );
-  await nextEvent(wss, 'listening');
-  return { wss, port: (wss.address() as net.AddressInfo).port };
 }
 
 describe('the ws library as a client of our server', () => {

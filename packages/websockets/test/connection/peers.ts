@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
+import { WebSocketServer as WsServer, type ServerOptions as WsServerOptions } from 'ws';
 import type { WebSocketConnection, WebSocketServerOptions } from '../../src/connection/index.ts';
 import { connectWebSocket, WebSocketServer } from '../../src/connection/index.ts';
 import {
@@ -14,6 +15,25 @@ import {
   createResponseHeadReader,
   type HttpResponseHead,
 } from '../../src/handshake/index.ts';
+
+/** A `ws` library server echoing every message (text as text), closed when the test ends. */
+export async function wsEchoServer(
+  options: Pick<WsServerOptions, 'perMessageDeflate'> = {},
+): Promise<{ wss: WsServer; port: number }> {
+  const wss = new WsServer({ port: 0, host: '127.0.0.1', ...options });
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  );
+  await nextEvent(wss, 'listening');
+  return { wss, port: (wss.address() as net.AddressInfo).port };
+}
 
 /** A standalone server on 127.0.0.1 and a free port, closed when the test ends. */
 export async function startServer(options: WebSocketServerOptions = {}): Promise<WebSocketServer> {
