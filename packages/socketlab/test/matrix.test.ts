@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumArgs, chromiumPath } from '@socketlab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixJUnit } from '../src/matrix/junit.ts';
 import { matrixMain } from '../src/matrix/main.ts';
@@ -177,18 +178,6 @@ describe('the matrix verdict', () => {
   }, 180_000);
 });
 
-/** Debian's chromium, as TOOLCHAIN.md says: never a downloaded browser. */
-function chromiumPath(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return (
-      execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
-
 const chromium = chromiumPath();
 if (!chromium && process.env.CI !== 'true') {
   console.log(
@@ -202,16 +191,7 @@ describe.skipIf(!chromium && process.env.CI !== 'true')('the HTML report in Chro
     const { chromium: launcher } = await import('playwright-core');
     const browser = await launcher.launch({
       executablePath: chromium,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumArgs(),
     });
     try {
       const page = await browser.newPage({ viewport: { width: 900, height: 700 } });

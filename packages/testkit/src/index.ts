@@ -12,6 +12,7 @@ export {
   report,
   runBenchGroups,
 } from './bench.ts';
+export { chromiumArgs, chromiumPath } from './browser.ts';
 export {
   describeByteDifference,
   describePieces,

@@ -4,7 +4,7 @@
 // navigates the page to a page served by the HTTP server its WebSocketServer is attached to
 // (the same origin) and drives `new WebSocket(…)` in it.
 import { createHash, randomFillSync } from 'node:crypto';
-import { ManualClock, nextEvent, withTimeout } from '@socketlab/testkit';
+import { chromiumPath, ManualClock, nextEvent, withTimeout } from '@socketlab/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketConnection } from '../../src/connection/index.ts';
@@ -19,7 +19,6 @@ import {
   writePing,
 } from '../helpers/attached-server.ts';
 import {
-  chromiumPath,
   installLab,
   type Lab,
   launchChromium,

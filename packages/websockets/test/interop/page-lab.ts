@@ -4,20 +4,8 @@
  * the `lab` a page runs around its WebSocket (recording what it receives, in order, and sending
  * what a test asks for).
  */
-import { execFileSync } from 'node:child_process';
+import { chromiumArgs } from '@socketlab/testkit';
 import type { Browser } from 'playwright-core';
-
-/** Debian's chromium, as TOOLCHAIN.md says: `CHROMIUM_PATH`, else `command -v chromium`. */
-export function chromiumPath(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return (
-      execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 /** What the page records, in the order its WebSocket reported it. */
 export type PageEvent =
@@ -157,14 +145,6 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
     executablePath,
     headless: true,
     timeout: process.env.CI ? 45_000 : 15_000,
-    args: [
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumArgs(),
   });
 }
