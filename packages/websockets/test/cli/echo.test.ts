@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit';
+import net from 'node:net';
+import { nextEvent, pollUntil, runCommandInProcess, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../../src/cli/index.ts';
@@ -92,6 +93,29 @@ describe('socketlab-ws echo (in process)', () => {
     reader.client.send('still here');
     await pollUntil(() => reader.messages.length === 1, "the other client's echo", { ms: WAIT_MS });
     expect(String(reader.messages[0]?.data)).toBe('still here');
+  });
+
+  it('serves a well-behaved client while 300 upgrades stall, and drops the stalled at --handshake-timeout', async () => {
+    const echo = startInProcess(['echo', '--handshake-timeout', '1500']);
+    const url = await urlPrintedBy(() => echo.printed.out);
+    const port = Number(new URL(url).port);
+    const stalled: net.Socket[] = [];
+    for (let i = 0; i < 300; i++) {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      onTestFinished(() => {
+        socket.destroy();
+      });
+      socket.on('error', () => {});
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr'); // and never the rest
+      stalled.push(socket);
+    }
+    const dropped = stalled.map((socket) => nextEvent(socket, 'close', WAIT_MS));
+    const good = await wsClient(url);
+    good.client.send('still here');
+    await pollUntil(() => good.messages.length === 1, 'the echo during the flood', { ms: WAIT_MS });
+    expect(String(good.messages[0]?.data)).toBe('still here');
+    await withTimeout(Promise.all(dropped), 'every stalled upgrade to be dropped', WAIT_MS);
+    expect(good.client.readyState).toBe(WebSocket.OPEN);
   });
 
   it('exits 1 when it cannot listen', async () => {
