@@ -10,7 +10,7 @@
  *   pnpm verify --force          ignore turbo's cache
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, readJson, readReport, readWorkspace } from './lib/workspace.ts';
@@ -61,16 +61,53 @@ const checkReports = [
 // Stale reports must never be counted: turbo restores them from its cache, or the task writes them anew.
 for (const file of [...testReports, ...checkReports]) rmSync(file, { force: true });
 
-/** One turbo run of `tasks` over every package, cached unless --force. */
-const turbo = (name: string, tasks: string[]): void =>
+/** Where `turbo run --summarize` writes one JSON file a run. */
+const TURBO_RUNS = path.join(ROOT, '.turbo', 'runs');
+
+/**
+ * The slowest tasks of the newest turbo run summary, as `name  seconds` lines: CI's time budget
+ * is watched from these (a task that grows shows up here before the whole run is too long).
+ */
+function slowestTasks(count: number): string[] {
+  if (!existsSync(TURBO_RUNS)) return [];
+  const newest = readdirSync(TURBO_RUNS)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(TURBO_RUNS, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (newest === undefined) return [];
+  const summary = readJson<{
+    tasks: Array<{
+      taskId: string;
+      cache: { status: string };
+      execution?: { startTime: number; endTime: number };
+    }>;
+  }>(newest);
+  return summary.tasks
+    .filter((t) => t.execution !== undefined && t.cache.status !== 'HIT')
+    .map((t) => ({
+      id: t.taskId,
+      seconds: ((t.execution?.endTime ?? 0) - (t.execution?.startTime ?? 0)) / 1000,
+    }))
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, count)
+    .map((t) => `  ${t.id.padEnd(44)} ${t.seconds.toFixed(1)} s`);
+}
+
+/** One turbo run of `tasks` over every package, cached unless --force; then its slowest tasks. */
+const turbo = (name: string, tasks: string[]): void => {
   step(name, 'pnpm', [
     'exec',
     'turbo',
     'run',
     ...tasks,
     '--continue',
+    '--summarize',
     ...(values.force ? ['--force'] : []),
   ]);
+  const slowest = slowestTasks(8);
+  if (slowest.length > 0)
+    console.log(`\nslowest tasks of "${name}" (not from cache):\n${slowest.join('\n')}`);
+};
 
 turbo(
   'turbo',
