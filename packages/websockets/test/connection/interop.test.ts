@@ -82,6 +82,31 @@ describe('our client against a ws server', () => {
     }
   });
 
+  it('joins a message ws sends in fragments around a ping, pongs its pings, and gets its pongs', async () => {
+    const { wss, port } = await wsEchoServer();
+    const accepted = nextEvent<[WebSocket]>(wss, 'connection');
+    const client = await connectWebSocket(`ws://127.0.0.1:${port}/`);
+    onTestFinished(() => client.terminate());
+    const [theirs] = await accepted;
+    // Their fragments: "Caf" + the first byte of "é", a ping, then the last byte and more.
+    const message = nextEvent<[Buffer, boolean]>(client, 'message');
+    const pinged = nextEvent<[Buffer]>(client, 'ping');
+    const ponged = nextEvent<[Buffer]>(theirs, 'pong');
+    const text = Buffer.from('Café, in three pieces');
+    theirs.send(text.subarray(0, 4), { binary: false, fin: false });
+    theirs.ping('between');
+    theirs.send(text.subarray(4, 9), { fin: false });
+    theirs.send(text.subarray(9), { fin: true });
+    const [got, isBinary] = await message;
+    expect([got.toString(), isBinary]).toEqual([text.toString(), false]);
+    expect((await pinged)[0].toString()).toBe('between');
+    expect((await ponged)[0].toString()).toBe('between');
+    // And the other way: our ping, their pong.
+    const ours = nextEvent<[Buffer]>(client, 'pong');
+    client.ping('from us');
+    expect((await ours)[0].toString()).toBe('from us');
+  });
+
   it('closes cleanly from either side', async () => {
     const { wss, port } = await wsEchoServer();
     let client = await connectWebSocket(`ws://127.0.0.1:${port}/`);
