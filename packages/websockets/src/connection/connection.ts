@@ -7,15 +7,9 @@ import type { Duplex } from 'node:stream';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
 import { type ConnectionClock, systemClock } from '@socketlab/multiplexing';
 import { WebSocketError } from '../errors.ts';
-import {
-  type DeflateAgreement,
-  DeflateContext,
-  type PerMessageDeflateOptions,
-  resolveDeflateOptions,
-} from '../extensions/index.ts';
+import { DeflateContext, resolveDeflateOptions } from '../extensions/index.ts';
 import {
   encodeClosePayload,
-  encodeFrame,
   type Frame,
   FrameParser,
   type FrameRole,
@@ -24,78 +18,29 @@ import {
   OPCODES,
 } from '../frame/index.ts';
 import { DeflateReader } from './deflate-reader.ts';
-import { MaskKeyPool, type RandomFill } from './mask-keys.ts';
+import { FrameWriter } from './frame-writer.ts';
 import { iterateMessages, type WebSocketMessage } from './message-iterator.ts';
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  READY_STATES,
+  type ReadyState,
+  type SendOptions,
+  type WebSocketConnectionEvents,
+  type WebSocketConnectionOptions,
+} from './options.ts';
 import { SendQueue } from './send-queue.ts';
 
 export type { WebSocketMessage } from './message-iterator.ts';
 
-/** The default {@link WebSocketConnectionOptions.closeTimeoutMs}: 5 s. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
-
-/** `readyState` values, the numbers browsers use (WHATWG WebSockets). */
-export const READY_STATES = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-
-/** One of {@link READY_STATES}. */
-export type ReadyState = (typeof READY_STATES)[keyof typeof READY_STATES];
-
-/** Options of {@link WebSocketConnection}. */
-export interface WebSocketConnectionOptions {
-  /** Which end this is: a `'client'` masks every frame it sends, a `'server'` none. */
-  readonly role: FrameRole;
-  /** The bytes that followed the handshake head (the first frames). @default empty */
-  readonly head?: Uint8Array;
-  /** The negotiated subprotocol, if any (shown as `protocol`). */
-  readonly protocol?: string | undefined;
-  /** The largest frame payload and message accepted; a larger one closes with 1009. @default 16 MiB */
-  readonly maxPayloadBytes?: number;
-  /**
-   * How long the closing handshake may take once begun (our close frame sent, or the peer's
-   * echoed and, for a client, the server's FIN awaited); then the socket is destroyed. @default 5000
-   */
-  readonly closeTimeoutMs?: number;
-  /** Send a ping this often, and destroy a peer that has not ponged by the next one; 0 = never. @default 0 */
-  readonly heartbeatIntervalMs?: number;
-  /** Timers for the close timeout and the heartbeat. @default Node's timers, unreferenced */
-  readonly clock?: ConnectionClock;
-  /** Random source for masking keys (client role). @default crypto.randomFillSync */
-  readonly randomFill?: RandomFill;
-  /**
-   * permessage-deflate as the handshake negotiated it (the server and `connectWebSocket` set
-   * this): what was agreed, and this side's `threshold`, `level` and `memLevel`.
-   * @default no compression
-   */
-  readonly deflate?: NegotiatedDeflate;
-  /** The `Sec-WebSocket-Extensions` value the handshake agreed (shown as `extensions`). @default '' */
-  readonly extensions?: string;
-}
-
-/** permessage-deflate as negotiated for one connection (see {@link WebSocketConnectionOptions.deflate}). */
-export interface NegotiatedDeflate {
-  /** The parameters both ends agreed to. */
-  readonly agreement: DeflateAgreement;
-  /** This side's compression settings. @default threshold 1024, level 6, memLevel 8 */
-  readonly options?: Pick<PerMessageDeflateOptions, 'threshold' | 'level' | 'memLevel'>;
-}
-
-/** Options of {@link WebSocketConnection.send}. */
-export interface SendOptions {
-  /** Send a binary message (else text). @default true for a Uint8Array, false for a string */
-  readonly binary?: boolean;
-}
-
-/** The events of {@link WebSocketConnection}. */
-export interface WebSocketConnectionEvents {
-  message: [data: Buffer, isBinary: boolean];
-  ping: [data: Buffer];
-  pong: [data: Buffer];
-  /** The connection is closed: the code received (1005 if none), or 1006 when no close frame came, or the code we failed it with. */
-  close: [code: number, reason: string];
-  /** A protocol error from the peer or a socket failure; emitted only when someone listens. */
-  error: [error: WebSocketError];
-  /** The socket's write buffer emptied: `send()` may be called again. */
-  drain: [];
-}
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  type NegotiatedDeflate,
+  READY_STATES,
+  type ReadyState,
+  type SendOptions,
+  type WebSocketConnectionEvents,
+  type WebSocketConnectionOptions,
+} from './options.ts';
 
 /** Bits of `readPauses`: why reading is paused. */
 const READ_PAUSES = { reader: 1, inflate: 2 } as const;
@@ -157,15 +102,13 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private readonly clock: ConnectionClock;
   private readonly closeTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
-  private readonly masks: MaskKeyPool | undefined;
+  private readonly writer: FrameWriter;
   private closeSent = false;
   private closeReceived = false;
   private peerEnded = false;
   private closeCode = 1006;
   private closeReason = '';
   private closeTimer: unknown;
-  /** The socket is corked until the end of this turn of the event loop (see `writeFrame`). */
-  private corked = false;
   private heartbeatTimer: unknown;
   private awaitingPong = false;
   /** permessage-deflate's compressors, when negotiated. */
@@ -227,11 +170,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
       TIMER_MAX_MS,
     );
     this.clock = options.clock ?? systemClock;
-    this.masks = options.role === 'client' ? new MaskKeyPool(options.randomFill) : undefined;
+    this.writer = new FrameWriter(socket, options.role, options.randomFill);
     const head = options.head === undefined ? undefined : Buffer.from(options.head);
     if (this.deflate !== undefined) {
       this.queue = new SendQueue(socket, {
-        writeFrame: (opcode, payload, rsv1) => this.writeFrame(opcode, payload, rsv1),
+        writeFrame: (opcode, payload, rsv1) => this.writer.write(opcode, payload, rsv1),
         drained: () => this.emit('drain'),
       });
     }
@@ -295,7 +238,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     }
     if (this.queue !== undefined && !this.queue.empty)
       return this.queue.push(opcode, payload, true);
-    return this.writeFrame(opcode, payload);
+    return this.writer.write(opcode, payload);
   }
 
   /**
@@ -304,7 +247,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    */
   ping(data: string | Uint8Array = Buffer.alloc(0)): boolean {
     this.checkOpen('ping');
-    return this.writeFrame(OPCODES.PING, typeof data === 'string' ? Buffer.from(data) : data);
+    return this.writer.write(OPCODES.PING, typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   /**
@@ -313,7 +256,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
    */
   pong(data: string | Uint8Array = Buffer.alloc(0)): boolean {
     this.checkOpen('pong');
-    return this.writeFrame(OPCODES.PONG, typeof data === 'string' ? Buffer.from(data) : data);
+    return this.writer.write(OPCODES.PONG, typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   /**
@@ -381,29 +324,6 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     else this.queue.pushEnd();
   }
 
-  /** Encodes one frame (masked with a fresh key for a client) and writes it. */
-  private writeFrame(opcode: number, payload: Uint8Array, rsv1 = false): boolean {
-    if (!this.corked) {
-      // Frames written in the same turn of the event loop (a burst of sends, the echoes of a
-      // read that held many messages) leave in one writev system call instead of one each.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(WebSocketConnection.uncork, this);
-    }
-    if (this.masks !== undefined) {
-      const [frame] = encodeFrame({ opcode, payload, mask: this.masks.next(), rsv1 });
-      return this.socket.write(frame as Buffer);
-    }
-    const [header, body] = encodeFrame({ opcode, payload, rsv1 });
-    if (body === undefined) return this.socket.write(header as Buffer);
-    if (body.length <= 1024) return this.socket.write(Buffer.concat([header as Buffer, body]));
-    this.socket.cork();
-    this.socket.write(header as Buffer);
-    const ok = this.socket.write(body);
-    this.socket.uncork();
-    return ok;
-  }
-
   static {
     // One set of socket listeners for every connection (`this` is the socket, which carries
     // its connection): a closure per listener per connection would cost each idle connection
@@ -430,12 +350,6 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     };
   }
 
-  /** Lets the frames corked in this turn go (a static method: no closure per connection). */
-  private static uncork(connection: WebSocketConnection): void {
-    connection.corked = false;
-    connection.socket.uncork();
-  }
-
   private sendClose(payload: Buffer): void {
     this.closeSent = true;
     this.state = READY_STATES.CLOSING;
@@ -445,7 +359,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
       return;
     }
     if (!this.socket.writable) return;
-    this.writeFrame(OPCODES.CLOSE, payload);
+    this.writer.write(OPCODES.CLOSE, payload);
   }
 
   private startCloseTimer(): void {
@@ -523,7 +437,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         break;
       case 'ping':
         if (this.state === READY_STATES.OPEN && !this.closeSent && this.socket.writable) {
-          this.writeFrame(OPCODES.PONG, event.data);
+          this.writer.write(OPCODES.PONG, event.data);
         }
         this.emit('ping', event.data);
         break;
@@ -613,7 +527,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
         return;
       }
       this.awaitingPong = true;
-      if (this.socket.writable) this.writeFrame(OPCODES.PING, Buffer.alloc(0));
+      if (this.socket.writable) this.writer.write(OPCODES.PING, Buffer.alloc(0));
       this.armHeartbeat();
     }, this.heartbeatIntervalMs);
   }
