@@ -72,9 +72,27 @@ const binNames = (manifest: PackageManifest): string[] =>
     ? [manifest.name.replace(/^@[^/]+\//, '')]
     : Object.keys(manifest.bin ?? {});
 
+/** What a user imports: the package name and each code subpath of its published `exports`. */
+function entrySpecifiers(manifest: PackageManifest): string[] {
+  const exportsMap = (manifest.publishConfig?.exports ?? manifest.exports ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const subpaths = Object.keys(exportsMap).filter((key) => !key.endsWith('.json'));
+  if (subpaths.length === 0) return [manifest.name];
+  return subpaths.map((key) => (key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`));
+}
+
+/** `name@range` of each optional peer dependency, so every entry can load in the consumer. */
+function optionalPeers(manifest: PackageManifest): string[] {
+  const meta = manifest.peerDependenciesMeta ?? {};
+  return Object.entries(manifest.peerDependencies ?? {})
+    .filter(([peer]) => meta[peer]?.optional === true)
+    .map(([peer, range]) => `${peer}@${range}`);
+}
+
 function check(pkg: WorkspacePackage, work: string): string {
   const { manifest } = pkg;
-  const { name } = manifest;
   run(path.join(ROOT, 'node_modules/.bin/publint'), ['--strict'], pkg.dir);
   const tarballs = withDependencies(pkg).map((p) =>
     path.resolve(
@@ -98,17 +116,25 @@ function check(pkg: WorkspacePackage, work: string): string {
       ...tarballs,
       // A Node library's consumer has Node's types: the workspace's pinned copy.
       realpathSync(path.join(ROOT, 'node_modules/@types/node')),
+      // Optional peers (socket.io for a `./realtime` subpath) are what a user of every entry installs.
+      ...optionalPeers(manifest),
     ],
     project,
   );
+  const specifiers = entrySpecifiers(manifest);
   writeFileSync(
     path.join(project, 'smoke.mjs'),
-    `import * as lib from '${name}';\nconst names = Object.keys(lib);\nif (names.length === 0) throw new Error('${name} exports nothing');\nconsole.log(names.length);\n`,
+    `let count = 0;\nfor (const specifier of ${JSON.stringify(specifiers)}) {\n  const names = Object.keys(await import(specifier));\n  if (names.length === 0) throw new Error(\`\${specifier} exports nothing\`);\n  count += names.length;\n}\nconsole.log(count);\n`,
   );
   const count = run(process.execPath, ['smoke.mjs'], project).trim();
   writeFileSync(
     path.join(project, 'types.ts'),
-    `import * as lib from '${name}';\nexport const names: Array<keyof typeof lib> = Object.keys(lib) as Array<keyof typeof lib>;\n`,
+    specifiers
+      .map(
+        (specifier, i) =>
+          `import * as lib${i} from '${specifier}';\nexport const names${i}: Array<keyof typeof lib${i}> = Object.keys(lib${i}) as Array<keyof typeof lib${i}>;\n`,
+      )
+      .join(''),
   );
   writeFileSync(
     path.join(project, 'tsconfig.json'),
@@ -132,8 +158,9 @@ function check(pkg: WorkspacePackage, work: string): string {
   }
   const siblings = tarballs.length - 1;
   const binText = bins.length > 0 ? `, ${bins.join(', ')} --help runs` : '';
-  const siblingText = siblings > 0 ? ` (with ${siblings} sibling stage)` : '';
-  return `packed, installed outside the workspace${siblingText}, ${count} exports imported from plain Node, types resolve${binText}, publint clean`;
+  const siblingText = siblings > 0 ? ` (with ${siblings} sibling stage${siblings === 1 ? '' : 's'})` : '';
+  const entryText = specifiers.length > 1 ? ` from ${specifiers.length} entries` : '';
+  return `packed, installed outside the workspace${siblingText}, ${count} exports${entryText} imported from plain Node, types resolve${binText}, publint clean`;
 }
 
 const result = { name: target.manifest.name, ok: false, detail: '' };

@@ -55,6 +55,10 @@ export interface PackageManifest {
   private?: boolean;
   bin?: string | Record<string, string>;
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  exports?: Record<string, unknown>;
+  publishConfig?: { exports?: Record<string, unknown> };
   scripts?: Record<string, string>;
 }
 

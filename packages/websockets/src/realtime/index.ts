@@ -1,0 +1,8 @@
+/**
+ * `@socketlab/websockets/realtime`: real time on Socket.IO, next to the hand-written WebSocket of
+ * the main entry — typed events and acknowledgements, auth, rate limits, binary encodings, a game
+ * server and the chat and notification pieces the apps use. A subpath of its own, so importing the
+ * RFC 6455 library never loads socket.io. Everything public is re-exported here by name.
+ */
+
+export { REALTIME_ERROR_CODES, RealtimeError, type RealtimeErrorCode } from './errors.ts';
