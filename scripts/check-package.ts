@@ -158,7 +158,8 @@ function check(pkg: WorkspacePackage, work: string): string {
   }
   const siblings = tarballs.length - 1;
   const binText = bins.length > 0 ? `, ${bins.join(', ')} --help runs` : '';
-  const siblingText = siblings > 0 ? ` (with ${siblings} sibling stage${siblings === 1 ? '' : 's'})` : '';
+  const siblingText =
+    siblings > 0 ? ` (with ${siblings} sibling stage${siblings === 1 ? '' : 's'})` : '';
   const entryText = specifiers.length > 1 ? ` from ${specifiers.length} entries` : '';
   return `packed, installed outside the workspace${siblingText}, ${count} exports${entryText} imported from plain Node, types resolve${binText}, publint clean`;
 }
