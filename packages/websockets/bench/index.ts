@@ -9,4 +9,6 @@
  */
 import { benchAreas, runBenchGroups } from '@socketlab/testkit';
 
-await runBenchGroups(benchAreas(new URL('.', import.meta.url), ['echo', 'broadcast', 'memory']));
+await runBenchGroups(
+  benchAreas(new URL('.', import.meta.url), ['echo', 'broadcast', 'memory', 'realtime']),
+);

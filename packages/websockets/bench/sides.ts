@@ -47,29 +47,34 @@ const REQUEST_TIMEOUT_MS = 120_000;
 
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-let bundled: Promise<string> | undefined;
+const bundled = new Map<string, Promise<string>>();
 
-/** Bundles bench/peer.ts (with the library's sources) once, next to the package's node_modules. */
-function peerScript(): Promise<string> {
-  bundled ??= (async () => {
-    const outDir = `${packageDir}node_modules/.cache/socketlab-bench`;
-    mkdirSync(outDir, { recursive: true });
-    const outfile = `${outDir}/peer.mjs`;
-    await build({
-      entryPoints: [fileURLToPath(new URL('./peer.ts', import.meta.url))],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['@socketlab/source'],
-      // Loaded from the package's node_modules at run time: ws must read its environment itself.
-      external: ['ws', 'bufferutil', 'utf-8-validate'],
-      logLevel: 'warning',
-    });
-    return outfile;
-  })();
-  return bundled;
+/** Bundles a peer script (bench/peer.ts by default, with the library's sources) once each. */
+export function peerScript(name = 'peer'): Promise<string> {
+  let script = bundled.get(name);
+  if (script === undefined) {
+    script = (async () => {
+      const outDir = `${packageDir}node_modules/.cache/socketlab-bench`;
+      mkdirSync(outDir, { recursive: true });
+      const outfile = `${outDir}/${name}.mjs`;
+      await build({
+        entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        conditions: ['@socketlab/source'],
+        // Loaded from the package's node_modules at run time: ws must read its environment
+        // itself, and socket.io (with its own ws) is measured as installed.
+        external: ['ws', 'bufferutil', 'utf-8-validate', 'socket.io', 'socket.io-client', 'jose'],
+        logLevel: 'warning',
+      });
+      return outfile;
+    })();
+    bundled.set(name, script);
+  }
+  return script;
 }
 
 /** Throws unless both add-ons load here and work: ws would silently run without them. */
@@ -110,10 +115,24 @@ export class Peer {
     });
   }
 
-  static async start(role: 'server' | 'client', side: Side): Promise<Peer> {
-    const env: Record<string, string | undefined> = { ...process.env, ...side.env };
-    for (const [name, value] of Object.entries(side.env)) if (value === undefined) delete env[name];
-    const child = fork(await peerScript(), [role, side.impl], {
+  static start(role: 'server' | 'client', side: Side): Promise<Peer> {
+    return Peer.fork('peer', [role, side.impl], side.env, `${side.name} ${role}`);
+  }
+
+  /**
+   * Forks the bundled bench/<script>.ts with `args`, its environment changed by `envChanges`
+   * (an undefined value removes the variable), and waits for it to say it is ready.
+   */
+  static async fork(
+    script: string,
+    args: readonly string[],
+    envChanges: Readonly<Record<string, string | undefined>>,
+    what: string,
+  ): Promise<Peer> {
+    const env: Record<string, string | undefined> = { ...process.env, ...envChanges };
+    for (const [name, value] of Object.entries(envChanges))
+      if (value === undefined) delete env[name];
+    const child = fork(await peerScript(script), [...args], {
       cwd: packageDir,
       env,
       // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every peer there, when it exits.
@@ -123,7 +142,7 @@ export class Peer {
       ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const peer = new Peer(child, `${side.name} ${role}`);
+    const peer = new Peer(child, what);
     await peer.answer(0, 'start');
     return peer;
   }
@@ -235,12 +254,12 @@ export interface CompareOptions {
 }
 
 /** Rounds of a full run: each measures the three sides one after the other. */
-const ROUNDS = BENCH_QUICK ? 1 : 5;
+export const ROUNDS = BENCH_QUICK ? 1 : 5;
 /** Time budget per side per round: short, so that each round sees the same load on all three. */
-const BUDGET_MS = BENCH_QUICK ? 100 : 500;
+export const BUDGET_MS = BENCH_QUICK ? 100 : 500;
 
 /** The median of `values` (the mean of the middle two for an even count). */
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1
