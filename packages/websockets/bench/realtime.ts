@@ -67,7 +67,7 @@ async function compareModes(
   }
   const value = median(samples.stack);
   const baselineValue = median(samples.bare);
-  return {
+  const row: BenchRow & { rounds: number } = {
     bench,
     unit,
     value,
@@ -76,6 +76,7 @@ async function compareModes(
     ratio: median(samples.stack.map((v, r) => v / (samples.bare[r] as number))),
     rounds: ROUNDS,
   };
+  return row;
 }
 
 /** The realtime area's rows (see bench/index.ts). */
