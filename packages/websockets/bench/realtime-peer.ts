@@ -91,7 +91,9 @@ async function connect(port: number, count: number, token: string | undefined): 
     const batch = Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, () =>
       open(port, token).then(
         (socket) => void sockets.push(socket),
-        (err: unknown) => void (failure ||= String(err)),
+        (err: unknown) => {
+          if (failure === '') failure = String(err);
+        },
       ),
     );
     await Promise.all(batch);
