@@ -53,6 +53,10 @@ function findTlsError(err: unknown): { code: string; host?: unknown; cert?: unkn
     if (typeof code === 'string' && code in CERTIFICATE_ERROR_CODES) {
       return candidate as { code: string };
     }
+    // Node 20 reports a plain-HTTP answer to a TLS hello as EPROTO "wrong version number".
+    if (code === 'EPROTO' && /wrong version number/.test(String(candidate.message))) {
+      return { code: 'ERR_SSL_WRONG_VERSION_NUMBER' };
+    }
     for (const key of ['cause', 'description', 'error', 'context', 'statusText']) {
       try {
         queue.push(candidate[key]);
