@@ -44,7 +44,7 @@ describe('Socket.IO over HTTPS and wss://', () => {
       const url = await startHttps(leaves.good);
       const socket = client(url, {
         transports: [transport],
-        ca: pki.ca.cert,
+        ca: pki.ca.cert.toString(),
         auth: { token: await hsToken() },
       });
       expect(await outcome(socket)).toBe('connected');
@@ -78,7 +78,9 @@ describe('Socket.IO over HTTPS and wss://', () => {
       `explains ${transport}: %s`,
       async (_name, leaf, reason, nodeCode, advice) => {
         const url = await startHttps(leaves[leaf]);
-        const result = await outcome(client(url, { transports: [transport], ca: pki.ca.cert }));
+        const result = await outcome(
+          client(url, { transports: [transport], ca: pki.ca.cert.toString() }),
+        );
         expect(result).not.toBe('connected');
         // Where socket.io-client keeps the TLS error: ws's ErrorEvent in `description.error`, or
         // the XMLHttpRequest (xmlhttprequest-ssl) in `context`, whose `statusText` is the error.
