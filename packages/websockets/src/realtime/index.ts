@@ -22,6 +22,7 @@ export {
   authenticate,
   CERTIFICATE_ERROR_CODES,
   type CertificateFailureReason,
+  checkJwtOptions,
   createAuthMiddleware,
   DEFAULT_MAX_TOKEN_LENGTH,
   DEFAULT_REFRESH_TIMEOUT_MS,

@@ -13,6 +13,7 @@ export {
 } from './certificates.ts';
 export { DEFAULT_REFRESH_TIMEOUT_MS, explainConnectError, refreshToken } from './client.ts';
 export {
+  checkJwtOptions,
   DEFAULT_MAX_TOKEN_LENGTH,
   type JwtKey,
   type JwtVerifyOptions,
