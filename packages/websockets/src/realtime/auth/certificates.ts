@@ -39,7 +39,9 @@ const ADVICE: Readonly<Record<CertificateFailureReason, string>> = {
 };
 
 /** The first object with a known certificate code, searching the wrappers Socket.IO puts around it. */
-function findTlsError(err: unknown): { code: string; host?: unknown; cert?: unknown } | undefined {
+function findTlsError(
+  err: unknown,
+): { code: string; host?: unknown; cert?: unknown; error?: unknown } | undefined {
   // socket.io-client's connect_error wraps the transport's error: over WebSocket (ws) in
   // `err.description.error`; over long-polling (xmlhttprequest-ssl) in `err.context.statusText`.
   const queue: unknown[] = [err];
@@ -55,7 +57,7 @@ function findTlsError(err: unknown): { code: string; host?: unknown; cert?: unkn
     }
     // Node 20 reports a plain-HTTP answer to a TLS hello as EPROTO "wrong version number".
     if (code === 'EPROTO' && /wrong version number/.test(String(candidate.message))) {
-      return { code: 'ERR_SSL_WRONG_VERSION_NUMBER' };
+      return { code: 'ERR_SSL_WRONG_VERSION_NUMBER', error: candidate };
     }
     for (const key of ['cause', 'description', 'error', 'context', 'statusText']) {
       try {
@@ -89,6 +91,6 @@ export function explainCertificateError(err: unknown): RealtimeError | undefined
   }
   return new RealtimeError('REALTIME_ERR_CERTIFICATE', `${message} [${found.code}]`, {
     reason,
-    cause: found,
+    cause: found.error ?? found,
   });
 }

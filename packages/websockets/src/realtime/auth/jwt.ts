@@ -111,8 +111,16 @@ export function reasonOfJoseError(error: unknown): AuthFailureReason {
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
       return 'unknown-key';
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+      return 'unavailable';
     default:
-      return 'malformed';
+      // jose reports everything wrong with the token itself with a code of its own (ERR_JWS_INVALID,
+      // ERR_JWT_INVALID, ERR_JOSE_NOT_SUPPORTED …); anything else (a JWKS fetch that failed, a key
+      // getter that threw) is the server's trouble, not the client's token.
+      return typeof code === 'string' && /^ERR_J(OSE|WS|WT|WK)/.test(code)
+        ? 'malformed'
+        : 'unavailable';
   }
 }
 

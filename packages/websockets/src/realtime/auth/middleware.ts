@@ -4,7 +4,7 @@
  * @see https://socket.io/docs/v4/client-options/#auth (the client's `auth` option)
  */
 import type { Socket } from 'socket.io';
-import type { RealtimeError } from '../errors.ts';
+import { RealtimeError } from '../errors.ts';
 import { type ApiKeyStore, verifyApiKey } from './api-keys.ts';
 import {
   authError,
@@ -68,7 +68,10 @@ export function createAuthMiddleware(options: AuthOptions): AuthMiddleware {
         (socket.data as Partial<AuthSocketData>).auth = auth;
         next();
       },
-      (error: RealtimeError) => next(error),
+      // Only a RealtimeError reaches the client: a store or key getter that threw (a database
+      // down) must not show its message to whoever is connecting.
+      (error: unknown) =>
+        next(error instanceof RealtimeError ? error : authError('unavailable', error)),
     );
   };
 }

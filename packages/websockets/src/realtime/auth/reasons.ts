@@ -30,6 +30,8 @@ export const AUTH_FAILURE_REASONS = [
   'unknown-api-key',
   /** A refresh token names another subject than the connection's. */
   'subject-changed',
+  /** The server could not check the credentials (a key store or JWKS that failed): try again later. */
+  'unavailable',
 ] as const;
 
 /** One of {@link AUTH_FAILURE_REASONS}. */
@@ -56,4 +58,5 @@ export const AUTH_FAILURE_MESSAGES: Readonly<Record<AuthFailureReason, string>> 
     'credentials in the URL query string are refused (URLs end up in logs): send them in the handshake auth payload',
   'unknown-api-key': 'the API key is not known: check it, or ask for a new one',
   'subject-changed': 'a refreshed token must be for the same user as the connection',
+  unavailable: 'the server could not check the credentials right now: try again later',
 };

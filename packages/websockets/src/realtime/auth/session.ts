@@ -93,9 +93,9 @@ export function watchTokenExpiry(
         reply({ ok: true, expiresAt: claims.exp * 1000 });
       })
       .catch((error: unknown) => {
-        const { reason } = error instanceof RealtimeError ? error.data : { reason: 'malformed' };
+        const { reason } = error instanceof RealtimeError ? error.data : { reason: 'unavailable' };
         const message =
-          error instanceof RealtimeError ? error.message : AUTH_FAILURE_MESSAGES.malformed;
+          error instanceof RealtimeError ? error.message : AUTH_FAILURE_MESSAGES.unavailable;
         reply({ ok: false, code: 'REALTIME_ERR_AUTH', reason, message });
       });
   });

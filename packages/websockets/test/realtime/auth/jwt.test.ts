@@ -1,4 +1,12 @@
-import { CompactSign, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import {
+  CompactSign,
+  createLocalJWKSet,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { RealtimeError } from '../../../src/realtime/errors.ts';
 import { type JwtVerifyOptions, verifyJwt } from '../../../src/realtime/index.ts';
@@ -149,5 +157,33 @@ describe('verifyJwt options', () => {
     expect(() => checkJwtOptions({ ...base, algorithms: ['HS256'], key: publicKey })).toThrow(
       TypeError,
     );
+  });
+});
+
+describe('verifyJwt with a JWKS', () => {
+  it('finds the key by kid, and refuses a kid the set does not have as unknown-key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const es: JwtVerifyOptions = {
+      ...base,
+      algorithms: ['ES256'],
+      key: createLocalJWKSet({ keys: [jwk] }),
+    };
+    expect(await reasonOf(await sign(privateKey, 'ES256', {}, { kid: 'k1' }), es)).toBe('accepted');
+    expect(await reasonOf(await sign(privateKey, 'ES256', {}, { kid: 'k2' }), es)).toBe(
+      'unknown-key',
+    );
+  });
+
+  it('reports a key getter that fails (a JWKS that cannot be fetched) as unavailable, not as the token', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const failing = (): never => {
+      throw new TypeError('fetch failed: connect ECONNREFUSED 10.0.0.7:443');
+    };
+    const es: JwtVerifyOptions = { ...base, algorithms: ['ES256'], key: failing };
+    expect(await reasonOf(await sign(privateKey, 'ES256'), es)).toBe('unavailable');
+    await verifyJwt(await sign(privateKey, 'ES256'), es).catch((error: RealtimeError) => {
+      expect(error.message).not.toContain('10.0.0.7');
+    });
   });
 });

@@ -126,6 +126,17 @@ describe('the auth middleware on real sockets', () => {
     expect((await refusal(url, { apiKey: { $ne: null } })).reason).toBe('malformed');
   });
 
+  it('refuses with unavailable, and shows nothing of it, when the key store fails', async () => {
+    const { url } = await startAuthServer({
+      apiKeys: () => {
+        throw new Error('connect ECONNREFUSED db.internal:5432');
+      },
+    });
+    const got = await refusal(url, { apiKey: generateApiKey() });
+    expect(got.reason).toBe('unavailable');
+    expect(got.message).not.toContain('db.internal');
+  });
+
   it('keeps serving other clients while hostile handshakes are refused', async () => {
     const { url } = await startAuthServer({ jwt: hsOptions });
     const good = client(url, { auth: { token: await hsToken() } });
