@@ -48,7 +48,8 @@ const systemClock: AuthClock = {
 };
 
 /**
- * Disconnects `socket` when its token (`socket.data.auth.expiresAt`) expires, after emitting
+ * Disconnects `socket` when its token (`socket.data.auth.expiresAt`, plus `jwt`'s clock
+ * tolerance) expires, after emitting
  * `auth:expired`; with `jwt`, answers `auth:refresh` (a new token, same `sub`) by moving the
  * deadline. The timer is cleared on disconnect. Does nothing for API-key connections.
  * @example io.on('connection', (socket) => watchTokenExpiry(socket, { jwt }));
@@ -60,13 +61,16 @@ export function watchTokenExpiry(
   const data = socket.data as Partial<AuthSocketData>;
   if (data.auth?.method !== 'jwt') return;
   let timer: unknown;
+  // The handshake accepted the token up to `clockToleranceSeconds` past exp: so does the timer.
+  const toleranceMs = (jwt?.clockToleranceSeconds ?? 0) * 1000;
   const arm = (): void => {
     clock.clearTimeout(timer);
     const auth = data.auth as Extract<AuthContext, { method: 'jwt' }>;
-    const left = auth.expiresAt - clock.now();
+    const deadline = auth.expiresAt + toleranceMs;
+    const left = deadline - clock.now();
     timer = clock.setTimeout(
       () => {
-        if (auth.expiresAt > clock.now()) return arm();
+        if (deadline > clock.now()) return arm();
         socket.emit(AUTH_EXPIRED_EVENT, {
           code: 'REALTIME_ERR_AUTH',
           reason: 'expired',

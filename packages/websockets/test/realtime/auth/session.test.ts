@@ -78,6 +78,21 @@ describe('expiry and refresh on an injected clock', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('gives the same clock tolerance as the handshake did', async () => {
+    const clock = new ManualClock();
+    const { url } = await startAuthServer({
+      jwt: { ...hsOptions, clockToleranceSeconds: 30 },
+      clock,
+    });
+    const socket = client(url, { auth: { token: await hsToken({ exp: 60 }, 0) } });
+    expect(await outcome(socket)).toBe('connected');
+    clock.advance(89_999);
+    expect(await whoami(socket)).toMatchObject({ expiresAt: 60_000 });
+    const disconnected = nextEvent<[string]>(socket as never, 'disconnect');
+    clock.advance(1);
+    expect((await disconnected)[0]).toBe('io server disconnect');
+  });
+
   it('clears the timer when the client leaves first', async () => {
     const clock = new ManualClock();
     const { io, url } = await startAuthServer({ jwt: hsOptions, clock });
