@@ -40,8 +40,36 @@ export interface AuthOptions {
   apiKeys?: ApiKeyStore;
 }
 
-/** A query parameter whose name says it is a credential: refused wherever the auth payload is. */
-const CREDENTIAL_IN_QUERY = /token|key|auth|jwt|secret|password|passwd|bearer|session|credential/i;
+/** Words that make a query parameter's name say it is a credential (`access_token`, `apiKey`). */
+const CREDENTIAL_WORDS = new Set([
+  'token',
+  'key',
+  'apikey',
+  'auth',
+  'authorization',
+  'jwt',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'bearer',
+  'session',
+  'credential',
+  'credentials',
+]);
+
+/**
+ * Whether a query parameter's name says it is a credential: one of its words (split at `_`, `-`,
+ * `.` and lower-to-upper case changes) is a credential word, so `access_token`, `api-key` and
+ * `apiKey` are, and `monkey` or `tokenizer` are not.
+ */
+export function isCredentialName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[\s_.-]+/);
+  return words.some((word) => CREDENTIAL_WORDS.has(word));
+}
 
 /** The Socket.IO middleware shape: `io.use(middleware)` or `namespace.use(middleware)`. */
 export type AuthMiddleware = (socket: Socket, next: (err?: RealtimeError) => void) => void;
@@ -90,7 +118,7 @@ export async function authenticate(
   handshake: HandshakeCredentials,
   { jwt, apiKeys }: AuthOptions,
 ): Promise<AuthContext> {
-  if (Object.keys(handshake.query ?? {}).some((name) => CREDENTIAL_IN_QUERY.test(name))) {
+  if (Object.keys(handshake.query ?? {}).some(isCredentialName)) {
     throw authError('token-in-query');
   }
   const auth = (handshake.auth ?? {}) as { token?: unknown; apiKey?: unknown };

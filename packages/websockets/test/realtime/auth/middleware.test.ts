@@ -1,5 +1,6 @@
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { isCredentialName } from '../../../src/realtime/auth/middleware.ts';
 import {
   type AuthContext,
   createAuthMiddleware,
@@ -17,6 +18,31 @@ import {
   outcome,
   startAuthServer,
 } from './harness.ts';
+
+describe('isCredentialName', () => {
+  it('finds a credential word in a name split at _ - . and case changes, not inside other words', () => {
+    for (const name of [
+      'token',
+      'access_token',
+      'apiKey',
+      'api-key',
+      'X-Auth',
+      'jwt',
+      'session.id',
+    ])
+      expect(isCredentialName(name), name).toBe(true);
+    for (const name of [
+      'monkey',
+      'tokenizer',
+      'room',
+      'EIO',
+      'transport',
+      'authorName',
+      'keyboard',
+    ])
+      expect(isCredentialName(name), name).toBe(false);
+  });
+});
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const apiKey = generateApiKey();
@@ -93,7 +119,10 @@ describe('the auth middleware on real sockets', () => {
     expect((await refusal(url, {}, { token })).reason).toBe('token-in-query');
     expect((await refusal(url, { token }, { access_token: token })).reason).toBe('token-in-query');
     expect((await refusal(url, {}, { apiKey })).reason).toBe('token-in-query');
-    // Other query parameters are fine.
+    // Other query parameters are fine, even with a credential word inside another word.
+    expect(await outcome(client(url, { auth: { token }, query: { monkey: 'yes' } }))).toBe(
+      'connected',
+    );
     expect(await outcome(client(url, { auth: { token }, query: { room: 'lobby' } }))).toBe(
       'connected',
     );
