@@ -54,7 +54,8 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MessageCo
     maxMapLength: checkInteger('maxMapLength', options.maxMapLength ?? 10_000, 0, 2 ** 30),
     maxExtLength: checkInteger('maxExtLength', options.maxExtLength ?? 16, 0, 2 ** 30),
   };
-  const encoder = new Encoder({ ignoreUndefined: true, maxDepth: limits.maxDepth });
+  // The library counts the innermost scalar as a level too: containers nested maxDepth deep need one more.
+  const encoder = new Encoder({ ignoreUndefined: true, maxDepth: limits.maxDepth + 1 });
   const decoder = new Decoder(limits);
   return {
     name: 'msgpack',
