@@ -51,7 +51,7 @@ export type EventSchemas = { readonly [event: string]: EventDefinition };
 
 /** A message of a schema codec: `{ event, args: [value] }`, typed per event. */
 export type EventMessage<E extends EventSchemas = EventSchemas> = {
-  [K in keyof E & string]: { event: K; args: [MessageValue<E[K]['fields']>] };
+  [K in keyof E & string]: { event: K; args: readonly [MessageValue<E[K]['fields']>] };
 }[keyof E & string];
 
 /**
