@@ -26,95 +26,96 @@ export interface MsgpackScanLimits {
  */
 export function scanMsgpack(bytes: Uint8Array, limits: MsgpackScanLimits): void {
   const end = bytes.byteLength;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, end);
   const stack: number[] = [];
   let pending = 1;
   let claimed = 0;
   let pos = 0;
-  const need = (count: number, what: string): void => {
-    if (pos + count > end) {
-      throw encodingError(
-        `msgpack: truncated: ${what} at byte ${pos} needs ${count} byte(s), the message ends at byte ${end}`,
-      );
-    }
-  };
-  const uint = (size: 1 | 2 | 4): number => {
-    need(size, 'a length');
-    const value =
-      size === 1 ? view.getUint8(pos) : size === 2 ? view.getUint16(pos) : view.getUint32(pos);
-    pos += size;
-    return value;
-  };
-  const payload = (length: number, limit: number, what: string, limitName: string): void => {
-    if (length > limit) {
-      throw encodingError(
-        `msgpack: a ${what} at byte ${pos} declares ${length} bytes, more than ${limitName} ${limit}`,
-      );
-    }
-    need(length, `a ${what}`);
-    pos += length;
-  };
-  const container = (count: number, perItem: 1 | 2, limit: number, what: string): void => {
-    const limitName = what === 'map' ? 'maxMapLength' : 'maxArrayLength';
-    if (count > limit) {
-      throw encodingError(
-        `msgpack: a ${what} at byte ${pos} declares ${count} items, more than ${limitName} ${limit}`,
-      );
-    }
-    if (stack.length + 1 > limits.maxDepth) {
-      throw encodingError(
-        `msgpack: a ${what} at byte ${pos} is nested deeper than maxDepth ${limits.maxDepth}`,
-      );
-    }
-    claimed += count * perItem;
-    if (claimed > end) {
-      throw encodingError(
-        `msgpack: a ${what} at byte ${pos} declares ${count} items: with those before it, more items than the message's ${end} bytes can hold`,
-      );
-    }
-    stack.push(pending);
-    pending = count * perItem;
-  };
-
-  for (;;) {
+  while (pending > 0 || stack.length > 0) {
     if (pending === 0) {
-      if (stack.length === 0) break;
       pending = stack.pop() as number;
       continue;
     }
     pending--;
-    need(1, 'a value');
-    const head = view.getUint8(pos++);
-    if (head <= 0x7f || head >= 0xe0 || (head >= 0xc0 && head <= 0xc3 && head !== 0xc1)) continue;
-    if (head <= 0x8f) container(head & 0x0f, 2, limits.maxMapLength, 'map');
-    else if (head <= 0x9f) container(head & 0x0f, 1, limits.maxArrayLength, 'array');
-    else if (head <= 0xbf) payload(head & 0x1f, limits.maxStrLength, 'string', 'maxStrLength');
-    else if (head >= 0xc4 && head <= 0xc6)
-      payload(uint(SIZES[head - 0xc4] as 1 | 2 | 4), limits.maxBinLength, 'bin', 'maxBinLength');
-    else if (head >= 0xc7 && head <= 0xc9) {
-      const length = uint(SIZES[head - 0xc7] as 1 | 2 | 4);
-      need(1, 'an ext type');
-      pos += 1;
-      payload(length, limits.maxExtLength, 'ext', 'maxExtLength');
-    } else if (head >= 0xca && head <= 0xd3) {
-      const size = FIXED[head - 0xca] as number;
-      need(size, 'a number');
-      pos += size;
-    } else if (head >= 0xd4 && head <= 0xd8) {
-      const length = 1 << (head - 0xd4);
-      need(1, 'an ext type');
-      pos += 1;
-      payload(length, limits.maxExtLength, 'ext', 'maxExtLength');
-    } else if (head >= 0xd9 && head <= 0xdb)
-      payload(uint(SIZES[head - 0xd9] as 1 | 2 | 4), limits.maxStrLength, 'string', 'maxStrLength');
-    else if (head === 0xdc || head === 0xdd)
-      container(uint(head === 0xdc ? 2 : 4), 1, limits.maxArrayLength, 'array');
-    else if (head === 0xde || head === 0xdf)
-      container(uint(head === 0xde ? 2 : 4), 2, limits.maxMapLength, 'map');
-    else
+    if (pos >= end) truncated(pos, 1, end, 'a value');
+    const head = bytes[pos++] as number;
+    // Scalars with no payload: fixints, nil, false, true.
+    if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) continue;
+    let kind: Kind;
+    let length: number;
+    if (head <= 0x8f) {
+      kind = MAP;
+      length = head & 0x0f;
+    } else if (head <= 0x9f) {
+      kind = ARRAY;
+      length = head & 0x0f;
+    } else if (head <= 0xbf) {
+      kind = STR;
+      length = head & 0x1f;
+    } else {
+      const form = FORMS[head - 0xc0];
+      if (form === undefined) {
+        throw encodingError(
+          `msgpack: byte 0x${head.toString(16)} at ${pos - 1} is not a type MessagePack uses`,
+        );
+      }
+      kind = form[0];
+      const size = form[1];
+      if (kind === FIXED) {
+        if (pos + size > end) truncated(pos, size, end, 'a number');
+        pos += size;
+        continue;
+      }
+      if (kind === FIXEXT) {
+        length = size;
+      } else {
+        if (pos + size > end) truncated(pos, size, end, 'a length');
+        length =
+          size === 1
+            ? (bytes[pos] as number)
+            : size === 2
+              ? readU16(bytes, pos)
+              : readU32(bytes, pos);
+        pos += size;
+      }
+      if (kind === EXT || kind === FIXEXT) {
+        if (pos >= end) truncated(pos, 1, end, 'an ext type');
+        pos += 1;
+      }
+    }
+    if (kind === ARRAY || kind === MAP) {
+      const limit = kind === MAP ? limits.maxMapLength : limits.maxArrayLength;
+      const what = kind === MAP ? 'map' : 'array';
+      if (length > limit) {
+        throw encodingError(
+          `msgpack: a ${what} before byte ${pos} declares ${length} items, more than ${kind === MAP ? 'maxMapLength' : 'maxArrayLength'} ${limit}`,
+        );
+      }
+      if (stack.length + 1 > limits.maxDepth) {
+        throw encodingError(
+          `msgpack: a ${what} before byte ${pos} is nested deeper than maxDepth ${limits.maxDepth}`,
+        );
+      }
+      const items = kind === MAP ? length * 2 : length;
+      claimed += items;
+      if (claimed > end) {
+        throw encodingError(
+          `msgpack: a ${what} before byte ${pos} declares ${length} items: with those before it, more items than the message's ${end} bytes can hold`,
+        );
+      }
+      stack.push(pending);
+      pending = items;
+      continue;
+    }
+    const limit =
+      kind === STR ? limits.maxStrLength : kind === BIN ? limits.maxBinLength : limits.maxExtLength;
+    if (length > limit) {
+      const name = kind === STR ? 'maxStrLength' : kind === BIN ? 'maxBinLength' : 'maxExtLength';
       throw encodingError(
-        `msgpack: byte 0x${head.toString(16)} at ${pos - 1} is not a type MessagePack uses`,
+        `msgpack: a ${KIND_NAMES[kind]} before byte ${pos} declares ${length} bytes, more than ${name} ${limit}`,
       );
+    }
+    if (pos + length > end) truncated(pos, length, end, `a ${KIND_NAMES[kind]}`);
+    pos += length;
   }
   if (pos !== end) {
     throw encodingError(
@@ -123,7 +124,64 @@ export function scanMsgpack(bytes: Uint8Array, limits: MsgpackScanLimits): void 
   }
 }
 
-/** Length-prefix sizes of the 8/16/32-bit forms. */
-const SIZES = [1, 2, 4] as const;
-/** Payload sizes of float32, float64, uint8 … uint64, int8 … int64 (0xca to 0xd3). */
-const FIXED = [4, 8, 1, 2, 4, 8, 1, 2, 4, 8] as const;
+function truncated(pos: number, count: number, end: number, what: string): never {
+  throw encodingError(
+    `msgpack: truncated: ${what} at byte ${pos} needs ${count} byte(s), the message ends at byte ${end}`,
+  );
+}
+
+const readU16 = (b: Uint8Array, at: number): number =>
+  ((b[at] as number) << 8) | (b[at + 1] as number);
+const readU32 = (b: Uint8Array, at: number): number =>
+  readU16(b, at) * 0x10000 + readU16(b, at + 2);
+
+/** What follows a head byte from 0xc0 on. */
+const FIXED = 0;
+const STR = 1;
+const BIN = 2;
+const EXT = 3;
+const FIXEXT = 4;
+const ARRAY = 5;
+const MAP = 6;
+type Kind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+const KIND_NAMES = ['number', 'string', 'bin', 'ext', 'ext', 'array', 'map'] as const;
+
+/**
+ * Head bytes 0xc0 to 0xdf: the kind, and the size of the number, of the length prefix, or of a
+ * fixext's payload. `undefined` where the byte needs no entry (0xc0, 0xc2, 0xc3 are handled
+ * before) or is never used (0xc1).
+ */
+const FORMS: readonly (readonly [Kind, number] | undefined)[] = [
+  undefined,
+  undefined,
+  undefined,
+  undefined, // nil, (never used), false, true
+  [BIN, 1],
+  [BIN, 2],
+  [BIN, 4],
+  [EXT, 1],
+  [EXT, 2],
+  [EXT, 4],
+  [FIXED, 4],
+  [FIXED, 8], // float 32, 64
+  [FIXED, 1],
+  [FIXED, 2],
+  [FIXED, 4],
+  [FIXED, 8], // uint 8 … 64
+  [FIXED, 1],
+  [FIXED, 2],
+  [FIXED, 4],
+  [FIXED, 8], // int 8 … 64
+  [FIXEXT, 1],
+  [FIXEXT, 2],
+  [FIXEXT, 4],
+  [FIXEXT, 8],
+  [FIXEXT, 16],
+  [STR, 1],
+  [STR, 2],
+  [STR, 4],
+  [ARRAY, 2],
+  [ARRAY, 4],
+  [MAP, 2],
+  [MAP, 4],
+];

@@ -197,11 +197,7 @@ function compileEvent(
   return { name, id, version, parts };
 }
 
-function encodeEvent(
-  event: CompiledEvent,
-  value: AnyStruct,
-  maxMessageBytes: number,
-): Uint8Array {
+function encodeEvent(event: CompiledEvent, value: AnyStruct, maxMessageBytes: number): Uint8Array {
   let total = SCHEMA_HEADER_BYTES;
   for (const part of event.parts) {
     if (part.kind === 'struct') {
