@@ -181,6 +181,23 @@ describe.each(PARSERS)(
   },
 );
 
+describe('a client whose Decoder refuses what the server sent', () => {
+  it("closes with 'parse error', and the server serves the others on", async () => {
+    const r = await rig(createSocketIoParser(createMsgpackCodec()));
+    const alice = await r.client('lobby');
+    const bob = await r.client('lobby');
+    const gone = next<[string]>(bob, 'disconnect');
+    const bobOnServer = r.io.of('/').sockets.get(bob.id as string);
+    expect(bobOnServer).toBeDefined();
+    bobOnServer?.conn.send(Buffer.from([0xc1]));
+    expect((await gone)[0]).toBe('parse error');
+    expect(await alice.timeout(5_000).emitWithAck('chat', chatIn('lobby'))).toEqual({
+      ok: true,
+      room: 'lobby',
+    });
+  });
+});
+
 describe('createSocketIoParser(schema codec)', () => {
   it('refuses to emit an event without a schema, unless allowUnknownEvents', async () => {
     const strict = await rig(createSocketIoParser(schemaCodec()));
