@@ -87,19 +87,19 @@ export function scanMsgpack(bytes: Uint8Array, limits: MsgpackScanLimits): void 
       const what = kind === MAP ? 'map' : 'array';
       if (length > limit) {
         throw encodingError(
-          `msgpack: a ${what} before byte ${pos} declares ${length} items, more than ${kind === MAP ? 'maxMapLength' : 'maxArrayLength'} ${limit}`,
+          `msgpack: ${article(what)} before byte ${pos} declares ${length} items, more than ${kind === MAP ? 'maxMapLength' : 'maxArrayLength'} ${limit}`,
         );
       }
       if (stack.length + 1 > limits.maxDepth) {
         throw encodingError(
-          `msgpack: a ${what} before byte ${pos} is nested deeper than maxDepth ${limits.maxDepth}`,
+          `msgpack: ${article(what)} before byte ${pos} is nested deeper than maxDepth ${limits.maxDepth}`,
         );
       }
       const items = kind === MAP ? length * 2 : length;
       claimed += items;
       if (claimed > end) {
         throw encodingError(
-          `msgpack: a ${what} before byte ${pos} declares ${length} items: with those before it, more items than the message's ${end} bytes can hold`,
+          `msgpack: ${article(what)} before byte ${pos} declares ${length} items: with those before it, more items than the message's ${end} bytes can hold`,
         );
       }
       stack.push(pending);
@@ -111,10 +111,10 @@ export function scanMsgpack(bytes: Uint8Array, limits: MsgpackScanLimits): void 
     if (length > limit) {
       const name = kind === STR ? 'maxStrLength' : kind === BIN ? 'maxBinLength' : 'maxExtLength';
       throw encodingError(
-        `msgpack: a ${KIND_NAMES[kind]} before byte ${pos} declares ${length} bytes, more than ${name} ${limit}`,
+        `msgpack: ${article(KIND_NAMES[kind])} before byte ${pos} declares ${length} bytes, more than ${name} ${limit}`,
       );
     }
-    if (pos + length > end) truncated(pos, length, end, `a ${KIND_NAMES[kind]}`);
+    if (pos + length > end) truncated(pos, length, end, `${article(KIND_NAMES[kind])}`);
     pos += length;
   }
   if (pos !== end) {
@@ -123,6 +123,9 @@ export function scanMsgpack(bytes: Uint8Array, limits: MsgpackScanLimits): void 
     );
   }
 }
+
+/** `word` with its indefinite article: "an array", "a map". */
+const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
 
 function truncated(pos: number, count: number, end: number, what: string): never {
   throw encodingError(
