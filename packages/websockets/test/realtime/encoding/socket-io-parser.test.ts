@@ -122,6 +122,39 @@ describe.each(PARSERS)(
       expect(carolGot).toEqual([chatIn('kitchen')]);
     });
 
+    it('carries a namespace other than "/", a server-side disconnect, and a refused connection', async () => {
+      const parser = make();
+      const r = await rig(parser);
+      r.io.of('/admin').on('connection', (socket) => {
+        socket.on('chat', (message: typeof CHAT, ack: (reply: unknown) => void) => {
+          ack({ ok: true, room: message.room });
+          socket.disconnect();
+        });
+      });
+      r.io.of('/locked').use((_, next) => next(new RealtimeError('REALTIME_ERR_AUTH', 'no entry')));
+      const options = { parser, transports: ['websocket'], forceNew: true, reconnection: false };
+
+      const admin = connect(`${r.url}/admin`, options);
+      onTestFinished(() => {
+        admin.disconnect();
+      });
+      await next(admin, 'connect');
+      const dropped = next<[string]>(admin, 'disconnect');
+      expect(await admin.timeout(5_000).emitWithAck('chat', chatIn('ops'))).toEqual({
+        ok: true,
+        room: 'ops',
+      });
+      expect((await dropped)[0]).toBe('io server disconnect');
+
+      const locked = connect(`${r.url}/locked`, options);
+      onTestFinished(() => {
+        locked.disconnect();
+      });
+      const [error] = await next<[Error & { data?: unknown }]>(locked, 'connect_error');
+      expect(error.message).toBe('no entry');
+      expect(error.data).toEqual({ code: 'REALTIME_ERR_AUTH', reason: 'no entry' });
+    });
+
     it('carries binary over HTTP long-polling too', async () => {
       const { client } = await rig(make());
       const polling = await client('lobby', ['polling']);
