@@ -3,6 +3,9 @@
  */
 import { RealtimeError } from '../errors.ts';
 
+/** The default largest message a codec here encodes or decodes: 1 MB, Socket.IO's own `maxHttpBufferSize`. */
+export const DEFAULT_CODEC_MAX_MESSAGE_BYTES = 1_000_000;
+
 /**
  * A message encoding: values to bytes and back. JSON ({@link createJsonCodec}), MessagePack
  * ({@link createMsgpackCodec}) and a schema ({@link createSchemaCodec}) are interchangeable

@@ -3,12 +3,8 @@
  * binary schema codec behind it, each usable as a Socket.IO parser. Other areas import this
  * area only through this file.
  */
-export type { MessageCodec } from './codec.ts';
-export {
-  createJsonCodec,
-  DEFAULT_CODEC_MAX_MESSAGE_BYTES,
-  type JsonCodecOptions,
-} from './json-codec.ts';
+export { DEFAULT_CODEC_MAX_MESSAGE_BYTES, type MessageCodec } from './codec.ts';
+export { createJsonCodec, type JsonCodecOptions } from './json-codec.ts';
 export { createMsgpackCodec, type MsgpackCodecOptions } from './msgpack-codec.ts';
 export {
   type EventDefinition,

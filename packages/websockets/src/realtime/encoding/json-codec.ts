@@ -4,10 +4,12 @@
  */
 import { checkInteger } from '@socketlab/internal';
 import { DEFAULT_JSON_MAX_DEPTH, decodeJson, encodeJson } from '@socketlab/tcp-udp';
-import { asEncodingError, encodingError, type MessageCodec } from './codec.ts';
-
-/** The default largest message a codec here encodes or decodes: 1 MB, Socket.IO's own `maxHttpBufferSize`. */
-export const DEFAULT_CODEC_MAX_MESSAGE_BYTES = 1_000_000;
+import {
+  asEncodingError,
+  DEFAULT_CODEC_MAX_MESSAGE_BYTES,
+  encodingError,
+  type MessageCodec,
+} from './codec.ts';
 
 /** Options of {@link createJsonCodec}. */
 export interface JsonCodecOptions {

@@ -5,8 +5,12 @@
 
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { checkInteger } from '@socketlab/internal';
-import { asEncodingError, encodingError, type MessageCodec } from './codec.ts';
-import { DEFAULT_CODEC_MAX_MESSAGE_BYTES } from './json-codec.ts';
+import {
+  asEncodingError,
+  DEFAULT_CODEC_MAX_MESSAGE_BYTES,
+  encodingError,
+  type MessageCodec,
+} from './codec.ts';
 import { scanMsgpack } from './msgpack-scan.ts';
 
 /** Options of {@link createMsgpackCodec}; every limit is checked before decoding allocates. */

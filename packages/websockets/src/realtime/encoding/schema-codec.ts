@@ -9,8 +9,13 @@ import {
   type StructSchema,
   type StructValue,
 } from '@socketlab/tcp-udp';
-import { asEncodingError, encodingError, type MessageCodec, toEncodingError } from './codec.ts';
-import { DEFAULT_CODEC_MAX_MESSAGE_BYTES } from './json-codec.ts';
+import {
+  asEncodingError,
+  DEFAULT_CODEC_MAX_MESSAGE_BYTES,
+  encodingError,
+  type MessageCodec,
+  toEncodingError,
+} from './codec.ts';
 import {
   type EventMessage,
   type EventSchemas,

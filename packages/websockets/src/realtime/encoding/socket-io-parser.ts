@@ -208,6 +208,12 @@ function encodeSchemaEvent(
   if (name.byteLength > 255)
     throw encodingError(`socket.io parser: the namespace is longer than 255 bytes`);
   const hasAck = id !== undefined;
+  if (hasAck && id > 0xffff_ffff) {
+    // Socket.IO counts ack ids from 0 per connection: 4 billion acks on one connection first.
+    throw encodingError(
+      `socket.io parser: the ack id ${id} does not fit the schema envelope's u32`,
+    );
+  }
   const head = Buffer.allocUnsafe(2 + name.byteLength + (hasAck ? 4 : 0));
   head[0] = hasAck ? TAG_EVENT_WITH_ACK : TAG_EVENT;
   head[1] = name.byteLength;

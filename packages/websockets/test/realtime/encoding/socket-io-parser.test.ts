@@ -246,6 +246,12 @@ describe('createSocketIoParser(schema codec)', () => {
     expect(await withTimeout(bob.timeout(5_000).emitWithAck('whatever', 1), 'ack')).toBe(2);
   });
 
+  it('refuses an ack id past the u32 of its envelope with REALTIME_ERR_ENCODING', () => {
+    const { Encoder } = createSocketIoParser(schemaCodec());
+    const packet = { type: 2, nsp: '/', data: ['ack', { seq: 1, ok: true }], id: 2 ** 32 };
+    expect(() => new Encoder().encode(packet)).toThrow(/does not fit/);
+  });
+
   it('puts a schema event in one small message: tag, namespace, ack id, header, fields', () => {
     const { Encoder, Decoder } = createSocketIoParser(schemaCodec());
     const [bytes] = new Encoder().encode({
