@@ -1,6 +1,7 @@
 /**
  * Stage 4 benchmarks: @socketlab/websockets against ws, pure JS and with its native add-ons,
- * in the same run.
+ * in the same run; and the message encodings of the realtime entry (schema, MessagePack) against
+ * JSON.
  *   pnpm bench                      every area, full run
  *   pnpm bench echo                 only these areas
  *   BENCH_QUICK=1 pnpm bench        a short run that only proves every benchmark still works
@@ -10,5 +11,11 @@
 import { benchAreas, runBenchGroups } from '@socketlab/testkit';
 
 await runBenchGroups(
-  benchAreas(new URL('.', import.meta.url), ['echo', 'broadcast', 'memory', 'realtime']),
+  benchAreas(new URL('.', import.meta.url), [
+    'echo',
+    'broadcast',
+    'memory',
+    'realtime',
+    'encoding',
+  ]),
 );
