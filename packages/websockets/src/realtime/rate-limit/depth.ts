@@ -7,7 +7,7 @@
 /** The outcome of {@link measurePayload}. */
 export interface PayloadMeasure {
   /** `'ok'`, or the first limit passed. */
-  readonly verdict: 'ok' | 'too-deep' | 'too-many-nodes';
+  readonly verdict: 'ok' | 'too-deep' | 'too-many-nodes' | 'not-finite';
   /** The deepest level seen (stops counting at the limit). */
   readonly depth: number;
   /** Values visited (stops at the limit). */
@@ -17,7 +17,8 @@ export interface PayloadMeasure {
 /**
  * Walks `value` with an explicit stack (never recursion, so the walk itself cannot overflow),
  * counting arrays' and plain objects' nesting and every value visited, and stops at the first
- * limit passed. A top-level array of scalars has depth 1. Binary (`Buffer`, typed arrays,
+ * limit passed, or at a number that is not finite (JSON cannot carry one: it is what a number
+ * too large for a double, `1e999`, decodes to). A top-level array of scalars has depth 1. Binary (`Buffer`, typed arrays,
  * `ArrayBuffer`) counts as one leaf.
  * @example measurePayload([{ a: [1] }], { maxDepth: 2, maxNodes: 100 }).verdict // 'too-deep'
  */
@@ -32,6 +33,10 @@ export function measurePayload(
     const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
     nodes++;
     if (nodes > limits.maxNodes) return { verdict: 'too-many-nodes', depth: deepest, nodes };
+    // JSON has no NaN or Infinity: one here came from a number too large to represent (1e999).
+    if (typeof current === 'number' && !Number.isFinite(current)) {
+      return { verdict: 'not-finite', depth: deepest, nodes };
+    }
     if (typeof current !== 'object' || current === null) continue;
     if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) continue;
     const level = depth + 1;

@@ -123,8 +123,12 @@ function positive(name: string, value: number): number {
  *    `errorEvent` with `{ code, reason }` and **disconnected** (`disconnect(true)`: its whole
  *    Engine.IO connection closes, so no other namespace keeps it alive). The event is written
  *    before the close, so the client reads why; its `disconnect` reason is `io server disconnect`.
- * 4. A payload nested past `maxPayloadDepth` (or with more than `maxPayloadNodes` values) is
- *    never handed on: the sender is disconnected at once with `REALTIME_ERR_PAYLOAD`.
+ * 4. A payload nested past `maxPayloadDepth`, with more than `maxPayloadNodes` values or with a
+ *    number JSON cannot carry (`1e999` decodes to `Infinity`), or an event name that is not a
+ *    string, is never handed on: the sender is disconnected at once with `REALTIME_ERR_PAYLOAD`.
+ *    socket.io 4.8.4 walks a payload recursively when it is emitted or acknowledged again, so a
+ *    deep one echoed by a handler overflows the stack outside any handler (and stops the
+ *    process): this check runs before every handler, iteratively.
  *
  * Note: `socket.onAny` listeners run before `socket.use` middlewares in socket.io 4.8.4, so they
  * see dropped events too; put logic in handlers, not in `onAny`.
@@ -221,12 +225,18 @@ export function createFloodGuard(options: FloodGuardOptions = {}): FloodGuard {
         maxDepth: o.maxPayloadDepth + 1, // the argument list itself is one level
         maxNodes: o.maxPayloadNodes,
       });
-      if (measured.verdict !== 'ok') {
-        const reason =
-          measured.verdict === 'too-deep'
-            ? `payload nested deeper than ${o.maxPayloadDepth} levels`
-            : `payload with more than ${o.maxPayloadNodes} values`;
-        cutOffWith('REALTIME_ERR_PAYLOAD', reason, event);
+      const refusal =
+        typeof packet[0] !== 'string'
+          ? 'an event name that is not a string'
+          : measured.verdict === 'too-deep'
+            ? `a payload nested deeper than ${o.maxPayloadDepth} levels`
+            : measured.verdict === 'too-many-nodes'
+              ? `a payload with more than ${o.maxPayloadNodes} values`
+              : measured.verdict === 'not-finite'
+                ? 'a number too large to represent'
+                : undefined;
+      if (refusal !== undefined) {
+        cutOffWith('REALTIME_ERR_PAYLOAD', `refused: ${refusal}`, event);
         return;
       }
       const taken = events.take();

@@ -154,7 +154,7 @@ describe('createFloodGuard on real sockets', () => {
     hostile.emit('echo', deep);
     expect(await disconnected).toBe('io server disconnect');
     expect(errors).toEqual([
-      { code: 'REALTIME_ERR_PAYLOAD', reason: expect.stringContaining('8 levels') },
+      { code: 'REALTIME_ERR_PAYLOAD', reason: expect.stringContaining('deeper than 8 levels') },
     ]);
     expect(server.handled).toEqual([]);
     let ok: unknown = 'x';

@@ -125,6 +125,8 @@ describe('measurePayload', () => {
     ['three levels', [{ a: [1] }], 'ok', 3],
     ['four levels', [{ a: [[1]] }], 'too-deep', 4],
     ['binary as a leaf', [[Buffer.alloc(10)]], 'ok', 2],
+    ['Infinity (1e999 decoded)', [1, [Number.POSITIVE_INFINITY]], 'not-finite', 2],
+    ['NaN', { a: Number.NaN }, 'not-finite', 1],
   ] as const)('measures %s', (_, value, verdict, depth) => {
     const m = measurePayload(value, limits);
     expect([m.verdict, m.depth]).toEqual([verdict, depth]);
