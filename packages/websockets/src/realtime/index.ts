@@ -72,3 +72,26 @@ export {
   type SocketIoParserOptions,
 } from './encoding/index.ts';
 export { REALTIME_ERROR_CODES, RealtimeError, type RealtimeErrorCode } from './errors.ts';
+export {
+  type AddressKeyOptions,
+  addressKey,
+  createFloodGuard,
+  FLOOD_GUARD_DEFAULTS,
+  type FloodGuard,
+  type FloodGuardOptions,
+  type FloodGuardServerLimits,
+  type FloodGuardStats,
+  type FloodViolation,
+  floodGuardServerOptions,
+  KEYED_LIMITER_DEFAULTS,
+  KeyedLimiter,
+  type KeyedLimiterOptions,
+  type KeyedLimiterStats,
+  measurePayload,
+  monotonicClock,
+  type PayloadMeasure,
+  type RateClock,
+  type TakeResult,
+  TokenBucket,
+  type TokenBucketOptions,
+} from './rate-limit/index.ts';
