@@ -1,10 +1,11 @@
 /**
  * The middleware stack the realtime benchmarks put in front of bare Socket.IO: what a real
- * deployment runs on every connection and every event. The HS256 secret is made by the parent
+ * deployment of this entry runs on every connection and every event. The HS256 secret is made by the parent
  * for each run (BENCH_JWT_SECRET in both peers' environment), never stored.
  */
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { Server } from 'socket.io';
+import { createFloodGuard, useAuth } from '../src/realtime/index.ts';
 
 export interface ChatMessage {
   readonly id: number;
@@ -47,33 +48,20 @@ export function isChatMessage(value: unknown): value is ChatMessage {
   );
 }
 
-/** Puts the stack in front of `io`'s handlers: auth in the handshake, then limits per event. */
+/**
+ * Puts this entry's stack in front of `io`'s handlers: `useAuth` (the JWT checked in the
+ * handshake, its expiry watched) and the flood guard (connections per address, a token bucket
+ * and the payload's size and depth per event). Its limits are set so the benchmark never trips
+ * them: every client comes from 127.0.0.1, and the point is the cost of checking.
+ */
 export function applyStack(io: Server): void {
-  const key = secret();
-  io.use((socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown }).token;
-    if (typeof token !== 'string') {
-      next(new Error('no token'));
-      return;
-    }
-    jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }).then(
-      ({ payload }) => {
-        socket.data.user = payload.sub;
-        next();
-      },
-      (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
-    );
+  useAuth(io, {
+    jwt: { algorithms: ['HS256'], key: secret(), issuer: ISSUER, audience: AUDIENCE },
   });
-  io.on('connection', (socket) => {
-    // Events per second per socket: a bucket generous enough that the benchmark never trips it.
-    let tokens = 1e9;
-    socket.use((_packet, next) => {
-      if (tokens < 1) {
-        next(new Error('rate limited'));
-        return;
-      }
-      tokens--;
-      next();
-    });
-  });
+  createFloodGuard({
+    connectionsPerSecond: 1e6,
+    connectionBurst: 1e6,
+    eventsPerSecond: 1e6,
+    eventBurst: 1e6,
+  }).install(io);
 }
