@@ -6,3 +6,25 @@
  */
 
 export { REALTIME_ERROR_CODES, RealtimeError, type RealtimeErrorCode } from './errors.ts';
+export {
+  type BackoffComparisonRow,
+  compareBackoff,
+  type DelayRange,
+  type HeartbeatConnection,
+  type HeartbeatDetectionWindow,
+  type HeartbeatMonitor,
+  type HeartbeatMonitorOptions,
+  type HeartbeatSettings,
+  type HeartbeatTarget,
+  heartbeatDetectionWindow,
+  heartbeatOptions,
+  measureHeartbeat,
+  SOCKET_IO_HEARTBEAT_DEFAULTS,
+  SOCKET_IO_RECONNECT_DEFAULTS,
+  type SocketIoBackoffOptions,
+  STICKY_MAX_SID_LENGTH,
+  type StickyRequest,
+  type StickyRouteKeyOptions,
+  socketIoBackoffRange,
+  stickyRouteKey,
+} from './transports/index.ts';
