@@ -42,14 +42,13 @@ export function client(url: string, options: Partial<ManagerOptions & SocketOpti
 
 /** Resolves with the arguments of the next `event` of a Socket.IO socket, bounded by `ms`. */
 export function nextIoEvent<T extends unknown[]>(
-  emitter: { once(event: string, listener: (...args: never[]) => void): unknown },
+  // biome-ignore lint/suspicious/noExplicitAny: server, client, manager and engine sockets each type their events
+  emitter: { once(event: any, listener: (...args: any[]) => void): unknown },
   event: string,
   ms = 5000,
 ): Promise<T> {
   return withTimeout(
-    new Promise<T>((resolve) =>
-      emitter.once(event, (...args: never[]) => resolve(args as unknown as T)),
-    ),
+    new Promise<T>((resolve) => emitter.once(event, (...args: unknown[]) => resolve(args as T))),
     `'${event}'`,
     ms,
   );
