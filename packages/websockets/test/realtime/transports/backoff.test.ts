@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { backoffCeilingMs } from '@socketlab/multiplexing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -93,5 +94,25 @@ describe('compareBackoff', () => {
   it('throws for a row count out of range', () => {
     expect(() => compareBackoff(0)).toThrow(RangeError);
     expect(() => compareBackoff(2, {}, { baseDelayMs: 10, maxDelayMs: 5 })).toThrow(RangeError);
+  });
+});
+
+describe('the table in lessons/heartbeats.md', () => {
+  it('is what compareBackoff(8) returns', () => {
+    const lesson = readFileSync(new URL('../../../lessons/heartbeats.md', import.meta.url), 'utf8');
+    const n = (text: string) => text.replaceAll(' ', '');
+
+    for (const row of compareBackoff(8)) {
+      const cells = [
+        row.retry,
+        `${row.socketIo.minMs}–${row.socketIo.maxMs}`,
+        row.socketIoLatestMs,
+        `${row.fullJitter.minMs}–${row.fullJitter.maxMs}`,
+        row.fullJitterLatestMs,
+      ];
+      // The lesson groups thousands with a space ("1 499"): compared without spaces.
+      const line = `|${cells.join('|')}|`;
+      expect(n(lesson)).toContain(n(line));
+    }
   });
 });

@@ -137,6 +137,7 @@ describe("a cut link, through stage 2's impaired proxy", () => {
   it('a close (FIN) is noticed at once, and the client reconnects through the next proxy', async () => {
     const { io, port } = await startIo(SLOW);
     const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port } });
+    onTestFinished(() => proxy.close()); // closed below; again here if the test fails first
     const proxyPort = proxy.address.port;
     const socket = client(`http://127.0.0.1:${proxyPort}`, {
       transports: ['websocket'],

@@ -71,8 +71,8 @@ describe('long polling behind a round-robin balancer', () => {
         if (sid !== undefined) owner.set(sid, response.backend);
       },
     });
-    const peers = [0, 1].map((i) =>
-      nextIoEvent<[ServerSocket]>(servers[i]?.io as never, 'connection', WATCHDOG_MS),
+    const peers = servers.map(({ io }) =>
+      nextIoEvent<[ServerSocket]>(io, 'connection', WATCHDOG_MS),
     );
     const url = `http://127.0.0.1:${proxy.port}`;
     const sockets = [
