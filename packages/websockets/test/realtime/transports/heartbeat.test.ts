@@ -9,6 +9,7 @@ import { listenFramedEchoServer, listenImpairedTcpProxy } from '@socketlab/tcp-u
 import { withTimeout } from '@socketlab/testkit';
 import type { Socket as ServerSocket } from 'socket.io';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   heartbeatDetectionWindow,
   heartbeatOptions,
@@ -209,5 +210,29 @@ describe('measureHeartbeat on a real connection', () => {
     // The proxy holds every piece 20 ms each way: no round trip can be shorter than ~40 ms.
     for (const ms of samples) expect(ms).toBeGreaterThanOrEqual(35);
     expect(heartbeatDetectionWindow({ pingInterval: 50, pingTimeout: 2000 }).maxMs).toBe(2050);
+  });
+});
+
+describe('a client that breaks the heartbeat rules', () => {
+  it('a ping from the client (the v3 direction) closes only its own session', async () => {
+    const { io, port } = await startIo({ pingInterval: 60_000, pingTimeout: 60_000 });
+    const good = client(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
+    await nextIoEvent(good, 'connect');
+    const reasons: unknown[] = [];
+    io.engine.on('connection', (conn: import('node:events').EventEmitter) => {
+      conn.on('close', (reason: string, description?: Error) =>
+        reasons.push([reason, description?.message]),
+      );
+    });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    onTestFinished(() => raw.terminate());
+    const [open] = await nextIoEvent<[Buffer]>(raw, 'message');
+    expect(String(open)).toMatch(/^0\{"sid":/);
+    const closed = nextIoEvent<[number]>(raw, 'close', WATCHDOG_MS);
+    raw.send('2'); // a v4 server pings; a client never does
+    await closed;
+    expect(reasons).toEqual([['transport error', 'invalid heartbeat direction']]);
+    expect(await good.timeout(WATCHDOG_MS).emitWithAck('echo', 'still here')).toBe('still here');
+    expect(io.engine.clientsCount).toBe(1);
   });
 });
