@@ -116,6 +116,11 @@ export class TypingTracker {
     return users;
   }
 
+  /** The entries kept: those typing, and those whose throttle window has not ended. */
+  get size(): number {
+    return this.#typists.size;
+  }
+
   /** Cancels every timer and forgets everything, without reporting changes. */
   clear(): void {
     for (const typist of this.#typists.values()) {
