@@ -7,7 +7,12 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Server, Socket } from 'socket.io';
-import { createNotification, type Notification, type NotificationLimits } from './notification.ts';
+import {
+  createNotification,
+  type Notification,
+  type NotificationInput,
+  type NotificationLimits,
+} from './notification.ts';
 import { type PendingClock, PendingStore } from './pending.ts';
 
 /** The event the hub emits; the client acknowledges it with the notification's id. */
