@@ -18,8 +18,16 @@ export async function startIo(): Promise<{ io: Server; port: number }> {
   return { io, port };
 }
 
-/** A socket.io-client socket for `userId`, connected (bounded), disconnected when the test ends. */
-export async function client(port: number, userId?: string): Promise<ClientSocket> {
+/**
+ * A socket.io-client socket for `userId`, connected (bounded), disconnected when the test ends.
+ * `beforeConnect` adds listeners before the connection completes: events the server emits on
+ * connection arrive right after `connect`, before an `await` on it returns.
+ */
+export async function client(
+  port: number,
+  userId?: string,
+  beforeConnect: (socket: ClientSocket) => void = () => {},
+): Promise<ClientSocket> {
   const socket = connect(`http://127.0.0.1:${port}`, {
     transports: ['websocket'],
     forceNew: true,
@@ -29,6 +37,7 @@ export async function client(port: number, userId?: string): Promise<ClientSocke
   onTestFinished(() => {
     socket.disconnect();
   });
+  beforeConnect(socket);
   await withTimeout(
     new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
