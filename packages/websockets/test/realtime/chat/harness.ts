@@ -27,8 +27,9 @@ export async function client(
   port: number,
   userId?: string,
   beforeConnect: (socket: ClientSocket) => void = () => {},
+  namespace = '/',
 ): Promise<ClientSocket> {
-  const socket = connect(`http://127.0.0.1:${port}`, {
+  const socket = connect(`http://127.0.0.1:${port}${namespace}`, {
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,

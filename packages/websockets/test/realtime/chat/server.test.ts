@@ -1,6 +1,6 @@
 import { ManualClock, pollUntil, withTimeout } from '@socketlab/testkit';
 import type { Socket as ServerSocket } from 'socket.io';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { attachChat, type ChatMessage } from '../../../src/realtime/chat/index.ts';
 import { ask, client, collect, next, startIo } from './harness.ts';
 
@@ -264,5 +264,29 @@ describe('attachChat on real sockets', () => {
     await ask(ada, 'probe');
     expect(answered).toBe(false);
     expect(chat.presence.members('other')).toEqual([]);
+  });
+
+  it('runs on one namespace, apart from the others', async () => {
+    const { io, port } = await startIo();
+    const chat = attachChat(io.of('/chat'), { presenceGraceMs: 0 });
+    onTestFinished(() => chat.close());
+    const [ada, bob] = await Promise.all([
+      client(port, 'ada', undefined, '/chat'),
+      client(port, 'bob', undefined, '/chat'),
+    ]);
+    // The main namespace has no chat, only a probe of the test's own, answered in order.
+    io.on('connection', (socket) => socket.on('probe', (ack: () => void) => ack()));
+    const outsider = await client(port, 'cat');
+    await ask(ada, 'join', 'general');
+    await ask(bob, 'join', 'general');
+    const atBob = next<ChatMessage>(bob, 'message');
+    await ask(ada, 'message', { room: 'general', text: 'in /chat' });
+    expect((await atBob).text).toBe('in /chat');
+    let answered = false;
+    outsider.emit('join', 'general', () => {
+      answered = true;
+    });
+    await ask(outsider, 'probe');
+    expect(answered).toBe(false);
   });
 });

@@ -132,6 +132,32 @@ describe('attachNotifications on real sockets', () => {
   });
 });
 
+describe('attachNotifications, its options', () => {
+  it('reports a notification dropped unacknowledged from a full store', async () => {
+    const dropped: string[] = [];
+    const { hub } = await hubServer({
+      maxPendingPerUser: 2,
+      onDrop: (userId, n, reason) => dropped.push(`${userId} ${n.id} ${reason}`),
+    });
+    for (let i = 0; i < 3; i++) await hub.notify('ada', { type: 't', title: `T${i}` });
+    expect(hub.pending('ada').map((n) => n.id)).toEqual(['n2', 'n3']);
+    expect(dropped).toEqual(['ada n1 full']);
+  });
+
+  it('close() stops putting new sockets in channels', async () => {
+    const { io, port, hub } = await hubServer();
+    hub.close();
+    await client(port, 'ada');
+    const [socket] = io.sockets.sockets.values();
+    expect([...(socket?.rooms ?? [])]).toEqual([socket?.id]);
+  });
+
+  it.each([0, -1, Number.NaN])('refuses ackTimeoutMs %s', async (ackTimeoutMs) => {
+    const { io } = await startIo();
+    expect(() => attachNotifications(io, { ackTimeoutMs })).toThrow(RangeError);
+  });
+});
+
 describe('receiveNotifications', () => {
   it('ignores a delivery that is not a notification, and hands over a duplicate once', async () => {
     const { io, port } = await startIo();
