@@ -99,6 +99,23 @@ describe('attachNotifications on real sockets', () => {
     await pollUntil(() => hub.pending('ada').length === 0, 'the acknowledgement to reach the hub');
   });
 
+  it('redeliver() sends what is pending to the sockets connected now', async () => {
+    const { port, hub } = await hubServer({ ackTimeoutMs: 300 });
+    const ada = await client(port, 'ada');
+    const first = next<Notification>(ada, 'notification'); // seen, never acknowledged
+    const result = await hub.notify('ada', { type: 't', title: 'T' });
+    expect((await first).id).toBe('n1');
+    expect(result.delivered).toBe(false);
+    const shown: string[] = [];
+    receiveNotifications(ada, (n) => {
+      shown.push(n.id);
+    });
+    expect(hub.redeliver('ada')).toBe(1);
+    await pollUntil(() => hub.pending('ada').length === 0, 'the redelivery to be acknowledged');
+    expect(shown).toEqual(['n1']);
+    expect(hub.redeliver('ada')).toBe(0);
+  });
+
   it('counts an acknowledgement only when it names the notification', async () => {
     const { port, hub } = await hubServer({ ackTimeoutMs: 1000 });
     const liar = await client(port, 'ada');
@@ -109,7 +126,8 @@ describe('attachNotifications on real sockets', () => {
   });
 
   it('refuses a bad input synchronously and sends nothing', async () => {
-    const { port, hub } = await hubServer();
+    // The raw listener below never acknowledges: the good notification waits out this timeout.
+    const { port, hub } = await hubServer({ ackTimeoutMs: 1000 });
     const ada = await client(port, 'ada');
     const got = collect(ada, 'notification');
     let deep: unknown = 1;
