@@ -167,8 +167,8 @@ export function attachChat(
             `a connection may be in at most ${maxRoomsPerSocket} rooms: leave one first`,
           );
         }
+        presence.join(room, userId, socket.id); // first: it throws if the socket changed user
         socket.join(ioRoom(room));
-        presence.join(room, userId, socket.id);
       }
       return { room, members: presence.members(room), history: history.recent(room) };
     },
