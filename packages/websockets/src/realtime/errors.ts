@@ -17,6 +17,8 @@ export const REALTIME_ERROR_CODES = [
   'REALTIME_ERR_ENCODING',
   /** A TLS connection was refused: unknown CA, expired certificate, or a name that does not match. */
   'REALTIME_ERR_CERTIFICATE',
+  /** A client acted on a room or channel it has not joined (sent to it, asked for its history). */
+  'REALTIME_ERR_NOT_MEMBER',
 ] as const;
 
 /** One of {@link REALTIME_ERROR_CODES}. */
