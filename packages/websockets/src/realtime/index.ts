@@ -6,3 +6,28 @@
  */
 
 export { REALTIME_ERROR_CODES, RealtimeError, type RealtimeErrorCode } from './errors.ts';
+export {
+  type AckArgs,
+  type AckEventNames,
+  type AckRefusal,
+  type AckReply,
+  checkPayload,
+  connectRealtimeClient,
+  createRealtimeServer,
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_EVENT_DEPTH,
+  type ExampleClientToServerEvents,
+  type ExampleMessage,
+  type ExampleServerToClientEvents,
+  type ExampleSocketData,
+  emitWithAckTimeout,
+  isAckRefusal,
+  type PayloadGuardOptions,
+  type PayloadLimits,
+  payloadGuard,
+  REALTIME_CLIENT_DEFAULTS,
+  REALTIME_SERVER_DEFAULTS,
+  type RealtimeClientOptions,
+  type RealtimeEventsMap,
+  type RealtimeServerOptions,
+} from './socket-io/index.ts';
