@@ -10,6 +10,8 @@ import WebSocket from 'ws';
 export interface RawSocketIoClient {
   /** Every text message received so far, in order (Engine.IO packets, e.g. `40{"sid":…}`). */
   readonly received: string[];
+  /** Resolves when the WebSocket has closed (from either side). */
+  readonly closed: Promise<void>;
   send(packet: string): void;
   /** Resolves with the first received packet (already here or to come) that `match` accepts. */
   next(match: (packet: string) => boolean, what: string, ms?: number): Promise<string>;
@@ -29,9 +31,11 @@ export async function connectRawClient(port: number): Promise<RawSocketIoClient>
     for (const wake of waiters) wake();
   });
   ws.on('error', () => {});
+  const closed = once(ws, 'close').then(() => {});
   await withTimeout(once(ws, 'open'), 'the raw WebSocket to open');
   const client: RawSocketIoClient = {
     received,
+    closed,
     send: (packet) => ws.send(packet),
     next(match, what, ms) {
       let from = 0;
