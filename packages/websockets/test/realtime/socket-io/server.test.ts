@@ -89,10 +89,15 @@ describe('createRealtimeServer', () => {
 describe('connectRealtimeClient', () => {
   it('rejects with the transport error when nothing listens, and leaves nothing open', async () => {
     const port = await freePort();
+    const timers = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
     const err = await rejectionOf(
       connectRealtimeClient(`http://127.0.0.1:${port}`, { transports: ['websocket'] }),
       'connecting to a closed port',
     );
     expect(err.message).toMatch(/websocket error/);
+    // No reconnection timer left behind: the socket was closed, not left retrying.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
