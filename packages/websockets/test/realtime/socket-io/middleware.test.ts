@@ -47,6 +47,14 @@ describe('middleware', () => {
     ).resolves.toBeDefined();
   });
 
+  it('a refusal without a realtime code reaches connectRealtimeClient as socket.io-client made it', async () => {
+    const { io, url } = await startServer();
+    io.use((_socket, next) => next(new Error('closed for maintenance')));
+    const err = await rejectionOf(connectClient(url), 'a connection refused with a plain Error');
+    expect(err).not.toBeInstanceOf(RealtimeError);
+    expect(err.message).toBe('closed for maintenance');
+  });
+
   it('socket.use sees every incoming event and can drop it before any handler runs', async () => {
     const { io, url } = await startServer();
     const seen: string[] = [];
