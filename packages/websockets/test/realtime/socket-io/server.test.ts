@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import { freePort, rejectionOf, withTimeout } from '@socketlab/testkit';
+import { connectTcp, freePort, rejectionOf, withTimeout } from '@socketlab/testkit';
 import type { ServerOptions } from 'socket.io';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
@@ -69,6 +69,33 @@ describe('createRealtimeServer', () => {
     expect(String(open)).toMatch(/^0\{"sid":/);
     // Never sends `40`: the server closes the connection (socket.io's default waits 45 s).
     await withTimeout(once(ws, 'close'), 'the server to drop the silent client', 5_000);
+  });
+
+  it('answers 408 to a long-polling body that trickles past httpRequestBodyTimeout', async () => {
+    const { io, port } = await startServer({ httpRequestBodyTimeout: 200 });
+    // Open an Engine.IO session over long-polling: the body of this GET is the open packet.
+    const open = await withTimeout(
+      fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`).then((r) => r.text()),
+      'the polling open packet',
+    );
+    const sid = /"sid":"([^"]+)"/.exec(open)?.[1];
+    expect(sid, open).toBeDefined();
+    // A POST that promises 100 bytes and sends 2 of them (a slow-loris body).
+    const socket = await connectTcp(port);
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.write(
+      `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        'Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 100\r\n\r\n40',
+    );
+    await withTimeout(once(socket, 'close'), 'the server to give up on the body', 5_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(io.engine.clientsCount, 'the stalled session is closed too').toBe(0);
   });
 
   it('closes a connection whose message passes maxHttpBufferSize; the others are unaffected', async () => {
