@@ -26,6 +26,7 @@ export {
   type GameRules,
   type GameServer,
   type GameServerOptions,
+  GameSimulation,
   GameWorld,
   type GameWorldOptions,
   type InputOutcome,

@@ -19,6 +19,7 @@ export {
   type GameServer,
   type GameServerOptions,
 } from './server.ts';
+export { GameSimulation } from './simulation.ts';
 export {
   applySnapshotDelta,
   decodeSnapshotMessage,

@@ -6,10 +6,9 @@
  */
 import type { Namespace, Socket } from 'socket.io';
 import { RealtimeError } from '../errors.ts';
-import { SpatialGrid } from './interest.ts';
 import type { Position } from './movement.ts';
-import type { Snapshot, SnapshotEntity } from './snapshot.ts';
-import { SnapshotHistory } from './snapshot-history.ts';
+import { GameSimulation } from './simulation.ts';
+import type { SnapshotHistory } from './snapshot-history.ts';
 import { type GameClock, TickLoop } from './tick-loop.ts';
 import { GameWorld, type GameWorldOptions } from './world.ts';
 
@@ -45,6 +44,7 @@ export interface GameJoinReply {
 /** A running game, from {@link createGameServer}. */
 export interface GameServer {
   readonly world: GameWorld;
+  readonly simulation: GameSimulation;
   readonly loop: TickLoop;
   /** Players joined through the namespace. */
   readonly players: number;
@@ -76,11 +76,11 @@ interface Joined {
  */
 export function createGameServer(nsp: Namespace, options: GameServerOptions = {}): GameServer {
   const world = new GameWorld(options);
-  const radius = options.interestRadius ?? 300;
-  if (!(typeof radius === 'number' && radius > 0 && Number.isFinite(radius))) {
-    throw new RangeError(`interestRadius must be a positive number, got ${radius}`);
-  }
-  const historySize = options.historySize ?? 32;
+  const simulation = new GameSimulation(world, {
+    ...(options.interestRadius !== undefined && { interestRadius: options.interestRadius }),
+    ...(options.historySize !== undefined && { historySize: options.historySize }),
+  });
+  const radius = simulation.interestRadius;
   const size = world.rules.worldSize;
   const spawn =
     options.spawn ??
@@ -90,26 +90,12 @@ export function createGameServer(nsp: Namespace, options: GameServerOptions = {}
       const r = Math.min(size / 3, 8 * Math.sqrt(id));
       return { x: size / 2 + r * Math.cos(angle), y: size / 2 + r * Math.sin(angle) };
     });
-  const grid = new SpatialGrid<SnapshotEntity>(radius);
   const joined = new Map<string, Joined>();
+  const sockets = new Map<number, Socket>();
   const listeners = new Set<(tick: number) => void>();
 
   const step = (dtMs: number, tick: number): void => {
-    world.step(dtMs);
-    const entities: SnapshotEntity[] = [];
-    for (const p of world.players()) entities.push({ id: p.id, x: p.x, y: p.y });
-    grid.rebuild(entities);
-    for (const client of joined.values()) {
-      const me = world.player(client.id);
-      if (me === undefined) continue;
-      const snapshot: Snapshot = {
-        tick,
-        ackSeq: me.lastProcessedSeq,
-        you: client.id,
-        entities: grid.query(me.x, me.y, radius),
-      };
-      client.socket.emit('snapshot', client.history.encode(snapshot));
-    }
+    simulation.tick(dtMs, tick, (id, bytes) => sockets.get(id)?.emit('snapshot', bytes));
     for (const listener of [...listeners]) listener(tick);
   };
   const loop = new TickLoop(step, {
@@ -130,7 +116,8 @@ export function createGameServer(nsp: Namespace, options: GameServerOptions = {}
       try {
         const id = existing?.id ?? world.addPlayer(spawn);
         if (existing === undefined) {
-          joined.set(socket.id, { socket, id, history: new SnapshotHistory(historySize) });
+          joined.set(socket.id, { socket, id, history: simulation.watch(id) });
+          sockets.set(id, socket);
         }
         const me = world.player(id) as Position;
         const reply: GameJoinReply = {
@@ -164,7 +151,11 @@ export function createGameServer(nsp: Namespace, options: GameServerOptions = {}
     });
     socket.on('disconnect', () => {
       const client = joined.get(socket.id);
-      if (client !== undefined) world.removePlayer(client.id);
+      if (client !== undefined) {
+        world.removePlayer(client.id);
+        simulation.unwatch(client.id);
+        sockets.delete(client.id);
+      }
       joined.delete(socket.id);
     });
   };
@@ -173,6 +164,7 @@ export function createGameServer(nsp: Namespace, options: GameServerOptions = {}
 
   return {
     world,
+    simulation,
     loop,
     get players() {
       return joined.size;
