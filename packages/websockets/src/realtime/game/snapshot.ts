@@ -70,6 +70,10 @@ const HEADER = defineStruct({
 const FULL_ENTITY = defineStruct({ id: 'u32', x: 'f32', y: 'f32' });
 const CHANGE_HEAD = defineStruct({ id: 'u32', mask: 'u8' });
 const F32 = defineStruct({ v: 'f32' });
+// The same bytes as CHANGE_HEAD then one or two F32, in one codec call per entity when encoding.
+const CHANGE_X = defineStruct({ id: 'u32', mask: 'u8', x: 'f32' });
+const CHANGE_Y = defineStruct({ id: 'u32', mask: 'u8', y: 'f32' });
+const CHANGE_XY = defineStruct({ id: 'u32', mask: 'u8', x: 'f32', y: 'f32' });
 const ID = defineStruct({ id: 'u32' });
 
 const KIND_FULL = 1;
@@ -125,10 +129,12 @@ export function encodeSnapshotDelta(delta: SnapshotDelta): Uint8Array {
       0,
     );
     for (const c of delta.changed) {
-      const mask = (c.x !== undefined ? MASK_X : 0) | (c.y !== undefined ? MASK_Y : 0);
-      at += CHANGE_HEAD.encodeInto({ id: c.id, mask }, out, at);
-      if (c.x !== undefined) at += F32.encodeInto({ v: c.x }, out, at);
-      if (c.y !== undefined) at += F32.encodeInto({ v: c.y }, out, at);
+      const { id, x, y } = c;
+      if (x !== undefined && y !== undefined) {
+        at += CHANGE_XY.encodeInto({ id, mask: MASK_X | MASK_Y, x, y }, out, at);
+      } else if (x !== undefined) at += CHANGE_X.encodeInto({ id, mask: MASK_X, x }, out, at);
+      else if (y !== undefined) at += CHANGE_Y.encodeInto({ id, mask: MASK_Y, y }, out, at);
+      else at += CHANGE_HEAD.encodeInto({ id, mask: 0 }, out, at); // refused by the decoder
     }
     for (const id of delta.removed) at += ID.encodeInto({ id }, out, at);
   });
