@@ -5,11 +5,13 @@ import type * as Starter02 from '../exercises/02-parse-frame/exercise.ts';
 import type * as Starter03 from '../exercises/03-reassemble/exercise.ts';
 import type * as Starter04 from '../exercises/04-echo-server/exercise.ts';
 import type * as Starter05 from '../exercises/05-closing-handshake/exercise.ts';
+import type * as Starter10 from '../exercises/10-tick-loop/exercise.ts';
 import type * as Solution01 from '../solutions/01-handshake/exercise.ts';
 import type * as Solution02 from '../solutions/02-parse-frame/exercise.ts';
 import type * as Solution03 from '../solutions/03-reassemble/exercise.ts';
 import type * as Solution04 from '../solutions/04-echo-server/exercise.ts';
 import type * as Solution05 from '../solutions/05-closing-handshake/exercise.ts';
+import type * as Solution10 from '../solutions/10-tick-loop/exercise.ts';
 
 /** Compiles only when `Solution` is assignable to `Starter`. */
 type Fits<Starter, Solution extends Starter> = [Starter, Solution];
@@ -20,4 +22,5 @@ export type SolutionsFitStarters = [
   Fits<typeof Starter03, typeof Solution03>,
   Fits<typeof Starter04, typeof Solution04>,
   Fits<typeof Starter05, typeof Solution05>,
+  Fits<typeof Starter10, typeof Solution10>,
 ];
