@@ -6,7 +6,7 @@ export {
   type GameInput,
   type GameRules,
   MAX_INPUT_SEQ,
-  type Position,
+  type Position as GamePosition,
 } from './movement.ts';
 export {
   interpolatePosition,
