@@ -36,6 +36,7 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v
 /**
  * Where `input` takes `from` in one tick of `dtMs`: the direction clamped to a length of at
  * most 1 (no faster diagonals), the result kept inside the world and rounded to float32.
+ * @example applyMove({ x: 0, y: 0 }, { seq: 0, dx: 1, dy: 0 }, 50, DEFAULT_GAME_RULES); // { x: 10, y: 0 }
  */
 export function applyMove(
   from: Position,
@@ -64,6 +65,7 @@ export const MAX_INPUT_SEQ = 0xffff_ffff;
  * 2^32 - 1 and finite numbers `dx`, `dy`; axes past ±1 are clamped, not refused.
  * @throws {RealtimeError} `REALTIME_ERR_PAYLOAD` naming what is wrong (NaN, a string, a
  *   missing field, a fractional or negative seq).
+ * @example checkGameInput({ seq: 3, dx: 5, dy: 0 }); // { seq: 3, dx: 1, dy: 0 }
  */
 export function checkGameInput(value: unknown): GameInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

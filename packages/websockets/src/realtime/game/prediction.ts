@@ -90,6 +90,7 @@ export class PredictedPlayer {
  * 0 (the older) to 1 (the newer), clamped. Other players are drawn a snapshot in the past, so
  * they move smoothly instead of jumping once per tick.
  * @see Gabriel Gambetta, "Entity Interpolation" (https://www.gabrielgambetta.com/entity-interpolation.html)
+ * @example interpolatePosition({ x: 0, y: 0 }, { x: 10, y: 20 }, 0.5); // { x: 5, y: 10 }
  */
 export function interpolatePosition(older: Position, newer: Position, t: number): Position {
   const k = Number.isFinite(t) ? Math.min(Math.max(t, 0), 1) : 1;

@@ -15,7 +15,10 @@ export interface GameClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: `performance.now()` and timers that never hold a Node process open. */
+/**
+ * The real clock: `performance.now()` and timers that never hold a Node process open.
+ * @example new TickLoop(step, { clock: realGameClock }); // the default
+ */
 export const realGameClock: GameClock = Object.freeze({
   now: () => performance.now(),
   setTimeout: (callback: () => void, ms: number): unknown => {
