@@ -30,7 +30,10 @@ export interface GameServerOptions extends GameWorldOptions {
   readonly autoStart?: boolean;
 }
 
-/** What a client's `join` is acknowledged with. */
+/**
+ * What a client's `join` is acknowledged with (or `{ error: { code, reason } }` when the world
+ * is full: `REALTIME_ERR_LIMIT`).
+ */
 export interface GameJoinReply {
   readonly id: number;
   readonly tickMs: number;
@@ -132,6 +135,7 @@ export function createGameServer(nsp: Namespace, options: GameServerOptions = {}
         ack(reply);
       } catch (error) {
         refuse(socket, error);
+        ack({ error: (error as RealtimeError).data });
       }
     });
     socket.on('input', (raw: unknown) => {

@@ -143,3 +143,19 @@ describe('createGameServer on Socket.IO', () => {
     expect(stay.latest?.entities.map((e) => e.id)).toEqual([stay.reply.id]);
   });
 });
+
+describe('createGameServer limits', () => {
+  it('answers a join to a full world with REALTIME_ERR_LIMIT, in the ack and as game-error', async () => {
+    const clock = new ManualClock();
+    const { url } = await startGame({ clock, tickMs: TICK_MS, maxPlayers: 1 });
+    await startBot(url);
+    const late = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    onTestFinished(() => {
+      late.disconnect();
+    });
+    const refused = withTimeout(nextIo(late, 'game-error'), 'game-error for a full world', WAIT_MS);
+    const reply = await withTimeout(late.emitWithAck('join'), 'the join ack', WAIT_MS);
+    expect(reply).toMatchObject({ error: { code: 'REALTIME_ERR_LIMIT' } });
+    expect(await refused).toMatchObject({ code: 'REALTIME_ERR_LIMIT' });
+  });
+});
