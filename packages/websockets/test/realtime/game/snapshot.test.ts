@@ -1,3 +1,4 @@
+import { defineStruct } from '@socketlab/tcp-udp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -91,6 +92,57 @@ describe('snapshots', () => {
         expect(decoded).toEqual({ type: 'delta', delta });
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("writes entity records byte for byte as stage 2's struct codecs do (property)", () => {
+    const header = defineStruct({
+      kind: 'u8',
+      tick: 'u32',
+      baseTick: 'u32',
+      ackSeq: 'i32',
+      you: 'u32',
+      count: 'u16',
+      removed: 'u16',
+    });
+    const full = defineStruct({ id: 'u32', x: 'f32', y: 'f32' });
+    const head = defineStruct({ id: 'u32', mask: 'u8' });
+    const f32 = defineStruct({ v: 'f32' });
+    const id = defineStruct({ id: 'u32' });
+    const cat = (parts: Uint8Array[]): string => Buffer.concat(parts).toString('hex');
+    fc.assert(
+      fc.property(pair, ([base, next]) => {
+        const h = { tick: next.tick, ackSeq: next.ackSeq, you: next.you };
+        expect(Buffer.from(encodeSnapshot(next)).toString('hex')).toBe(
+          cat([
+            header.encode({ kind: 1, ...h, baseTick: 0, count: next.entities.length, removed: 0 }),
+            ...next.entities.map((e) => full.encode(e)),
+          ]),
+        );
+        const d = diffSnapshots(base, next);
+        const parts = [
+          header.encode({
+            kind: 2,
+            ...h,
+            baseTick: d.baseTick,
+            count: d.changed.length,
+            removed: d.removed.length,
+          }),
+        ];
+        for (const c of d.changed) {
+          parts.push(
+            head.encode({
+              id: c.id,
+              mask: (c.x !== undefined ? 1 : 0) | (c.y !== undefined ? 2 : 0),
+            }),
+          );
+          if (c.x !== undefined) parts.push(f32.encode({ v: c.x }));
+          if (c.y !== undefined) parts.push(f32.encode({ v: c.y }));
+        }
+        for (const r of d.removed) parts.push(id.encode({ id: r }));
+        expect(Buffer.from(encodeSnapshotDelta(d)).toString('hex')).toBe(cat(parts));
+      }),
+      { numRuns: 100 },
     );
   });
 
