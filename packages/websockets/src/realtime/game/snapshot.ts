@@ -248,21 +248,39 @@ export function decodeSnapshotMessage(
 }
 
 /**
- * What changed from `base` to `next` (both sorted by id): entities new to the client whole,
- * changed ones with only their changed fields, removed ids.
+ * What changed from `base` to `next`: entities new to the client whole, changed ones with only
+ * their changed fields, removed ids (a merge of the two lists when they are sorted by id, as
+ * snapshots are; sorted copies otherwise).
  * @example diffSnapshots(tick7, tick8); // { tick: 8, baseTick: 7, changed: [{ id: 1, x: 510 }], removed: [3], … }
  */
 export function diffSnapshots(base: Snapshot, next: Snapshot): SnapshotDelta {
-  const before = new Map<number, SnapshotEntity>();
-  for (const e of base.entities) before.set(e.id, e);
+  const a = base.entities;
+  const b = next.entities;
+  if (!sortedById(a) || !sortedById(b)) {
+    return diffSnapshots(
+      { ...base, entities: [...a].sort(byId) },
+      { ...next, entities: [...b].sort(byId) },
+    );
+  }
+  // Both sorted by id: one merge pass, no map.
   const changed: EntityChange[] = [];
-  for (const e of next.entities) {
-    const old = before.get(e.id);
-    if (old === undefined) {
+  const removed: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (k < b.length) {
+    const e = b[k] as SnapshotEntity;
+    const old = a[i];
+    if (old !== undefined && old.id < e.id) {
+      removed.push(old.id);
+      i++;
+      continue;
+    }
+    k++;
+    if (old === undefined || old.id > e.id) {
       changed.push({ id: e.id, x: e.x, y: e.y });
       continue;
     }
-    before.delete(e.id);
+    i++;
     const sameX = Object.is(old.x, e.x);
     const sameY = Object.is(old.y, e.y);
     if (sameX && sameY) continue;
@@ -270,7 +288,7 @@ export function diffSnapshots(base: Snapshot, next: Snapshot): SnapshotDelta {
       sameX ? { id: e.id, y: e.y } : sameY ? { id: e.id, x: e.x } : { id: e.id, x: e.x, y: e.y },
     );
   }
-  const removed = [...before.keys()].sort((a, b) => a - b);
+  for (; i < a.length; i++) removed.push((a[i] as SnapshotEntity).id);
   return {
     tick: next.tick,
     baseTick: base.tick,
@@ -279,6 +297,15 @@ export function diffSnapshots(base: Snapshot, next: Snapshot): SnapshotDelta {
     changed,
     removed,
   };
+}
+
+const byId = (p: SnapshotEntity, q: SnapshotEntity): number => p.id - q.id;
+
+function sortedById(list: readonly SnapshotEntity[]): boolean {
+  for (let i = 1; i < list.length; i++) {
+    if ((list[i - 1] as SnapshotEntity).id >= (list[i] as SnapshotEntity).id) return false;
+  }
+  return true;
 }
 
 /**

@@ -157,6 +157,26 @@ describe('snapshots', () => {
     );
   });
 
+  it('diffs unsorted entity lists as it diffs sorted ones', () => {
+    fc.assert(
+      fc.property(pair, fc.integer(), ([base, next], seed) => {
+        const shuffle = <T>(list: readonly T[]): T[] =>
+          list
+            .map((e, i) => [((i + 1) * (seed | 1)) % 97, e] as const)
+            .sort((p, q) => p[0] - q[0])
+            .map(([, e]) => e);
+        const sorted = diffSnapshots(base, next);
+        expect(
+          diffSnapshots(
+            { ...base, entities: shuffle(base.entities) },
+            { ...next, entities: shuffle(next.entities) },
+          ),
+        ).toEqual(sorted);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('sends only the changed fields of changed entities, and the removals', () => {
     const base: Snapshot = {
       tick: 1,
