@@ -28,7 +28,10 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Times `ticks` ticks of `players` players; returns the per-tick milliseconds, sorted. */
-function measure(players: number, ticks: number): { times: number[]; bytes: number } {
+function measure(
+  players: number,
+  ticks: number,
+): { times: number[]; bytes: number; cpuMs: number } {
   const worldSize = Math.round(4000 * Math.sqrt(players / 1000));
   const world = new GameWorld({ worldSize, maxPlayers: players });
   const sim = new GameSimulation(world, { interestRadius: RADIUS });
@@ -42,6 +45,7 @@ function measure(players: number, ticks: number): { times: number[]; bytes: numb
   const seqs = new Map<number, number>(ids.map((id) => [id, 0]));
   let bytes = 0;
   const times: number[] = [];
+  let cpuMicros = 0;
   const warmUp = Math.min(50, ticks);
   for (let t = 0; t < warmUp + ticks; t++) {
     for (const id of ids) {
@@ -49,25 +53,34 @@ function measure(players: number, ticks: number): { times: number[]; bytes: numb
       seqs.set(id, seq + 1);
       world.receiveInput(id, { seq, dx: random() * 2 - 1, dy: random() * 2 - 1 });
     }
+    const cpu = process.cpuUsage();
     const start = performance.now();
     sim.tick(TICK_MS, t, (_, snapshot) => {
       bytes += snapshot.byteLength;
     });
     const elapsed = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    if (t >= warmUp) cpuMicros += used.user + used.system;
     // Every client acknowledges what it got (in a real game, a round trip later).
     for (const id of ids) sim.history(id)?.ack(t);
     if (t >= warmUp) times.push(elapsed);
   }
-  return { times: times.sort((a, b) => a - b), bytes: bytes / (warmUp + ticks) };
+  return {
+    times: times.sort((a, b) => a - b),
+    bytes: bytes / (warmUp + ticks),
+    cpuMs: cpuMicros / 1000 / ticks,
+  };
 }
 
 export async function rows(): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   for (const players of [100, 1_000]) {
     const ticks = BENCH_QUICK ? 20 : players >= 1_000 ? 400 : 2_000;
-    const { times, bytes } = measure(players, ticks);
+    const { times, bytes, cpuMs } = measure(players, ticks);
+    // CPU time (all of the process's threads, GC included) next to wall time: on a loaded
+    // machine a long tick is preempted, and its wall time grows with the load, not the code.
     console.error(
-      `game ${players} players: ${Math.round(bytes).toLocaleString('en')} snapshot bytes per tick`,
+      `game ${players} players: ${Math.round(bytes).toLocaleString('en')} snapshot bytes per tick, ${cpuMs.toFixed(2)} ms CPU per tick on average`,
     );
     for (const p of [50, 99]) {
       const value = percentile(times, p);
