@@ -46,7 +46,10 @@ async function startPair(mode: Mode, env: Record<string, string>): Promise<Realt
   }
 }
 
-/** Measures both pairs in turn, ROUNDS times; the ratio is the median of the rounds' ratios. */
+/**
+ * Measures both pairs in turn, ROUNDS times, each round in the other order from the last; the
+ * ratio is the median of the rounds' own ratios.
+ */
 async function compareModes(
   pairs: readonly RealtimePair[],
   bench: string,
@@ -57,7 +60,8 @@ async function compareModes(
   const scale = options.scale ?? ((x: number) => x);
   const samples: Record<Mode, number[]> = { bare: [], stack: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const pair of pairs) {
+    // Alternate which side goes first, so neither always runs in the other's wake.
+    for (const pair of r % 2 === 0 ? pairs : [...pairs].reverse()) {
       const perSecond = await measureOpsPerSecond(
         { name: pair.mode, run: (n) => run(pair, n) },
         { batch: options.batch, maxBatches: options.maxBatches, budgetMs: BUDGET_MS },
