@@ -62,6 +62,6 @@ export async function refreshToken(
     );
   }
   if (answer?.ok === true) return answer.expiresAt;
-  const reason = typeof answer?.reason === 'string' ? answer.reason : 'unknown';
+  const reason = typeof answer?.error?.reason === 'string' ? answer.error.reason : 'unknown';
   throw new RealtimeError('REALTIME_ERR_AUTH', answer?.message ?? reason, { reason });
 }

@@ -21,7 +21,7 @@ export const AUTH_EXPIRED_EVENT = 'auth:expired';
 /** The acknowledgement of `auth:refresh`. */
 export type AuthRefreshAck =
   | { ok: true; expiresAt: number }
-  | { ok: false; code: 'REALTIME_ERR_AUTH'; reason: string; message: string };
+  | { ok: false; error: { code: 'REALTIME_ERR_AUTH'; reason: string }; message: string };
 
 /** The clock of the expiry timers (stage 3's shape; testkit's `ManualClock` fits). */
 export interface AuthClock {
@@ -100,7 +100,7 @@ export function watchTokenExpiry(
         const { reason } = error instanceof RealtimeError ? error.data : { reason: 'unavailable' };
         const message =
           error instanceof RealtimeError ? error.message : AUTH_FAILURE_MESSAGES.unavailable;
-        reply({ ok: false, code: 'REALTIME_ERR_AUTH', reason, message });
+        reply({ ok: false, error: { code: 'REALTIME_ERR_AUTH', reason }, message });
       });
   });
 }

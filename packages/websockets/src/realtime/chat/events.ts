@@ -9,10 +9,14 @@ import type { ChatMessage } from './history.ts';
 import type { PresenceChange } from './presence.ts';
 import type { TypingChange } from './typing.ts';
 
-/** A refusal, as an acknowledgement carries it: the error's stable code and what went wrong. */
+/**
+ * A refusal, as an acknowledgement carries it: the error's stable code and what went wrong — the
+ * entry's one refusal shape (`AckRefusal`, which `emitWithAckTimeout` turns into a
+ * `RealtimeError`), with `ok: false` beside it.
+ */
 export interface ChatAckError {
   readonly ok: false;
-  readonly error: { readonly code: RealtimeErrorCode; readonly message: string };
+  readonly error: { readonly code: RealtimeErrorCode; readonly reason: string };
 }
 
 /** Every acknowledgement: `{ ok: true, … }` with the answer, or a {@link ChatAckError}. */

@@ -67,7 +67,7 @@ type AnyServer = Server<any, any, any, any>;
 
 const refusal = (error: RealtimeError): ChatAckError => ({
   ok: false,
-  error: { code: error.code, message: error.message },
+  error: { code: error.code, reason: error.message },
 });
 
 function checkCount(name: string, value: number, min: number): number {

@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { attachChat, type ChatMessage } from '../../../src/realtime/chat/index.ts';
 import { ask, client, collect, next, startIo } from './harness.ts';
 
-type Answer = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
+type Answer = { ok: boolean; error?: { code: string; reason: string } } & Record<string, unknown>;
 
 /** A round trip on `socket`'s own connection: whatever the server wrote to it before is in. */
 const barrier = (socket: Parameters<typeof ask>[0]) => ask(socket, 'history', { room: 'zz' });
