@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { connectWebSocket, WebSocketServer } from '../src/index.ts';
+import { openInBatches, type Request, servePeerRequests } from './peer-ipc.ts';
 
 /** What both implementations' sockets offer, as used here. */
 interface Socket {
@@ -23,8 +24,6 @@ interface Server {
   readonly port: number;
   readonly clients: Set<Socket>;
 }
-
-type Request = { id: number; op: string } & Record<string, unknown>;
 
 const [role, impl] = process.argv.slice(2);
 if ((role !== 'server' && role !== 'client') || (impl !== 'ours' && impl !== 'ws')) {
@@ -119,16 +118,14 @@ async function open(port: number): Promise<Socket> {
 
 /** Opens `count` connections, CONNECT_BATCH at a time; resolves with how many failed. */
 async function connect(port: number, count: number): Promise<number> {
-  let failed = 0;
-  for (let i = 0; i < count; i += CONNECT_BATCH) {
-    const batch = Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, () =>
-      open(port).then(
-        (socket) => void sockets.push(socket),
-        () => void failed++,
-      ),
-    );
-    await Promise.all(batch);
-  }
+  const { failed } = await openInBatches(
+    count,
+    CONNECT_BATCH,
+    () => open(port),
+    (socket) => {
+      sockets.push(socket);
+    },
+  );
   return failed;
 }
 
@@ -208,11 +205,4 @@ async function handle(request: Request): Promise<object> {
   }
 }
 
-process.on('message', (request: Request) => {
-  handle(request).then(
-    (answer) => process.send?.({ id: request.id, ...answer }),
-    (err: unknown) => process.send?.({ id: request.id, error: String(err) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send?.({ id: 0, ready: true, role, impl });
+servePeerRequests(handle, { role, impl });

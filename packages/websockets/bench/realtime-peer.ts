@@ -10,9 +10,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
+import { openInBatches, type Request, servePeerRequests } from './peer-ipc.ts';
 import { applyStack, benchToken, type ChatMessage, isChatMessage } from './realtime-stack.ts';
-
-type Request = { id: number; op: string } & Record<string, unknown>;
 
 const [role, mode] = process.argv.slice(2);
 if (role !== 'server' && role !== 'client') {
@@ -86,19 +85,15 @@ function open(port: number, token: string | undefined): Promise<ClientSocket> {
 
 /** Opens `count` clients, CONNECT_BATCH at a time; resolves with the first failure's text. */
 async function connect(port: number, count: number, token: string | undefined): Promise<string> {
-  let failure = '';
-  for (let i = 0; i < count; i += CONNECT_BATCH) {
-    const batch = Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, () =>
-      open(port, token).then(
-        (socket) => void sockets.push(socket),
-        (err: unknown) => {
-          if (failure === '') failure = String(err);
-        },
-      ),
-    );
-    await Promise.all(batch);
-  }
-  return failure;
+  const { firstFailure } = await openInBatches(
+    count,
+    CONNECT_BATCH,
+    () => open(port, token),
+    (socket) => {
+      sockets.push(socket);
+    },
+  );
+  return firstFailure;
 }
 
 /** Resolves once every client together has received `target` relayed messages since the start. */
@@ -180,11 +175,4 @@ async function handle(request: Request): Promise<object> {
   }
 }
 
-process.on('message', (request: Request) => {
-  handle(request).then(
-    (answer) => process.send?.({ id: request.id, ...answer }),
-    (err: unknown) => process.send?.({ id: request.id, error: String(err) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send?.({ id: 0, ready: true, role, mode });
+servePeerRequests(handle, { role, mode });
