@@ -10,6 +10,7 @@ import type * as Starter07 from '../exercises/07-rooms-chat/exercise.ts';
 import type * as Starter08 from '../exercises/08-jwt-middleware/exercise.ts';
 import type * as Starter09 from '../exercises/09-token-bucket/exercise.ts';
 import type * as Starter10 from '../exercises/10-tick-loop/exercise.ts';
+import type * as Starter11 from '../exercises/11-binary-messages/exercise.ts';
 import type * as Solution01 from '../solutions/01-handshake/exercise.ts';
 import type * as Solution02 from '../solutions/02-parse-frame/exercise.ts';
 import type * as Solution03 from '../solutions/03-reassemble/exercise.ts';
@@ -20,6 +21,7 @@ import type * as Solution07 from '../solutions/07-rooms-chat/exercise.ts';
 import type * as Solution08 from '../solutions/08-jwt-middleware/exercise.ts';
 import type * as Solution09 from '../solutions/09-token-bucket/exercise.ts';
 import type * as Solution10 from '../solutions/10-tick-loop/exercise.ts';
+import type * as Solution11 from '../solutions/11-binary-messages/exercise.ts';
 
 /** Compiles only when `Solution` is assignable to `Starter`. */
 type Fits<Starter, Solution extends Starter> = [Starter, Solution];
@@ -35,4 +37,5 @@ export type SolutionsFitStarters = [
   Fits<typeof Starter08, typeof Solution08>,
   Fits<typeof Starter09, typeof Solution09>,
   Fits<typeof Starter10, typeof Solution10>,
+  Fits<typeof Starter11, typeof Solution11>,
 ];
