@@ -2,7 +2,8 @@ import net from 'node:net';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
-import { createSeededRandom, randomSeed, type SeededRandom } from './prng.ts';
+import { createSeededRandom, randomSeed } from './prng.ts';
+import { type Pump, pump, type TcpSettings as Settings } from './tcp-pump.ts';
 import type { ImpairedDirection, ImpairedEndpoint } from './udp-link.ts';
 
 /**
@@ -76,10 +77,11 @@ export interface ImpairedTcpProxy {
    * is forwarded, nothing is closed (no FIN, no RST), on every connection open now and every one
    * accepted until {@link ImpairedTcpProxy.resume} (those are accepted and opened to the target,
    * then held). Bytes are held, not dropped, and bounded: the proxy stops reading the stalled
-   * sender, so its kernel buffers fill and TCP flow control stops the sender's writes; only
-   * pieces already read (at most about `maxBufferedBytes` plus one socket read) stay in memory.
-   * An end-of-stream or a reset from one side reaches the other only after resume. Stalling a
-   * stalled direction does nothing.
+   * sender, so its kernel buffers fill and TCP flow control stops the sender's writes; only what
+   * was already read stays in memory (pieces waiting out a delay, up to `maxBufferedBytes`, plus
+   * what the socket had read when it was paused, about its `highWaterMark`). An end-of-stream in
+   * a stalled direction is held like a byte; a reset or failure of either side is passed on only
+   * once no direction is stalled. Stalling a stalled direction does nothing.
    * @param direction - `'toTarget'`, `'toClient'` or both. @default 'both'
    * @throws {TypeError} on an unknown direction.
    * @example
@@ -114,8 +116,6 @@ export interface ImpairedTcpProxy {
   close(): Promise<void>;
 }
 
-type Settings = { readonly [K in keyof TcpImpairmentOptions]-?: number };
-
 function resolveTcpImpairment(options: TcpImpairmentOptions, base: Settings): Settings {
   const merged: Record<string, number> = { ...base };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
@@ -137,17 +137,6 @@ const TCP_DEFAULTS: Settings = {
   bytesPerSecond: 0,
   cutAfterBytes: -1,
 };
-
-interface Pump {
-  stop(): void;
-  /** Stops forwarding and reading, keeping what was read. */
-  hold(): void;
-  /** Forwards what was held, then reads again. */
-  release(): void;
-  readonly held: boolean;
-  /** Bytes read from the sender and not yet written to the receiver. */
-  buffered(): number;
-}
 
 /** One proxied connection: its two sockets and two pumps. */
 interface Link {
@@ -358,126 +347,5 @@ export async function listenImpairedTcpProxy(
         open.clear();
         server.close(() => resolve());
       }),
-  };
-}
-
-/**
- * Moves bytes from `from` to `to` as scheduled pieces: split, delayed (order kept), throttled,
- * and cut after `cutAfterBytes`. Pauses `from` while more than `maxBuffered` bytes wait.
- */
-function pump(
-  from: net.Socket,
-  to: net.Socket,
-  settings: Settings,
-  random: SeededRandom,
-  counters: { bytes: number; pieces: number },
-  maxBuffered: number,
-  onCut: () => void,
-): Pump {
-  const queue: { data: Buffer; at: number }[] = [];
-  let queued = 0;
-  let lastAt = 0;
-  let throttleFree = 0;
-  let sent = 0;
-  let ended = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let waitingDrain = false;
-  let held = false;
-
-  const schedule = (data: Buffer): void => {
-    const size = settings.chunkBytes > 0 ? settings.chunkBytes : data.length;
-    for (let offset = 0; offset < data.length; offset += size) {
-      const piece = data.subarray(offset, offset + size);
-      const now = Date.now();
-      let at = now + settings.delayMs;
-      if (settings.jitterMs > 0) at += random.float() * settings.jitterMs;
-      at = Math.max(at, lastAt);
-      if (settings.bytesPerSecond > 0) {
-        at = Math.max(at, throttleFree);
-        throttleFree = at + (piece.length * 1000) / settings.bytesPerSecond;
-      }
-      lastAt = at;
-      queue.push({ data: piece, at });
-      queued += piece.length;
-    }
-    if (queued > maxBuffered || held) from.pause();
-    flush();
-  };
-
-  const flush = (): void => {
-    if (stopped || held || waitingDrain || timer) return;
-    for (;;) {
-      const head = queue[0];
-      if (!head) break;
-      const wait = head.at - Date.now();
-      if (wait > 0) {
-        timer = setTimeout(() => {
-          timer = undefined;
-          flush();
-        }, wait);
-        return;
-      }
-      queue.shift();
-      queued -= head.data.length;
-      let data = head.data;
-      const cutting = settings.cutAfterBytes >= 0 && sent + data.length >= settings.cutAfterBytes;
-      if (cutting) data = data.subarray(0, settings.cutAfterBytes - sent);
-      sent += data.length;
-      counters.bytes += data.length;
-      counters.pieces++;
-      if (cutting) {
-        stopped = true;
-        if (data.length > 0) to.write(data, () => onCut());
-        else onCut();
-        return;
-      }
-      if (!to.write(data)) {
-        waitingDrain = true;
-        to.once('drain', () => {
-          waitingDrain = false;
-          flush();
-        });
-        return;
-      }
-    }
-    if (queued <= maxBuffered && from.isPaused()) from.resume();
-    if (ended && queue.length === 0 && !to.destroyed) to.end();
-  };
-
-  from.on('data', (chunk: Buffer) => {
-    if (!stopped) schedule(chunk);
-  });
-  from.on('end', () => {
-    ended = true;
-    flush();
-  });
-  return {
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      queue.length = 0;
-      queued = 0;
-    },
-    hold() {
-      if (held || stopped) return;
-      held = true;
-      // Not reading is what bounds a stall: the kernel buffers fill and TCP stops the sender.
-      from.pause();
-    },
-    release() {
-      if (!held) return;
-      held = false;
-      if (stopped) return;
-      if (queue.length === 0 && queued <= maxBuffered) from.resume();
-      flush();
-    },
-    get held() {
-      return held;
-    },
-    buffered() {
-      return queued + from.readableLength;
-    },
   };
 }
