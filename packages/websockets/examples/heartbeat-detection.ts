@@ -5,12 +5,13 @@
  *
  *   pnpm exec tsx --conditions=@socketlab/source examples/heartbeat-detection.ts [--trials 8] [--seed 1]
  *
- * A "stall" is a forwarder that stops passing bytes without closing anything (a cable pulled, a
- * NAT mapping dropped); a "cut" is stage 2's impaired proxy ending the connection with a RST.
+ * A "stall" is stage 2's impaired proxy told to `stall()`: it stops passing bytes without closing
+ * anything (a cable pulled, a NAT mapping dropped); a "cut" is the same proxy ending the connection
+ * with a RST.
  * Each stall starts at a random moment of the ping cycle (seeded), so the spread shows the window.
  */
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { parseArgs } from 'node:util';
 import { createFramedConnector, createReconnectingClient } from '@socketlab/multiplexing';
 import {
@@ -28,39 +29,6 @@ const { values } = parseArgs({
 const trials = Number(values.trials);
 const random = createSeededRandom(Number(values.seed));
 const LIMIT_MS = 30_000;
-
-/** A forwarder whose connections can all be stalled at once (nothing forwarded, nothing closed). */
-async function linkSwitch(targetPort: number) {
-  const pairs = new Set<{ a: net.Socket; b: net.Socket; dead: boolean }>();
-  const server = net.createServer({ allowHalfOpen: true }, (a) => {
-    const b = net.connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
-    const pair = { a, b, dead: false };
-    pairs.add(pair);
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      from.on('data', (chunk) => {
-        if (!pair.dead) to.write(chunk);
-      });
-      from.on('error', () => {});
-      from.on('close', () => {
-        if (!pair.dead) to.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stall: () => {
-      for (const pair of pairs) pair.dead = true;
-    },
-    close: () => {
-      for (const pair of pairs) for (const s of [pair.a, pair.b]) s.destroy();
-      server.close();
-    },
-  };
-}
 
 function once<T>(subscribe: (resolve: (value: T) => void) => void, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -90,12 +58,12 @@ async function ioServer(settings: Partial<HeartbeatSettings>) {
 /** One stall of a Socket.IO connection: ms until the client and the server say 'ping timeout'. */
 async function stallSocketIo(settings: HeartbeatSettings) {
   const { io, port } = await ioServer(settings);
-  const link = await linkSwitch(port);
+  const link = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port } });
   const serverSocket = once<import('socket.io').Socket>(
     (r) => io.once('connection', r),
     'connection',
   );
-  const client: Socket = connect(`http://127.0.0.1:${link.port}`, {
+  const client: Socket = connect(`http://127.0.0.1:${link.address.port}`, {
     transports: ['websocket'],
     reconnection: false,
   });
@@ -122,7 +90,7 @@ async function stallSocketIo(settings: HeartbeatSettings) {
   link.stall();
   const result = { client: await clientSaw, server: await serverSaw };
   client.disconnect();
-  link.close();
+  await link.close();
   await io.close();
   return result;
 }
@@ -167,15 +135,10 @@ async function stage3(kind: 'cut' | 'stall', watchMs: number) {
   const echoPort = (echo.address as net.AddressInfo).port;
   const proxy = await listenImpairedTcpProxy({
     target: { host: '127.0.0.1', port: echoPort },
-    toTarget: { cutAfterBytes: 32 * 1024 },
-    cutMode: 'reset',
+    ...(kind === 'cut' ? { toTarget: { cutAfterBytes: 32 * 1024 }, cutMode: 'reset' } : {}),
   });
-  const link = await linkSwitch(echoPort);
   const client = createReconnectingClient({
-    connect: createFramedConnector({
-      host: '127.0.0.1',
-      port: kind === 'cut' ? proxy.address.port : link.port,
-    }),
+    connect: createFramedConnector({ host: '127.0.0.1', port: proxy.address.port }),
     baseDelayMs: 100,
   });
   await once((r) => client.once('connected', () => r(undefined)).start(), 'stage 3 connected');
@@ -188,13 +151,12 @@ async function stage3(kind: 'cut' | 'stall', watchMs: number) {
     void client.send(Buffer.alloc(64 * 1024)).catch(() => {});
     await once((r) => client.once('retrying', () => r(undefined)), 'stage 3 retrying');
   } else {
-    link.stall();
+    proxy.stall();
     await client.send(Buffer.from('into the void'));
     await pause(watchMs);
   }
   const result = noticed; // read before close(), which reports a 'closed' disconnection of its own
   await client.close();
-  link.close();
   await proxy.close();
   await echo.close();
   return result;

@@ -2,8 +2,9 @@ import net from 'node:net';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
-import { createSeededRandom, randomSeed, type SeededRandom } from './prng.ts';
-import type { ImpairedEndpoint } from './udp-link.ts';
+import { createSeededRandom, randomSeed } from './prng.ts';
+import { type Pump, pump, type TcpSettings as Settings } from './tcp-pump.ts';
+import type { ImpairedDirection, ImpairedEndpoint } from './udp-link.ts';
 
 /**
  * How a TCP proxy mistreats a byte stream. TCP delivers bytes in order, exactly once, or not at
@@ -59,7 +60,7 @@ export interface ImpairedTcpProxyStats {
   readonly toTarget: { bytes: number; pieces: number };
   /** Bytes and pieces forwarded target → client. */
   readonly toClient: { bytes: number; pieces: number };
-  /** Connections cut by `cutAfterBytes`. */
+  /** Connections cut by `cutAfterBytes` or {@link ImpairedTcpProxy.cutAll}. */
   cuts: number;
 }
 
@@ -71,11 +72,49 @@ export interface ImpairedTcpProxy {
   readonly seed: number;
   /** Live counters. */
   readonly stats: ImpairedTcpProxyStats;
+  /**
+   * Makes the link silently dead, in `direction` (a cable pulled, a NAT mapping dropped): nothing
+   * is forwarded, nothing is closed (no FIN, no RST), on every connection open now and every one
+   * accepted until {@link ImpairedTcpProxy.resume} (those are accepted and opened to the target,
+   * then held). Bytes are held, not dropped, and bounded: the proxy stops reading the stalled
+   * sender, so its kernel buffers fill and TCP flow control stops the sender's writes; only what
+   * was already read stays in memory (pieces waiting out a delay, up to `maxBufferedBytes`, plus
+   * what the socket had read when it was paused, about its `highWaterMark`). An end-of-stream in
+   * a stalled direction is held like a byte; a reset or failure of either side is passed on only
+   * once no direction is stalled. Stalling a stalled direction does nothing.
+   * @param direction - `'toTarget'`, `'toClient'` or both. @default 'both'
+   * @throws {TypeError} on an unknown direction.
+   * @example
+   * proxy.stall(); // a heartbeat now times out at both ends; the sockets stay open
+   */
+  stall(direction?: ImpairedDirection | 'both'): void;
+  /**
+   * Forwards again in `direction`: what was held goes first, in order, none lost or duplicated,
+   * then the stream carries on (delays, throttling and cuts still apply). Resuming a direction
+   * that is not stalled does nothing.
+   * @param direction - `'toTarget'`, `'toClient'` or both. @default 'both'
+   * @throws {TypeError} on an unknown direction.
+   */
+  resume(direction?: ImpairedDirection | 'both'): void;
+  /** Which directions are stalled now. */
+  readonly stalled: Readonly<Record<ImpairedDirection, boolean>>;
+  /**
+   * Bytes the proxy holds in memory now, per direction, over every connection: pieces waiting
+   * (delayed, throttled or stalled) plus what its sockets have read and not yet passed on.
+   */
+  bufferedBytes(): Record<ImpairedDirection, number>;
+  /**
+   * Ends every connection open now, at once, stalled or not (held bytes are dropped): `'close'`
+   * destroys both sockets (each peer reads end-of-stream), `'reset'` sends a TCP RST (each peer
+   * reads ECONNRESET). Counted in `stats.cuts`; the proxy keeps accepting new connections.
+   * @param mode - how to end them. @default the proxy's `cutMode`
+   * @returns how many connections were cut.
+   * @throws {TypeError} on an unknown mode.
+   */
+  cutAll(mode?: 'close' | 'reset'): number;
   /** Stops listening, cancels pending pieces and destroys every connection. */
   close(): Promise<void>;
 }
-
-type Settings = { readonly [K in keyof TcpImpairmentOptions]-?: number };
 
 function resolveTcpImpairment(options: TcpImpairmentOptions, base: Settings): Settings {
   const merged: Record<string, number> = { ...base };
@@ -99,8 +138,30 @@ const TCP_DEFAULTS: Settings = {
   cutAfterBytes: -1,
 };
 
-interface Pump {
-  stop(): void;
+/** One proxied connection: its two sockets and two pumps. */
+interface Link {
+  readonly client: net.Socket;
+  readonly upstream: net.Socket;
+  readonly forward: Pump;
+  readonly backward: Pump;
+  /** Ends both sockets; false when the connection was cut already. */
+  cut(mode: 'close' | 'reset'): boolean;
+  /** Called on resume: a failure seen while stalled is passed on now. */
+  settle(): void;
+}
+
+function checkDirection(direction: unknown): ImpairedDirection | 'both' {
+  if (direction === 'both' || direction === 'toTarget' || direction === 'toClient') {
+    return direction;
+  }
+  throw new TypeError(
+    `direction must be 'toTarget', 'toClient' or 'both', got ${String(direction)}`,
+  );
+}
+
+function checkCutMode(mode: unknown): 'close' | 'reset' {
+  if (mode === 'close' || mode === 'reset') return mode;
+  throw new TypeError(`cutMode must be 'close' or 'reset', got ${String(mode)}`);
 }
 
 /**
@@ -125,10 +186,7 @@ export async function listenImpairedTcpProxy(
   }
   const { target } = options;
   const host = options.host ?? '127.0.0.1';
-  const cutMode = options.cutMode ?? 'close';
-  if (cutMode !== 'close' && cutMode !== 'reset') {
-    throw new TypeError(`cutMode must be 'close' or 'reset', got ${String(cutMode)}`);
-  }
+  const cutMode = checkCutMode(options.cutMode ?? 'close');
   checkInteger('target.port', target.port, 1, 65_535);
   const port = checkInteger('port', options.port ?? 0, 0, 65_535);
   const maxConnections = checkInteger('maxConnections', options.maxConnections ?? 256, 1);
@@ -148,6 +206,9 @@ export async function listenImpairedTcpProxy(
   const open = new Set<net.Socket>();
   /** Every connection's two pumps, so close() can clear their delay timers too. */
   const pumps = new Set<Pump>();
+  /** Every connection not yet fully closed, so stall(), resume() and cutAll() can reach it. */
+  const links = new Set<Link>();
+  const stalled: Record<ImpairedDirection, boolean> = { toTarget: false, toClient: false };
 
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     if (stats.active >= maxConnections) {
@@ -160,16 +221,20 @@ export async function listenImpairedTcpProxy(
     open.add(client);
     open.add(upstream);
     let finished = false;
-    const cut = (): void => {
-      if (finished) return;
+    const cutWith = (mode: 'close' | 'reset'): boolean => {
+      if (finished) return false;
       finished = true;
       stats.cuts++;
       forward.stop();
       backward.stop();
       for (const socket of [client, upstream]) {
-        if (cutMode === 'reset' && !socket.destroyed) socket.resetAndDestroy();
+        if (mode === 'reset' && !socket.destroyed) socket.resetAndDestroy();
         else socket.destroy();
       }
+      return true;
+    };
+    const cut = (): void => {
+      cutWith(cutMode);
     };
     const forward = pump(client, upstream, toTarget, root.fork(), stats.toTarget, maxBuffered, cut);
     const backward = pump(
@@ -183,21 +248,41 @@ export async function listenImpairedTcpProxy(
     );
     pumps.add(forward);
     pumps.add(backward);
+    if (stalled.toTarget) forward.hold();
+    if (stalled.toClient) backward.hold();
+    let failed = false;
+    const fail = (): void => {
+      // one side failed (refused, reset): the other cannot be served any more
+      forward.stop();
+      backward.stop();
+      client.destroy();
+      upstream.destroy();
+    };
+    const link: Link = {
+      client,
+      upstream,
+      forward,
+      backward,
+      cut: cutWith,
+      settle() {
+        if (failed && !forward.held && !backward.held) fail();
+      },
+    };
+    links.add(link);
     let counted = true;
     const onClose = (socket: net.Socket) => (hadError: boolean) => {
       open.delete(socket);
       if (hadError) {
-        // one side failed (refused, reset): the other cannot be served any more
-        forward.stop();
-        backward.stop();
-        client.destroy();
-        upstream.destroy();
+        // A stalled link passes nothing on, not even a failure: it waits for resume().
+        failed = true;
+        link.settle();
       }
       if (counted && client.destroyed && upstream.destroyed) {
         counted = false;
         stats.active--;
         pumps.delete(forward);
         pumps.delete(backward);
+        links.delete(link);
       }
     };
     client.on('close', onClose(client));
@@ -213,10 +298,46 @@ export async function listenImpairedTcpProxy(
       { cause: error },
     );
   });
+  const directions = (direction: ImpairedDirection | 'both'): ImpairedDirection[] =>
+    direction === 'both' ? ['toTarget', 'toClient'] : [direction];
+  const pumpOf = (link: Link, direction: ImpairedDirection): Pump =>
+    direction === 'toTarget' ? link.forward : link.backward;
   return {
     address: { host, port: bound.port },
     seed: root.seed,
     stats,
+    stalled,
+    stall(direction = 'both') {
+      for (const d of directions(checkDirection(direction))) {
+        stalled[d] = true;
+        for (const link of links) pumpOf(link, d).hold();
+      }
+    },
+    resume(direction = 'both') {
+      const chosen = directions(checkDirection(direction));
+      for (const d of chosen) stalled[d] = false;
+      for (const link of [...links]) {
+        for (const d of chosen) pumpOf(link, d).release();
+        link.settle();
+      }
+    },
+    bufferedBytes() {
+      const sum = { toTarget: 0, toClient: 0 };
+      for (const link of links) {
+        sum.toTarget += link.forward.buffered();
+        sum.toClient += link.backward.buffered();
+      }
+      return sum;
+    },
+    cutAll(mode = cutMode) {
+      const chosen = checkCutMode(mode);
+      let count = 0;
+      for (const link of [...links]) {
+        if (link.client.destroyed && link.upstream.destroyed) continue;
+        if (link.cut(chosen)) count++;
+      }
+      return count;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         // Stopped first: a piece still waiting out its delay would keep the process alive.
@@ -226,105 +347,5 @@ export async function listenImpairedTcpProxy(
         open.clear();
         server.close(() => resolve());
       }),
-  };
-}
-
-/**
- * Moves bytes from `from` to `to` as scheduled pieces: split, delayed (order kept), throttled,
- * and cut after `cutAfterBytes`. Pauses `from` while more than `maxBuffered` bytes wait.
- */
-function pump(
-  from: net.Socket,
-  to: net.Socket,
-  settings: Settings,
-  random: SeededRandom,
-  counters: { bytes: number; pieces: number },
-  maxBuffered: number,
-  onCut: () => void,
-): Pump {
-  const queue: { data: Buffer; at: number }[] = [];
-  let queued = 0;
-  let lastAt = 0;
-  let throttleFree = 0;
-  let sent = 0;
-  let ended = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let waitingDrain = false;
-
-  const schedule = (data: Buffer): void => {
-    const size = settings.chunkBytes > 0 ? settings.chunkBytes : data.length;
-    for (let offset = 0; offset < data.length; offset += size) {
-      const piece = data.subarray(offset, offset + size);
-      const now = Date.now();
-      let at = now + settings.delayMs;
-      if (settings.jitterMs > 0) at += random.float() * settings.jitterMs;
-      at = Math.max(at, lastAt);
-      if (settings.bytesPerSecond > 0) {
-        at = Math.max(at, throttleFree);
-        throttleFree = at + (piece.length * 1000) / settings.bytesPerSecond;
-      }
-      lastAt = at;
-      queue.push({ data: piece, at });
-      queued += piece.length;
-    }
-    if (queued > maxBuffered) from.pause();
-    flush();
-  };
-
-  const flush = (): void => {
-    if (stopped || waitingDrain || timer) return;
-    for (;;) {
-      const head = queue[0];
-      if (!head) break;
-      const wait = head.at - Date.now();
-      if (wait > 0) {
-        timer = setTimeout(() => {
-          timer = undefined;
-          flush();
-        }, wait);
-        return;
-      }
-      queue.shift();
-      queued -= head.data.length;
-      let data = head.data;
-      const cutting = settings.cutAfterBytes >= 0 && sent + data.length >= settings.cutAfterBytes;
-      if (cutting) data = data.subarray(0, settings.cutAfterBytes - sent);
-      sent += data.length;
-      counters.bytes += data.length;
-      counters.pieces++;
-      if (cutting) {
-        stopped = true;
-        if (data.length > 0) to.write(data, () => onCut());
-        else onCut();
-        return;
-      }
-      if (!to.write(data)) {
-        waitingDrain = true;
-        to.once('drain', () => {
-          waitingDrain = false;
-          flush();
-        });
-        return;
-      }
-    }
-    if (queued <= maxBuffered && from.isPaused()) from.resume();
-    if (ended && queue.length === 0 && !to.destroyed) to.end();
-  };
-
-  from.on('data', (chunk: Buffer) => {
-    if (!stopped) schedule(chunk);
-  });
-  from.on('end', () => {
-    ended = true;
-    flush();
-  });
-  return {
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      queue.length = 0;
-    },
   };
 }

@@ -15,7 +15,7 @@ import {
   heartbeatOptions,
   measureHeartbeat,
 } from '../../../src/realtime/index.ts';
-import { client, nextIoEvent, startIo, startLinkSwitch } from './helpers.ts';
+import { client, nextIoEvent, startIo, startProxy } from './helpers.ts';
 
 /** pingInterval 100 ms + pingTimeout 200 ms: a dead link is noticed within 300 ms. */
 const FAST = heartbeatOptions({ detectWithinMs: 300, timeoutShare: 2 / 3 });
@@ -35,9 +35,9 @@ describe("Socket.IO's heartbeat over a silently dead link", () => {
   it('is noticed by both ends through ping timeout, and the client reconnects once the link is back', async () => {
     expect(FAST).toEqual({ pingInterval: 100, pingTimeout: 200 });
     const { io, port } = await startIo(FAST);
-    const link = await startLinkSwitch(port);
+    const link = await startProxy(port);
     const serverSide = nextIoEvent<[ServerSocket]>(io, 'connection');
-    const socket = client(`http://127.0.0.1:${link.port}`, {
+    const socket = client(`http://127.0.0.1:${link.address.port}`, {
       transports: ['websocket'],
       ...RECONNECT,
     });
@@ -51,8 +51,10 @@ describe("Socket.IO's heartbeat over a silently dead link", () => {
     expect((await clientNoticed)[0]).toBe('ping timeout');
     expect((await serverNoticed)[0]).toBe('ping timeout');
 
+    // Both sockets of the stalled connection are still open: nothing told either end.
+    expect(link.stats.cuts).toBe(0);
     const back = nextIoEvent(socket, 'connect', WATCHDOG_MS);
-    link.heal();
+    link.resume(); // the held bytes go through, then the client's next attempt does
     await back;
     expect(await socket.timeout(WATCHDOG_MS).emitWithAck('echo', 'after')).toBe('after');
   });
@@ -61,10 +63,10 @@ describe("Socket.IO's heartbeat over a silently dead link", () => {
     // Both clients behind the same switch, so they lose the link at the same moment.
     const { io, port } = await startIo(FAST);
     const echoPort = await framedEcho();
-    const ioLink = await startLinkSwitch(port);
-    const tcpLink = await startLinkSwitch(echoPort);
+    const ioLink = await startProxy(port);
+    const tcpLink = await startProxy(echoPort);
     const serverSide = nextIoEvent<[ServerSocket]>(io, 'connection');
-    const socket = client(`http://127.0.0.1:${ioLink.port}`, {
+    const socket = client(`http://127.0.0.1:${ioLink.address.port}`, {
       transports: ['websocket'],
       reconnection: false,
     });
@@ -72,7 +74,7 @@ describe("Socket.IO's heartbeat over a silently dead link", () => {
     const [peer] = await serverSide;
     const serverNoticed = nextIoEvent<[string]>(peer, 'disconnect', WATCHDOG_MS);
     const stage3 = createReconnectingClient({
-      connect: createFramedConnector({ host: '127.0.0.1', port: tcpLink.port }),
+      connect: createFramedConnector({ host: '127.0.0.1', port: tcpLink.address.port }),
       baseDelayMs: 10,
       maxDelayMs: 50,
     });
@@ -104,8 +106,8 @@ describe("Socket.IO's heartbeat over a silently dead link", () => {
     // Only a cut tells it: at once, with a RST.
     const lost = nextIoEvent<[{ reason: string }]>(stage3, 'disconnected', WATCHDOG_MS);
     const reconnected = nextIoEvent(stage3, 'connected', WATCHDOG_MS);
-    tcpLink.heal();
-    tcpLink.cut('reset');
+    expect(tcpLink.cutAll('reset')).toBe(1);
+    tcpLink.resume();
     expect((await lost)[0].reason).toBe('connection-error');
     await reconnected;
   });

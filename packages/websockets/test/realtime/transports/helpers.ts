@@ -1,10 +1,15 @@
 /**
  * What the transport tests share: a Socket.IO server on port 0, a client that is always closed,
- * and a link that can go silently dead (stage 2's impaired proxy delays, throttles and cuts, but
- * has no switch to stop forwarding at a chosen moment without closing anything).
+ * and stage 2's impaired TCP proxy in front of a port, closed when the test ends (its `stall()`
+ * makes the link silently dead: nothing forwarded, nothing closed).
  */
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
+import {
+  type ImpairedTcpProxy,
+  type ImpairedTcpProxyOptions,
+  listenImpairedTcpProxy,
+} from '@socketlab/tcp-udp';
 import { listenOnFreePort, withTimeout } from '@socketlab/testkit';
 import { Server, type ServerOptions } from 'socket.io';
 import {
@@ -54,78 +59,12 @@ export function nextIoEvent<T extends unknown[]>(
   );
 }
 
-/**
- * A TCP forwarder whose link can go silently dead: `stall()` stops forwarding, in both directions,
- * on every connection open now, and keeps their sockets open (no FIN, no RST): a cable pulled, a
- * NAT mapping dropped. New connections made while stalled are accepted and black-holed too.
- * `heal()` lets new connections through again (the stalled ones stay dead, as a lost mapping
- * does); `cut('reset' | 'close')` ends every connection open now with a RST or a FIN.
- */
-export interface LinkSwitch {
-  readonly port: number;
-  /** Connections accepted so far. */
-  readonly connections: number;
-  stall(): void;
-  heal(): void;
-  cut(mode: 'reset' | 'close'): void;
-  close(): Promise<void>;
-}
-
-export async function startLinkSwitch(targetPort: number): Promise<LinkSwitch> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean }>();
-  let stalled = false;
-  let connections = 0;
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    connections++;
-    const upstream = net.connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
-    const pair = { client, upstream, dead: stalled };
-    pairs.add(pair);
-    const forward = (from: net.Socket, to: net.Socket): void => {
-      from.on('data', (chunk: Buffer) => {
-        if (!pair.dead) to.write(chunk);
-      });
-      from.on('end', () => {
-        if (!pair.dead) to.end();
-      });
-      from.on('error', () => {});
-      from.on('close', () => {
-        if (!pair.dead) to.destroy();
-        if (client.destroyed && upstream.destroyed) pairs.delete(pair);
-      });
-    };
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  const { port } = await listenOnFreePort(server);
-  const sw: LinkSwitch = {
-    port,
-    get connections() {
-      return connections;
-    },
-    stall() {
-      stalled = true;
-      for (const pair of pairs) pair.dead = true;
-    },
-    heal() {
-      stalled = false;
-    },
-    cut(mode) {
-      for (const pair of pairs) {
-        for (const socket of [pair.client, pair.upstream]) {
-          if (mode === 'reset' && !socket.destroyed) socket.resetAndDestroy();
-          else socket.destroy();
-        }
-      }
-    },
-    async close() {
-      for (const pair of pairs) {
-        pair.client.destroy();
-        pair.upstream.destroy();
-      }
-      pairs.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  onTestFinished(() => sw.close());
-  return sw;
+/** Stage 2's impaired TCP proxy in front of `port` on 127.0.0.1, closed when the test ends. */
+export async function startProxy(
+  port: number,
+  options: Omit<ImpairedTcpProxyOptions, 'target'> = {},
+): Promise<ImpairedTcpProxy> {
+  const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, ...options });
+  onTestFinished(() => proxy.close());
+  return proxy;
 }
