@@ -1,4 +1,4 @@
-import { withTimeout } from '@socketlab/testkit';
+import { connectTcp, listenTestServer, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { MultiplexingError } from '../../src/errors.ts';
 import { type LoadConnection, type LoadConnector, runLoad } from '../../src/load/index.ts';
@@ -96,7 +96,78 @@ function memoryEcho({ drainEvery = 0 } = {}): { connect: LoadConnector; stats: M
   return { connect, stats };
 }
 
+/**
+ * A connector with framing of its own over real TCP: each message behind a u16 big-endian
+ * length, the replies read back the same way; corked and drained on the `net.Socket`.
+ */
+function u16Connector(port: number, seen: { opened: number }): LoadConnector {
+  return async () => {
+    const socket = await connectTcp(port);
+    seen.opened++;
+    async function* replies(): AsyncGenerator<Uint8Array> {
+      let pending = Buffer.alloc(0);
+      for await (const chunk of socket as AsyncIterable<Buffer>) {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+          const size = pending.readUInt16BE(0);
+          yield pending.subarray(2, 2 + size);
+          pending = pending.subarray(2 + size);
+        }
+      }
+    }
+    return {
+      send(message) {
+        const header = Buffer.alloc(2);
+        header.writeUInt16BE(message.length);
+        socket.write(header);
+        socket.write(message);
+      },
+      replies: replies(),
+      needsDrain: () => socket.writableNeedDrain,
+      onceDrain: (callback) => {
+        socket.once('drain', callback);
+      },
+      cork: () => socket.cork(),
+      uncork: () => socket.uncork(),
+      close: () => socket.destroy(),
+    };
+  };
+}
+
 describe('runLoad through a custom connector', () => {
+  it('drives a TCP byte echo through a connector that frames its own messages', async () => {
+    const server = await listenTestServer((socket) => socket.pipe(socket));
+    const seen = { opened: 0 };
+    const report = await withTimeout(
+      runLoad({
+        connect: u16Connector(server.port, seen),
+        targetName: `127.0.0.1:${server.port} (u16 framing)`,
+        connections: 4,
+        messagesPerSecond: 400,
+        durationMs: 500,
+        messageBytes: 1000,
+        maxInFlight: 4,
+      }),
+      'the load run',
+      15_000,
+    );
+    expect(report.stoppedBy).toBe('completed');
+    expect(report.target).toBe(`127.0.0.1:${server.port} (u16 framing)`);
+    expect(report.counts).toMatchObject({
+      scheduled: 200,
+      sent: 200,
+      received: 200,
+      unanswered: 0,
+      unmatched: 0,
+      duplicates: 0,
+      disconnects: 0,
+    });
+    expect(report.latencyMs.count).toBe(200);
+    expect(report.latencyMs.p50).toBeGreaterThan(0);
+    expect(report.latencyMs.p99).toBeGreaterThanOrEqual(report.uncorrectedLatencyMs.p99);
+    expect(seen.opened).toBe(4);
+  });
+
   it.each([
     { drainEvery: 0, name: 'without backpressure' },
     { drainEvery: 7, name: 'blocked every 7th message until it drains' },
