@@ -107,7 +107,7 @@ export interface ResolvedLoadOptions
   readonly signal: AbortSignal | undefined;
 }
 
-/** `target` and `framing` checked: the TCP connector, its name, the largest message its framing carries. */
+/** `target` and `framing` checked, with the codec of that framing (it also bounds `messageBytes`). */
 function resolveTcpTarget(options: LoadOptions): {
   target: FramedTarget;
   framing: FramingName;
