@@ -94,6 +94,8 @@ export {
   type LatencySummary,
   LOAD_DEFAULTS,
   LOAD_MIN_MESSAGE_BYTES,
+  type LoadConnection,
+  type LoadConnector,
   type LoadOptions,
   type LoadProgress,
   type LoadReport,

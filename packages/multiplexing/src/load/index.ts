@@ -1,9 +1,11 @@
 /**
- * The load generator (M5): a constant-rate schedule over N framed connections, latency
- * percentiles from HDR histograms, coordinated omission corrected as wrk2 does.
+ * The load generator (M5): a constant-rate schedule over N connections (framed TCP, or any
+ * transport through a connector), latency percentiles from HDR histograms, coordinated omission
+ * corrected as wrk2 does.
  *
  * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
+export type { LoadConnection, LoadConnector } from './connection.ts';
 export type { LatencySummary } from './latency.ts';
 export { LOAD_MIN_MESSAGE_BYTES } from './message.ts';
 export { LOAD_DEFAULTS, type LoadOptions } from './options.ts';

@@ -21,8 +21,9 @@ export type LoadStop = 'completed' | 'aborted' | 'connections-lost';
 
 /** The outcome of {@link runLoad}; `JSON.stringify` gives the CLI's `--json` output. */
 export interface LoadReport {
-  /** The target as text: `127.0.0.1:7000` or a socket path. */
+  /** The target as text: `127.0.0.1:7000`, a socket path, or the `targetName` given with `connect`. */
   readonly target: string;
+  /** The TCP framing, or `custom` with a connector. */
   readonly framing: string;
   readonly connections: number;
   readonly messagesPerSecond: number;

@@ -2,9 +2,8 @@
  * The load generator's I/O edge: opens the connections, feeds the pure {@link LoadSchedule} the
  * time and the replies, writes what it says to send, and builds the report.
  */
-import { formatEndpoint } from '@socketlab/basics';
-import { connectFramed, type FramedSocket } from '@socketlab/tcp-udp';
 import { MultiplexingError } from '../errors.ts';
+import type { LoadConnection } from './connection.ts';
 import { decodeLoadMessageId, encodeLoadMessage } from './message.ts';
 import { type LoadOptions, type ResolvedLoadOptions, resolveLoadOptions } from './options.ts';
 import type { LoadProgress, LoadReport, LoadStop } from './report.ts';
@@ -16,7 +15,8 @@ const MAX_SENDS_PER_TICK = 4096;
 const CONNECT_BATCH = 256;
 
 /**
- * Runs a load against a framed echo (or chat) target: opens `connections` connections, sends
+ * Runs a load against an echo (or chat) target: opens `connections` connections (framed TCP to
+ * `target`, or whatever `connect` opens: see {@link LoadConnection}), sends
  * `messagesPerSecond` messages spread round-robin over them for `durationMs`, matches each reply
  * to its message by the id it carries, and reports counts, throughput and latency percentiles
  * (p50, p90, p99, p99.9, max) from HDR histograms.
@@ -28,12 +28,13 @@ const CONNECT_BATCH = 256;
  * have seen. This is how wrk2 measures (Gil Tene, "How NOT to Measure Latency"); the uncorrected
  * figures are reported beside it.
  *
- * @param options - See {@link LoadOptions}; `target`, `messagesPerSecond` and `durationMs` are required.
+ * @param options - See {@link LoadOptions}; `target` (or `connect`), `messagesPerSecond` and
+ *   `durationMs` are required.
  * @returns The report, once the schedule has run and the replies have come in (or
  *   `drainTimeoutMs` has passed), once every connection is lost, or once `signal` aborts.
  * @throws {TypeError}/{RangeError} synchronously for a bad option.
  * @throws {MultiplexingError} `MULTIPLEXING_ERR_CONNECTION` (rejects) when a connection cannot be
- *   opened; the stage 2 error is the `cause`.
+ *   opened; the stage 2 error (or the connector's) is the `cause`.
  * @example
  * ```ts
  * const report = await runLoad({
@@ -50,45 +51,36 @@ export function runLoad(options: LoadOptions): Promise<LoadReport> {
   return run(resolved, () => performance.now());
 }
 
-function describeTarget(options: ResolvedLoadOptions): string {
-  const target = options.target;
-  return 'path' in target ? target.path : formatEndpoint({ host: target.host, port: target.port });
-}
-
-async function openAll(options: ResolvedLoadOptions, where: string): Promise<FramedSocket[]> {
-  const sockets: FramedSocket[] = [];
+async function openAll(options: ResolvedLoadOptions, where: string): Promise<LoadConnection[]> {
+  const sockets: LoadConnection[] = [];
   try {
     for (let first = 0; first < options.connections; first += CONNECT_BATCH) {
       if (options.signal?.aborted) break;
       const count = Math.min(CONNECT_BATCH, options.connections - first);
       const batch = await Promise.allSettled(
-        Array.from({ length: count }, () =>
-          connectFramed(options.target, {
-            codec: options.codec,
-            connectTimeoutMs: options.connectTimeoutMs,
-          }),
-        ),
+        Array.from({ length: count }, () => options.connect()),
       );
       for (const result of batch) if (result.status === 'fulfilled') sockets.push(result.value);
       const failed = batch.find((result) => result.status === 'rejected');
       if (failed !== undefined) {
-        const cause = failed.reason as Error;
+        const cause = failed.reason as unknown;
+        const reason = cause instanceof Error ? cause.message : String(cause);
         throw new MultiplexingError(
           'MULTIPLEXING_ERR_CONNECTION',
-          `could not open connection ${sockets.length + 1} of ${options.connections} to ${where}: ${cause.message}`,
+          `could not open connection ${sockets.length + 1} of ${options.connections} to ${where}: ${reason}`,
           { cause },
         );
       }
     }
   } catch (err) {
-    for (const socket of sockets) socket.destroy();
+    for (const socket of sockets) socket.close();
     throw err;
   }
   return sockets;
 }
 
 async function run(options: ResolvedLoadOptions, now: () => number): Promise<LoadReport> {
-  const where = describeTarget(options);
+  const where = options.targetName;
   const sockets = await openAll(options, where);
   const schedule = new LoadSchedule({
     connections: options.connections,
@@ -134,26 +126,32 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
     const t = now();
     const sends = schedule.poll(t, MAX_SENDS_PER_TICK);
     // Corked while this tick writes: a connection's messages leave in one writev, not one each.
-    const corked = new Set<FramedSocket>();
+    const corked = new Set<LoadConnection>();
     for (const send of sends) {
-      const socket = sockets[send.connection] as FramedSocket;
+      const socket = sockets[send.connection] as LoadConnection;
       if (!corked.has(socket)) {
         corked.add(socket);
-        socket.socket.cork();
+        socket.cork?.();
       }
-      socket.send(encodeLoadMessage(send.id, options.messageBytes)).catch((err: unknown) => {
+      const failed = (err: unknown): void => {
         noteError(err);
         schedule.markDead(send.connection);
-      });
-      if (socket.socket.writableNeedDrain) {
+      };
+      try {
+        const sending = socket.send(encodeLoadMessage(send.id, options.messageBytes));
+        if (sending !== undefined) Promise.resolve(sending).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
+      if (socket.needsDrain?.() === true && socket.onceDrain !== undefined) {
         schedule.setBlocked(send.connection, true);
-        socket.socket.once('drain', () => {
+        socket.onceDrain(() => {
           schedule.setBlocked(send.connection, false);
           wake();
         });
       }
     }
-    for (const socket of corked) socket.socket.uncork();
+    for (const socket of corked) socket.uncork?.();
     const next = schedule.nextDueMs();
     if (next === undefined && (schedule.done || t >= drainDeadline)) {
       finish('completed');
@@ -169,7 +167,7 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
 
   const readers = sockets.map(async (socket, connection) => {
     try {
-      for await (const frame of socket) {
+      for await (const frame of socket.replies) {
         const id = decodeLoadMessageId(frame);
         if (id === undefined) {
           unmatched++;
@@ -223,7 +221,7 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
   if (timer !== undefined) clearTimeout(timer);
   if (immediate !== undefined) clearImmediate(immediate);
   if (progressTimer !== undefined) clearInterval(progressTimer);
-  for (const socket of sockets) socket.destroy();
+  for (const socket of sockets) socket.close();
   await Promise.all(readers);
 
   const counts = schedule.counts();

@@ -216,6 +216,9 @@ export {
   type RealtimeClientOptions,
   type RealtimeEventsMap,
   type RealtimeServerOptions,
+  SOCKET_IO_LOAD_DEFAULTS,
+  type SocketIoLoadOptions,
+  socketIoLoadConnector,
 } from './socket-io/index.ts';
 export {
   type BackoffComparisonRow,

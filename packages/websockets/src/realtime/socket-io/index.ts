@@ -21,6 +21,11 @@ export type {
   RealtimeEventsMap,
 } from './event-map.ts';
 export {
+  SOCKET_IO_LOAD_DEFAULTS,
+  type SocketIoLoadOptions,
+  socketIoLoadConnector,
+} from './load.ts';
+export {
   checkPayload,
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_EVENT_DEPTH,

@@ -72,30 +72,6 @@ export function nextDisconnect(client: ClientSocket, ms = 5_000): Promise<string
   );
 }
 
-/** `emitWithAck('echo', value)` round trips, one after the other; their latencies in ms. */
-export async function echoLatencies(
-  client: ClientSocket,
-  count: number,
-  beforeEach: () => void = () => {},
-): Promise<number[]> {
-  const latencies: number[] = [];
-  for (let i = 0; i < count; i++) {
-    beforeEach();
-    const start = performance.now();
-    const answer = await client.timeout(5_000).emitWithAck('echo', i);
-    latencies.push(performance.now() - start);
-    if (answer !== i) throw new Error(`echo ${i} came back as ${JSON.stringify(answer)}`);
-  }
-  return latencies;
-}
-
-/** The `p`th percentile (nearest rank) of `values`. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] ?? 0;
-}
-
 /** A second client's echo still works: the server is up and serves others. */
 export async function expectEchoWorks(
   client: ClientSocket,

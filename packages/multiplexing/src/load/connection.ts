@@ -1,0 +1,95 @@
+/**
+ * What the load generator needs from a connection, whatever carries it: send a message, read the
+ * replies, optionally honour backpressure and batch writes. The TCP connector built from `target`
+ * and `framing` is the default; another transport (WebSocket, Socket.IO, an in-memory pair) plugs
+ * in through `LoadOptions.connect`.
+ */
+import { connectFramed, type FrameCodec, type FramedTarget } from '@socketlab/tcp-udp';
+
+/**
+ * One connection the load generator drives. Each message it sends carries its id as an
+ * `@<id>;` token; a reply is matched to its message by the first such token it holds, so the
+ * transport must deliver the bytes unchanged (an echo), or at least keep the token (a chat relay).
+ */
+export interface LoadConnection {
+  /**
+   * Sends one message. A failure is reported by throwing or by the returned promise rejecting;
+   * either marks the connection dead for the rest of the run (its replies still count).
+   */
+  send(message: Uint8Array): void | Promise<void>;
+  /** The replies, one message each, in arrival order; ends when the connection closes, throws on an error. */
+  readonly replies: AsyncIterable<Uint8Array>;
+  /** True while the transport's write buffer is full: no message is sent until `onceDrain` fires. @default never */
+  needsDrain?(): boolean;
+  /** Calls `callback` once, when the write buffer has room again (only asked after `needsDrain()` was true). */
+  onceDrain?(callback: () => void): void;
+  /** Holds writes back until `uncork`, so the messages of one tick leave together. @default none */
+  cork?(): void;
+  uncork?(): void;
+  /** Closes the connection at the end of the run; `replies` then ends. Called once, must not throw. */
+  close(): void;
+}
+
+/**
+ * Opens one {@link LoadConnection}; called once per connection. A rejection (or not resolving
+ * within `connectTimeoutMs`) fails the run with `MULTIPLEXING_ERR_CONNECTION`, the error as `cause`.
+ */
+export type LoadConnector = () => Promise<LoadConnection>;
+
+/**
+ * The default connector: a framed TCP (or Unix socket) connection to `target`, corked while a
+ * tick writes, blocked while the socket's buffer is full.
+ */
+export function framedLoadConnector(
+  target: FramedTarget,
+  codec: FrameCodec,
+  connectTimeoutMs: number,
+): LoadConnector {
+  return async () => {
+    const framed = await connectFramed(target, { codec, connectTimeoutMs });
+    const socket = framed.socket;
+    return {
+      send: (message) => framed.send(message),
+      replies: framed,
+      needsDrain: () => socket.writableNeedDrain,
+      onceDrain: (callback) => {
+        socket.once('drain', callback);
+      },
+      cork: () => socket.cork(),
+      uncork: () => socket.uncork(),
+      close: () => framed.destroy(),
+    };
+  };
+}
+
+/**
+ * `connector` bounded by `timeoutMs`: rejects when it has not resolved by then, and closes the
+ * connection should it open later, so nothing leaks.
+ */
+export function boundedLoadConnector(connector: LoadConnector, timeoutMs: number): LoadConnector {
+  return () =>
+    new Promise<LoadConnection>((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`the connector did not open a connection within ${timeoutMs} ms`));
+      }, timeoutMs);
+      let opening: Promise<LoadConnection>;
+      try {
+        opening = Promise.resolve(connector());
+      } catch (err) {
+        opening = Promise.reject(err);
+      }
+      opening.then(
+        (connection) => {
+          clearTimeout(timer);
+          if (timedOut) connection.close();
+          else resolve(connection);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+}
