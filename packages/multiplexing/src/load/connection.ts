@@ -26,7 +26,10 @@ export interface LoadConnection {
   /** Holds writes back until `uncork`, so the messages of one tick leave together. @default none */
   cork?(): void;
   uncork?(): void;
-  /** Closes the connection at the end of the run; `replies` then ends. Called once, must not throw. */
+  /**
+   * Closes the connection at the end of the run; `replies` then ends. Called once. Should not
+   * throw: if it does, the run still ends and reports the error as `firstError`.
+   */
   close(): void;
 }
 
@@ -83,7 +86,7 @@ export function boundedLoadConnector(connector: LoadConnector, timeoutMs: number
       opening.then(
         (connection) => {
           clearTimeout(timer);
-          if (timedOut) connection.close();
+          if (timedOut) closeConnection(connection);
           else resolve(connection);
         },
         (err: unknown) => {
@@ -92,4 +95,14 @@ export function boundedLoadConnector(connector: LoadConnector, timeoutMs: number
         },
       );
     });
+}
+
+/** Closes `connection`, returning what its `close()` threw (a connector's bug) instead of throwing it. */
+export function closeConnection(connection: LoadConnection): unknown {
+  try {
+    connection.close();
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('close() threw');
+  }
 }

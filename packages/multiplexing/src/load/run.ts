@@ -3,7 +3,7 @@
  * time and the replies, writes what it says to send, and builds the report.
  */
 import { MultiplexingError } from '../errors.ts';
-import type { LoadConnection } from './connection.ts';
+import { closeConnection, type LoadConnection } from './connection.ts';
 import { decodeLoadMessageId, encodeLoadMessage } from './message.ts';
 import { type LoadOptions, type ResolvedLoadOptions, resolveLoadOptions } from './options.ts';
 import type { LoadProgress, LoadReport, LoadStop } from './report.ts';
@@ -73,7 +73,7 @@ async function openAll(options: ResolvedLoadOptions, where: string): Promise<Loa
       }
     }
   } catch (err) {
-    for (const socket of sockets) socket.close();
+    for (const socket of sockets) closeConnection(socket);
     throw err;
   }
   return sockets;
@@ -221,7 +221,10 @@ async function run(options: ResolvedLoadOptions, now: () => number): Promise<Loa
   if (timer !== undefined) clearTimeout(timer);
   if (immediate !== undefined) clearImmediate(immediate);
   if (progressTimer !== undefined) clearInterval(progressTimer);
-  for (const socket of sockets) socket.close();
+  for (const socket of sockets) {
+    const failure = closeConnection(socket);
+    if (failure !== undefined) noteError(failure);
+  }
   await Promise.all(readers);
 
   const counts = schedule.counts();

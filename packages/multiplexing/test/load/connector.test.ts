@@ -235,6 +235,30 @@ describe('runLoad through a custom connector', () => {
     expect(report.counts).toMatchObject({ sent: 40, received: 40, unanswered: 0 });
   });
 
+  it('still reports when the close() of a connection throws, with that error as the first error', async () => {
+    const connect: LoadConnector = async () => {
+      const queue = replyQueue();
+      return {
+        send(message) {
+          const copy = Uint8Array.from(message);
+          setImmediate(() => queue.push(copy));
+        },
+        replies: queue.replies,
+        close() {
+          queue.end();
+          throw new Error('close() broke');
+        },
+      };
+    };
+    const report = await withTimeout(
+      runLoad({ connect, messagesPerSecond: 200, durationMs: 100 }),
+      'the load run',
+      15_000,
+    );
+    expect(report.counts).toMatchObject({ sent: 20, received: 20, unanswered: 0 });
+    expect(report.firstError).toBe('close() broke');
+  });
+
   it('reports a failed send and a replies stream that throws as the first error', async () => {
     const connect: LoadConnector = async () => {
       const queue = replyQueue();
