@@ -34,11 +34,12 @@ let cachedView: DataView | undefined;
 
 /** A DataView starting at `array`'s first byte. */
 function viewOf(array: Uint8Array): DataView {
-  if (array !== cachedArray || cachedView === undefined) {
+  // The callers have read array.byteLength already, so `array` is never undefined here.
+  if (array !== cachedArray) {
     cachedView = new DataView(array.buffer, array.byteOffset);
     cachedArray = array;
   }
-  return cachedView;
+  return cachedView as DataView;
 }
 
 const SETTER: Record<StructScalarType, string> = {
@@ -77,7 +78,9 @@ function fits(type: StructScalarType, x: string): string {
     case 'f64':
       return `(typeof ${x} === 'number')`;
     case 'f32':
-      return `(typeof ${x} === 'number' && !(Number.isFinite(${x}) && !Number.isFinite(Math.fround(${x}))))`;
+      // Finite numbers from F32_ROUNDS_TO_INFINITY up round to ±Infinity: the same test as
+      // `Number.isFinite(x) && !Number.isFinite(Math.fround(x))`, without the rounding.
+      return `(typeof ${x} === 'number' && !(Math.abs(${x}) >= ${F32_ROUNDS_TO_INFINITY} && Math.abs(${x}) !== Infinity))`;
     case 'u64':
       return `(typeof ${x} === 'bigint' && ${x} >= 0n && ${x} <= 0xffffffffffffffffn)`;
     case 'i64':
@@ -88,6 +91,9 @@ function fits(type: StructScalarType, x: string): string {
     }
   }
 }
+
+/** 2^128 − 2^103: halfway between the largest float32 and 2^128, where rounding reaches Infinity. */
+const F32_ROUNDS_TO_INFINITY = 2 ** 128 - 2 ** 103;
 
 const INTEGER_RANGES = {
   u8: [0, 0xff],

@@ -129,6 +129,9 @@ describe('defineStruct: fixed-size schemas', () => {
     fc.boolean(),
     fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }),
     fc.constantFrom(undefined, null, 'x', 0, 1, 255, 256, -1, 2 ** 32, 3.5e38, Number.NaN),
+    // Around the float32 limit: the largest float32, the last double that rounds to it, and
+    // the first that rounds to Infinity.
+    fc.constantFrom(3.4028234663852886e38, 3.4028235677973362e38, -3.4028235677973366e38),
   );
 
   it('behaves as the general path for any values, offsets and bytes (property)', () => {
