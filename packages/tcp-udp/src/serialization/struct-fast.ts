@@ -9,7 +9,6 @@
  * general codec, which throws exactly the error it always has. Behaviour is the general codec's
  * by construction; only the speed differs.
  */
-import { checkInteger } from '@socketlab/internal';
 import type { CompiledStructField } from './struct-compile.ts';
 import type { StructScalarType } from './struct-schema.ts';
 
@@ -22,24 +21,27 @@ export interface FixedStructPath {
   ) => { value: Record<string, unknown>; bytesRead: number };
 }
 
-// The DataView of the last typed array a fast call used, kept for the next call on the same one
-// (the common case: records written or read in turn into one frame). Keyed by the typed array
-// itself: reading `.buffer` costs more than the writes. A typed array never changes its buffer or
+// The DataView of the last array a fast call used, kept for the next call on the same one (the
+// common case: records written or read in turn into one frame). Keyed by the array itself:
+// reading `.buffer` costs more than the writes. A typed array never changes its buffer or
 // byteOffset, and the view has no fixed length (it runs to the end of the buffer, and follows a
-// resizable one), so it is never stale; bounds are checked against the array's byteLength, read
+// resizable one), so it is never stale; bounds are checked against the array's length, read
 // afresh on every call. Shared by every codec: the module keeps at most one array alive, until a
 // call on another.
-let cachedArray: Uint8Array | undefined;
+let cachedArray: unknown;
 let cachedView: DataView | undefined;
 
-/** A DataView starting at `array`'s first byte. */
-function viewOf(array: Uint8Array): DataView {
-  // The callers have read array.byteLength already, so `array` is never undefined here.
+/**
+ * A DataView starting at `array`'s first byte, or undefined when `array` is not a Uint8Array
+ * (then its `length` is not its size in bytes, and the general code takes the call).
+ */
+function viewOf(array: Uint8Array): DataView | undefined {
   if (array !== cachedArray) {
+    if (!(array instanceof Uint8Array)) return undefined;
     cachedView = new DataView(array.buffer, array.byteOffset);
     cachedArray = array;
   }
-  return cachedView as DataView;
+  return cachedView;
 }
 
 const SETTER: Record<StructScalarType, string> = {
@@ -174,27 +176,32 @@ return {
   encodeInto(value, target, offset = 0) {
     if (typeof value !== 'object' || value === null) return slowEncode(value, target, offset);
     ${check.join('\n    ')}
-    if (!Number.isInteger(offset) || offset < 0 || offset + ${size} > target.byteLength) {
+    // length, not byteLength: the same for a Uint8Array (viewOf makes sure), and V8 reads it
+    // inline where byteLength costs a call.
+    if (!Number.isInteger(offset) || offset < 0 || offset + ${size} > target.length) {
       return slowEncode(value, target, offset);
     }
     const dv = viewOf(target);
+    if (dv === undefined) return slowEncode(value, target, offset);
     const p = offset;
     ${writes.join('\n    ')}
     return ${size};
   },
   decodeFrom(bytes, offset = 0) {
-    const end = bytes.byteLength;
-    checkInteger('offset', offset, 0, end);
-    if (offset + ${size} > end) return slowDecode(bytes, offset);
+    // The general code checks the offset and the length again, and throws, when these fail.
+    if (!Number.isInteger(offset) || offset < 0 || offset + ${size} > bytes.length) {
+      return slowDecode(bytes, offset);
+    }
     const dv = viewOf(bytes);
+    if (dv === undefined) return slowDecode(bytes, offset);
     const p = offset;
     ${reads.join('\n    ')}
     return { value: { ${props.join(', ')} }, bytesRead: ${size} };
   },
 };`;
   try {
-    const factory = new Function('slowEncode', 'slowDecode', 'viewOf', 'checkInteger', source);
-    return factory(general.encodeInto, general.decodeFrom, viewOf, checkInteger) as FixedStructPath;
+    const factory = new Function('slowEncode', 'slowDecode', 'viewOf', source);
+    return factory(general.encodeInto, general.decodeFrom, viewOf) as FixedStructPath;
   } catch {
     return undefined;
   }

@@ -73,6 +73,16 @@ describe('defineStruct: fixed-size schemas', () => {
     expect(whole.subarray(54).every((x) => x === 0)).toBe(true);
   });
 
+  it('writes into other typed arrays by their bytes, as the general path does', () => {
+    const wide = new Uint16Array(8); // 16 bytes: room for one record by byteLength, not by length
+    expect(point.encodeInto(value, wide as unknown as Uint8Array, 1)).toBe(14);
+    expect(toHex(new Uint8Array(wide.buffer, 1, 14)).replaceAll(' ', '')).toBe(bytes);
+    expect(point.decodeFrom(wide as unknown as Uint8Array, 1).value).toEqual(value);
+    const clamped = new Uint8ClampedArray(14);
+    point.encodeInto(value, clamped as unknown as Uint8Array);
+    expect(point.decode(clamped as unknown as Uint8Array)).toEqual(value);
+  });
+
   it('follows a resizable buffer, and refuses a detached one', () => {
     // ES2024 resizable buffers (Node 20 has them; the compiler's lib here does not yet).
     const Resizable = ArrayBuffer as unknown as new (
