@@ -1,6 +1,7 @@
 import { checkInteger } from '@socketlab/internal';
 import { SerializationError } from '../errors.ts';
 import { type CompiledStructField, compileStructSchema } from './struct-compile.ts';
+import { compileFixedStruct, type FixedStructPath } from './struct-fast.ts';
 import { describeValue, type ScalarOps, scalarOps } from './struct-scalar.ts';
 import type { StructSchema, StructValue } from './struct-schema.ts';
 import { readUtf8, utf8ByteLength, writeUtf8 } from './struct-utf8.ts';
@@ -166,7 +167,7 @@ export function defineStruct<const S extends StructSchema>(
     }
   };
 
-  const decodeFrom = (bytes: Uint8Array, offset = 0): StructDecodeResult<S> => {
+  const generalDecodeFrom = (bytes: Uint8Array, offset = 0): StructDecodeResult<S> => {
     const end = bytes.byteLength;
     checkInteger('offset', offset, 0, end);
     const view = new DataView(bytes.buffer, bytes.byteOffset, end);
@@ -202,34 +203,59 @@ export function defineStruct<const S extends StructSchema>(
     return { value: out as StructValue<S>, bytesRead: at - offset };
   };
 
+  const generalEncodeInto = (value: StructValue<S>, target: Uint8Array, offset = 0): number => {
+    const size = measure(value);
+    for (const field of plan) {
+      const item = (value as Record<string, unknown>)[field.name];
+      if (field.kind === 'scalar') field.ops.check(item, field.label);
+      else if (field.kind === 'array') checkArray(field, item);
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > target.byteLength) {
+      throw new SerializationError(
+        `no room: the value needs ${size} bytes at offset ${offset}, the target has ${target.byteLength}`,
+      );
+    }
+    write(value as Record<string, unknown>, target, offset, false);
+    return size;
+  };
+
+  // Fixed-size schemas get compiled code for the per-record calls; it falls back to the general
+  // code above for anything wrong, so errors and results are the same either way.
+  const fast = compileFixedStruct(plan, littleEndian, {
+    encodeInto: generalEncodeInto as FixedStructPath['encodeInto'],
+    decodeFrom: generalDecodeFrom as FixedStructPath['decodeFrom'],
+  }) as
+    | {
+        encodeInto: typeof generalEncodeInto;
+        decodeFrom: typeof generalDecodeFrom;
+      }
+    | undefined;
+  const encodeInto = fast?.encodeInto ?? generalEncodeInto;
+  const decodeFrom = fast?.decodeFrom ?? generalDecodeFrom;
+
   return {
     schema,
     littleEndian,
     minByteLength,
     maxByteLength,
     byteLength: measure,
-    encode(value) {
-      // From Node's shared pool, as Buffer.from(string) does: a fresh ArrayBuffer per message
-      // costs more than the encoding. `write` sets every byte, so nothing old shows through.
-      const out = Buffer.allocUnsafe(measure(value));
-      write(value as Record<string, unknown>, out, 0, true);
-      return out;
-    },
-    encodeInto(value, target, offset = 0) {
-      const size = measure(value);
-      for (const field of plan) {
-        const item = (value as Record<string, unknown>)[field.name];
-        if (field.kind === 'scalar') field.ops.check(item, field.label);
-        else if (field.kind === 'array') checkArray(field, item);
-      }
-      if (!Number.isInteger(offset) || offset < 0 || offset + size > target.byteLength) {
-        throw new SerializationError(
-          `no room: the value needs ${size} bytes at offset ${offset}, the target has ${target.byteLength}`,
-        );
-      }
-      write(value as Record<string, unknown>, target, offset, false);
-      return size;
-    },
+    encode:
+      fast === undefined
+        ? (value) => {
+            // From Node's shared pool, as Buffer.from(string) does: a fresh ArrayBuffer per
+            // message costs more than the encoding. `write` sets every byte, so nothing old
+            // shows through.
+            const out = Buffer.allocUnsafe(measure(value));
+            write(value as Record<string, unknown>, out, 0, true);
+            return out;
+          }
+        : (value) => {
+            // The size is fixed: no measuring. A bad value throws before anything is returned.
+            const out = Buffer.allocUnsafe(minByteLength);
+            fast.encodeInto(value, out, 0);
+            return out;
+          },
+    encodeInto,
     decode(bytes) {
       const { value, bytesRead } = decodeFrom(bytes, 0);
       if (bytesRead !== bytes.byteLength) {
