@@ -54,6 +54,13 @@ export {
 } from './process.ts';
 export { describePublicApi } from './public-api.ts';
 export {
+  canConnect,
+  probeService,
+  SERVICES,
+  type ServiceName,
+  type ServiceProbe,
+} from './services.ts';
+export {
   describeTarget,
   exerciseFiles,
   isModuleTarget,

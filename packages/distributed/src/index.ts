@@ -1,0 +1,10 @@
+/**
+ * `@socketlab/distributed`, stage 5 of socketlab: scaling sockets out on real engines.
+ * Everything public is re-exported here by name.
+ */
+
+export {
+  DISTRIBUTED_ERROR_CODES,
+  DistributedError,
+  type DistributedErrorCode,
+} from './errors.ts';

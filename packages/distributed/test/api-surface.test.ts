@@ -1,0 +1,3 @@
+import { describePublicApi } from '@socketlab/testkit';
+
+describePublicApi(new URL('..', import.meta.url));
