@@ -8,3 +8,20 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+export {
+  ConflatingBuffer,
+  type ConflatingBufferOptions,
+  ConflatingFeed,
+  type ConflatingFeedOptions,
+  type ConflatingFeedServer,
+  type ConflatingFeedServerOptions,
+  type ConflationOverflow,
+  type ConflationStats,
+  decodeFeedUpdate,
+  type FeedConnectionStats,
+  type FeedSubscription,
+  type FeedUpdate,
+  type OfferResult,
+  type StreamingClock,
+  serveConflatingFeed,
+} from './streaming/index.ts';
