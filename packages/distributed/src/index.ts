@@ -9,6 +9,7 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  type ConflatedSink,
   ConflatingBuffer,
   type ConflatingBufferOptions,
   ConflatingFeed,
@@ -24,4 +25,5 @@ export {
   type OfferResult,
   type StreamingClock,
   serveConflatingFeed,
+  writeConflated,
 } from './streaming/index.ts';

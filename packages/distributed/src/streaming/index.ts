@@ -13,10 +13,12 @@ export {
   type FeedSubscription,
 } from './feed.ts';
 export {
+  type ConflatedSink,
   type ConflatingFeedServer,
   type ConflatingFeedServerOptions,
   decodeFeedUpdate,
   type FeedConnectionStats,
   type FeedUpdate,
   serveConflatingFeed,
+  writeConflated,
 } from './tcp-feed.ts';

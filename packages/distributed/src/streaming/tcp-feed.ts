@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import { type FrameCodec, FramedSocket, lengthPrefixCodec } from '@socketlab/tcp-udp';
+import type { ConflatingBuffer } from './conflating-buffer.ts';
 import type { ConflatingFeed, FeedSubscription } from './feed.ts';
 
 /** One update on the wire as the default encoding writes it: JSON `{ key, value }`. */
@@ -54,6 +55,41 @@ export interface ConflatingFeedServer {
   close(): Promise<void>;
 }
 
+/** Where {@link writeConflated} writes: a socket-like thing that says when it is full. */
+export interface ConflatedSink {
+  /** True once the sink holds more than it wants (Node's `writable.writableNeedDrain`). */
+  readonly writableNeedDrain: boolean;
+  /** Writes one encoded update. */
+  send(payload: Uint8Array): unknown;
+}
+
+/**
+ * Moves pending updates from `buffer` to `sink` while the sink can take more: batches of up to
+ * `maxBatch`, checking `writableNeedDrain` before each batch. Call it again on `'drain'` and
+ * whenever the buffer gets something new. A stalled sink stops it at once; what it would have
+ * written stays in the buffer, conflating.
+ * @returns how many updates were written.
+ * @example
+ * ```ts
+ * socket.on('drain', () => writeConflated(buffer, sink, encode));
+ * ```
+ */
+export function writeConflated<K, V>(
+  buffer: ConflatingBuffer<K, V>,
+  sink: ConflatedSink,
+  encode: (key: K, value: V) => Uint8Array,
+  maxBatch = 64,
+): number {
+  let written = 0;
+  while (!sink.writableNeedDrain) {
+    const batch = buffer.take(maxBatch);
+    if (batch.length === 0) break;
+    for (const [key, value] of batch) sink.send(encode(key, value));
+    written += batch.length;
+  }
+  return written;
+}
+
 const encodeJson = (key: unknown, value: unknown): Uint8Array =>
   Buffer.from(JSON.stringify({ key, value }));
 
@@ -94,19 +130,19 @@ export async function serveConflatingFeed<K, V>(
       options.minIntervalMs === undefined ? {} : { minIntervalMs: options.minIntervalMs },
     );
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const sink: ConflatedSink = {
+      get writableNeedDrain() {
+        return socket.writableNeedDrain;
+      },
+      send: (payload) => framed.send(payload).catch(() => {}), // a closed socket ends below
+    };
     open.set(socket, { sub, remote });
     let scheduled = false;
     let timer: NodeJS.Timeout | undefined;
     const pump = (): void => {
       scheduled = false;
       if (socket.destroyed) return;
-      while (!socket.writableNeedDrain) {
-        const batch = sub.buffer.take(maxBatch);
-        if (batch.length === 0) break;
-        for (const [key, value] of batch) {
-          framed.send(encode(key, value)).catch(() => {}); // a closed socket ends below
-        }
-      }
+      writeConflated(sub.buffer, sink, encode, maxBatch);
       if (socket.writableNeedDrain || timer !== undefined) return; // 'drain' pumps again
       const wait = sub.buffer.nextReadyInMs();
       if (wait !== undefined && wait > 0) {

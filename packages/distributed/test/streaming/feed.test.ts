@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConflatingFeed, DistributedError } from '../../src/index.ts';
+import {
+  ConflatingBuffer,
+  ConflatingFeed,
+  DistributedError,
+  writeConflated,
+} from '../../src/index.ts';
 
 describe('ConflatingFeed', () => {
   it('gives a new subscriber the current value of every key, then changes', () => {
@@ -110,5 +115,25 @@ describe('ConflatingFeed', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('writeConflated', () => {
+  it('writes batches while the sink takes more, and stops the moment it is full', () => {
+    const buffer = new ConflatingBuffer<number, number>();
+    for (let k = 0; k < 10; k++) buffer.offer(k, k);
+    const sent: number[] = [];
+    const sink = {
+      get writableNeedDrain() {
+        return sent.length >= 4;
+      },
+      send: (p: Uint8Array) => sent.push(p[0] as number),
+    };
+    expect(writeConflated(buffer, sink, (k) => Uint8Array.of(k), 2)).toBe(4);
+    expect(sent).toEqual([0, 1, 2, 3]);
+    expect(buffer.size).toBe(6);
+    sent.length = 0; // drained
+    expect(writeConflated(buffer, sink, (k) => Uint8Array.of(k), 100)).toBe(6);
+    expect(buffer.size).toBe(0);
   });
 });
