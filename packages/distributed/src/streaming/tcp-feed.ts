@@ -64,7 +64,7 @@ export interface ConflatedSink {
 }
 
 /**
- * Moves pending updates from `buffer` to `sink` while the sink can take more: batches of up to
+ * Moves pending updates from `buffer` (a {@link ConflatingBuffer}, or anything with its `take`) to `sink` while the sink can take more: batches of up to
  * `maxBatch`, checking `writableNeedDrain` before each batch. Call it again on `'drain'` and
  * whenever the buffer gets something new. A stalled sink stops it at once; what it would have
  * written stays in the buffer, conflating.
@@ -75,7 +75,7 @@ export interface ConflatedSink {
  * ```
  */
 export function writeConflated<K, V>(
-  buffer: ConflatingBuffer<K, V>,
+  buffer: { take(max: number): Array<[K, V]> },
   sink: ConflatedSink,
   encode: (key: K, value: V) => Uint8Array,
   maxBatch = 64,
