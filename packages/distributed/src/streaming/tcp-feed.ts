@@ -43,6 +43,11 @@ export interface FeedConnectionStats {
   readonly delivered: number;
   /** Updates it never saw because a newer value of the key replaced them first. */
   readonly conflated: number;
+  /**
+   * Updates skipped because `encode` threw or the frame was over the codec's limit (a
+   * producer's bug: the update is skipped for this consumer, the connection carries on).
+   */
+  readonly skipped: number;
 }
 
 /** A running {@link serveConflatingFeed}. */
@@ -90,6 +95,8 @@ export function writeConflated<K, V>(
   return written;
 }
 
+const EMPTY = new Uint8Array(0);
+
 const encodeJson = (key: unknown, value: unknown): Uint8Array =>
   Buffer.from(JSON.stringify({ key, value }));
 
@@ -121,7 +128,10 @@ export async function serveConflatingFeed<K, V>(
     throw new RangeError(`maxBatch must be an integer >= 1, got ${String(maxBatch)}`);
   }
   const encode = options.encode ?? encodeJson;
-  const open = new Map<net.Socket, { sub: FeedSubscription<K, V>; remote: string }>();
+  const open = new Map<
+    net.Socket,
+    { sub: FeedSubscription<K, V>; remote: string; skipped: { count: number } }
+  >();
   const server = net.createServer((socket) => {
     const framed = new FramedSocket(socket, {
       codec: options.codec ?? lengthPrefixCodec({ maxFrameBytes: 65_536 }),
@@ -130,19 +140,38 @@ export async function serveConflatingFeed<K, V>(
       options.minIntervalMs === undefined ? {} : { minIntervalMs: options.minIntervalMs },
     );
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const skipped = { count: 0 };
     const sink: ConflatedSink = {
       get writableNeedDrain() {
         return socket.writableNeedDrain;
       },
-      send: (payload) => framed.send(payload).catch(() => {}), // a closed socket ends below
+      send: (payload) =>
+        framed.send(payload).catch((err: { code?: string }) => {
+          // A closed socket ends below; a frame over the codec's limit is skipped and counted.
+          if (err.code === 'TCPUDP_ERR_FRAME_TOO_LARGE') skipped.count++;
+        }),
     };
-    open.set(socket, { sub, remote });
+    const safeEncode = (key: K, value: V): Uint8Array => {
+      try {
+        return encode(key, value);
+      } catch {
+        skipped.count++;
+        return EMPTY; // sent as nothing: see send below
+      }
+    };
+    open.set(socket, { sub, remote, skipped });
+    const filtered: ConflatedSink = {
+      get writableNeedDrain() {
+        return socket.writableNeedDrain;
+      },
+      send: (payload) => (payload === EMPTY ? undefined : sink.send(payload)),
+    };
     let scheduled = false;
     let timer: NodeJS.Timeout | undefined;
     const pump = (): void => {
       scheduled = false;
       if (socket.destroyed) return;
-      writeConflated(sub.buffer, sink, encode, maxBatch);
+      writeConflated(sub.buffer, filtered, safeEncode, maxBatch);
       if (socket.writableNeedDrain || timer !== undefined) return; // 'drain' pumps again
       const wait = sub.buffer.nextReadyInMs();
       if (wait !== undefined && wait > 0) {
@@ -187,12 +216,13 @@ export async function serveConflatingFeed<K, V>(
   return {
     address: server.address() as net.AddressInfo,
     connections() {
-      return [...open].map(([socket, { sub, remote }]) => ({
+      return [...open].map(([socket, { sub, remote, skipped }]) => ({
         remote,
         bufferedBytes: socket.writableLength,
         pendingKeys: sub.buffer.size,
         delivered: sub.buffer.stats.delivered,
         conflated: sub.buffer.stats.conflated,
+        skipped: skipped.count,
       }));
     },
     close() {

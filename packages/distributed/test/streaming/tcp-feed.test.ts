@@ -133,3 +133,29 @@ describe('serveConflatingFeed over real TCP (127.0.0.1, port 0)', () => {
     expect(server.connections()).toHaveLength(1);
   });
 });
+
+describe('serveConflatingFeed with a value it cannot send', () => {
+  it('skips and counts an update whose encode throws or whose frame is too large; the connection carries on', async () => {
+    const feed = new ConflatingFeed<string, unknown>();
+    const server = await serveConflatingFeed(feed);
+    onTestFinished(() => server.close());
+    const framed = await connectFramed({ host: '127.0.0.1', port: server.address.port });
+    onTestFinished(() => framed.destroy());
+    const got = new Map<string, unknown>();
+    (async () => {
+      for await (const frame of framed) {
+        const { key, value } = decodeFeedUpdate(frame);
+        got.set(key, value);
+      }
+    })().catch(() => {});
+    await pollUntil(() => server.connections().length === 1, 'the connection');
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    feed.publish('cyclic', cycle); // JSON.stringify throws
+    feed.publish('huge', 'x'.repeat(70_000)); // over the 64 KiB frame limit
+    feed.publish('fine', 1);
+    await pollUntil(() => got.get('fine') === 1, 'the next update');
+    await pollUntil(() => server.connections()[0]?.skipped === 2, 'both bad updates counted');
+    expect(got.has('cyclic') || got.has('huge')).toBe(false);
+  });
+});
