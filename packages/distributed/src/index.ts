@@ -23,7 +23,11 @@ export {
   type FeedSubscription,
   type FeedUpdate,
   type OfferResult,
+  type SocketIoFeed,
+  type SocketIoFeedOptions,
+  type SocketIoFeedStats,
   type StreamingClock,
   serveConflatingFeed,
+  serveConflatingFeedOverSocketIo,
   writeConflated,
 } from './streaming/index.ts';

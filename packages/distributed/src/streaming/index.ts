@@ -13,6 +13,12 @@ export {
   type FeedSubscription,
 } from './feed.ts';
 export {
+  type SocketIoFeed,
+  type SocketIoFeedOptions,
+  type SocketIoFeedStats,
+  serveConflatingFeedOverSocketIo,
+} from './socket-io-feed.ts';
+export {
   type ConflatedSink,
   type ConflatingFeedServer,
   type ConflatingFeedServerOptions,
