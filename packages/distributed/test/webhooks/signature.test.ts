@@ -28,7 +28,7 @@ function refusal(fn: () => unknown): WebhookSignatureError {
 const headers = (signature: string) => ({ [WEBHOOK_HEADERS.signature]: signature });
 
 describe('signWebhook', () => {
-  it('signs `${t}.${body}` with HMAC-SHA256, hex, as t=…,v1=…', () => {
+  it('signs "<t>.<body>" with HMAC-SHA256, hex, as t=…,v1=…', () => {
     const expected = createHmac('sha256', SECRET).update(`${T}.${BODY}`).digest('hex');
     expect(signWebhook(BODY, SECRET, T)).toBe(`t=${T},v1=${expected}`);
     expect(signWebhook(Buffer.from(BODY), SECRET, T)).toBe(`t=${T},v1=${expected}`);
