@@ -150,7 +150,9 @@ describe('SseChannel on a real socket, read by a Node client (fetch + SseParser)
           resolve();
         });
         socket.on('error', reject);
-        onTestFinished(() => socket.destroy());
+        onTestFinished(() => {
+          socket.destroy();
+        });
       }),
     ]);
     const cut = withTimeout(
