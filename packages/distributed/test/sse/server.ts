@@ -76,8 +76,12 @@ export async function openSse(url: string, lastEventId?: string): Promise<SseRea
   const ended = (async () => {
     if (response.body === null) return;
     try {
-      for await (const chunk of response.body) {
-        items.push(...parser.feed(chunk));
+      const body = response.body.getReader();
+      // Ends when the server ends the stream or the test aborts it (onTestFinished).
+      for (;;) {
+        const { done, value } = await body.read();
+        if (done) break;
+        items.push(...parser.feed(value));
         changed.emit('change');
       }
     } catch (error) {
