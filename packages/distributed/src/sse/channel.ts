@@ -178,6 +178,7 @@ export class SseChannel extends EventEmitter<SseChannelEvents> {
     };
     this.#clients.add(client);
     res.on('close', () => this.#drop(client, 'client'));
+    res.on('error', () => this.#drop(client, 'client')); // a reset peer: 'close' follows
     req.socket.setNoDelay(true);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

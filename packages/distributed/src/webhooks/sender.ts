@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
+import { checkInteger, quoteInput, TIMER_MAX_MS } from '@socketlab/internal';
 import { DistributedError } from '../errors.ts';
 import { signWebhook, WEBHOOK_HEADERS, type WebhookSecret, webhookSecrets } from './signature.ts';
 
@@ -44,7 +44,7 @@ export interface WebhookSenderOptions {
   readonly baseDelayMs?: number;
   /** The cap of one backoff (and of a `Retry-After`). @default 300000 */
   readonly maxDelayMs?: number;
-  /** How long one attempt may take, headers and body, before it is aborted. @default 10000 */
+  /** How long one attempt may take, until the answer's status arrives, before it is aborted. @default 10000 */
   readonly deliveryTimeoutMs?: number;
   /** Dead letters kept; past it the oldest is dropped (and counted). @default 1000 */
   readonly maxDeadLetters?: number;
@@ -206,6 +206,7 @@ export class WebhookSender extends EventEmitter<WebhookSenderEvents> {
    * Delivers `data` as a `type` event to `url`. Resolves once it is delivered, refused or out of
    * attempts (then it is a dead letter); never rejects for a failed delivery.
    * @param options.id the delivery id (reuse it to make the send itself idempotent). @default a UUID
+   * @throws {TypeError} when `url` is not an http: or https: URL.
    * @throws {DistributedError} `DISTRIBUTED_ERR_LIMIT` past `maxPending`, or after `close()`;
    *   `DISTRIBUTED_ERR_PAYLOAD` when `data` cannot be serialised as JSON.
    */
@@ -215,6 +216,9 @@ export class WebhookSender extends EventEmitter<WebhookSenderEvents> {
     data: T,
     options: { id?: string } = {},
   ): Promise<WebhookResult> {
+    const target = URL.canParse(String(url)) ? new URL(String(url)) : undefined;
+    if (target === undefined || (target.protocol !== 'http:' && target.protocol !== 'https:'))
+      throw new TypeError(`url must be an http: or https: URL, got ${quoteInput(String(url), 80)}`);
     const id = options.id ?? randomUUID();
     const envelope: WebhookEnvelope<T> = { id, type, createdAt: this.#clock.now(), data };
     let body: string;
@@ -328,8 +332,8 @@ export class WebhookSender extends EventEmitter<WebhookSenderEvents> {
         },
         body: p.body,
       });
-      // The body is read (and dropped) so the connection can be reused; the timeout covers it.
-      await response.arrayBuffer();
+      // The answer's body is never read: a receiver cannot make us buffer megabytes of it.
+      await response.body?.cancel();
       const { status } = response;
       if (status >= 200 && status < 300) outcome = { kind: 'delivered', status };
       else if (RETRYABLE(status)) {

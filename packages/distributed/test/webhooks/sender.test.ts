@@ -261,6 +261,8 @@ describe('WebhookSender against a real HTTP receiver', () => {
     expect(() => sender.send('http://127.0.0.1:1/', 't', cyclic)).toThrow(
       expect.objectContaining({ code: 'DISTRIBUTED_ERR_PAYLOAD' }),
     );
+    for (const url of ['not a url', 'file:///etc/passwd', 'ftp://127.0.0.1/'])
+      expect(() => sender.send(url, 't', 1)).toThrow(TypeError);
     expect(() => new WebhookSender({ secrets: SECRET, maxAttempts: 0 })).toThrow(RangeError);
     expect(() => new WebhookSender({ secrets: 'short' })).toThrow(RangeError);
     expect(() => new WebhookSender({ secrets: SECRET, deliveryTimeoutMs: 1.5 })).toThrow(TypeError);
