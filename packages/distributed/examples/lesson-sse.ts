@@ -30,14 +30,26 @@ await once(server, 'listening');
 const { port } = server.address() as AddressInfo;
 const url = `http://127.0.0.1:${port}/events`;
 
-/** curl -N (no buffering) for 0.6 s: the server would keep the stream open for ever. */
-function curl(args: string[]): Promise<string> {
-  return new Promise((resolve) =>
-    execFile('curl', ['-sN', '--max-time', '0.6', ...args, url], (_, stdout) =>
-      resolve(stdout.replace(/^date: .*\r\n/im, 'date: …\r\n').replaceAll('\r', '')),
-    ),
-  );
+/**
+ * Runs `curl -sN` (no buffering) on the stream; `stop()` ends it (the server would keep it open
+ * for ever) and resolves with what curl printed. curl's own --max-time bounds a stuck run.
+ */
+function curl(args: string[]): { stop(): Promise<string> } {
+  let printed = '';
+  const child = execFile('curl', ['-sN', '--max-time', '20', ...args, url]);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString('utf8');
+  });
+  const exited = once(child, 'exit');
+  return {
+    async stop() {
+      child.kill();
+      await exited;
+      return printed.replace(/^date: .*\r\n/im, 'date: …\r\n').replaceAll('\r', '');
+    },
+  };
 }
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 console.log(`$ curl -sN -i ${url}`);
 const live = curl(['-i']);
@@ -45,9 +57,13 @@ await once(channel, 'connect');
 channel.send({ data: 'hello' });
 channel.send({ event: 'price', data: '{"ACME":12.5}' });
 channel.send({ data: 'two\nlines' });
-console.log(await live);
+await pause(600); // a heartbeat (every 400 ms) goes out meanwhile
+console.log(await live.stop());
 console.log(`$ curl -sN -H 'Last-Event-ID: demo.1' ${url}`);
-console.log(await curl(['-H', 'Last-Event-ID: demo.1']));
+const resumed = curl(['-H', 'Last-Event-ID: demo.1']);
+await once(channel, 'connect');
+await pause(200);
+console.log(await resumed.stop());
 
 const sender = new WebhookSender({ secrets: secret });
 await sender.send(
