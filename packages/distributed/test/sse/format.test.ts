@@ -146,7 +146,7 @@ describe('SseParser (the WHATWG algorithm)', () => {
           ]);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
