@@ -1,0 +1,26 @@
+export {
+  WEBHOOK_SENDER_DEFAULTS,
+  type WebhookAttemptOutcome,
+  type WebhookClock,
+  type WebhookDeadLetter,
+  type WebhookEnvelope,
+  type WebhookResult,
+  WebhookSender,
+  type WebhookSenderEvents,
+  type WebhookSenderOptions,
+  type WebhookSenderStats,
+} from './sender.ts';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  signWebhook,
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  WEBHOOK_SECRET_MIN_BYTES,
+  WEBHOOK_SIGNATURE_MAX_LENGTH,
+  type WebhookRejectReason,
+  type WebhookRequestHeaders,
+  type WebhookSecret,
+  WebhookSignatureError,
+} from './signature.ts';
