@@ -8,3 +8,26 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+
+export {
+  bridgeNatsToSocketIo,
+  DEFAULT_MAX_NATS_PAYLOAD_BYTES,
+  type DurableConsumerOptions,
+  decodeBrokerJson,
+  ensureDurableConsumer,
+  ensureStream,
+  isPublishSubject,
+  type NatsBridge,
+  type NatsBridgeOptions,
+  type NatsBridgeStats,
+  type NatsInbound,
+  type NatsPublishAck,
+  type NatsRequestOptions,
+  type NatsRoute,
+  type ReplayedMessage,
+  type ReplayOptions,
+  replayFrom,
+  requestNats,
+  SOCKET_ID_HEADER,
+  subjectMatches,
+} from './nats/index.ts';
