@@ -98,7 +98,8 @@ export interface ReplayedMessage {
 /** Options of {@link replayFrom}: give `fromSeq` or `fromTime`. */
 export interface ReplayOptions {
   js: JetStreamClient;
-  jsm: JetStreamManager;
+  /** @default `await js.jetstreamManager()` */
+  jsm?: JetStreamManager;
   stream: string;
   /** The first sequence to replay (1 is the first message ever stored). */
   fromSeq?: number;
@@ -118,10 +119,10 @@ export interface ReplayOptions {
  * @throws {RangeError} without exactly one of `fromSeq` (a positive integer) and `fromTime`.
  * @throws {DistributedError} `DISTRIBUTED_ERR_TIMEOUT` when a fetch brings nothing although
  * messages were pending.
- * @example for await (const m of replayFrom({ js, jsm, stream: 'PRICES', fromSeq: 42 })) …
+ * @example for await (const m of replayFrom({ js, stream: 'PRICES', fromSeq: 42 })) …
  */
 export async function* replayFrom(options: ReplayOptions): AsyncGenerator<ReplayedMessage> {
-  const { js, jsm, stream, fromSeq, fromTime, filterSubject, max = 10_000 } = options;
+  const { js, stream, fromSeq, fromTime, filterSubject, max = 10_000 } = options;
   const { fetchTimeoutMs = 2_000 } = options;
   if ((fromSeq === undefined) === (fromTime === undefined)) {
     throw new RangeError('replayFrom needs exactly one of fromSeq and fromTime');
@@ -131,6 +132,7 @@ export async function* replayFrom(options: ReplayOptions): AsyncGenerator<Replay
   }
   if (!Number.isSafeInteger(max) || max < 1)
     throw new RangeError(`max must be positive, got ${max}`);
+  const jsm = options.jsm ?? (await js.jetstreamManager());
   const info = await jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     inactive_threshold: 30_000 * 1_000_000,
