@@ -35,8 +35,38 @@ async function natsConnection(): Promise<NatsConnection> {
   return nc;
 }
 
+/**
+ * The bridge's NATS connection, with its calls to `subscribe` and the round trips (`flush`,
+ * `rtt`) recorded, each round trip when it has completed: a subscription is only known to the
+ * server after one.
+ */
+function watch(nc: NatsConnection): { watched: NatsConnection; calls: string[] } {
+  const calls: string[] = [];
+  const watched = new Proxy(nc, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop === 'subscribe') {
+        return (...args: unknown[]) => {
+          calls.push(`subscribe ${String(args[0])}`);
+          return value.apply(target, args);
+        };
+      }
+      if (prop === 'flush' || prop === 'rtt') {
+        return (...args: unknown[]) =>
+          (value.apply(target, args) as Promise<unknown>).then((result) => {
+            calls.push(`${prop} done`);
+            return result;
+          });
+      }
+      return value.bind(target);
+    },
+  });
+  return { watched, calls };
+}
+
 /** A Socket.IO server whose clients join rooms with `join`, your bridge on it, and a publisher. */
-async function start() {
+async function start({ joinFirst }: { joinFirst?: string } = {}) {
   failOnUncaught(
     `A callback threw, and took the whole process down with it: check every payload before using it. ${lesson.see('Hostile payloads')}`,
   );
@@ -54,12 +84,6 @@ async function start() {
   const nc = await natsConnection();
   const publisher = await natsConnection();
   const prefix = `ex${randomBytes(5).toString('hex')}`;
-  const mod = await loadExercise<Exercise>(import.meta.url);
-  const bridge: Bridge = await withTimeout(
-    mod.startNatsBridge({ nc, io, prefix }),
-    `startNatsBridge to resolve. ${lesson.see('Your task')}`,
-  );
-  onTestFinished(() => bridge.close());
   const join = async (room: string): Promise<Socket> => {
     const socket = connectClient(url, {
       transports: ['websocket'],
@@ -79,7 +103,17 @@ async function start() {
     await socket.timeout(5000).emitWithAck('join', room);
     return socket;
   };
-  return { nc, publisher, prefix, bridge, join };
+  // a client already in a room when the bridge starts, so a test can publish the moment it resolves
+  const early = joinFirst === undefined ? undefined : await join(joinFirst);
+  const mod = await loadExercise<Exercise>(import.meta.url);
+  const { watched, calls } = watch(nc);
+  const bridge: Bridge = await withTimeout(
+    mod.startNatsBridge({ nc: watched, io, prefix }),
+    `startNatsBridge to resolve. ${lesson.see('Your task')}`,
+  );
+  const callsWhenResolved = [...calls];
+  onTestFinished(() => bridge.close());
+  return { nc, publisher, prefix, bridge, join, early, callsWhenResolved };
 }
 
 /** Everything a client receives as `nats:message` from now on. */
@@ -166,8 +200,13 @@ describe.skipIf(nats.skip)('02 · a NATS-to-Socket.IO bridge', () => {
   });
 
   it('is subscribed when it resolves, and keeps each subject’s order', async () => {
-    const { publisher, prefix, join } = await start();
-    const ada = await join('lobby');
+    const { publisher, prefix, early, callsWhenResolved } = await start({ joinFirst: 'lobby' });
+    const last = callsWhenResolved.findLastIndex((c) => c.startsWith('subscribe'));
+    expect(
+      last >= 0 && callsWhenResolved.slice(last).some((c) => c.endsWith(' done')),
+      `when startNatsBridge resolved, its NATS calls were ${show(callsWhenResolved)}: await nc.flush() after subscribing, so the server knows the subscription before anyone publishes. ${lesson.see('Subjects and wildcards')}`,
+    ).toBe(true);
+    const ada = early as Socket;
     const got = inbox(ada);
     for (let i = 0; i < 20; i++) publisher.publish(`${prefix}.rooms.lobby`, json(i));
     await until(
@@ -188,6 +227,7 @@ describe.skipIf(nats.skip)('02 · a NATS-to-Socket.IO bridge', () => {
     publisher.publish(`${prefix}.rooms.lobby.extra`, json('deeper'));
     publisher.publish(`${prefix}.other.lobby`, json('elsewhere'));
     publisher.publish(`${prefix}.rooms`, json('too short'));
+    publisher.publish(`${prefix}.rooms.x.lobby`, json('deeper, ending in lobby'));
     publisher.publish(`${prefix}.rooms.lobby`, json('this one'));
     await until(got, 1, ada, 'ada to receive the message on rooms.lobby');
     await settle(publisher, nc, [ada]);
