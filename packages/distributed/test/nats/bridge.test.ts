@@ -146,6 +146,54 @@ describe.skipIf(nats.skip)('bridgeNatsToSocketIo', () => {
     expect(bridge.stats.refused).toBe(5);
   });
 
+  it('serves one room across two Socket.IO instances, each client getting each message once', async () => {
+    const p = `t${unique()}`;
+    const instances = await Promise.all(
+      [1, 2].map(async () => {
+        const nc = await natsConnection(nats.url); // each instance has its own NATS connection
+        const { io, url } = await socketIoServer();
+        io.on('connection', (socket) => {
+          socket.on('join', (room: string, ack: () => void) => {
+            socket.join(room);
+            ack();
+          });
+        });
+        const bridge = await bridgeNatsToSocketIo({
+          nc,
+          io,
+          subjects: [{ subject: `${p}.rooms.*`, room: (s) => s.split('.').at(-1) }],
+        });
+        return { url, bridge };
+      }),
+    );
+    const sockets = await Promise.all(
+      instances
+        .flatMap(({ url }) => [url, url])
+        .map(async (url) => {
+          const socket = await client(url);
+          await socket.emitWithAck('join', 'lobby');
+          return socket;
+        }),
+    );
+    const boxes = sockets.map(inbox);
+    const publisher = await natsConnection(nats.url);
+    for (let i = 0; i < 5; i++) publisher.publish(`${p}.rooms.lobby`, json(i));
+    await withTimeout(
+      (async () => {
+        for (const [i, socket] of sockets.entries()) {
+          while ((boxes[i] as unknown[]).length < 5)
+            await next(socket, 'nats:message', 'a message');
+        }
+      })(),
+      'every client on both instances to get 5 messages',
+    );
+    await settle(sockets);
+    for (const box of boxes) {
+      expect((box as { data: number }[]).map((m) => m.data)).toEqual([0, 1, 2, 3, 4]);
+    }
+    expect(instances.map(({ bridge }) => bridge.stats.relayed)).toEqual([5, 5]);
+  });
+
   it('stops relaying after close()', async () => {
     const { nc, p, bridge, join } = await setup();
     const acme = await join('acme');
