@@ -9,6 +9,28 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  bridgeNatsToSocketIo,
+  DEFAULT_MAX_NATS_PAYLOAD_BYTES,
+  type DurableConsumerOptions,
+  decodeBrokerJson,
+  ensureDurableConsumer,
+  ensureStream,
+  isPublishSubject,
+  type NatsBridge,
+  type NatsBridgeOptions,
+  type NatsBridgeStats,
+  type NatsInbound,
+  type NatsPublishAck,
+  type NatsRequestOptions,
+  type NatsRoute,
+  type ReplayedMessage,
+  type ReplayOptions,
+  replayFrom,
+  requestNats,
+  SOCKET_ID_HEADER,
+  subjectMatches,
+} from './nats/index.ts';
+export {
   createSseChannel,
   DEFAULT_SSE_MAX_LINE_LENGTH,
   formatSseComment,
