@@ -8,3 +8,20 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+// queues and mqtt (D4): RabbitMQ work queues, MQTT telemetry.
+export {
+  type Consumer,
+  createWorkQueue,
+  DEAD_LETTER_ERROR_HEADER,
+  DEAD_LETTER_REASON_HEADER,
+  type DeadLetter,
+  type DeadLetterReason,
+  type Job,
+  type JobHandler,
+  RETRY_COUNT_HEADER,
+  WorkQueue,
+  type WorkQueueEvents,
+  type WorkQueueNames,
+  type WorkQueueOptions,
+  workQueueNames,
+} from './queues/index.ts';
