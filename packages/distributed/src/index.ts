@@ -8,6 +8,21 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+export {
+  createTelemetryClient,
+  isValidTopicFilter,
+  isValidTopicName,
+  type LastWill,
+  MAX_TOPIC_BYTES,
+  matchTopic,
+  type Reading,
+  TelemetryClient,
+  type TelemetryClientEvents,
+  type TelemetryClientOptions,
+  type TelemetryQos,
+  TelemetryStream,
+  type TelemetryStreamEvents,
+} from './mqtt/index.ts';
 // queues and mqtt (D4): RabbitMQ work queues, MQTT telemetry.
 export {
   type Consumer,
