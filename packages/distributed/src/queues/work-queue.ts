@@ -8,7 +8,7 @@
  * @see https://www.rabbitmq.com/docs/confirms (acks, prefetch, publisher confirms)
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { checkInteger, quoteInput, TIMER_MAX_MS } from '@socketlab/internal';
 import amqp, {
   type Channel,
@@ -17,6 +17,8 @@ import amqp, {
   type ConsumeMessage,
 } from 'amqplib';
 import { DistributedError } from '../errors.ts';
+import { decodeJsonBody, errorText } from './payload.ts';
+import { ConfirmedPublisher } from './publisher.ts';
 import {
   DEAD_LETTER_ERROR_HEADER,
   DEAD_LETTER_REASON_HEADER,
@@ -124,9 +126,9 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
   readonly #closeTimeoutMs: number;
   #connection: ChannelModel | undefined;
   #publisher: ConfirmChannel | undefined;
+  #confirmed: ConfirmedPublisher | undefined;
   readonly #consumers = new Set<Consumer>();
   #closing = false;
-  #drained: Promise<void> | undefined;
 
   constructor(options: WorkQueueOptions<T>) {
     super();
@@ -191,7 +193,7 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
       );
     });
     this.#publisher = await this.#connection.createConfirmChannel();
-    this.#publisher.on('error', () => {});
+    this.#confirmed = new ConfirmedPublisher(this.#publisher, this.#confirmTimeoutMs);
     const { work, retry, dead } = this.names;
     await this.#publisher.assertQueue(work, { durable: true });
     await this.#publisher.assertQueue(retry, retryQueueOptions(work, this.#retryDelayMs));
@@ -214,7 +216,7 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
         `message of ${content.length} bytes is over maxMessageBytes (${this.#maxBytes})`,
       );
     const messageId = options.messageId ?? randomUUID();
-    await this.#send(this.names.work, content, { messageId, headers: {} });
+    await this.#sender().send(this.names.work, content, { messageId, headers: {} });
     return messageId;
   }
 
@@ -289,7 +291,7 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
     if (this.#closing) return;
     this.#closing = true;
     await Promise.all([...this.#consumers].map((consumer) => consumer.cancel()));
-    await this.#publisher?.waitForConfirms().catch(() => {});
+    await this.#confirmed?.settled();
     await this.#connection?.close().catch(() => {});
   }
 
@@ -299,61 +301,42 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
     const messageId = String(msg.properties.messageId ?? `unnamed-${msg.fields.deliveryTag}`);
     let body: T;
     try {
-      body = this.#decode(msg.content);
+      body = decodeJsonBody(msg.content, this.#maxBytes, this.#parse);
     } catch (error) {
-      await this.#moveThenAck(
-        channel,
-        msg,
-        this.names.dead,
-        messageId,
-        retries,
-        'unparsable',
-        error,
-      );
+      await this.#moveThenAck(channel, msg, { messageId, retries, reason: 'unparsable', error });
       return;
     }
     try {
       await handler(body, { messageId, retries, redelivered: msg.fields.redelivered });
       settle(() => channel.ack(msg));
     } catch (error) {
-      if (retries < this.#maxRetries) {
-        await this.#moveThenAck(
-          channel,
-          msg,
-          this.names.retry,
-          messageId,
-          retries + 1,
-          undefined,
-          error,
-        );
-      } else {
-        await this.#moveThenAck(
-          channel,
-          msg,
-          this.names.dead,
-          messageId,
-          retries,
-          'exhausted',
-          error,
-        );
-      }
+      const spent = retries >= this.#maxRetries;
+      await this.#moveThenAck(channel, msg, {
+        messageId,
+        retries: spent ? retries : retries + 1,
+        reason: spent ? 'exhausted' : undefined,
+        error,
+      });
     }
   }
 
   /**
-   * Publishes a copy to `queue` and acks the original only once the copy is confirmed: a crash in
+   * Publishes a copy to the retry queue (no `reason`) or the dead letters, and acks the original only once the copy is confirmed: a crash in
    * between leaves two copies (at least once), never none. If the copy fails, the original is
    * requeued.
    */
   async #moveThenAck(
     channel: Channel,
     msg: ConsumeMessage,
-    queue: string,
-    messageId: string,
-    retries: number,
-    reason: DeadLetterReason | undefined,
-    error: unknown,
+    move: {
+      messageId: string;
+      retries: number;
+      reason: DeadLetterReason | undefined;
+      error: unknown;
+    },
   ): Promise<void> {
+    const { messageId, retries, reason, error } = move;
+    const queue = reason === undefined ? this.names.retry : this.names.dead;
     const headers: Record<string, unknown> = {
       ...msg.properties.headers,
       [RETRY_COUNT_HEADER]: retries,
@@ -363,7 +346,7 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
       headers[DEAD_LETTER_ERROR_HEADER] = errorText(error);
     }
     try {
-      await this.#send(queue, msg.content, { messageId, headers });
+      await this.#sender().send(queue, msg.content, { messageId, headers });
     } catch {
       settle(() => channel.nack(msg, false, true));
       return;
@@ -373,71 +356,6 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
     else this.emit('dead-letter', { messageId, reason, error });
   }
 
-  #decode(content: Buffer): T {
-    if (content.length > this.#maxBytes)
-      throw new DistributedError(
-        'DISTRIBUTED_ERR_PAYLOAD',
-        `message of ${content.length} bytes is over maxMessageBytes (${this.#maxBytes})`,
-      );
-    let value: unknown;
-    try {
-      value = JSON.parse(content.toString('utf8'));
-    } catch (cause) {
-      throw new DistributedError(
-        'DISTRIBUTED_ERR_PAYLOAD',
-        `message body is not JSON: ${quoteInput(content, 60)}`,
-        { cause },
-      );
-    }
-    try {
-      return this.#parse(value);
-    } catch (cause) {
-      throw new DistributedError(
-        'DISTRIBUTED_ERR_PAYLOAD',
-        `message body refused by parse: ${errorText(cause)}`,
-        { cause },
-      );
-    }
-  }
-
-  async #send(
-    queue: string,
-    content: Buffer,
-    options: { messageId: string; headers: Record<string, unknown> },
-  ): Promise<void> {
-    const channel = this.#channel();
-    if (this.#drained !== undefined) await this.#drained;
-    const confirmed = new Promise<void>((resolve, reject) => {
-      const ok = channel.sendToQueue(
-        queue,
-        content,
-        {
-          persistent: true,
-          contentType: 'application/json',
-          messageId: options.messageId,
-          headers: options.headers,
-        },
-        (err) => {
-          if (err)
-            reject(
-              new DistributedError(
-                'DISTRIBUTED_ERR_UNAVAILABLE',
-                `RabbitMQ did not confirm the message to ${queue}`,
-                { cause: err },
-              ),
-            );
-          else resolve();
-        },
-      );
-      // The confirm still comes; `false` only says the buffer is full: hold later sends until 'drain'.
-      if (!ok && this.#drained === undefined)
-        this.#drained = once(channel, 'drain').then(() => {
-          this.#drained = undefined;
-        });
-    });
-    await withTimeout(confirmed, this.#confirmTimeoutMs, `a publisher confirm from ${queue}`);
-  }
-
   #open(): ChannelModel {
     if (this.#closing || this.#connection === undefined)
       throw new DistributedError(
@@ -445,6 +363,13 @@ export class WorkQueue<T = unknown> extends EventEmitter<WorkQueueEvents> {
         'the work queue is closed or not open',
       );
     return this.#connection;
+  }
+
+  #sender(): ConfirmedPublisher {
+    this.#open();
+    if (this.#confirmed === undefined)
+      throw new DistributedError('DISTRIBUTED_ERR_UNAVAILABLE', 'the work queue is not open');
+    return this.#confirmed;
   }
 
   #channel(): ConfirmChannel {
@@ -464,11 +389,6 @@ function settle(action: () => void): void {
   }
 }
 
-function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
-
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
@@ -483,23 +403,4 @@ async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<v
     }),
   ]);
   clearTimeout(timer);
-}
-
-function withTimeout<V>(promise: Promise<V>, ms: number, what: string): Promise<V> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DistributedError(
-              'DISTRIBUTED_ERR_TIMEOUT',
-              `no answer within ${ms} ms waiting for ${what}`,
-            ),
-          ),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

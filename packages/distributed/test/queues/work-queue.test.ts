@@ -239,15 +239,11 @@ describe.skipIf(rabbit.skip)('createWorkQueue (RabbitMQ)', () => {
     await queue.close();
     expect(finished).toBe(true);
     // Nothing is left: the ack went through before the channel closed.
-    const check = await createWorkQueue({ url: rabbit.url, queue: queue.names.work });
-    onTestFinished(async () => {
-      await check.deleteQueues();
-      await check.close();
-    });
     const connection = await amqp.connect(rabbit.url);
     onTestFinished(() => connection.close());
     const channel = await connection.createChannel();
     expect((await channel.checkQueue(queue.names.work)).messageCount).toBe(0);
+    for (const name of Object.values(queue.names)) await channel.deleteQueue(name);
   });
 
   it('rejects with DISTRIBUTED_ERR_UNAVAILABLE when the broker cannot be reached', async () => {
