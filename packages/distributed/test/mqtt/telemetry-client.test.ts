@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { nextEvent, probeService } from '@socketlab/testkit';
 import mqtt from 'mqtt';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -116,6 +117,24 @@ describe.skipIf(broker.skip)('TelemetryClient (Mosquitto)', () => {
       topic: `${base}/d1/status`,
       value: { online: false },
     });
+  });
+
+  it('publishes the last will when the network link is reset under it', async () => {
+    const base = prefix();
+    const target = new URL(broker.url);
+    const proxy = await listenImpairedTcpProxy({
+      target: { host: target.hostname, port: Number(target.port) || 1883 },
+    });
+    onTestFinished(() => proxy.close());
+    const watcher = await connect();
+    const status = await watcher.stream(`${base}/d3/status`);
+    const device = await connect({
+      url: `mqtt://${proxy.address.host}:${proxy.address.port}`,
+      will: { topic: `${base}/d3/status`, value: 'offline', retain: false },
+    });
+    expect(device.connected).toBe(true);
+    proxy.cutAll('reset'); // what a lost Wi-Fi or a crashed gateway looks like to the broker
+    expect(await status.next()).toMatchObject({ value: 'offline' });
   });
 
   it('does not publish the will after a clean close', async () => {
