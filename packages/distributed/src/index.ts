@@ -8,6 +8,7 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+// mqtt and queues (D4): MQTT telemetry, RabbitMQ work queues.
 export {
   createTelemetryClient,
   isValidTopicFilter,
@@ -23,7 +24,6 @@ export {
   TelemetryStream,
   type TelemetryStreamEvents,
 } from './mqtt/index.ts';
-// queues and mqtt (D4): RabbitMQ work queues, MQTT telemetry.
 export {
   type Consumer,
   createWorkQueue,
