@@ -194,7 +194,8 @@ export class TelemetryClient<T = unknown> extends EventEmitter<TelemetryClientEv
    * resolves on the broker's PUBACK (at least once: it may arrive twice). With `retain`, the
    * broker keeps it as the topic's last value for future subscribers.
    * @throws {TypeError} when `topic` is not a valid topic name (no `+` or `#`).
-   * @throws {DistributedError} `DISTRIBUTED_ERR_LIMIT` when the JSON is over `maxPayloadBytes`.
+   * @throws {DistributedError} `DISTRIBUTED_ERR_LIMIT` when the JSON is over `maxPayloadBytes`;
+   * `DISTRIBUTED_ERR_UNAVAILABLE` when mqtt.js refuses it (the client is closed or ending).
    */
   async publish(
     topic: string,
@@ -209,17 +210,22 @@ export class TelemetryClient<T = unknown> extends EventEmitter<TelemetryClientEv
         'DISTRIBUTED_ERR_LIMIT',
         `payload of ${payload.length} bytes is over maxPayloadBytes (${this.#maxBytes})`,
       );
-    await this.mqtt.publishAsync(topic, payload, {
-      qos: options.qos ?? 1,
-      retain: options.retain ?? false,
-    });
+    await this.mqtt
+      .publishAsync(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false })
+      .catch((cause: unknown) => {
+        throw unavailable(`publishing to ${quoteInput(topic)} failed`, cause);
+      });
   }
 
   /** Removes the topic's retained value (an empty retained message, MQTT §3.3.1.3). */
   async clearRetained(topic: string): Promise<void> {
     if (!isValidTopicName(topic))
       throw new TypeError(`topic must be a topic name without wildcards, got ${quoteInput(topic)}`);
-    await this.mqtt.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
+    await this.mqtt
+      .publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true })
+      .catch((cause: unknown) => {
+        throw unavailable(`clearing ${quoteInput(topic)} failed`, cause);
+      });
   }
 
   /**
@@ -229,6 +235,7 @@ export class TelemetryClient<T = unknown> extends EventEmitter<TelemetryClientEv
    * @param options.qos - the highest QoS to receive at. @default 1
    * @param options.highWaterMark - readings buffered before the oldest is dropped. @default 1000
    * @throws {TypeError} when `filter` is not a valid topic filter.
+   * @throws {DistributedError} `DISTRIBUTED_ERR_UNAVAILABLE` when the subscription fails or is refused.
    */
   async stream(
     filter: string,
@@ -254,10 +261,15 @@ export class TelemetryClient<T = unknown> extends EventEmitter<TelemetryClientEv
     }
     // The identifier comes back on every message this subscription delivers, so overlapping
     // filters (a/+ and a/#), which the broker may deliver once each, reach only their own streams.
-    const granted = await client.subscribeAsync(filter, {
-      qos: options.qos ?? 1,
-      properties: { subscriptionIdentifier: subscription.id },
-    });
+    const granted = await client
+      .subscribeAsync(filter, {
+        qos: options.qos ?? 1,
+        properties: { subscriptionIdentifier: subscription.id },
+      })
+      .catch(async (cause: unknown) => {
+        await stream.close();
+        throw unavailable(`subscribing to ${quoteInput(filter)} failed`, cause);
+      });
     if (granted.some((grant) => grant.qos === 128)) {
       await stream.close();
       throw new DistributedError(
@@ -342,6 +354,11 @@ export class TelemetryClient<T = unknown> extends EventEmitter<TelemetryClientEv
       });
     }
   }
+}
+
+function unavailable(what: string, cause: unknown): DistributedError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DistributedError('DISTRIBUTED_ERR_UNAVAILABLE', `MQTT: ${what}: ${reason}`, { cause });
 }
 
 function redact(url: string): string {

@@ -228,6 +228,14 @@ describe.skipIf(broker.skip)('TelemetryClient (Mosquitto)', () => {
     });
   });
 
+  it('rejects a publish after close with DISTRIBUTED_ERR_UNAVAILABLE', async () => {
+    const client = await connect();
+    await client.close();
+    await expect(client.publish(`${prefix()}/late`, 1)).rejects.toMatchObject({
+      code: 'DISTRIBUTED_ERR_UNAVAILABLE',
+    });
+  });
+
   it('rejects with DISTRIBUTED_ERR_UNAVAILABLE when the broker cannot be reached', async () => {
     await expect(
       createTelemetryClient({ url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 0 }),
