@@ -9,6 +9,21 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  createTelemetryClient,
+  isValidTopicFilter,
+  isValidTopicName,
+  type LastWill,
+  MAX_TOPIC_BYTES,
+  matchTopic,
+  type Reading,
+  TelemetryClient,
+  type TelemetryClientEvents,
+  type TelemetryClientOptions,
+  type TelemetryQos,
+  TelemetryStream,
+  type TelemetryStreamEvents,
+} from './mqtt/index.ts';
+export {
   bridgeNatsToSocketIo,
   DEFAULT_MAX_NATS_PAYLOAD_BYTES,
   type DurableConsumerOptions,
@@ -30,6 +45,22 @@ export {
   SOCKET_ID_HEADER,
   subjectMatches,
 } from './nats/index.ts';
+export {
+  type Consumer,
+  createWorkQueue,
+  DEAD_LETTER_ERROR_HEADER,
+  DEAD_LETTER_REASON_HEADER,
+  type DeadLetter,
+  type DeadLetterReason,
+  type Job,
+  type JobHandler,
+  RETRY_COUNT_HEADER,
+  WorkQueue,
+  type WorkQueueEvents,
+  type WorkQueueNames,
+  type WorkQueueOptions,
+  workQueueNames,
+} from './queues/index.ts';
 export {
   createSseChannel,
   DEFAULT_SSE_MAX_LINE_LENGTH,
