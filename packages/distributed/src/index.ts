@@ -8,3 +8,15 @@ export {
   DistributedError,
   type DistributedErrorCode,
 } from './errors.ts';
+export {
+  askInstances,
+  type ClusterOperations,
+  createScaledEmitter,
+  createScaledServer,
+  SCALING_DEFAULTS,
+  type ScaledEmitter,
+  type ScaledEmitterOptions,
+  type ScaledServer,
+  type ScaledServerOptions,
+  type ScalingAdapter,
+} from './scaling/index.ts';
