@@ -84,10 +84,13 @@ export async function client(
   return socket;
 }
 
-/** Everything `socket` receives as `event` from now on. */
+/**
+ * The first argument of everything `socket` receives as `event` from now on. (With connection
+ * state recovery on, a broadcast carries its offset as one more, last, argument.)
+ */
 export function inbox(socket: Socket, event: string): unknown[] {
   const got: unknown[] = [];
-  socket.on(event, (...args: unknown[]) => got.push(args.length === 1 ? args[0] : args));
+  socket.on(event, (first: unknown) => got.push(first));
   return got;
 }
 
