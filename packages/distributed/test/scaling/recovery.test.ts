@@ -51,7 +51,7 @@ async function dropAndMoveToAnotherInstance(adapter: ScalingAdapter) {
   for (let n = 1; n <= 5; n++) b.io.to('feed').emit('tick', n);
   await b.io.fetchSockets(); // every tick is in Redis before the client is let through
 
-  const reconnected = new Promise((resolve) => socket.once('connect', resolve));
+  const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   balancer.release();
   await withTimeout(reconnected, 'the client to reconnect through the balancer to instance B');
   return { a, b, socket, ticks, firstId, balancer };
