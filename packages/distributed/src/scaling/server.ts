@@ -112,31 +112,76 @@ async function connected(client: Redis, url: string, timeoutMs: number): Promise
   }
 }
 
-const CLIENT_LINE = /(?:^| )name=(\S*) .*? sub=(\d+) .*?cmd=(\S+)/;
+const CLIENT_LINE = /(?:^| )name=(\S*) .*? sub=(\d+) /;
+
+/** The server-side event of the marker {@link streamsReady} appends to the stream. */
+const READY_EVENT = 'socketlab:scaling-ready';
 
 /**
- * streams: resolves once the adapter's own clients (named like `name`) are subscribed to its
- * channels and blocked reading the stream, so no broadcast appended after this is missed.
+ * streams: resolves once the adapter's subscriber has both its channels (seen in CLIENT LIST)
+ * and its reader has read an entry of the stream. The second matters: the reader starts from `$`
+ * (only new entries) and keeps `$` until it reads one, so an entry appended while it is between
+ * two blocking XREADs would be missed (`@socket.io/redis-streams-adapter` 0.3.1). This appends a
+ * marker, a server-side event from the uid the adapter reserves for emitters, until it reads it
+ * back; from then on the reader continues from a real id and misses nothing.
  */
-async function streamsReady(redis: Redis, name: string, timeoutMs: number): Promise<void> {
+async function streamsReady(
+  redis: Redis,
+  // biome-ignore lint/suspicious/noExplicitAny: any server, whatever its event maps
+  io: Server<any, any, any, any>,
+  name: string,
+  streamName: string,
+  maxLen: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    const list = String(await redis.call('CLIENT', 'LIST'));
-    let reading = false;
+  const token = randomUUID();
+  let read = false;
+  const onReady = (value: unknown): void => {
+    if (value === token) read = true;
+  };
+  io.on(READY_EVENT, onReady);
+  try {
     let subscribed = false;
-    for (const line of list.split('\n')) {
-      const match = CLIENT_LINE.exec(line);
-      if (match?.[1] !== name) continue;
-      if (match[3] === 'xread') reading = true;
-      if (Number(match[2]) >= 2) subscribed = true;
+    for (let i = 0; i < 1_000 && Date.now() < deadline && !(read && subscribed); i++) {
+      if (!subscribed) {
+        const list = String(await redis.call('CLIENT', 'LIST'));
+        subscribed = list.split('\n').some((line) => {
+          const match = CLIENT_LINE.exec(line);
+          return match?.[1] === name && Number(match[2]) >= 2;
+        });
+      }
+      if (!read) {
+        const data = JSON.stringify({ packet: [READY_EVENT, token] });
+        await redis.xadd(
+          streamName,
+          'MAXLEN',
+          '~',
+          maxLen,
+          '*',
+          'uid',
+          'emitter',
+          'nsp',
+          '/',
+          'type',
+          '9',
+          'data',
+          data,
+        );
+        // the reader is blocked in XREAD and gets the entry at once, unless it is between two
+        // reads; then the next round appends another
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
-    if (reading && subscribed) return;
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    io.off(READY_EVENT, onReady);
   }
-  throw new DistributedError(
-    'DISTRIBUTED_ERR_TIMEOUT',
-    `the Redis Streams adapter did not start reading its stream within ${timeoutMs} ms`,
-  );
+  if (!read) {
+    throw new DistributedError(
+      'DISTRIBUTED_ERR_TIMEOUT',
+      `the Redis Streams adapter did not start reading the stream ${streamName} within ${timeoutMs} ms`,
+    );
+  }
 }
 
 /**
@@ -218,7 +263,14 @@ export async function createScaledServer<
       // answers after those SUBSCRIBEs, so the channels are live once it does.
       await (clients[1] as Redis).ping();
     } else {
-      await streamsReady(redis, connectionName, connectTimeoutMs);
+      await streamsReady(
+        redis,
+        io,
+        connectionName,
+        keyPrefix,
+        streams.maxLen ?? 10_000,
+        connectTimeoutMs,
+      );
     }
     let closing: Promise<void> | undefined;
     return {
