@@ -78,7 +78,11 @@ export interface ScaledServer<
   readonly keyPrefix: string;
   /** The Redis client the adapter publishes with (also usable for your own commands). */
   readonly redis: Redis;
-  /** Closes the server (its clients are disconnected), then quits every Redis client it made. */
+  /**
+   * Closes the server (its clients are disconnected), then quits every Redis client it made and
+   * resolves once Redis no longer lists them (so other instances stop waiting for this one).
+   * Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -233,8 +237,26 @@ export async function createScaledServer<
     clients.push(copy);
     return copy;
   };
+  // Disconnects the adapter's clients, then waits (bounded) until Redis no longer lists them, so
+  // the other instances stop counting this one (PUBSUB NUMSUB) for their requests once close()
+  // has resolved; then quits the main client.
   const quitAll = async (): Promise<void> => {
-    for (const client of clients) client.disconnect();
+    for (const client of clients.slice(1)) client.disconnect();
+    if (redis.status !== 'ready') {
+      redis.disconnect();
+      return;
+    }
+    try {
+      for (let i = 0; i < 100; i++) {
+        const list = String(await redis.call('CLIENT', 'LIST'));
+        const ours = list.split('\n').filter((line) => line.includes(` name=${connectionName} `));
+        if (ours.length <= 1) break; // only the main client is left
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await redis.quit();
+    } catch {
+      redis.disconnect();
+    }
   };
   try {
     await connected(redis, redisUrl, connectTimeoutMs);

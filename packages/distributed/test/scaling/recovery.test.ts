@@ -1,6 +1,6 @@
-import { probeService, withTimeout } from '@socketlab/testkit';
+import { pollUntil, probeService, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ScalingAdapter } from '../../src/index.ts';
+import { createScaledEmitter, type ScalingAdapter } from '../../src/index.ts';
 import { client, inbox, startBalancer, startInstances } from './helpers.ts';
 
 const redis = await probeService('redis');
@@ -10,8 +10,11 @@ const redis = await probeService('redis');
  * is away instance B broadcasts ticks 1–5 to its room; its reconnection is then routed to B.
  * What it gets depends only on the adapter.
  */
-async function dropAndMoveToAnotherInstance(adapter: ScalingAdapter) {
-  const { instances } = await startInstances(redis.url, adapter, 2);
+async function dropAndMoveToAnotherInstance(
+  adapter: ScalingAdapter,
+  sendMissed?: (keyPrefix: string) => Promise<void>,
+) {
+  const { instances, keyPrefix } = await startInstances(redis.url, adapter, 2);
   const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
   for (const { io } of instances) {
     io.on('connection', (socket) => {
@@ -48,7 +51,8 @@ async function dropAndMoveToAnotherInstance(adapter: ScalingAdapter) {
   // A stored the session (streams adapter) with a SET on its Redis connection when it saw the
   // close; a PING on that connection answers after it
   await a.redis.ping();
-  for (let n = 1; n <= 5; n++) b.io.to('feed').emit('tick', n);
+  if (sendMissed) await sendMissed(keyPrefix);
+  else for (let n = 1; n <= 5; n++) b.io.to('feed').emit('tick', n);
   await b.io.fetchSockets(); // every tick is in Redis before the client is let through
 
   const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -70,6 +74,24 @@ describe.skipIf(redis.skip)('connection state recovery across instances', () => 
     await withTimeout(tick6, 'tick 6 after the recovery');
     expect(ticks).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect((await b.io.in('feed').fetchSockets()).map((s) => s.id)).toEqual([firstId]);
+  });
+
+  it('streams adapter: events a process without sockets sent meanwhile are recovered too', async () => {
+    const { socket, ticks } = await dropAndMoveToAnotherInstance('streams', async (keyPrefix) => {
+      const emitter = await createScaledEmitter({
+        redisUrl: redis.url,
+        adapter: 'streams',
+        keyPrefix,
+      });
+      for (let n = 1; n <= 5; n++) emitter.io.to('feed').emit('tick', n);
+      await emitter.close();
+    });
+    expect(socket.recovered).toBe(true);
+    await pollUntil(
+      () => ticks.length >= 6 || undefined,
+      'the five missed ticks after the recovery',
+    );
+    expect(ticks).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('pub/sub adapter: the same client comes back as a new socket, without its rooms, and the missed events are gone', async () => {
