@@ -62,6 +62,18 @@ export {
   workQueueNames,
 } from './queues/index.ts';
 export {
+  askInstances,
+  type ClusterOperations,
+  createScaledEmitter,
+  createScaledServer,
+  SCALING_DEFAULTS,
+  type ScaledEmitter,
+  type ScaledEmitterOptions,
+  type ScaledServer,
+  type ScaledServerOptions,
+  type ScalingAdapter,
+} from './scaling/index.ts';
+export {
   createSseChannel,
   DEFAULT_SSE_MAX_LINE_LENGTH,
   formatSseComment,

@@ -1,0 +1,14 @@
+export {
+  type ClusterOperations,
+  createScaledEmitter,
+  type ScaledEmitter,
+  type ScaledEmitterOptions,
+} from './emitter.ts';
+export { askInstances } from './instances.ts';
+export {
+  createScaledServer,
+  SCALING_DEFAULTS,
+  type ScaledServer,
+  type ScaledServerOptions,
+  type ScalingAdapter,
+} from './server.ts';
