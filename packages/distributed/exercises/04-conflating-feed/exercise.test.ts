@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { connectFramed, FramedSocket, listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { lessonOf, loadExercise, ManualClock, pollUntil } from '@socketlab/testkit';
@@ -325,7 +326,7 @@ describe('04 · the same buffer on real sockets, with a stalled consumer', () =>
     expect(
       maxBytes,
       `${report}: write only while writableNeedDrain is false. ${lesson.see('The wiring')}`,
-    ).toBeLessThan(64 * 1024);
+    ).toBeLessThan(getDefaultHighWaterMark(false) + 48 * 1024);
     expect(
       stalledBuffer.stats.conflated,
       `${report}: the stalled consumer's updates must conflate. ${lesson.see('The wiring')}`,
