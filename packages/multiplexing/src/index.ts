@@ -89,6 +89,7 @@ export {
   type MultiplexingErrorCode,
 } from './errors.ts';
 export {
+  createReplyQueue,
   formatLoadProgress,
   formatLoadReport,
   type LatencySummary,
@@ -100,6 +101,7 @@ export {
   type LoadProgress,
   type LoadReport,
   type LoadStop,
+  type ReplyQueue,
   runLoad,
 } from './load/index.ts';
 export {

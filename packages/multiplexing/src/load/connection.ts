@@ -33,6 +33,68 @@ export interface LoadConnection {
   close(): void;
 }
 
+/** What {@link createReplyQueue} returns: `replies` for a {@link LoadConnection}, fed by the rest. */
+export interface ReplyQueue {
+  /** The pushed replies in order; ends after `end()` once drained, throws `fail()`'s error once drained. */
+  readonly replies: AsyncIterable<Uint8Array>;
+  /** Adds a reply (ignored once `end()` was called). */
+  push(reply: Uint8Array): void;
+  /** Ends `replies` after what was pushed before it (a clean close). */
+  end(): void;
+  /** Makes `replies` throw `error` after what was pushed before it (a lost connection). */
+  fail(error: Error): void;
+}
+
+/**
+ * The `replies` of a {@link LoadConnection} for a transport that hands over replies by callback
+ * (an event, an acknowledgement): push each as it comes, `end()` on a clean close, `fail(error)`
+ * on a lost connection. One reader at a time; nothing is buffered past what was pushed.
+ */
+export function createReplyQueue(): ReplyQueue {
+  const queued: Uint8Array[] = [];
+  let head = 0;
+  let waiting: (() => void) | undefined;
+  let ended = false;
+  let error: Error | undefined;
+  const wakeReader = (): void => {
+    waiting?.();
+    waiting = undefined;
+  };
+  const replies: AsyncIterable<Uint8Array> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (head < queued.length) {
+          const next = queued[head++] as Uint8Array;
+          // Drop what was read once it is half the array, so reading stays linear.
+          if (head * 2 >= queued.length) {
+            queued.splice(0, head);
+            head = 0;
+          }
+          yield next;
+        } else if (error !== undefined) throw error;
+        else if (ended) return;
+        else await new Promise<void>((resolve) => (waiting = resolve));
+      }
+    },
+  };
+  return {
+    replies,
+    push(reply) {
+      if (ended) return;
+      queued.push(reply);
+      wakeReader();
+    },
+    end() {
+      ended = true;
+      wakeReader();
+    },
+    fail(err) {
+      error ??= err;
+      wakeReader();
+    },
+  };
+}
+
 /**
  * Opens one {@link LoadConnection}; called once per connection. A rejection (or not resolving
  * within `connectTimeoutMs`) fails the run with `MULTIPLEXING_ERR_CONNECTION`, the error as `cause`.

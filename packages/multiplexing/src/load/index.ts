@@ -5,7 +5,12 @@
  *
  * Other areas import this area only through this file; `src/index.ts` chooses the public names.
  */
-export type { LoadConnection, LoadConnector } from './connection.ts';
+export {
+  createReplyQueue,
+  type LoadConnection,
+  type LoadConnector,
+  type ReplyQueue,
+} from './connection.ts';
 export type { LatencySummary } from './latency.ts';
 export { LOAD_MIN_MESSAGE_BYTES } from './message.ts';
 export { LOAD_DEFAULTS, type LoadOptions } from './options.ts';

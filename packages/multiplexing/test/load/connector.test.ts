@@ -1,45 +1,50 @@
 import { connectTcp, listenTestServer, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { MultiplexingError } from '../../src/errors.ts';
-import { type LoadConnection, type LoadConnector, runLoad } from '../../src/load/index.ts';
+import {
+  createReplyQueue,
+  type LoadConnection,
+  type LoadConnector,
+  runLoad,
+} from '../../src/load/index.ts';
 
-/** Replies pushed by the test, read by the generator; ends on `end()`, throws after `fail()`. */
-function replyQueue() {
-  const queued: Uint8Array[] = [];
-  let waiting: (() => void) | undefined;
-  let ended = false;
-  let error: Error | undefined;
-  const wakeReader = (): void => {
-    waiting?.();
-    waiting = undefined;
-  };
-  const replies: AsyncIterable<Uint8Array> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const next = queued.shift();
-        if (next !== undefined) yield next;
-        else if (error !== undefined) throw error;
-        else if (ended) return;
-        else await new Promise<void>((resolve) => (waiting = resolve));
-      }
-    },
-  };
-  return {
-    replies,
-    push(reply: Uint8Array): void {
-      queued.push(reply);
-      wakeReader();
-    },
-    end(): void {
-      ended = true;
-      wakeReader();
-    },
-    fail(err: Error): void {
-      error = err;
-      wakeReader();
-    },
-  };
-}
+describe('createReplyQueue', () => {
+  it('yields what was pushed in order, then ends after end(), or throws after fail()', async () => {
+    const clean = createReplyQueue();
+    for (let i = 0; i < 1_000; i++) clean.push(Uint8Array.of(i & 0xff, i >> 8));
+    clean.end();
+    clean.push(Uint8Array.of(0xff)); // after end(): ignored
+    const got: number[] = [];
+    for await (const reply of clean.replies)
+      got.push((reply[0] as number) | ((reply[1] as number) << 8));
+    expect(got).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+
+    const lost = createReplyQueue();
+    lost.push(Uint8Array.of(1));
+    lost.fail(new Error('gone'));
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const reply of lost.replies) seen.push(reply[0] as number);
+      })(),
+    ).rejects.toThrow('gone');
+    expect(seen).toEqual([1]);
+  });
+
+  it('wakes a reader that waits for the next reply', async () => {
+    const queue = createReplyQueue();
+    const iterator = queue.replies[Symbol.asyncIterator]();
+    const next = iterator.next();
+    queue.push(Uint8Array.of(7));
+    expect(await withTimeout(next, 'the pushed reply', 2_000)).toEqual({
+      done: false,
+      value: Uint8Array.of(7),
+    });
+    const last = iterator.next();
+    queue.end();
+    expect(await withTimeout(last, 'the end', 2_000)).toEqual({ done: true, value: undefined });
+  });
+});
 
 interface MemoryStats {
   opened: number;
@@ -57,7 +62,7 @@ function memoryEcho({ drainEvery = 0 } = {}): { connect: LoadConnector; stats: M
   const stats: MemoryStats = { opened: 0, closed: 0, corks: 0, drains: 0 };
   const connect: LoadConnector = async () => {
     stats.opened++;
-    const queue = replyQueue();
+    const queue = createReplyQueue();
     let sent = 0;
     let full = false;
     let corked = false;
@@ -216,7 +221,7 @@ describe('runLoad through a custom connector', () => {
 
   it('works with a connection that has no backpressure or cork hooks and sends by promise', async () => {
     const connect: LoadConnector = async () => {
-      const queue = replyQueue();
+      const queue = createReplyQueue();
       return {
         send: async (message) => {
           const copy = Uint8Array.from(message);
@@ -237,7 +242,7 @@ describe('runLoad through a custom connector', () => {
 
   it('still reports when the close() of a connection throws, with that error as the first error', async () => {
     const connect: LoadConnector = async () => {
-      const queue = replyQueue();
+      const queue = createReplyQueue();
       return {
         send(message) {
           const copy = Uint8Array.from(message);
@@ -261,7 +266,7 @@ describe('runLoad through a custom connector', () => {
 
   it('reports a failed send and a replies stream that throws as the first error', async () => {
     const connect: LoadConnector = async () => {
-      const queue = replyQueue();
+      const queue = createReplyQueue();
       let sent = 0;
       return {
         send(message) {
@@ -327,7 +332,7 @@ describe('runLoad through a custom connector', () => {
     expect(slow).toMatchObject({ code: 'MULTIPLEXING_ERR_CONNECTION' });
     expect((slow as Error).message).toMatch('did not open a connection within 20 ms');
     // A connection that opens after the timeout is closed at once.
-    const queue = replyQueue();
+    const queue = createReplyQueue();
     openLate({ send() {}, replies: queue.replies, close: () => (closedLate = true) });
     await withTimeout(
       (async () => {

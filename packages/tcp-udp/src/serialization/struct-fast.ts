@@ -10,7 +10,7 @@
  * by construction; only the speed differs.
  */
 import type { CompiledStructField } from './struct-compile.ts';
-import type { StructScalarType } from './struct-schema.ts';
+import { STRUCT_SCALAR_BYTES, type StructScalarType } from './struct-schema.ts';
 
 /** The two calls the fast path replaces, with the general codec's signatures. */
 export interface FixedStructPath {
@@ -58,19 +58,6 @@ const SETTER: Record<StructScalarType, string> = {
   i64: 'setBigInt64',
 };
 
-const BYTES: Record<StructScalarType, number> = {
-  u8: 1,
-  i8: 1,
-  bool: 1,
-  u16: 2,
-  i16: 2,
-  u32: 4,
-  i32: 4,
-  f32: 4,
-  f64: 8,
-  u64: 8,
-  i64: 8,
-};
 
 /** An expression that is true when `x` fits `type`: the same test as `scalarCheck`'s. */
 function fits(type: StructScalarType, x: string): string {
@@ -109,14 +96,14 @@ const INTEGER_RANGES = {
 /** A statement writing `x` of `type` at byte `at` of `dv`. */
 function write(type: StructScalarType, at: string, x: string, le: boolean): string {
   if (type === 'bool') return `dv.setUint8(${at}, ${x} ? 1 : 0);`;
-  if (BYTES[type] === 1) return `dv.${SETTER[type]}(${at}, ${x});`;
+  if (STRUCT_SCALAR_BYTES[type] === 1) return `dv.${SETTER[type]}(${at}, ${x});`;
   return `dv.${SETTER[type]}(${at}, ${x}, ${le});`;
 }
 
 /** An expression reading `type` at byte `at` of `dv` (a bool as its raw byte, checked apart). */
 function read(type: StructScalarType, at: string, le: boolean): string {
   const getter = SETTER[type].replace('set', 'get');
-  if (type === 'bool' || BYTES[type] === 1) return `dv.${getter}(${at})`;
+  if (type === 'bool' || STRUCT_SCALAR_BYTES[type] === 1) return `dv.${getter}(${at})`;
   return `dv.${getter}(${at}, ${le})`;
 }
 
@@ -142,7 +129,7 @@ export function compileFixedStruct(
   const props: string[] = [];
   fields.forEach((field, i) => {
     const key = JSON.stringify(field.name);
-    const step = BYTES[field.scalar];
+    const step = STRUCT_SCALAR_BYTES[field.scalar];
     check.push(`const v${i} = value[${key}];`);
     if (field.kind === 'scalar') {
       check.push(`if (!${fits(field.scalar, `v${i}`)}) return slowEncode(value, target, offset);`);

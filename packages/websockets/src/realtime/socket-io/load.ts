@@ -3,7 +3,7 @@
  * each connection is a socket.io-client socket that emits every message as a binary event with an
  * acknowledgement, and the acknowledgement's argument is the reply.
  */
-import type { LoadConnection, LoadConnector } from '@socketlab/multiplexing';
+import { createReplyQueue, type LoadConnection, type LoadConnector } from '@socketlab/multiplexing';
 import type { Socket } from 'socket.io-client';
 import { connectRealtimeClient, type RealtimeClientOptions } from './client.ts';
 
@@ -46,38 +46,12 @@ function replyBytes(reply: unknown): Uint8Array {
 
 /** The replies of one socket, as an async iterable: ends on a client-side close, throws on another disconnect. */
 function ackReplies(socket: Socket, url: string) {
-  const queued: Uint8Array[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  let error: Error | undefined;
-  const notify = (): void => {
-    wake?.();
-    wake = undefined;
-  };
+  const queue = createReplyQueue();
   socket.once('disconnect', (reason) => {
-    if (reason !== 'io client disconnect') {
-      error = new Error(`the Socket.IO connection to ${url} was lost: ${reason}`);
-    }
-    ended = true;
-    notify();
+    if (reason === 'io client disconnect') queue.end();
+    else queue.fail(new Error(`the Socket.IO connection to ${url} was lost: ${reason}`));
   });
-  const replies: AsyncIterable<Uint8Array> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const next = queued.shift();
-        if (next !== undefined) yield next;
-        else if (error !== undefined) throw error;
-        else if (ended) return;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-  };
-  const push = (reply: unknown): void => {
-    if (ended) return;
-    queued.push(replyBytes(reply));
-    notify();
-  };
-  return { replies, push };
+  return { replies: queue.replies, push: (reply: unknown) => queue.push(replyBytes(reply)) };
 }
 
 /**
