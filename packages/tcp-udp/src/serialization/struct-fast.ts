@@ -58,7 +58,6 @@ const SETTER: Record<StructScalarType, string> = {
   i64: 'setBigInt64',
 };
 
-
 /** An expression that is true when `x` fits `type`: the same test as `scalarCheck`'s. */
 function fits(type: StructScalarType, x: string): string {
   switch (type) {
