@@ -132,6 +132,17 @@ if (!values['runtime-only']) {
 let passed = 0;
 let failed = 0;
 const missing: string[] = [];
+/**
+ * Every failed test as `file › name: first line of the message`: the summary and the closing
+ * lines of CI repeat them, because a log is often read from its tail.
+ */
+const failures: string[] = [];
+const firstLine = (message: string | undefined): string =>
+  (message ?? '')
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim()
+    .slice(0, 200) ?? '';
 for (const file of testReports) {
   const report = readReport(file);
   if (!report) {
@@ -141,10 +152,17 @@ for (const file of testReports) {
   }
   passed += report.numPassedTests;
   failed += report.numFailedTests;
-  // A spec file that fails to load has no tests in it: count it as one failure.
-  failed += report.testResults.filter(
-    (f) => f.status === 'failed' && f.assertionResults.length === 0,
-  ).length;
+  for (const f of report.testResults) {
+    const where = path.relative(ROOT, f.name);
+    // A spec file that fails to load has no tests in it: count it as one failure.
+    if (f.status === 'failed' && f.assertionResults.length === 0) {
+      failed += 1;
+      failures.push(`${where}: ${firstLine(f.message) || 'the spec file failed to load'}`);
+    }
+    for (const a of f.assertionResults)
+      if (a.status === 'failed')
+        failures.push(`${where} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+  }
 }
 for (const file of checkReports) {
   if (!existsSync(file)) {
@@ -161,12 +179,14 @@ console.log('\n━━ summary');
 for (const s of steps) console.log(`  ${s.ok ? '✓' : '✗'} ${s.name}`);
 for (const file of missing)
   console.log(`  ✗ ${file} was not written (its task did not run to the end)`);
+if (failures.length > 0)
+  console.log(`\nfailed tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}`);
 // A step that failed with no failed test to show for it (typecheck, lint, links …) counts as
 // one failure each, so the closing line never reads "0 failed" for a run that failed.
 if (failed === 0) failed = steps.filter((s) => !s.ok).length;
 writeFileSync(
   path.join(reports, `verify-node${process.versions.node.split('.')[0]}.json`),
-  `${JSON.stringify({ node: process.version, passed, failed, steps }, null, 2)}\n`,
+  `${JSON.stringify({ node: process.version, passed, failed, steps, failures }, null, 2)}\n`,
 );
 const ok = failed === 0;
 console.log(`${passed} passed, ${failed} failed`);
