@@ -22,19 +22,24 @@ import { connectClient, startIo } from './harness.ts';
 //   the guard after a token-bucket check), whatever the machine's speed, so a slow or loaded
 //   machine slows both phases alike; and the phases alternate in rounds, so a load spike from
 //   another process lands on both; each phase's figure is the median over its rounds.
-// - Only ratios are compared, with a generous factor (5×) and an absolute floor (a few ms) that
+// - Only ratios are compared, with a generous factor (5×) and an absolute floor (tens of ms) that
 //   absorbs a GC pause or another process taking the core; no absolute time is asserted.
 // - A server that blocks on the flooder's events (a handler doing 5 ms of work per event) holds
 //   every good message at least 50 ms while the schedule keeps its pace, so the corrected
 //   latencies grow far outside the bound. The last test proves the same check fails on such a
 //   server, so the bound is not vacuous.
 const ROUNDS = 3;
-/** The good clients' schedule: 2 connections, 100 messages per second each. */
+/** The good clients' schedule: 2 connections, 50 messages per second each. */
 const CONNECTIONS = 2;
-const MESSAGES_PER_SECOND = 200;
+const MESSAGES_PER_SECOND = 100;
 const RUN_MS = 400;
 const WARM_UP_MS = 200;
-const FLOOD_PER_MESSAGE = 25;
+// 1,000 flood events a second: enough that a server doing work per flood event falls far behind
+// (the control below), little enough that on a loaded two-core machine (CI runs other packages'
+// tests beside this one) the flooder's own encoding and the guard's drops leave the process
+// headroom. At 5,000 a second this test once saw p50 9 ms quiet and 98 ms flooded under CI's
+// load: the process was saturated, and latency near saturation grows without bound.
+const FLOOD_PER_MESSAGE = 10;
 
 interface Percentiles {
   p50: number;
@@ -47,9 +52,13 @@ const summary = (reports: LoadReport[]): Percentiles => ({
   p50: median(reports.map((r) => r.latencyMs.p50)),
   p99: median(reports.map((r) => r.latencyMs.p99)),
 });
-/** The bound: flooded percentiles within 5× the quiet ones plus a small absolute floor. */
+/**
+ * The bound: flooded percentiles within 5× the quiet ones plus an absolute floor (20 ms at p50,
+ * 100 ms at p99: another process taking the core for a scheduler slice). The control below lands
+ * at hundreds of milliseconds, far outside it.
+ */
 const withinBound = (quiet: Percentiles, flooded: Percentiles): boolean =>
-  flooded.p50 <= 5 * quiet.p50 + 5 && flooded.p99 <= 5 * quiet.p99 + 50;
+  flooded.p50 <= 5 * quiet.p50 + 20 && flooded.p99 <= 5 * quiet.p99 + 100;
 const round2 = (p: Percentiles): Percentiles => ({
   p50: Number(p.p50.toFixed(2)),
   p99: Number(p.p99.toFixed(2)),
@@ -114,8 +123,8 @@ function echoServer(io: Server, onConnection: (socket: import('socket.io').Socke
 describe('a flooder does not slow other clients down', () => {
   it('keeps other clients’ echo latency within 5× (p50, p99) while a flooder is throttled', async () => {
     const guard = createFloodGuard({
-      eventBurst: 1_000, // a good connection sends 40 per run: never throttled
-      eventsPerSecond: 100,
+      eventBurst: 100, // a good connection sends 20 per run: never throttled
+      eventsPerSecond: 50,
       strikeLimit: 1e9, // throttled for the whole run, never disconnected: the worst case here
       connectionBurst: 100, // each run opens 2 new good connections: 14 in all
     });
