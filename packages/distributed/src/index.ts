@@ -4,6 +4,23 @@
  */
 
 export {
+  type BalancerEndpoint,
+  findNginx,
+  freePort,
+  type HttpBalancerOptions,
+  NGINX_CONFIG_DEFAULTS,
+  NGINX_POOL,
+  type NginxConfigOptions,
+  type NginxProcess,
+  nginxStreamModule,
+  renderNginxConfig,
+  type StartNginxOptions,
+  type Stickiness,
+  type StreamBalancerOptions,
+  type StreamBalancing,
+  startNginx,
+} from './balancing/index.ts';
+export {
   DISTRIBUTED_ERROR_CODES,
   DistributedError,
   type DistributedErrorCode,
