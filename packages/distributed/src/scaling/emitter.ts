@@ -11,7 +11,13 @@ import { createScaledServer, type ScaledServerOptions } from './server.ts';
 /** Options of {@link createScaledEmitter}: the Redis part of {@link ScaledServerOptions}. */
 export type ScaledEmitterOptions = Pick<
   ScaledServerOptions,
-  'redisUrl' | 'adapter' | 'keyPrefix' | 'connectTimeoutMs' | 'requestsTimeoutMs' | 'streams'
+  | 'redisUrl'
+  | 'adapter'
+  | 'keyPrefix'
+  | 'connectTimeoutMs'
+  | 'requestsTimeoutMs'
+  | 'streams'
+  | 'onRedisError'
 >;
 
 /** The methods of a Socket.IO server that act on every instance. */

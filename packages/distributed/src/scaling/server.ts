@@ -64,6 +64,13 @@ export interface ScaledServerOptions extends Omit<RealtimeServerOptions, 'adapte
   requestsTimeoutMs?: number;
   /** streams only: the stream's bounds (`maxLen` 10,000 entries, `blockTimeInMs` 5 s, `readCount` 100). */
   streams?: Pick<RedisStreamsAdapterOptions, 'maxLen' | 'blockTimeInMs' | 'readCount'>;
+  /**
+   * Called with each error of a Redis connection once the server runs: while Redis is down or
+   * restarting, ioredis reconnects (and subscribes again) on its own, failing each attempt with an
+   * error. Log or count them here; `redis.status` says where the main connection is.
+   * @default ignore them (ioredis would print each as an "Unhandled error event")
+   */
+  onRedisError?: (error: Error) => void;
 }
 
 /** What {@link createScaledServer} resolves with. */
@@ -81,7 +88,8 @@ export interface ScaledServer<
   /**
    * Closes the server (its clients are disconnected), then quits every Redis client it made and
    * resolves once Redis no longer lists them (so other instances stop waiting for this one).
-   * Calling it again returns the same promise.
+   * When Redis does not answer, its connections are dropped after `connectTimeoutMs` instead of
+   * waiting for it. Calling it again returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -218,6 +226,7 @@ export async function createScaledServer<
     connectTimeoutMs = SCALING_DEFAULTS.connectTimeoutMs,
     requestsTimeoutMs = SCALING_DEFAULTS.requestsTimeoutMs,
     streams = {},
+    onRedisError = () => {},
     ...realtime
   } = options;
   if (adapter !== 'pubsub' && adapter !== 'streams') {
@@ -246,14 +255,29 @@ export async function createScaledServer<
       redis.disconnect();
       return;
     }
+    // Bounded: Redis may have gone between the status check and an answer (a command would
+    // then wait for it to come back), so the whole wait is at most connectTimeoutMs.
+    const deadline = Date.now() + connectTimeoutMs;
+    const answered = async <T>(command: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Redis did not answer')), deadline - Date.now());
+      });
+      command.catch(() => {}); // when it loses the race, its failure is of no interest
+      try {
+        return await Promise.race([command, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     try {
       for (let i = 0; i < 100; i++) {
-        const list = String(await redis.call('CLIENT', 'LIST'));
+        const list = String(await answered(redis.call('CLIENT', 'LIST')));
         const ours = list.split('\n').filter((line) => line.includes(` name=${connectionName} `));
         if (ours.length <= 1) break; // only the main client is left
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      await redis.quit();
+      await answered(redis.quit());
     } catch {
       redis.disconnect();
     }
@@ -264,6 +288,16 @@ export async function createScaledServer<
     if (adapter === 'pubsub') {
       const sub = redis.duplicate();
       await connected(sub, redisUrl, connectTimeoutMs);
+      // The adapter unsubscribes on close without waiting or handling a failure; with Redis down,
+      // dropping the connection rejects those commands, which would be unhandled rejections.
+      for (const method of ['punsubscribe', 'unsubscribe'] as const) {
+        const original = sub[method].bind(sub) as (...args: unknown[]) => Promise<unknown>;
+        (sub as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          const pending = original(...args);
+          pending.catch(() => {});
+          return pending;
+        };
+      }
       factory = createPubSubAdapter(redis, sub, {
         key: keyPrefix,
         requestsTimeout: requestsTimeoutMs,
@@ -294,6 +328,14 @@ export async function createScaledServer<
         connectTimeoutMs,
       );
     }
+    // From here on ioredis owns reconnection; its errors go to the caller, not to the console.
+    for (const client of clients) client.on('error', onRedisError);
+    redis.duplicate = (override) => {
+      const copy = duplicate(override);
+      clients.push(copy);
+      copy.on('error', onRedisError);
+      return copy;
+    };
     let closing: Promise<void> | undefined;
     return {
       io,
@@ -302,8 +344,18 @@ export async function createScaledServer<
       redis,
       close() {
         closing ??= (async () => {
-          // Closing the server closes the adapter first (it stops its read loop), then the clients.
-          await io.close();
+          // Closing the server closes the adapter first (it stops its read loop, unsubscribes),
+          // then the clients. With Redis down the adapter's last commands would wait for it
+          // forever: after connectTimeoutMs the connections are dropped instead.
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), connectTimeoutMs);
+          });
+          const closed = io.close().catch(() => {});
+          if ((await Promise.race([closed, late])) === 'late') {
+            for (const client of clients) client.disconnect();
+          }
+          clearTimeout(timer);
           await quitAll();
         })();
         return closing;
