@@ -91,7 +91,9 @@ describe('the STUN responder on 127.0.0.1', () => {
     const responder = await startStunResponder('127.0.0.1');
     onTestFinished(() => responder.close());
     const client = createSocket('udp4');
-    onTestFinished(() => client.close());
+    onTestFinished(() => {
+      client.close();
+    });
     client.bind(0, '127.0.0.1');
     await once(client, 'listening');
     client.send(Buffer.from('hello'), responder.port, '127.0.0.1');
