@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { isIPv4, isIPv6 } from 'node:net';
-import { DistributedError } from '../src/index.ts';
+import { DistributedError } from '../src/errors.ts';
 
 /** The fixed 32 bits every STUN message carries at bytes 4..7 (RFC 8489 §5). */
 export const STUN_MAGIC_COOKIE = 0x2112a442;
