@@ -9,6 +9,21 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  createSocketMetrics,
+  EventLabeler,
+  MAX_EVENT_LABEL_LENGTH,
+  METRICS_SERVER_DEFAULTS,
+  type MetricsClock,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type MetricsTransport,
+  OTHER_EVENT_LABEL,
+  SOCKET_METRICS_DEFAULTS,
+  type SocketMetrics,
+  type SocketMetricsOptions,
+  serveMetrics,
+} from './metrics/index.ts';
+export {
   createTelemetryClient,
   isValidTopicFilter,
   isValidTopicName,
