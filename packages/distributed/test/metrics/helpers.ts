@@ -44,7 +44,7 @@ export function find(
 }
 
 /** The one sample `name` with `labels`, or a failure naming what was there. */
-export function valueOf(
+export function sampleValue(
   samples: Sample[],
   name: string,
   labels: Record<string, string> = {},

@@ -10,7 +10,7 @@ import {
   type SocketMetricsOptions,
   serveMetrics,
 } from '../../src/index.ts';
-import { find, scrape, startSocketIo, valueOf } from './helpers.ts';
+import { find, sampleValue, scrape, startSocketIo } from './helpers.ts';
 
 async function served(options: SocketMetricsOptions) {
   const metrics = createSocketMetrics(options);
@@ -26,20 +26,20 @@ describe('createSocketMetrics on a real Socket.IO server', () => {
     metrics.instrument(io);
     const labels = { instance: 'chat-1', transport: 'socket.io' };
 
-    expect(valueOf(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(0);
+    expect(sampleValue(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(0);
     const clients = [await client(), await client(), await client()];
     let samples = await scrape(endpoint.url);
-    expect(valueOf(samples, 'socketlab_connections', labels)).toBe(3);
-    expect(valueOf(samples, 'socketlab_connections_total', labels)).toBe(3);
+    expect(sampleValue(samples, 'socketlab_connections', labels)).toBe(3);
+    expect(sampleValue(samples, 'socketlab_connections_total', labels)).toBe(3);
 
     const gone = nextEvent(accepted[0] as never, 'disconnect');
     clients[0]?.disconnect();
     await gone;
     samples = await scrape(endpoint.url);
-    expect(valueOf(samples, 'socketlab_connections', labels)).toBe(2);
-    expect(valueOf(samples, 'socketlab_connections_total', labels)).toBe(3);
+    expect(sampleValue(samples, 'socketlab_connections', labels)).toBe(2);
+    expect(sampleValue(samples, 'socketlab_connections_total', labels)).toBe(3);
     expect(
-      valueOf(samples, 'socketlab_disconnections_total', {
+      sampleValue(samples, 'socketlab_disconnections_total', {
         ...labels,
         reason: 'client namespace disconnect',
       }),
@@ -73,14 +73,18 @@ describe('createSocketMetrics on a real Socket.IO server', () => {
 
     const samples = await scrape(endpoint.url);
     const inst = { instance: 'chat-1' };
-    expect(valueOf(samples, 'socketlab_messages_received_total', { ...inst, event: 'chat' })).toBe(
-      N,
+    expect(
+      sampleValue(samples, 'socketlab_messages_received_total', { ...inst, event: 'chat' }),
+    ).toBe(N);
+    expect(
+      sampleValue(samples, 'socketlab_messages_received_total', { ...inst, event: 'sync' }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'socketlab_messages_sent_total', { ...inst, event: 'tick' })).toBe(
+      7,
     );
-    expect(valueOf(samples, 'socketlab_messages_received_total', { ...inst, event: 'sync' })).toBe(
-      1,
+    expect(sampleValue(samples, 'socketlab_messages_sent_total', { ...inst, event: 'news' })).toBe(
+      3,
     );
-    expect(valueOf(samples, 'socketlab_messages_sent_total', { ...inst, event: 'tick' })).toBe(7);
-    expect(valueOf(samples, 'socketlab_messages_sent_total', { ...inst, event: 'news' })).toBe(3);
   });
 
   it('times each acknowledged event from arrival to ack into the right bucket', async () => {
@@ -102,14 +106,14 @@ describe('createSocketMetrics on a real Socket.IO server', () => {
     const samples = await scrape(endpoint.url);
     const labels = { instance: 'api-1', event: 'lookup' };
     const bucket = (le: string) =>
-      valueOf(samples, 'socketlab_ack_duration_seconds_bucket', { ...labels, le });
+      sampleValue(samples, 'socketlab_ack_duration_seconds_bucket', { ...labels, le });
     expect(bucket('0.025')).toBe(0);
     expect(bucket('0.05')).toBe(3);
     expect(bucket('0.5')).toBe(3);
     expect(bucket('1')).toBe(4);
     expect(bucket('+Inf')).toBe(4);
-    expect(valueOf(samples, 'socketlab_ack_duration_seconds_count', labels)).toBe(4);
-    expect(valueOf(samples, 'socketlab_ack_duration_seconds_sum', labels)).toBeCloseTo(0.79, 9);
+    expect(sampleValue(samples, 'socketlab_ack_duration_seconds_count', labels)).toBe(4);
+    expect(sampleValue(samples, 'socketlab_ack_duration_seconds_sum', labels)).toBeCloseTo(0.79, 9);
   });
 
   it('labels two instances apart, each with its own registry and endpoint, or sharing one', async () => {
@@ -152,9 +156,9 @@ describe('createSocketMetrics on a real Socket.IO server', () => {
     const received = find(samples, 'socketlab_messages_received_total', { instance: 'edge-1' });
     expect(received).toHaveLength(51);
     expect(received.reduce((sum, s) => sum + s.value, 0)).toBe(10_001);
-    expect(valueOf(samples, 'socketlab_messages_received_total', { event: 'ev-49' })).toBe(1);
+    expect(sampleValue(samples, 'socketlab_messages_received_total', { event: 'ev-49' })).toBe(1);
     expect(
-      valueOf(samples, 'socketlab_messages_received_total', { event: OTHER_EVENT_LABEL }),
+      sampleValue(samples, 'socketlab_messages_received_total', { event: OTHER_EVENT_LABEL }),
     ).toBe(9_951);
     expect(find(samples, 'socketlab_messages_received_total', { event: 'ev-50' })).toEqual([]);
   }, 60_000);
@@ -185,14 +189,14 @@ describe('createSocketMetrics on a real Socket.IO server', () => {
     io.on('connection', (socket) => socket.on('sync', (ack: () => void) => ack()));
     await client();
     const labels = { instance: 'd', transport: 'socket.io' };
-    expect(valueOf(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(2);
+    expect(sampleValue(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(2);
     detach();
     detach();
     await client();
     early.emit('chat');
     const samples = await scrape(endpoint.url);
-    expect(valueOf(samples, 'socketlab_connections', labels)).toBe(0);
-    expect(valueOf(samples, 'socketlab_connections_total', labels)).toBe(2);
+    expect(sampleValue(samples, 'socketlab_connections', labels)).toBe(0);
+    expect(sampleValue(samples, 'socketlab_connections_total', labels)).toBe(2);
     expect(find(samples, 'socketlab_messages_received_total')).toEqual([]);
   });
 });
@@ -221,16 +225,16 @@ describe('instrumentTcp on a net.Server', () => {
     };
     const [first] = [await connect(), await connect()];
     const labels = { instance: 'tcp-1', transport: 'tcp' };
-    expect(valueOf(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(2);
+    expect(sampleValue(await scrape(endpoint.url), 'socketlab_connections', labels)).toBe(2);
     const closed = nextEvent(accepted[0] as net.Socket, 'close');
     accepted[0]?.on('end', () => accepted[0]?.end());
     first?.end();
     await closed;
     const samples = await scrape(endpoint.url);
-    expect(valueOf(samples, 'socketlab_connections', labels)).toBe(1);
-    expect(valueOf(samples, 'socketlab_disconnections_total', { ...labels, reason: 'close' })).toBe(
-      1,
-    );
+    expect(sampleValue(samples, 'socketlab_connections', labels)).toBe(1);
+    expect(
+      sampleValue(samples, 'socketlab_disconnections_total', { ...labels, reason: 'close' }),
+    ).toBe(1);
   });
 });
 
