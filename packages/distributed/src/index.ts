@@ -130,6 +130,14 @@ export {
   writeConflated,
 } from './streaming/index.ts';
 export {
+  listenTuned,
+  type SocketTuning,
+  TUNING_DEFAULTS,
+  type TunedServer,
+  type TunedServerOptions,
+  tuneSocket,
+} from './tuning/index.ts';
+export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   signWebhook,
   type VerifiedWebhook,
