@@ -39,12 +39,13 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
 
 const server = await listenFramedEchoServer({ framing: 'length' });
 const { port } = server.address as AddressInfo;
+// biome-ignore format: an option and its value side by side read best
 const args = [
   '-i', 'lo', '-f', `tcp port ${port}`, '-n', '-l',
   '-T', 'fields', '-E', 'separator=/t',
   '-e', 'frame.number', '-e', 'frame.time_relative', '-e', 'tcp.srcport',
   '-e', 'tcp.flags.str', '-e', '_ws.col.Info', '-e', 'tcp.payload',
-]; // biome-ignore format: one option and its value per pair reads best
+];
 
 let tshark: ChildProcess | undefined;
 let exitCode = 0;
