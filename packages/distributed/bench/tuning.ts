@@ -13,24 +13,20 @@
  *   pnpm --filter @socketlab/distributed bench tuning
  */
 import net from 'node:net';
-import { BENCH_QUICK, type BenchCase, type BenchRow, compare } from '@socketlab/testkit';
+import {
+  BENCH_QUICK,
+  type BenchCase,
+  type BenchRow,
+  compare,
+  withTimeout,
+} from '@socketlab/testkit';
 import { listenTuned, type TunedServer, tuneSocket } from '../src/index.ts';
 
 /** Bound on any single wait (a round trip, a transfer, a burst). */
 const STEP_MS = 10_000;
 
-function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`bench: ${what} took over ${STEP_MS} ms`)),
-        STEP_MS,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+const bounded = <T>(promise: Promise<T>, what: string): Promise<T> =>
+  withTimeout(promise, `bench: ${what}`, STEP_MS);
 
 async function connect(
   port: number,
