@@ -49,7 +49,7 @@ export interface SocketMetricsOptions {
   /**
    * Where the metrics are registered. Give your own to serve them with your other metrics, or
    * to share one registry between several instrumented servers (the metrics are made once and
-   * shared). @default a new `Registry` of its own
+   * shared, with the buckets of the first). @default a new `Registry` of its own
    */
   readonly registry?: Registry;
   /** Prefix of every metric name (letters, digits, `_`, `:`). @default 'socketlab_' */
