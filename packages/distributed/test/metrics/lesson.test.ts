@@ -6,7 +6,7 @@ const PACKAGE_DIR = new URL('../../', import.meta.url);
 /** Starting Node with tsx under CI's full load has taken over 10 s. */
 const RUN_MS = 60_000;
 
-it('every line examples/lesson-metrics.ts prints is on lessons/monitoring.md (but the measured sums)', {
+it('every line examples/lesson-metrics.ts prints is on lessons/monitoring.md (but the measured latencies)', {
   timeout: RUN_MS + 10_000,
 }, async () => {
   const program = spawnSource(PACKAGE_DIR, 'examples/lesson-metrics.ts');
@@ -18,7 +18,12 @@ it('every line examples/lesson-metrics.ts prints is on lessons/monitoring.md (bu
   const out = code === 0 ? program.stdout() : program.output();
   expect(code, out).toBe(0);
   const page = readFileSync(new URL('lessons/monitoring.md', PACKAGE_DIR), 'utf8');
-  const lines = out.split('\n').filter((line) => line.trim() !== '' && !line.includes('_sum{'));
-  expect(lines.length).toBe(15);
+  // The sums and the first bucket are measured latencies: a loaded machine moves them.
+  const lines = out
+    .split('\n')
+    .filter(
+      (line) => line.trim() !== '' && !line.includes('_sum{') && !line.includes('le="0.001"'),
+    );
+  expect(lines.length).toBe(13);
   expect(lines.filter((line) => !page.includes(line))).toEqual([]);
 });
