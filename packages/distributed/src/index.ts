@@ -26,6 +26,21 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  createSocketMetrics,
+  EventLabeler,
+  MAX_EVENT_LABEL_LENGTH,
+  METRICS_SERVER_DEFAULTS,
+  type MetricsClock,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type MetricsTransport,
+  OTHER_EVENT_LABEL,
+  SOCKET_METRICS_DEFAULTS,
+  type SocketMetrics,
+  type SocketMetricsOptions,
+  serveMetrics,
+} from './metrics/index.ts';
+export {
   createTelemetryClient,
   isValidTopicFilter,
   isValidTopicName,
@@ -131,6 +146,14 @@ export {
   serveConflatingFeedOverSocketIo,
   writeConflated,
 } from './streaming/index.ts';
+export {
+  listenTuned,
+  type SocketTuning,
+  TUNING_DEFAULTS,
+  type TunedServer,
+  type TunedServerOptions,
+  tuneSocket,
+} from './tuning/index.ts';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   signWebhook,
