@@ -6,6 +6,7 @@ import {
   startGradedServer,
   withTimeout,
 } from '@socketlab/testkit';
+import { connectSocketIo, showValue, socketIoGrader } from '@socketlab/testkit/socket-io';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -54,30 +55,22 @@ async function startTwo(): Promise<[ServerUnderTest, ServerUnderTest]> {
 const urlOf = (server: ServerUnderTest) => `http://${server.host}:${server.port}`;
 
 /** A socket.io-client of `user` on `server`, disconnected when the test ends. */
-async function client(server: ServerUnderTest, user: string): Promise<Socket> {
-  const socket = connect(urlOf(server), {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    auth: { token: `token-${user}` },
-  });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    }),
+const client = (server: ServerUnderTest, user: string): Promise<Socket> =>
+  connectSocketIo(
+    urlOf(server),
     `${user}'s socket.io-client to connect to ${server.description} on port ${server.port}. ${lesson.see('The contract')}`,
+    { auth: { token: `token-${user}` } },
   );
-  return socket;
-}
 
-const show = (value: unknown): string => {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 200 ? `${text.slice(0, 200)}…` : text;
-};
+const show = showValue;
+const grade = socketIoGrader({
+  noAnswer: lesson.see('The contract'),
+  notOk: lesson.see('The contract'),
+  noEvent: lesson.see('Across instances'),
+});
+const inbox = (socket: Socket): unknown[] => grade.inbox(socket, 'notification');
+const nextNotification = (socket: Socket, what: string): Promise<unknown> =>
+  grade.next(socket, 'notification', what);
 
 type Answer = { status: number; body: unknown };
 
@@ -119,23 +112,6 @@ async function accepted(
     `POST /notifications ${show(body)} was answered ${show(answer)}. ${lesson.see('The contract')}`,
   ).toEqual({ status: 202, body: { id: expect.any(String), duplicate: expect.any(Boolean) } });
   return answer.body as { id: string; duplicate: boolean };
-}
-
-function inbox(socket: Socket): unknown[] {
-  const got: unknown[] = [];
-  socket.on('notification', (n: unknown) => got.push(n));
-  return got;
-}
-
-function nextNotification(socket: Socket, what: string): Promise<unknown> {
-  let listener: (n: unknown) => void = () => {};
-  return withTimeout(
-    new Promise<unknown>((resolve) => {
-      listener = resolve;
-      socket.once('notification', listener);
-    }),
-    `${what}. ${lesson.see('Across instances')}`,
-  ).finally(() => socket.off('notification', listener));
 }
 
 const titles = (got: unknown[]) => got.map((n) => (n as { title?: unknown }).title);
