@@ -11,7 +11,7 @@ import { buildSchema, execute, GraphQLError, graphql, parse, subscribe, validate
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { NotificationFeed } from './feed.ts';
-import { readJsonBody, sendJson } from './http.ts';
+import { readJsonBody, requestUrl, sendJson } from './http.ts';
 import type { ServiceNotification } from './notification.ts';
 
 /** The schema, in SDL. `data` is the notification's JSON data, as JSON text. */
@@ -154,7 +154,7 @@ export function attachGraphql(
   const rootValues = roots(backend);
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== path) return;
+    if (requestUrl(req)?.pathname !== path) return;
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   httpServer.on('upgrade', onUpgrade);

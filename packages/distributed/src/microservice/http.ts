@@ -104,6 +104,18 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The request's URL, or `undefined` when it does not parse (an absolute-form target such as
+ * `http://[` reaches the listener as it came, and `new URL` throws on it).
+ */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://service.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A route: a method and path, and its handler. */
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -121,7 +133,11 @@ export function routeRequests(
   onError: (error: unknown) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://service.invalid');
+    const url = requestUrl(req);
+    if (url === undefined) {
+      sendRefusal(res, new HttpRefusal('NOT_FOUND', 'the request target is not a URL'));
+      return;
+    }
     const forPath = routes.filter((route) => route.path === url.pathname);
     const route = forPath.find((r) => r.method === req.method);
     const run = async (): Promise<void> => {

@@ -146,7 +146,7 @@ export function toServiceNotification(
 
 /**
  * What an instance checks before trusting a notification another instance published: the shape
- * {@link toServiceNotification} makes. @returns it, or `undefined`.
+ * {@link toServiceNotification} makes. @returns a new object with only its known fields, or `undefined`.
  */
 export function readServiceNotification(value: unknown): ServiceNotification | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -156,10 +156,14 @@ export function readServiceNotification(value: unknown): ServiceNotification | u
   const name = n.user ?? n.topic;
   if ((n.user === undefined) === (n.topic === undefined)) return undefined;
   if (typeof name !== 'string' || !RECIPIENT_PATTERN.test(name)) return undefined;
+  let checked: Notification;
   try {
-    createNotification(n, n.id, n.at);
+    checked = createNotification(n, n.id, n.at); // a new object: only the known fields, data copied
   } catch {
     return undefined;
   }
-  return value as ServiceNotification;
+  return {
+    ...checked,
+    ...(n.user !== undefined ? { user: name } : { topic: name }),
+  } as ServiceNotification;
 }

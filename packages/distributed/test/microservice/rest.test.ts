@@ -1,4 +1,6 @@
-import { probeService } from '@socketlab/testkit';
+import { once } from 'node:events';
+import net from 'node:net';
+import { probeService, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createNotificationService,
@@ -10,6 +12,21 @@ import { client, inbox, next, uniquePrefix } from '../scaling/helpers.ts';
 import { authenticate, get, post, startServices } from './helpers.ts';
 
 const redis = await probeService('redis');
+
+/** Writes `request` as it is on a new connection; resolves with everything the server sent until it closed or answered. */
+async function rawRequest(url: string, request: string): Promise<string> {
+  const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+  onTestFinished(() => {
+    socket.destroy();
+  });
+  socket.end(request);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+  });
+  await withTimeout(once(socket, 'close'), 'the server to answer and close');
+  return text;
+}
 
 describe.skipIf(redis.skip).each<ScalingAdapter>(['pubsub', 'streams'])(
   'REST in, Socket.IO out, across instances (%s adapter)',
@@ -179,6 +196,8 @@ describe.skipIf(redis.skip)('REST in: history, validation, auth', () => {
     ]) {
       await refused(400, 'INVALID_NOTIFICATION', bad);
     }
+    const raw = await rawRequest(a.url, 'GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(raw, 'a target that is not a URL').toMatch(/^HTTP\/1\.1 404 /);
     const res = await fetch(`${a.url}/nowhere`);
     expect(res.status).toBe(404);
     const put = await fetch(`${a.url}/notifications`, { method: 'PUT' });
