@@ -119,6 +119,21 @@ describe.skipIf(redis.skip)('GraphQL in, graphql-ws subscriptions out', () => {
     await expect(once(nobody, '{ notifications(user: "ada") { next } }')).rejects.toMatchObject({
       code: 4403,
     });
+    for (const query of [
+      '{'.repeat(30_000),
+      `{ notifications(user: "ada") ${'{ next '.repeat(5_000)} }`,
+    ]) {
+      const res = await fetch(`${a.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await res.json()) as Result;
+      expect(
+        body.errors?.length,
+        'a query nested too deep is an error, not a crash',
+      ).toBeGreaterThan(0);
+    }
     const bad = await once(bob, 'mutation { notify(user: "a b", title: "x") { id } }');
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_NOTIFICATION');
   });
