@@ -21,13 +21,13 @@ export {
 } from './notification.ts';
 export {
   createNotificationService,
-  NOTIFICATION_EVENTS,
   NOTIFICATION_SERVICE_DEFAULTS,
   type NotificationAuthenticate,
   type NotificationService,
   type NotificationServiceOptions,
   type NotificationServiceStats,
 } from './service.ts';
+export { NOTIFICATION_EVENTS } from './sockets.ts';
 export {
   type HistoryQuery,
   MEMORY_STORE_DEFAULTS,

@@ -35,6 +35,7 @@ import {
   type ServiceNotification,
   toServiceNotification,
 } from './notification.ts';
+import { attachSocketClients, NOTIFICATION_EVENTS } from './sockets.ts';
 import { MemoryNotificationStore, type NotificationStore } from './store.ts';
 
 /** The defaults of {@link NotificationServiceOptions}. */
@@ -47,18 +48,6 @@ export const NOTIFICATION_SERVICE_DEFAULTS = Object.freeze({
   graphqlPath: '/graphql',
   maxQueuedPerSubscription: 100,
   rememberIds: 10_000,
-});
-
-/** The event a Socket.IO client receives, and the server-side event between instances. */
-export const NOTIFICATION_EVENTS = Object.freeze({
-  /** To clients: `(notification: ServiceNotification)`, stage 4's `receiveNotifications` reads it. */
-  notification: 'notification',
-  /** From a client: `(topic, ack)` joins `topic:<topic>`; the ack is `{ ok }` or `{ ok: false, error }`. */
-  subscribe: 'subscribe',
-  /** From a client: `(topic, ack)` leaves it. */
-  unsubscribe: 'unsubscribe',
-  /** Between instances: `(notification, idempotencyKey?)`. */
-  published: 'socketlab:notification',
 });
 
 /** Turns a token (a Socket.IO `auth.token`, a `Bearer` token, graphql-ws `connectionParams.token`) into a user id. */
@@ -412,40 +401,7 @@ export async function createNotificationService(
   const graphqlEndpoint = attachGraphql(httpServer, graphqlPath, backend, maxBodyBytes);
   httpServer.on('request', routeRequests(routes, onError));
 
-  if (io !== undefined) {
-    io.use((socket, next) => {
-      const token: unknown = socket.handshake.auth?.token;
-      void authenticate(typeof token === 'string' ? token : undefined).then((user) => {
-        if (user === undefined) {
-          next(new Error('unauthorized: connect with auth: { token }'));
-          return;
-        }
-        socket.data = { user };
-        next();
-      });
-    });
-    io.on('connection', (socket) => {
-      const user = (socket.data as { user: string }).user;
-      void socket.join(recipientKey({ user }));
-      for (const [event, join] of [
-        [NOTIFICATION_EVENTS.subscribe, true],
-        [NOTIFICATION_EVENTS.unsubscribe, false],
-      ] as const) {
-        socket.on(event, (...args: unknown[]) => {
-          const ack = args.at(-1);
-          if (typeof ack !== 'function') return;
-          const topic = args[0];
-          if (args.length !== 2 || typeof topic !== 'string' || !RECIPIENT_PATTERN.test(topic)) {
-            ack({ ok: false, error: 'INVALID_TOPIC' });
-            return;
-          }
-          const room = recipientKey({ topic });
-          void (join ? socket.join(room) : socket.leave(room));
-          ack({ ok: true, topic });
-        });
-      }
-    });
-  }
+  if (io !== undefined) attachSocketClients(io, authenticate);
 
   let closing: Promise<void> | undefined;
   const service: NotificationService = {
