@@ -6,8 +6,14 @@ import {
   startGradedServer,
   withTimeout,
 } from '@socketlab/testkit';
+import {
+  type AckAnswer,
+  connectSocketIo,
+  showValue,
+  socketIoGrader,
+} from '@socketlab/testkit/socket-io';
 import { Redis } from 'ioredis';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 // Two instances of your chat, started from your module in this process, share one Redis and one
@@ -45,68 +51,24 @@ async function startTwo(keyPrefix = uniquePrefix()): Promise<[ServerUnderTest, S
   return [a, b];
 }
 
+const grade = socketIoGrader({
+  noAnswer: `every event is answered through its acknowledgement (members asks the other instance through Redis: is your adapter attached?). ${lesson.see('The contract')}`,
+  notOk: lesson.see('The contract'),
+  noEvent: lesson.see('Across instances'),
+});
+const { ask, ok } = grade;
+const show = showValue;
+type Answer = AckAnswer;
+const inbox = (socket: Socket): unknown[] => grade.inbox(socket, 'message');
+const nextMessage = (socket: Socket, what: string): Promise<unknown> =>
+  grade.next(socket, 'message', what);
+
 /** A client of `server`, disconnected when the test ends. */
-async function client(server: ServerUnderTest): Promise<Socket> {
-  const socket = connect(`http://${server.host}:${server.port}`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    }),
+const client = (server: ServerUnderTest): Promise<Socket> =>
+  connectSocketIo(
+    `http://${server.host}:${server.port}`,
     `a socket.io-client to connect to ${server.description} on port ${server.port}`,
   );
-  return socket;
-}
-
-type Answer = { ok: boolean; error?: string; [key: string]: unknown };
-
-const show = (value: unknown): string => {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 200 ? `${text.slice(0, 200)}…` : text;
-};
-
-async function ask(socket: Socket, event: string, ...args: unknown[]): Promise<Answer> {
-  try {
-    return (await socket.timeout(5000).emitWithAck(event, ...args)) as Answer;
-  } catch {
-    throw new Error(
-      `no acknowledgement within 5 s for ${event} ${args.map(show).join(', ')}: every event is answered through its acknowledgement (members asks the other instance through Redis: is your adapter attached?). ${lesson.see('The contract')}`,
-    );
-  }
-}
-
-async function ok(socket: Socket, event: string, ...args: unknown[]): Promise<Answer> {
-  const answer = await ask(socket, event, ...args);
-  expect(
-    answer?.ok,
-    `${event} ${args.map(show).join(', ')} was answered ${show(answer)}, expected { ok: true, … }. ${lesson.see('The contract')}`,
-  ).toBe(true);
-  return answer;
-}
-
-function inbox(socket: Socket): unknown[] {
-  const got: unknown[] = [];
-  socket.on('message', (message: unknown) => got.push(message));
-  return got;
-}
-
-function nextMessage(socket: Socket, what: string): Promise<unknown> {
-  let listener: (m: unknown) => void = () => {};
-  return withTimeout(
-    new Promise<unknown>((resolve) => {
-      listener = resolve;
-      socket.once('message', listener);
-    }),
-    `${what}. ${lesson.see('Across instances')}`,
-  ).finally(() => socket.off('message', listener));
-}
 
 /**
  * `members` on each socket: a round trip through Redis to the other instance (fetchSockets),

@@ -1,12 +1,12 @@
+import { lessonOf, pollUntil, type ServerUnderTest, startGradedServer } from '@socketlab/testkit';
 import {
-  lessonOf,
-  pollUntil,
-  type ServerUnderTest,
-  startGradedServer,
-  withTimeout,
-} from '@socketlab/testkit';
-import { io as connect, type Socket } from 'socket.io-client';
-import { describe, expect, it, onTestFinished } from 'vitest';
+  type AckAnswer,
+  connectSocketIo,
+  showValue,
+  socketIoGrader,
+} from '@socketlab/testkit/socket-io';
+import type { Socket } from 'socket.io-client';
+import { describe, expect, it } from 'vitest';
 
 // A wire-level spec: several socket.io-client clients at once talk to the server, so it grades
 // the solution, your exercise, or a Socket.IO server in any language
@@ -22,75 +22,30 @@ function startTarget(): Promise<ServerUnderTest> {
 }
 
 /** Connects `count` clients at once (bounded), each disconnected when the test ends. */
-async function clients(server: ServerUnderTest, count: number): Promise<Socket[]> {
+function clients(server: ServerUnderTest, count: number): Promise<Socket[]> {
   return Promise.all(
-    Array.from({ length: count }, async () => {
-      const socket = connect(`http://${server.host}:${server.port}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        reconnection: false,
-      });
-      onTestFinished(() => {
-        socket.disconnect();
-      });
-      await withTimeout(
-        new Promise<void>((resolve, reject) => {
-          socket.once('connect', () => resolve());
-          socket.once('connect_error', reject);
-        }),
+    Array.from({ length: count }, () =>
+      connectSocketIo(
+        `http://${server.host}:${server.port}`,
         `a socket.io-client to connect to ${server.description}`,
-      );
-      return socket;
-    }),
+      ),
+    ),
   );
 }
 
-type Answer = { ok: boolean; error?: string; [key: string]: unknown };
-
-const show = (value: unknown): string => {
-  const text = JSON.stringify(value, (_, v) => (typeof v === 'function' ? '[ack]' : v));
-  return text === undefined ? String(value) : text.length > 200 ? `${text.slice(0, 200)}…` : text;
-};
-
-/** Emits with an acknowledgement and waits for it (bounded), explaining a missing one. */
-async function ask(socket: Socket, event: string, ...args: unknown[]): Promise<Answer> {
-  try {
-    return (await socket.timeout(5000).emitWithAck(event, ...args)) as Answer;
-  } catch {
-    throw new Error(
-      `no acknowledgement within 5 s for ${event} ${args.map(show).join(', ')}: every event is answered through its acknowledgement. ${lesson.see('The contract')}`,
-    );
-  }
-}
-
-/** Asks and checks that the answer is `{ ok: true, … }`. */
-async function ok(socket: Socket, event: string, ...args: unknown[]): Promise<Answer> {
-  const answer = await ask(socket, event, ...args);
-  expect(
-    answer?.ok,
-    `${event} ${args.map(show).join(', ')} was answered ${show(answer)}, expected { ok: true, … }. ${lesson.see('The contract')}`,
-  ).toBe(true);
-  return answer;
-}
-
+const grade = socketIoGrader({
+  noAnswer: `every event is answered through its acknowledgement. ${lesson.see('The contract')}`,
+  notOk: lesson.see('The contract'),
+  noEvent: lesson.see('Who receives a message'),
+});
+const { ask, ok } = grade;
+const show = showValue;
+type Answer = AckAnswer;
 /** Everything `socket` receives as `message` from now on. */
-function inbox(socket: Socket): unknown[] {
-  const got: unknown[] = [];
-  socket.on('message', (message: unknown) => got.push(message));
-  return got;
-}
-
+const inbox = (socket: Socket): unknown[] => grade.inbox(socket, 'message');
 /** The next `message` on `socket`, bounded, with a failure that says what was awaited. */
-function nextMessage(socket: Socket, what: string): Promise<unknown> {
-  let listener: (m: unknown) => void = () => {};
-  return withTimeout(
-    new Promise<unknown>((resolve) => {
-      listener = resolve;
-      socket.once('message', listener);
-    }),
-    `${what}. ${lesson.see('Who receives a message')}`,
-  ).finally(() => socket.off('message', listener));
-}
+const nextMessage = (socket: Socket, what: string): Promise<unknown> =>
+  grade.next(socket, 'message', what);
 
 /**
  * A round trip on each socket's own connection: the server answers requests in order, so
