@@ -215,7 +215,13 @@ export class ServiceConnection {
   private async run(): Promise<DistributedError | undefined> {
     let failure: DistributedError | undefined;
     try {
-      for await (const frame of this.framed) {
+      // read(), not for-await: leaving a for-await loop by a throw would destroy the socket
+      // before the CLOSE frame below could say why.
+      for (
+        let frame = await this.framed.read();
+        frame !== undefined;
+        frame = await this.framed.read()
+      ) {
         this.receive(frame);
         if (this.handling >= this.maxHandlers && !this.framed.socket.destroyed) {
           await new Promise<void>((resolve) => {

@@ -14,7 +14,6 @@ import {
   type ServiceConnectionOptions,
   toServiceError,
 } from './connection.ts';
-import type { ServiceProtocol } from './registry.ts';
 import {
   decodeServiceFrame,
   encodeClose,

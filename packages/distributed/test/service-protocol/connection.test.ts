@@ -1,0 +1,277 @@
+import type net from 'node:net';
+import { connectTcp, nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  connectService,
+  DistributedError,
+  type ListenServiceOptions,
+  listenService,
+  type ServiceConnection,
+  type ServiceMessage,
+} from '../../src/index.ts';
+import { V1_AND_V2 } from './protocols.ts';
+
+interface Gate {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+/** A promise and its resolve (Node 20 has no Promise.withResolvers). */
+function gate(): Gate {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+async function serve(options: Partial<ListenServiceOptions> = {}) {
+  const errors: DistributedError[] = [];
+  const server = await listenService({
+    protocol: V1_AND_V2,
+    onRequest: ({ value }) => ({
+      name: 'user',
+      value: { userId: value.userId, name: `user-${value.userId}`, email: '' },
+    }),
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  onTestFinished(() => server.close());
+  return { server, errors, port: server.address.port };
+}
+
+async function connect(
+  port: number,
+  options: { requestTimeoutMs?: number; maxPendingRequests?: number } = {},
+) {
+  const client = await connectService({ host: '127.0.0.1', port, protocol: V1_AND_V2, ...options });
+  onTestFinished(() => client.destroy());
+  return client;
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<DistributedError> {
+  const outcome = await withTimeout(
+    promise.then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+    'the promise to settle',
+  );
+  expect(outcome).toBeInstanceOf(DistributedError);
+  return outcome as DistributedError;
+}
+
+describe('service protocol over TCP', () => {
+  it('answers a request with the response correlated to it', async () => {
+    const { port } = await serve();
+    const client = await connect(port);
+    expect(client.version).toBe(2);
+    const reply = await withTimeout(client.request('getUser', { userId: 7 }), 'the response');
+    expect(reply).toEqual({ name: 'user', value: { userId: 7, name: 'user-7', email: '' } });
+  });
+
+  it('matches 200 concurrent requests to their responses when the server answers out of order', async () => {
+    const { port } = await serve({
+      // Later requests finish first: each waits on a promise resolved in reverse order below.
+      onRequest: async ({ value }) => {
+        await gates.get(value.userId as number)?.promise;
+        return {
+          name: 'user',
+          value: { userId: value.userId, name: `n${value.userId}`, email: '' },
+        };
+      },
+    });
+    const gates = new Map<number, Gate>();
+    for (let i = 0; i < 200; i++) gates.set(i, gate());
+    const client = await connect(port);
+    const replies = Array.from({ length: 200 }, (_, i) => client.request('getUser', { userId: i }));
+    await pollUntil(() => client.pendingRequests === 200, 'all 200 requests sent');
+    for (let i = 199; i >= 0; i--) gates.get(i)?.resolve();
+    const values = await withTimeout(Promise.all(replies), 'all 200 responses');
+    values.forEach((reply, i) => expect(reply.value).toMatchObject({ userId: i, name: `n${i}` }));
+  });
+
+  it('delivers one-way events in order', async () => {
+    const seen: ServiceMessage[] = [];
+    const { port } = await serve({ onEvent: (event) => seen.push(event) });
+    const client = await connect(port);
+    for (let i = 1; i <= 20; i++) await client.notify('userSeen', { userId: i, at: i * 10 });
+    await pollUntil(() => seen.length === 20, '20 events');
+    expect(seen.map((e) => e.value)).toEqual(
+      Array.from({ length: 20 }, (_, k) => ({ userId: k + 1, at: (k + 1) * 10 })),
+    );
+  });
+
+  it('rejects with DISTRIBUTED_ERR_TIMEOUT when no response comes, and drops the late one', async () => {
+    const late = gate();
+    const { port } = await serve({
+      onRequest: async ({ value }) => {
+        await late.promise;
+        return { name: 'user', value: { userId: value.userId, name: 'late', email: '' } };
+      },
+    });
+    const clientErrors: DistributedError[] = [];
+    const client = await connectService({
+      host: '127.0.0.1',
+      port,
+      protocol: V1_AND_V2,
+      requestTimeoutMs: 50,
+      onError: (error) => clientErrors.push(error),
+    });
+    onTestFinished(() => client.destroy());
+    const error = await rejectionOf(client.request('getUser', { userId: 1 }));
+    expect(error.code).toBe('DISTRIBUTED_ERR_TIMEOUT');
+    late.resolve();
+    await pollUntil(() => clientErrors.length === 1, 'the late response to be reported');
+    expect(clientErrors[0]?.message).toContain('not waiting');
+    expect(client.pendingRequests).toBe(0);
+  });
+
+  it("passes the handler's failure back with its code", async () => {
+    const { port } = await serve({
+      onRequest: () => {
+        throw new DistributedError('DISTRIBUTED_ERR_LIMIT', 'too many users');
+      },
+    });
+    const client = await connect(port);
+    const error = await rejectionOf(client.request('getUser', { userId: 1 }));
+    expect(error.code).toBe('DISTRIBUTED_ERR_LIMIT');
+    expect(error.message).toContain('too many users');
+    // The connection goes on.
+    expect(client.pendingRequests).toBe(0);
+  });
+
+  it('refuses a request past maxPendingRequests with DISTRIBUTED_ERR_LIMIT', async () => {
+    const never = gate();
+    onTestFinished(() => never.resolve());
+    const { port } = await serve({
+      onRequest: async () => {
+        await never.promise;
+        return { name: 'user', value: { userId: 0, name: '', email: '' } };
+      },
+    });
+    const client = await connect(port, { maxPendingRequests: 2 });
+    const first = client.request('getUser', { userId: 1 }).catch(() => {});
+    const second = client.request('getUser', { userId: 2 }).catch(() => {});
+    const error = await rejectionOf(client.request('getUser', { userId: 3 }));
+    expect(error.code).toBe('DISTRIBUTED_ERR_LIMIT');
+    client.destroy();
+    await Promise.all([first, second]);
+  });
+
+  it('runs at most maxConcurrentHandlers at once and reads no further until one finishes', async () => {
+    let running = 0;
+    let most = 0;
+    let started = 0;
+    const gates: Gate[] = [];
+    const { port } = await serve({
+      maxConcurrentHandlers: 2,
+      onRequest: async ({ value }) => {
+        running++;
+        started++;
+        most = Math.max(most, running);
+        const held = gate();
+        gates.push(held);
+        await held.promise;
+        running--;
+        return { name: 'user', value: { userId: value.userId, name: '', email: '' } };
+      },
+    });
+    const client = await connect(port);
+    const replies = Array.from({ length: 6 }, (_, i) => client.request('getUser', { userId: i }));
+    await pollUntil(() => started === 2, 'two handlers to start');
+    for (let released = 0; released < 6; released++) {
+      await pollUntil(() => gates[released], `handler ${released + 1} to start`);
+      gates[released]?.resolve();
+    }
+    await withTimeout(Promise.all(replies), 'all six responses');
+    expect(started).toBe(6);
+    expect(most).toBe(2);
+  });
+
+  it('closes a connection that declares a frame over maxFrameBytes, and serves the others', async () => {
+    const { port, errors } = await serve({ maxFrameBytes: 1024 });
+    const good = await connect(port);
+    const hostile = await connectTcp(port);
+    onTestFinished(() => hostile.destroy());
+    hostile.write(Buffer.from([0xff, 0xff, 0xff, 0xf0]));
+    await nextEvent(hostile, 'close');
+    await pollUntil(() => errors.length > 0, 'the server to report the frame');
+    expect(errors[0]?.code).toBe('DISTRIBUTED_ERR_PAYLOAD');
+    const reply = await withTimeout(good.request('getUser', { userId: 3 }), 'the response');
+    expect(reply.value).toMatchObject({ userId: 3 });
+  });
+
+  it('closes an established connection that sends a frame over maxFrameBytes', async () => {
+    const { port, errors, server } = await serve({ maxFrameBytes: 1024 });
+    const client = await connect(port);
+    await pollUntil(() => server.connections.size === 1, 'the connection to be registered');
+    const [connection] = server.connections as Set<ServiceConnection>;
+    // A frame header written straight to the client's socket, past the server's limit.
+    (client as unknown as { framed: { socket: net.Socket } }).framed.socket.write(
+      Buffer.from([0x00, 0x01, 0x00, 0x00]),
+    );
+    const closedWith = await withTimeout(
+      connection?.closed as Promise<unknown>,
+      'the server side to close',
+    );
+    expect((closedWith as DistributedError).code).toBe('DISTRIBUTED_ERR_PAYLOAD');
+    expect(errors.map((e) => e.code)).toContain('DISTRIBUTED_ERR_PAYLOAD');
+    const error = await rejectionOf(client.request('getUser', { userId: 1 }));
+    expect(error.code).toBe('DISTRIBUTED_ERR_UNAVAILABLE');
+  });
+
+  it('closes with a protocol-error CLOSE frame on a frame that does not decode', async () => {
+    const { port, errors } = await serve();
+    const raw = await connectTcp(port);
+    onTestFinished(() => raw.destroy());
+    const received: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => received.push(chunk));
+    raw.write(Buffer.from('00000009 01 534c5350 0001 0001'.replaceAll(' ', ''), 'hex'));
+    raw.write(Buffer.from('00000002 7f00'.replaceAll(' ', ''), 'hex'));
+    await nextEvent(raw, 'close');
+    const bytes = Buffer.concat(received);
+    // WELCOME (version 1), then CLOSE with reason 3 (protocol-error).
+    expect(bytes.subarray(0, 7).toString('hex')).toBe('00000003020001');
+    expect(bytes.subarray(11, 13).toString('hex')).toBe('0303');
+    await pollUntil(() => errors.length > 0, 'the server to report the frame');
+    expect(errors[0]?.code).toBe('DISTRIBUTED_ERR_PAYLOAD');
+  });
+
+  it('times out a connection that never says HELLO', async () => {
+    const { port, errors } = await serve({ handshakeTimeoutMs: 50 });
+    const silent = await connectTcp(port);
+    onTestFinished(() => silent.destroy());
+    await nextEvent(silent, 'close');
+    expect(errors[0]?.code).toBe('DISTRIBUTED_ERR_TIMEOUT');
+  });
+
+  it('fails waiting requests with DISTRIBUTED_ERR_UNAVAILABLE when the server closes', async () => {
+    const never = gate();
+    onTestFinished(() => never.resolve());
+    const { port, server } = await serve({
+      onRequest: async () => {
+        await never.promise;
+        return { name: 'user', value: { userId: 0, name: '', email: '' } };
+      },
+    });
+    const client = await connect(port);
+    const waiting = client.request('getUser', { userId: 1 });
+    await pollUntil(() => server.connections.size === 1, 'the connection to be registered');
+    const closing = server.close();
+    const error = await rejectionOf(waiting);
+    expect(error.code).toBe('DISTRIBUTED_ERR_UNAVAILABLE');
+    never.resolve();
+    await withTimeout(closing, 'the server to close');
+    expect(await withTimeout(client.closed, 'the client to close')).toBeUndefined();
+  });
+
+  it('fails connecting to a closed port with DISTRIBUTED_ERR_UNAVAILABLE', async () => {
+    const { port, server } = await serve();
+    await server.close();
+    const error = await rejectionOf(
+      connectService({ host: '127.0.0.1', port, protocol: V1_AND_V2 }),
+    );
+    expect(error.code).toBe('DISTRIBUTED_ERR_UNAVAILABLE');
+  });
+});
