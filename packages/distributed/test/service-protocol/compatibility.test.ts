@@ -94,7 +94,9 @@ describe('service protocol across versions, over TCP', () => {
   it('the CLOSE for no common version is the bytes the wire format says', async () => {
     const service = await userService(ONLY_V1);
     const raw = await connectTcp(service.port);
-    onTestFinished(() => raw.destroy());
+    onTestFinished(() => {
+      raw.destroy();
+    });
     raw.write(fromHex('00000009 01 534c5350 0002 0003'));
     const bytes = await withTimeout(bytesUntilClose(raw), 'the server to close');
     const detail = Buffer.from('the server speaks 1–1, the client 2–3');
@@ -110,7 +112,9 @@ describe('service protocol across versions, over TCP', () => {
   it('a real version 1–2 server answers a version 1 peer with the golden version 1 bytes', async () => {
     const service = await userService(V1_AND_V2);
     const raw = await connectTcp(service.port);
-    onTestFinished(() => raw.destroy());
+    onTestFinished(() => {
+      raw.destroy();
+    });
     const received: Buffer[] = [];
     raw.on('data', (chunk: Buffer) => received.push(chunk));
     raw.write(fromHex('00000009 01 534c5350 0001 0001 0000000c 10 00000001 0001 01 00000007'));

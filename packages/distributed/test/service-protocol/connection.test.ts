@@ -193,7 +193,9 @@ describe('service protocol over TCP', () => {
     const { port, errors } = await serve({ maxFrameBytes: 1024 });
     const good = await connect(port);
     const hostile = await connectTcp(port);
-    onTestFinished(() => hostile.destroy());
+    onTestFinished(() => {
+      hostile.destroy();
+    });
     hostile.write(Buffer.from([0xff, 0xff, 0xff, 0xf0]));
     await nextEvent(hostile, 'close');
     await pollUntil(() => errors.length > 0, 'the server to report the frame');
@@ -224,7 +226,9 @@ describe('service protocol over TCP', () => {
   it('closes with a protocol-error CLOSE frame on a frame that does not decode', async () => {
     const { port, errors } = await serve();
     const raw = await connectTcp(port);
-    onTestFinished(() => raw.destroy());
+    onTestFinished(() => {
+      raw.destroy();
+    });
     const received: Buffer[] = [];
     raw.on('data', (chunk: Buffer) => received.push(chunk));
     raw.write(Buffer.from('00000009 01 534c5350 0001 0001'.replaceAll(' ', ''), 'hex'));
@@ -241,7 +245,9 @@ describe('service protocol over TCP', () => {
   it('times out a connection that never says HELLO', async () => {
     const { port, errors } = await serve({ handshakeTimeoutMs: 50 });
     const silent = await connectTcp(port);
-    onTestFinished(() => silent.destroy());
+    onTestFinished(() => {
+      silent.destroy();
+    });
     await nextEvent(silent, 'close');
     expect(errors[0]?.code).toBe('DISTRIBUTED_ERR_TIMEOUT');
   });
