@@ -9,6 +9,18 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  H2_SERVER_DEFAULTS,
+  type H2EventStream,
+  type H2Server,
+  type H2ServerOptions,
+  type H2StreamHandler,
+  listenH2,
+  openH2EventStream,
+  pushResource,
+  readH2Body,
+  sendEarlyHints,
+} from './http2/index.ts';
+export {
   createTelemetryClient,
   isValidTopicFilter,
   isValidTopicName,
