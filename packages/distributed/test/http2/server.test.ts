@@ -39,7 +39,9 @@ describe('listenH2: many streams on one session', () => {
     // Answer from the last to the first: the responses interleave against the request order.
     for (let n = 99; n >= 0; n--) gates[n]?.resolve();
     const done = await withTimeout(Promise.all(replies), 'all 100 responses');
-    done.forEach((reply, n) => expect([reply.status, reply.body]).toEqual([200, `reply ${n}`]));
+    expect(done.map((reply) => `${reply.status} ${reply.body}`)).toEqual(
+      gates.map((_, n) => `200 reply ${n}`),
+    );
     expect(server.sessions.size).toBe(1);
   });
 
