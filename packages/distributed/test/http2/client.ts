@@ -2,6 +2,7 @@
 import http2 from 'node:http2';
 import { withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
+import { type H2ServerOptions, listenH2 } from '../../src/index.ts';
 
 export interface H2Reply {
   readonly status: number;
@@ -65,4 +66,11 @@ export function request(
     }),
     `the response to ${path}`,
   );
+}
+
+/** Starts `listenH2`, closed when the test ends. */
+export async function serve(options: H2ServerOptions) {
+  const server = await listenH2(options);
+  onTestFinished(() => server.close());
+  return server;
 }

@@ -12,15 +12,9 @@ import {
   SseParser,
   sendEarlyHints,
 } from '../../src/index.ts';
-import { openSession, request } from './client.ts';
+import { openSession, request, serve } from './client.ts';
 
 const certificate = selfSignedCertificate();
-
-async function serve(options: H2ServerOptions) {
-  const server = await listenH2(options);
-  onTestFinished(() => server.close());
-  return server;
-}
 
 describe('the alternatives to server push', () => {
   it('streams events on one HTTP/2 stream while other requests share the connection', async () => {

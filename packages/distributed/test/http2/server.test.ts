@@ -2,26 +2,8 @@ import http2 from 'node:http2';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type H2ServerOptions, listenH2, readH2Body } from '../../src/index.ts';
-import { openSession, request } from './client.ts';
-
-interface Gate {
-  readonly promise: Promise<void>;
-  readonly resolve: () => void;
-}
-
-function gate(): Gate {
-  let resolve = (): void => {};
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
-async function serve(options: H2ServerOptions) {
-  const server = await listenH2(options);
-  onTestFinished(() => server.close());
-  return server;
-}
+import { gate, Turnstile } from '../service-protocol/gate.ts';
+import { openSession, request, serve } from './client.ts';
 
 describe('listenH2: many streams on one session', () => {
   it('answers 100 concurrent requests on one connection, each with its own body, in any order', async () => {
@@ -84,37 +66,26 @@ describe('listenH2: settings and hostile streams', () => {
   });
 
   it("never has more than maxConcurrentStreams streams open: node's client waits for a slot", async () => {
-    let running = 0;
-    let most = 0;
-    let started = 0;
-    const gates: Gate[] = [];
+    const turnstile = new Turnstile();
+    onTestFinished(() => turnstile.releaseAll());
     const server = await serve({
       maxConcurrentStreams: 2,
       handler: async (stream) => {
-        running++;
-        started++;
-        most = Math.max(most, running);
-        const held = gate();
-        gates.push(held);
-        await held.promise;
-        running--;
+        await turnstile.enter();
         stream.respond({ ':status': 200 });
         stream.end('ok');
       },
     });
-    onTestFinished(() => {
-      for (const held of gates) held.resolve();
-    });
     const session = await openSession(server.origin);
     const replies = Array.from({ length: 5 }, (_, n) => request(session, `/${n}`));
-    await pollUntil(() => started === 2, 'two streams to start');
+    await pollUntil(() => turnstile.started === 2, 'two streams to start');
     for (let n = 0; n < 5; n++) {
-      await pollUntil(() => gates[n], `stream ${n + 1} to start`);
-      gates[n]?.resolve();
+      await pollUntil(() => turnstile.entered(n), `stream ${n + 1} to start`);
+      turnstile.release(n);
     }
     const done = await Promise.all(replies);
     expect(done.map((reply) => reply.body)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
-    expect(most).toBe(2);
+    expect(turnstile.most).toBe(2);
   });
 
   it('answers 413 and resets a stream whose body passes the limit, and serves the session on', async () => {

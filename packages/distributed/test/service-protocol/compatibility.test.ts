@@ -1,5 +1,12 @@
 import type net from 'node:net';
-import { connectTcp, fromHex, nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
+import {
+  connectTcp,
+  fromHex,
+  nextEvent,
+  pollUntil,
+  rejectionOf,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   connectService,
@@ -77,12 +84,10 @@ describe('service protocol across versions, over TCP', () => {
 
   it('a version 2 client and a version 1 server share no version: a typed error on both sides and a CLOSE frame with the reason', async () => {
     const service = await userService(ONLY_V1);
-    let thrown: unknown;
-    try {
-      await client(service.port, ONLY_V2);
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = await rejectionOf(
+      client(service.port, ONLY_V2),
+      'connecting with no common version',
+    );
     expect(thrown).toBeInstanceOf(ServiceVersionError);
     expect((thrown as ServiceVersionError).code).toBe('DISTRIBUTED_ERR_PAYLOAD');
     expect((thrown as Error).message).toContain('the server speaks 1–1, the client 2–2');

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { connectTcp, nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
+import { connectTcp, nextEvent, pollUntil, rejectionOf, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   connectService,
@@ -9,21 +9,8 @@ import {
   type ServiceConnection,
   type ServiceMessage,
 } from '../../src/index.ts';
+import { type Gate, gate, Turnstile } from './gate.ts';
 import { V1_AND_V2 } from './protocols.ts';
-
-interface Gate {
-  readonly promise: Promise<void>;
-  readonly resolve: () => void;
-}
-
-/** A promise and its resolve (Node 20 has no Promise.withResolvers). */
-function gate(): Gate {
-  let resolve = (): void => {};
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
 
 async function serve(options: Partial<ListenServiceOptions> = {}) {
   const errors: DistributedError[] = [];
@@ -47,18 +34,6 @@ async function connect(
   const client = await connectService({ host: '127.0.0.1', port, protocol: V1_AND_V2, ...options });
   onTestFinished(() => client.destroy());
   return client;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<DistributedError> {
-  const outcome = await withTimeout(
-    promise.then(
-      () => undefined,
-      (err: unknown) => err,
-    ),
-    'the promise to settle',
-  );
-  expect(outcome).toBeInstanceOf(DistributedError);
-  return outcome as DistributedError;
 }
 
 describe('service protocol over TCP', () => {
@@ -162,33 +137,25 @@ describe('service protocol over TCP', () => {
   });
 
   it('runs at most maxConcurrentHandlers at once and reads no further until one finishes', async () => {
-    let running = 0;
-    let most = 0;
-    let started = 0;
-    const gates: Gate[] = [];
+    const turnstile = new Turnstile();
+    onTestFinished(() => turnstile.releaseAll());
     const { port } = await serve({
       maxConcurrentHandlers: 2,
       onRequest: async ({ value }) => {
-        running++;
-        started++;
-        most = Math.max(most, running);
-        const held = gate();
-        gates.push(held);
-        await held.promise;
-        running--;
+        await turnstile.enter();
         return { name: 'user', value: { userId: value.userId, name: '', email: '' } };
       },
     });
     const client = await connect(port);
     const replies = Array.from({ length: 6 }, (_, i) => client.request('getUser', { userId: i }));
-    await pollUntil(() => started === 2, 'two handlers to start');
-    for (let released = 0; released < 6; released++) {
-      await pollUntil(() => gates[released], `handler ${released + 1} to start`);
-      gates[released]?.resolve();
+    await pollUntil(() => turnstile.started === 2, 'two handlers to start');
+    for (let n = 0; n < 6; n++) {
+      await pollUntil(() => turnstile.entered(n), `handler ${n + 1} to start`);
+      turnstile.release(n);
     }
     await withTimeout(Promise.all(replies), 'all six responses');
-    expect(started).toBe(6);
-    expect(most).toBe(2);
+    expect(turnstile.started).toBe(6);
+    expect(turnstile.most).toBe(2);
   });
 
   it('closes a connection that declares a frame over maxFrameBytes, and serves the others', async () => {

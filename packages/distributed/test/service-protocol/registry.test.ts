@@ -1,4 +1,4 @@
-import { fromHex, toHex } from '@socketlab/testkit';
+import { fromHex, thrownBy, toHex } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { DistributedError, defineServiceProtocol } from '../../src/index.ts';
 import { ONLY_V1, ONLY_V2, V1_AND_V2, V1_MESSAGES, V2_MESSAGES } from './protocols.ts';
@@ -10,14 +10,10 @@ const BODIES = {
 } as const;
 
 function payloadErrorOf(work: () => unknown): DistributedError {
-  try {
-    work();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DistributedError);
-    expect((err as DistributedError).code).toBe('DISTRIBUTED_ERR_PAYLOAD');
-    return err as DistributedError;
-  }
-  throw new Error('expected a DISTRIBUTED_ERR_PAYLOAD error, nothing was thrown');
+  const error = thrownBy(work, 'the call');
+  expect(error).toBeInstanceOf(DistributedError);
+  expect(error.code).toBe('DISTRIBUTED_ERR_PAYLOAD');
+  return error as DistributedError;
 }
 
 describe('defineServiceProtocol: bodies', () => {

@@ -1,5 +1,5 @@
 import { lengthPrefixCodec } from '@socketlab/tcp-udp';
-import { describePieces, everySplit, fromHex } from '@socketlab/testkit';
+import { describePieces, everySplit, fromHex, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { DistributedError, decodeServiceFrame, type ServiceFrame } from '../../src/index.ts';
 import { ONLY_V1, V1_AND_V2 } from './protocols.ts';
@@ -116,12 +116,7 @@ describe('service frames: hostile bytes', () => {
     ['a request with no room for its id', '10 0000'],
     ['an ERROR whose text runs past the end', '12 00000001 0009 41'],
   ])('refuses %s with DISTRIBUTED_ERR_PAYLOAD', (_what, hex) => {
-    let thrown: unknown;
-    try {
-      decodeServiceFrame(fromHex(hex));
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = thrownBy(() => decodeServiceFrame(fromHex(hex)));
     expect(thrown).toBeInstanceOf(DistributedError);
     expect((thrown as DistributedError).code).toBe('DISTRIBUTED_ERR_PAYLOAD');
   });
