@@ -378,9 +378,10 @@ export class ServiceConnection {
     }
   }
 
+  /** A response that came after its request timed out. */
   private report(what: string): void {
     this.options.onError?.(
-      new DistributedError('DISTRIBUTED_ERR_PAYLOAD', `service connection: ${what}`),
+      new DistributedError('DISTRIBUTED_ERR_TIMEOUT', `service connection: ${what}`),
       this,
     );
   }

@@ -1,12 +1,10 @@
 import http2 from 'node:http2';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../../websockets/test/helpers/self-signed.ts';
 import {
   DistributedError,
   type H2EventStream,
-  type H2ServerOptions,
-  listenH2,
   openH2EventStream,
   pushResource,
   SseParser,

@@ -1,5 +1,12 @@
 import type net from 'node:net';
-import { connectTcp, nextEvent, pollUntil, rejectionOf, withTimeout } from '@socketlab/testkit';
+import {
+  connectTcp,
+  fromHex,
+  nextEvent,
+  pollUntil,
+  rejectionOf,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   connectService,
@@ -100,6 +107,7 @@ describe('service protocol over TCP', () => {
     expect(error.code).toBe('DISTRIBUTED_ERR_TIMEOUT');
     late.resolve();
     await pollUntil(() => clientErrors.length === 1, 'the late response to be reported');
+    expect(clientErrors[0]?.code).toBe('DISTRIBUTED_ERR_TIMEOUT');
     expect(clientErrors[0]?.message).toContain('not waiting');
     expect(client.pendingRequests).toBe(0);
   });
@@ -192,7 +200,10 @@ describe('service protocol over TCP', () => {
     expect(error.code).toBe('DISTRIBUTED_ERR_UNAVAILABLE');
   });
 
-  it('closes with a protocol-error CLOSE frame on a frame that does not decode', async () => {
+  it.each([
+    ['a frame of unknown kind', '00000002 7f00'],
+    ['a second HELLO', '00000009 01 534c5350 0001 0001'],
+  ])('closes with a protocol-error CLOSE frame on %s', async (_what, hostile) => {
     const { port, errors } = await serve();
     const raw = await connectTcp(port);
     onTestFinished(() => {
@@ -201,7 +212,7 @@ describe('service protocol over TCP', () => {
     const received: Buffer[] = [];
     raw.on('data', (chunk: Buffer) => received.push(chunk));
     raw.write(Buffer.from('00000009 01 534c5350 0001 0001'.replaceAll(' ', ''), 'hex'));
-    raw.write(Buffer.from('00000002 7f00'.replaceAll(' ', ''), 'hex'));
+    raw.write(Buffer.from(hostile.replaceAll(' ', ''), 'hex'));
     await nextEvent(raw, 'close');
     const bytes = Buffer.concat(received);
     // WELCOME (version 1), then CLOSE with reason 3 (protocol-error).
@@ -209,6 +220,31 @@ describe('service protocol over TCP', () => {
     expect(bytes.subarray(11, 13).toString('hex')).toBe('0303');
     await pollUntil(() => errors.length > 0, 'the server to report the frame');
     expect(errors[0]?.code).toBe('DISTRIBUTED_ERR_PAYLOAD');
+  });
+
+  it('reports an event whose body does not decode, and keeps the connection', async () => {
+    const { port, errors } = await serve();
+    const raw = await connectTcp(port);
+    onTestFinished(() => {
+      raw.destroy();
+    });
+    const received: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => received.push(chunk));
+    // HELLO 1–1, an event in version 9, then getUser { userId: 7 } as request 1.
+    raw.write(
+      fromHex(
+        '00000009 01 534c5350 0001 0001  00000008 13 0003 09 00000007  0000000c 10 00000001 0001 01 00000007',
+      ),
+    );
+    await pollUntil(
+      () => Buffer.concat(received).length >= 7 + 4 + 20,
+      'the WELCOME and the response',
+    );
+    expect(Buffer.concat(received).subarray(7).toString('hex')).toBe(
+      fromHex('00000014 11 00000001 0002 01 00000007 0006 757365722d37').toString('hex'),
+    );
+    expect(errors.map((e) => e.code)).toEqual(['DISTRIBUTED_ERR_PAYLOAD']);
+    expect(errors[0]?.message).toContain('version 9');
   });
 
   it('times out a connection that never says HELLO', async () => {
