@@ -30,6 +30,7 @@ export type H2StreamHandler = (
 
 /** Options of {@link listenH2}. */
 export interface H2ServerOptions {
+  /** Called once per stream (request) with its headers. */
   readonly handler: H2StreamHandler;
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -37,16 +38,17 @@ export interface H2ServerOptions {
   readonly port?: number;
   /** A key and certificate for h2 over TLS; without, the server speaks cleartext h2c. */
   readonly tls?: { readonly key: Buffer | string; readonly cert: Buffer | string };
-  /** @default 100 */
+  /** SETTINGS_MAX_CONCURRENT_STREAMS sent to each client (0 to 2^32 − 1). @default 100 */
   readonly maxConcurrentStreams?: number;
-  /** @default 65535 */
+  /** SETTINGS_INITIAL_WINDOW_SIZE sent to each client (0 to 2^31 − 1). @default 65535 */
   readonly initialWindowSize?: number;
-  /** @default 30000 */
+  /** A stream with no frames for this long is reset with RST_STREAM CANCEL. @default 30000 */
   readonly streamIdleTimeoutMs?: number;
 }
 
 /** A listening HTTP/2 server, made by {@link listenH2}. */
 export interface H2Server {
+  /** The bound address and port. */
   readonly address: net.AddressInfo;
   /** `http://` (h2c) or `https://` and the bound address, for `http2.connect`. */
   readonly origin: string;

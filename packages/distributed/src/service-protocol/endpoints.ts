@@ -38,7 +38,9 @@ export class ServiceVersionError extends DistributedError {
 
 /** Options of {@link connectService}. */
 export interface ConnectServiceOptions extends ServiceConnectionOptions {
+  /** The service's host, e.g. `'127.0.0.1'`. */
   readonly host: string;
+  /** The service's TCP port. */
   readonly port: number;
   /** How long to wait for the connection and the server's WELCOME. @default 5000 */
   readonly handshakeTimeoutMs?: number;

@@ -42,12 +42,15 @@ export interface ServiceProtocolDefinition {
 
 /** A message as the application sees it: a name and its value in this side's latest shape. */
 export interface ServiceMessage {
+  /** The message's name in the registry. */
   readonly name: string;
+  /** Its fields, in the shape of this side's newest version. */
   readonly value: Readonly<Record<string, unknown>>;
 }
 
 /** A decoded body: the message, upgraded to this side's latest version, and the version it was written in. */
 export interface DecodedServiceBody extends ServiceMessage {
+  /** The version the peer wrote the body in (the body header's version byte). */
   readonly writtenIn: number;
 }
 
