@@ -26,6 +26,18 @@ export {
   type DistributedErrorCode,
 } from './errors.ts';
 export {
+  H2_SERVER_DEFAULTS,
+  type H2EventStream,
+  type H2Server,
+  type H2ServerOptions,
+  type H2StreamHandler,
+  listenH2,
+  openH2EventStream,
+  pushResource,
+  readH2Body,
+  sendEarlyHints,
+} from './http2/index.ts';
+export {
   createSocketMetrics,
   EventLabeler,
   MAX_EVENT_LABEL_LENGTH,
@@ -137,6 +149,34 @@ export {
   type ScaledServerOptions,
   type ScalingAdapter,
 } from './scaling/index.ts';
+export {
+  type ConnectServiceOptions,
+  connectService,
+  type DecodedServiceBody,
+  decodeServiceFrame,
+  defineServiceProtocol,
+  type ListenServiceOptions,
+  listenService,
+  SERVICE_CLOSE_REASONS,
+  SERVICE_FRAME_KINDS,
+  SERVICE_MAX_VERSION,
+  SERVICE_PROTOCOL_DEFAULTS,
+  SERVICE_PROTOCOL_MAGIC,
+  type ServiceCloseReason,
+  ServiceConnection,
+  type ServiceConnectionOptions,
+  type ServiceEventHandler,
+  type ServiceFrame,
+  type ServiceMessage,
+  type ServiceMessageDefinition,
+  type ServiceProtocol,
+  type ServiceProtocolDefinition,
+  type ServiceRequestHandler,
+  type ServiceRequestOptions,
+  type ServiceServer,
+  ServiceVersionError,
+  type ServiceVersionMessages,
+} from './service-protocol/index.ts';
 export {
   createSseChannel,
   DEFAULT_SSE_MAX_LINE_LENGTH,
