@@ -112,6 +112,11 @@ export class GrpcPriceStream implements AsyncIterable<PriceUpdate> {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     // Until someone iterates, errors are kept by the stream (the iterator rethrows them).
     call.on('error', () => {});
+    // grpc-js reads from HTTP/2 without pause until the first read of its stream: every message
+    // that arrives before it waits in an unbounded list. One read(0) (which takes nothing) starts
+    // the reading, and from then on grpc-js holds at most `readableHighWaterMark` (16) messages
+    // and pauses HTTP/2, so a caller that iterates late still stalls the server, not its memory.
+    call.read(0);
   }
 
   /** Adds symbols; the server sends each one's latest price, then every change. */
