@@ -23,9 +23,9 @@ export interface GrpcPriceClientOptions {
    * time: gRPC sends what is left of it to the server, which cancels the call there too). Past
    * it the call fails with `DISTRIBUTED_ERR_TIMEOUT` (`DEADLINE_EXCEEDED`). @default none
    */
-  readonly deadline?: Date | number;
+  readonly deadline?: Date | number | undefined;
   /** Aborting it cancels the call; the call then rejects with the signal's `reason`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** The largest message accepted from the server. @default 4096 */
   readonly maxReceiveMessageBytes?: number;
   /** Further grpc-js channel options (e.g. `'grpc-node.flow_control_window'`). */
