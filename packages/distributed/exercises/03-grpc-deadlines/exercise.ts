@@ -60,7 +60,7 @@ export function makePriceFeedClient(address: string): PriceFeedClient {
  * `'LIMIT'`, any other status `'REJECTED'`; keep grpc-js's error as `cause`.
  */
 export function toPriceCallError(error: grpc.ServiceError): PriceCallError {
-  // TODO
+  // TODO: one table from grpc.status code to PriceCallErrorCode ("Statuses to errors"); keep `error` as cause.
   throw new Error('not implemented yet: read exercises/03-grpc-deadlines/README.md');
 }
 
@@ -77,7 +77,7 @@ export interface RequestPriceOptions {
  * Rejects with a {@link PriceCallError}; closes its client either way.
  */
 export async function requestPrice(options: RequestPriceOptions): Promise<PriceUpdate> {
-  // TODO
+  // TODO: makePriceFeedClient, then GetPrice with { deadline: Date.now() + timeoutMs }; close the client in finally.
   throw new Error('not implemented yet: read exercises/03-grpc-deadlines/README.md');
 }
 
@@ -99,6 +99,7 @@ export interface CollectPricesOptions {
  * Rejects with a {@link PriceCallError}, or with `signal.reason` once aborted; closes its client.
  */
 export async function collectPrices(options: CollectPricesOptions): Promise<PriceUpdate[]> {
-  // TODO
+  // TODO: Subscribe with one deadline, write { action: 'SUBSCRIBE', symbols }, read `count` prices, then cancel.
+  // TODO: on abort, cancel and reject with signal.reason; map other failures with toPriceCallError.
   throw new Error('not implemented yet: read exercises/03-grpc-deadlines/README.md');
 }
