@@ -90,6 +90,23 @@ describe('the price feed against hostile and broken input', () => {
     await pollUntil(() => feed.stats().activeStreams === 0, 'the stream to be freed');
   });
 
+  it('a stream past maxStreams is refused with RESOURCE_EXHAUSTED and the open ones go on', async () => {
+    const feed = await startFeed({ maxStreams: 1 });
+    const first = collect(await openStream(feed.address, { symbols: ['ACME'] }));
+    await pollUntil(() => feed.stats().activeStreams === 1, 'the first stream');
+    const error = await endingOf(feed.address, () => {});
+    expect(error).toMatchObject({
+      grpcStatus: 'RESOURCE_EXHAUSTED',
+      code: 'DISTRIBUTED_ERR_LIMIT',
+    });
+    feed.publish('ACME', 5);
+    await pollUntil(
+      () => first.state.latest.get('ACME')?.price === 5,
+      'the first stream to get a price',
+    );
+    expect(feed.stats().activeStreams).toBe(1);
+  });
+
   it('bytes that are not a protobuf message end the call with INTERNAL and free the stream', async () => {
     const feed = await startFeed();
     // 0xff… is a field tag whose varint never ends: no protobuf decoder can read it.
