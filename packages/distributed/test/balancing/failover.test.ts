@@ -49,7 +49,9 @@ describe.skipIf(nginx.skip || redis.skip)('one of three instances behind nginx g
     redis.require();
   });
 
-  it('stopped (SIGTERM), streams adapter: its clients move, keep their id and rooms, and get every tick once, in order', async () => {
+  it('stopped (SIGTERM), streams adapter: its clients move, keep their id and rooms, and get every tick once, in order', {
+    timeout: 90_000,
+  }, async () => {
     const { list, emitter, clients } = await cluster();
     try {
       const victims = clients.filter((c) => c.owner === 0);
@@ -60,6 +62,7 @@ describe.skipIf(nginx.skip || redis.skip)('one of three instances behind nginx g
       await pollUntil(
         () => clients.every((c) => c.ticks.length === KILL_AFTER),
         'every client to have the ticks sent before the stop',
+        { ms: 15_000 },
       );
       const disconnected = victims.map(
         (c) => new Promise((resolve) => c.socket.once('disconnect', resolve)),
@@ -71,7 +74,7 @@ describe.skipIf(nginx.skip || redis.skip)('one of three instances behind nginx g
       await pollUntil(
         () => clients.every((c) => c.ticks.length >= TICKS),
         'every client to have every tick',
-        { ms: 15_000 },
+        { ms: 30_000 },
       );
       for (const [k, c] of clients.entries()) {
         expect(c.ticks, `client ${k} (instance ${c.owner})`).toEqual(expected);
@@ -87,7 +90,9 @@ describe.skipIf(nginx.skip || redis.skip)('one of three instances behind nginx g
     }
   });
 
-  it('crashed (SIGKILL): its clients move to the others as new sockets (recovered false), without their rooms', async () => {
+  it('crashed (SIGKILL): its clients move to the others as new sockets (recovered false), without their rooms', {
+    timeout: 90_000,
+  }, async () => {
     const { list, emitter, clients } = await cluster();
     try {
       const victims = clients.filter((c) => c.owner === 0);
@@ -99,7 +104,7 @@ describe.skipIf(nginx.skip || redis.skip)('one of three instances behind nginx g
       );
       await list[0]?.stop('SIGKILL');
       await withTimeout(Promise.all(disconnected), 'the clients of the crashed instance to notice');
-      await withTimeout(Promise.all(reconnected), 'them to reconnect elsewhere', 15_000);
+      await withTimeout(Promise.all(reconnected), 'them to reconnect elsewhere', 30_000);
       for (const c of victims) {
         expect(c.socket.recovered).toBe(false);
         expect([1, 2]).toContain((await answers(c.socket, 1))[0]);

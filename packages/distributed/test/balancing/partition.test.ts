@@ -64,7 +64,7 @@ describe.skipIf(nginx.skip)('a partitioned instance behind nginx', () => {
     await pollUntil(
       () => reasonsOnA.length === 2 && reasonsOfClients.length === 2,
       'the heartbeats on both sides to notice the partition',
-      { ms: 5_000 },
+      { ms: 10_000 },
     );
     expect(reasonsOnA).toEqual(['ping timeout', 'ping timeout']);
     expect(reasonsOfClients).toEqual(['ping timeout', 'ping timeout']);
