@@ -5,7 +5,7 @@
  *   NATS subscription receiving the same count live (published by the same process);
  * - RabbitMQ work queue: messages per second consumed with manual acks (`createWorkQueue`, a
  *   no-op handler, each ack after the handler resolves) with a prefetch window of 50 against 1,
- *   the queue filled first with persistent, confirmed messages (3,000; 300 quick).
+ *   the queue filled first with persistent, confirmed messages (10,000; 300 quick).
  * Every stream and queue has a name of its own and is deleted afterwards; the best of 2 rounds
  * (1 quick) counts. The brokers run on the same two cores as the benchmark.
  *   pnpm --filter @socketlab/distributed bench brokers
@@ -18,7 +18,7 @@ import { createWorkQueue, ensureStream, replayFrom } from '../src/index.ts';
 import { needService, STEP_MS } from './fanout.ts';
 
 const STORED = BENCH_QUICK ? 500 : 10_000;
-const JOBS = BENCH_QUICK ? 300 : 3_000;
+const JOBS = BENCH_QUICK ? 300 : 10_000;
 const ROUNDS = BENCH_QUICK ? 1 : 2;
 const PAYLOAD = new TextEncoder().encode(JSON.stringify({ price: 101.25, symbol: 'ACME' }));
 

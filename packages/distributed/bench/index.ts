@@ -13,4 +13,6 @@
  */
 import { benchAreas, runBenchGroups } from '@socketlab/testkit';
 
-await runBenchGroups(benchAreas(new URL('.', import.meta.url), ['tuning', 'fanout', 'nginx', 'brokers']));
+await runBenchGroups(
+  benchAreas(new URL('.', import.meta.url), ['tuning', 'fanout', 'nginx', 'brokers']),
+);

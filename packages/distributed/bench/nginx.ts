@@ -17,7 +17,7 @@ import { connectClients, listen, STEP_MS } from './fanout.ts';
 const CLIENTS = BENCH_QUICK ? 6 : 20;
 /** Round trips per client per round. */
 const PINGS = BENCH_QUICK ? 20 : 250;
-const ROUNDS = BENCH_QUICK ? 1 : 2;
+const ROUNDS = BENCH_QUICK ? 1 : 3;
 
 /** Whether nginx is here: one line and a skip when it is not, a failure under CI=true. */
 function nginxMissing(): string | undefined {
@@ -26,7 +26,8 @@ function nginxMissing(): string | undefined {
     return undefined;
   } catch (error) {
     const missing = `${(error as Error).message}; the nginx benchmark starts its own nginx on loopback ports`;
-    if (process.env.CI === 'true') throw new Error(`${missing} (CI=true: a missing tool is a failure)`);
+    if (process.env.CI === 'true')
+      throw new Error(`${missing} (CI=true: a missing tool is a failure)`);
     console.warn(`skipped: ${missing}`);
     return missing;
   }
