@@ -43,7 +43,7 @@ export async function instanceProcesses(
         );
       }),
       `instance process ${index} to listen`,
-      20_000,
+      60_000, // a bound: under CI's full load, three processes compiling TypeScript took over 20 s
     );
     const { port } = JSON.parse(line) as { port: number };
     const gone = new Promise((resolve) => child.once('exit', resolve));
