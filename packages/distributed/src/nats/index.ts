@@ -9,6 +9,20 @@ export {
   SOCKET_ID_HEADER,
 } from './bridge.ts';
 export {
+  JETSTREAM_FEED_DEFAULTS,
+  type JetStreamCatchUpAck,
+  type JetStreamFeed,
+  type JetStreamFeedMessage,
+  type JetStreamFeedOptions,
+  type JetStreamFeedRoute,
+  type JetStreamFeedStats,
+  type JetStreamFeedTracker,
+  type JetStreamFeedTrackerOptions,
+  type JetStreamFeedTrackerStats,
+  serveJetStreamFeed,
+  trackJetStreamFeed,
+} from './catch-up.ts';
+export {
   type DurableConsumerOptions,
   ensureDurableConsumer,
   ensureStream,
