@@ -16,12 +16,14 @@ export {
   type JetStreamFeedOptions,
   type JetStreamFeedRoute,
   type JetStreamFeedStats,
+  serveJetStreamFeed,
+} from './catch-up.ts';
+export {
   type JetStreamFeedTracker,
   type JetStreamFeedTrackerOptions,
   type JetStreamFeedTrackerStats,
-  serveJetStreamFeed,
   trackJetStreamFeed,
-} from './catch-up.ts';
+} from './catch-up-client.ts';
 export {
   type DurableConsumerOptions,
   ensureDurableConsumer,

@@ -132,6 +132,42 @@ describe.skipIf(nats.skip)('serveJetStreamFeed and trackJetStreamFeed', () => {
     expect(tracker.stats).toMatchObject({ delivered: 4, duplicates: 3, replayed: 3 });
   });
 
+  it('holds at most maxHeld live messages during a catch-up, and catches up once more for those it dropped', async () => {
+    const { url, publish } = await setup();
+    const socket = await client(url);
+    const raw = wire(socket);
+    const { tracker, got } = tracked(socket, 'acme', {
+      lastSeq: 0,
+      maxHeld: 1,
+      beforeCatchUp: async (s: ClientSocket) => {
+        await s.emitWithAck('join', 'acme');
+        for (let n = 1; n <= 3; n++) await publish(n);
+        await pollUntil(() => raw.length === 3, 'three live messages, two over maxHeld');
+      },
+    });
+    await pollUntil(() => tracker.synced, 'the catch-ups');
+    await publish(4);
+    await pollUntil(() => got.length === 4, 'message 4');
+    expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(tracker.stats.catchUps).toBe(2);
+  });
+
+  it('refuses bad options with RangeError', async () => {
+    const { io, js, stream } = await setup();
+    const route = { subject: 'x.*', room: () => 'r' };
+    await expect(
+      serveJetStreamFeed({ io, js, stream, routes: [route], maxCatchUp: 0 }),
+    ).rejects.toThrow(RangeError);
+    await expect(serveJetStreamFeed({ io, js, stream, routes: [] })).rejects.toThrow(RangeError);
+    const socket = await client((await socketIoServer()).url);
+    expect(() => trackJetStreamFeed(socket, { onMessage: () => {}, maxHeld: 0 })).toThrow(
+      RangeError,
+    );
+    expect(() => trackJetStreamFeed(socket, { onMessage: () => {}, ackTimeoutMs: 1.5 })).toThrow(
+      RangeError,
+    );
+  });
+
   it('answers a client too far behind, or behind what the stream keeps, with a reset', async () => {
     const { url, publish, jsm, stream } = await setup({ maxCatchUp: 5 });
     const socket = await client(url);
