@@ -23,7 +23,7 @@ export interface JetStreamFeedTrackerOptions {
   beforeCatchUp?: (socket: ClientSocket) => unknown;
   /** The last sequence already seen (kept by the application). @default none: start from now */
   lastSeq?: number;
-  /** The client is too far behind: resync from the source of truth; the feed goes on after `resetTo`. */
+  /** The client cannot catch up (too far behind, or ahead of a stream made anew): resync from the source of truth; the feed goes on after `resetTo`. */
   onReset?: (resetTo: number, error: DistributedError) => void;
   /** A catch-up failed (no answer, a broker failure): the tracker stays unsynced until `catchUp()` or the next connect. */
   onError?: (error: DistributedError) => void;

@@ -82,9 +82,10 @@ export type JetStreamCatchUpAck =
       code: DistributedErrorCode;
       message: string;
       /**
-       * Set when the client is too far behind (`DISTRIBUTED_ERR_LIMIT`: more than `maxCatchUp`,
-       * or messages the stream no longer holds): resync from your source of truth, then carry on
-       * from this sequence.
+       * Set when the client cannot catch up: too far behind (`DISTRIBUTED_ERR_LIMIT`: more than
+       * `maxCatchUp`, or messages the stream no longer holds), or ahead of the stream
+       * (`DISTRIBUTED_ERR_PAYLOAD`: a stream made anew, or a forged sequence). Resync from your
+       * source of truth, then carry on from this sequence.
        */
       resetTo?: number;
     };
@@ -128,9 +129,9 @@ const refuse = (
  * to it with `replay: true`, then `ack` answers {@link JetStreamCatchUpAck}. `lastSeq: null`
  * asks for nothing but the current last sequence (a fresh client). Refused with
  * `DISTRIBUTED_ERR_PAYLOAD`: a request that is not `{ lastSeq }` with a safe integer ≥ 0, a
- * sequence beyond the stream's last, a second catch-up while one runs on the socket; with
- * `DISTRIBUTED_ERR_LIMIT` and `resetTo`: more than `maxCatchUp` behind, or behind the stream's
- * first message. Run one per instance, each with its own NATS connection.
+ * second catch-up while one runs on the socket, and (with `resetTo`) a sequence beyond the
+ * stream's last; with `DISTRIBUTED_ERR_LIMIT` and `resetTo`: more than `maxCatchUp` behind, or
+ * behind the stream's first message. Run one per instance, each with its own NATS connection.
  * @throws {RangeError} for a `maxCatchUp` that is not a positive integer, or no route.
  * @example
  * const feed = await serveJetStreamFeed({ io, js, stream: 'PRICES',
@@ -224,7 +225,8 @@ export async function serveJetStreamFeed(options: JetStreamFeedOptions): Promise
       if (from - 1 > last) {
         return refuse(
           'DISTRIBUTED_ERR_PAYLOAD',
-          `lastSeq ${lastSeq} is beyond the stream's last sequence ${last}`,
+          `lastSeq ${lastSeq} is beyond the stream's last sequence ${last} (a stream made anew, or a forged sequence): resync`,
+          last,
         );
       }
       if (last - (from - 1) > maxCatchUp) {

@@ -242,7 +242,10 @@ describe.skipIf(nats.skip)('serveJetStreamFeed and trackJetStreamFeed', () => {
     ]);
     expect(first).toEqual({ ok: true, replayed: 2, lastSeq: 3 });
     expect(second).toMatchObject({ ok: false, code: 'DISTRIBUTED_ERR_PAYLOAD' });
-    expect(feed.stats.refused).toBe(12);
+    expect(await socket.emitWithAck('js:catch-up', { lastSeq: 4 })).toMatchObject({
+      resetTo: 3, // ahead of the stream (made anew?): resync
+    });
+    expect(feed.stats.refused).toBe(13);
     expect(drops).toContain(`DISTRIBUTED_ERR_PAYLOAD ${p}.prices.acme`);
     expect(await socket.emitWithAck('js:catch-up', { lastSeq: null })).toEqual({
       ok: true,
