@@ -73,6 +73,29 @@ function wire(socket: ClientSocket): JetStreamFeedMessage[] {
   return seen;
 }
 
+/**
+ * A client tracked from sequence 0 that joins, then gets 1..3 live before its catch-up asks
+ * (so they are replayed again), then 4 live once synced.
+ */
+async function overlapping(extra = {}) {
+  const { url, publish } = await setup();
+  const socket = await client(url);
+  const raw = wire(socket);
+  const { tracker, got } = tracked(socket, 'acme', {
+    lastSeq: 0,
+    beforeCatchUp: async (s: ClientSocket) => {
+      await s.emitWithAck('join', 'acme');
+      for (let n = 1; n <= 3; n++) await publish(n);
+      await pollUntil(() => raw.length === 3, 'the live messages before the catch-up');
+    },
+    ...extra,
+  });
+  await pollUntil(() => tracker.synced, 'the catch-up');
+  await publish(4);
+  await pollUntil(() => got.length === 4, 'message 4');
+  return { tracker, got, raw };
+}
+
 describe.skipIf(nats.skip)('serveJetStreamFeed and trackJetStreamFeed', () => {
   beforeAll(() => nats.require());
 
@@ -104,50 +127,15 @@ describe.skipIf(nats.skip)('serveJetStreamFeed and trackJetStreamFeed', () => {
   });
 
   it('delivers each message once and in order when replay and live overlap on the wire', async () => {
-    const { url, publish } = await setup();
-    const socket = await client(url);
-    const raw = wire(socket);
-    const { tracker, got } = tracked(socket, 'acme', {
-      lastSeq: 0,
-      // joined, then three messages arrive live before the catch-up asks from 0: replayed again
-      beforeCatchUp: async (s: ClientSocket) => {
-        await s.emitWithAck('join', 'acme');
-        for (let n = 1; n <= 3; n++) await publish(n);
-        await pollUntil(() => raw.length === 3, 'the live messages before the catch-up');
-      },
-    });
-    await pollUntil(() => tracker.synced, 'the catch-up');
-    await publish(4);
-    await pollUntil(() => got.length === 4, 'message 4');
+    const { tracker, got, raw } = await overlapping();
     expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
-    expect(raw.map((m) => `${m.seq}${m.replay ? 'r' : ''}`)).toEqual([
-      '1',
-      '2',
-      '3',
-      '1r',
-      '2r',
-      '3r',
-      '4',
-    ]);
-    expect(tracker.stats).toMatchObject({ delivered: 4, duplicates: 3, replayed: 3 });
+    const marks = raw.map((m) => `${m.seq}${m.replay ? 'r' : ''}`);
+    expect(marks).toEqual(['1', '2', '3', '1r', '2r', '3r', '4']);
+    expect(tracker.stats).toMatchObject({ delivered: 4, duplicates: 3, replayed: 3, catchUps: 1 });
   });
 
   it('holds at most maxHeld live messages during a catch-up, and catches up once more for those it dropped', async () => {
-    const { url, publish } = await setup();
-    const socket = await client(url);
-    const raw = wire(socket);
-    const { tracker, got } = tracked(socket, 'acme', {
-      lastSeq: 0,
-      maxHeld: 1,
-      beforeCatchUp: async (s: ClientSocket) => {
-        await s.emitWithAck('join', 'acme');
-        for (let n = 1; n <= 3; n++) await publish(n);
-        await pollUntil(() => raw.length === 3, 'three live messages, two over maxHeld');
-      },
-    });
-    await pollUntil(() => tracker.synced, 'the catch-ups');
-    await publish(4);
-    await pollUntil(() => got.length === 4, 'message 4');
+    const { tracker, got } = await overlapping({ maxHeld: 1 });
     expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(tracker.stats.catchUps).toBe(2);
   });
