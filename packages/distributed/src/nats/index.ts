@@ -9,6 +9,22 @@ export {
   SOCKET_ID_HEADER,
 } from './bridge.ts';
 export {
+  JETSTREAM_FEED_DEFAULTS,
+  type JetStreamCatchUpAck,
+  type JetStreamFeed,
+  type JetStreamFeedMessage,
+  type JetStreamFeedOptions,
+  type JetStreamFeedRoute,
+  type JetStreamFeedStats,
+  serveJetStreamFeed,
+} from './catch-up.ts';
+export {
+  type JetStreamFeedTracker,
+  type JetStreamFeedTrackerOptions,
+  type JetStreamFeedTrackerStats,
+  trackJetStreamFeed,
+} from './catch-up-client.ts';
+export {
   type DurableConsumerOptions,
   ensureDurableConsumer,
   ensureStream,

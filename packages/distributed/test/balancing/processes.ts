@@ -14,15 +14,19 @@ export interface InstanceProcess extends BalancerEndpoint {
   stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
-/** Starts `count` instance processes on one Redis prefix; killed when the test ends. */
+/**
+ * Starts `count` processes of `fixture` (by default the Redis instance, on one prefix:
+ * `REDIS_URL`, `KEY_PREFIX`) with `env`; killed when the test ends.
+ */
 export async function instanceProcesses(
   count: number,
-  env: { REDIS_URL: string; KEY_PREFIX: string },
+  env: Readonly<Record<string, string>>,
+  fixture = FIXTURE,
 ): Promise<InstanceProcess[]> {
   const started = Array.from({ length: count }, async (_, index) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@socketlab/source', '--import', 'tsx', FIXTURE],
+      ['--conditions=@socketlab/source', '--import', 'tsx', fixture],
       {
         env: { ...process.env, ...env, INSTANCE_INDEX: String(index) },
         stdio: ['ignore', 'pipe', 'inherit'],
