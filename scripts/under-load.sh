@@ -5,10 +5,12 @@
 # .reports/under-load/summary.txt, each run's full output beside it.
 #   pnpm test:under-load            five runs beside two busy loops
 #   RUNS=3 BUSY=4 pnpm test:under-load
+#   PACKAGES="basics tcp-udp" pnpm test:under-load    only these packages (default: every one)
 set -u
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
 busy=${BUSY:-2}
+only=${PACKAGES:-}
 out=.reports/under-load
 mkdir -p "$out"
 : >"$out/summary.txt"
@@ -23,6 +25,7 @@ for run in $(seq 1 "$runs"); do
   for dir in packages/*/; do
     name=$(basename "$dir")
     grep -q '"test":' "$dir/package.json" || continue
+    if [ -n "$only" ] && [[ " $only " != *" $name "* ]]; then continue; fi
     started=$(date +%s)
     (cd "$dir" && timeout 1800 pnpm exec vitest run >"../../$out/run$run-$name.log" 2>&1)
     rc=$?
