@@ -19,8 +19,11 @@ import {
 
 /** One side of a connection: every byte it read, and whether it saw an end, a close or an error. */
 function watch(socket: net.Socket) {
-  const seen = { chunks: [] as Buffer[], end: false, close: false, error: '' };
-  socket.on('data', (chunk: Buffer) => seen.chunks.push(chunk));
+  const seen = { chunks: [] as Buffer[], length: 0, end: false, close: false, error: '' };
+  socket.on('data', (chunk: Buffer) => {
+    seen.chunks.push(chunk);
+    seen.length += chunk.length;
+  });
   socket.on('end', () => {
     seen.end = true;
   });
@@ -33,9 +36,12 @@ function watch(socket: net.Socket) {
   return {
     seen,
     bytes: () => Buffer.concat(seen.chunks),
-    /** Resolves once `length` bytes have arrived in all. */
+    /**
+     * Resolves once `length` bytes have arrived in all. Counts, never concatenates: copying up
+     * to 32 MiB on every poll made the wait itself the slow part under CI's load (it once timed out).
+     */
     received: (length: number, what: string) =>
-      pollUntil(() => Buffer.concat(seen.chunks).length >= length, what, { ms: 10_000 }),
+      pollUntil(() => seen.length >= length, what, { ms: 30_000 }),
   };
 }
 
