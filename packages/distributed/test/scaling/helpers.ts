@@ -7,13 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { withTimeout } from '@socketlab/testkit';
+import { connectSocketIo } from '@socketlab/testkit/socket-io';
 import { Redis } from 'ioredis';
-import {
-  io as connect,
-  type ManagerOptions,
-  type Socket,
-  type SocketOptions,
-} from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
 import {
   createScaledServer,
@@ -61,27 +57,11 @@ export async function startInstances(
 }
 
 /** A connected socket.io-client (WebSocket only), disconnected when the test ends. */
-export async function client(
+export function client(
   url: string,
   options: Partial<ManagerOptions & SocketOptions> = {},
 ): Promise<Socket> {
-  const socket = connect(url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    ...options,
-  });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    }),
-    `a client to connect to ${url}`,
-  );
-  return socket;
+  return connectSocketIo(url, `a client to connect to ${url}`, options);
 }
 
 /**
