@@ -19,7 +19,10 @@ import type { RealtimeErrorCode } from '@socketlab/websockets/realtime';
 /** The path the Socket.IO server answers on (the default, said once). */
 export const CHAT_SOCKET_PATH = '/socket.io/';
 
-/** The room everyone is put in when they connect, and which cannot be left. */
+/**
+ * The room a client joins first: the page stays in it; an `nc` user starts there and, as in stage 3's
+ * room chat, is in one room at a time (`/join` moves them, `/leave` brings them back).
+ */
 export const LOBBY = 'lobby';
 
 /** What a room name may be: 1–32 ASCII letters, digits, `_` or `-` (the `nc` side's rule too). */
@@ -86,7 +89,7 @@ export interface ChatRefusal {
 export type ChatAnswer<T extends object = object> = ({ readonly ok: true } & T) | ChatRefusal;
 
 /** The codes a refusal, a `connect_error` or a `notice` may carry: stage 4's, plus the app's own. */
-export type ChatErrorCode = RealtimeErrorCode | 'CHAT_ERR_SHUTDOWN' | 'CHAT_ERR_NICK_TAKEN';
+export type ChatErrorCode = RealtimeErrorCode | 'CHAT_ERR_SHUTDOWN';
 
 /** What `join` asks: the room, and the newest `seq` the client already has (to be filled in). */
 export interface JoinRequest {

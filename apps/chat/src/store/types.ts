@@ -68,3 +68,43 @@ export interface ChatStores {
 
 /** A room list from the two stores' views (what `rooms` answers). */
 export type RoomList = ChatRoomSummary[];
+
+/** The events the server sends to a room or to everyone, as {@link ChatFanout} carries them. */
+export type FanoutEvent = 'message' | 'presence' | 'typing' | 'rooms' | 'notice';
+
+/**
+ * How the server's events reach sockets on every instance. One process emits to its own Socket.IO
+ * rooms; over Redis the Socket.IO adapter does the same across instances; over NATS each instance
+ * publishes on a subject and every instance emits what it receives to its local sockets.
+ */
+export interface ChatFanout {
+  /** Sends `event` to every socket in `room`, on every instance. */
+  toRoom(room: string, event: FanoutEvent, payload: unknown): void;
+  /** Sends `event` to every socket, on every instance. */
+  toAll(event: FanoutEvent, payload: unknown): void;
+}
+
+/**
+ * What a scaling backend (Redis, NATS) gives the server: the shared stores, the Socket.IO server
+ * options it needs (an adapter), and, once the server exists, its fan-out. The in-memory default
+ * has the memory stores and fans out through the server's own rooms.
+ */
+export interface ChatBackend {
+  /** `memory`, `redis` or `nats`: shown at start-up and in `/health`. */
+  readonly kind: string;
+  readonly stores: ChatStores;
+  /** Options merged into the Socket.IO server's (e.g. `{ adapter }`). */
+  // biome-ignore lint/suspicious/noExplicitAny: socket.io's adapter option is typed loosely itself
+  readonly serverOptions?: Record<string, any>;
+  /**
+   * Called once with the server: returns how room events are sent. The socket rooms are named
+   * `room:<name>` (see {@link socketRoom}).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any Socket.IO server, whatever its event maps
+  attach(io: import('socket.io').Server<any, any, any, any>): Promise<ChatFanout>;
+  /** Closes the stores and any connection to the broker. */
+  close(): Promise<void>;
+}
+
+/** The Socket.IO room a chat room's sockets are in. */
+export const socketRoom = (room: string): string => `room:${room}`;
