@@ -19,17 +19,16 @@ export {
   priceFeedService,
   type SubscribeRequest,
 } from './descriptor.ts';
+export { GrpcPriceFeed, serveGrpcPriceFeed } from './server.ts';
 export {
   GRPC_PRICE_FEED_DEFAULTS,
-  GrpcPriceFeed,
   type GrpcPriceFeedEvents,
   type GrpcPriceFeedOptions,
   type GrpcPriceFeedStats,
   type GrpcRejection,
   type GrpcStreamCloseReason,
   type GrpcStreamStats,
-  serveGrpcPriceFeed,
-} from './server.ts';
+} from './server-options.ts';
 export {
   GRPC_STATUS_TO_ERROR_CODE,
   GrpcStatusError,
