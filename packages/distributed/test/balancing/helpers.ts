@@ -5,14 +5,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { withTimeout } from '@socketlab/testkit';
+import { connectSocketIo } from '@socketlab/testkit/socket-io';
 import { Server } from 'socket.io';
-import {
-  io as connect,
-  type ManagerOptions,
-  type Socket,
-  type SocketOptions,
-} from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
 import {
   type BalancerEndpoint,
@@ -96,30 +91,19 @@ export const endpoints = (list: readonly BalancerEndpoint[]): BalancerEndpoint[]
   list.map(({ host, port }) => ({ host, port }));
 
 /**
- * A socket.io-client through the balancer, disconnected when the test ends; resolves once
- * connected, rejects with the connect error. Keeps cookies (`withCredentials`), as a browser would.
+ * A socket.io-client through the balancer (polling first, then the upgrade, as a browser does),
+ * disconnected when the test ends; resolves once connected, rejects with the connect error. Keeps
+ * cookies (`withCredentials`), as a browser would.
  */
-export async function client(
+export function client(
   url: string,
   options: Partial<ManagerOptions & SocketOptions> = {},
 ): Promise<Socket> {
-  const socket = connect(url, {
-    forceNew: true,
-    reconnection: false,
+  return connectSocketIo(url, `a Socket.IO client to connect through ${url}`, {
+    transports: ['polling', 'websocket'],
     withCredentials: true,
     ...options,
   });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    }),
-    `a Socket.IO client to connect through ${url}`,
-  );
-  return socket;
 }
 
 /** The instance indexes that answer `count` `who` calls in a row on `socket`. */

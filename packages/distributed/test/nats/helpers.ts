@@ -3,8 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { withTimeout } from '@socketlab/testkit';
+import { connectSocketIo } from '@socketlab/testkit/socket-io';
 import { Server } from 'socket.io';
-import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
 
 /** A unique token for subjects and streams, so tests never see each other's messages. */
@@ -29,24 +30,8 @@ export async function socketIoServer(): Promise<{ io: Server; url: string }> {
 }
 
 /** A connected socket.io-client, disconnected when the test ends. */
-export async function client(url: string): Promise<ClientSocket> {
-  const socket = connectClient(url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    }),
-    'a socket.io-client to connect',
-  );
-  return socket;
-}
+export const client = (url: string): Promise<ClientSocket> =>
+  connectSocketIo(url, 'a socket.io-client to connect');
 
 /** The next `event` on a client, bounded. */
 export function next<T = unknown>(socket: ClientSocket, event: string, what: string): Promise<T> {
