@@ -14,6 +14,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { checkInteger } from '@socketlab/internal';
 
 /** An address nginx listens on or proxies to: an IP literal (v4 or v6) and a port. */
 export interface BalancerEndpoint {
@@ -153,12 +154,8 @@ function checkUpstreams(name: string, upstreams: readonly BalancerEndpoint[]): s
   return addresses;
 }
 
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
+/** A timeout or window in ms: from 1 ms to a day (nginx takes larger, no one means them). */
+const checkMs = (name: string, value: number): number => checkInteger(name, value, 1, 86_400_000);
 
 /** A path, absolute and quotable: no quote, backslash, `$` or control character. */
 function quotePath(name: string, value: string): string {
@@ -187,17 +184,13 @@ function httpBlock(options: HttpBalancerOptions, prefix: string, accessLog: bool
   if (typeof cookieName !== 'string' || !TOKEN.test(cookieName)) {
     throw new TypeError('http.cookieName must be 1 to 64 letters, digits or underscores');
   }
-  const ms = (name: keyof HttpBalancerOptions, fallback: number, min = 1): number =>
-    checkInteger(
-      `http.${name}`,
-      (options[name] as number | undefined) ?? fallback,
-      min,
-      86_400_000,
-    );
-  const connectMs = ms('connectTimeoutMs', d.connectTimeoutMs);
-  const readMs = ms('readTimeoutMs', d.readTimeoutMs);
-  const sendMs = ms('sendTimeoutMs', d.sendTimeoutMs);
-  const failMs = ms('failTimeoutMs', d.failTimeoutMs);
+  const connectMs = checkMs(
+    'http.connectTimeoutMs',
+    options.connectTimeoutMs ?? d.connectTimeoutMs,
+  );
+  const readMs = checkMs('http.readTimeoutMs', options.readTimeoutMs ?? d.readTimeoutMs);
+  const sendMs = checkMs('http.sendTimeoutMs', options.sendTimeoutMs ?? d.sendTimeoutMs);
+  const failMs = checkMs('http.failTimeoutMs', options.failTimeoutMs ?? d.failTimeoutMs);
   const maxFails = checkInteger('http.maxFails', options.maxFails ?? d.maxFails, 0, 1_000);
   const maxBody = checkInteger(
     'http.maxBodyBytes',
@@ -303,24 +296,12 @@ function streamBlock(options: StreamBalancerOptions): string[] {
       `stream.balancing must be 'least-conn', 'round-robin' or 'hash-remote-addr', got ${balancing}`,
     );
   }
-  const connectMs = checkInteger(
+  const connectMs = checkMs(
     'stream.connectTimeoutMs',
     options.connectTimeoutMs ?? d.connectTimeoutMs,
-    1,
-    86_400_000,
   );
-  const idleMs = checkInteger(
-    'stream.idleTimeoutMs',
-    options.idleTimeoutMs ?? d.idleTimeoutMs,
-    1,
-    86_400_000,
-  );
-  const failMs = checkInteger(
-    'stream.failTimeoutMs',
-    options.failTimeoutMs ?? d.failTimeoutMs,
-    1,
-    86_400_000,
-  );
+  const idleMs = checkMs('stream.idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs);
+  const failMs = checkMs('stream.failTimeoutMs', options.failTimeoutMs ?? d.failTimeoutMs);
   const maxFails = checkInteger('stream.maxFails', options.maxFails ?? d.maxFails, 0, 1_000);
   const lines = ['stream {', `  upstream ${NGINX_POOL}_tcp {`];
   if (method !== '') lines.push(`    ${method}`);
