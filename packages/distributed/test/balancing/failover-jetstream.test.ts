@@ -5,12 +5,11 @@
  * message once, in order, after `trackJetStreamFeed` drops the duplicates the wire may carry.
  */
 import path from 'node:path';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pollUntil, probeService, withTimeout } from '@socketlab/testkit';
 import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureStream, type JetStreamFeedTracker, trackJetStreamFeed } from '../../src/index.ts';
-import { json, natsConnection, unique } from '../nats/helpers.ts';
+import { type JetStreamFeedTracker, trackJetStreamFeed } from '../../src/index.ts';
+import { json, tempStream } from '../nats/helpers.ts';
 import { answers, balancer, client, endpoints, probeNginx } from './helpers.ts';
 import { instanceProcesses } from './processes.ts';
 
@@ -32,15 +31,7 @@ interface FeedClient {
 
 /** A stream of its own, three instances serving it behind nginx (cookie stickiness), six clients. */
 async function cluster() {
-  const nc = await natsConnection(nats.url);
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
-  const p = `t${unique()}`;
-  const stream = `T_${p}`;
-  await ensureStream(jsm, { name: stream, subjects: [`${p}.>`] });
-  onTestFinished(async () => {
-    await jsm.streams.delete(stream).catch(() => undefined);
-  });
+  const { js, prefix: p, stream } = await tempStream(nats.url);
   const env = { NATS_URL: nats.url, STREAM: stream, SUBJECT_PREFIX: p };
   const list = await instanceProcesses(3, env, FIXTURE);
   const lb = await balancer({

@@ -1,16 +1,14 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pollUntil, probeService } from '@socketlab/testkit';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { DistributedError } from '../../src/errors.ts';
 import {
-  ensureStream,
   type JetStreamFeedMessage,
   type JetStreamFeedOptions,
   serveJetStreamFeed,
   trackJetStreamFeed,
 } from '../../src/nats/index.ts';
-import { client, json, natsConnection, socketIoServer, unique } from './helpers.ts';
+import { client, json, socketIoServer, tempStream } from './helpers.ts';
 
 const nats = await probeService('nats');
 
@@ -19,15 +17,7 @@ const nats = await probeService('nats');
  * with `join`, and a feed of `<p>.prices.*` to room `<token>` on it.
  */
 async function setup(extra: Partial<JetStreamFeedOptions> = {}) {
-  const nc = await natsConnection(nats.url);
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
-  const p = `t${unique()}`;
-  const stream = `T_${p}`;
-  await ensureStream(jsm, { name: stream, subjects: [`${p}.>`] });
-  onTestFinished(async () => {
-    await jsm.streams.delete(stream).catch(() => undefined);
-  });
+  const { nc, jsm, js, prefix: p, stream } = await tempStream(nats.url);
   const { io, url } = await socketIoServer();
   io.on('connection', (socket) => {
     socket.on('join', (room: unknown, ack: unknown) => {
