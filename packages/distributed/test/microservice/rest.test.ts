@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createNotificationService,
   createScaledEmitter,
+  MemoryNotificationStore,
   type ScalingAdapter,
   type ServiceNotification,
 } from '../../src/index.ts';
@@ -161,6 +162,57 @@ describe.skipIf(redis.skip)('REST in: history, validation, auth', () => {
       });
     }
     expect((await get(a.url, '/health')).body).toMatchObject({ ok: true, socketIo: true });
+  });
+
+  it('lets only the tokens canPublish accepts post, and asks it for every post', async () => {
+    const asked: (string | undefined)[] = [];
+    const [a] = await startServices(redis.url, 1, {
+      canPublish: async (token) => {
+        asked.push(token);
+        return token === 'publisher';
+      },
+    });
+    if (a === undefined) throw new Error('one instance');
+    const note = { user: 'ada', title: 'deploy' };
+    expect(await post(a.url, note)).toEqual({
+      status: 403,
+      body: { error: 'FORBIDDEN', message: expect.any(String) },
+    });
+    const wrong = await post(a.url, note, { headers: { authorization: 'Bearer token-ada' } });
+    expect(wrong.status).toBe(403);
+    const right = await post(a.url, note, { headers: { authorization: 'Bearer publisher' } });
+    expect(right).toEqual({ status: 202, body: { id: expect.any(String), duplicate: false } });
+    expect(asked).toEqual([undefined, 'token-ada', 'publisher']);
+    const history = await get(a.url, '/notifications?user=ada', 'ada');
+    expect((history.body.notifications as ServiceNotification[]).map((n) => n.id)).toEqual([
+      right.body.id,
+    ]);
+  });
+
+  it('answers 503 when its store fails, tells onError, and serves the next request', async () => {
+    const errors: unknown[] = [];
+    const broken = new Error('the store is down');
+    let failing = true;
+    const inner = new MemoryNotificationStore();
+    const [a] = await startServices(redis.url, 1, {
+      onError: (error) => errors.push(error),
+      store: {
+        put: (key, notification, idempotencyKey) => inner.put(key, notification, idempotencyKey),
+        list: (key, query) => {
+          if (failing) throw broken;
+          return inner.list(key, query);
+        },
+      },
+    });
+    if (a === undefined) throw new Error('one instance');
+    expect(await get(a.url, '/notifications?user=ada', 'ada')).toEqual({
+      status: 503,
+      body: { error: 'UNAVAILABLE', message: expect.any(String) },
+    });
+    expect(errors).toEqual([broken]);
+    failing = false;
+    const ok = await get(a.url, '/notifications?user=ada', 'ada');
+    expect(ok).toEqual({ status: 200, body: { notifications: [], next: null } });
   });
 
   it('refuses bad requests with a JSON error, and keeps serving', async () => {
