@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NGINX_POOL, type NginxConfigOptions, renderNginxConfig } from '../../src/index.ts';
+import {
+  NGINX_POOL,
+  type NginxConfigOptions,
+  renderNginxConfig,
+} from '../../src/balancing/index.ts';
 
 const a = { host: '127.0.0.1', port: 4001 };
 const b = { host: '127.0.0.1', port: 4002 };

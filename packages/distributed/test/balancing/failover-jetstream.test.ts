@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pollUntil, probeService, withTimeout } from '@socketlab/testkit';
 import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type JetStreamFeedTracker, trackJetStreamFeed } from '../../src/index.ts';
+import { type JetStreamFeedTracker, trackJetStreamFeed } from '../../src/nats/index.ts';
 import { json, tempStream } from '../nats/helpers.ts';
 import { answers, balancer, client, endpoints, probeNginx } from './helpers.ts';
 import { instanceProcesses } from './processes.ts';

@@ -10,7 +10,7 @@
 import { pollUntil, probeService, withTimeout } from '@socketlab/testkit';
 import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createScaledEmitter } from '../../src/index.ts';
+import { createScaledEmitter } from '../../src/scaling/index.ts';
 import { uniquePrefix } from '../scaling/helpers.ts';
 import { answers, balancer, client, endpoints, probeNginx } from './helpers.ts';
 import { instanceProcesses } from './processes.ts';

@@ -16,7 +16,7 @@ import {
   nginxStreamModule,
   type StartNginxOptions,
   startNginx,
-} from '../../src/index.ts';
+} from '../../src/balancing/index.ts';
 
 const isCi = (): boolean => process.env.CI === 'true';
 

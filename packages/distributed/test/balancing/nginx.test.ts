@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { nextEvent, rejectionOf, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DistributedError, freePort, startNginx } from '../../src/index.ts';
+import { freePort, startNginx } from '../../src/balancing/index.ts';
+import { DistributedError } from '../../src/errors.ts';
 import { answers, balancer, client, endpoints, instances, probeNginx } from './helpers.ts';
 
 const nginx = await probeNginx();

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import type { BalancerEndpoint } from '../../src/index.ts';
+import type { BalancerEndpoint } from '../../src/balancing/index.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'instance.ts');
 

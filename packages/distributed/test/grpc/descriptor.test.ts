@@ -7,7 +7,7 @@ import {
   PRICE_FEED_SERVICE_NAME,
   PRICE_SYMBOL_MAX_LENGTH,
   PRICE_SYMBOL_PATTERN,
-} from '../../src/index.ts';
+} from '../../src/grpc/index.ts';
 
 const protoPath = fileURLToPath(new URL('../../src/grpc/price-feed.proto', import.meta.url));
 const fromProto = protoLoader.loadSync(protoPath, PRICE_FEED_LOADER_OPTIONS);

@@ -5,7 +5,7 @@ import {
   type GrpcPriceFeedOptions,
   type PriceUpdate,
   serveGrpcPriceFeed,
-} from '../../src/index.ts';
+} from '../../src/grpc/index.ts';
 
 export const SYMBOLS = ['ACME', 'GLOBEX', 'INITECH', 'UMBRELLA'] as const;
 

@@ -6,7 +6,7 @@ import {
   PRICE_FEED_SERVICE_NAME,
   type PriceUpdate,
   requestGrpcPrice,
-} from '../../src/index.ts';
+} from '../../src/grpc/index.ts';
 import { collect, openStream, startFeed } from './helpers.ts';
 
 /** Opens a stream, does `send` on it, and returns the error the stream ended with. */

@@ -1,6 +1,7 @@
 import { nextEvent, pollUntil, rejectionOf, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
-import { DistributedError, GrpcStatusError, requestGrpcPrice } from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { GrpcStatusError, requestGrpcPrice } from '../../src/grpc/index.ts';
 import { collect, openStream, startFeed } from './helpers.ts';
 
 describe('serveGrpcPriceFeed and connectGrpcPriceFeed over real grpc-js (127.0.0.1, port 0)', () => {

@@ -2,7 +2,7 @@
 import http2 from 'node:http2';
 import { withTimeout } from '@socketlab/testkit';
 import { onTestFinished } from 'vitest';
-import { type H2ServerOptions, listenH2 } from '../../src/index.ts';
+import { type H2ServerOptions, listenH2 } from '../../src/http2/index.ts';
 
 export interface H2Reply {
   readonly status: number;

@@ -2,14 +2,14 @@ import http2 from 'node:http2';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../../websockets/test/helpers/self-signed.ts';
+import { DistributedError } from '../../src/errors.ts';
 import {
-  DistributedError,
   type H2EventStream,
   openH2EventStream,
   pushResource,
-  SseParser,
   sendEarlyHints,
-} from '../../src/index.ts';
+} from '../../src/http2/index.ts';
+import { SseParser } from '../../src/sse/index.ts';
 import { openSession, request, serve } from './client.ts';
 
 const certificate = selfSignedCertificate();

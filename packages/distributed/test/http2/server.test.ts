@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { listenH2, readH2Body } from '../../src/index.ts';
+import { listenH2, readH2Body } from '../../src/http2/index.ts';
 import { gate, Turnstile } from '../service-protocol/gate.ts';
 import { openSession, request, serve } from './client.ts';
 

@@ -14,7 +14,7 @@ import {
   STUN_BINDING_SUCCESS,
   startStunResponder,
 } from '../../examples/stun.ts';
-import { DistributedError } from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
 
 const PACKAGE_DIR = new URL('../../', import.meta.url);
 /** Starting Node with tsx under CI's full load has taken over 10 s. */

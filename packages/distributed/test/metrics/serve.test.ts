@@ -1,7 +1,7 @@
 import { withTimeout } from '@socketlab/testkit';
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createSocketMetrics, serveMetrics } from '../../src/index.ts';
+import { createSocketMetrics, serveMetrics } from '../../src/metrics/index.ts';
 import { parsePrometheusText } from './helpers.ts';
 
 async function endpoint(registry: Registry, path?: string) {

@@ -9,7 +9,7 @@ import {
   OTHER_EVENT_LABEL,
   type SocketMetricsOptions,
   serveMetrics,
-} from '../../src/index.ts';
+} from '../../src/metrics/index.ts';
 import { find, sampleValue, scrape, startSocketIo } from './helpers.ts';
 
 async function served(options: SocketMetricsOptions) {

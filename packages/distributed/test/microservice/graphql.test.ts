@@ -1,7 +1,7 @@
 import { probeService, withTimeout } from '@socketlab/testkit';
 import type { Client } from 'graphql-ws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NotificationFeed } from '../../src/index.ts';
+import { NotificationFeed } from '../../src/microservice/index.ts';
 import { graphqlClient, post, startServices } from './helpers.ts';
 
 const redis = await probeService('redis');

@@ -9,7 +9,7 @@ import {
   createNotificationService,
   type NotificationService,
   type NotificationServiceOptions,
-} from '../../src/index.ts';
+} from '../../src/microservice/index.ts';
 import { uniquePrefix } from '../scaling/helpers.ts';
 
 /** Tokens of the tests: `token-<user>` is `<user>`. */

@@ -7,7 +7,7 @@ import {
   NOTIFICATION_ID_PATTERN,
   parseNotificationRequest,
   type ServiceNotification,
-} from '../../src/index.ts';
+} from '../../src/microservice/index.ts';
 
 const n = (id: string, user = 'ada'): ServiceNotification => ({
   id,

@@ -4,11 +4,10 @@ import { probeService, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createNotificationService,
-  createScaledEmitter,
   MemoryNotificationStore,
-  type ScalingAdapter,
   type ServiceNotification,
-} from '../../src/index.ts';
+} from '../../src/microservice/index.ts';
+import { createScaledEmitter, type ScalingAdapter } from '../../src/scaling/index.ts';
 import { client, inbox, next, uniquePrefix } from '../scaling/helpers.ts';
 import { authenticate, get, post, startServices } from './helpers.ts';
 

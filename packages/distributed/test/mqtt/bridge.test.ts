@@ -5,7 +5,7 @@ import { probeService, withTimeout } from '@socketlab/testkit';
 import { Server } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createTelemetryClient, type Reading } from '../../src/index.ts';
+import { createTelemetryClient, type Reading } from '../../src/mqtt/index.ts';
 
 const broker = await probeService('mqtt');
 

@@ -3,13 +3,13 @@ import { listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { nextEvent, probeService } from '@socketlab/testkit';
 import mqtt from 'mqtt';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { DistributedError } from '../../src/errors.ts';
 import {
   createTelemetryClient,
-  type DistributedError,
   type Reading,
   TelemetryClient,
   type TelemetryClientOptions,
-} from '../../src/index.ts';
+} from '../../src/mqtt/index.ts';
 
 const broker = await probeService('mqtt');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Reading, TelemetryStream } from '../../src/index.ts';
+import { type Reading, TelemetryStream } from '../../src/mqtt/index.ts';
 
 const reading = (n: number): Reading<number> => ({
   topic: 't',

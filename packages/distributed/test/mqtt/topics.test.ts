@@ -5,7 +5,7 @@ import {
   isValidTopicName,
   MAX_TOPIC_BYTES,
   matchTopic,
-} from '../../src/index.ts';
+} from '../../src/mqtt/index.ts';
 
 describe('matchTopic (MQTT §4.7)', () => {
   it.each([

@@ -3,7 +3,8 @@ import { listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { nextEvent, probeService, withTimeout } from '@socketlab/testkit';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createWorkQueue, type DistributedError } from '../../src/index.ts';
+import type { DistributedError } from '../../src/errors.ts';
+import { createWorkQueue } from '../../src/queues/index.ts';
 
 const rabbit = await probeService('rabbitmq');
 

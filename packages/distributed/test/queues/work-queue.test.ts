@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { nextEvent, probeService, withTimeout } from '@socketlab/testkit';
 import amqp from 'amqplib';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { DistributedError } from '../../src/errors.ts';
 import {
   createWorkQueue,
-  DistributedError,
   type Job,
   type WorkQueue,
   type WorkQueueOptions,
-} from '../../src/index.ts';
+} from '../../src/queues/index.ts';
 
 const rabbit = await probeService('rabbitmq');
 

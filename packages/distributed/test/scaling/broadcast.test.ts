@@ -1,6 +1,6 @@
 import { probeService } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createScaledEmitter, type ScalingAdapter } from '../../src/index.ts';
+import { createScaledEmitter, type ScalingAdapter } from '../../src/scaling/index.ts';
 import { client, inbox, next, startInstances } from './helpers.ts';
 
 const redis = await probeService('redis');

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { canConnect, pollUntil, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { bridgeNatsToSocketIo, freePort, type ScalingAdapter } from '../../src/index.ts';
+import { freePort } from '../../src/balancing/index.ts';
+import { bridgeNatsToSocketIo } from '../../src/nats/index.ts';
+import type { ScalingAdapter } from '../../src/scaling/index.ts';
 import { json, client as natsClient, socketIoServer } from '../nats/helpers.ts';
 import { client, inbox, startInstances } from './helpers.ts';
 

@@ -16,7 +16,7 @@ import {
   type ScaledServer,
   type ScaledServerOptions,
   type ScalingAdapter,
-} from '../../src/index.ts';
+} from '../../src/scaling/index.ts';
 
 /** A prefix no other test uses; its keys are deleted when the test ends. */
 export function uniquePrefix(redisUrl: string): string {

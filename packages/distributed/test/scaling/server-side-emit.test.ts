@@ -1,12 +1,8 @@
 import { freePort, pollUntil, probeService, rejectionOf } from '@socketlab/testkit';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import {
-  askInstances,
-  createScaledServer,
-  DistributedError,
-  type ScalingAdapter,
-} from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { askInstances, createScaledServer, type ScalingAdapter } from '../../src/scaling/index.ts';
 import { startInstances } from './helpers.ts';
 
 const redis = await probeService('redis');

@@ -8,14 +8,14 @@ import {
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { DistributedError } from '../../src/errors.ts';
 import {
   connectService,
-  type DistributedError,
   listenService,
   type ServiceMessage,
   type ServiceProtocol,
   ServiceVersionError,
-} from '../../src/index.ts';
+} from '../../src/service-protocol/index.ts';
 import { ONLY_V1, ONLY_V2, V1_AND_V2 } from './protocols.ts';
 
 /** A user service that always answers in its latest shape, whatever version it speaks. */

@@ -8,14 +8,14 @@ import {
   withTimeout,
 } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { DistributedError } from '../../src/errors.ts';
 import {
   connectService,
-  DistributedError,
   type ListenServiceOptions,
   listenService,
   type ServiceConnection,
   type ServiceMessage,
-} from '../../src/index.ts';
+} from '../../src/service-protocol/index.ts';
 import { type Gate, gate, Turnstile } from './gate.ts';
 import { V1_AND_V2 } from './protocols.ts';
 

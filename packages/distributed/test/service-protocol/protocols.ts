@@ -1,5 +1,8 @@
 /** The protocols the service-protocol tests share: the same service in version 1 and in versions 1–2. */
-import { defineServiceProtocol, type ServiceVersionMessages } from '../../src/index.ts';
+import {
+  defineServiceProtocol,
+  type ServiceVersionMessages,
+} from '../../src/service-protocol/index.ts';
 
 export const V1_MESSAGES = {
   getUser: { id: 1, fields: { userId: 'u32' } },

@@ -1,6 +1,7 @@
 import { fromHex, thrownBy, toHex } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
-import { DistributedError, defineServiceProtocol } from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { defineServiceProtocol } from '../../src/service-protocol/index.ts';
 import { ONLY_V1, ONLY_V2, V1_AND_V2, V1_MESSAGES, V2_MESSAGES } from './protocols.ts';
 
 /** Golden bodies: message id u16, version u8, then the fields (stage 4's schema codec). */

@@ -1,7 +1,8 @@
 import { lengthPrefixCodec } from '@socketlab/tcp-udp';
 import { describePieces, everySplit, fromHex, thrownBy } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
-import { DistributedError, decodeServiceFrame, type ServiceFrame } from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { decodeServiceFrame, type ServiceFrame } from '../../src/service-protocol/index.ts';
 import { ONLY_V1, V1_AND_V2 } from './protocols.ts';
 
 /**

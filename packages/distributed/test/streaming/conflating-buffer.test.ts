@@ -1,7 +1,8 @@
 import { ManualClock } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConflatingBuffer, DistributedError } from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { ConflatingBuffer } from '../../src/streaming/index.ts';
 
 describe('ConflatingBuffer', () => {
   it('keeps one value per key, the latest, and counts what it overwrote', () => {

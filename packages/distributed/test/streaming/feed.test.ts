@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ConflatingBuffer,
-  ConflatingFeed,
-  DistributedError,
-  writeConflated,
-} from '../../src/index.ts';
+import { DistributedError } from '../../src/errors.ts';
+import { ConflatingBuffer, ConflatingFeed, writeConflated } from '../../src/streaming/index.ts';
 
 describe('ConflatingFeed', () => {
   it('gives a new subscriber the current value of every key, then changes', () => {

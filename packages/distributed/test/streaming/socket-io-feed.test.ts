@@ -9,7 +9,7 @@ import {
   ConflatingFeed,
   type FeedUpdate,
   serveConflatingFeedOverSocketIo,
-} from '../../src/index.ts';
+} from '../../src/streaming/index.ts';
 
 async function setUp() {
   const http = createServer();

@@ -4,7 +4,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { connectFramed, type FramedSocket, listenImpairedTcpProxy } from '@socketlab/tcp-udp';
 import { pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ConflatingFeed, decodeFeedUpdate, serveConflatingFeed } from '../../src/index.ts';
+import {
+  ConflatingFeed,
+  decodeFeedUpdate,
+  serveConflatingFeed,
+} from '../../src/streaming/index.ts';
 
 interface Tick {
   seq: number;

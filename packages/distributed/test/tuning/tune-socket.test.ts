@@ -9,7 +9,7 @@ import {
   TUNING_DEFAULTS,
   type TunedServerOptions,
   tuneSocket,
-} from '../../src/index.ts';
+} from '../../src/tuning/index.ts';
 
 /** A tuned server that hands out its accepted sockets, and a connected client. */
 async function pair(options: TunedServerOptions = {}) {
