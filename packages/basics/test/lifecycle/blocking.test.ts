@@ -33,12 +33,18 @@ const of =
   (e: LifecycleEvent): boolean =>
     e.tuple?.remotePort === client.port && (step === undefined || e.step === step);
 
+/** Starts `server` and connects A, the client it serves first, once the server has accepted it. */
+async function startServingA(server: EchoServer, host: LoopbackHost) {
+  const started = await start(server);
+  const a = await connect(host, started.port);
+  await started.until('A to be accepted', of(a, 'accept'));
+  return { ...started, a };
+}
+
 describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
   it('the concurrent server echoes B while A holds its connection, silent', async () => {
     const server = createConcurrentEchoServer({ host });
-    const { port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await b.send('hello from B\n');
     expect(await b.readLine(), 'B is answered at once').toBe('hello from B');
@@ -48,9 +54,7 @@ describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
 
   it('the serial server gives B nothing until A closes, then echoes B', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, events, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await b.send('hello from B\n');
 
@@ -76,28 +80,21 @@ describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
 
   it('the serial server skips a waiting client that gave up', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, events, port, until } = await startServingA(server, host);
     const quitter = await connect(host, port);
     quitter.close();
     const c = await connect(host, port);
     await c.send('third\n');
     a.close();
     expect(await c.readLine(), 'C is served after the quitter').toBe('third');
-    const quitterEnd = await until(
-      'the quitter to be closed',
-      (e) => e.step === 'close' && e.tuple?.remotePort === quitter.port,
-    );
+    const quitterEnd = await until('the quitter to be closed', of(quitter, 'close'));
     expect(quitterEnd.step).toBe('close');
     expect(events.filter(of(c, 'accept'))).toHaveLength(1);
   });
 
   it('closing the serial server ends the waiting clients too', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { events, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await withTimeout(server.close(), 'the server to close');
     expect(events.find(of(b, 'close'))).toMatchObject({
