@@ -14,6 +14,7 @@ export {
 } from './bench.ts';
 export { chromiumArgs, chromiumPath } from './browser.ts';
 export {
+  cutAt,
   describeByteDifference,
   describePieces,
   everySplit,
