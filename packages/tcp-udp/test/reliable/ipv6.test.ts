@@ -2,8 +2,13 @@ import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
 import { listenReliableUdp } from '../../src/reliable/server.ts';
-import { connectReliableUdp } from '../../src/reliable/socket.ts';
-import { LOOPBACK_LIMITS, readAll, seededBytes, sha256 } from '../helpers/reliable-peers.ts';
+import {
+  connectTo,
+  LOOPBACK_LIMITS,
+  readAll,
+  seededBytes,
+  sha256,
+} from '../helpers/reliable-peers.ts';
 
 describe('reliable UDP on ::1', () => {
   it('carries bytes over IPv6 loopback, through an impaired link', async () => {
@@ -24,12 +29,7 @@ describe('reliable UDP on ::1', () => {
       loss: 0.1,
     });
     onTestFinished(() => link.close());
-    const client = await connectReliableUdp({
-      ...LOOPBACK_LIMITS,
-      host: '::1',
-      port: link.address.port,
-    });
-    onTestFinished(() => client.close());
+    const client = await connectTo(link.address.port, { host: '::1' });
     const data = seededBytes(6, 50_000);
     await client.write(data);
     await client.end();
