@@ -1,27 +1,17 @@
 import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
-import { listenReliableUdp } from '../../src/reliable/server.ts';
 import {
   connectTo,
-  LOOPBACK_LIMITS,
   readAll,
   seededBytes,
   sha256,
+  startReliableServer,
 } from '../helpers/reliable-peers.ts';
 
 describe('reliable UDP on ::1', () => {
   it('carries bytes over IPv6 loopback, through an impaired link', async () => {
-    const received: Promise<Buffer>[] = [];
-    const server = await listenReliableUdp({ ...LOOPBACK_LIMITS, host: '::1' }, (connection) => {
-      received.push(
-        readAll(connection).then(async (data) => {
-          await connection.end();
-          return data;
-        }),
-      );
-    });
-    onTestFinished(() => server.close());
+    const { server, received } = await startReliableServer({ host: '::1' });
     const link = await listenImpairedUdpLink({
       host: '::1',
       target: server.address,
