@@ -41,6 +41,19 @@ export async function connectTestClient(
   return conn;
 }
 
+/**
+ * A {@link startTcpTestServer} with one client connected and accepted: both ends of one TCP
+ * connection, `client` and (on the server) `server`, and the server's port.
+ */
+export async function openTcpPair(
+  options: TcpServerOptions = {},
+): Promise<{ port: number; client: TcpConnection; server: TcpConnection }> {
+  const { port, accepted } = await startTcpTestServer(options);
+  const client = await connectTestClient(port);
+  const server = await accepted();
+  return { port, client, server };
+}
+
 /** Collects everything a connection delivers until the peer's FIN (bounded). */
 export async function readAll(conn: TcpConnection, what = 'the peer to finish'): Promise<Buffer> {
   const chunks: Buffer[] = [];
