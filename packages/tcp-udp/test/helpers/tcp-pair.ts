@@ -46,10 +46,11 @@ export async function connectTestClient(
  * connection, `client` and (on the server) `server`, and the server's port.
  */
 export async function openTcpPair(
-  options: TcpServerOptions = {},
+  serverOptions: TcpServerOptions = {},
+  clientOptions: Omit<TcpClientOptions, 'port'> = {},
 ): Promise<{ port: number; client: TcpConnection; server: TcpConnection }> {
-  const { port, accepted } = await startTcpTestServer(options);
-  const client = await connectTestClient(port);
+  const { port, accepted } = await startTcpTestServer(serverOptions);
+  const client = await connectTestClient(port, clientOptions);
   const server = await accepted();
   return { port, client, server };
 }

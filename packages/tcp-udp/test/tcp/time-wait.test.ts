@@ -1,12 +1,7 @@
 import { nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { findTimeWait } from '../../src/tcp/time-wait.ts';
-import {
-  connectTestClient,
-  openTcpPair,
-  readAll,
-  startTcpTestServer,
-} from '../helpers/tcp-pair.ts';
+import { openTcpPair, readAll } from '../helpers/tcp-pair.ts';
 
 // TIME-WAIT is held by the side that sent the first FIN (RFC 9293 §3.6), for 2×MSL (60 s on Linux).
 describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)', () => {
@@ -57,9 +52,7 @@ describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)
   });
 
   it('finds TIME-WAIT for an IPv6 connection on ::1 (the tcp6 table)', async () => {
-    const { port, accepted } = await startTcpTestServer({ host: '::1' });
-    const client = await connectTestClient(port, { host: '::1' });
-    const server = await accepted();
+    const { port, client, server } = await openTcpPair({ host: '::1' }, { host: '::1' });
     server.on('data', () => undefined);
     server.on('end', () => void server.end());
     await withTimeout(client.end(), 'the active close over IPv6');
