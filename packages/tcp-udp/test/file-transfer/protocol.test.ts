@@ -1,4 +1,4 @@
-import { everySplit, fromHex, hexdump } from '@socketlab/testkit';
+import { everySplit, fromHex, hexdump, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
@@ -114,15 +114,11 @@ describe('file-transfer protocol codec', () => {
       'unknown message type 0x47',
     ],
   ])('rejects %s as malformed', (_, bytes, why) => {
-    let thrown: unknown;
-    try {
-      decodeFileTransferMessage(fromHex(bytes));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown, `decoding\n${hexdump(fromHex(bytes))}`).toBeInstanceOf(ProtocolError);
+    const what = `decoding\n${hexdump(fromHex(bytes))}`;
+    const thrown = thrownBy(() => decodeFileTransferMessage(fromHex(bytes)), what);
+    expect(thrown, what).toBeInstanceOf(ProtocolError);
     expect(thrown).toMatchObject({ code: 'TCPUDP_ERR_MALFORMED' });
-    expect((thrown as Error).message).toContain(why);
+    expect(thrown.message).toContain(why);
   });
 
   it('rejects a declared payload over the limit as soon as the 5-byte header is in', () => {

@@ -1,4 +1,4 @@
-import { fromHex } from '@socketlab/testkit';
+import { fromHex, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.ts';
@@ -95,12 +95,7 @@ describe('the TFTP packet codec', () => {
     ['an ACK of 3 bytes', '0004 00', 'TCPUDP_ERR_TRUNCATED'],
     ['an ERROR of 3 bytes', '0005 00', 'TCPUDP_ERR_TRUNCATED'],
   ])('rejects %s with %s', (_, bytes, code) => {
-    let thrown: unknown;
-    try {
-      decodeTftpPacket(fromHex(bytes));
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = thrownBy(() => decodeTftpPacket(fromHex(bytes)), `decoding ${bytes}`);
     expect(thrown).toBeInstanceOf(ProtocolError);
     expect(thrown).toMatchObject({ code });
   });
