@@ -60,6 +60,17 @@ function connect(port: number, options: Partial<net.NetConnectOpts> = {}): net.S
   return socket;
 }
 
+/** A client that has said hello to a server which resets each connection on its first bytes. */
+async function helloToResettingServer(): Promise<net.Socket> {
+  const { port } = await listenTestServer((socket) =>
+    socket.once('data', () => socket.resetAndDestroy()),
+  );
+  const client = connect(port);
+  await withTimeout(nextEvent(client, 'connect'), 'connect');
+  client.write('hello\n');
+  return client;
+}
+
 async function nextError(emitter: net.Socket | net.Server, what: string): Promise<SystemError> {
   const [err] = await withTimeout(nextEvent<[SystemError]>(emitter, 'error'), what);
   return err;
@@ -164,12 +175,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('explains ECONNRESET when the server resets while the client waits to read', async () => {
-    const { port } = await listenTestServer((socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
-    );
-    const client = connect(port);
-    await withTimeout(nextEvent(client, 'connect'), 'connect');
-    client.write('hello\n');
+    const client = await helloToResettingServer();
     const err = await nextError(client, 'the reset');
     expect(err.code).toBe('ECONNRESET');
     expect(explainSocketError(err)).toMatchObject({
@@ -181,12 +187,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('wraps a reset met by readWithTimeout, and still explains the cause', async () => {
-    const { port } = await listenTestServer((socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
-    );
-    const client = connect(port);
-    await withTimeout(nextEvent(client, 'connect'), 'connect');
-    client.write('hello\n');
+    const client = await helloToResettingServer();
     const err = await rejectionOf(readWithTimeout(client, 5_000), 'a read ended by a reset');
     expect(err).toBeInstanceOf(BasicsError);
     expect(err).toMatchObject({ code: 'BASICS_ERR_CONNECTION', cause: { code: 'ECONNRESET' } });
