@@ -10,7 +10,7 @@
  * by construction; only the speed differs.
  */
 import type { CompiledStructField } from './struct-compile.ts';
-import { DATA_VIEW_ACCESSOR, INTEGER_RANGES } from './struct-scalar.ts';
+import { INTEGER_RANGES } from './struct-scalar.ts';
 import { STRUCT_SCALAR_BYTES, type StructScalarType } from './struct-schema.ts';
 
 /** The two calls the fast path replaces, with the general codec's signatures. */
@@ -45,6 +45,20 @@ function viewOf(array: Uint8Array): DataView | undefined {
   return cachedView;
 }
 
+const SETTER: Record<StructScalarType, string> = {
+  u8: 'setUint8',
+  i8: 'setInt8',
+  bool: 'setUint8',
+  u16: 'setUint16',
+  i16: 'setInt16',
+  u32: 'setUint32',
+  i32: 'setInt32',
+  f32: 'setFloat32',
+  f64: 'setFloat64',
+  u64: 'setBigUint64',
+  i64: 'setBigInt64',
+};
+
 /** An expression that is true when `x` fits `type`: the same test as `scalarCheck`'s. */
 function fits(type: StructScalarType, x: string): string {
   switch (type) {
@@ -73,14 +87,13 @@ const F32_ROUNDS_TO_INFINITY = 2 ** 128 - 2 ** 103;
 /** A statement writing `x` of `type` at byte `at` of `dv`. */
 function write(type: StructScalarType, at: string, x: string, le: boolean): string {
   if (type === 'bool') return `dv.setUint8(${at}, ${x} ? 1 : 0);`;
-  const setter = `set${DATA_VIEW_ACCESSOR[type]}`;
-  if (STRUCT_SCALAR_BYTES[type] === 1) return `dv.${setter}(${at}, ${x});`;
-  return `dv.${setter}(${at}, ${x}, ${le});`;
+  if (STRUCT_SCALAR_BYTES[type] === 1) return `dv.${SETTER[type]}(${at}, ${x});`;
+  return `dv.${SETTER[type]}(${at}, ${x}, ${le});`;
 }
 
 /** An expression reading `type` at byte `at` of `dv` (a bool as its raw byte, checked apart). */
 function read(type: StructScalarType, at: string, le: boolean): string {
-  const getter = `get${DATA_VIEW_ACCESSOR[type]}`;
+  const getter = SETTER[type].replace('set', 'get');
   if (type === 'bool' || STRUCT_SCALAR_BYTES[type] === 1) return `dv.${getter}(${at})`;
   return `dv.${getter}(${at}, ${le})`;
 }

@@ -90,44 +90,70 @@ export interface ScalarOps {
   readonly read: (view: DataView, offset: number, where: string) => unknown;
 }
 
-/**
- * The DataView accessor of each type, after `get`/`set` (`setUint16`, `getUint16`); a bool is
- * stored as its u8 byte. Shared with the compiled fast path, which writes the same calls as text.
- */
-export const DATA_VIEW_ACCESSOR = {
-  u8: 'Uint8',
-  i8: 'Int8',
-  bool: 'Uint8',
-  u16: 'Uint16',
-  i16: 'Int16',
-  u32: 'Uint32',
-  i32: 'Int32',
-  f32: 'Float32',
-  f64: 'Float64',
-  u64: 'BigUint64',
-  i64: 'BigInt64',
-} as const satisfies Record<StructScalarType, string>;
-
-type Setter = (this: DataView, offset: number, value: unknown, littleEndian: boolean) => void;
-type Getter = (this: DataView, offset: number, littleEndian: boolean) => unknown;
-
-/**
- * The operations of `type` in the given byte order: the type's own DataView accessors (the
- * one-byte ones ignore the byte order), with a bool written as 0 or 1 and read strictly.
- */
+/** The operations of `type` in the given byte order. */
 export function scalarOps(type: StructScalarType, littleEndian: boolean): ScalarOps {
   const check = scalarCheck(type);
-  if (type === 'bool') {
-    return { check, write: (v, o, x) => v.setUint8(o, x ? 1 : 0), read: readBool };
+  const le = littleEndian;
+  switch (type) {
+    case 'u8':
+      return {
+        check,
+        write: (v, o, x) => v.setUint8(o, x as number),
+        read: (v, o) => v.getUint8(o),
+      };
+    case 'i8':
+      return { check, write: (v, o, x) => v.setInt8(o, x as number), read: (v, o) => v.getInt8(o) };
+    case 'bool':
+      return { check, write: (v, o, x) => v.setUint8(o, x ? 1 : 0), read: readBool };
+    case 'u16':
+      return {
+        check,
+        write: (v, o, x) => v.setUint16(o, x as number, le),
+        read: (v, o) => v.getUint16(o, le),
+      };
+    case 'i16':
+      return {
+        check,
+        write: (v, o, x) => v.setInt16(o, x as number, le),
+        read: (v, o) => v.getInt16(o, le),
+      };
+    case 'u32':
+      return {
+        check,
+        write: (v, o, x) => v.setUint32(o, x as number, le),
+        read: (v, o) => v.getUint32(o, le),
+      };
+    case 'i32':
+      return {
+        check,
+        write: (v, o, x) => v.setInt32(o, x as number, le),
+        read: (v, o) => v.getInt32(o, le),
+      };
+    case 'f32':
+      return {
+        check,
+        write: (v, o, x) => v.setFloat32(o, x as number, le),
+        read: (v, o) => v.getFloat32(o, le),
+      };
+    case 'f64':
+      return {
+        check,
+        write: (v, o, x) => v.setFloat64(o, x as number, le),
+        read: (v, o) => v.getFloat64(o, le),
+      };
+    case 'u64':
+      return {
+        check,
+        write: (v, o, x) => v.setBigUint64(o, x as bigint, le),
+        read: (v, o) => v.getBigUint64(o, le),
+      };
+    case 'i64':
+      return {
+        check,
+        write: (v, o, x) => v.setBigInt64(o, x as bigint, le),
+        read: (v, o) => v.getBigInt64(o, le),
+      };
   }
-  const accessor = DATA_VIEW_ACCESSOR[type];
-  const set = DataView.prototype[`set${accessor}`] as Setter;
-  const get = DataView.prototype[`get${accessor}`] as Getter;
-  return {
-    check,
-    write: (v, o, x) => set.call(v, o, x, littleEndian),
-    read: (v, o) => get.call(v, o, littleEndian),
-  };
 }
 
 function readBool(view: DataView, offset: number, where: string): boolean {
