@@ -130,27 +130,16 @@ function checkStructure(stage: Stage): void {
         .filter((d) => d.isDirectory())
         .map((d) => d.name)
     : [];
-  for (const folder of folders) {
-    if (!listed.has(folder)) {
-      record(
-        `${manifest.name}/${folder}`,
-        false,
-        'has a folder in exercises/ but no entry in stage.json',
-      );
+  const recordUnlisted = (names: readonly string[], problem: string): void => {
+    for (const folder of names) {
+      if (!listed.has(folder)) record(`${manifest.name}/${folder}`, false, problem);
     }
-  }
+  };
+  recordUnlisted(folders, 'has a folder in exercises/ but no entry in stage.json');
   const solutionFolders = existsSync(path.join(dir, 'solutions'))
     ? readdirSync(path.join(dir, 'solutions'))
     : [];
-  for (const folder of solutionFolders) {
-    if (!listed.has(folder)) {
-      record(
-        `${manifest.name}/${folder}`,
-        false,
-        'has a folder in solutions/ but no exercise of that name',
-      );
-    }
-  }
+  recordUnlisted(solutionFolders, 'has a folder in solutions/ but no exercise of that name');
   for (const exercise of manifest.exercises) {
     const name = `${manifest.name}/${exercise.id}`;
     const folder = path.join(dir, 'exercises', exercise.id);

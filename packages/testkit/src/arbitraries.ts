@@ -19,3 +19,35 @@ export function anyText(maxLength: number): fc.Arbitrary<string> {
     )
     .map((codePoints) => String.fromCodePoint(...codePoints));
 }
+
+/** A class of error a decoder is allowed to throw. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Checks the property every decoder of untrusted bytes must hold: fed anything `input` draws,
+ * `decode` returns or throws an instance of one of `allowed`, never another exception (a
+ * TypeError or RangeError from a bad offset, say). Fails as `fc.assert` does, with the shrunk
+ * input and which error strayed.
+ * @example assertThrowsOnly(fc.uint8Array({ maxLength: 64 }), decodeMessage, [ProtocolError]);
+ */
+export function assertThrowsOnly<T>(
+  input: fc.Arbitrary<T>,
+  decode: (value: T) => unknown,
+  allowed: readonly ErrorClass[],
+  parameters: fc.Parameters<[T]> = {},
+): void {
+  fc.assert(
+    fc.property(input, (value) => {
+      try {
+        decode(value);
+      } catch (error) {
+        if (!allowed.some((type) => error instanceof type)) {
+          const names = allowed.map((type) => type.name).join(' or ');
+          const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          throw new Error(`threw ${what}, not ${names}`, { cause: error });
+        }
+      }
+    }),
+    parameters,
+  );
+}

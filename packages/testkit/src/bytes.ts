@@ -66,6 +66,22 @@ export function* everySplit(bytes: Uint8Array): Generator<Uint8Array[]> {
   yield Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
 }
 
+/**
+ * Cuts `bytes` at the given offsets (each taken modulo `length + 1`, then sorted and deduplicated):
+ * one arbitrary chunking, for property tests that feed a decoder as a socket might.
+ */
+export function cutAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
+  const cuts = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let from = 0;
+  for (const at of cuts) {
+    pieces.push(bytes.subarray(from, at));
+    from = at;
+  }
+  pieces.push(bytes.subarray(from));
+  return pieces;
+}
+
 /** Bytes as lowercase hex with no separators (`68 69` → `"6869"`), for fixtures and messages. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

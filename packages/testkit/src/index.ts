@@ -1,4 +1,4 @@
-export { anyText } from './arbitraries.ts';
+export { anyText, assertThrowsOnly, type ErrorClass } from './arbitraries.ts';
 export { rejectionOf, type Thrown, thrownBy } from './assert.ts';
 export {
   BENCH_QUICK,
@@ -14,6 +14,7 @@ export {
 } from './bench.ts';
 export { chromiumArgs, chromiumPath } from './browser.ts';
 export {
+  cutAt,
   describeByteDifference,
   describePieces,
   everySplit,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cutAt,
   describeByteDifference,
   describePieces,
   everySplit,
@@ -37,6 +38,15 @@ describe('everySplit', () => {
     expect(deliveries).toHaveLength(input.length + 2);
     for (const chunks of deliveries) expect(Buffer.concat(chunks)).toEqual(input);
     expect(deliveries.at(-1)).toHaveLength(4);
+  });
+});
+
+describe('cutAt', () => {
+  it('cuts at the offsets taken modulo length + 1, sorted and once each, re-joining to the input', () => {
+    const input = Buffer.from('abcdef');
+    const pieces = cutAt(input, [4, 2, 9, 6]);
+    expect(pieces.map((p) => Buffer.from(p).toString())).toEqual(['ab', 'cd', 'ef', '']);
+    expect(cutAt(new Uint8Array(0), [3, 5])).toEqual([new Uint8Array(0), new Uint8Array(0)]);
   });
 });
 

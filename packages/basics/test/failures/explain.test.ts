@@ -60,6 +60,25 @@ function connect(port: number, options: Partial<net.NetConnectOpts> = {}): net.S
   return socket;
 }
 
+/** The error a new server gets listening on 127.0.0.1:`port` (it is closed when the test ends). */
+async function listenError(port: number, what: string): Promise<SystemError> {
+  const server = net.createServer();
+  onTestFinished(() => closeServer(server));
+  server.listen(port, '127.0.0.1');
+  return nextError(server, what);
+}
+
+/** A client that has said hello to a server which resets each connection on its first bytes. */
+async function helloToResettingServer(): Promise<net.Socket> {
+  const { port } = await listenTestServer((socket) =>
+    socket.once('data', () => socket.resetAndDestroy()),
+  );
+  const client = connect(port);
+  await withTimeout(nextEvent(client, 'connect'), 'connect');
+  client.write('hello\n');
+  return client;
+}
+
 async function nextError(emitter: net.Socket | net.Server, what: string): Promise<SystemError> {
   const [err] = await withTimeout(nextEvent<[SystemError]>(emitter, 'error'), what);
   return err;
@@ -147,10 +166,7 @@ describe('failures caused for real on loopback', () => {
 
   it('explains EADDRINUSE from listening twice on one port', async () => {
     const { port } = await listenTestServer();
-    const second = net.createServer();
-    onTestFinished(() => closeServer(second));
-    second.listen(port, '127.0.0.1');
-    const err = await nextError(second, 'the second listen to fail');
+    const err = await listenError(port, 'the second listen to fail');
     expect(err.code).toBe('EADDRINUSE');
     expect(explainSocketError(err)).toMatchObject({
       code: 'EADDRINUSE',
@@ -164,12 +180,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('explains ECONNRESET when the server resets while the client waits to read', async () => {
-    const { port } = await listenTestServer((socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
-    );
-    const client = connect(port);
-    await withTimeout(nextEvent(client, 'connect'), 'connect');
-    client.write('hello\n');
+    const client = await helloToResettingServer();
     const err = await nextError(client, 'the reset');
     expect(err.code).toBe('ECONNRESET');
     expect(explainSocketError(err)).toMatchObject({
@@ -181,12 +192,7 @@ describe('failures caused for real on loopback', () => {
   });
 
   it('wraps a reset met by readWithTimeout, and still explains the cause', async () => {
-    const { port } = await listenTestServer((socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
-    );
-    const client = connect(port);
-    await withTimeout(nextEvent(client, 'connect'), 'connect');
-    client.write('hello\n');
+    const client = await helloToResettingServer();
     const err = await rejectionOf(readWithTimeout(client, 5_000), 'a read ended by a reset');
     expect(err).toBeInstanceOf(BasicsError);
     expect(err).toMatchObject({ code: 'BASICS_ERR_CONNECTION', cause: { code: 'ECONNRESET' } });
@@ -311,10 +317,7 @@ describe('EACCES (binding a privileged port)', () => {
   it.runIf(!mayBindLowPort(80))(
     'fails with EACCES binding port 80 without the privilege',
     async () => {
-      const server = net.createServer();
-      onTestFinished(() => closeServer(server));
-      server.listen(80, '127.0.0.1');
-      const err = await nextError(server, 'the bind to be refused');
+      const err = await listenError(80, 'the bind to be refused');
       expect(err.code).toBe('EACCES');
       expect(explainSocketError(err)).toMatchObject({
         code: 'EACCES',

@@ -19,3 +19,19 @@ export function untilEvent(
   });
   return withTimeout(found, what).finally(() => server.off('lifecycle', onEvent));
 }
+
+/** Matches the server's events (or only its `step`) on the connection from a client's local `port`. */
+export const eventFrom =
+  (port: number | undefined, step?: LifecycleEvent['step']) =>
+  (event: LifecycleEvent): boolean =>
+    event.tuple?.remotePort === port && (step === undefined || event.step === step);
+
+/** Resolves with the server's close of the connection from a client's local `port`, within a bound. */
+export function untilClosedFrom(
+  server: EchoServer,
+  events: readonly LifecycleEvent[],
+  port: number | undefined,
+  what: string,
+): Promise<LifecycleEvent> {
+  return untilEvent(server, events, what, eventFrom(port, 'close'));
+}

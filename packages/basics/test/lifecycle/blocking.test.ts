@@ -6,7 +6,7 @@ import {
   demonstrateBlocking,
 } from '../../src/lifecycle/blocking.ts';
 import type { EchoServer, LifecycleEvent } from '../../src/lifecycle/index.ts';
-import { untilEvent } from '../helpers/lifecycle-events.ts';
+import { eventFrom, untilEvent } from '../helpers/lifecycle-events.ts';
 
 const HOSTS: LoopbackHost[] = ['127.0.0.1', '::1'];
 
@@ -27,18 +27,18 @@ async function connect(host: LoopbackHost, port: number): Promise<WireClient & {
   return Object.assign(client, { port: client.socket.localPort as number });
 }
 
-/** Events of the server's end of `client`'s connection. */
-const of =
-  (client: { port: number }, step?: LifecycleEvent['step']) =>
-  (e: LifecycleEvent): boolean =>
-    e.tuple?.remotePort === client.port && (step === undefined || e.step === step);
+/** Starts `server` and connects A, the client it serves first, once the server has accepted it. */
+async function startServingA(server: EchoServer, host: LoopbackHost) {
+  const started = await start(server);
+  const a = await connect(host, started.port);
+  await started.until('A to be accepted', eventFrom(a.port, 'accept'));
+  return { ...started, a };
+}
 
 describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
   it('the concurrent server echoes B while A holds its connection, silent', async () => {
     const server = createConcurrentEchoServer({ host });
-    const { port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await b.send('hello from B\n');
     expect(await b.readLine(), 'B is answered at once').toBe('hello from B');
@@ -48,9 +48,7 @@ describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
 
   it('the serial server gives B nothing until A closes, then echoes B', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, events, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await b.send('hello from B\n');
 
@@ -58,16 +56,16 @@ describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
     await a.send('ping\n');
     expect(await a.readLine(), 'A, the client being served, is echoed').toBe('ping');
     expect(b.socket.bytesRead, 'B has received nothing while A holds the server').toBe(0);
-    expect(events.filter(of(b)), 'the server has not even accepted B').toEqual([]);
+    expect(events.filter(eventFrom(b.port)), 'the server has not even accepted B').toEqual([]);
     expect(server.connectionCount, 'B waits in the queue').toBe(2);
 
     a.end();
     await a.readToEnd();
     expect(await b.readLine(), 'B is echoed once A has gone').toBe('hello from B');
 
-    const aClosed = events.findIndex(of(a, 'close'));
-    const bAccepted = events.findIndex(of(b, 'accept'));
-    const bEchoed = events.findIndex(of(b, 'send'));
+    const aClosed = events.findIndex(eventFrom(a.port, 'close'));
+    const bAccepted = events.findIndex(eventFrom(b.port, 'accept'));
+    const bEchoed = events.findIndex(eventFrom(b.port, 'send'));
     expect(aClosed, "A's close was reported").toBeGreaterThanOrEqual(0);
     expect(bAccepted, 'B is accepted only after A closed').toBeGreaterThan(aClosed);
     expect(bEchoed, 'B is echoed after that').toBeGreaterThan(bAccepted);
@@ -76,31 +74,24 @@ describe.each(HOSTS)('blocking vs non-blocking on %s', (host) => {
 
   it('the serial server skips a waiting client that gave up', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { a, events, port, until } = await startServingA(server, host);
     const quitter = await connect(host, port);
     quitter.close();
     const c = await connect(host, port);
     await c.send('third\n');
     a.close();
     expect(await c.readLine(), 'C is served after the quitter').toBe('third');
-    const quitterEnd = await until(
-      'the quitter to be closed',
-      (e) => e.step === 'close' && e.tuple?.remotePort === quitter.port,
-    );
+    const quitterEnd = await until('the quitter to be closed', eventFrom(quitter.port, 'close'));
     expect(quitterEnd.step).toBe('close');
-    expect(events.filter(of(c, 'accept'))).toHaveLength(1);
+    expect(events.filter(eventFrom(c.port, 'accept'))).toHaveLength(1);
   });
 
   it('closing the serial server ends the waiting clients too', async () => {
     const server = createSerialEchoServer({ host });
-    const { events, port, until } = await start(server);
-    const a = await connect(host, port);
-    await until('A to be accepted', of(a, 'accept'));
+    const { events, port } = await startServingA(server, host);
     const b = await connect(host, port);
     await withTimeout(server.close(), 'the server to close');
-    expect(events.find(of(b, 'close'))).toMatchObject({
+    expect(events.find(eventFrom(b.port, 'close'))).toMatchObject({
       reason: 'server-shutdown',
       detail: expect.stringMatching(/never served/),
     });

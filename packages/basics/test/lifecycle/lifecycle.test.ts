@@ -24,7 +24,7 @@ import {
   fiveTuple,
   type LifecycleEvent,
 } from '../../src/lifecycle/index.ts';
-import { untilEvent } from '../helpers/lifecycle-events.ts';
+import { eventFrom, untilClosedFrom, untilEvent } from '../helpers/lifecycle-events.ts';
 
 const HOSTS: LoopbackHost[] = ['127.0.0.1', '::1'];
 
@@ -210,11 +210,11 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
     const hostilePort = hostile.localPort;
     // A never-ending line: keep writing until the server hangs up (bounded).
     for (let i = 0; i < 64 && !hostile.destroyed; i++) hostile.write(Buffer.alloc(1024, 0x78));
-    const dropped = await untilEvent(
+    const dropped = await untilClosedFrom(
       server,
       events,
+      hostilePort,
       'the hostile client to be dropped',
-      (e) => e.step === 'close' && e.tuple?.remotePort === hostilePort,
     );
     expect(dropped).toMatchObject({ clean: false, reason: 'line-too-long' });
     expect((dropped as CloseEvent).error).toBeInstanceOf(BasicsError);
@@ -288,14 +288,9 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
     rude.write('half a li');
     await untilEvent(server, events, 'the bytes to arrive', (e) => e.step === 'receive');
     rude.resetAndDestroy();
-    const closed = await untilEvent(
-      server,
-      events,
-      'the reset connection to close',
-      (e) => e.step === 'close' && e.tuple?.remotePort === rudePort,
-    );
+    const closed = await untilClosedFrom(server, events, rudePort, 'the reset connection to close');
     expect(closed).toMatchObject({ clean: false, reason: 'error' });
-    const errorEvent = events.find((e) => e.step === 'error' && e.tuple?.remotePort === rudePort);
+    const errorEvent = events.find(eventFrom(rudePort, 'error'));
     expect(errorEvent).toMatchObject({ code: 'ECONNRESET' });
     expect((await echoOnce(host, port, 'next')).reply).toBe('next');
   });
@@ -310,12 +305,7 @@ describe.each(HOSTS)('the echo server and client on %s', (host) => {
     });
     third.on('error', () => {});
     const thirdPort = third.localPort;
-    const dropped = await untilEvent(
-      server,
-      events,
-      'the third to be dropped',
-      (e) => e.step === 'close' && e.tuple?.remotePort === thirdPort,
-    );
+    const dropped = await untilClosedFrom(server, events, thirdPort, 'the third to be dropped');
     expect(dropped).toMatchObject({ clean: false, reason: 'too-many-connections' });
     await withTimeout(once(third, 'close'), 'the third socket to close');
     expect(await first.echo('one')).toBe('one');

@@ -1,10 +1,8 @@
-import { everySplit } from '@socketlab/testkit';
+import { cutAt, everySplit, fromHex } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLineDecoder } from '../../src/lines/decoder.ts';
 
-/** Bytes from a hex string; spaces are ignored, so fixtures can show the lines apart. */
-const fromHex = (hex: string): Buffer => Buffer.from(hex.replace(/\s+/g, ''), 'hex');
 const toHex = (lines: readonly Uint8Array[]): string[] =>
   lines.map((line) => Buffer.from(line).toString('hex'));
 
@@ -130,17 +128,7 @@ describe('createLineDecoder', () => {
     );
     fc.assert(
       fc.property(bytes, fc.array(fc.nat(), { maxLength: 6 }), (stream, cuts) => {
-        const offsets = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort(
-          (a, b) => a - b,
-        );
-        const pieces: Buffer[] = [];
-        let from = 0;
-        for (const at of offsets) {
-          pieces.push(stream.subarray(from, at));
-          from = at;
-        }
-        pieces.push(stream.subarray(from));
-        expect(decode(pieces, 8)).toEqual(decode([stream], 8));
+        expect(decode(cutAt(stream, cuts), 8)).toEqual(decode([stream], 8));
       }),
       { seed: 20_261_204, numRuns: 500 },
     );

@@ -2,10 +2,14 @@
  * `socketlab-tcp chat`: the line chat on the command line, to join with `nc` from other terminals.
  * @internal
  */
-import { parseArgs } from 'node:util';
 import { formatEndpoint } from '@socketlab/basics';
 import { listenLineChat } from '../chat/index.ts';
-import { type CliCommand, parseIntegerOption, SERVER_OPTIONS, untilAborted } from './command.ts';
+import {
+  type CliCommand,
+  closeWhenAborted,
+  parseIntegerOption,
+  parseServerArgs,
+} from './command.ts';
 
 const HELP = `Usage: socketlab-tcp chat [options]
 
@@ -29,15 +33,9 @@ export const chatCommand: CliCommand = {
   summary: 'a line chat to join with nc (/nick, /who, /quit)',
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...SERVER_OPTIONS,
-        'max-connections': { type: 'string', default: '64' },
-        'max-line': { type: 'string', default: '1024' },
-      },
-      strict: true,
-      allowPositionals: false,
+    const values = parseServerArgs(args, {
+      'max-connections': { type: 'string', default: '64' },
+      'max-line': { type: 'string', default: '1024' },
     });
     const chat = await listenLineChat({
       host: values.host,
@@ -49,10 +47,10 @@ export const chatCommand: CliCommand = {
     const { address, port } = chat.address;
     io.out(`socketlab-tcp chat listening on ${formatEndpoint({ host: address, port })}`);
     io.err(`join from other terminals with:  nc ${address} ${port}`);
-    await untilAborted(io.signal);
-    io.err(`closing (online: ${chat.nicks().join(', ') || 'nobody'})`);
-    await chat.close();
-    io.err('closed');
-    return 0;
+    return closeWhenAborted(
+      io,
+      () => `closing (online: ${chat.nicks().join(', ') || 'nobody'})`,
+      () => chat.close(),
+    );
   },
 };

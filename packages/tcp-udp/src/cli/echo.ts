@@ -3,7 +3,6 @@
  * (`--framing line`) or a program of your own.
  * @internal
  */
-import { parseArgs } from 'node:util';
 import {
   FRAMING_NAMES,
   isFramingName,
@@ -13,9 +12,9 @@ import {
 import {
   type CliCommand,
   CliUsageError,
+  closeWhenAborted,
   parseIntegerOption,
-  SERVER_OPTIONS,
-  untilAborted,
+  parseServerArgs,
 } from './command.ts';
 
 const HELP = `Usage: socketlab-tcp echo --framing length|varint|line [options]
@@ -39,15 +38,9 @@ export const echoCommand: CliCommand = {
   summary: 'a framed echo server (length, varint or line framing)',
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...SERVER_OPTIONS,
-        framing: { type: 'string' },
-        'max-frame': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
+    const values = parseServerArgs(args, {
+      framing: { type: 'string' },
+      'max-frame': { type: 'string' },
     });
     const framing = values.framing;
     if (framing === undefined) {
@@ -83,10 +76,10 @@ export const echoCommand: CliCommand = {
       io.err(`${client.remote} closed: ${error.message}${code}`);
     });
     io.out(`socketlab-tcp echo (${framing} framing) listening on ${server.describeAddress()}`);
-    await untilAborted(io.signal);
-    io.err('closing: ending every connection gracefully');
-    await server.close();
-    io.err('closed');
-    return 0;
+    return closeWhenAborted(
+      io,
+      () => 'closing: ending every connection gracefully',
+      () => server.close(),
+    );
   },
 };

@@ -5,15 +5,14 @@
  */
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import { parseArgs } from 'node:util';
 import { formatEndpoint } from '@socketlab/basics';
 import { createFileReceiver, FILE_TRANSFER_MAX_FILE_BYTES } from '../file-transfer/index.ts';
 import {
   type CliCommand,
   CliUsageError,
+  closeWhenAborted,
   parseIntegerOption,
-  SERVER_OPTIONS,
-  untilAborted,
+  parseServerArgs,
 } from './command.ts';
 
 const HELP = `Usage: socketlab-tcp receive --dir DIR [options]
@@ -47,22 +46,16 @@ export const receiveCommand: CliCommand = {
   summary: 'receive files into a directory (verified, resumable; pair with send)',
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...SERVER_OPTIONS,
-        'idle-timeout': { type: 'string', default: '30000' },
-        dir: { type: 'string' },
-        overwrite: { type: 'boolean', default: false },
-        'allow-subdirectories': { type: 'boolean', default: false },
-        'max-file-bytes': { type: 'string' },
-        'max-sessions': { type: 'string', default: '16' },
-        'min-body-rate': { type: 'string' },
-        'max-sessions-per-peer': { type: 'string' },
-        'max-buffered-bytes': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
+    const values = parseServerArgs(args, {
+      'idle-timeout': { type: 'string', default: '30000' },
+      dir: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+      'allow-subdirectories': { type: 'boolean', default: false },
+      'max-file-bytes': { type: 'string' },
+      'max-sessions': { type: 'string', default: '16' },
+      'min-body-rate': { type: 'string' },
+      'max-sessions-per-peer': { type: 'string' },
+      'max-buffered-bytes': { type: 'string' },
     });
     const directory = values.dir;
     if (directory === undefined || directory === '') {
@@ -125,10 +118,10 @@ export const receiveCommand: CliCommand = {
     io.out(
       `socketlab-tcp receive listening on ${formatEndpoint({ host: address, port })}, writing into ${receiver.directory}`,
     );
-    await untilAborted(io.signal);
-    io.err('closing: partial files are kept for a resume');
-    await receiver.close();
-    io.err('closed');
-    return 0;
+    return closeWhenAborted(
+      io,
+      () => 'closing: partial files are kept for a resume',
+      () => receiver.close(),
+    );
   },
 };

@@ -6,8 +6,8 @@
  */
 import net from 'node:net';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
-import { ConnectionError, TimeoutError } from '../errors.ts';
-import { formatTcpPeer } from '../tcp/index.ts';
+import { ConnectionError } from '../errors.ts';
+import { formatTcpPeer, whenConnected } from '../tcp/index.ts';
 import type { FrameCodec, FrameDecoder } from './codec.ts';
 import { lengthPrefixCodec } from './length-prefix.ts';
 
@@ -378,33 +378,6 @@ export function connectFramed(
       reject(err);
       return;
     }
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new TimeoutError(
-          'TCPUDP_ERR_TIMEOUT',
-          `connecting to ${where} took longer than ${timeoutMs} ms`,
-          timeoutMs,
-        ),
-      );
-    }, timeoutMs);
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      reject(
-        new ConnectionError(
-          'TCPUDP_ERR_CONNECTION',
-          `could not connect to ${where}: ${err.message}`,
-          {
-            cause: err,
-          },
-        ),
-      );
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(framed);
-    });
+    resolve(whenConnected(socket, where, timeoutMs, (err) => err.message).then(() => framed));
   });
 }

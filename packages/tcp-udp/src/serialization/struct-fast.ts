@@ -10,6 +10,7 @@
  * by construction; only the speed differs.
  */
 import type { CompiledStructField } from './struct-compile.ts';
+import { INTEGER_RANGES } from './struct-scalar.ts';
 import { STRUCT_SCALAR_BYTES, type StructScalarType } from './struct-schema.ts';
 
 /** The two calls the fast path replaces, with the general codec's signatures. */
@@ -82,15 +83,6 @@ function fits(type: StructScalarType, x: string): string {
 
 /** 2^128 − 2^103: halfway between the largest float32 and 2^128, where rounding reaches Infinity. */
 const F32_ROUNDS_TO_INFINITY = 2 ** 128 - 2 ** 103;
-
-const INTEGER_RANGES = {
-  u8: [0, 0xff],
-  i8: [-0x80, 0x7f],
-  u16: [0, 0xffff],
-  i16: [-0x8000, 0x7fff],
-  u32: [0, 0xffff_ffff],
-  i32: [-0x8000_0000, 0x7fff_ffff],
-} as const;
 
 /** A statement writing `x` of `type` at byte `at` of `dv`. */
 function write(type: StructScalarType, at: string, x: string, le: boolean): string {

@@ -6,7 +6,8 @@
 import { quoteInput, SerializationError } from '../errors.ts';
 import type { StructScalarType } from './struct-schema.ts';
 
-const INTEGER_RANGES = {
+/** The range of each integer type that a JavaScript number holds; the fast path checks the same. */
+export const INTEGER_RANGES = {
   u8: [0, 0xff],
   i8: [-0x80, 0x7f],
   u16: [0, 0xffff],

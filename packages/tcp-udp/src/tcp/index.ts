@@ -10,6 +10,7 @@ export {
   type TcpClientOptions,
   type TcpSocketFactory,
 } from './client.ts';
+export { whenConnected } from './connect.ts';
 export {
   TcpConnection,
   type TcpConnectionEvents,

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import { checkInteger, checkNumber, TIMER_MAX_MS } from '@socketlab/internal';
 import { ConnectionError, FileSystemError, quoteInput } from '../errors.ts';
-import { driveTftpTransfer, type TftpDriver } from './driver.ts';
+import { driveTftpTransfer, onTftpPackets, type TftpDriver } from './driver.ts';
 import type { TftpMachine } from './machine.ts';
 import { fromNetascii } from './netascii.ts';
-import { decodeTftpPacket, encodeTftpPacket, type TftpPacket } from './packet.ts';
+import { encodeTftpPacket, type TftpPacket } from './packet.ts';
 import { TftpReceiver, type TftpSend, TftpSender } from './transfer.ts';
 
 /** Options of {@link tftpGet}. */
@@ -196,15 +196,7 @@ function openTftpClientSocket(
       socket.close();
     },
   };
-  socket.on('message', (datagram, rinfo) => {
-    let packet: TftpPacket;
-    try {
-      packet = decodeTftpPacket(datagram);
-    } catch {
-      return; // not TFTP: ignore it
-    }
-    onPacket(packet, { address: rinfo.address, port: rinfo.port });
-  });
+  onTftpPackets(socket, onPacket);
   socket.on('error', (err) => {
     io.close();
     onError(

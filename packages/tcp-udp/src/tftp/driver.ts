@@ -6,9 +6,10 @@
  * only own their socket.
  * @see RFC 1350 §6 (the last ACK's sender dallies)
  */
+import type dgram from 'node:dgram';
 import type { TcpUdpError } from '../errors.ts';
-import type { TftpMachine, TftpSend } from './machine.ts';
-import { TFTP_ERROR_CODES } from './packet.ts';
+import type { TftpEndpoint, TftpMachine, TftpSend } from './machine.ts';
+import { decodeTftpPacket, TFTP_ERROR_CODES, type TftpPacket } from './packet.ts';
 import { TftpSender } from './transfer.ts';
 
 /** How {@link driveTftpTransfer} reaches the outside world. */
@@ -142,4 +143,23 @@ export function driveTftpTransfer(machine: TftpMachine, options: TftpDriverOptio
       return ended;
     },
   };
+}
+
+/**
+ * Hands every TFTP packet that reaches a transfer's `socket` to `onPacket`, with its sender. A
+ * datagram that is not TFTP is ignored: garbage on a transfer port never stops the transfer.
+ */
+export function onTftpPackets(
+  socket: dgram.Socket,
+  onPacket: (packet: TftpPacket, from: TftpEndpoint) => void,
+): void {
+  socket.on('message', (datagram, rinfo) => {
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftpPacket(datagram);
+    } catch {
+      return;
+    }
+    onPacket(packet, { address: rinfo.address, port: rinfo.port });
+  });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { checkInteger } from '@socketlab/internal';
 import { ConnectionError } from '../errors.ts';
 import { bindUdpSocket } from '../udp/index.ts';
-import { driveTftpTransfer, type TftpDriverOptions } from './driver.ts';
+import { driveTftpTransfer, onTftpPackets, type TftpDriverOptions } from './driver.ts';
 import { toNetascii } from './netascii.ts';
 import {
   decodeTftpPacket,
@@ -357,15 +357,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           machine.abort(new ConnectionError('TCPUDP_ERR_CLOSED', 'the server is closing'));
         driver.stop();
       });
-      socket.on('message', (datagram, rinfo) => {
-        let packet: TftpPacket;
-        try {
-          packet = decodeTftpPacket(datagram);
-        } catch {
-          return; // garbage on a transfer port: ignore it, the transfer goes on
-        }
-        driver.act(receive(packet, { address: rinfo.address, port: rinfo.port }));
-      });
+      onTftpPackets(socket, (packet, from) => driver.act(receive(packet, from)));
       let bound = false;
       socket.on('error', (err) => {
         // Before bind: the transfer cannot start (no free port); after: one send failed, the

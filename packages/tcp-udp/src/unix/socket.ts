@@ -10,8 +10,13 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
-import { ConnectionError, FileSystemError, TimeoutError } from '../errors.ts';
-import { checkTcpTimeout, TcpConnection, type TcpConnectionOptions } from '../tcp/index.ts';
+import { ConnectionError, FileSystemError } from '../errors.ts';
+import {
+  checkTcpTimeout,
+  TcpConnection,
+  type TcpConnectionOptions,
+  whenConnected,
+} from '../tcp/index.ts';
 import { checkUnixSocketPath } from './path.ts';
 
 /** Default of {@link UnixListenOptions.mode}: only the owner may connect. */
@@ -293,33 +298,13 @@ export function connectUnix(
   );
   const idleTimeoutMs = checkTcpTimeout('idleTimeoutMs', options.idleTimeoutMs ?? 0, true);
   const peerName = describe(path);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const socket = net.connect({ path, allowHalfOpen: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new TimeoutError(
-          'TCPUDP_ERR_TIMEOUT',
-          `connecting to ${peerName} took longer than ${timeoutMs} ms`,
-          timeoutMs,
-        ),
-      );
-    }, timeoutMs);
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        new ConnectionError(
-          'TCPUDP_ERR_CONNECTION',
-          `could not connect to ${peerName}: ${explain(err)}`,
-          { cause: err },
-        ),
-      );
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(new TcpConnection(socket, { idleTimeoutMs, peerName }));
-    });
+    resolve(
+      whenConnected(socket, peerName, timeoutMs, explain).then(
+        () => new TcpConnection(socket, { idleTimeoutMs, peerName }),
+      ),
+    );
   });
 }
 

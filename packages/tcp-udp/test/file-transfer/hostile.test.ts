@@ -46,6 +46,12 @@ const header = (
   sha256,
 });
 
+/** Plants a link (`symlink`, or a hard `link`) named `name` in the receiver's directory, to the secret outside it. */
+const linkSecretAs =
+  (how: typeof link, name: string) =>
+  ({ dst, outside }: Setup): Promise<void> =>
+    how(path.join(outside, 'secret.txt'), path.join(dst, name));
+
 const announce =
   (name: string, size?: number, sha256?: string) =>
   async (peer: RawFileTransferPeer): Promise<FileTransferMessage> => {
@@ -56,42 +62,30 @@ const announce =
     return reply;
   };
 
+/** A case in which announcing `name` must be refused as an unsafe name, with nothing planted. */
+const unsafeName = (
+  what: string,
+  name: string,
+  options?: Partial<FileReceiverOptions>,
+): HostileCase => ({
+  what,
+  ...(options ? { options } : {}),
+  attack: announce(name),
+  expected: { type: 'refuse', reason: 'unsafe-name' },
+});
+
 const CASES: HostileCase[] = [
-  {
-    what: 'a traversal name ../../etc/passwd',
-    attack: announce('../../etc/passwd'),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
-  {
-    what: 'a traversal into a sibling, with subdirectories on',
-    options: { allowSubdirectories: true },
-    attack: announce('../outside/secret.txt'),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
-  {
-    what: 'an absolute path',
-    attack: announce('/tmp/evil'),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
-  {
-    what: 'the device name NUL',
-    attack: announce('NUL'),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
-  {
-    what: 'a NUL byte in the name',
-    attack: announce('a\0.txt'),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
-  {
-    what: "the name of another upload's partial file",
-    attack: announce(partialFileName('x', 'a'.repeat(64))),
-    expected: { type: 'refuse', reason: 'unsafe-name' },
-  },
+  unsafeName('a traversal name ../../etc/passwd', '../../etc/passwd'),
+  unsafeName('a traversal into a sibling, with subdirectories on', '../outside/secret.txt', {
+    allowSubdirectories: true,
+  }),
+  unsafeName('an absolute path', '/tmp/evil'),
+  unsafeName('the device name NUL', 'NUL'),
+  unsafeName('a NUL byte in the name', 'a\0.txt'),
+  unsafeName("the name of another upload's partial file", partialFileName('x', 'a'.repeat(64))),
   {
     what: 'a symlink planted under the final name, pointing outside',
-    plant: ({ dst, outside }) =>
-      symlink(path.join(outside, 'secret.txt'), path.join(dst, 'link.txt')),
+    plant: linkSecretAs(symlink, 'link.txt'),
     attack: announce('link.txt'),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },
@@ -104,34 +98,26 @@ const CASES: HostileCase[] = [
   },
   {
     what: 'a symlink planted under the partial name',
-    plant: ({ dst, outside }) =>
-      symlink(
-        path.join(outside, 'secret.txt'),
-        path.join(dst, partialFileName('p.txt', sha256Of(BODY))),
-      ),
+    plant: linkSecretAs(symlink, partialFileName('p.txt', sha256Of(BODY))),
     attack: announce('p.txt'),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },
   {
     what: 'a hard link to a file outside planted under the partial name',
-    plant: ({ dst, outside }) =>
-      link(
-        path.join(outside, 'secret.txt'),
-        path.join(dst, partialFileName('p.txt', sha256Of(BODY))),
-      ),
+    plant: linkSecretAs(link, partialFileName('p.txt', sha256Of(BODY))),
     attack: announce('p.txt'),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },
   {
     what: 'a hard link to a file outside planted under the final name (a hash oracle)',
-    plant: ({ dst, outside }) => link(path.join(outside, 'secret.txt'), path.join(dst, 'h.txt')),
+    plant: linkSecretAs(link, 'h.txt'),
     attack: announce('h.txt', Buffer.byteLength(SECRET), sha256Of(Buffer.from(SECRET))),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },
   {
     what: 'a hard link planted under the final name, with overwrite on',
     options: { overwrite: true },
-    plant: ({ dst, outside }) => link(path.join(outside, 'secret.txt'), path.join(dst, 'h.txt')),
+    plant: linkSecretAs(link, 'h.txt'),
     attack: announce('h.txt'),
     expected: { type: 'refuse', reason: 'unsafe-name' },
   },

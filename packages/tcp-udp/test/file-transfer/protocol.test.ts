@@ -1,4 +1,4 @@
-import { everySplit, fromHex, hexdump } from '@socketlab/testkit';
+import { everySplit, fromHex, hexdump, thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError, ProtocolError } from '../../src/errors.ts';
@@ -40,6 +40,21 @@ const FIXTURES: [string, FileTransferMessage, string][] = [
   ['error', { type: 'error', reason: 'busy', message: 'é' }, '08 00000005 07 0002 c3a9'],
 ];
 
+/** Decodes every whole message at the start of `wire`, as a reader does: the messages and what is left. */
+function decodeAll(wire: Buffer): { messages: FileTransferMessage[]; rest: Buffer } {
+  const messages: FileTransferMessage[] = [];
+  let rest = wire;
+  for (
+    let decoded = decodeFileTransferMessage(rest);
+    decoded;
+    decoded = decodeFileTransferMessage(rest)
+  ) {
+    messages.push(decoded.message);
+    rest = rest.subarray(decoded.bytesRead);
+  }
+  return { messages, rest };
+}
+
 describe('file-transfer protocol codec', () => {
   it.each(FIXTURES)('encodes a %s to its documented bytes', (_, message, bytes) => {
     expect(encodeFileTransferMessage(message).toString('hex')).toBe(fromHex(bytes).toString('hex'));
@@ -48,18 +63,12 @@ describe('file-transfer protocol codec', () => {
   it.each(FIXTURES)('decodes a %s fed at every split and byte by byte', (_, message, bytes) => {
     const wire = Buffer.concat([fromHex(bytes), fromHex('07 00000000')]);
     for (const pieces of everySplit(wire)) {
-      let pending = Buffer.alloc(0);
+      let pending: Buffer = Buffer.alloc(0);
       const out: FileTransferMessage[] = [];
       for (const piece of pieces) {
-        pending = Buffer.concat([pending, piece]);
-        for (
-          let decoded = decodeFileTransferMessage(pending);
-          decoded;
-          decoded = decodeFileTransferMessage(pending)
-        ) {
-          out.push(decoded.message);
-          pending = pending.subarray(decoded.bytesRead);
-        }
+        const decoded = decodeAll(Buffer.concat([pending, piece]));
+        out.push(...decoded.messages);
+        pending = decoded.rest;
       }
       expect(out, `pieces of ${pieces.map((p) => p.length).join('+')} bytes`).toEqual([
         message,
@@ -105,15 +114,11 @@ describe('file-transfer protocol codec', () => {
       'unknown message type 0x47',
     ],
   ])('rejects %s as malformed', (_, bytes, why) => {
-    let thrown: unknown;
-    try {
-      decodeFileTransferMessage(fromHex(bytes));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown, `decoding\n${hexdump(fromHex(bytes))}`).toBeInstanceOf(ProtocolError);
+    const what = `decoding\n${hexdump(fromHex(bytes))}`;
+    const thrown = thrownBy(() => decodeFileTransferMessage(fromHex(bytes)), what);
+    expect(thrown, what).toBeInstanceOf(ProtocolError);
     expect(thrown).toMatchObject({ code: 'TCPUDP_ERR_MALFORMED' });
-    expect((thrown as Error).message).toContain(why);
+    expect(thrown.message).toContain(why);
   });
 
   it('rejects a declared payload over the limit as soon as the 5-byte header is in', () => {
@@ -187,18 +192,11 @@ describe('file-transfer protocol codec', () => {
     );
     fc.assert(
       fc.property(fc.array(message, { maxLength: 5 }), (messages) => {
-        let wire = Buffer.concat(messages.map(encodeFileTransferMessage));
-        const out: FileTransferMessage[] = [];
-        for (
-          let decoded = decodeFileTransferMessage(wire);
-          decoded;
-          decoded = decodeFileTransferMessage(wire)
-        ) {
-          out.push(decoded.message);
-          wire = wire.subarray(decoded.bytesRead);
-        }
+        const { messages: out, rest } = decodeAll(
+          Buffer.concat(messages.map(encodeFileTransferMessage)),
+        );
         expect(out).toEqual(messages);
-        expect(wire.length).toBe(0);
+        expect(rest.length).toBe(0);
       }),
       { seed: 20261122, numRuns: 300 },
     );

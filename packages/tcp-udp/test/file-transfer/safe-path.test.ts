@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { thrownBy } from '@socketlab/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnsafePathError } from '../../src/errors.ts';
@@ -66,15 +67,10 @@ describe('checkSafeName', () => {
     ['photos/cat.jpg', 'subdirectory'],
   ] as [string, UnsafePathReason][])('refuses %j: %s', (name, reason) => {
     const allowSubdirectories = reason !== 'subdirectory';
-    let thrown: unknown;
-    try {
-      checkSafeName(name, { allowSubdirectories });
-    } catch (error) {
-      thrown = error;
-    }
+    const thrown = thrownBy(() => checkSafeName(name, { allowSubdirectories }), `checking ${name}`);
     expect(thrown).toBeInstanceOf(UnsafePathError);
     expect(thrown).toMatchObject({ code: 'TCPUDP_ERR_UNSAFE_PATH', reason });
-    expect((thrown as Error).message).toContain('unsafe file name');
+    expect(thrown.message).toContain('unsafe file name');
   });
 
   it('refuses traversal even before it looks at subdirectories', () => {

@@ -5,7 +5,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConnectionError, LimitExceededError, ProtocolError } from '../../src/errors.ts';
 import { lengthPrefixCodec, varintCodec } from '../../src/framing/length-prefix.ts';
 import { decodeLineText, encodeLineText, lineCodec } from '../../src/framing/line-codec.ts';
-import { connectFramed, FramedSocket } from '../../src/framing/socket.ts';
+import {
+  type ConnectFramedOptions,
+  connectFramed,
+  FramedSocket,
+} from '../../src/framing/socket.ts';
 import { connectClient, hungUpWithin, startEchoServer, tempDir } from '../helpers/framing-peers.ts';
 
 /** A plain TCP server whose accepted sockets the test drives by hand. */
@@ -24,6 +28,16 @@ async function rawServer(): Promise<{ port: number; accepted: Promise<net.Socket
     await new Promise((resolve) => server.close(resolve));
   });
   return { port, accepted };
+}
+
+/** A FramedSocket to a fresh {@link rawServer}, destroyed when the test finishes, and the server's side. */
+async function framedToRawServer(
+  options?: ConnectFramedOptions,
+): Promise<{ client: FramedSocket; accepted: Promise<net.Socket> }> {
+  const { port, accepted } = await rawServer();
+  const client = await connectFramed({ host: '127.0.0.1', port }, options);
+  onTestFinished(() => client.destroy());
+  return { client, accepted };
 }
 
 /** Collects every frame until the iteration ends. */
@@ -90,12 +104,9 @@ describe('FramedSocket over TCP', () => {
   });
 
   it('rejects a payload over maxFrameBytes without writing anything', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed(
-      { host: '127.0.0.1', port },
-      { codec: lengthPrefixCodec({ maxFrameBytes: 8 }) },
-    );
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer({
+      codec: lengthPrefixCodec({ maxFrameBytes: 8 }),
+    });
     await expect(client.send(Buffer.alloc(9))).rejects.toMatchObject({
       code: 'TCPUDP_ERR_FRAME_TOO_LARGE',
     });
@@ -110,12 +121,9 @@ describe('FramedSocket over TCP', () => {
   });
 
   it('throws a frame too large from the iterator and destroys only that connection', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed(
-      { host: '127.0.0.1', port },
-      { codec: lengthPrefixCodec({ maxFrameBytes: 16 }) },
-    );
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer({
+      codec: lengthPrefixCodec({ maxFrameBytes: 16 }),
+    });
     const peer = await accepted;
     peer.write(Buffer.from([0, 0, 0, 1, 0x61, 0xff, 0xff, 0xff, 0xff]));
     const frames: string[] = [];
@@ -138,9 +146,7 @@ describe('FramedSocket over TCP', () => {
   });
 
   it('reports a stream that ends inside a frame as truncated', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed({ host: '127.0.0.1', port });
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer();
     const peer = await accepted;
     peer.end(Buffer.from([0, 0, 0, 10, 1, 2, 3]));
     const err = await withTimeout(
@@ -152,9 +158,7 @@ describe('FramedSocket over TCP', () => {
   });
 
   it('reports an abrupt reset as a connection error', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed({ host: '127.0.0.1', port });
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer();
     (await accepted).resetAndDestroy();
     const err = await withTimeout(
       readAll(client).catch((e: unknown) => e),
@@ -221,9 +225,7 @@ describe('FramedSocket over TCP', () => {
 
 describe('FramedSocket backpressure', () => {
   it('keeps a send pending while the peer does not read, and resolves it once the peer reads', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed({ host: '127.0.0.1', port });
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer();
     const peer = await accepted;
     peer.pause(); // the peer reads nothing: the kernel buffers fill up
     const payload = Buffer.alloc(256 * 1024, 0x42);
@@ -260,9 +262,7 @@ describe('FramedSocket backpressure', () => {
   });
 
   it('rejects every pending send with TCPUDP_ERR_CLOSED when the connection closes', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed({ host: '127.0.0.1', port });
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer();
     const peer = await accepted;
     peer.pause();
     const payload = Buffer.alloc(256 * 1024);
@@ -285,12 +285,10 @@ describe('FramedSocket backpressure', () => {
   });
 
   it('pauses the socket when nobody reads received frames, and delivers them all later', async () => {
-    const { port, accepted } = await rawServer();
-    const client = await connectFramed(
-      { host: '127.0.0.1', port },
-      { codec: lineCodec(), maxBufferedFrames: 10 },
-    );
-    onTestFinished(() => client.destroy());
+    const { client, accepted } = await framedToRawServer({
+      codec: lineCodec(),
+      maxBufferedFrames: 10,
+    });
     const peer = await accepted;
     const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}`);
     peer.end(`${lines.join('\n')}\n`);

@@ -1,7 +1,7 @@
 import type { FrameCodec } from '../../src/framing/codec.ts';
 
-/** Bytes from a hex string; spaces are ignored, so fixtures can show the header apart. */
-export { fromHex } from '@socketlab/testkit';
+/** Bytes from a hex string (spaces are ignored); one chunking of bytes at given offsets. */
+export { cutAt, fromHex } from '@socketlab/testkit';
 
 /** Hex of each frame, for readable assertions. */
 export const hexes = (frames: readonly Uint8Array[]): string[] =>
@@ -14,19 +14,4 @@ export function decodePieces(codec: FrameCodec, pieces: readonly Uint8Array[]): 
   for (const piece of pieces) frames.push(...decoder.push(piece));
   decoder.end();
   return frames;
-}
-
-/** Cuts `bytes` at the given offsets (taken modulo its length, sorted): one arbitrary chunking. */
-export function cutAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const cuts = [
-    ...new Set(offsets.map((o) => (bytes.length === 0 ? 0 : o % (bytes.length + 1)))),
-  ].sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let from = 0;
-  for (const at of cuts) {
-    pieces.push(bytes.subarray(from, at));
-    from = at;
-  }
-  pieces.push(bytes.subarray(from));
-  return pieces;
 }

@@ -41,6 +41,20 @@ export async function connectTestClient(
   return conn;
 }
 
+/**
+ * A {@link startTcpTestServer} with one client connected and accepted: both ends of one TCP
+ * connection, `client` and (on the server) `server`, and the server's port.
+ */
+export async function openTcpPair(
+  serverOptions: TcpServerOptions = {},
+  clientOptions: Omit<TcpClientOptions, 'port'> = {},
+): Promise<{ port: number; client: TcpConnection; server: TcpConnection }> {
+  const { port, accepted } = await startTcpTestServer(serverOptions);
+  const client = await connectTestClient(port, clientOptions);
+  const server = await accepted();
+  return { port, client, server };
+}
+
 /** Collects everything a connection delivers until the peer's FIN (bounded). */
 export async function readAll(conn: TcpConnection, what = 'the peer to finish'): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -9,13 +9,10 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type net from 'node:net';
-import { connectTcp, listenTestServer, pollUntil, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { listenTestServer, pollUntil, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
-import {
-  type ImpairedTcpProxyOptions,
-  listenImpairedTcpProxy,
-} from '../../src/impaired/tcp-proxy.ts';
+import { connect, startProxy } from '../helpers/impaired-tcp.ts';
 
 /** One side of a connection: every byte it read, and whether it saw an end, a close or an error. */
 function watch(socket: net.Socket) {
@@ -54,20 +51,6 @@ async function startTarget() {
   const next = async (index: number): Promise<net.Socket> =>
     pollUntil(() => accepted[index], `target connection ${index}`);
   return { port, next };
-}
-
-async function startProxy(options: Omit<ImpairedTcpProxyOptions, 'target'>, port: number) {
-  const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, ...options });
-  onTestFinished(() => proxy.close());
-  return proxy;
-}
-
-async function connect(port: number): Promise<net.Socket> {
-  const socket = await connectTcp(port);
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  return socket;
 }
 
 /** Round trips over a plain loopback echo, not through the proxy: the event loop's I/O turns. */

@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import type net from 'node:net';
-import { connectTcp, freePort, listenTestServer, pollUntil, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { freePort, listenTestServer, pollUntil, withTimeout } from '@socketlab/testkit';
+import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/impaired/prng.ts';
-import {
-  type ImpairedTcpProxyOptions,
-  listenImpairedTcpProxy,
-} from '../../src/impaired/tcp-proxy.ts';
+import { listenImpairedTcpProxy } from '../../src/impaired/tcp-proxy.ts';
+import { connect, startProxy } from '../helpers/impaired-tcp.ts';
 
 /** A TCP server that records every byte of each connection and resolves when it ends or breaks. */
 async function startSink(mode: 'record' | 'echo' = 'record') {
@@ -44,20 +41,6 @@ async function startSink(mode: 'record' | 'echo' = 'record') {
 
 async function pollUntilInactive(proxy: { stats: { active: number } }): Promise<void> {
   await pollUntil(() => proxy.stats.active === 0, 'the proxy to release the connection');
-}
-
-async function startProxy(options: Omit<ImpairedTcpProxyOptions, 'target'>, port: number) {
-  const proxy = await listenImpairedTcpProxy({ target: { host: '127.0.0.1', port }, ...options });
-  onTestFinished(() => proxy.close());
-  return proxy;
-}
-
-async function connect(port: number): Promise<net.Socket> {
-  const socket = await connectTcp(port);
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  return socket;
 }
 
 const randomBytes = (seed: number, size: number): Buffer =>

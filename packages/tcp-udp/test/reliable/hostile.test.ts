@@ -97,6 +97,31 @@ async function startSendingServer(bytes: Uint8Array, maxInvalidPackets: number) 
   return { server, accepted, readFailures };
 }
 
+/**
+ * A {@link startSendingServer} with `maxInvalidPackets`, and a raw attacker past its handshake:
+ * its sequence numbers, and its connection on the server (the victim).
+ */
+async function attackerConnected(data: Uint8Array, maxInvalidPackets: number) {
+  const { server, accepted, readFailures } = await startSendingServer(data, maxInvalidPackets);
+  const port = server.address.port;
+  const attacker = await rawPeer(port);
+  const { ours, theirs } = await attacker.open();
+  await pollUntil(() => accepted.length === 1, 'the attacker connection to be accepted');
+  const victim = accepted[0] as ReliableUdpConnection;
+  return { port, readFailures, attacker, ours, theirs, victim };
+}
+
+/** The attacker's connection is reset for a protocol error: its reason, an RST on the wire, a typed read failure. */
+async function expectProtocolReset(
+  { victim, attacker, readFailures }: Awaited<ReturnType<typeof attackerConnected>>,
+  who: string,
+): Promise<void> {
+  const why = `${who} to be reset: ${JSON.stringify(victim.stats)}`;
+  expect(await withTimeout(victim.closed, why)).toBe('protocol-error');
+  await attacker.next('RST');
+  expect(readFailures).toMatchObject([{ code: 'TCPUDP_ERR_PROTOCOL' }]);
+}
+
 /** A well-behaved client that uploads and downloads while the attack runs. */
 async function wellBehavedTransfer(port: number, expected: Uint8Array) {
   const client = await connectTo(port);
@@ -113,13 +138,10 @@ describe('reliable UDP against hostile peers', () => {
     const data = seededBytes(1, 120_000);
     // The kernel drops much of a 6000-datagram burst: a limit far below what arrives (~400
     // ACKs for data never sent, measured) makes the reset certain.
-    const { server, accepted, readFailures } = await startSendingServer(data, 100);
-    const attacker = await rawPeer(server.address.port);
-    const { ours, theirs } = await attacker.open();
-    await pollUntil(() => accepted.length === 1, 'the attacker connection to be accepted');
-    const victim = accepted[0] as ReliableUdpConnection;
+    const attack = await attackerConnected(data, 100);
+    const { port, attacker, ours, theirs, victim } = attack;
     await attacker.next('DATA');
-    const good = wellBehavedTransfer(server.address.port, data);
+    const good = wellBehavedTransfer(port, data);
     // 3000 duplicate ACKs, 2000 ACKs for data never sent, 1000 with SACK blocks of nothing sent
     for (let i = 0; i < 6000; i++) {
       const kind = i % 6;
@@ -130,10 +152,7 @@ describe('reliable UDP against hostile peers', () => {
     }
     await good;
     // The 100th ACK for data never sent (maxInvalidPackets) resets the flooder, with a typed error.
-    const why = `the flooding peer to be reset: ${JSON.stringify(victim.stats)}`;
-    expect(await withTimeout(victim.closed, why)).toBe('protocol-error');
-    await attacker.next('RST');
-    expect(readFailures).toMatchObject([{ code: 'TCPUDP_ERR_PROTOCOL' }]);
+    await expectProtocolReset(attack, 'the flooding peer');
     const stats = victim.stats;
     // Until then, every one was counted and ignored: 3 duplicate and 1 bogus-SACK ACK per 2 invalid.
     expect(stats.invalidAcks, JSON.stringify(stats)).toBe(100);
@@ -148,12 +167,9 @@ describe('reliable UDP against hostile peers', () => {
 
   it('refuses sequence numbers far outside the window, holding nothing, then resets the sender with PROTOCOL, while serving a good client', async () => {
     const data = seededBytes(2, 60_000);
-    const { server, accepted, readFailures } = await startSendingServer(data, 300);
-    const attacker = await rawPeer(server.address.port);
-    const { ours, theirs } = await attacker.open();
-    await pollUntil(() => accepted.length === 1, 'the attacker connection to be accepted');
-    const victim = accepted[0] as ReliableUdpConnection;
-    const good = wellBehavedTransfer(server.address.port, data);
+    const attack = await attackerConnected(data, 300);
+    const { port, attacker, ours, theirs, victim } = attack;
+    const good = wellBehavedTransfer(port, data);
     const payload = new Uint8Array(1000).fill(0x41);
     for (let i = 0; i < 2000; i++) {
       attacker.send({ type: 'DATA', seq: seqAdd(ours, 10_000 + i * 7919), ack: theirs, payload });
@@ -162,10 +178,7 @@ describe('reliable UDP against hostile peers', () => {
     }
     await good;
     // The 300th far-off segment (maxInvalidPackets) resets the sender, with a typed error.
-    const why = `the far-off sender to be reset: ${JSON.stringify(victim.stats)}`;
-    expect(await withTimeout(victim.closed, why)).toBe('protocol-error');
-    await attacker.next('RST');
-    expect(readFailures).toMatchObject([{ code: 'TCPUDP_ERR_PROTOCOL' }]);
+    await expectProtocolReset(attack, 'the far-off sender');
     expect(victim.stats.outsideWindow).toBe(300);
     expect(victim.stats.outOfOrderBytes).toBe(0);
     expect(victim.stats.accepted).toBe(0);

@@ -1,22 +1,17 @@
 import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listenImpairedUdpLink } from '../../src/impaired/udp-link.ts';
-import { listenReliableUdp } from '../../src/reliable/server.ts';
-import { connectReliableUdp } from '../../src/reliable/socket.ts';
-import { LOOPBACK_LIMITS, readAll, seededBytes, sha256 } from '../helpers/reliable-peers.ts';
+import {
+  connectTo,
+  readAll,
+  seededBytes,
+  sha256,
+  startReliableServer,
+} from '../helpers/reliable-peers.ts';
 
 describe('reliable UDP on ::1', () => {
   it('carries bytes over IPv6 loopback, through an impaired link', async () => {
-    const received: Promise<Buffer>[] = [];
-    const server = await listenReliableUdp({ ...LOOPBACK_LIMITS, host: '::1' }, (connection) => {
-      received.push(
-        readAll(connection).then(async (data) => {
-          await connection.end();
-          return data;
-        }),
-      );
-    });
-    onTestFinished(() => server.close());
+    const { server, received } = await startReliableServer({ host: '::1' });
     const link = await listenImpairedUdpLink({
       host: '::1',
       target: server.address,
@@ -24,12 +19,7 @@ describe('reliable UDP on ::1', () => {
       loss: 0.1,
     });
     onTestFinished(() => link.close());
-    const client = await connectReliableUdp({
-      ...LOOPBACK_LIMITS,
-      host: '::1',
-      port: link.address.port,
-    });
-    onTestFinished(() => client.close());
+    const client = await connectTo(link.address.port, { host: '::1' });
     const data = seededBytes(6, 50_000);
     await client.write(data);
     await client.end();

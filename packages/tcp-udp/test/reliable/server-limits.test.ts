@@ -1,19 +1,12 @@
 import { nextEvent, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listenReliableUdp } from '../../src/reliable/server.ts';
-import { connectReliableUdp, type ReliableUdpConnection } from '../../src/reliable/socket.ts';
-import { LOOPBACK_LIMITS, readAll } from '../helpers/reliable-peers.ts';
+import type { ReliableUdpConnection } from '../../src/reliable/socket.ts';
+import { connectTo, LOOPBACK_LIMITS, readAll } from '../helpers/reliable-peers.ts';
 
-async function connect(port: number): Promise<ReliableUdpConnection> {
-  const connection = await connectReliableUdp({
-    ...LOOPBACK_LIMITS,
-    maxHandshakeRetries: 2,
-    host: '127.0.0.1',
-    port,
-  });
-  onTestFinished(() => connection.close());
-  return connection;
-}
+/** A client that gives up after two handshake retries. */
+const connect = (port: number): Promise<ReliableUdpConnection> =>
+  connectTo(port, { maxHandshakeRetries: 2 });
 
 /** A client that sends `text`, ends, and resolves with what the server sent back. */
 async function roundTrip(port: number, text: string): Promise<string> {

@@ -3,13 +3,16 @@ import { freePort, nextEvent, pollUntil, withTimeout } from '@socketlab/testkit'
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, TimeoutError } from '../../src/errors.ts';
 import { connectTcpClient } from '../../src/tcp/client.ts';
-import { connectTestClient, readAll, startTcpTestServer } from '../helpers/tcp-pair.ts';
+import {
+  connectTestClient,
+  openTcpPair,
+  readAll,
+  startTcpTestServer,
+} from '../helpers/tcp-pair.ts';
 
 describe('TcpConnection on real sockets', () => {
   it('half-closes: the client ends, the server still sends its reply, then ends', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { client, server } = await openTcpPair();
     const question = (async () => readAll(server, 'the question and the client FIN'))();
     await client.write('what is 6 x 7?');
     const clientDone = client.end(); // FIN: the client will send nothing more, but keeps reading
@@ -43,9 +46,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('reports a reset to the peer as CONNECTION with cause ECONNRESET', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { client, server } = await openTcpPair();
     server.on('data', (chunk) => void server.write(chunk).catch(() => undefined));
     const errors: unknown[] = [];
     server.on('error', (error) => errors.push(error));
@@ -69,9 +70,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('rejects a write on a reset connection with a typed error', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { client, server } = await openTcpPair();
     server.on('data', () => undefined);
     const echo = nextEvent(server, 'data');
     await client.write('x');
@@ -85,9 +84,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('holds a write until the buffer drains, and rejects it if the peer resets meanwhile', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted(); // never reads: the kernel buffers fill, then ours does
+    const { client, server } = await openTcpPair(); // the server never reads: the kernel buffers fill, then ours does
     const chunk = Buffer.alloc(64 * 1024, 1);
     let pending: Promise<void> | undefined;
     for (let i = 0; i < 2_000 && pending === undefined; i++) {
@@ -110,9 +107,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('shares one drain listener among writes nobody awaits, and settles them all once read', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted(); // does not read yet
+    const { client, server } = await openTcpPair(); // the server does not read yet
     const listeners = (): number[] => [
       client.socket.listenerCount('drain'),
       client.socket.listenerCount('close'),
@@ -157,9 +152,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('destroys an idle connection with TIMEOUT on the side that set it', async () => {
-    const { port, accepted } = await startTcpTestServer({ idleTimeoutMs: 150 });
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { client, server } = await openTcpPair({ idleTimeoutMs: 150 });
     const reason = await withTimeout(server.closed, 'the idle timeout');
     const error = server.closeError;
     expect(reason).toBe('timeout');
@@ -180,9 +173,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('rejects a write after end() with CLOSED, and end() twice is harmless', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { client, server } = await openTcpPair();
     server.on('end', () => void server.end());
     const done = client.end();
     const failure = await client.write('after FIN').catch((error: unknown) => error);
@@ -194,9 +185,7 @@ describe('TcpConnection on real sockets', () => {
   });
 
   it('bounds the wait for the peer FIN with end({ timeoutMs })', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted(); // never ends its side
+    const { client, server } = await openTcpPair(); // the server never ends its side
     const failure = await client.end({ timeoutMs: 100 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TimeoutError);
     expect((failure as Error).message).toMatch(/did not close its side within 100 ms/);

@@ -1,14 +1,12 @@
 import { nextEvent, pollUntil, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { findTimeWait } from '../../src/tcp/time-wait.ts';
-import { connectTestClient, readAll, startTcpTestServer } from '../helpers/tcp-pair.ts';
+import { openTcpPair, readAll } from '../helpers/tcp-pair.ts';
 
 // TIME-WAIT is held by the side that sent the first FIN (RFC 9293 §3.6), for 2×MSL (60 s on Linux).
 describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)', () => {
   it('finds TIME-WAIT on the client when the client closes first, and not on the server', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { port, client, server } = await openTcpPair();
     server.on('end', () => void server.end()); // passive close: answers FIN with FIN
     server.on('data', () => undefined);
     await client.write('hello');
@@ -27,9 +25,7 @@ describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)
   });
 
   it('finds TIME-WAIT on the server when the server closes first', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { port, client, server } = await openTcpPair();
     client.on('end', () => void client.end());
     const serverDone = server.end();
     await readAll(client, "the server's FIN");
@@ -43,9 +39,7 @@ describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)
   });
 
   it('leaves no TIME-WAIT on either side after reset()', async () => {
-    const { port, accepted } = await startTcpTestServer();
-    const client = await connectTestClient(port);
-    const server = await accepted();
+    const { port, client, server } = await openTcpPair();
     const got = nextEvent(server, 'data'); // an RST that finds unread data looks like a FIN to Node
     await client.write('x');
     await got;
@@ -58,9 +52,7 @@ describe.runIf(process.platform === 'linux')('findTimeWait (reads /proc/net/tcp)
   });
 
   it('finds TIME-WAIT for an IPv6 connection on ::1 (the tcp6 table)', async () => {
-    const { port, accepted } = await startTcpTestServer({ host: '::1' });
-    const client = await connectTestClient(port, { host: '::1' });
-    const server = await accepted();
+    const { port, client, server } = await openTcpPair({ host: '::1' }, { host: '::1' });
     server.on('data', () => undefined);
     server.on('end', () => void server.end());
     await withTimeout(client.end(), 'the active close over IPv6');

@@ -60,34 +60,35 @@ async function startInTftpd(root: string, extra: string[] = []): Promise<number>
   return daemon.port;
 }
 
+/** tftp-hpa's client gets `name` in `mode` from our server over a root holding `files`. */
+async function hpaClientGets(
+  files: Record<string, number | Buffer>,
+  name: string,
+  mode: 'binary' | 'ascii',
+): Promise<{ got: Buffer; bytes: Record<string, Buffer> }> {
+  const { root, bytes } = await tftpRoot(files);
+  const { port } = await startTftpServer(root);
+  const local = path.join(root, `got-${name}`);
+  await run(need('tftp'), ['127.0.0.1', String(port), '-m', mode, '-c', 'get', name, local], {
+    timeout: 15_000,
+  });
+  return { got: fs.readFileSync(local), bytes };
+}
+
 describe('TFTP interoperability with Debian peers', () => {
   it.each([
     ['a 5000-byte file', 5000],
     ['an exact multiple of 512 (final empty DATA)', 2048],
     ['an empty file', 0],
   ])('tftp-hpa\u2019s client reads %s from our server (octet)', async (_, size) => {
-    const { root, bytes } = await tftpRoot({ 'f.bin': size });
-    const { port } = await startTftpServer(root);
-    const local = path.join(root, 'got.bin');
-    await run(
-      need('tftp'),
-      ['127.0.0.1', String(port), '-m', 'binary', '-c', 'get', 'f.bin', local],
-      { timeout: 15_000 },
-    );
-    expect(sha256(fs.readFileSync(local))).toBe(sha256(bytes['f.bin'] ?? Buffer.alloc(0)));
+    const { got, bytes } = await hpaClientGets({ 'f.bin': size }, 'f.bin', 'binary');
+    expect(sha256(got)).toBe(sha256(bytes['f.bin'] ?? Buffer.alloc(0)));
   });
 
   it('tftp-hpa\u2019s client reads a text file from our server in netascii, line ends intact', async () => {
     const text = Buffer.from('one\ntwo\nthree\rfour\n'.repeat(100));
-    const { root } = await tftpRoot({ 't.txt': text });
-    const { port } = await startTftpServer(root);
-    const local = path.join(root, 'got.txt');
-    await run(
-      need('tftp'),
-      ['127.0.0.1', String(port), '-m', 'ascii', '-c', 'get', 't.txt', local],
-      { timeout: 15_000 },
-    );
-    expect(fs.readFileSync(local).equals(text)).toBe(true);
+    const { got } = await hpaClientGets({ 't.txt': text }, 't.txt', 'ascii');
+    expect(got.equals(text)).toBe(true);
   });
 
   it.each([
