@@ -190,6 +190,8 @@ export {
   type ScaledServer,
   type ScaledServerOptions,
   type ScalingAdapter,
+  type StreamsAdapterReadyOptions,
+  waitForStreamsAdapter,
 } from './scaling/index.ts';
 export {
   type ConnectServiceOptions,

@@ -11,4 +11,6 @@ export {
   type ScaledServer,
   type ScaledServerOptions,
   type ScalingAdapter,
+  type StreamsAdapterReadyOptions,
+  waitForStreamsAdapter,
 } from './server.ts';

@@ -129,19 +129,52 @@ const CLIENT_LINE = /(?:^| )name=(\S*) .*? sub=(\d+) /;
 /** The server-side event of the marker {@link streamsReady} appends to the stream. */
 const READY_EVENT = 'socketlab:scaling-ready';
 
+/** Options of {@link waitForStreamsAdapter}. */
+export interface StreamsAdapterReadyOptions {
+  /** A connected client of the Redis the adapter uses (it appends the marker and lists clients). */
+  readonly redis: Redis;
+  // biome-ignore lint/suspicious/noExplicitAny: any server, whatever its event maps
+  readonly io: Server<any, any, any, any>;
+  /** The adapter's `streamName`. */
+  readonly streamName: string;
+  /**
+   * The `connectionName` of the adapter's Redis clients: when given, it also waits until their
+   * subscriber has its two channels (seen in `CLIENT LIST`).
+   */
+  readonly connectionName?: string;
+  /** The adapter's `maxLen`, kept when the marker is appended. @default 10000 */
+  readonly maxLen?: number;
+  /** @default 5000 */
+  readonly timeoutMs?: number;
+}
+
 /**
- * streams: resolves once the adapter's subscriber has both its channels (seen in CLIENT LIST)
- * and its reader has read an entry of the stream. The second matters: the reader starts from `$`
- * (only new entries) and keeps `$` until it reads one, so an entry appended while it is between
- * two blocking XREADs would be missed (`@socket.io/redis-streams-adapter` 0.3.1). This appends a
- * marker, a server-side event from the uid the adapter reserves for emitters, until it reads it
- * back; from then on the reader continues from a real id and misses nothing.
+ * Resolves once the Redis Streams adapter of `io` has read an entry of its stream (and, with
+ * `connectionName`, its subscriber has both its channels). The read matters: the adapter's
+ * reader starts from `$` (only new entries) and keeps `$` until it reads one, so an entry
+ * appended while it is between two blocking XREADs would be missed
+ * (`@socket.io/redis-streams-adapter` 0.3.1). This appends a marker, a server-side event from the
+ * uid the adapter reserves for emitters, until it reads it back; from then on the reader
+ * continues from a real id and misses nothing. `createScaledServer` calls it; call it yourself
+ * when you make the adapter.
+ * @throws {DistributedError} `DISTRIBUTED_ERR_TIMEOUT` when the adapter does not read within `timeoutMs`.
  */
+export function waitForStreamsAdapter(options: StreamsAdapterReadyOptions): Promise<void> {
+  return streamsReady(
+    options.redis,
+    options.io,
+    options.connectionName,
+    options.streamName,
+    options.maxLen ?? 10_000,
+    options.timeoutMs ?? 5_000,
+  );
+}
+
 async function streamsReady(
   redis: Redis,
   // biome-ignore lint/suspicious/noExplicitAny: any server, whatever its event maps
   io: Server<any, any, any, any>,
-  name: string,
+  name: string | undefined,
   streamName: string,
   maxLen: number,
   timeoutMs: number,
@@ -154,13 +187,13 @@ async function streamsReady(
   };
   io.on(READY_EVENT, onReady);
   try {
-    let subscribed = false;
+    let subscribed = name === undefined;
     for (let i = 0; i < 1_000 && Date.now() < deadline && !(read && subscribed); i++) {
       if (!subscribed) {
         const list = String(await redis.call('CLIENT', 'LIST'));
         subscribed = list.split('\n').some((line) => {
           const match = CLIENT_LINE.exec(line);
-          return match?.[1] === name && Number(match[2]) >= 2;
+          return match !== null && match[1] === name && Number(match[2]) >= 2;
         });
       }
       if (!read) {
