@@ -68,7 +68,11 @@ describe('a refused handshake is a connect_error { code: REALTIME_ERR_AUTH, reas
       'claims-invalid',
     ],
     ['no name', { token: signHs256(claims({ name: undefined }), SECRET) }, 'claims-invalid'],
-    ['alg none', { token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.` }, 'algorithm-not-allowed'],
+    [
+      'alg none',
+      { token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.` },
+      'algorithm-not-allowed',
+    ],
     [
       'HS512 where HS256 is expected',
       (() => {
