@@ -43,6 +43,20 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/**
+ * The page's content security policy: its own scripts, styles and connections only (Socket.IO on
+ * the same origin, WebSocket included), so an injected message could not run or load anything.
+ */
+export const PAGE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -181,6 +195,9 @@ export function createHttpHandler(
       'content-type': type,
       'content-length': size,
       'cache-control': type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300',
+      ...(type.startsWith('text/html')
+        ? { 'content-security-policy': PAGE_CONTENT_SECURITY_POLICY }
+        : {}),
     });
     if (head) return void res.end();
     createReadStream(file)
