@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { addressKey, KeyedLimiter, RealtimeError } from '@socketlab/websockets/realtime';
 import type { ChatErrorCode, HttpRefusal, SessionResponse } from '../contract.ts';
+import { clientAddress } from './limits.ts';
 
 /** The largest `POST /api/session` body read, in bytes. */
 export const SESSION_MAX_BODY_BYTES = 1024;
@@ -35,6 +36,8 @@ export interface HttpContext {
   /** The built page's folder, or undefined when it is not built. */
   readonly webRoot: string | undefined;
   issueGuestToken(nick: string): SessionResponse;
+  /** Believe `X-Forwarded-For` for the client's address (see `clientAddress`). */
+  readonly trustProxy: boolean;
   health(): { ok: boolean; [key: string]: unknown };
 }
 
@@ -146,7 +149,11 @@ export function createHttpHandler(
   };
 
   const session = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const taken = logins.take(addressKey(req.socket.remoteAddress));
+    const taken = logins.take(
+      addressKey(
+        clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress, context.trustProxy),
+      ),
+    );
     if (!taken.allowed) {
       res.setHeader('retry-after', String(Math.ceil(taken.waitMs / 1000)));
       return refuse(
