@@ -104,8 +104,8 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
     fanout.toAll('rooms', await roomList());
   };
 
-  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
-  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+  /** Takes `socket` out of `room` on this instance: the rooms-per-user count, typing, its socket room. */
+  const forget = (socket: ChatSocket, user: ChatUser, room: string): void => {
     const rooms = userRooms.get(user.id);
     const sockets = rooms?.get(room);
     sockets?.delete(socket.id);
@@ -114,7 +114,12 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       typing.stop(room, user.id);
     }
     if (rooms?.size === 0) userRooms.delete(user.id);
-    await socket.leave(socketRoom(room));
+    void socket.leave(socketRoom(room));
+  };
+
+  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
+  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+    forget(socket, user, room);
     const { changed } = await presence.leave(room, user, socket.id);
     if (!changed) return;
     fanout.toRoom(room, 'presence', { room, user, present: false });
@@ -157,8 +162,17 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
         }
         rooms.set(room, (rooms.get(room) ?? new Set()).add(socket.id));
         await socket.join(socketRoom(room));
-        const isNew = !(await presence.occupied()).has(room) && (await history.lastSeq(room)) === 0;
-        const { changed } = await presence.join(room, user, socket.id);
+        let changed: boolean;
+        let isNew: boolean;
+        try {
+          isNew = !(await presence.occupied()).has(room) && (await history.lastSeq(room)) === 0;
+          // Gone while we waited: its clean-up has run, so joining now would leave a ghost.
+          if (socket.disconnected) throw new ChatRefusalError('CHAT_ERR_SHUTDOWN', 'disconnected');
+          ({ changed } = await presence.join(room, user, socket.id));
+        } catch (error) {
+          forget(socket, user, room);
+          throw error;
+        }
         if (changed) fanout.toRoom(room, 'presence', { room, user, present: true });
         if (isNew) await broadcastRooms();
       }
@@ -294,21 +308,20 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
         if (!context.closing()) onTyping(socket, user, payload);
       });
       socket.once('disconnect', () => {
-        const rooms = [...socket.rooms].flatMap((name) =>
-          name.startsWith('room:') ? [name.slice('room:'.length)] : [],
-        );
         // socket.rooms is already empty on 'disconnect' in socket.io 4: use our own record.
         const mine = [...(userRooms.get(user.id) ?? [])].flatMap(([room, sockets]) =>
           sockets.has(socket.id) ? [room] : [],
         );
-        const cleanup = Promise.all(
-          [...new Set([...rooms, ...mine])].map((room) => leaveRoom(socket, user, room)),
-        )
-          .then(() => {
+        const cleanup = Promise.allSettled(mine.map((room) => leaveRoom(socket, user, room)))
+          .then((outcomes) => {
+            for (const outcome of outcomes) {
+              if (outcome.status === 'rejected') {
+                context.onError(outcome.reason, `clean-up of ${socket.id}`);
+              }
+            }
             const left = users.get(user.id);
             if (left !== undefined && --left.sockets === 0) users.delete(user.id);
           })
-          .catch((error: unknown) => context.onError(error, `clean-up of ${socket.id}`))
           .finally(() => cleanups.delete(cleanup));
         cleanups.add(cleanup);
       });
