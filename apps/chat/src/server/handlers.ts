@@ -22,6 +22,16 @@ import type { ChatSocketData } from './auth.ts';
 import type { ChatAppLimits, ChatLimiter } from './limits.ts';
 import { describeValue, optionalCount, payloadObject } from './validate.ts';
 
+/** The events a client may send (the contract's `ChatClientEvents`). */
+const CONTRACT_EVENTS: ReadonlySet<string> = new Set<keyof ChatClientEvents>([
+  'rooms',
+  'join',
+  'leave',
+  'send',
+  'history',
+  'typing',
+]);
+
 /** How long a typing indicator lasts without a refresh, in ms (the contract's 5 s). */
 export const TYPING_EXPIRE_MS = 5000;
 
@@ -301,6 +311,22 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       }
       const known = users.get(user.id);
       users.set(user.id, { user: known?.user ?? user, sockets: (known?.sockets ?? 0) + 1 });
+      // An event the contract does not name is answered too (when it asks for an answer), so a
+      // client with a typo learns it at once instead of waiting for its acknowledgement's timeout.
+      socket.use((packet, next) => {
+        const [event] = packet;
+        if (typeof event === 'string' && CONTRACT_EVENTS.has(event)) return next();
+        const ack = packet.at(-1);
+        if (packet.length > 1 && typeof ack === 'function') {
+          (ack as Ack)({
+            ok: false,
+            error: {
+              code: 'REALTIME_ERR_PAYLOAD',
+              reason: `no such event: ${describeValue(event)} (see the contract)`,
+            },
+          });
+        }
+      });
       for (const event of Object.keys(requests) as (keyof typeof requests)[]) {
         answer(socket, event, requests[event]);
       }
