@@ -82,7 +82,7 @@ describe('socketlab-chat, in process', () => {
   });
 
   it('starts and, told to stop, closes and exits 0', async () => {
-    const { code, out, err } = await runCommandInProcess(runChatCli, ['--port', '0'], {
+    const { code, out, err } = await runCommandInProcess(runChatCli, ['--', '--port', '0'], {
       signal: AbortSignal.abort(),
     });
     expect(code).toBe(0);

@@ -72,7 +72,8 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
   let backendUrl: { kind: 'redis' | 'nats'; url: string } | undefined;
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      // `pnpm start -- --port 8080` hands the script its `--` too.
+      args: argv[0] === '--' ? argv.slice(1) : [...argv],
       options: {
         port: { type: 'string' },
         'tcp-port': { type: 'string' },
