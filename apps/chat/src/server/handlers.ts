@@ -32,6 +32,9 @@ const CONTRACT_EVENTS: ReadonlySet<string> = new Set<keyof ChatClientEvents>([
   'typing',
 ]);
 
+/** The least time between two `rooms` broadcasts, in ms. */
+export const ROOMS_BROADCAST_INTERVAL_MS = 250;
+
 /** How long a typing indicator lasts without a refresh, in ms (the contract's 5 s). */
 export const TYPING_EXPIRE_MS = 5000;
 
@@ -71,7 +74,7 @@ export interface ChatHandlers {
   attach(socket: Socket): void;
   /** Resolves once every disconnected socket's presence has been cleared from the store. */
   settled(): Promise<void>;
-  /** Cancels the typing timers. */
+  /** Cancels the typing and room-list timers. */
   close(): void;
 }
 
@@ -110,8 +113,26 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       })),
     );
   };
-  const broadcastRooms = async (): Promise<void> => {
-    fanout.toAll('rooms', await roomList());
+  // The room list goes to everyone, so a client that creates and empties rooms in a loop could
+  // make the server send it to every client on every step: sends are coalesced, one at most
+  // every ROOMS_BROADCAST_INTERVAL_MS, each with the list as it is then.
+  let roomsTimer: NodeJS.Timeout | undefined;
+  let roomsSentAt = Number.NEGATIVE_INFINITY;
+  const broadcastRooms = (): void => {
+    if (roomsTimer !== undefined) return;
+    const waitMs = Math.max(0, roomsSentAt + ROOMS_BROADCAST_INTERVAL_MS - Date.now());
+    roomsTimer = setTimeout(() => {
+      // A change from now on schedules the next send: this one may have read the list before it.
+      roomsTimer = undefined;
+      roomsSentAt = Date.now();
+      roomList().then(
+        (rooms) => {
+          if (!context.closing()) fanout.toAll('rooms', rooms);
+        },
+        (error: unknown) => context.onError(error, 'the room list'),
+      );
+    }, waitMs);
+    roomsTimer.unref();
   };
 
   /** Takes `socket` out of `room` on this instance: the rooms-per-user count, typing, its socket room. */
@@ -133,7 +154,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
     const { changed } = await presence.leave(room, user, socket.id);
     if (!changed) return;
     fanout.toRoom(room, 'presence', { room, user, present: false });
-    if ((await presence.members(room)).length === 0) await broadcastRooms();
+    if ((await presence.members(room)).length === 0) broadcastRooms();
   };
 
   const memberOf = (socket: ChatSocket, room: string): string => {
@@ -184,7 +205,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
           throw error;
         }
         if (changed) fanout.toRoom(room, 'presence', { room, user, present: true });
-        if (isNew) await broadcastRooms();
+        if (isNew) broadcastRooms();
       }
       const [members, page] = await Promise.all([
         presence.members(room),
@@ -360,6 +381,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
     },
     close() {
       typing.clear();
+      clearTimeout(roomsTimer);
     },
   };
 }

@@ -162,6 +162,22 @@ describe('the room list', () => {
     // quiet had no history: gone; talk keeps its messages: listed with nobody in it.
     expect(await emptied).toEqual([{ name: 'talk', members: 0, lastSeq: 1 }]);
   });
+  it('coalesces the list: rooms created and emptied in a loop do not send it once a step', async () => {
+    const app = await startTestApp();
+    const mallory = await connectGuest(app, 'mallory');
+    const bob = await connectGuest(app, 'bob');
+    const lists = inbox<unknown[]>(bob, 'rooms');
+    for (let i = 0; i < 15; i++) {
+      await ask(mallory, 'join', { room: `churn-${i}` });
+      await ask(mallory, 'leave', { room: `churn-${i}` });
+    }
+    // The last list says what is true after the loop: nothing.
+    const settled = next<unknown[]>(bob, 'rooms', (list) => list.length === 0);
+    await ask(mallory, 'join', { room: 'final' });
+    await ask(mallory, 'leave', { room: 'final' });
+    await settled;
+    expect(lists.length).toBeLessThan(12); // 32 changes; one list per 250 ms at most
+  });
 });
 
 describe('history', () => {
