@@ -1,3 +1,4 @@
+import { pollUntil } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { CHAT_APP_LIMITS } from '../../src/contract.ts';
 import {
@@ -6,6 +7,7 @@ import {
   connectWith,
   inbox,
   next,
+  refusalOf,
   startTestApp,
   welcomeOf,
 } from '../helpers/chat.ts';
@@ -18,6 +20,29 @@ describe('connecting', () => {
     expect(user).toMatchObject({ nick: 'ada', via: 'web' });
     expect(user.id).toMatch(/^guest:/);
     expect(limits).toEqual({ ...CHAT_APP_LIMITS, historyPerRoom: 7 });
+  });
+});
+
+describe('maxConnections', () => {
+  it('refuses a connection past it with REALTIME_ERR_LIMIT, and takes one again when one leaves', async () => {
+    const app = await startTestApp({ maxConnections: 2 });
+    const ada = await connectGuest(app, 'ada');
+    await connectGuest(app, 'bob');
+    const { token } = await app.issueGuestToken('carol');
+    expect((await refusalOf(app, { token })).data).toEqual({
+      code: 'REALTIME_ERR_LIMIT',
+      reason: 'the server is full: try again later',
+    });
+    const gone = next(ada, 'disconnect');
+    ada.disconnect();
+    await gone;
+    await pollUntil(async () => {
+      try {
+        return await connectWith(app, token);
+      } catch {
+        return undefined;
+      }
+    }, 'a free place');
   });
 });
 
