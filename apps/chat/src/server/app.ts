@@ -17,6 +17,7 @@ import {
   type ChatClientEvents,
   type ChatLimits,
   type ChatServerEvents,
+  type ChatUser,
   type SessionResponse,
 } from '../contract.ts';
 import { createMemoryBackend } from '../store/memory.ts';
@@ -31,6 +32,7 @@ import { createChatLimiter, resolveLimits } from './limits.ts';
  * null and the CLI starts without one.
  * TODO(merge): import { startTcpGateway } from '../tcp/gateway.ts', start it when tcpPort != null
  * with issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token, and set this to true.
+ * (A gateway started on its own: issueToken: async (nick) => (await app.issueGuestToken(nick, 'tcp')).token.)
  */
 export const TCP_GATEWAY_AVAILABLE = false;
 
@@ -75,8 +77,12 @@ export interface ChatApp {
   readonly port: number;
   readonly tcpPort: number | undefined;
   readonly io: Server<ChatClientEvents, ChatServerEvents>;
-  /** What `POST /api/session` does: a signed guest token for `nick`. */
-  issueGuestToken(nick: string): Promise<SessionResponse>;
+  /**
+   * What `POST /api/session` does: a signed guest token for `nick`. `via: 'tcp'` is for the `nc`
+   * gateway's users: a signed claim, so each counts on its own in the per-address limits (they
+   * all connect from the gateway's address) and is shown as coming from a terminal.
+   */
+  issueGuestToken(nick: string, via?: ChatUser['via']): Promise<SessionResponse>;
   /** Tells every client (`notice` `CHAT_ERR_SHUTDOWN`), disconnects them, closes the servers and the backend. */
   close(): Promise<void>;
 }
@@ -245,7 +251,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     port: address.port,
     tcpPort: undefined,
     io: server as unknown as Server<ChatClientEvents, ChatServerEvents>,
-    issueGuestToken: async (nick) => auth.issueGuestToken(nick),
+    issueGuestToken: async (nick, via) => auth.issueGuestToken(nick, via),
     close() {
       closed ??= (async () => {
         closing = true;

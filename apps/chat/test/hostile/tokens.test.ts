@@ -35,6 +35,12 @@ describe('with --jwt-secret, a JWT signed elsewhere', () => {
     expect((await welcomeOf(socket)).user).toEqual({ ...user, via: 'tcp' });
   });
 
+  it('app.issueGuestToken(nick, "tcp") gives the nc gateway such a token', async () => {
+    const app = await startTestApp();
+    const { token } = await app.issueGuestToken('carol', 'tcp');
+    expect((await welcomeOf(await connectWith(app, token))).user.via).toBe('tcp');
+  });
+
   it('cannot claim to come from the nc gateway unless the server signed it so', async () => {
     const app = await startTestApp({ jwtSecret: SECRET });
     const socket = await connectWith(app, signHs256(claims(), SECRET), {
