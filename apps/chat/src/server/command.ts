@@ -132,7 +132,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
   try {
     const { startChatApp, TCP_GATEWAY_AVAILABLE } = await import('./app.ts');
     if (!TCP_GATEWAY_AVAILABLE) {
-      if (tcpPortGiven) throw new Error('--tcp-port: the nc gateway is not built yet');
+      if (tcpPortGiven) io.err('socketlab-chat: the nc gateway is not built yet: no --tcp-port');
       options = { ...options, tcpPort: null };
     }
     const backend =
