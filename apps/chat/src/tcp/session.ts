@@ -81,6 +81,8 @@ export class GatewaySession {
   #mode: EntryMode = 'welcome';
   #ready = false;
   #stopped = false;
+  /** The `nc` side has closed: nothing more will be read. */
+  #gone = false;
   #waiters: (() => void)[] = [];
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
@@ -117,18 +119,24 @@ export class GatewaySession {
         if (this.#withinRate()) this.#onLine(line);
       }
       if (lines.overflow && member.state === 'open') {
-        this.#close(roomChatLines.lineTooLong(this.#limits.maxLineBytes));
+        member.close(roomChatLines.lineTooLong(this.#limits.maxLineBytes).trimEnd());
       }
     });
     member.once('close', (reason, error) => {
       // As stage 3: an `nc -N` user's last line needs no newline (not after a reset or a limit).
       const last = lines.end();
-      if (reason === 'peer' && error === undefined && last.length > 0 && this.#ready) {
-        if (this.#withinRate()) this.#onLine(last);
-        this.#chain = this.#chain.then(() => this.stop());
-      } else {
-        this.stop();
+      if (reason === 'peer' && error === undefined && last.length > 0 && this.#withinRate()) {
+        this.#onLine(last);
       }
+      // The lines accepted before the close still go to the server (a flooder's first ones,
+      // what came before `/quit`), unless the server is away: then they cannot, and are dropped.
+      this.#gone = true;
+      for (const wake of this.#waiters.splice(0)) wake();
+      const watchdog = setTimeout(() => this.stop(), this.#limits.ackTimeoutMs);
+      void this.#chain.then(() => {
+        clearTimeout(watchdog);
+        this.stop();
+      });
     });
     void this.#connect();
   }
@@ -153,7 +161,7 @@ export class GatewaySession {
     this.#member.send(Buffer.from(line));
   }
 
-  /** Closes the `nc` connection after `line`, and the Socket.IO client. */
+  /** Closes the Socket.IO client, and the `nc` connection after `line` (a final refusal). */
   #close(line: string): void {
     this.stop();
     this.#member.close(line.trimEnd());
@@ -168,7 +176,7 @@ export class GatewaySession {
     const { maxFloodLines, maxMessagesPerSecond: rate, maxMessageBurst: burst } = this.#limits;
     this.#floodLines++;
     if (this.#floodLines > maxFloodLines) {
-      this.#close(roomChatLines.flooded(maxFloodLines, rate));
+      this.#member.close(roomChatLines.flooded(maxFloodLines, rate).trimEnd());
     } else if (!this.#warned) {
       this.#warned = true;
       this.#say(roomChatLines.tooFast(rate, burst, maxFloodLines - this.#floodLines + 1));
@@ -194,7 +202,7 @@ export class GatewaySession {
     this.#chain = this.#chain
       .then(async () => {
         await this.#whenReady();
-        if (this.#stopped) return;
+        if (this.#stopped || !this.#ready) return;
         const { nick, room } = this.#member.metadata;
         const taken = [
           ...this.#context.otherNicks(this.#member),
@@ -213,7 +221,7 @@ export class GatewaySession {
   }
 
   #whenReady(): Promise<void> {
-    if (this.#ready || this.#stopped) return Promise.resolve();
+    if (this.#ready || this.#stopped || this.#gone) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -231,7 +239,7 @@ export class GatewaySession {
         this.#say(step.line);
         return;
       case 'quit':
-        this.#close(roomChatLines.bye());
+        this.#member.close(roomChatLines.bye().trimEnd());
         return;
       case 'send': {
         const answer = await this.#ask<object>('send', {
