@@ -18,8 +18,6 @@ export interface FakeChatServer {
   readonly url: string;
   readonly io: Server<ChatClientEvents, ChatServerEvents>;
   issueToken(nick: string): Promise<string>;
-  /** Refuses new connections (a middleware error) while true. */
-  blocked: boolean;
   close(): Promise<void>;
 }
 
@@ -33,7 +31,6 @@ export async function startFakeChatServer(port = 0): Promise<FakeChatServer> {
   const fake: FakeChatServer = {
     url: '',
     io,
-    blocked: false,
     issueToken: async (nick) => `fake:${nick}:${++tokens}`,
     close: async () => {
       io.disconnectSockets(true);
@@ -41,7 +38,6 @@ export async function startFakeChatServer(port = 0): Promise<FakeChatServer> {
     },
   };
   io.use((socket, next) => {
-    if (fake.blocked) return next(new Error('blocked by the test'));
     const token = String(socket.handshake.auth.token ?? '');
     const match = /^fake:([^:]+):(\d+)$/.exec(token);
     if (match === null) {
