@@ -407,8 +407,9 @@ export class GatewaySession {
       // A room whose newest seq is below ours started over (a restarted server that kept its
       // history in memory): show what it has rather than ask for what comes after ours.
       const list = await this.#ask<{ rooms: ChatRoomSummary[] }>('rooms');
-      const summary = list.ok ? list.rooms.find((r) => r.name === room) : undefined;
-      if (summary !== undefined && summary.lastSeq < this.#feed.last(room)) {
+      // A room missing from the list has no history and nobody in it: its newest seq is 0.
+      const serverLast = list.ok ? (list.rooms.find((r) => r.name === room)?.lastSeq ?? 0) : 0;
+      if (list.ok && serverLast < this.#feed.last(room)) {
         this.#feed.reset(room);
         this.#say(gatewayLines.historyReset(room));
       }
