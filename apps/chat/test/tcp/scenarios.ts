@@ -190,6 +190,53 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       expect(nc.lines.filter((line) => line === '<alice> one')).toHaveLength(1);
     });
 
+    it('refuses a line that is not UTF-8, and sends the last line of an nc -N user', async () => {
+      const { server, port } = await setup(start);
+      const page = await webUser(server, 'alice', 'lobby');
+      const got: ChatMessage[] = [];
+      page.on('message', (message: ChatMessage) => got.push(message));
+      const nc = await connectNc(port);
+      await nc.waitFor(/^\* welcome/);
+      await nc.wire.send(Buffer.from([0x68, 0xff, 0x0a]));
+      await nc.waitFor('! the line is not valid UTF-8; it was ignored');
+      await nc.wire.send('no newline at the end');
+      nc.wire.end();
+      await pollUntil(
+        () => got.find((m) => m.text === 'no newline at the end'),
+        'the last line on the page',
+      );
+    });
+
+    it('disconnects the nc user, with the reason, when the server puts it out', async () => {
+      const { server, port } = await setup(start);
+      const nc = await connectNc(port);
+      await nc.waitFor(/^\* welcome/);
+      const [socket] = (await server.io.fetchSockets()).filter(
+        (s) => s.data.user.nick === 'guest1',
+      );
+      socket?.emit('notice', { code: 'REALTIME_ERR_RATE_LIMITED', reason: 'you were flooding' });
+      socket?.disconnect(true);
+      await nc.waitFor('! REALTIME_ERR_RATE_LIMITED you were flooding');
+      expect((await nc.closed()).at(-1)).toBe(
+        '! REALTIME_ERR_RATE_LIMITED you were flooding; closing your connection',
+      );
+    });
+
+    it('tells a user the gateway cannot get a token for, and closes', async () => {
+      const server = await start();
+      const gateway = await startTcpGateway({
+        host: '127.0.0.1',
+        port: 0,
+        serverUrl: server.url,
+        issueToken: () => Promise.reject(new Error('no guests today')),
+      });
+      onTestFinished(() => gateway.close());
+      const nc = await connectNc(gateway.address.port);
+      expect(await nc.closed()).toEqual([
+        '! REALTIME_ERR_AUTH no guests today; closing your connection',
+      ]);
+    });
+
     it('tells every nc user the server is shutting down on close()', async () => {
       const { gateway, port } = await setup(start);
       const a = await connectNc(port);
