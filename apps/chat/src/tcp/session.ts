@@ -5,10 +5,8 @@
  * server connection is ready, so nothing is sent into a gap; a dropped server connection is
  * reconnected and the room re-joined from the last `seq` shown, so the user misses nothing.
  */
-import { createLineDecoder } from '@socketlab/basics';
 import { type ManagedConnection, roomChatLines } from '@socketlab/multiplexing';
 import { decodeChatLine } from '@socketlab/tcp-udp';
-import { TokenBucket } from '@socketlab/websockets/realtime';
 import { io, type Socket } from 'socket.io-client';
 import type {
   ChatAnswer,
@@ -23,6 +21,7 @@ import type {
 } from '../contract.ts';
 import { type GatewayStep, planLine } from './commands.ts';
 import { RoomFeed } from './feed.ts';
+import { readLines } from './intake.ts';
 import {
   diffMembers,
   gatewayLines,
@@ -71,7 +70,6 @@ export class GatewaySession {
   readonly #context: SessionContext;
   readonly #limits: TcpGatewayLimits;
   readonly #feed = new RoomFeed();
-  readonly #bucket: TokenBucket;
   readonly #ownIds = new Set<string>();
   #socket: ChatSocket | undefined;
   #token = '';
@@ -86,8 +84,6 @@ export class GatewaySession {
   #waiters: (() => void)[] = [];
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
-  #floodLines = 0;
-  #warned = false;
   #attempts = 0;
   #refreshed = false;
   #lastNotice: { code: ChatErrorCode; reason: string } | undefined;
@@ -100,10 +96,6 @@ export class GatewaySession {
     this.#member = member;
     this.#context = context;
     this.#limits = context.limits;
-    this.#bucket = new TokenBucket({
-      capacity: this.#limits.maxMessageBurst,
-      refillPerSecond: this.#limits.maxMessagesPerSecond,
-    });
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -111,33 +103,22 @@ export class GatewaySession {
 
   /** Reads the user's lines and connects to the chat server as `member.metadata.nick`. */
   start(): void {
-    const lines = createLineDecoder({ maxLineBytes: this.#limits.maxLineBytes });
-    const member = this.#member;
-    member.on('message', (chunk) => {
-      for (const line of lines.push(chunk)) {
-        if (member.state !== 'open') return;
-        if (this.#withinRate()) this.#onLine(line);
-      }
-      if (lines.overflow && member.state === 'open') {
-        member.close(roomChatLines.lineTooLong(this.#limits.maxLineBytes).trimEnd());
-      }
-    });
-    member.once('close', (reason, error) => {
-      // As stage 3: an `nc -N` user's last line needs no newline (not after a reset or a limit).
-      const last = lines.end();
-      if (reason === 'peer' && error === undefined && last.length > 0 && this.#withinRate()) {
-        this.#onLine(last);
-      }
-      // The lines accepted before the close still go to the server (a flooder's first ones,
-      // what came before `/quit`), unless the server is away: then they cannot, and are dropped.
-      this.#gone = true;
-      for (const wake of this.#waiters.splice(0)) wake();
-      const watchdog = setTimeout(() => this.stop(), this.#limits.ackTimeoutMs);
-      void this.#chain.then(() => {
-        clearTimeout(watchdog);
-        this.stop();
-      });
-    });
+    readLines(
+      this.#member,
+      this.#limits,
+      (line) => this.#onLine(line),
+      () => {
+        // The lines accepted before the close still go to the server (a flooder's first ones,
+        // what came before `/quit`), unless the server is away: then they cannot, and are dropped.
+        this.#gone = true;
+        for (const wake of this.#waiters.splice(0)) wake();
+        const watchdog = setTimeout(() => this.stop(), this.#limits.ackTimeoutMs);
+        void this.#chain.then(() => {
+          clearTimeout(watchdog);
+          this.stop();
+        });
+      },
+    );
     void this.#connect();
   }
 
@@ -165,23 +146,6 @@ export class GatewaySession {
   #close(line: string): void {
     this.stop();
     this.#member.close(line.trimEnd());
-  }
-
-  /** Stage 3's flood rule: a line over the rate is dropped, told once, and too many close. */
-  #withinRate(): boolean {
-    if (this.#bucket.take().allowed) {
-      this.#warned = false;
-      return true;
-    }
-    const { maxFloodLines, maxMessagesPerSecond: rate, maxMessageBurst: burst } = this.#limits;
-    this.#floodLines++;
-    if (this.#floodLines > maxFloodLines) {
-      this.#member.close(roomChatLines.flooded(maxFloodLines, rate).trimEnd());
-    } else if (!this.#warned) {
-      this.#warned = true;
-      this.#say(roomChatLines.tooFast(rate, burst, maxFloodLines - this.#floodLines + 1));
-    }
-    return false;
   }
 
   #onLine(bytes: Uint8Array): void {
