@@ -64,6 +64,17 @@ const ackTimeout = (ms: number): ChatRefusal => ({
   },
 });
 
+/** Refusals that may pass: the gateway tries again (bounded) rather than give the user up. */
+const RETRYABLE: ReadonlySet<ChatErrorCode> = new Set<ChatErrorCode>([
+  'REALTIME_ERR_ACK_TIMEOUT',
+  'REALTIME_ERR_RATE_LIMITED',
+  'CHAT_ERR_SHUTDOWN',
+  'CHAT_ERR_UNAVAILABLE',
+]);
+
+/** A server disconnect this soon after a notice (other than a shutdown) is the notice's doing. */
+const KICK_NOTICE_MS = 2000;
+
 /** One `nc` user; {@link start} wires it to its connection. */
 export class GatewaySession {
   readonly #member: ManagedConnection<GatewayMember>;
@@ -86,7 +97,7 @@ export class GatewaySession {
   #pending = 0;
   #attempts = 0;
   #refreshed = false;
-  #lastNotice: { code: ChatErrorCode; reason: string } | undefined;
+  #lastNotice: { code: ChatErrorCode; reason: string; at: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Resolves once the session has stopped and its Socket.IO client is closed. */
   readonly stopped: Promise<void>;
@@ -343,7 +354,7 @@ export class GatewaySession {
     socket.on(
       'notice',
       mine((notice) => {
-        this.#lastNotice = notice;
+        this.#lastNotice = { ...notice, at: performance.now() };
         this.#say(renderNotice(notice));
       }),
     );
@@ -363,7 +374,6 @@ export class GatewaySession {
 
   /** Joins the user's room on a new connection: the welcome, a resume, or after `/nick`. */
   async #enter(socket: ChatSocket): Promise<void> {
-    this.#attempts = 0;
     this.#lastNotice = undefined;
     const mode = this.#mode;
     const room = this.#member.metadata.room;
@@ -389,9 +399,19 @@ export class GatewaySession {
     if (socket !== this.#socket || this.#stopped) return;
     if (!answer.ok) {
       this.#feed.cancelJoin();
-      this.#close(gatewayLines.refused(answer.error.code, answer.error.reason));
+      const { code, reason } = answer.error;
+      if (!RETRYABLE.has(code)) {
+        this.#close(gatewayLines.refused(code, reason));
+        return;
+      }
+      // Unanswered, or the server is busy or closing: drop this connection and try again.
+      socket.disconnect();
+      this.#say(gatewayLines.lost(reason));
+      this.#reconnect(reason, false);
       return;
     }
+    this.#attempts = 0;
+    this.#refreshed = false;
     const before = this.#members;
     this.#members = answer.members;
     this.#mode = 'resume';
@@ -417,7 +437,7 @@ export class GatewaySession {
       // A restarted server may sign with another key: one new token, then a refusal is final.
       this.#refreshed = true;
       this.#reconnect(error.message, true);
-    } else if (code !== undefined && code !== 'REALTIME_ERR_RATE_LIMITED') {
+    } else if (code !== undefined && !RETRYABLE.has(code)) {
       this.#close(gatewayLines.refused(code, error.data?.reason ?? error.message));
     } else {
       this.#reconnect(error.message, false);
@@ -427,10 +447,14 @@ export class GatewaySession {
   #onDisconnect(reason: string): void {
     if (reason === 'io client disconnect') return; // this session closed it (a /nick)
     this.#setReady(false);
-    this.#mode = this.#mode === 'welcome' ? 'welcome' : 'resume';
     const notice = this.#lastNotice;
-    if (reason === 'io server disconnect' && notice && notice.code !== 'CHAT_ERR_SHUTDOWN') {
-      // The server put this user out (a flood, a limit): said, and final.
+    if (
+      reason === 'io server disconnect' &&
+      notice !== undefined &&
+      notice.code !== 'CHAT_ERR_SHUTDOWN' &&
+      performance.now() - notice.at < KICK_NOTICE_MS
+    ) {
+      // The server put this user out right after saying why (a flood, a limit): final.
       this.#close(gatewayLines.refused(notice.code, notice.reason));
       return;
     }
