@@ -105,6 +105,11 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       await nc.waitFor(/^\* welcome, you are guest1, in #lobby \(2 here\)/);
       await nc.say('hi alice');
       await pollUntil(() => got.find((m) => m.text === 'hi alice'), 'the nc line on the page');
+      await nc.say('bell\u0007 and escape\u001b[2J');
+      await pollUntil(
+        () => got.find((m) => m.text === 'bell\ufffd and escape\ufffd[2J'),
+        'the nc line, control characters replaced, on the page',
+      );
       expect(got[0]).toMatchObject({ from: { nick: 'guest1' }, kind: 'text', room: 'lobby' });
       await page.timeout(5000).emitWithAck('send', { room: 'lobby', text: 'hi nc\u001b[31m' });
       await nc.waitFor('<alice> hi nc\ufffd[31m');
