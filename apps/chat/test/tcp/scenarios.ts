@@ -245,6 +245,18 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       ]);
     });
 
+    it('refuses the connection past maxConnections out loud, and closes idle users', async () => {
+      const { port } = await setup(start, { maxConnections: 1, idleTimeoutMs: 300 });
+      const first = await connectNc(port);
+      await first.waitFor(/^\* welcome/);
+      const second = await connectNc(port);
+      expect((await second.closed()).at(-1)).toMatch(/^MULTIPLEXING_ERR_LIMIT_EXCEEDED refused: /);
+      // Nothing more from the first: the manager's idle timeout closes it, saying why.
+      expect((await first.closed()).at(-1)).toBe(
+        'MULTIPLEXING_ERR_IDLE_TIMEOUT nothing received for 300 ms; closing',
+      );
+    });
+
     it('tells every nc user the server is shutting down on close()', async () => {
       const { gateway, port } = await setup(start);
       const a = await connectNc(port);
