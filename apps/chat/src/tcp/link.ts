@@ -10,7 +10,6 @@ import type {
   ChatAnswer,
   ChatClientEvents,
   ChatErrorCode,
-  ChatMessage,
   ChatRefusal,
   ChatServerEvents,
   ChatUser,
@@ -32,17 +31,10 @@ export const RETRYABLE: ReadonlySet<ChatErrorCode> = new Set<ChatErrorCode>([
 const KICK_NOTICE_MS = 2000;
 
 /** What the link tells its session. */
-export interface LinkHandler {
+export interface LinkHandler extends Pick<ChatServerEvents, 'message' | 'presence' | 'notice'> {
   /** Connected (first time or again): join the room. */
   connected(socket: ChatSocket): void;
   welcome(user: ChatUser): void;
-  message(message: ChatMessage): void;
-  presence(change: {
-    readonly room: string;
-    readonly user: ChatUser;
-    readonly present: boolean;
-  }): void;
-  notice(notice: { readonly code: ChatErrorCode; readonly reason: string }): void;
   /** Dropped; the link is reconnecting. */
   lost(reason: string): void;
   /** Given up: `line` says why; the session closes the user. */
