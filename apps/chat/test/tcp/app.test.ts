@@ -1,4 +1,4 @@
-import { describe, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startChatApp } from '../../src/server/app.ts';
 import { createChatAuth } from '../../src/server/auth.ts';
 import { startTcpGateway } from '../../src/tcp/index.ts';
@@ -40,6 +40,39 @@ describe("the nc gateway and the app's own rules", () => {
     await nc.say('short');
     await nc.say('/who');
     await nc.waitFor('* in #lobby (1): guest1');
+  });
+});
+
+describe("the nc gateway and the app's flood limit", () => {
+  it("shows the app's refusals, then closes the user the app disconnects, saying why", async () => {
+    const app = await startChatApp({
+      host: '127.0.0.1',
+      port: 0,
+      limits: { messagesPerSecond: 1, messageBurst: 2 },
+    });
+    onTestFinished(() => app.close());
+    const gateway = await startTcpGateway({
+      host: '127.0.0.1',
+      port: 0,
+      serverUrl: app.url,
+      issueToken: async (nick) => (await app.issueGuestToken(nick)).token,
+      limits: { maxMessagesPerSecond: 1000, maxMessageBurst: 1000, maxPendingLines: 100 },
+    });
+    onTestFinished(() => gateway.close());
+    const calm = await connectNc(gateway.address.port);
+    await calm.waitFor(/^\* welcome/);
+    const flooder = await connectNc(gateway.address.port);
+    await flooder.waitFor(/^\* welcome/);
+    await flooder.wire.send(Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(''));
+    await flooder.waitFor(/^! slow down: at most 1 messages a second/);
+    const last = await flooder.closed();
+    expect(last.at(-1)).toMatch(
+      /^! REALTIME_ERR_RATE_LIMITED disconnected: you kept sending .*; closing your connection$/,
+    );
+    await calm.waitFor('<guest2> line 1');
+    await calm.waitFor('* guest2 left #lobby');
+    await calm.say('/who');
+    await calm.waitFor('* in #lobby (1): guest1');
   });
 });
 
