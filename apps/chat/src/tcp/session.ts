@@ -134,7 +134,7 @@ export class GatewaySession {
     this.#resolveStopped();
   }
 
-  /** The user's nick and the room's members' nicks, for the gateway's nick checks. */
+  /** The user's nick now. */
   get nick(): string {
     return this.#member.metadata.nick;
   }
