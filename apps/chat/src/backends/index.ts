@@ -1,0 +1,5 @@
+export {
+  createRedisBackend,
+  REDIS_BACKEND_DEFAULTS,
+  type RedisBackendOptions,
+} from './redis.ts';
