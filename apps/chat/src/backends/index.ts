@@ -1,3 +1,4 @@
+export { createNatsBackend, type NatsBackendOptions } from './nats.ts';
 export {
   createRedisBackend,
   REDIS_BACKEND_DEFAULTS,

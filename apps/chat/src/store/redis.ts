@@ -11,6 +11,7 @@
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  */
 import { randomUUID } from 'node:crypto';
+import { checkInteger } from '@socketlab/internal';
 import { Redis } from 'ioredis';
 import type { ChatMessage, ChatUser } from '../contract.ts';
 import type {
@@ -151,13 +152,6 @@ end
 redis.call('DEL', KEYS[2])
 return 1`;
 
-function checkCount(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
-  }
-  return value;
-}
-
 /** The message stored in a stream entry's `m` field, with its seq from the entry id. */
 function fromEntry([id, fields]: [string, string[]]): ChatMessage {
   const index = fields.indexOf('m');
@@ -176,14 +170,13 @@ function fromEntry([id, fields]: [string, string[]]): ChatMessage {
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const keyPrefix = options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix;
   const instanceId = options.instanceId ?? randomUUID();
-  const maxMessages = checkCount(
-    'maxMessagesPerRoom',
-    options.maxMessagesPerRoom ?? REDIS_STORE_DEFAULTS.maxMessagesPerRoom,
-  );
-  const maxRooms = checkCount('maxRooms', options.maxRooms ?? REDIS_STORE_DEFAULTS.maxRooms);
-  const ttlMs = checkCount(
+  const { maxMessagesPerRoom = REDIS_STORE_DEFAULTS.maxMessagesPerRoom } = options;
+  const maxMessages = checkInteger('maxMessagesPerRoom', maxMessagesPerRoom, 1);
+  const maxRooms = checkInteger('maxRooms', options.maxRooms ?? REDIS_STORE_DEFAULTS.maxRooms, 1);
+  const ttlMs = checkInteger(
     'instanceTtlMs',
     options.instanceTtlMs ?? REDIS_STORE_DEFAULTS.instanceTtlMs,
+    1,
   );
   if (typeof keyPrefix !== 'string' || keyPrefix === '') {
     throw new TypeError('keyPrefix must be a non-empty string');
