@@ -2,19 +2,16 @@
  * The scaled backends under a bare Socket.IO server (no chat app): what one instance sends
  * through its fan-out reaches the room's sockets on every instance, and only them.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { probeService, withTimeout } from '@socketlab/testkit';
 import { connectSocketIo } from '@socketlab/testkit/socket-io';
-import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createNatsBackend, createRedisBackend } from '../../src/backends/index.ts';
 import { type ChatBackend, type ChatFanout, socketRoom } from '../../src/store/types.ts';
+import { natsPrefix, redisPrefix } from '../store/namespaces.ts';
 
 const redis = await probeService('redis');
 const nats = await probeService('nats');
@@ -73,13 +70,7 @@ describe.skipIf(redis.skip)('the Redis backend', () => {
   beforeAll(() => redis.require());
 
   it('carries room and global events to every instance', async () => {
-    const keyPrefix = `test-chat-${randomUUID().slice(0, 8)}`;
-    onTestFinished(async () => {
-      const client = new Redis(redis.url);
-      const keys = await client.keys(`${keyPrefix}:*`);
-      if (keys.length > 0) await client.del(...keys);
-      await client.quit();
-    });
+    const keyPrefix = redisPrefix(redis.url);
     await crossesInstances(() =>
       createRedisBackend({ url: redis.url, keyPrefix, adapterBlockTimeMs: 200 }),
     );
@@ -98,15 +89,7 @@ describe.skipIf(nats.skip)('the NATS backend', () => {
   beforeAll(() => nats.require());
 
   it('carries room and global events to every instance', async () => {
-    const prefix = `t_chat_${randomUUID().slice(0, 8)}`;
-    onTestFinished(async () => {
-      const nc = await connect({ servers: nats.url });
-      const jsm = await jetstreamManager(nc);
-      for (const s of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_instances`]) {
-        await jsm.streams.delete(s).catch(() => undefined);
-      }
-      await nc.close();
-    });
+    const prefix = natsPrefix(nats.url);
     await crossesInstances(() => createNatsBackend({ url: nats.url, prefix }));
   });
 });

@@ -5,16 +5,14 @@
  * instance, joins again with `after`, and has every message, once each, in order.
  */
 import { randomUUID } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { findNginx, type NginxProcess, startNginx } from '@socketlab/distributed';
 import { pollUntil, probeService, spawnSource, withTimeout } from '@socketlab/testkit';
 import { connectSocketIo } from '@socketlab/testkit/socket-io';
-import { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ChatMessage, SessionResponse } from '../../src/contract.ts';
 import { ask, inbox, next } from '../helpers/chat.ts';
+import { natsPrefix, redisPrefix } from '../store/namespaces.ts';
 
 const redis = await probeService('redis');
 const nats = await probeService('nats');
@@ -209,13 +207,7 @@ describe.skipIf(redis.skip || skipNginx)('three chat instances over Redis behind
   it('share a room, and a killed instance clients move and miss nothing', {
     timeout: 120_000,
   }, async () => {
-    const prefix = `test-chat-${randomUUID().slice(0, 8)}`;
-    onTestFinished(async () => {
-      const client = new Redis(redis.url);
-      const keys = await client.keys(`${prefix}:*`);
-      if (keys.length > 0) await client.del(...keys);
-      await client.quit();
-    });
+    const prefix = redisPrefix(redis.url);
     const list = await instances(3, { BACKEND: 'redis', BROKER_URL: redis.url, PREFIX: prefix });
     await conversation(list);
   });
@@ -230,15 +222,7 @@ describe.skipIf(nats.skip || skipNginx)('two chat instances over NATS', () => {
   it('share a room, and a killed instance clients move and miss nothing', {
     timeout: 120_000,
   }, async () => {
-    const prefix = `t_chat_${randomUUID().slice(0, 8)}`;
-    onTestFinished(async () => {
-      const nc = await connect({ servers: nats.url });
-      const jsm = await jetstreamManager(nc);
-      for (const s of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_instances`]) {
-        await jsm.streams.delete(s).catch(() => undefined);
-      }
-      await nc.close();
-    });
+    const prefix = natsPrefix(nats.url);
     const list = await instances(2, { BACKEND: 'nats', BROKER_URL: nats.url, PREFIX: prefix });
     await conversation(list);
   });
