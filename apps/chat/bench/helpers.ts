@@ -26,7 +26,7 @@ export const TEXT = 'x'.repeat(64);
 const NO_LIMITS = { messagesPerSecond: 1_000_000, messageBurst: 1_000_000 };
 
 /** The `n`th loopback address (127.1.x.y): each client its own, as a crowd of users has. */
-const loopback = (n: number): string => `127.1.${(n >> 8) & 0xff}.${(n & 0xff) + 1}`;
+const loopback = (n: number): string => `127.1.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
 
 /** Something clients connect to and send `send` to: the chat, or bare Socket.IO. */
 export interface Target {
