@@ -80,7 +80,15 @@ export function createNatsBackend(options: NatsBackendOptions): ChatBackend {
     kind: 'nats',
     stores: deferredStores(ready),
     async attach(io): Promise<ChatFanout> {
-      await ready;
+      try {
+        await ready;
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `NATS at ${options.url} could not be used (${why}): start it with JetStream (nats-server -js) or check --nats`,
+          { cause: error },
+        );
+      }
       fanoutConnection = connect({
         servers: options.url,
         noEcho: true,

@@ -88,6 +88,14 @@ describe.skipIf(redis.skip)('the Redis backend', () => {
 describe.skipIf(nats.skip)('the NATS backend', () => {
   beforeAll(() => nats.require());
 
+  it('refuses to attach when NATS does not answer, saying so', async () => {
+    const backend = createNatsBackend({ url: 'nats://127.0.0.1:1' });
+    onTestFinished(() => backend.close());
+    const io = new Server(createServer(), { ...backend.serverOptions });
+    onTestFinished(() => io.close());
+    await expect(backend.attach(io)).rejects.toThrow(/start it with JetStream/);
+  });
+
   it('carries room and global events to every instance', async () => {
     const prefix = natsPrefix(nats.url);
     await crossesInstances(() => createNatsBackend({ url: nats.url, prefix }));
