@@ -10,6 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { checkInteger } from '@socketlab/internal';
+import { RealtimeError } from '@socketlab/websockets/realtime';
 import { Server } from 'socket.io';
 import {
   CHAT_SOCKET_PATH,
@@ -53,6 +54,14 @@ export interface ChatAppOptions {
   webRoot?: string;
   /** This instance's name in /health. @default random */
   instanceId?: string;
+  /** Socket.IO connections at once; the next is refused `REALTIME_ERR_LIMIT`. @default 10000 */
+  maxConnections?: number;
+  /**
+   * Take a client's address from the last `X-Forwarded-For` entry (for the per-address limits):
+   * set it behind a reverse proxy, and only when the port is reachable through the proxy alone.
+   * @default false
+   */
+  trustProxy?: boolean;
   /** How long a typing indicator lasts without a refresh, in ms. @default 5000 */
   typingExpireMs?: number;
   /** Told of an unexpected failure (a store that threw); the client was refused. @default console.error */
@@ -91,6 +100,38 @@ function listen(server: HttpServer, port: number, host: string): Promise<Address
   });
 }
 
+/** Socket.IO connections at once, by default. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** How long a client may take to send a request's headers, and the whole request, in ms. */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+/** How long close() waits for clients to read the notice and the disconnect, in ms. */
+export const CLOSE_TIMEOUT_MS = 2000;
+
+type EngineClient = import('node:events').EventEmitter & { readonly readyState: string };
+
+/**
+ * Resolves once every Engine.IO connection in `clients` has closed (a long-polling client must
+ * come back for its last packets), or after `timeoutMs`: closing the engine before drops them.
+ */
+function drained(clients: ReadonlySet<EngineClient>, timeoutMs: number): Promise<void> {
+  const open = [...clients].filter((client) => client.readyState !== 'closed');
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, timeoutMs);
+    for (const client of open) {
+      client.once('close', () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+}
+
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 /**
@@ -122,6 +163,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     createHttpHandler({
       webRoot: options.webRoot ?? defaultWebRoot(),
       issueGuestToken: (nick) => auth.issueGuestToken(nick),
+      trustProxy: options.trustProxy ?? false,
       health: () => ({
         ok: !closing,
         instance: instanceId,
@@ -130,7 +172,11 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
       }),
     }),
   );
-  io = new Server<ChatClientEvents, ChatServerEvents>(httpServer, {
+  // A slow client may not hold a request open for ever (long-polling's answers are not bounded by
+  // these: they time the request, not the response).
+  httpServer.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+  httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+  const server = new Server<ChatClientEvents, ChatServerEvents>(httpServer, {
     path: CHAT_SOCKET_PATH,
     transports: ['websocket', 'polling'],
     maxHttpBufferSize: limits.maxPacketBytes,
@@ -138,8 +184,14 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     serveClient: false,
     ...backend.serverOptions,
   }) as ChatServer;
+  io = server;
+  const engineClients = new Set<EngineClient>();
+  io.engine.on('connection', (client: EngineClient) => {
+    engineClients.add(client);
+    client.once('close', () => engineClients.delete(client));
+  });
   const fanout = await backend.attach(io);
-  const limiter = createChatLimiter(limits);
+  const limiter = createChatLimiter(limits, { trustProxy: options.trustProxy ?? false });
   const handlers = createChatHandlers({
     io,
     backend,
@@ -157,7 +209,24 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     error.data = { code: 'CHAT_ERR_SHUTDOWN', reason: 'the server is shutting down' };
     next(error);
   });
+  const maxConnections = checkInteger(
+    'maxConnections',
+    options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    1,
+  );
   for (const middleware of auth.middlewares) io.use(middleware);
+  io.use((_socket, next) => {
+    if (server.of('/').sockets.size < maxConnections) return next();
+    next(
+      new RealtimeError(
+        'REALTIME_ERR_LIMIT',
+        `the server is full (${maxConnections} connections)`,
+        {
+          reason: 'the server is full: try again later',
+        },
+      ),
+    );
+  });
   limiter.install(io);
   io.on('connection', (socket) => handlers.attach(socket));
 
@@ -169,7 +238,6 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     await backend.close();
     throw error;
   }
-  const server = io;
   let closed: Promise<void> | undefined;
 
   return {
@@ -188,7 +256,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
         });
         // Each socket's transport writes the notice before it closes (Engine.IO drains first).
         server.local.disconnectSockets(true);
-        await handlers.settled();
+        await Promise.all([handlers.settled(), drained(engineClients, CLOSE_TIMEOUT_MS)]);
         handlers.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
