@@ -26,9 +26,7 @@ export async function rows(): Promise<BenchRow[]> {
     for (let r = 0; r < ROUNDS; r++) {
       const three = await chatTarget(
         '3 instances over Redis',
-        [0, 1, 2].map(() =>
-          createRedisBackend({ url: redis.url, keyPrefix, adapterBlockTimeMs: 200 }),
-        ),
+        [0, 1, 2].map(() => createRedisBackend({ url: redis.url, keyPrefix })),
       );
       try {
         value = Math.max(value, await broadcastRate(three, 20));

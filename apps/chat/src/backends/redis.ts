@@ -28,8 +28,11 @@ export interface RedisBackendOptions extends RedisStoresOptions {
   /** @default 10000 */
   adapterMaxLen?: number;
   /**
-   * How long the adapter's reader blocks in one `XREAD` (stage 5's tests use 200 ms so instances
-   * close quickly). @default 5000
+   * How long the adapter's reader blocks in one `XREAD`. Until it has read its first entry it
+   * reads from `$`, and an entry appended between two of these reads is missed (the adapter's
+   * 0.3.1 behaviour; stage 5's createScaledServer works around it with a marker): a longer block
+   * makes that gap rarer. `close()` disconnects the reader, so it does not wait for the block.
+   * @default 5000
    */
   adapterBlockTimeMs?: number;
 }
