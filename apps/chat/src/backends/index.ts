@@ -1,0 +1,6 @@
+export { createNatsBackend, type NatsBackendOptions } from './nats.ts';
+export {
+  createRedisBackend,
+  REDIS_BACKEND_DEFAULTS,
+  type RedisBackendOptions,
+} from './redis.ts';
