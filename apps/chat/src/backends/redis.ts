@@ -4,7 +4,9 @@
  * every instance, and a client that reconnects to another instance can recover what it missed.
  * @see https://socket.io/docs/v4/redis-streams-adapter/
  */
+import { randomUUID } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { waitForStreamsAdapter } from '@socketlab/distributed';
 import { Redis } from 'ioredis';
 import {
   createRedisStores,
@@ -74,7 +76,9 @@ export function createRedisBackend(options: RedisBackendOptions): ChatBackend {
   const stores = createRedisStores(options);
   // The adapter publishes with its own client and duplicates it for its reader and subscriber;
   // all of them are kept so close() disconnects each.
-  const adapterClient = new Redis(options.url, { maxRetriesPerRequest: null });
+  // One connection name for the adapter's clients, so the readiness wait finds its subscriber.
+  const connectionName = `socketlab-chat-${randomUUID().slice(0, 8)}`;
+  const adapterClient = new Redis(options.url, { connectionName, maxRetriesPerRequest: null });
   const clients: Redis[] = [adapterClient];
   const duplicate = adapterClient.duplicate.bind(adapterClient);
   adapterClient.duplicate = (override) => {
@@ -84,11 +88,13 @@ export function createRedisBackend(options: RedisBackendOptions): ChatBackend {
     return copy;
   };
   adapterClient.on('error', () => {}); // ioredis reconnects on its own
+  const streamName = `${keyPrefix}:adapter`;
+  const maxLen = options.adapterMaxLen ?? REDIS_BACKEND_DEFAULTS.adapterMaxLen;
   const adapter = createAdapter(adapterClient, {
-    streamName: `${keyPrefix}:adapter`,
+    streamName,
     channelPrefix: `${keyPrefix}:adapter`,
     sessionKeyPrefix: `${keyPrefix}:adapter:session:`,
-    maxLen: options.adapterMaxLen ?? REDIS_BACKEND_DEFAULTS.adapterMaxLen,
+    maxLen,
     ...(options.adapterBlockTimeMs === undefined
       ? {}
       : { blockTimeInMs: options.adapterBlockTimeMs }),
@@ -101,6 +107,16 @@ export function createRedisBackend(options: RedisBackendOptions): ChatBackend {
     async attach(io): Promise<ChatFanout> {
       await answering(stores.redis, options.url, connectTimeoutMs);
       await answering(adapterClient, options.url, connectTimeoutMs);
+      // The adapter reads from `$` until its first entry: wait until it has read one, or an
+      // event another instance sends before then could be lost to this one (stage 5's wait).
+      await waitForStreamsAdapter({
+        redis: stores.redis,
+        io,
+        streamName,
+        connectionName,
+        maxLen,
+        timeoutMs: connectTimeoutMs,
+      });
       return {
         toRoom(room, event, payload) {
           io.to(socketRoom(room)).emit(event, payload);

@@ -22,19 +22,11 @@ import {
 } from '../contract.ts';
 import { createMemoryBackend } from '../store/memory.ts';
 import type { ChatBackend } from '../store/types.ts';
+import { startTcpGateway, type TcpGateway } from '../tcp/gateway.ts';
 import { createChatAuth } from './auth.ts';
 import { type ChatServer, createChatHandlers, TYPING_EXPIRE_MS } from './handlers.ts';
 import { createHttpHandler } from './http.ts';
 import { createChatLimiter, resolveLimits } from './limits.ts';
-
-/**
- * Whether this build has the `nc` gateway (src/tcp/gateway.ts). Until it lands, `tcpPort` must be
- * null and the CLI starts without one.
- * TODO(merge): import { startTcpGateway } from '../tcp/gateway.ts', start it when tcpPort != null
- * with issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token, and set this to true.
- * (A gateway started on its own: issueToken: async (nick) => (await app.issueGuestToken(nick, 'tcp')).token.)
- */
-export const TCP_GATEWAY_AVAILABLE = false;
 
 /** Options of {@link startChatApp}. */
 export interface ChatAppOptions {
@@ -152,11 +144,8 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
   const host = options.host ?? '127.0.0.1';
   const limits = resolveLimits(options.limits);
   const auth = createChatAuth({ jwtSecret: options.jwtSecret, tokenTtlMs: options.tokenTtlMs });
-  if (options.tcpPort !== undefined && options.tcpPort !== null) {
-    throw new Error(
-      'tcpPort: the nc gateway (src/tcp/gateway.ts) is not built yet on this branch; pass tcpPort: null',
-    );
-  }
+  const tcpPort = options.tcpPort ?? null;
+  if (tcpPort !== null) checkInteger('tcpPort', tcpPort, 0, 65_535);
   // Every option is checked before anything is made: a bad one leaves nothing open.
   const typingExpireMs = checkInteger(
     'typingExpireMs',
@@ -258,16 +247,35 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     await backend.close();
     throw error;
   }
+  const url = `http://${urlHost(host)}:${address.port}/`;
+  // The nc gateway is a client of this server like any page: one contract, whichever way in.
+  let gateway: TcpGateway | undefined;
+  if (tcpPort !== null) {
+    try {
+      gateway = await startTcpGateway({
+        host,
+        port: tcpPort,
+        serverUrl: url,
+        issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token,
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
+      throw error;
+    }
+  }
   let closed: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost(host)}:${address.port}/`,
+    url,
     port: address.port,
-    tcpPort: undefined,
+    tcpPort: gateway?.address.port,
     io: server as unknown as Server<ChatClientEvents, ChatServerEvents>,
     issueGuestToken: async (nick, via) => auth.issueGuestToken(nick, via),
     close() {
       closed ??= (async () => {
+        // nc users first: the gateway tells them, then its Socket.IO clients leave like any other.
+        await gateway?.close();
         closing = true;
         // This instance's clients only (io.local): other instances keep serving theirs.
         server.local.emit('notice', {

@@ -55,13 +55,10 @@ function reachableHost(host: string): string {
   return host;
 }
 
-async function scaledBackend(kind: 'redis' | 'nats', _url: string): Promise<ChatBackend> {
-  throw Object.assign(
-    new Error(
-      `--${kind} is not available yet: the ${kind === 'redis' ? 'Redis' : 'NATS'} backend is still being built`,
-    ),
-    { code: 'CHAT_ERR_UNAVAILABLE' },
-  );
+/** The shared backend `--redis` or `--nats` names, loaded only then (its broker clients are large). */
+async function scaledBackend(kind: 'redis' | 'nats', url: string): Promise<ChatBackend> {
+  const { createNatsBackend, createRedisBackend } = await import('../backends/index.ts');
+  return kind === 'redis' ? createRedisBackend({ url }) : createNatsBackend({ url });
 }
 
 /**
@@ -71,7 +68,6 @@ async function scaledBackend(kind: 'redis' | 'nats', _url: string): Promise<Chat
 export async function runChatCli(argv: readonly string[], io: CliIo): Promise<number> {
   let options: ChatAppOptions;
   let backendUrl: { kind: 'redis' | 'nats'; url: string } | undefined;
-  let tcpPortGiven = false;
   try {
     const { values, positionals } = parseArgs({
       // `pnpm start -- --port 8080` hands the script its `--` too.
@@ -102,7 +98,6 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
     for (const name of ['host', 'redis', 'nats', 'jwt-secret'] as const) {
       if (values[name] === '') throw new CliUsageError(`--${name} must not be empty`);
     }
-    tcpPortGiven = values['tcp-port'] !== undefined;
     const jwtSecret = values['jwt-secret'] ?? process.env.JWT_SECRET;
     options = {
       host: values.host ?? d.host,
@@ -130,11 +125,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
 
   let app: ChatApp;
   try {
-    const { startChatApp, TCP_GATEWAY_AVAILABLE } = await import('./app.ts');
-    if (!TCP_GATEWAY_AVAILABLE) {
-      if (tcpPortGiven) io.err('socketlab-chat: the nc gateway is not built yet: no --tcp-port');
-      options = { ...options, tcpPort: null };
-    }
+    const { startChatApp } = await import('./app.ts');
     const backend =
       backendUrl === undefined ? undefined : await scaledBackend(backendUrl.kind, backendUrl.url);
     app = await startChatApp({ ...options, ...(backend === undefined ? {} : { backend }) });
@@ -149,7 +140,6 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
   const shown = host.includes(':') ? `[${host}]` : host;
   io.out(`chat: open http://${shown}:${app.port}/ in a browser`);
   if (app.tcpPort !== undefined) io.out(`from a terminal: nc ${host} ${app.tcpPort}`);
-  else io.out('from a terminal: the nc gateway is not built yet');
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -107,6 +107,8 @@ describe.skipIf(skip)('deploy/', () => {
       .join(' ');
     expect(flags).toContain('--redis redis://redis:6379 --port 3000 --tcp-port 4000');
     expect(flags).toContain('--host 0.0.0.0');
+    // behind nginx every client comes from nginx's address: limits go by X-Forwarded-For
+    expect(flags).toContain('--trust-proxy');
     for (const name of ['chat1', 'chat2', 'chat3', 'redis', 'nginx']) {
       expect(compose).toMatch(new RegExp(`^  ${name}:`, 'm'));
     }

@@ -153,56 +153,57 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
       expect(await presence.occupied()).toEqual(new Map([['r', 1]]));
     });
 
-    describe.skipIf(!harness.shared)('across instances', () => {
-      it('gives concurrent appends from two instances distinct, consecutive seqs', async () => {
-        const [a, b] = (await open(2)) as [OpenedStores, OpenedStores];
-        const sends = [];
-        for (let i = 0; i < 20; i++) {
-          sends.push(a.stores.history.append(message('busy', `a${i}`)));
-          sends.push(b.stores.history.append(message('busy', `b${i}`)));
-        }
-        const seqs = (await Promise.all(sends)).map((m) => m.seq).sort((x, y) => x - y);
-        expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-        const page = await b.stores.history.read('busy', { limit: 100 });
-        expect(page.messages.map((m) => m.seq)).toEqual(seqs);
-        expect(await a.stores.history.lastSeq('busy')).toBe(40);
-      });
+    if (harness.shared)
+      describe('across instances', () => {
+        it('gives concurrent appends from two instances distinct, consecutive seqs', async () => {
+          const [a, b] = (await open(2)) as [OpenedStores, OpenedStores];
+          const sends = [];
+          for (let i = 0; i < 20; i++) {
+            sends.push(a.stores.history.append(message('busy', `a${i}`)));
+            sends.push(b.stores.history.append(message('busy', `b${i}`)));
+          }
+          const seqs = (await Promise.all(sends)).map((m) => m.seq).sort((x, y) => x - y);
+          expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+          const page = await b.stores.history.read('busy', { limit: 100 });
+          expect(page.messages.map((m) => m.seq)).toEqual(seqs);
+          expect(await a.stores.history.lastSeq('busy')).toBe(40);
+        });
 
-      it('counts a user first and last connection whichever instance holds them', async () => {
-        const [a, b] = (await open(2)) as [OpenedStores, OpenedStores];
-        const ann = user('ann');
-        expect(await a.stores.presence.join('r', ann, 'c1')).toEqual({ changed: true });
-        expect(await b.stores.presence.join('r', ann, 'c2')).toEqual({ changed: false });
-        expect(await b.stores.presence.members('r')).toEqual([ann]);
-        expect(await a.stores.presence.occupied()).toEqual(new Map([['r', 1]]));
-        expect(await a.stores.presence.leave('r', ann, 'c1')).toEqual({ changed: false });
-        expect(await a.stores.presence.members('r')).toEqual([ann]);
-        expect(await b.stores.presence.leave('r', ann, 'c2')).toEqual({ changed: true });
-        expect(await a.stores.presence.members('r')).toEqual([]);
-      });
+        it('counts a user first and last connection whichever instance holds them', async () => {
+          const [a, b] = (await open(2)) as [OpenedStores, OpenedStores];
+          const ann = user('ann');
+          expect(await a.stores.presence.join('r', ann, 'c1')).toEqual({ changed: true });
+          expect(await b.stores.presence.join('r', ann, 'c2')).toEqual({ changed: false });
+          expect(await b.stores.presence.members('r')).toEqual([ann]);
+          expect(await a.stores.presence.occupied()).toEqual(new Map([['r', 1]]));
+          expect(await a.stores.presence.leave('r', ann, 'c1')).toEqual({ changed: false });
+          expect(await a.stores.presence.members('r')).toEqual([ann]);
+          expect(await b.stores.presence.leave('r', ann, 'c2')).toEqual({ changed: true });
+          expect(await a.stores.presence.members('r')).toEqual([]);
+        });
 
-      it('stops counting the connections of an instance that died, within its expiry', async () => {
-        const [a, b] = (await open(2, [{ instanceTtlMs: 300 }])) as [OpenedStores, OpenedStores];
-        const ann = user('ann');
-        const bob = user('bob');
-        await a.stores.presence.join('r', ann, 'c1');
-        await b.stores.presence.join('r', bob, 'c2');
-        expect((await b.stores.presence.members('r')).length).toBe(2);
-        expect(a.crash, 'a shared store can be made to crash').toBeTypeOf('function');
-        a.crash?.();
-        const left = await pollUntil(
-          async () => {
-            const members = await b.stores.presence.members('r');
-            return members.length === 1 && members;
-          },
-          'the dead instance connection to stop counting',
-          { ms: 5_000, intervalMs: 50 },
-        );
-        expect(left).toEqual([bob]);
-        expect(await b.stores.presence.occupied()).toEqual(new Map([['r', 1]]));
-        // ann connecting again, to a live instance, is her first connection again
-        expect(await b.stores.presence.join('r', ann, 'c3')).toEqual({ changed: true });
+        it('stops counting the connections of an instance that died, within its expiry', async () => {
+          const [a, b] = (await open(2, [{ instanceTtlMs: 300 }])) as [OpenedStores, OpenedStores];
+          const ann = user('ann');
+          const bob = user('bob');
+          await a.stores.presence.join('r', ann, 'c1');
+          await b.stores.presence.join('r', bob, 'c2');
+          expect((await b.stores.presence.members('r')).length).toBe(2);
+          expect(a.crash, 'a shared store can be made to crash').toBeTypeOf('function');
+          a.crash?.();
+          const left = await pollUntil(
+            async () => {
+              const members = await b.stores.presence.members('r');
+              return members.length === 1 && members;
+            },
+            'the dead instance connection to stop counting',
+            { ms: 5_000, intervalMs: 50 },
+          );
+          expect(left).toEqual([bob]);
+          expect(await b.stores.presence.occupied()).toEqual(new Map([['r', 1]]));
+          // ann connecting again, to a live instance, is her first connection again
+          expect(await b.stores.presence.join('r', ann, 'c3')).toEqual({ changed: true });
+        });
       });
-    });
   });
 }
