@@ -13,6 +13,7 @@ import { checkChatNick, decodeChatLine } from '@socketlab/tcp-udp';
 import { broadcast, type SlowConsumerPolicy } from '../broadcast/index.ts';
 import {
   type ConnectionClock,
+  type ConnectionCloseReason,
   type ConnectionManager,
   createConnectionManager,
   listenManagedTcp,
@@ -116,7 +117,8 @@ export interface RoomChat {
 type Member = ManagedConnection<RoomChatMember>;
 
 interface Inbox {
-  readonly lines: LineDecoder;
+  /** Made by the first bytes, let go whenever no unfinished line is left: most clients are idle. */
+  lines: LineDecoder | undefined;
   readonly bucket: TokenBucket;
   floodLines: number;
   warned: boolean;
@@ -332,21 +334,54 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
   };
 
   const onData = (member: Member, inbox: Inbox, chunk: Buffer): void => {
-    for (const line of inbox.lines.push(chunk)) {
+    inbox.lines ??= createLineDecoder({ maxLineBytes });
+    const { lines } = inbox;
+    for (const line of lines.push(chunk)) {
       if (member.state !== 'open') return;
       if (withinRate(member, inbox)) handleLine(member, line);
     }
-    if (inbox.lines.overflow && member.state === 'open') {
+    if (lines.overflow) {
+      if (member.state !== 'open') return;
       exit(member, 'line too long');
       member.close(
         `! MULTIPLEXING_ERR_LIMIT_EXCEEDED line too long (over ${maxLineBytes} bytes, maxLineBytes); closing your connection`,
       );
+    } else if (lines.bufferedBytes === 0 && inbox.lines === lines) {
+      inbox.lines = undefined;
     }
   };
 
+  // One listener of each kind for every member (`this` is the member): no closures per client.
+  function onMessage(this: Member, chunk: Buffer): void {
+    const inbox = inboxes.get(this);
+    if (inbox === undefined) return;
+    inbox.beat?.heard();
+    if (this.state === 'open') onData(this, inbox, chunk);
+  }
+  function onClose(this: Member, reason: ConnectionCloseReason, error: Error | undefined): void {
+    const inbox = inboxes.get(this);
+    if (inbox === undefined) return;
+    inboxes.delete(this);
+    inbox.beat?.stop();
+    // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
+    // newline, as in stage 2. Not after a reset, an overflow or a flood close.
+    const last = inbox.lines?.end();
+    if (
+      reason === 'peer' &&
+      error === undefined &&
+      last !== undefined &&
+      last.length > 0 &&
+      withinRate(this, inbox)
+    ) {
+      handleLine(this, last);
+    }
+    exit(this, reason === 'peer' || reason === 'closed' ? undefined : reason);
+    nickOwners.delete(this.metadata.nick.toLowerCase());
+  }
+
   manager.on('connection', (member) => {
     const inbox: Inbox = {
-      lines: createLineDecoder({ maxLineBytes }),
+      lines: undefined,
       bucket: createTokenBucket(rate, burst, clock.now()),
       floodLines: 0,
       warned: false,
@@ -377,27 +412,8 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
       member,
       roomChatLines.welcome(member.metadata.nick, CHAT_LOBBY, nicksIn(CHAT_LOBBY).length),
     );
-    member.on('message', (chunk) => {
-      inbox.beat?.heard();
-      if (member.state === 'open') onData(member, inbox, chunk);
-    });
-    member.once('close', (reason, error) => {
-      inboxes.delete(member);
-      inbox.beat?.stop();
-      // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
-      // newline, as in stage 2. Not after a reset, an overflow or a flood close.
-      const last = inbox.lines.end();
-      if (
-        reason === 'peer' &&
-        error === undefined &&
-        last.length > 0 &&
-        withinRate(member, inbox)
-      ) {
-        handleLine(member, last);
-      }
-      exit(member, reason === 'peer' || reason === 'closed' ? undefined : reason);
-      nickOwners.delete(member.metadata.nick.toLowerCase());
-    });
+    member.on('message', onMessage);
+    member.on('close', onClose);
   });
 
   return listenManagedTcp({
@@ -408,7 +424,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     address,
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
-    pendingLineBytes: (member) => inboxes.get(member)?.lines.bufferedBytes ?? 0,
+    pendingLineBytes: (member) => inboxes.get(member)?.lines?.bufferedBytes ?? 0,
     close: () => manager.shutdown({ notice: SHUTDOWN_NOTICE }),
   }));
 }
