@@ -14,8 +14,6 @@ export class DeadlineNode<T> {
   due = 0;
   prev: DeadlineNode<T> | undefined = undefined;
   next: DeadlineNode<T> | undefined = undefined;
-  /** True while linked in the list. */
-  linked = false;
 
   constructor(owner: T) {
     this.owner = owner;
@@ -52,7 +50,7 @@ export class DeadlineList<T> {
    * the tail's (a clock that went back) is moved up to it, so the list stays in order.
    */
   schedule(node: DeadlineNode<T>, due: number): void {
-    if (node.linked) {
+    if (this.#has(node)) {
       if (node === this.#tail) {
         node.due = Math.max(due, node.prev?.due ?? due);
         return;
@@ -63,7 +61,6 @@ export class DeadlineList<T> {
     node.due = tail === undefined ? due : Math.max(due, tail.due);
     node.prev = tail;
     node.next = undefined;
-    node.linked = true;
     if (tail === undefined) this.#head = node;
     else tail.next = node;
     this.#tail = node;
@@ -73,12 +70,17 @@ export class DeadlineList<T> {
 
   /** Takes `node` out (no-op when not linked); the timer stops with the last node. */
   remove(node: DeadlineNode<T>): void {
-    if (!node.linked) return;
+    if (!this.#has(node)) return;
     this.#unlink(node);
     if (this.#size === 0 && this.#timer !== undefined) {
       this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+  }
+
+  /** True while `node` is in this list: it has a neighbour, or is the only one. */
+  #has(node: DeadlineNode<T>): boolean {
+    return node.prev !== undefined || this.#head === node;
   }
 
   #unlink(node: DeadlineNode<T>): void {
@@ -89,7 +91,6 @@ export class DeadlineList<T> {
     else next.prev = prev;
     node.prev = undefined;
     node.next = undefined;
-    node.linked = false;
     this.#size--;
   }
 

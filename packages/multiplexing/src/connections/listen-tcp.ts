@@ -10,7 +10,11 @@ import { checkInteger } from '@socketlab/internal';
 import { type FrameCodec, toTcpError } from '@socketlab/tcp-udp';
 import { type FramedTransportOptions, resolveHeartbeatFrames } from './framed-transport.ts';
 import type { ConnectionManager } from './manager.ts';
-import { framedSocketTransportOf, streamSocketTransport } from './socket-transport.ts';
+import {
+  framedSocketTransportOf,
+  type SocketFraming,
+  streamSocketTransport,
+} from './socket-transport.ts';
 import type { ConnectionTransport } from './transport.ts';
 
 /** Node's own default listen backlog. */
@@ -81,21 +85,21 @@ export function listenManagedTcp<Meta>(
   const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
   const noDelay = options.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
-  const frames = codec === undefined ? undefined : resolveHeartbeatFrames(codec, options);
-  return start({ manager, codec, frames, host, port, backlog, noDelay });
+  const framing =
+    codec === undefined ? undefined : { codec, ...resolveHeartbeatFrames(codec, options) };
+  return start({ manager, framing, host, port, backlog, noDelay });
 }
 
 async function start<Meta>(settings: {
   manager: ConnectionManager<Meta>;
-  codec: FrameCodec | undefined;
-  /** The heartbeat frames, checked once and shared by every connection. */
-  frames: { ping: Buffer; pong: Buffer } | undefined;
+  /** The codec and the heartbeat frames, checked once and shared by every connection. */
+  framing: SocketFraming | undefined;
   host: string;
   port: number;
   backlog: number;
   noDelay: boolean;
 }): Promise<ManagedTcpListener> {
-  const { manager, codec, frames, host, port, backlog, noDelay } = settings;
+  const { manager, framing, host, port, backlog, noDelay } = settings;
   const errors: Error[] = [];
   const record = (error: Error): void => {
     errors.push(error);
@@ -108,9 +112,9 @@ async function start<Meta>(settings: {
       // Straight from the socket (no TcpConnection or FramedSocket in between): the same
       // behaviour as tcpConnectionTransport and framedSocketTransport, for less per connection.
       transport =
-        codec === undefined || frames === undefined
+        framing === undefined
           ? streamSocketTransport(socket)
-          : framedSocketTransportOf(socket, codec, frames);
+          : framedSocketTransportOf(socket, framing);
     } catch {
       socket.destroy();
       return;

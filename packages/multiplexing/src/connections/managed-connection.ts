@@ -56,12 +56,20 @@ export interface ConnectionHost<Meta> {
   ): void;
 }
 
-/** What a close leaves to settle `closed` with, kept apart: an open connection needs none of it. */
-interface Closing {
+/**
+ * What only a closing connection (or one whose `closed` was asked for) needs, kept apart so that
+ * an open one carries a single empty field for it.
+ */
+interface Ending {
+  reason: ConnectionCloseReason | undefined;
+  error: Error | undefined;
   cutTimer: unknown;
   pendingNotice: string | undefined;
   cutBytes: number | undefined;
   bytesAfterClose: number;
+  summary: CloseSummary | undefined;
+  closed: Promise<CloseSummary> | undefined;
+  settle: ((summary: CloseSummary) => void) | undefined;
 }
 
 /** The listeners of a transport that is not this package's own (it emits events instead). */
@@ -103,17 +111,12 @@ export class ManagedConnection<Meta = Record<string, unknown>>
   /** The transport said "full" and no queue was made yet: the next message makes one. */
   #blocked = false;
   #state: State = 'open';
-  #reason: ConnectionCloseReason | undefined;
-  #error: Error | undefined;
   #heard = true;
   #missed = 0;
   #idleNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
   #beatNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
-  #closing: Closing | undefined;
+  #end: Ending | undefined;
   #listeners: Listeners | undefined;
-  #summary: CloseSummary | undefined;
-  #closed: Promise<CloseSummary> | undefined;
-  #settle: ((summary: CloseSummary) => void) | undefined;
 
   /** @internal Made by {@link ConnectionManager.accept}. */
   constructor(
@@ -161,16 +164,32 @@ export class ManagedConnection<Meta = Record<string, unknown>>
 
   /** Resolves once it has closed, with how the close ended. Never rejects. */
   get closed(): Promise<CloseSummary> {
-    if (this.#closed === undefined) {
-      const summary = this.#summary;
-      this.#closed =
+    const end = this.#ending();
+    if (end.closed === undefined) {
+      const { summary } = end;
+      end.closed =
         summary === undefined
           ? new Promise((resolve) => {
-              this.#settle = resolve;
+              end.settle = resolve;
             })
           : Promise.resolve(summary);
     }
-    return this.#closed;
+    return end.closed;
+  }
+
+  #ending(): Ending {
+    this.#end ??= {
+      reason: undefined,
+      error: undefined,
+      cutTimer: undefined,
+      pendingNotice: undefined,
+      cutBytes: undefined,
+      bytesAfterClose: 0,
+      summary: undefined,
+      closed: undefined,
+      settle: undefined,
+    };
+    return this.#end;
   }
 
   /** The peer's address (the key of the per-address limit). */
@@ -210,7 +229,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
 
   /** Why it closed (or is closing); `undefined` while open. */
   get closeReason(): ConnectionCloseReason | undefined {
-    return this.#reason;
+    return this.#end?.reason;
   }
 
   /**
@@ -298,32 +317,23 @@ export class ManagedConnection<Meta = Record<string, unknown>>
   #terminate(reason: ConnectionCloseReason, error: Error | undefined, request: CloseRequest): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
-    this.#reason = reason;
-    this.#error = error;
+    const end = this.#ending();
+    end.reason = reason;
+    end.error = error;
     this.#stopTimers();
-    const closing: Closing = {
-      cutTimer: undefined,
-      pendingNotice: undefined,
-      cutBytes: undefined,
-      bytesAfterClose: 0,
-    };
-    this.#closing = closing;
     if (request.force) {
       this.#cut();
       return;
     }
     if (!request.flush) this.#queue?.clear();
-    closing.cutTimer = this.#host.options.clock.setTimeout(
-      () => this.#cut(),
-      request.closeTimeoutMs,
-    );
+    end.cutTimer = this.#host.options.clock.setTimeout(() => this.#cut(), request.closeTimeoutMs);
     if ((this.#queue?.queuedMessages ?? 0) === 0) this.transport.close(request.notice);
-    else closing.pendingNotice = request.notice ?? '';
+    else end.pendingNotice = request.notice ?? '';
   }
 
   /** One message from the transport. */
   #received(data: Buffer): void {
-    const closing = this.#closing;
+    const closing = this.#end;
     if (this.#state === 'closing' && closing !== undefined) {
       // Told to go, the peer is read only until its FIN. One that keeps sending instead (a
       // hostile client pushing an endless line) would make us read and discard its bytes at
@@ -332,7 +342,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       if (closing.bytesAfterClose > this.#host.options.maxBufferedBytes) this.#cut();
     }
     const idle = this.#idleNode;
-    if (idle?.linked) {
+    if (idle !== undefined && this.#state === 'open') {
       const { options } = this.#host;
       this.#host.idle?.schedule(idle, options.clock.now() + options.idleTimeoutMs);
     }
@@ -347,7 +357,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       return;
     }
     const empty = queue.flush();
-    const closing = this.#closing;
+    const closing = this.#end;
     if (empty && this.#state === 'closing' && closing?.pendingNotice !== undefined) {
       const notice = closing.pendingNotice;
       closing.pendingNotice = undefined;
@@ -357,7 +367,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
 
   #cut(): void {
     if (this.#state === 'closed') return;
-    const closing = this.#closing;
+    const closing = this.#end;
     if (closing !== undefined) closing.cutBytes = this.bufferedBytes;
     this.#queue?.clear();
     this.transport.destroy();
@@ -368,11 +378,11 @@ export class ManagedConnection<Meta = Record<string, unknown>>
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
     this.#stopTimers();
-    const closing = this.#closing;
-    if (closing !== undefined) this.#host.options.clock.clearTimeout(closing.cutTimer);
+    const end = this.#ending();
+    this.#host.options.clock.clearTimeout(end.cutTimer);
     if (wasOpen) {
-      this.#reason = 'peer';
-      this.#error = error;
+      end.reason = 'peer';
+      end.error = error;
     }
     const listeners = this.#listeners;
     if (listeners !== undefined) {
@@ -383,18 +393,18 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       transport.off('drain', listeners.drain);
       transport.off('close', listeners.close);
     }
-    const cutBytes = closing?.cutBytes;
+    const { cutBytes } = end;
     const summary: CloseSummary = {
       cut: cutBytes !== undefined,
       unsentBytes: cutBytes ?? this.queuedBytes,
     };
-    this.#summary = summary;
+    end.summary = summary;
     this.#queue?.clear();
-    this.#settle?.(summary);
-    this.#settle = undefined;
-    const reason = this.#reason as ConnectionCloseReason;
-    this.#host.closed(this, reason, this.#error);
-    this.emit('close', reason, this.#error);
+    end.settle?.(summary);
+    end.settle = undefined;
+    const reason = end.reason as ConnectionCloseReason;
+    this.#host.closed(this, reason, end.error);
+    this.emit('close', reason, end.error);
   }
 
   #stopTimers(): void {

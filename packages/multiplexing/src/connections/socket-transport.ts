@@ -39,22 +39,24 @@ function onClose(this: OwnedSocket): void {
   this[TRANSPORT]?.socketClosed();
 }
 
+/** `#state`: open, closing (told to close, or destroyed), or closed. */
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
 abstract class SocketTransport extends DirectTransport implements ConnectionTransport {
-  readonly remoteAddress: string;
   protected readonly socket: net.Socket;
-  readonly #remotePort: number;
   /** Set once the socket fails: the error `'close'` reports. */
   protected error: Error | undefined;
-  #closing = false;
-  #closed = false;
+  #state = OPEN;
 
   constructor(socket: net.Socket) {
     super();
     this.socket = socket;
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.#remotePort = socket.remotePort ?? 0;
+    // Read once now: the socket keeps the peer's address from then on, even once closed.
+    void socket.remoteAddress;
     if (socket.destroyed) {
-      this.#closed = true;
+      this.#state = CLOSED;
       queueMicrotask(() => this.emitClose(undefined));
       return;
     }
@@ -67,11 +69,16 @@ abstract class SocketTransport extends DirectTransport implements ConnectionTran
     socket.on('close', onClose);
   }
 
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
   /** The peer as messages name it; made when asked (most connections are never named). */
   get peerName(): string {
-    return this.remoteAddress === ''
+    const { remoteAddress, remotePort } = this.socket;
+    return remoteAddress === undefined
       ? 'peer'
-      : formatEndpoint({ host: this.remoteAddress, port: this.#remotePort });
+      : formatEndpoint({ host: remoteAddress, port: remotePort ?? 0 });
   }
 
   get bufferedAmount(): number {
@@ -79,7 +86,7 @@ abstract class SocketTransport extends DirectTransport implements ConnectionTran
   }
 
   get closed(): boolean {
-    return this.#closing || this.#closed;
+    return this.#state !== OPEN;
   }
 
   send(data: Uint8Array): boolean {
@@ -90,12 +97,12 @@ abstract class SocketTransport extends DirectTransport implements ConnectionTran
   close(notice?: string): void {
     if (this.closed) return;
     if (notice !== undefined) this.writeNotice(notice);
-    this.#closing = true;
+    this.#state = CLOSING;
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
   }
 
   destroy(): void {
-    this.#closing = true;
+    if (this.#state === OPEN) this.#state = CLOSING;
     this.socket.destroy();
   }
 
@@ -113,8 +120,8 @@ abstract class SocketTransport extends DirectTransport implements ConnectionTran
   }
 
   socketClosed(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
     const { socket } = this;
     socket.off('data', onData);
     socket.off('end', onEnd);
@@ -151,26 +158,23 @@ class StreamSocketTransport extends SocketTransport {
  * inside a frame destroys the connection with the codec's error.
  */
 class FramedSocketTransport extends SocketTransport {
-  readonly #codec: FrameCodec;
+  /** The codec and the heartbeat frames: one object for every connection of a listener. */
+  readonly #framing: SocketFraming;
   readonly #decoder: FrameDecoder;
-  readonly #ping: Buffer;
-  readonly #pong: Buffer;
 
-  constructor(socket: net.Socket, codec: FrameCodec, frames: { ping: Buffer; pong: Buffer }) {
+  constructor(socket: net.Socket, framing: SocketFraming) {
     super(socket);
-    this.#codec = codec;
-    this.#decoder = codec.createDecoder();
-    this.#ping = frames.ping;
-    this.#pong = frames.pong;
+    this.#framing = framing;
+    this.#decoder = framing.codec.createDecoder();
   }
 
   override send(data: Uint8Array): boolean {
     if (this.closed) return false;
-    return writeParts(this.socket, this.#codec.encodeParts(data));
+    return writeParts(this.socket, this.#framing.codec.encodeParts(data));
   }
 
   ping(): void {
-    this.send(this.#ping);
+    this.send(this.#framing.ping);
   }
 
   protected writeNotice(notice: string): void {
@@ -193,8 +197,9 @@ class FramedSocketTransport extends SocketTransport {
     // Frames before a bad one are delivered first, whatever the chunking.
     for (const frame of frames) {
       if (this.socket.destroyed) break;
-      if (frame.equals(this.#ping)) this.send(this.#pong);
-      else if (frame.equals(this.#pong)) this.emitPong();
+      const { ping, pong } = this.#framing;
+      if (frame.equals(ping)) this.send(pong);
+      else if (frame.equals(pong)) this.emitPong();
       else this.emitMessage(frame);
     }
     if (failure !== undefined) this.#fail(failure);
@@ -230,11 +235,17 @@ export function streamSocketTransport(socket: net.Socket): ConnectionTransport {
   return new StreamSocketTransport(socket);
 }
 
-/** A framed transport over an accepted socket, with its heartbeat frames already checked. */
+/** How a listener's framed connections are framed: its codec and its checked heartbeat frames. */
+export interface SocketFraming {
+  readonly codec: FrameCodec;
+  readonly ping: Buffer;
+  readonly pong: Buffer;
+}
+
+/** A framed transport over an accepted socket. */
 export function framedSocketTransportOf(
   socket: net.Socket,
-  codec: FrameCodec,
-  frames: { ping: Buffer; pong: Buffer },
+  framing: SocketFraming,
 ): ConnectionTransport {
-  return new FramedSocketTransport(socket, codec, frames);
+  return new FramedSocketTransport(socket, framing);
 }
