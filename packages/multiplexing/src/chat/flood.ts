@@ -28,8 +28,11 @@ export function createTokenBucket(
   return new Bucket(ratePerSecond, burst, nowMs);
 }
 
-/** A class, not a closure: one small object per client, its methods shared. */
-class Bucket implements TokenBucket {
+/**
+ * A class, not a closure: one small object per client, its methods shared; the room chat extends
+ * it with the rest of what it keeps per client, so that is one object too.
+ */
+export class Bucket implements TokenBucket {
   #tokens: number;
   #last: number;
   readonly #rate: number;

@@ -22,7 +22,7 @@ import {
   systemClock,
 } from '../connections/index.ts';
 import { MultiplexingError } from '../errors.ts';
-import { createTokenBucket, type TokenBucket } from './flood.ts';
+import { Bucket } from './flood.ts';
 import { type ChatHeartbeat, watchChatHeartbeat } from './heartbeat.ts';
 import { CHAT_LOBBY, checkChatRoom, parseRoomChatInput, roomChatLines } from './protocol.ts';
 
@@ -116,13 +116,13 @@ export interface RoomChat {
 
 type Member = ManagedConnection<RoomChatMember>;
 
-interface Inbox {
+/** What the chat keeps per client: its token bucket, and the state of its input. */
+class Inbox extends Bucket {
   /** Made by the first bytes, let go whenever no unfinished line is left: most clients are idle. */
-  lines: LineDecoder | undefined;
-  readonly bucket: TokenBucket;
-  floodLines: number;
-  warned: boolean;
-  beat: ChatHeartbeat | undefined;
+  lines: LineDecoder | undefined = undefined;
+  floodLines = 0;
+  warned = false;
+  beat: ChatHeartbeat | undefined = undefined;
 }
 
 const SHUTDOWN_NOTICE =
@@ -311,7 +311,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
 
   /** Counts the line against the client's bucket; false when it is over the rate. */
   const withinRate = (member: Member, inbox: Inbox): boolean => {
-    if (inbox.bucket.take(clock.now())) {
+    if (inbox.take(clock.now())) {
       inbox.warned = false;
       return true;
     }
@@ -380,13 +380,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
   }
 
   manager.on('connection', (member) => {
-    const inbox: Inbox = {
-      lines: undefined,
-      bucket: createTokenBucket(rate, burst, clock.now()),
-      floodLines: 0,
-      warned: false,
-      beat: undefined,
-    };
+    const inbox = new Inbox(rate, burst, clock.now());
     if (heartbeatMs > 0) {
       inbox.beat = watchChatHeartbeat(clock, heartbeatMs, maxMissed, {
         ping: () => say(member, roomChatLines.ping(heartbeatMs)),
