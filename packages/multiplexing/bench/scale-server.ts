@@ -11,6 +11,7 @@
  */
 import net from 'node:net';
 import readline from 'node:readline';
+import v8 from 'node:v8';
 import { lineCodec } from '@socketlab/tcp-udp';
 import { createConnectionManager, listenManagedTcp, listenRoomChat } from '../src/index.ts';
 
@@ -22,6 +23,10 @@ export interface ServerStats {
   readonly heapUsed: number;
   /** Memory of Buffers and other C++ objects tied to JavaScript ones, bytes. */
   readonly external: number;
+  /** V8 heap committed (in use or not), bytes, at that reading. */
+  readonly heapTotal: number;
+  /** Of it, the young generation's committed bytes (new space). */
+  readonly newSpace: number;
   /** Connections it holds now. */
   readonly held: number;
   /** Connections it closed itself (heartbeat missed, limit, slow consumer, …): drops. */
@@ -99,6 +104,8 @@ interface Reading {
   readonly rss: number;
   readonly heapUsed: number;
   readonly external: number;
+  readonly heapTotal: number;
+  readonly newSpace: number;
 }
 
 /**
@@ -120,7 +127,9 @@ async function settledMemory(): Promise<Reading> {
     gc?.();
     const { heapUsed, external } = process.memoryUsage();
     await new Promise((resolve) => setTimeout(resolve, 250));
-    readings.push({ rss: process.memoryUsage.rss(), heapUsed, external });
+    const { rss, heapTotal } = process.memoryUsage();
+    const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    readings.push({ rss, heapUsed, external, heapTotal, newSpace: young?.space_size ?? 0 });
     const last = readings.slice(-4).map((r) => r.rss);
     if (last.length === 4 && Math.max(...last) - Math.min(...last) < 64 * 1024) break;
   }
@@ -128,8 +137,7 @@ async function settledMemory(): Promise<Reading> {
 }
 
 input.on('line', async () => {
-  const { rss, heapUsed, external } = await settledMemory();
-  const stats: ServerStats = { rss, heapUsed, external, held, serverClosed, peerClosed };
+  const stats: ServerStats = { ...(await settledMemory()), held, serverClosed, peerClosed };
   process.stdout.write(`${JSON.stringify(stats)}\n`);
 });
 // The parent went away: so does the server.

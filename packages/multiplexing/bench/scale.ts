@@ -7,7 +7,9 @@
  *   ((RSS after − RSS before) / N, after a forced GC, read in the child); lower is better. Every
  *   row carries `failed` (connections the server did not admit within 30 s) and `dropped`
  *   (admitted ones that closed or broke before the end of the hold), both must be 0, and the
- *   heartbeat row `pongs` (pings the clients answered).
+ *   heartbeat row `pongs` (pings the clients answered). The rows add the V8 heap per connection
+ *   (and its ratio), the heap plus external memory, and the RSS and heap of the second half of the
+ *   connections alone (opened after a middle reading: what the first ones paid once is left out).
  * - accept: connect, one exchange (an echoed line, or the chat's welcome), close, with 32 clients
  *   at a time, against the bare server. Unit: connections per second.
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts scale
@@ -47,6 +49,15 @@ export interface ScaleRow extends BenchRow {
   /** V8 heap plus external memory (Buffers, …), after − before, per connection. */
   readonly heapExternalPerConnection?: number;
   readonly baselineHeapExternalPerConnection?: number;
+  /** V8 heap committed (used or not), after − before, per connection. */
+  readonly heapTotalPerConnection?: number;
+  readonly baselineHeapTotalPerConnection?: number;
+  /**
+   * Growth of the young generation's committed bytes over the fill and hold: V8 grows it with the
+   * allocation rate (heartbeats), whatever N; it is part of the RSS growth.
+   */
+  readonly newSpaceGrowth?: number;
+  readonly baselineNewSpaceGrowth?: number;
   /** RSS and V8 heap of the second half of the connections alone (after − middle reading). */
   readonly marginalRssPerConnection?: number;
   readonly baselineMarginalRssPerConnection?: number;
@@ -220,6 +231,10 @@ interface Held {
   readonly heap: number;
   /** V8 heap in use plus external memory (Buffers, …), after − before, per connection. */
   readonly heapExternal: number;
+  /** V8 heap committed (used or not), after − before, per connection. */
+  readonly heapTotal: number;
+  /** Growth of the young generation's committed size, bytes: set by the allocation rate, not N. */
+  readonly newSpaceGrowth: number;
   /** RSS and V8 heap of the second half alone (after − middle, per connection): the marginal cost. */
   readonly marginalRss: number;
   readonly marginalHeap: number;
@@ -278,13 +293,15 @@ async function hold(kind: Kind, server: ServerChild): Promise<Held> {
     const marginalRss = (after.rss - middle.rss) / (HELD - half);
     const marginalHeap = (after.heapUsed - middle.heapUsed) / (HELD - half);
     console.error(
-      `scale: ${kind}: per connection RSS ${Math.round(growth / HELD)} B (second half ${Math.round(marginalRss)} B), V8 heap ${Math.round(heap)} B (second half ${Math.round(marginalHeap)} B), external ${Math.round(external)} B; ${clients.pongs} pongs; opened in ${Math.round(fillMs)} ms`,
+      `scale: ${kind}: per connection RSS ${Math.round(growth / HELD)} B (second half ${Math.round(marginalRss)} B), V8 heap ${Math.round(heap)} B (second half ${Math.round(marginalHeap)} B), external ${Math.round(external)} B, heap committed ${Math.round((after.heapTotal - before.heapTotal) / HELD)} B (young generation ${Math.round((after.newSpace - before.newSpace) / 1024)} KiB in all); ${clients.pongs} pongs; opened in ${Math.round(fillMs)} ms`,
     );
     return {
       perConnection: growth / HELD,
       growth,
       heap,
       heapExternal: heap + external,
+      heapTotal: (after.heapTotal - before.heapTotal) / HELD,
+      newSpaceGrowth: after.newSpace - before.newSpace,
       marginalRss,
       marginalHeap,
       fillMs,
@@ -314,6 +331,10 @@ function holdRow(name: string, ours: Held, bare: Held): ScaleRow {
     heapRatio: ours.heap / bare.heap,
     heapExternalPerConnection: ours.heapExternal,
     baselineHeapExternalPerConnection: bare.heapExternal,
+    heapTotalPerConnection: ours.heapTotal,
+    baselineHeapTotalPerConnection: bare.heapTotal,
+    newSpaceGrowth: ours.newSpaceGrowth,
+    baselineNewSpaceGrowth: bare.newSpaceGrowth,
     marginalRssPerConnection: ours.marginalRss,
     baselineMarginalRssPerConnection: bare.marginalRss,
     marginalHeapPerConnection: ours.marginalHeap,
