@@ -54,6 +54,19 @@ describe('a connection manager holding many connections', () => {
     expect(EVENTS.map((event) => transport.listenerCount(event))).toEqual([0, 0, 0, 0]);
   });
 
+  it('keeps its listeners as an EventEmitter does (its own, smaller, listener table)', () => {
+    const manager = createConnectionManager({ clock: new ManualClock() });
+    const conn = manager.accept(new MemoryTransport());
+    if (conn === undefined) throw new Error('not admitted');
+    const onMessage = (): void => {};
+    conn.on('message', onMessage);
+    expect(conn.eventNames()).toEqual(['message']);
+    expect(conn.listenerCount('message')).toBe(1);
+    expect(conn.listenerCount('toString' as never)).toBe(0);
+    conn.off('message', onMessage);
+    expect(conn.eventNames()).toEqual([]);
+  });
+
   it.each([
     ['line-framed, with heartbeats', true],
     ['a raw byte stream', false],
