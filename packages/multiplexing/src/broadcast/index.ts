@@ -5,6 +5,7 @@ export {
   broadcast,
 } from './fan-out.ts';
 export {
+  markQueueBlocked,
   OUTBOUND_QUEUE_DEFAULTS,
   OutboundQueue,
   type OutboundQueueOptions,

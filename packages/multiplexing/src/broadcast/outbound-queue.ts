@@ -89,6 +89,8 @@ export function resolveOutboundQueueOptions(
   return { maxBufferedBytes, slowConsumerPolicy };
 }
 
+let markBlocked: (queue: OutboundQueue) => void;
+
 /**
  * One consumer's bounded queue. Call {@link send} for each message and {@link flush} on the
  * sink's `'drain'`. Order is kept: nothing overtakes a queued message.
@@ -100,6 +102,12 @@ export function resolveOutboundQueueOptions(
  * ```
  */
 export class OutboundQueue implements BroadcastTarget {
+  static {
+    markBlocked = (queue) => {
+      queue.#blocked = true;
+    };
+  }
+
   readonly #sink: OutboundSink;
   readonly #max: number;
   readonly #policy: SlowConsumerPolicy;
@@ -221,6 +229,14 @@ export class OutboundQueue implements BroadcastTarget {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * @internal Makes a new queue start as if its sink had said "full": the connection manager makes
+ * queues only once a message has to wait, and its sink may have said so before.
+ */
+export function markQueueBlocked(queue: OutboundQueue): void {
+  markBlocked(queue);
+}
 
 /** The error a consumer is closed with under `'disconnect'`. */
 export function slowConsumerError(

@@ -25,17 +25,33 @@ export function createTokenBucket(
   burst: number,
   nowMs: number,
 ): TokenBucket {
-  let tokens = burst;
-  let last = nowMs;
-  return {
-    take(now) {
-      if (now > last) {
-        tokens = Math.min(burst, tokens + ((now - last) * ratePerSecond) / 1000);
-        last = now;
-      }
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
+  return new Bucket(ratePerSecond, burst, nowMs);
+}
+
+/**
+ * A class, not a closure: one small object per client, its methods shared; the room chat extends
+ * it with the rest of what it keeps per client, so that is one object too.
+ */
+export class Bucket implements TokenBucket {
+  #tokens: number;
+  #last: number;
+  readonly #rate: number;
+  readonly #burst: number;
+
+  constructor(ratePerSecond: number, burst: number, nowMs: number) {
+    this.#rate = ratePerSecond;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#last = nowMs;
+  }
+
+  take(now: number): boolean {
+    if (now > this.#last) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) * this.#rate) / 1000);
+      this.#last = now;
+    }
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
 }

@@ -13,6 +13,7 @@ import { checkChatNick, decodeChatLine } from '@socketlab/tcp-udp';
 import { broadcast, type SlowConsumerPolicy } from '../broadcast/index.ts';
 import {
   type ConnectionClock,
+  type ConnectionCloseReason,
   type ConnectionManager,
   createConnectionManager,
   listenManagedTcp,
@@ -21,7 +22,7 @@ import {
   systemClock,
 } from '../connections/index.ts';
 import { MultiplexingError } from '../errors.ts';
-import { createTokenBucket, type TokenBucket } from './flood.ts';
+import { Bucket } from './flood.ts';
 import { type ChatHeartbeat, watchChatHeartbeat } from './heartbeat.ts';
 import { CHAT_LOBBY, checkChatRoom, parseRoomChatInput, roomChatLines } from './protocol.ts';
 
@@ -115,12 +116,13 @@ export interface RoomChat {
 
 type Member = ManagedConnection<RoomChatMember>;
 
-interface Inbox {
-  readonly lines: LineDecoder;
-  readonly bucket: TokenBucket;
-  floodLines: number;
-  warned: boolean;
-  beat: ChatHeartbeat | undefined;
+/** What the chat keeps per client: its token bucket, and the state of its input. */
+class Inbox extends Bucket {
+  /** Made by the first bytes, let go whenever no unfinished line is left: most clients are idle. */
+  lines: LineDecoder | undefined = undefined;
+  floodLines = 0;
+  warned = false;
+  beat: ChatHeartbeat | undefined = undefined;
 }
 
 /**
@@ -306,7 +308,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
 
   /** Counts the line against the client's bucket; false when it is over the rate. */
   const withinRate = (member: Member, inbox: Inbox): boolean => {
-    if (inbox.bucket.take(clock.now())) {
+    if (inbox.take(clock.now())) {
       inbox.warned = false;
       return true;
     }
@@ -322,24 +324,51 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
   };
 
   const onData = (member: Member, inbox: Inbox, chunk: Buffer): void => {
-    for (const line of inbox.lines.push(chunk)) {
+    inbox.lines ??= createLineDecoder({ maxLineBytes });
+    const { lines } = inbox;
+    for (const line of lines.push(chunk)) {
       if (member.state !== 'open') return;
       if (withinRate(member, inbox)) handleLine(member, line);
     }
-    if (inbox.lines.overflow && member.state === 'open') {
+    if (lines.overflow) {
+      if (member.state !== 'open') return;
       exit(member, 'line too long');
       member.close(roomChatLines.lineTooLong(maxLineBytes).trimEnd());
+    } else if (lines.bufferedBytes === 0 && inbox.lines === lines) {
+      inbox.lines = undefined;
     }
   };
 
+  // One listener of each kind for every member (`this` is the member): no closures per client.
+  function onMessage(this: Member, chunk: Buffer): void {
+    const inbox = inboxes.get(this);
+    if (inbox === undefined) return;
+    inbox.beat?.heard();
+    if (this.state === 'open') onData(this, inbox, chunk);
+  }
+  function onClose(this: Member, reason: ConnectionCloseReason, error: Error | undefined): void {
+    const inbox = inboxes.get(this);
+    if (inbox === undefined) return;
+    inboxes.delete(this);
+    inbox.beat?.stop();
+    // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
+    // newline, as in stage 2. Not after a reset, an overflow or a flood close.
+    const last = inbox.lines?.end();
+    if (
+      reason === 'peer' &&
+      error === undefined &&
+      last !== undefined &&
+      last.length > 0 &&
+      withinRate(this, inbox)
+    ) {
+      handleLine(this, last);
+    }
+    exit(this, reason === 'peer' || reason === 'closed' ? undefined : reason);
+    nickOwners.delete(this.metadata.nick.toLowerCase());
+  }
+
   manager.on('connection', (member) => {
-    const inbox: Inbox = {
-      lines: createLineDecoder({ maxLineBytes }),
-      bucket: createTokenBucket(rate, burst, clock.now()),
-      floodLines: 0,
-      warned: false,
-      beat: undefined,
-    };
+    const inbox = new Inbox(rate, burst, clock.now());
     if (heartbeatMs > 0) {
       inbox.beat = watchChatHeartbeat(clock, heartbeatMs, maxMissed, {
         ping: () => say(member, roomChatLines.ping(heartbeatMs)),
@@ -365,27 +394,8 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
       member,
       roomChatLines.welcome(member.metadata.nick, CHAT_LOBBY, nicksIn(CHAT_LOBBY).length),
     );
-    member.on('message', (chunk) => {
-      inbox.beat?.heard();
-      if (member.state === 'open') onData(member, inbox, chunk);
-    });
-    member.once('close', (reason, error) => {
-      inboxes.delete(member);
-      inbox.beat?.stop();
-      // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
-      // newline, as in stage 2. Not after a reset, an overflow or a flood close.
-      const last = inbox.lines.end();
-      if (
-        reason === 'peer' &&
-        error === undefined &&
-        last.length > 0 &&
-        withinRate(member, inbox)
-      ) {
-        handleLine(member, last);
-      }
-      exit(member, reason === 'peer' || reason === 'closed' ? undefined : reason);
-      nickOwners.delete(member.metadata.nick.toLowerCase());
-    });
+    member.on('message', onMessage);
+    member.on('close', onClose);
   });
 
   return listenManagedTcp({
@@ -396,7 +406,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     address,
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
-    pendingLineBytes: (member) => inboxes.get(member)?.lines.bufferedBytes ?? 0,
+    pendingLineBytes: (member) => inboxes.get(member)?.lines?.bufferedBytes ?? 0,
     close: () => manager.shutdown({ notice: roomChatLines.shutdown().trimEnd() }),
   }));
 }

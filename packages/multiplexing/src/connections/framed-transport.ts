@@ -4,6 +4,7 @@
  * answers with a pong. Both ends may use this adapter: it answers pings by itself.
  */
 import { EventEmitter } from 'node:events';
+import type net from 'node:net';
 import { formatEndpoint } from '@socketlab/basics';
 import type { FrameCodec, FramedSocket } from '@socketlab/tcp-udp';
 import type { ConnectionTransport, TransportEvents } from './transport.ts';
@@ -47,6 +48,19 @@ export function resolveHeartbeatFrames(
   codec.encodeParts(ping);
   codec.encodeParts(pong);
   return { ping, pong };
+}
+
+/**
+ * Writes a frame's parts (a payload and its delimiter, say) as one write when there are several.
+ * @returns false once the socket is past its high-water mark.
+ */
+export function writeParts(socket: net.Socket, parts: readonly Uint8Array[]): boolean {
+  if (parts.length === 1) return socket.write(parts[0] as Uint8Array);
+  let ok = true;
+  socket.cork();
+  for (const part of parts) ok = socket.write(part);
+  socket.uncork();
+  return ok;
 }
 
 class FramedSocketTransport extends EventEmitter<TransportEvents> implements ConnectionTransport {
@@ -103,16 +117,7 @@ class FramedSocketTransport extends EventEmitter<TransportEvents> implements Con
 
   send(data: Uint8Array): boolean {
     if (this.closed) return false;
-    const parts = this.#framed.codec.encodeParts(data);
-    const { socket } = this.#framed;
-    let ok = true;
-    if (parts.length === 1) ok = socket.write(parts[0] as Uint8Array);
-    else {
-      socket.cork();
-      for (const part of parts) ok = socket.write(part);
-      socket.uncork();
-    }
-    return ok;
+    return writeParts(this.#framed.socket, this.#framed.codec.encodeParts(data));
   }
 
   ping(): void {

@@ -1,18 +1,18 @@
 export { type ConnectionClock, systemClock } from './clock.ts';
 export {
+  type ApplicationCloseReason,
+  type CloseSummary,
+  CONNECTION_CLOSE_REASONS,
+  type ConnectionCloseReason,
+  type ManagedConnectionEvents,
+} from './close-reason.ts';
+export {
   FRAMED_TRANSPORT_DEFAULTS,
   type FramedTransportOptions,
   framedSocketTransport,
 } from './framed-transport.ts';
 export { listenManagedTcp, type ManagedTcpListener, type ManagedTcpOptions } from './listen-tcp.ts';
-export {
-  type ApplicationCloseReason,
-  type CloseSummary,
-  CONNECTION_CLOSE_REASONS,
-  type ConnectionCloseReason,
-  ManagedConnection,
-  type ManagedConnectionEvents,
-} from './managed-connection.ts';
+export { ManagedConnection } from './managed-connection.ts';
 export {
   type ConnectionAcceptor,
   ConnectionManager,

@@ -7,14 +7,14 @@ import net from 'node:net';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { listenServer } from '@socketlab/basics';
 import { checkInteger } from '@socketlab/internal';
-import { type FrameCodec, FramedSocket, TcpConnection, toTcpError } from '@socketlab/tcp-udp';
-import {
-  type FramedTransportOptions,
-  framedSocketTransport,
-  resolveHeartbeatFrames,
-} from './framed-transport.ts';
+import { type FrameCodec, toTcpError } from '@socketlab/tcp-udp';
+import { type FramedTransportOptions, resolveHeartbeatFrames } from './framed-transport.ts';
 import type { ConnectionManager } from './manager.ts';
-import { tcpConnectionTransport } from './tcp-transport.ts';
+import {
+  framedSocketTransportOf,
+  type SocketFraming,
+  streamSocketTransport,
+} from './socket-transport.ts';
 import type { ConnectionTransport } from './transport.ts';
 
 /** Node's own default listen backlog. */
@@ -85,22 +85,21 @@ export function listenManagedTcp<Meta>(
   const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
   const noDelay = options.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
-  if (codec !== undefined) resolveHeartbeatFrames(codec, options);
-  return start(options, { manager, codec, host, port, backlog, noDelay });
+  const framing =
+    codec === undefined ? undefined : { codec, ...resolveHeartbeatFrames(codec, options) };
+  return start({ manager, framing, host, port, backlog, noDelay });
 }
 
-async function start<Meta>(
-  options: ManagedTcpOptions<Meta>,
-  settings: {
-    manager: ConnectionManager<Meta>;
-    codec: FrameCodec | undefined;
-    host: string;
-    port: number;
-    backlog: number;
-    noDelay: boolean;
-  },
-): Promise<ManagedTcpListener> {
-  const { manager, codec, host, port, backlog, noDelay } = settings;
+async function start<Meta>(settings: {
+  manager: ConnectionManager<Meta>;
+  /** The codec and the heartbeat frames, checked once and shared by every connection. */
+  framing: SocketFraming | undefined;
+  host: string;
+  port: number;
+  backlog: number;
+  noDelay: boolean;
+}): Promise<ManagedTcpListener> {
+  const { manager, framing, host, port, backlog, noDelay } = settings;
   const errors: Error[] = [];
   const record = (error: Error): void => {
     errors.push(error);
@@ -110,10 +109,12 @@ async function start<Meta>(
   const server = net.createServer({ allowHalfOpen: true, noDelay, highWaterMark }, (socket) => {
     let transport: ConnectionTransport;
     try {
+      // Straight from the socket (no TcpConnection or FramedSocket in between): the same
+      // behaviour as tcpConnectionTransport and framedSocketTransport, for less per connection.
       transport =
-        codec === undefined
-          ? tcpConnectionTransport(new TcpConnection(socket))
-          : framedSocketTransport(new FramedSocket(socket, { codec }), options);
+        framing === undefined
+          ? streamSocketTransport(socket)
+          : framedSocketTransportOf(socket, framing);
     } catch {
       socket.destroy();
       return;

@@ -5,68 +5,27 @@
 import { EventEmitter } from 'node:events';
 import {
   type BroadcastTarget,
+  markQueueBlocked,
   OutboundQueue,
   type SendOutcome,
   slowConsumerError,
 } from '../broadcast/index.ts';
 import { MultiplexingError } from '../errors.ts';
+import {
+  APPLICATION_CLOSE_REASONS,
+  type ApplicationCloseReason,
+  type CloseSummary,
+  type ConnectionCloseReason,
+  type ManagedConnectionEvents,
+} from './close-reason.ts';
+import { type DeadlineList, DeadlineNode } from './deadline-list.ts';
 import type { ResolvedManagerOptions } from './options.ts';
-import type { ConnectionTransport } from './transport.ts';
-
-/**
- * Why a managed connection closed: the peer closed it or it broke (`'peer'`), the application
- * closed it (`'closed'`), or the manager did — nothing received for `idleTimeoutMs`
- * (`'idle-timeout'`), heartbeats unanswered (`'heartbeat-missed'`), past its high-water mark
- * under `'disconnect'` (`'slow-consumer'`), or a shutdown (`'shutdown'`).
- */
-export type ConnectionCloseReason =
-  | 'peer'
-  | 'closed'
-  | 'idle-timeout'
-  | 'heartbeat-missed'
-  | 'slow-consumer'
-  | 'shutdown';
-
-/** Every {@link ConnectionCloseReason}. */
-export const CONNECTION_CLOSE_REASONS: readonly ConnectionCloseReason[] = Object.freeze([
-  'peer',
-  'closed',
-  'idle-timeout',
-  'heartbeat-missed',
-  'slow-consumer',
-  'shutdown',
-]);
-
-/** The reasons an application may give {@link ManagedConnection.destroy}. */
-export type ApplicationCloseReason = Extract<
-  ConnectionCloseReason,
-  'closed' | 'heartbeat-missed' | 'idle-timeout'
->;
-
-const APPLICATION_CLOSE_REASONS: readonly ApplicationCloseReason[] = [
-  'closed',
-  'heartbeat-missed',
-  'idle-timeout',
-];
-
-/** The events of a {@link ManagedConnection}. */
-export interface ManagedConnectionEvents {
-  /** One message from the peer (a frame, or a chunk of a byte stream). */
-  message: [data: Buffer];
-  /**
-   * Closed, once. `error` is the manager's reason as a `MultiplexingError` (idle, heartbeat, slow
-   * consumer, shutdown), or the transport's failure for `'peer'`.
-   */
-  close: [reason: ConnectionCloseReason, error: Error | undefined];
-}
-
-/** How a close ended: flushed and closed in time, or cut (destroyed) with bytes left unsent. */
-export interface CloseSummary {
-  /** True when the manager destroyed it (a deadline, a missed heartbeat) rather than it closing. */
-  readonly cut: boolean;
-  /** Bytes still queued or in the transport's buffer when it closed or was cut. */
-  readonly unsentBytes: number;
-}
+import {
+  ATTACH_SINK,
+  type ConnectionTransport,
+  type SinkTransport,
+  type TransportSink,
+} from './transport.ts';
 
 type State = 'open' | 'closing' | 'closed';
 
@@ -80,8 +39,65 @@ interface CloseRequest {
 }
 
 /**
+ * @internal What a managed connection shares with its manager and every other connection: the
+ * options, the two deadline lists (one timer each for all connections) and the close hook.
+ */
+export interface ConnectionHost<Meta> {
+  readonly options: ResolvedManagerOptions<Meta>;
+  /** Idle deadlines, when `idleTimeoutMs` > 0. */
+  readonly idle: DeadlineList<ManagedConnection<Meta>> | undefined;
+  /** Heartbeat deadlines, when `heartbeatIntervalMs` > 0. */
+  readonly beats: DeadlineList<ManagedConnection<Meta>> | undefined;
+  /** Called once it closed, before its own `'close'` is emitted. */
+  closed(
+    connection: ManagedConnection<Meta>,
+    reason: ConnectionCloseReason,
+    error: Error | undefined,
+  ): void;
+}
+
+/**
+ * What only a closing connection (or one whose `closed` was asked for) needs, kept apart so that
+ * an open one carries a single empty field for it.
+ */
+interface Ending {
+  reason: ConnectionCloseReason | undefined;
+  error: Error | undefined;
+  cutTimer: unknown;
+  pendingNotice: string | undefined;
+  cutBytes: number | undefined;
+  bytesAfterClose: number;
+  summary: CloseSummary | undefined;
+  closed: Promise<CloseSummary> | undefined;
+  settle: ((summary: CloseSummary) => void) | undefined;
+}
+
+/** The listeners of a transport that is not this package's own (it emits events instead). */
+interface Listeners {
+  readonly message: (data: Buffer) => void;
+  readonly pong: () => void;
+  readonly drain: () => void;
+  readonly close: (error: Error | undefined) => void;
+}
+
+/**
+ * An empty listener table for an `EventEmitter` (what Node's own streams also do): a fast object
+ * with no prototype to inherit names from, so `listenerCount('toString')` stays 0.
+ */
+const ListenerTable = function ListenerTable(): void {} as unknown as new () => object;
+ListenerTable.prototype = Object.create(null);
+
+/** What this package's transports call: one object for every managed connection. */
+// biome-ignore lint/suspicious/noExplicitAny: set once by the class's static block, for any Meta
+let SINK: TransportSink<ManagedConnection<any>>;
+
+/**
  * A connection held by a {@link ConnectionManager}. Send through it (not through its transport)
  * so the high-water mark and the slow-consumer policy apply and order is kept.
+ *
+ * An idle connection costs little: no timer of its own (its manager keeps one for all idle
+ * deadlines and one for all heartbeats), no listener closures on this package's transports, an
+ * outbound queue only once something has to wait, and `closed` made when first asked for.
  */
 export class ManagedConnection<Meta = Record<string, unknown>>
   extends EventEmitter<ManagedConnectionEvents>
@@ -95,62 +111,95 @@ export class ManagedConnection<Meta = Record<string, unknown>>
   metadata: Meta;
   /** When it was accepted, on the manager's clock. */
   readonly openedAt: number;
-  /** Resolves once it has closed, with how the close ended. Never rejects. */
-  readonly closed: Promise<CloseSummary>;
 
-  readonly #options: ResolvedManagerOptions<Meta>;
-  readonly #queue: OutboundQueue;
+  readonly #host: ConnectionHost<Meta>;
+  /** Made once a message has to wait (the transport said "full"). */
+  #queue: OutboundQueue | undefined;
+  /** The transport said "full" and no queue was made yet: the next message makes one. */
+  #blocked = false;
   #state: State = 'open';
-  #reason: ConnectionCloseReason | undefined;
-  #error: Error | undefined;
-  #lastMessageAt: number;
   #heard = true;
   #missed = 0;
-  #idleTimer: unknown;
-  #beatTimer: unknown;
-  #cutTimer: unknown;
-  #pendingNotice: string | undefined;
-  #cutBytes: number | undefined;
-  #bytesAfterClose = 0;
-  #settle: (summary: CloseSummary) => void = () => {};
+  #idleNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
+  #beatNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
+  #end: Ending | undefined;
+  #listeners: Listeners | undefined;
 
   /** @internal Made by {@link ConnectionManager.accept}. */
   constructor(
     id: number,
     transport: ConnectionTransport,
     metadata: Meta,
-    options: ResolvedManagerOptions<Meta>,
+    host: ConnectionHost<Meta>,
   ) {
     super();
+    // Node's EventEmitter keeps listeners in a null-prototype object literal, which V8 makes a
+    // dictionary (216 B once a listener is added); this table stays a fast object (about 56 B).
+    (this as unknown as { _events: object })._events = new ListenerTable();
     this.id = id;
     this.transport = transport;
     this.metadata = metadata;
-    this.#options = options;
+    this.#host = host;
+    const { options } = host;
     this.openedAt = options.clock.now();
-    this.#lastMessageAt = this.openedAt;
-    this.#queue = new OutboundQueue(transport, options);
-    this.closed = new Promise((resolve) => {
-      this.#settle = resolve;
-    });
-    transport.on('message', (data) => {
-      if (this.#state === 'closing') {
-        // Told to go, the peer is read only until its FIN. One that keeps sending instead (a
-        // hostile client pushing an endless line) would make us read and discard its bytes at
-        // full speed until closeTimeoutMs: past maxBufferedBytes of them it is cut now.
-        this.#bytesAfterClose += data.length;
-        if (this.#bytesAfterClose > this.#options.maxBufferedBytes) this.#cut();
-      }
-      this.#lastMessageAt = this.#options.clock.now();
-      this.#heard = true;
-      this.emit('message', data);
-    });
-    transport.on('pong', () => {
-      this.#heard = true;
-    });
-    transport.on('drain', () => this.#onDrain());
-    transport.once('close', (error) => this.#onClosed(error));
-    if (options.idleTimeoutMs > 0) this.#armIdle(options.idleTimeoutMs);
-    if (options.heartbeatIntervalMs > 0 && typeof transport.ping === 'function') this.#armBeat();
+    const attach = (transport as Partial<SinkTransport>)[ATTACH_SINK];
+    if (typeof attach === 'function') attach.call(transport, SINK, this);
+    else this.#listen(transport);
+    if (host.idle !== undefined) {
+      this.#idleNode = new DeadlineNode(this);
+      host.idle.schedule(this.#idleNode, this.openedAt + options.idleTimeoutMs);
+    }
+    if (host.beats !== undefined && typeof transport.ping === 'function') {
+      this.#beatNode = new DeadlineNode(this);
+      host.beats.schedule(this.#beatNode, this.openedAt + options.heartbeatIntervalMs);
+    }
+  }
+
+  /** A transport that only emits events: listened to with closures, removed once it closed. */
+  #listen(transport: ConnectionTransport): void {
+    const listeners: Listeners = {
+      message: (data) => this.#received(data),
+      pong: () => {
+        this.#heard = true;
+      },
+      drain: () => this.#onDrain(),
+      close: (error) => this.#onClosed(error),
+    };
+    this.#listeners = listeners;
+    transport.on('message', listeners.message);
+    transport.on('pong', listeners.pong);
+    transport.on('drain', listeners.drain);
+    transport.on('close', listeners.close);
+  }
+
+  /** Resolves once it has closed, with how the close ended. Never rejects. */
+  get closed(): Promise<CloseSummary> {
+    const end = this.#ending();
+    if (end.closed === undefined) {
+      const { summary } = end;
+      end.closed =
+        summary === undefined
+          ? new Promise((resolve) => {
+              end.settle = resolve;
+            })
+          : Promise.resolve(summary);
+    }
+    return end.closed;
+  }
+
+  #ending(): Ending {
+    this.#end ??= {
+      reason: undefined,
+      error: undefined,
+      cutTimer: undefined,
+      pendingNotice: undefined,
+      cutBytes: undefined,
+      bytesAfterClose: 0,
+      summary: undefined,
+      closed: undefined,
+      settle: undefined,
+    };
+    return this.#end;
   }
 
   /** The peer's address (the key of the per-address limit). */
@@ -165,17 +214,17 @@ export class ManagedConnection<Meta = Record<string, unknown>>
 
   /** What the server holds for this peer: the outbound queue plus the transport's buffer, in bytes. */
   get bufferedBytes(): number {
-    return this.#queue.bufferedBytes;
+    return this.#queue?.bufferedBytes ?? this.transport.bufferedAmount;
   }
 
   /** Bytes waiting in the outbound queue (not yet given to the transport). */
   get queuedBytes(): number {
-    return this.#queue.queuedBytes;
+    return this.#queue?.queuedBytes ?? 0;
   }
 
   /** Messages dropped by `'drop-oldest'` so far. */
   get droppedMessages(): number {
-    return this.#queue.droppedMessages;
+    return this.#queue?.droppedMessages ?? 0;
   }
 
   /** Heartbeat intervals in a row that passed without a pong or a message. */
@@ -190,7 +239,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
 
   /** Why it closed (or is closing); `undefined` while open. */
   get closeReason(): ConnectionCloseReason | undefined {
-    return this.#reason;
+    return this.#end?.reason;
   }
 
   /**
@@ -201,21 +250,38 @@ export class ManagedConnection<Meta = Record<string, unknown>>
    */
   send(data: Uint8Array): SendOutcome {
     if (this.#state !== 'open') return 'closed';
-    const outcome = this.#queue.send(data);
+    let queue = this.#queue;
+    if (queue === undefined) {
+      // The queue's own first step, without a queue: straight to the transport while it takes it.
+      const { transport } = this;
+      if (
+        !this.#blocked &&
+        transport.bufferedAmount + data.length <= this.#host.options.maxBufferedBytes
+      ) {
+        this.#blocked = !transport.send(data);
+        return 'sent';
+      }
+      queue = this.#makeQueue();
+    }
+    const outcome = queue.send(data);
     if (outcome === 'overflow') {
-      const error = slowConsumerError(
-        this.peerName,
-        this.#queue.bufferedBytes,
-        this.#queue.maxBufferedBytes,
-      );
+      const error = slowConsumerError(this.peerName, queue.bufferedBytes, queue.maxBufferedBytes);
       this.#terminate('slow-consumer', error, {
         notice: 'MULTIPLEXING_ERR_SLOW_CONSUMER you read too slowly and were disconnected',
         flush: false,
         force: false,
-        closeTimeoutMs: this.#options.closeTimeoutMs,
+        closeTimeoutMs: this.#host.options.closeTimeoutMs,
       });
     }
     return outcome;
+  }
+
+  #makeQueue(): OutboundQueue {
+    const queue = new OutboundQueue(this.transport, this.#host.options);
+    if (this.#blocked) markQueueBlocked(queue);
+    this.#blocked = false;
+    this.#queue = queue;
+    return queue;
   }
 
   /**
@@ -227,7 +293,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       notice,
       flush: true,
       force: false,
-      closeTimeoutMs: this.#options.closeTimeoutMs,
+      closeTimeoutMs: this.#host.options.closeTimeoutMs,
     });
   }
 
@@ -245,7 +311,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
     this.#terminate(reason, error, {
       flush: false,
       force: true,
-      closeTimeoutMs: this.#options.closeTimeoutMs,
+      closeTimeoutMs: this.#host.options.closeTimeoutMs,
     });
   }
 
@@ -261,32 +327,59 @@ export class ManagedConnection<Meta = Record<string, unknown>>
   #terminate(reason: ConnectionCloseReason, error: Error | undefined, request: CloseRequest): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
-    this.#reason = reason;
-    this.#error = error;
+    const end = this.#ending();
+    end.reason = reason;
+    end.error = error;
     this.#stopTimers();
     if (request.force) {
       this.#cut();
       return;
     }
-    if (!request.flush) this.#queue.clear();
-    this.#cutTimer = this.#options.clock.setTimeout(() => this.#cut(), request.closeTimeoutMs);
-    if (this.#queue.queuedMessages === 0) this.transport.close(request.notice);
-    else this.#pendingNotice = request.notice ?? '';
+    if (!request.flush) this.#queue?.clear();
+    end.cutTimer = this.#host.options.clock.setTimeout(() => this.#cut(), request.closeTimeoutMs);
+    if ((this.#queue?.queuedMessages ?? 0) === 0) this.transport.close(request.notice);
+    else end.pendingNotice = request.notice ?? '';
+  }
+
+  /** One message from the transport. */
+  #received(data: Buffer): void {
+    const closing = this.#end;
+    if (this.#state === 'closing' && closing !== undefined) {
+      // Told to go, the peer is read only until its FIN. One that keeps sending instead (a
+      // hostile client pushing an endless line) would make us read and discard its bytes at
+      // full speed until closeTimeoutMs: past maxBufferedBytes of them it is cut now.
+      closing.bytesAfterClose += data.length;
+      if (closing.bytesAfterClose > this.#host.options.maxBufferedBytes) this.#cut();
+    }
+    const idle = this.#idleNode;
+    if (idle !== undefined && this.#state === 'open') {
+      const { options } = this.#host;
+      this.#host.idle?.schedule(idle, options.clock.now() + options.idleTimeoutMs);
+    }
+    this.#heard = true;
+    this.emit('message', data);
   }
 
   #onDrain(): void {
-    const empty = this.#queue.flush();
-    if (empty && this.#state === 'closing' && this.#pendingNotice !== undefined) {
-      const notice = this.#pendingNotice;
-      this.#pendingNotice = undefined;
+    const queue = this.#queue;
+    if (queue === undefined) {
+      this.#blocked = false;
+      return;
+    }
+    const empty = queue.flush();
+    const closing = this.#end;
+    if (empty && this.#state === 'closing' && closing?.pendingNotice !== undefined) {
+      const notice = closing.pendingNotice;
+      closing.pendingNotice = undefined;
       this.transport.close(notice === '' ? undefined : notice);
     }
   }
 
   #cut(): void {
     if (this.#state === 'closed') return;
-    this.#cutBytes = this.#queue.bufferedBytes;
-    this.#queue.clear();
+    const closing = this.#end;
+    if (closing !== undefined) closing.cutBytes = this.bufferedBytes;
+    this.#queue?.clear();
     this.transport.destroy();
   }
 
@@ -295,38 +388,53 @@ export class ManagedConnection<Meta = Record<string, unknown>>
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
     this.#stopTimers();
-    this.#options.clock.clearTimeout(this.#cutTimer);
+    const end = this.#ending();
+    this.#host.options.clock.clearTimeout(end.cutTimer);
     if (wasOpen) {
-      this.#reason = 'peer';
-      this.#error = error;
+      end.reason = 'peer';
+      end.error = error;
     }
-    const cut = this.#cutBytes !== undefined;
-    const unsentBytes = this.#cutBytes ?? this.#queue.queuedBytes;
-    this.#queue.clear();
-    this.#settle({ cut, unsentBytes });
-    this.emit('close', this.#reason as ConnectionCloseReason, this.#error);
+    const listeners = this.#listeners;
+    if (listeners !== undefined) {
+      this.#listeners = undefined;
+      const { transport } = this;
+      transport.off('message', listeners.message);
+      transport.off('pong', listeners.pong);
+      transport.off('drain', listeners.drain);
+      transport.off('close', listeners.close);
+    }
+    const { cutBytes } = end;
+    const summary: CloseSummary = {
+      cut: cutBytes !== undefined,
+      unsentBytes: cutBytes ?? this.queuedBytes,
+    };
+    end.summary = summary;
+    this.#queue?.clear();
+    end.settle?.(summary);
+    end.settle = undefined;
+    const reason = end.reason as ConnectionCloseReason;
+    this.#host.closed(this, reason, end.error);
+    this.emit('close', reason, end.error);
   }
 
   #stopTimers(): void {
-    const { clock } = this.#options;
-    clock.clearTimeout(this.#idleTimer);
-    clock.clearTimeout(this.#beatTimer);
-    this.#idleTimer = undefined;
-    this.#beatTimer = undefined;
+    if (this.#idleNode !== undefined) this.#host.idle?.remove(this.#idleNode);
+    if (this.#beatNode !== undefined) this.#host.beats?.remove(this.#beatNode);
   }
 
-  #armIdle(ms: number): void {
-    this.#idleTimer = this.#options.clock.setTimeout(() => this.#checkIdle(), ms);
+  /** @internal Its idle deadline passed (the manager's idle list calls it). */
+  static idleDue<Meta>(conn: ManagedConnection<Meta>): void {
+    conn.#idleDue();
   }
 
-  #checkIdle(): void {
+  /** @internal Its heartbeat is due (the manager's heartbeat list calls it). */
+  static beatDue<Meta>(conn: ManagedConnection<Meta>): void {
+    conn.#beat();
+  }
+
+  #idleDue(): void {
     if (this.#state !== 'open') return;
-    const { idleTimeoutMs, clock } = this.#options;
-    const quietMs = clock.now() - this.#lastMessageAt;
-    if (quietMs < idleTimeoutMs) {
-      this.#armIdle(idleTimeoutMs - quietMs);
-      return;
-    }
+    const { idleTimeoutMs, closeTimeoutMs } = this.#host.options;
     const error = new MultiplexingError(
       'MULTIPLEXING_ERR_IDLE_TIMEOUT',
       `${this.peerName} sent nothing for ${idleTimeoutMs} ms (idleTimeoutMs); it was closed`,
@@ -335,35 +443,38 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       notice: `MULTIPLEXING_ERR_IDLE_TIMEOUT nothing received for ${idleTimeoutMs} ms; closing`,
       flush: true,
       force: false,
-      closeTimeoutMs: this.#options.closeTimeoutMs,
+      closeTimeoutMs,
     });
-  }
-
-  #armBeat(): void {
-    this.#beatTimer = this.#options.clock.setTimeout(
-      () => this.#beat(),
-      this.#options.heartbeatIntervalMs,
-    );
   }
 
   #beat(): void {
     if (this.#state !== 'open') return;
-    const { maxMissedHeartbeats, heartbeatIntervalMs } = this.#options;
+    const { maxMissedHeartbeats, heartbeatIntervalMs, closeTimeoutMs, clock } = this.#host.options;
     this.#missed = this.#heard ? 0 : this.#missed + 1;
     if (this.#missed >= maxMissedHeartbeats) {
       const error = new MultiplexingError(
         'MULTIPLEXING_ERR_HEARTBEAT_MISSED',
         `${this.peerName} answered none of the last ${this.#missed} heartbeats (every ${heartbeatIntervalMs} ms): it is gone; the connection was cut`,
       );
-      this.#terminate('heartbeat-missed', error, {
-        flush: false,
-        force: true,
-        closeTimeoutMs: this.#options.closeTimeoutMs,
-      });
+      this.#terminate('heartbeat-missed', error, { flush: false, force: true, closeTimeoutMs });
       return;
     }
     this.#heard = false;
     this.transport.ping?.();
-    this.#armBeat();
+    const node = this.#beatNode;
+    if (node !== undefined && this.#state === 'open') {
+      this.#host.beats?.schedule(node, clock.now() + heartbeatIntervalMs);
+    }
+  }
+
+  static {
+    SINK = {
+      message: (conn, data) => conn.#received(data),
+      pong: (conn) => {
+        conn.#heard = true;
+      },
+      drain: (conn) => conn.#onDrain(),
+      close: (conn, error) => conn.#onClosed(error),
+    };
   }
 }

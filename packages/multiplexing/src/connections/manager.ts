@@ -6,11 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { MultiplexingError } from '../errors.ts';
-import {
-  type CloseSummary,
-  type ConnectionCloseReason,
-  ManagedConnection,
-} from './managed-connection.ts';
+import type { CloseSummary, ConnectionCloseReason } from './close-reason.ts';
+import { DeadlineList } from './deadline-list.ts';
+import { type ConnectionHost, ManagedConnection } from './managed-connection.ts';
 import {
   type ConnectionManagerOptions,
   checkCloseTimeout,
@@ -95,6 +93,8 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
   ConnectionManagerEvents<Meta>
 > {
   readonly #options: ResolvedManagerOptions<Meta>;
+  /** Shared by every connection: the options, one timer for idle deadlines, one for heartbeats. */
+  readonly #host: ConnectionHost<Meta>;
   readonly #connections = new Set<ManagedConnection<Meta>>();
   readonly #perAddress = new Map<string, number>();
   readonly #acceptors = new Set<ConnectionAcceptor>();
@@ -105,7 +105,19 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
   /** @see {@link createConnectionManager} for the options. */
   constructor(options: ConnectionManagerOptions<Meta> = {}) {
     super();
-    this.#options = resolveManagerOptions(options);
+    const resolved = resolveManagerOptions(options);
+    this.#options = resolved;
+    const { clock } = resolved;
+    this.#host = {
+      options: resolved,
+      idle:
+        resolved.idleTimeoutMs > 0 ? new DeadlineList(clock, ManagedConnection.idleDue) : undefined,
+      beats:
+        resolved.heartbeatIntervalMs > 0
+          ? new DeadlineList(clock, ManagedConnection.beatDue)
+          : undefined,
+      closed: (conn, reason, error) => this.#closed(conn, reason, error),
+    };
   }
 
   /** The options in force, defaults filled in. */
@@ -155,19 +167,26 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
       this.#nextId++,
       transport,
       metadata ?? this.#options.createMetadata(transport),
-      this.#options,
+      this.#host,
     );
     this.#connections.add(conn);
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    conn.once('close', (reason, error) => {
-      this.#connections.delete(conn);
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left === 0) this.#perAddress.delete(address);
-      else this.#perAddress.set(address, left);
-      this.emit('close', conn, reason, error);
-    });
     this.emit('connection', conn);
     return conn;
+  }
+
+  /** A connection closed (called by it, before its own `'close'`): it leaves the counts. */
+  #closed(
+    conn: ManagedConnection<Meta>,
+    reason: ConnectionCloseReason,
+    error: Error | undefined,
+  ): void {
+    if (!this.#connections.delete(conn)) return;
+    const address = conn.remoteAddress;
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left === 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, left);
+    this.emit('close', conn, reason, error);
   }
 
   /**

@@ -49,3 +49,23 @@ export interface ConnectionTransport
   /** Closes now; anything unsent is dropped. */
   destroy(): void;
 }
+
+/**
+ * @internal What this package's own transports call directly instead of emitting to the
+ * {@link ManagedConnection} that holds them: one object shared by every connection, given the
+ * connection as `target`, so that a connection costs no listener closures.
+ */
+export interface TransportSink<T> {
+  message(target: T, data: Buffer): void;
+  pong(target: T): void;
+  drain(target: T): void;
+  close(target: T, error: Error | undefined): void;
+}
+
+/** @internal The method by which a transport takes a {@link TransportSink} (one at most). */
+export const ATTACH_SINK: unique symbol = Symbol('socketlab.attachSink');
+
+/** @internal A transport that can deliver to a {@link TransportSink}. */
+export interface SinkTransport {
+  [ATTACH_SINK]<T>(sink: TransportSink<T>, target: T): void;
+}
