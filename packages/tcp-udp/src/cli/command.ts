@@ -26,6 +26,17 @@ export const SERVER_OPTIONS = {
   'idle-timeout': { type: 'string', default: '0' },
 } as const;
 
+/** What {@link parseServerArgs} parses with (named, so the declaration build can name its result). */
+type ServerArgsConfig<Options> = {
+  args: string[];
+  options: Omit<typeof SERVER_OPTIONS, keyof Options> & Options;
+  strict: true;
+  allowPositionals: false;
+};
+
+/** The values {@link parseServerArgs} returns. */
+type ServerArgs<Options> = ReturnType<typeof parseArgs<ServerArgsConfig<Options>>>['values'];
+
 /**
  * Parses a server command's arguments: {@link SERVER_OPTIONS} and the command's own `options`
  * (which may override one, e.g. another `--idle-timeout` default), strictly, no positionals.
@@ -34,7 +45,7 @@ export const SERVER_OPTIONS = {
 export function parseServerArgs<const Options extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   options: Options,
-) {
+): ServerArgs<Options> {
   const all: Omit<typeof SERVER_OPTIONS, keyof Options> & Options = {
     ...SERVER_OPTIONS,
     ...options,
