@@ -10,7 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { checkInteger } from '@socketlab/internal';
-import { RealtimeError } from '@socketlab/websockets/realtime';
+import { type RateClock, RealtimeError } from '@socketlab/websockets/realtime';
 import { Server } from 'socket.io';
 import {
   CHAT_SOCKET_PATH,
@@ -48,6 +48,8 @@ export interface ChatAppOptions {
   webRoot?: string;
   /** This instance's name in /health. @default random */
   instanceId?: string;
+  /** The time the rate limits read, in ms (tests hold it still). @default performance.now */
+  rateClock?: RateClock;
   /** Socket.IO connections at once; the next is refused `REALTIME_ERR_LIMIT`. @default 10000 */
   maxConnections?: number;
   /**
@@ -205,7 +207,10 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     await backend.close();
     throw error;
   }
-  const limiter = createChatLimiter(limits, { trustProxy: options.trustProxy ?? false });
+  const limiter = createChatLimiter(limits, {
+    trustProxy: options.trustProxy ?? false,
+    ...(options.rateClock === undefined ? {} : { clock: options.rateClock }),
+  });
   const handlers = createChatHandlers({
     io,
     backend,
