@@ -46,6 +46,9 @@ export const CHAT_APP_LIMITS = Object.freeze({
   messageBurst: 10,
 });
 
+/** The limits one server holds its clients to (its own values, or {@link CHAT_APP_LIMITS}'). */
+export type ChatLimits = { readonly [K in keyof typeof CHAT_APP_LIMITS]: number };
+
 /** Who someone is, as every other client sees them. */
 export interface ChatUser {
   /** Stable for the life of the token: `guest:<random>` for a guest, the JWT's `sub` otherwise. */
@@ -88,8 +91,11 @@ export interface ChatRefusal {
 /** Every acknowledgement: the answer with `ok: true`, or a {@link ChatRefusal}. */
 export type ChatAnswer<T extends object = object> = ({ readonly ok: true } & T) | ChatRefusal;
 
-/** The codes a refusal, a `connect_error` or a `notice` may carry: stage 4's, plus the app's own. */
-export type ChatErrorCode = RealtimeErrorCode | 'CHAT_ERR_SHUTDOWN';
+/**
+ * The codes a refusal, a `connect_error` or a `notice` may carry: stage 4's, plus the app's own:
+ * `CHAT_ERR_SHUTDOWN` (the server is closing) and `CHAT_ERR_UNAVAILABLE` (its store failed: retry).
+ */
+export type ChatErrorCode = RealtimeErrorCode | 'CHAT_ERR_SHUTDOWN' | 'CHAT_ERR_UNAVAILABLE';
 
 /** What `join` asks: the room, and the newest `seq` the client already has (to be filled in). */
 export interface JoinRequest {
@@ -137,7 +143,7 @@ export interface ChatClientEvents {
 /** The events the server emits. */
 export interface ChatServerEvents {
   /** Who this connection is, sent once it is accepted. */
-  welcome(hello: { readonly user: ChatUser; readonly limits: typeof CHAT_APP_LIMITS }): void;
+  welcome(hello: { readonly user: ChatUser; readonly limits: ChatLimits }): void;
   /** A message in one of your rooms (your own too, so every tab shows it). */
   message(message: ChatMessage): void;
   /** Someone joined or left one of your rooms (a user's first tab in, last tab out). */

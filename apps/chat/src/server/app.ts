@@ -1,0 +1,190 @@
+/**
+ * The chat in one process: an HTTP server (the page, guest login, health), Socket.IO on it with the
+ * contract's events, a backend for history and presence (memory by default; Redis or NATS to
+ * scale out), and optionally the `nc` gateway. `close()` tells every client, then closes.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import {
+  CHAT_SOCKET_PATH,
+  type ChatClientEvents,
+  type ChatLimits,
+  type ChatServerEvents,
+  type SessionResponse,
+} from '../contract.ts';
+import { createMemoryBackend } from '../store/memory.ts';
+import type { ChatBackend } from '../store/types.ts';
+import { createChatAuth } from './auth.ts';
+import { type ChatServer, createChatHandlers } from './handlers.ts';
+import { createHttpHandler } from './http.ts';
+import { createChatLimiter, resolveLimits } from './limits.ts';
+
+/** Options of {@link startChatApp}. */
+export interface ChatAppOptions {
+  /** The address to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** The HTTP and Socket.IO port; 0 lets the system choose. @default 0 */
+  port?: number;
+  /** The `nc` gateway's port; null for no gateway. @default null */
+  tcpPort?: number | null;
+  /** Where history and presence live. @default createMemoryBackend() */
+  backend?: ChatBackend;
+  /** Accept HS256 JWTs signed with this secret (≥ 32 bytes); guest tokens are signed with it too. @default a random per-process secret */
+  jwtSecret?: string;
+  /** How long a guest token lasts, in ms. @default 12 h */
+  tokenTtlMs?: number;
+  /** The limits clients are held to. @default CHAT_APP_LIMITS */
+  limits?: Partial<ChatLimits>;
+  /** The built page's folder. @default dist/web next to the code */
+  webRoot?: string;
+  /** This instance's name in /health. @default random */
+  instanceId?: string;
+  /** Told of an unexpected failure (a store that threw); the client was refused. @default console.error */
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A running chat, as {@link startChatApp} resolves it. */
+export interface ChatApp {
+  /** `http://host:port/`: the page. */
+  readonly url: string;
+  readonly port: number;
+  readonly tcpPort: number | undefined;
+  readonly io: Server<ChatClientEvents, ChatServerEvents>;
+  /** What `POST /api/session` does: a signed guest token for `nick`. */
+  issueGuestToken(nick: string): Promise<SessionResponse>;
+  /** Tells every client (`notice` `CHAT_ERR_SHUTDOWN`), disconnects them, closes the servers and the backend. */
+  close(): Promise<void>;
+}
+
+/** The built page's folder: dist/web next to the sources (src/server/) or the bundle (dist/). */
+function defaultWebRoot(): string | undefined {
+  for (const candidate of ['../../dist/web/', './web/']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(`${path}index.html`)) return path;
+  }
+  return undefined;
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+/**
+ * Starts the chat and resolves once it accepts connections.
+ * @throws {TypeError|RangeError} for a bad option (a short `jwtSecret`, a limit that is not ≥ 1).
+ * @example
+ * const app = await startChatApp({ port: 3000 });
+ * console.log(`open ${app.url}`);
+ * process.once('SIGINT', () => app.close());
+ */
+export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
+  const host = options.host ?? '127.0.0.1';
+  const limits = resolveLimits(options.limits);
+  const auth = createChatAuth({ jwtSecret: options.jwtSecret, tokenTtlMs: options.tokenTtlMs });
+  if (options.tcpPort !== undefined && options.tcpPort !== null) {
+    throw new Error(
+      'tcpPort: the nc gateway (src/tcp/gateway.ts) is not built yet on this branch; pass tcpPort: null',
+    );
+  }
+  const backend = options.backend ?? createMemoryBackend();
+  const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
+  const onError =
+    options.onError ??
+    ((error: unknown, context: string) => console.error(`socketlab-chat: ${context}:`, error));
+  let closing = false;
+
+  let io: ChatServer | undefined;
+  const httpServer = createServer(
+    createHttpHandler({
+      webRoot: options.webRoot ?? defaultWebRoot(),
+      issueGuestToken: (nick) => auth.issueGuestToken(nick),
+      health: () => ({
+        ok: !closing,
+        instance: instanceId,
+        backend: backend.kind,
+        connections: io?.engine.clientsCount ?? 0,
+      }),
+    }),
+  );
+  io = new Server<ChatClientEvents, ChatServerEvents>(httpServer, {
+    path: CHAT_SOCKET_PATH,
+    transports: ['websocket', 'polling'],
+    maxHttpBufferSize: limits.maxPacketBytes,
+    connectTimeout: 10_000,
+    serveClient: false,
+    ...backend.serverOptions,
+  }) as ChatServer;
+  const fanout = await backend.attach(io);
+  const limiter = createChatLimiter(limits);
+  const handlers = createChatHandlers({
+    io,
+    backend,
+    fanout,
+    limits,
+    limiter,
+    closing: () => closing,
+    onError,
+  });
+
+  io.use((_socket, next) => {
+    if (!closing) return next();
+    const error = new Error('the server is shutting down') as Error & { data?: unknown };
+    error.data = { code: 'CHAT_ERR_SHUTDOWN', reason: 'the server is shutting down' };
+    next(error);
+  });
+  for (const middleware of auth.middlewares) io.use(middleware);
+  limiter.install(io);
+  io.on('connection', (socket) => handlers.attach(socket));
+
+  let address: AddressInfo;
+  try {
+    address = await listen(httpServer, options.port ?? 0, host);
+  } catch (error) {
+    io.close();
+    await backend.close();
+    throw error;
+  }
+  const server = io;
+  let closed: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost(host)}:${address.port}/`,
+    port: address.port,
+    tcpPort: undefined,
+    io: server as unknown as Server<ChatClientEvents, ChatServerEvents>,
+    issueGuestToken: async (nick) => auth.issueGuestToken(nick),
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        // This instance's clients only (io.local): other instances keep serving theirs.
+        server.local.emit('notice', {
+          code: 'CHAT_ERR_SHUTDOWN',
+          reason: 'the server is shutting down: reconnect in a moment',
+        });
+        // Each socket's transport writes the notice before it closes (Engine.IO drains first).
+        server.local.disconnectSockets(true);
+        await handlers.settled();
+        handlers.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+        await backend.close();
+      })();
+      return closed;
+    },
+  };
+}

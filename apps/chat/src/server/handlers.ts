@@ -1,0 +1,324 @@
+/**
+ * The contract's events on one connection: every payload checked and copied before anything is
+ * stored or sent on, every request answered exactly once through its acknowledgement, presence
+ * changed only on a user's first and last connection in a room, typing that expires by itself.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { RealtimeError, TypingTracker, validateRoomName } from '@socketlab/websockets/realtime';
+import type { Server, Socket } from 'socket.io';
+import type {
+  ChatClientEvents,
+  ChatErrorCode,
+  ChatMessage,
+  ChatRefusal,
+  ChatRoomSummary,
+  ChatServerEvents,
+  ChatUser,
+} from '../contract.ts';
+import type { ChatBackend, ChatFanout } from '../store/types.ts';
+import { socketRoom } from '../store/types.ts';
+import type { ChatSocketData } from './auth.ts';
+import type { ChatAppLimits, ChatLimiter } from './limits.ts';
+import { describeValue, optionalCount, payloadObject } from './validate.ts';
+
+/** How long a typing indicator lasts without a refresh, in ms (the contract's 5 s). */
+export const TYPING_EXPIRE_MS = 5000;
+
+/** A refusal the chat answers with: a stable code and words for a person. */
+export class ChatRefusalError extends Error {
+  override name = 'ChatRefusalError';
+  constructor(
+    readonly code: ChatErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the server's socket data is ours, typed on read
+export type ChatServer = Server<ChatClientEvents, ChatServerEvents, Record<string, never>, any>;
+type ChatSocket = Socket<ChatClientEvents, ChatServerEvents, Record<string, never>, ChatSocketData>;
+type Ack = (answer: unknown) => void;
+
+/** What the handlers need from the app around them. */
+export interface HandlerContext {
+  readonly io: ChatServer;
+  readonly backend: ChatBackend;
+  readonly fanout: ChatFanout;
+  readonly limits: ChatAppLimits;
+  readonly limiter: ChatLimiter;
+  /** True once the app is closing: requests are refused with `CHAT_ERR_SHUTDOWN`. */
+  readonly closing: () => boolean;
+  /** Told of an unexpected failure (a store that threw); the client got `CHAT_ERR_UNAVAILABLE`. */
+  readonly onError: (error: unknown, context: string) => void;
+}
+
+/** The chat on a server: `attach(socket)` on each connection; `settled()` waits for clean-ups. */
+export interface ChatHandlers {
+  attach(socket: Socket): void;
+  /** Resolves once every disconnected socket's presence has been cleared from the store. */
+  settled(): Promise<void>;
+  /** Cancels the typing timers. */
+  close(): void;
+}
+
+const refusalOf = (error: unknown): ChatRefusal | undefined => {
+  if (error instanceof ChatRefusalError || error instanceof RealtimeError) {
+    return { ok: false, error: { code: error.code, reason: error.message } };
+  }
+  return undefined;
+};
+
+/** Makes the handlers of one server. */
+export function createChatHandlers(context: HandlerContext): ChatHandlers {
+  const { backend, fanout, limits, limiter } = context;
+  const { history, presence } = backend.stores;
+  /** This instance's connections per user and room: for the rooms-per-user limit and typing. */
+  const userRooms = new Map<string, Map<string, Set<string>>>();
+  const users = new Map<string, { user: ChatUser; sockets: number }>();
+  const cleanups = new Set<Promise<void>>();
+  const typing = new TypingTracker({
+    expireMs: TYPING_EXPIRE_MS,
+    onChange: ({ room, userId, typing: isTyping }) => {
+      const known = users.get(userId);
+      if (known !== undefined)
+        fanout.toRoom(room, 'typing', { room, user: known.user, typing: isTyping });
+    },
+  });
+
+  const roomList = async (): Promise<ChatRoomSummary[]> => {
+    const [occupied, stored] = await Promise.all([presence.occupied(), history.rooms()]);
+    const names = [...new Set([...occupied.keys(), ...stored])].sort();
+    return Promise.all(
+      names.map(async (name) => ({
+        name,
+        members: occupied.get(name) ?? 0,
+        lastSeq: await history.lastSeq(name),
+      })),
+    );
+  };
+  const broadcastRooms = async (): Promise<void> => {
+    fanout.toAll('rooms', await roomList());
+  };
+
+  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
+  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+    const rooms = userRooms.get(user.id);
+    const sockets = rooms?.get(room);
+    sockets?.delete(socket.id);
+    if (sockets?.size === 0) {
+      rooms?.delete(room);
+      typing.stop(room, user.id);
+    }
+    if (rooms?.size === 0) userRooms.delete(user.id);
+    await socket.leave(socketRoom(room));
+    const { changed } = await presence.leave(room, user, socket.id);
+    if (!changed) return;
+    fanout.toRoom(room, 'presence', { room, user, present: false });
+    if ((await presence.members(room)).length === 0) await broadcastRooms();
+  };
+
+  const memberOf = (socket: ChatSocket, room: string): string => {
+    if (!socket.rooms.has(socketRoom(room))) {
+      throw new RealtimeError(
+        'REALTIME_ERR_NOT_MEMBER',
+        `you are not in room ${JSON.stringify(room)}: join it first`,
+      );
+    }
+    return room;
+  };
+
+  type Handler = (socket: ChatSocket, user: ChatUser, payload: unknown) => Promise<object>;
+  const requests: Record<Exclude<keyof ChatClientEvents, 'typing' | 'rooms'>, Handler> & {
+    rooms: Handler;
+  } = {
+    async rooms() {
+      return { rooms: await roomList() };
+    },
+
+    async join(socket, user, payload) {
+      const request = payloadObject('join', '{ room, after? }', payload);
+      const room = validateRoomName(request.room);
+      const after = optionalCount('join', 'after', request.after, 0);
+      let rooms = userRooms.get(user.id);
+      if (!socket.rooms.has(socketRoom(room))) {
+        if (rooms !== undefined && !rooms.has(room) && rooms.size >= limits.maxRoomsPerUser) {
+          throw new RealtimeError(
+            'REALTIME_ERR_LIMIT',
+            `you are in ${rooms.size} rooms, the most allowed: leave one first`,
+          );
+        }
+        if (rooms === undefined) {
+          rooms = new Map();
+          userRooms.set(user.id, rooms);
+        }
+        rooms.set(room, (rooms.get(room) ?? new Set()).add(socket.id));
+        await socket.join(socketRoom(room));
+        const isNew = !(await presence.occupied()).has(room) && (await history.lastSeq(room)) === 0;
+        const { changed } = await presence.join(room, user, socket.id);
+        if (changed) fanout.toRoom(room, 'presence', { room, user, present: true });
+        if (isNew) await broadcastRooms();
+      }
+      const [members, page] = await Promise.all([
+        presence.members(room),
+        history.read(room, {
+          ...(after === undefined ? {} : { after }),
+          limit: limits.historyPerRoom,
+        }),
+      ]);
+      return { room, members, messages: page.messages, truncated: page.truncated };
+    },
+
+    async leave(socket, user, payload) {
+      const request = payloadObject('leave', '{ room }', payload);
+      const room = memberOf(socket, validateRoomName(request.room));
+      await leaveRoom(socket, user, room);
+      return { room };
+    },
+
+    async send(socket, user, payload) {
+      const request = payloadObject('send', '{ room, text, kind? }', payload);
+      const room = memberOf(socket, validateRoomName(request.room));
+      const { text, kind = 'text' } = request;
+      if (
+        typeof text !== 'string' ||
+        text.trim().length === 0 ||
+        text.length > limits.maxTextLength
+      ) {
+        throw new RealtimeError(
+          text !== undefined && typeof text === 'string' && text.length > limits.maxTextLength
+            ? 'REALTIME_ERR_LIMIT'
+            : 'REALTIME_ERR_PAYLOAD',
+          `a message's text is 1 to ${limits.maxTextLength} characters (not only spaces), got ${describeValue(text)}`,
+        );
+      }
+      if (kind !== 'text' && kind !== 'action') {
+        throw new RealtimeError(
+          'REALTIME_ERR_PAYLOAD',
+          `a message's kind is "text" or "action", got ${describeValue(kind)}`,
+        );
+      }
+      const refused = limiter.takeMessage(socket);
+      if (refused !== undefined) return refused;
+      const stored: ChatMessage = await history.append({
+        id: randomUUID(),
+        room,
+        from: user,
+        kind,
+        text,
+        at: Date.now(),
+      });
+      typing.stop(room, user.id);
+      fanout.toRoom(room, 'message', stored);
+      return { id: stored.id, seq: stored.seq, at: stored.at };
+    },
+
+    async history(socket, _user, payload) {
+      const request = payloadObject('history', '{ room, before?, limit? }', payload);
+      const room = memberOf(socket, validateRoomName(request.room));
+      const before = optionalCount('history', 'before', request.before, 1);
+      const limit = optionalCount('history', 'limit', request.limit, 1) ?? limits.historyPerRoom;
+      const page = await history.read(room, {
+        ...(before === undefined ? {} : { before }),
+        limit: Math.min(limit, limits.historyPerRoom),
+      });
+      return { room, messages: page.messages };
+    },
+  };
+
+  const answer = (socket: ChatSocket, event: keyof typeof requests, handler: Handler) => {
+    socket.on(event, (...args: unknown[]) => {
+      const ack =
+        args.length > 0 && typeof args[args.length - 1] === 'function'
+          ? (args.pop() as Ack)
+          : undefined;
+      if (ack === undefined) {
+        socket.emit('notice', {
+          code: 'REALTIME_ERR_PAYLOAD',
+          reason: `${event} is a request: send it with an acknowledgement (emitWithAck)`,
+        });
+        return;
+      }
+      const user = socket.data.user;
+      if (context.closing() || user === undefined) {
+        ack({
+          ok: false,
+          error: { code: 'CHAT_ERR_SHUTDOWN', reason: 'the server is shutting down' },
+        });
+        return;
+      }
+      // The payload is the first argument; `rooms` takes none (and ignores any).
+      handler(socket, user, args[0]).then(
+        (result) => ack('ok' in result ? result : { ok: true, ...result }),
+        (error: unknown) => {
+          const refusal = refusalOf(error);
+          if (refusal !== undefined) return ack(refusal);
+          context.onError(error, `${event} from ${socket.id}`);
+          ack({
+            ok: false,
+            error: {
+              code: 'CHAT_ERR_UNAVAILABLE',
+              reason: 'the server could not do that right now: try again',
+            },
+          });
+        },
+      );
+    });
+  };
+
+  const onTyping = (socket: ChatSocket, user: ChatUser, payload: unknown): void => {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return;
+    const { room, typing: isTyping } = payload as { room?: unknown; typing?: unknown };
+    if (typeof room !== 'string' || !socket.rooms.has(socketRoom(room))) return;
+    if (isTyping === true) typing.start(room, user.id);
+    else if (isTyping === false) typing.stop(room, user.id);
+  };
+
+  return {
+    attach(raw) {
+      const socket = raw as ChatSocket;
+      const user = socket.data.user;
+      if (user === undefined) {
+        socket.disconnect(true);
+        return;
+      }
+      const known = users.get(user.id);
+      users.set(user.id, { user: known?.user ?? user, sockets: (known?.sockets ?? 0) + 1 });
+      for (const event of Object.keys(requests) as (keyof typeof requests)[]) {
+        answer(socket, event, requests[event]);
+      }
+      socket.on('typing', (payload: unknown) => {
+        if (!context.closing()) onTyping(socket, user, payload);
+      });
+      socket.once('disconnect', () => {
+        const rooms = [...socket.rooms].flatMap((name) =>
+          name.startsWith('room:') ? [name.slice('room:'.length)] : [],
+        );
+        // socket.rooms is already empty on 'disconnect' in socket.io 4: use our own record.
+        const mine = [...(userRooms.get(user.id) ?? [])].flatMap(([room, sockets]) =>
+          sockets.has(socket.id) ? [room] : [],
+        );
+        const cleanup = Promise.all(
+          [...new Set([...rooms, ...mine])].map((room) => leaveRoom(socket, user, room)),
+        )
+          .then(() => {
+            const left = users.get(user.id);
+            if (left !== undefined && --left.sockets === 0) users.delete(user.id);
+          })
+          .catch((error: unknown) => context.onError(error, `clean-up of ${socket.id}`))
+          .finally(() => cleanups.delete(cleanup));
+        cleanups.add(cleanup);
+      });
+      socket.emit('welcome', { user, limits: { ...limits } });
+    },
+    async settled() {
+      for (let round = 0; round < 10 && cleanups.size > 0; round++) {
+        await Promise.all(cleanups);
+      }
+    },
+    close() {
+      typing.clear();
+    },
+  };
+}
