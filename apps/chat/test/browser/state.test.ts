@@ -172,18 +172,28 @@ describe('the chat state', () => {
 
 describe('the typing throttle', () => {
   it('emits typing once, repeats it after the interval, and stops once', () => {
-    const throttle = createTypingThrottle(3000);
+    const throttle = createTypingThrottle(3000, 1000);
     expect(throttle.input('lobby', 0)).toEqual({ room: 'lobby', typing: true });
     expect(throttle.input('lobby', 1000)).toBeUndefined();
     expect(throttle.input('lobby', 2999)).toBeUndefined();
     expect(throttle.input('lobby', 3000)).toEqual({ room: 'lobby', typing: true });
     expect(throttle.stop()).toEqual({ room: 'lobby', typing: false });
     expect(throttle.stop()).toBeUndefined();
-    expect(throttle.input('lobby', 3001)).toEqual({ room: 'lobby', typing: true });
+    expect(throttle.input('lobby', 4000)).toEqual({ room: 'lobby', typing: true });
+  });
+
+  it('waits for a later key when a start would come within a second of the last (the server ignores those)', () => {
+    const throttle = createTypingThrottle(3000, 1000);
+    expect(throttle.input('lobby', 0)).toBeDefined();
+    expect(throttle.stop()).toEqual({ room: 'lobby', typing: false });
+    expect(throttle.input('lobby', 500)).toBeUndefined();
+    expect(throttle.stop()).toBeUndefined();
+    expect(throttle.input('lobby', 999)).toBeUndefined();
+    expect(throttle.input('lobby', 1000)).toEqual({ room: 'lobby', typing: true });
   });
 
   it('emits at once for another room', () => {
-    const throttle = createTypingThrottle(3000);
+    const throttle = createTypingThrottle(3000, 1000);
     throttle.input('lobby', 0);
     expect(throttle.input('dev', 10)).toEqual({ room: 'dev', typing: true });
     expect(throttle.stop()).toEqual({ room: 'dev', typing: false });

@@ -1,11 +1,15 @@
 /**
  * When the page tells a room "I am typing": once when typing starts, again every `intervalMs` while
  * it goes on (the server forgets a typing state after 5 s), and "stopped" once on send or blur.
- * Pure: the clock is passed in, and each call says what to emit, if anything.
+ * The server ignores a start less than a second after the previous one in that room (stage 4's
+ * TypingTracker `throttleMs`), so such a start waits for a later key. Pure: the clock is passed in,
+ * and each call says what to emit, if anything.
  */
 
 /** How often a "still typing" is repeated while keys keep coming, in ms. */
 export const DEFAULT_TYPING_INTERVAL_MS = 3000;
+/** The least time between two starts in one room that the server accepts, in ms. */
+export const DEFAULT_TYPING_RESTART_MS = 1000;
 
 /** The typing throttle of one input. */
 export interface TypingThrottle {
@@ -15,23 +19,30 @@ export interface TypingThrottle {
   stop(): { room: string; typing: false } | undefined;
 }
 
-/** A throttle repeating "typing" at most every `intervalMs`. */
-export function createTypingThrottle(intervalMs = DEFAULT_TYPING_INTERVAL_MS): TypingThrottle {
-  let room: string | undefined;
-  let sentAt = 0;
-  const stop = (): { room: string; typing: false } | undefined => {
-    if (room === undefined) return undefined;
-    const stopped = { room, typing: false as const };
-    room = undefined;
-    return stopped;
-  };
+/** A throttle repeating "typing" every `intervalMs`, never starting twice within `restartMs`. */
+export function createTypingThrottle(
+  intervalMs = DEFAULT_TYPING_INTERVAL_MS,
+  restartMs = DEFAULT_TYPING_RESTART_MS,
+): TypingThrottle {
+  /** The room the page said it is typing in, if it has not said it stopped. */
+  let typingIn: string | undefined;
+  /** When a start was last sent, by room (the rooms typed in; cleared of old ones as it goes). */
+  const startedAt = new Map<string, number>();
   return {
-    input(inRoom, now) {
-      if (room === inRoom && now - sentAt < intervalMs) return undefined;
-      room = inRoom;
-      sentAt = now;
-      return { room: inRoom, typing: true };
+    input(room, now) {
+      const last = startedAt.get(room);
+      const wait = typingIn === room ? intervalMs : restartMs;
+      if (last !== undefined && now - last < wait) return undefined;
+      for (const [other, at] of startedAt) if (now - at >= restartMs) startedAt.delete(other);
+      startedAt.set(room, now);
+      typingIn = room;
+      return { room, typing: true };
     },
-    stop,
+    stop() {
+      if (typingIn === undefined) return undefined;
+      const stopped = { room: typingIn, typing: false as const };
+      typingIn = undefined;
+      return stopped;
+    },
   };
 }

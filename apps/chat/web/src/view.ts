@@ -28,8 +28,7 @@ export function messageItem(message: ChatMessage, myId: string | undefined): HTM
   time.textContent = clock(message.at);
   const from = document.createElement('span');
   from.className = 'from';
-  from.textContent =
-    message.kind === 'action' ? `* ${message.from.nick}` : `${message.from.nick}:`;
+  from.textContent = message.kind === 'action' ? `* ${message.from.nick}` : `${message.from.nick}:`;
   const text = document.createElement('span');
   text.className = 'text';
   text.textContent = message.text;
