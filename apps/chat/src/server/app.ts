@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { checkInteger } from '@socketlab/internal';
 import { Server } from 'socket.io';
 import {
   CHAT_SOCKET_PATH,
@@ -20,9 +21,17 @@ import {
 import { createMemoryBackend } from '../store/memory.ts';
 import type { ChatBackend } from '../store/types.ts';
 import { createChatAuth } from './auth.ts';
-import { type ChatServer, createChatHandlers } from './handlers.ts';
+import { type ChatServer, createChatHandlers, TYPING_EXPIRE_MS } from './handlers.ts';
 import { createHttpHandler } from './http.ts';
 import { createChatLimiter, resolveLimits } from './limits.ts';
+
+/**
+ * Whether this build has the `nc` gateway (src/tcp/gateway.ts). Until it lands, `tcpPort` must be
+ * null and the CLI starts without one.
+ * TODO(merge): import { startTcpGateway } from '../tcp/gateway.ts', start it when tcpPort != null
+ * with issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token, and set this to true.
+ */
+export const TCP_GATEWAY_AVAILABLE = false;
 
 /** Options of {@link startChatApp}. */
 export interface ChatAppOptions {
@@ -44,6 +53,8 @@ export interface ChatAppOptions {
   webRoot?: string;
   /** This instance's name in /health. @default random */
   instanceId?: string;
+  /** How long a typing indicator lasts without a refresh, in ms. @default 5000 */
+  typingExpireMs?: number;
   /** Told of an unexpected failure (a store that threw); the client was refused. @default console.error */
   onError?: (error: unknown, context: string) => void;
 }
@@ -137,6 +148,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     limiter,
     closing: () => closing,
     onError,
+    typingExpireMs: checkInteger('typingExpireMs', options.typingExpireMs ?? TYPING_EXPIRE_MS, 1),
   });
 
   io.use((_socket, next) => {

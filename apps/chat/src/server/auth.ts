@@ -5,6 +5,7 @@
  */
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { checkInteger } from '@socketlab/internal';
 import {
   AUTH_FAILURE_MESSAGES,
   type AuthSocketData,
@@ -65,10 +66,7 @@ export function createChatAuth(
   } = {},
 ): ChatAuth {
   const secret = options.jwtSecret ?? randomBytes(32).toString('base64url');
-  const ttlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
-  if (!Number.isInteger(ttlMs) || ttlMs < 1000) {
-    throw new RangeError(`tokenTtlMs must be an integer ≥ 1000, got ${String(ttlMs)}`);
-  }
+  const ttlMs = checkInteger('tokenTtlMs', options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, 1000);
   const now = options.now ?? Date.now;
   const jwt: JwtVerifyOptions = {
     algorithms: ['HS256'],

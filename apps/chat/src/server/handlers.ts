@@ -52,6 +52,8 @@ export interface HandlerContext {
   readonly closing: () => boolean;
   /** Told of an unexpected failure (a store that threw); the client got `CHAT_ERR_UNAVAILABLE`. */
   readonly onError: (error: unknown, context: string) => void;
+  /** @default TYPING_EXPIRE_MS */
+  readonly typingExpireMs?: number;
 }
 
 /** The chat on a server: `attach(socket)` on each connection; `settled()` waits for clean-ups. */
@@ -79,7 +81,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
   const users = new Map<string, { user: ChatUser; sockets: number }>();
   const cleanups = new Set<Promise<void>>();
   const typing = new TypingTracker({
-    expireMs: TYPING_EXPIRE_MS,
+    expireMs: context.typingExpireMs ?? TYPING_EXPIRE_MS,
     onChange: ({ room, userId, typing: isTyping }) => {
       const known = users.get(userId);
       if (known !== undefined)

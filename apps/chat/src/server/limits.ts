@@ -5,6 +5,7 @@
  * told (`notice`, and the refused acknowledgement); one that keeps on is told why and disconnected.
  */
 
+import { checkInteger } from '@socketlab/internal';
 import {
   addressKey,
   createFloodGuard,
@@ -33,12 +34,7 @@ const NOTICE_INTERVAL_MS = 1000;
  */
 export function resolveLimits(limits: Partial<ChatAppLimits> = {}): ChatAppLimits {
   const resolved = { ...CHAT_APP_LIMITS, ...limits };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw new TypeError(`limits.${name} must be an integer ≥ 1, got ${String(value)}`);
-    }
-    if (value < 1) throw new RangeError(`limits.${name} must be an integer ≥ 1, got ${value}`);
-  }
+  for (const [name, value] of Object.entries(resolved)) checkInteger(`limits.${name}`, value, 1);
   return resolved;
 }
 

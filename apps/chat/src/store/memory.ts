@@ -4,6 +4,7 @@
  * most `maxRooms` rooms (the room written to least recently is forgotten first).
  */
 
+import { checkInteger } from '@socketlab/internal';
 import { HistoryRing } from '@socketlab/websockets/realtime';
 import type { ChatMessage, ChatUser } from '../contract.ts';
 import {
@@ -28,14 +29,6 @@ export interface MemoryBackendOptions {
 /** The defaults of {@link MemoryBackendOptions}. */
 export const MEMORY_BACKEND_DEFAULTS = Object.freeze({ maxMessagesPerRoom: 1000, maxRooms: 1000 });
 
-function checkCount(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${name} must be an integer ≥ 1, got ${String(value)}`);
-  }
-  if (value < 1) throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
-  return value;
-}
-
 interface RoomHistory {
   readonly ring: HistoryRing<ChatMessage>;
   lastSeq: number;
@@ -49,11 +42,16 @@ interface RoomHistory {
 export function createMemoryHistory(
   options: Pick<MemoryBackendOptions, 'maxMessagesPerRoom' | 'maxRooms'> = {},
 ): HistoryStore {
-  const maxMessagesPerRoom = checkCount(
+  const maxMessagesPerRoom = checkInteger(
     'maxMessagesPerRoom',
     options.maxMessagesPerRoom ?? MEMORY_BACKEND_DEFAULTS.maxMessagesPerRoom,
+    1,
   );
-  const maxRooms = checkCount('maxRooms', options.maxRooms ?? MEMORY_BACKEND_DEFAULTS.maxRooms);
+  const maxRooms = checkInteger(
+    'maxRooms',
+    options.maxRooms ?? MEMORY_BACKEND_DEFAULTS.maxRooms,
+    1,
+  );
   // A Map iterates in insertion order: re-inserting a room on each write keeps the least
   // recently written first, the one to forget.
   const rooms = new Map<string, RoomHistory>();
