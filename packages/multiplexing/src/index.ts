@@ -27,6 +27,7 @@ export {
   type RoomChatInput,
   type RoomChatMember,
   type RoomChatOptions,
+  roomChatLines,
 } from './chat/index.ts';
 export {
   CONCURRENCY_LIMITS,

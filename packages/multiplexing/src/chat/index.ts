@@ -10,6 +10,7 @@ export {
   checkChatRoom,
   parseRoomChatInput,
   type RoomChatInput,
+  roomChatLines,
 } from './protocol.ts';
 export {
   listenRoomChat,

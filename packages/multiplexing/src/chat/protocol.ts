@@ -71,6 +71,18 @@ export const roomChatLines = {
   action: (nick: string, text: string): string => `* ${nick} ${text}\n`,
   bye: (): string => '* bye\n',
   error: (text: string): string => `! ${text}\n`,
+  /** The first line over the rate: dropped, and `left` more such lines close the connection. */
+  tooFast: (rate: number, burst: number, left: number): string =>
+    `! too fast: over ${rate} lines per second (burst ${burst}); lines are dropped, and after ${left} more you are disconnected\n`,
+  /** The last line before a flooder is closed. */
+  flooded: (maxFloodLines: number, rate: number): string =>
+    `! MULTIPLEXING_ERR_LIMIT_EXCEEDED more than ${maxFloodLines} lines over ${rate} per second (maxFloodLines); closing your connection\n`,
+  /** The last line before a client whose line passed `maxLineBytes` is closed. */
+  lineTooLong: (maxLineBytes: number): string =>
+    `! MULTIPLEXING_ERR_LIMIT_EXCEEDED line too long (over ${maxLineBytes} bytes, maxLineBytes); closing your connection\n`,
+  /** What every client is told when the server shuts down. */
+  shutdown: (): string =>
+    '! MULTIPLEXING_ERR_SHUTDOWN the chat server is shutting down; reconnect later\n',
   ping: (silentMs: number): string =>
     `! ping: nothing heard from you for ${silentMs} ms; send any line (/pong will do) or be disconnected\n`,
   help: (): string =>

@@ -123,9 +123,6 @@ interface Inbox {
   beat: ChatHeartbeat | undefined;
 }
 
-const SHUTDOWN_NOTICE =
-  '! MULTIPLEXING_ERR_SHUTDOWN the chat server is shutting down; reconnect later';
-
 /**
  * Starts a room chat server and resolves once it listens. People join with `nc HOST PORT`.
  * @param options - where to listen and the limits ({@link RoomChatOptions}).
@@ -316,17 +313,10 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     inbox.floodLines++;
     if (inbox.floodLines > maxFloodLines) {
       exit(member, 'flooding');
-      member.close(
-        `! MULTIPLEXING_ERR_LIMIT_EXCEEDED more than ${maxFloodLines} lines over ${rate} per second (maxFloodLines); closing your connection`,
-      );
+      member.close(roomChatLines.flooded(maxFloodLines, rate).trimEnd());
     } else if (!inbox.warned) {
       inbox.warned = true;
-      say(
-        member,
-        roomChatLines.error(
-          `too fast: over ${rate} lines per second (burst ${burst}); lines are dropped, and after ${maxFloodLines - inbox.floodLines + 1} more you are disconnected`,
-        ),
-      );
+      say(member, roomChatLines.tooFast(rate, burst, maxFloodLines - inbox.floodLines + 1));
     }
     return false;
   };
@@ -338,9 +328,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     }
     if (inbox.lines.overflow && member.state === 'open') {
       exit(member, 'line too long');
-      member.close(
-        `! MULTIPLEXING_ERR_LIMIT_EXCEEDED line too long (over ${maxLineBytes} bytes, maxLineBytes); closing your connection`,
-      );
+      member.close(roomChatLines.lineTooLong(maxLineBytes).trimEnd());
     }
   };
 
@@ -409,6 +397,6 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
     pendingLineBytes: (member) => inboxes.get(member)?.lines.bufferedBytes ?? 0,
-    close: () => manager.shutdown({ notice: SHUTDOWN_NOTICE }),
+    close: () => manager.shutdown({ notice: roomChatLines.shutdown().trimEnd() }),
   }));
 }

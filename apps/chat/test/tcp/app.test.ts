@@ -1,0 +1,62 @@
+import { describe, it, onTestFinished } from 'vitest';
+import { startChatApp } from '../../src/server/app.ts';
+import { createChatAuth } from '../../src/server/auth.ts';
+import { startTcpGateway } from '../../src/tcp/index.ts';
+import { ask, connectGuest } from '../helpers/chat.ts';
+import { connectNc } from './nc.ts';
+import { describeGateway } from './scenarios.ts';
+
+const jwtSecret = 'a test secret of at least 32 bytes, for tcp tokens';
+
+describeGateway('against the chat app', async () => {
+  const app = await startChatApp({ host: '127.0.0.1', port: 0, jwtSecret });
+  onTestFinished(() => app.close());
+  // The app signs the gateway's users `via: tcp` (each then counts on its own for the
+  // per-address limits); a ChatAuth with the same secret issues the same tokens.
+  const auth = createChatAuth({ jwtSecret });
+  return {
+    url: app.url,
+    io: app.io,
+    tcpToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token,
+    webToken: async (nick) => (await app.issueGuestToken(nick)).token,
+  };
+});
+
+describe('the nc gateway across a restart of the chat app', () => {
+  it('tells the nc user, reconnects with a new token and goes on in the same room', async () => {
+    // No jwtSecret: each app signs with its own random key, so the old token is refused and the
+    // gateway asks for a new one (issueToken follows the running app).
+    let app = await startChatApp({ host: '127.0.0.1', port: 0 });
+    onTestFinished(() => app.close());
+    const port = app.port;
+    const gateway = await startTcpGateway({
+      host: '127.0.0.1',
+      port: 0,
+      serverUrl: app.url,
+      issueToken: async (nick) => (await app.issueGuestToken(nick)).token,
+      limits: { reconnectDelayMs: 20, reconnectDelayMaxMs: 200, maxReconnectAttempts: 100 },
+    });
+    onTestFinished(() => gateway.close());
+    const nc = await connectNc(gateway.address.port);
+    await nc.waitFor(/^\* welcome, you are guest1/);
+    const before = await connectGuest(app, 'alice');
+    await ask(before, 'join', { room: 'lobby' });
+    await ask(before, 'send', { room: 'lobby', text: 'before the restart' });
+    await nc.waitFor('<alice> before the restart');
+
+    await app.close();
+    await nc.waitFor(/^! CHAT_ERR_SHUTDOWN /);
+    await nc.waitFor(/^! lost the chat server/);
+    app = await startChatApp({ host: '127.0.0.1', port });
+    await nc.waitFor("! the server's history of #lobby started over; showing what it has");
+    await nc.waitFor(/^\* reconnected, back in #lobby; 0 missed messages/);
+
+    const after = await connectGuest(app, 'alice');
+    await ask(after, 'join', { room: 'lobby' });
+    await nc.waitFor('* alice joined #lobby');
+    await ask(after, 'send', { room: 'lobby', text: 'after the restart' });
+    await nc.waitFor('<alice> after the restart');
+    await nc.say('/who');
+    await nc.waitFor('* in #lobby (2): guest1, alice');
+  });
+});
