@@ -21,7 +21,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     const { page: bob } = await signIn(app, 'bob');
     // Each sees the other arrive in the lobby.
     await ann.locator('#presence li', { hasText: 'bob' }).waitFor();
-    await expect(bob.locator('#presence li').allInnerTexts()).resolves.toEqual([
+    await expect(bob.locator('#presence li').allTextContents()).resolves.toEqual([
       'ann',
       'bob (you)',
     ]);
