@@ -1,7 +1,15 @@
-// What the page says when the server refuses: a rate-limit notice when messages come too fast, and
-// back to the nickname form, with the reason, when its token is refused.
+// What the page says when the server refuses or goes away: a rate-limit notice when messages come
+// too fast; back to the nickname form, with the reason, when its token is refused; "shutting
+// down… reconnecting…" when the server closes, and a resume when it is back.
 import { describe, expect, it } from 'vitest';
-import { openPage, send, signIn, skipWithoutBrowser, startPageApp } from './helpers/chat-page.ts';
+import {
+  messagesOf,
+  openPage,
+  send,
+  signIn,
+  skipWithoutBrowser,
+  startPageApp,
+} from './helpers/chat-page.ts';
 
 describe.skipIf(skipWithoutBrowser('refusals.test.ts'))('the chat page, refused', () => {
   it('shows a rate-limit notice when messages come faster than the limit', async () => {
@@ -35,5 +43,25 @@ describe.skipIf(skipWithoutBrowser('refusals.test.ts'))('the chat page, refused'
     await page.locator('#presence li', { hasText: 'ann' }).waitFor();
     await send(page, 'back');
     await page.locator('#messages li', { hasText: 'back' }).waitFor();
+  });
+
+  it('says the server is shutting down, then resumes when it is back on the same port', async () => {
+    const jwtSecret = 'a test secret of at least 32 bytes, for the restart';
+    const first = await startPageApp({ jwtSecret });
+    const { page } = await signIn(first, 'ann');
+    await send(page, 'before the restart');
+    await page.locator('#messages li', { hasText: 'before the restart' }).waitFor();
+    await first.close();
+    await page.locator('#banner', { hasText: /shutting down.*reconnecting…/ }).waitFor();
+    // The same secret: the page's token is still good, so it resumes without a sign-in.
+    const second = await startPageApp({ jwtSecret, port: first.port });
+    await page.waitForFunction(() => document.getElementById('banner-text')?.textContent === '');
+    // Its memory store started over: the page says so and shows the new history, whose seqs
+    // reuse the old numbers, rather than dropping new messages as already seen.
+    await page.locator('#notice', { hasText: 'history of #lobby started over' }).waitFor();
+    await send(page, 'after the restart');
+    await page.locator('#messages li', { hasText: 'after the restart' }).waitFor();
+    expect(await messagesOf(page)).toEqual(['ann: after the restart']);
+    expect(second.port).toBe(first.port);
   });
 });

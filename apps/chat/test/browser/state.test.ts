@@ -99,12 +99,38 @@ describe('the chat state', () => {
     const state = createChatState();
     applyJoined(state, joined('lobby', [1, 2]));
     applyJoined(state, joined('empty', []));
-    expect(resumeRequests(state)).toEqual([{ room: 'lobby', after: 2 }, { room: 'empty' }]);
+    expect(resumeRequests(state)).toEqual({
+      requests: [{ room: 'lobby', after: 2 }, { room: 'empty' }],
+      restarted: [],
+    });
     // A live message raced the resume's answer, which holds it too.
     applyMessage(state, msg('lobby', 4));
     applyJoined(state, joined('lobby', [3, 4, 5], [ann, bob]));
     expect(seqsOf(state.joined.get('lobby')?.messages ?? [])).toEqual([1, 2, 3, 4, 5]);
     expect(state.joined.get('lobby')?.members.size).toBe(2);
+  });
+
+  it('joins afresh a room whose history started over on a restarted server', () => {
+    const state = createChatState();
+    applyJoined(state, joined('lobby', [1, 2, 3]));
+    applyJoined(state, joined('dev', [1]));
+    const listed = [
+      { name: 'lobby', members: 1, lastSeq: 1 },
+      { name: 'dev', members: 1, lastSeq: 4 },
+    ];
+    expect(resumeRequests(state, listed)).toEqual({
+      requests: [{ room: 'lobby' }, { room: 'dev', after: 1 }],
+      restarted: ['lobby'],
+    });
+    // Its new history replaces the old, whose numbers it reuses.
+    applyJoined(state, {
+      room: 'lobby',
+      members: [ann],
+      messages: [msg('lobby', 1, ann, 'new')],
+      truncated: false,
+    });
+    expect(state.joined.get('lobby')?.messages.map((m) => m.text)).toEqual(['new']);
+    expect(unreadCount(state, 'lobby')).toBe(0);
   });
 
   it('remembers that a resume was truncated', () => {
@@ -208,7 +234,13 @@ describe('what the page says', () => {
     expect(describeRefusal('REALTIME_ERR_AUTH', 'the token has expired')).toMatch(
       /sign in again.*expired/,
     );
-    expect(describeRefusal('CHAT_ERR_SHUTDOWN', 'restarting')).toMatch(/shutting down/);
+    expect(describeRefusal('CHAT_ERR_SHUTDOWN', 'restarting')).toBe(
+      'The server is shutting down: restarting',
+    );
+    // Said once when the reason already says it.
+    expect(describeRefusal('CHAT_ERR_SHUTDOWN', 'the server is shutting down: back soon')).toBe(
+      'The server is shutting down: back soon',
+    );
   });
 
   it.each([

@@ -58,6 +58,8 @@ let state: ChatState = createChatState();
 let saved: SavedSession | undefined;
 let socket: ChatSocket | undefined;
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+/** What the server said when it announced it was shutting down, until the next connect. */
+let shutdown: string | undefined;
 const typing = createTypingThrottle();
 
 function setBanner(text: string): void {
@@ -170,13 +172,25 @@ function typingStopped(): void {
 }
 
 async function onConnect(): Promise<void> {
+  shutdown = undefined;
   setBanner('');
-  const requests: JoinRequest[] =
-    state.joined.size > 0
-      ? resumeRequests(state)
-      : [...new Set([LOBBY, ...(saved?.rooms ?? [])])].map((room) => ({ room }));
+  let requests: JoinRequest[];
+  if (state.joined.size > 0) {
+    // A resume: the room list first, to tell a server whose history started over.
+    const listed = await request('rooms');
+    const resumed = resumeRequests(state, listed.ok ? listed.rooms : undefined);
+    requests = resumed.requests;
+    if (resumed.restarted.length > 0) {
+      setNotice(
+        `The server's history of ${resumed.restarted.map((r) => `#${r}`).join(', ')} started over.`,
+      );
+    }
+  } else {
+    requests = [...new Set([LOBBY, ...(saved?.rooms ?? [])])].map((room) => ({ room }));
+  }
   await Promise.all(requests.map((r) => join(r)));
   if (!state.joined.has(state.active)) setActive(state, LOBBY);
+  else setActive(state, state.active);
   renderAll();
   await refreshRooms();
 }
@@ -222,11 +236,14 @@ function connect(): void {
   });
   s.on('notice', ({ code, reason }) => {
     setNotice(describeRefusal(code, reason));
-    if (code === 'CHAT_ERR_SHUTDOWN') setBanner(describeRefusal(code, reason));
+    if (code === 'CHAT_ERR_SHUTDOWN') {
+      shutdown = describeRefusal(code, reason);
+      setBanner(shutdown);
+    }
   });
   s.on('disconnect', (reason) => {
     if (socket !== s) return;
-    setBanner(RECONNECTING);
+    setBanner(shutdown === undefined ? RECONNECTING : `${shutdown} — reconnecting…`);
     // The server closed this socket on purpose (a flood, a shutdown): Socket.IO does not retry
     // those by itself, so the page does, a little later.
     if (reason === 'io server disconnect') setTimeout(() => socket === s && s.connect(), 2000);

@@ -4,21 +4,33 @@
  */
 import type { ChatErrorCode } from '../../src/contract.ts';
 
+/** `title: reason`, or the reason alone (capitalised) when it already starts with the title. */
+function titled(title: string, reason: string): string {
+  if (reason.toLowerCase().startsWith(title.toLowerCase())) {
+    return reason.charAt(0).toUpperCase() + reason.slice(1);
+  }
+  return reason === '' ? title : `${title}: ${reason}`;
+}
+
 /** A refusal or notice as the page shows it: a short title and the server's reason. */
 export function describeRefusal(code: ChatErrorCode | string, reason: string): string {
   switch (code) {
     case 'REALTIME_ERR_RATE_LIMITED':
-      return `Slow down: ${reason}`;
+      return titled('Slow down', reason);
     case 'REALTIME_ERR_AUTH':
-      return `Please sign in again: ${reason}`;
+      return titled('Please sign in again', reason);
     case 'CHAT_ERR_SHUTDOWN':
-      return `The server is shutting down: ${reason}`;
+      return titled('The server is shutting down', reason);
+    case 'CHAT_ERR_UNAVAILABLE':
+      return titled('The server cannot do that right now, try again', reason);
     case 'REALTIME_ERR_LIMIT':
-      return `Limit reached: ${reason}`;
+      return titled('Limit reached', reason);
     case 'REALTIME_ERR_PAYLOAD':
-      return `Not sent: ${reason}`;
+      return titled('Not sent', reason);
     case 'REALTIME_ERR_NOT_MEMBER':
-      return `Not in that room: ${reason}`;
+      return titled('Not in that room', reason);
+    case 'REALTIME_ERR_ACK_TIMEOUT':
+      return titled('No answer from the server', reason);
     default:
       return reason;
   }

@@ -4,7 +4,13 @@
  * typing, and the read cursor an unread count is measured from. Everything here is plain data and
  * functions of it, unit-tested in test/browser/state.test.ts; main.ts renders it.
  */
-import type { ChatMessage, ChatRoomSummary, ChatUser, Joined } from '../../src/contract.ts';
+import type {
+  ChatMessage,
+  ChatRoomSummary,
+  ChatUser,
+  Joined,
+  JoinRequest,
+} from '../../src/contract.ts';
 import { LOBBY } from '../../src/contract.ts';
 
 /** How long a "typing" shown without news lasts: the server expires it after 5 s, this is a backstop. */
@@ -99,12 +105,30 @@ export function setActive(state: ChatState, name: string): void {
   markActiveRead(state);
 }
 
-/** The join requests that resume every room after a reconnect: each after the last `seq` seen. */
-export function resumeRequests(state: ChatState): { room: string; after?: number }[] {
-  return [...state.joined.values()].map((room) => {
+/**
+ * The join requests that resume every room after a reconnect: each after the last `seq` seen.
+ * `listed` is the server's room list, asked for first: a room whose newest `seq` there is below
+ * the page's (a restarted server with no shared store started its history over) is forgotten and
+ * joined afresh, since its new messages reuse old numbers. Returns those rooms in `restarted`.
+ */
+export function resumeRequests(
+  state: ChatState,
+  listed?: readonly ChatRoomSummary[],
+): { requests: JoinRequest[]; restarted: string[] } {
+  const newest = new Map(listed?.map((room) => [room.name, room.lastSeq]));
+  const requests: JoinRequest[] = [];
+  const restarted: string[] = [];
+  for (const room of [...state.joined.values()]) {
     const after = lastSeen(room);
-    return after > 0 ? { room: room.name, after } : { room: room.name };
-  });
+    if (listed !== undefined && (newest.get(room.name) ?? 0) < after) {
+      state.joined.delete(room.name);
+      restarted.push(room.name);
+      requests.push({ room: room.name });
+    } else {
+      requests.push(after > 0 ? { room: room.name, after } : { room: room.name });
+    }
+  }
+  return { requests, restarted };
 }
 
 /** Replaces the room list. */
