@@ -27,6 +27,17 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     ]);
     await expect(roomButton(ann, 'lobby').getAttribute('aria-label')).resolves.toMatch(/2 people/);
 
+    // Every input has a label, and every button a name.
+    const unlabelled = await ann.$$eval('input, button', (elements) =>
+      elements
+        .filter((e) =>
+          e instanceof HTMLInputElement
+            ? (e.labels?.length ?? 0) === 0
+            : (e.getAttribute('aria-label') ?? e.textContent ?? '').trim() === '',
+        )
+        .map((e) => e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
     await send(ann, 'hello bob');
     await waitForMessage(bob, 'hello bob');
     await send(bob, 'hi ann');

@@ -19,9 +19,12 @@ describe.skipIf(skipWithoutBrowser('reconnect.test.ts'))('the chat page, reconne
     await waitForMessage(ann, 'before');
 
     // Chromium's offline mode drops the connection: Socket.IO sees its transport close.
+    const messagesBox = await ann.locator('#messages').boundingBox();
     await annNet.setOffline(true);
     await ann.locator('#banner', { hasText: 'reconnecting…' }).waitFor();
     const banner = await ann.locator('#banner').boundingBox();
+    // The status line had its space already: showing it moved nothing.
+    expect(await ann.locator('#messages').boundingBox()).toEqual(messagesBox);
     for (const text of ['missed 1', 'missed 2', 'missed 3']) {
       await send(bob, text);
       await waitForMessage(bob, text);
