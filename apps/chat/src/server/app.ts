@@ -91,6 +91,32 @@ function listen(server: HttpServer, port: number, host: string): Promise<Address
   });
 }
 
+/** How long close() waits for clients to read the notice and the disconnect, in ms. */
+export const CLOSE_TIMEOUT_MS = 2000;
+
+type EngineClient = import('node:events').EventEmitter & { readonly readyState: string };
+
+/**
+ * Resolves once every Engine.IO connection in `clients` has closed (a long-polling client must
+ * come back for its last packets), or after `timeoutMs`: closing the engine before drops them.
+ */
+function drained(clients: ReadonlySet<EngineClient>, timeoutMs: number): Promise<void> {
+  const open = [...clients].filter((client) => client.readyState !== 'closed');
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, timeoutMs);
+    for (const client of open) {
+      client.once('close', () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+}
+
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 /**
@@ -138,6 +164,11 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     serveClient: false,
     ...backend.serverOptions,
   }) as ChatServer;
+  const engineClients = new Set<EngineClient>();
+  io.engine.on('connection', (client: EngineClient) => {
+    engineClients.add(client);
+    client.once('close', () => engineClients.delete(client));
+  });
   const fanout = await backend.attach(io);
   const limiter = createChatLimiter(limits);
   const handlers = createChatHandlers({
@@ -188,7 +219,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
         });
         // Each socket's transport writes the notice before it closes (Engine.IO drains first).
         server.local.disconnectSockets(true);
-        await handlers.settled();
+        await Promise.all([handlers.settled(), drained(engineClients, CLOSE_TIMEOUT_MS)]);
         handlers.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -76,7 +76,7 @@ export function createChatLimiter(limits: ChatAppLimits, clock?: RateClock): Cha
   });
   const perSocket = new WeakMap<
     Socket,
-    { messages: TokenBucket; strikes: TokenBucket; lastNoticeAt: number }
+    { messages: TokenBucket; strikes: TokenBucket; lastNoticeAt: number; cutOff: boolean }
   >();
   const now = (): number => (clock ?? performance).now();
 
@@ -95,6 +95,7 @@ export function createChatLimiter(limits: ChatAppLimits, clock?: RateClock): Cha
           ...(clock === undefined ? {} : { clock }),
         }),
         lastNoticeAt: Number.NEGATIVE_INFINITY,
+        cutOff: false,
       };
       perSocket.set(socket, budget);
     }
@@ -141,12 +142,17 @@ export function createChatLimiter(limits: ChatAppLimits, clock?: RateClock): Cha
         reason = `slow down: too many messages from your address (at most ${limits.messagesPerSecond * ADDRESS_MESSAGE_SHARE} a second)`;
       }
       const waited = `${reason}; retry in ${Math.ceil(taken.waitMs)} ms`;
-      if (!budget.strikes.take().allowed) {
+      if (budget.cutOff) {
+        // Told and being disconnected: nothing more.
+      } else if (!budget.strikes.take().allowed) {
+        budget.cutOff = true;
         socket.emit('notice', {
           code: 'REALTIME_ERR_RATE_LIMITED',
           reason: `disconnected: you kept sending more than ${limits.messagesPerSecond} messages a second after being told to slow down`,
         });
-        socket.disconnect(true);
+        // After the answers already on their way (handlers that await a store), so each
+        // request read before the cut-off is still answered.
+        setImmediate(() => socket.disconnect(true));
       } else if (now() - budget.lastNoticeAt >= NOTICE_INTERVAL_MS) {
         budget.lastNoticeAt = now();
         socket.emit('notice', { code: 'REALTIME_ERR_RATE_LIMITED', reason: waited });
