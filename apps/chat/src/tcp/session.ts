@@ -5,10 +5,8 @@
  * server connection is ready, so nothing is sent into a gap; a dropped server connection is
  * reconnected and the room re-joined from the last `seq` shown, so the user misses nothing.
  */
-import { createLineDecoder } from '@socketlab/basics';
 import { type ManagedConnection, roomChatLines } from '@socketlab/multiplexing';
 import { decodeChatLine } from '@socketlab/tcp-udp';
-import { TokenBucket } from '@socketlab/websockets/realtime';
 import { io, type Socket } from 'socket.io-client';
 import type {
   ChatAnswer,
@@ -23,6 +21,7 @@ import type {
 } from '../contract.ts';
 import { type GatewayStep, planLine } from './commands.ts';
 import { RoomFeed } from './feed.ts';
+import { readLines } from './intake.ts';
 import {
   diffMembers,
   gatewayLines,
@@ -65,13 +64,23 @@ const ackTimeout = (ms: number): ChatRefusal => ({
   },
 });
 
+/** Refusals that may pass: the gateway tries again (bounded) rather than give the user up. */
+const RETRYABLE: ReadonlySet<ChatErrorCode> = new Set<ChatErrorCode>([
+  'REALTIME_ERR_ACK_TIMEOUT',
+  'REALTIME_ERR_RATE_LIMITED',
+  'CHAT_ERR_SHUTDOWN',
+  'CHAT_ERR_UNAVAILABLE',
+]);
+
+/** A server disconnect this soon after a notice (other than a shutdown) is the notice's doing. */
+const KICK_NOTICE_MS = 2000;
+
 /** One `nc` user; {@link start} wires it to its connection. */
 export class GatewaySession {
   readonly #member: ManagedConnection<GatewayMember>;
   readonly #context: SessionContext;
   readonly #limits: TcpGatewayLimits;
   readonly #feed = new RoomFeed();
-  readonly #bucket: TokenBucket;
   readonly #ownIds = new Set<string>();
   #socket: ChatSocket | undefined;
   #token = '';
@@ -86,11 +95,9 @@ export class GatewaySession {
   #waiters: (() => void)[] = [];
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
-  #floodLines = 0;
-  #warned = false;
   #attempts = 0;
   #refreshed = false;
-  #lastNotice: { code: ChatErrorCode; reason: string } | undefined;
+  #lastNotice: { code: ChatErrorCode; reason: string; at: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Resolves once the session has stopped and its Socket.IO client is closed. */
   readonly stopped: Promise<void>;
@@ -100,10 +107,6 @@ export class GatewaySession {
     this.#member = member;
     this.#context = context;
     this.#limits = context.limits;
-    this.#bucket = new TokenBucket({
-      capacity: this.#limits.maxMessageBurst,
-      refillPerSecond: this.#limits.maxMessagesPerSecond,
-    });
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -111,33 +114,22 @@ export class GatewaySession {
 
   /** Reads the user's lines and connects to the chat server as `member.metadata.nick`. */
   start(): void {
-    const lines = createLineDecoder({ maxLineBytes: this.#limits.maxLineBytes });
-    const member = this.#member;
-    member.on('message', (chunk) => {
-      for (const line of lines.push(chunk)) {
-        if (member.state !== 'open') return;
-        if (this.#withinRate()) this.#onLine(line);
-      }
-      if (lines.overflow && member.state === 'open') {
-        member.close(roomChatLines.lineTooLong(this.#limits.maxLineBytes).trimEnd());
-      }
-    });
-    member.once('close', (reason, error) => {
-      // As stage 3: an `nc -N` user's last line needs no newline (not after a reset or a limit).
-      const last = lines.end();
-      if (reason === 'peer' && error === undefined && last.length > 0 && this.#withinRate()) {
-        this.#onLine(last);
-      }
-      // The lines accepted before the close still go to the server (a flooder's first ones,
-      // what came before `/quit`), unless the server is away: then they cannot, and are dropped.
-      this.#gone = true;
-      for (const wake of this.#waiters.splice(0)) wake();
-      const watchdog = setTimeout(() => this.stop(), this.#limits.ackTimeoutMs);
-      void this.#chain.then(() => {
-        clearTimeout(watchdog);
-        this.stop();
-      });
-    });
+    readLines(
+      this.#member,
+      this.#limits,
+      (line) => this.#onLine(line),
+      () => {
+        // The lines accepted before the close still go to the server (a flooder's first ones,
+        // what came before `/quit`), unless the server is away: then they cannot, and are dropped.
+        this.#gone = true;
+        for (const wake of this.#waiters.splice(0)) wake();
+        const watchdog = setTimeout(() => this.stop(), this.#limits.ackTimeoutMs);
+        void this.#chain.then(() => {
+          clearTimeout(watchdog);
+          this.stop();
+        });
+      },
+    );
     void this.#connect();
   }
 
@@ -165,23 +157,6 @@ export class GatewaySession {
   #close(line: string): void {
     this.stop();
     this.#member.close(line.trimEnd());
-  }
-
-  /** Stage 3's flood rule: a line over the rate is dropped, told once, and too many close. */
-  #withinRate(): boolean {
-    if (this.#bucket.take().allowed) {
-      this.#warned = false;
-      return true;
-    }
-    const { maxFloodLines, maxMessagesPerSecond: rate, maxMessageBurst: burst } = this.#limits;
-    this.#floodLines++;
-    if (this.#floodLines > maxFloodLines) {
-      this.#member.close(roomChatLines.flooded(maxFloodLines, rate).trimEnd());
-    } else if (!this.#warned) {
-      this.#warned = true;
-      this.#say(roomChatLines.tooFast(rate, burst, maxFloodLines - this.#floodLines + 1));
-    }
-    return false;
   }
 
   #onLine(bytes: Uint8Array): void {
@@ -379,7 +354,7 @@ export class GatewaySession {
     socket.on(
       'notice',
       mine((notice) => {
-        this.#lastNotice = notice;
+        this.#lastNotice = { ...notice, at: performance.now() };
         this.#say(renderNotice(notice));
       }),
     );
@@ -399,7 +374,6 @@ export class GatewaySession {
 
   /** Joins the user's room on a new connection: the welcome, a resume, or after `/nick`. */
   async #enter(socket: ChatSocket): Promise<void> {
-    this.#attempts = 0;
     this.#lastNotice = undefined;
     const mode = this.#mode;
     const room = this.#member.metadata.room;
@@ -425,9 +399,19 @@ export class GatewaySession {
     if (socket !== this.#socket || this.#stopped) return;
     if (!answer.ok) {
       this.#feed.cancelJoin();
-      this.#close(gatewayLines.refused(answer.error.code, answer.error.reason));
+      const { code, reason } = answer.error;
+      if (!RETRYABLE.has(code)) {
+        this.#close(gatewayLines.refused(code, reason));
+        return;
+      }
+      // Unanswered, or the server is busy or closing: drop this connection and try again.
+      socket.disconnect();
+      this.#say(gatewayLines.lost(reason));
+      this.#reconnect(reason, false);
       return;
     }
+    this.#attempts = 0;
+    this.#refreshed = false;
     const before = this.#members;
     this.#members = answer.members;
     this.#mode = 'resume';
@@ -453,7 +437,7 @@ export class GatewaySession {
       // A restarted server may sign with another key: one new token, then a refusal is final.
       this.#refreshed = true;
       this.#reconnect(error.message, true);
-    } else if (code !== undefined && code !== 'REALTIME_ERR_RATE_LIMITED') {
+    } else if (code !== undefined && !RETRYABLE.has(code)) {
       this.#close(gatewayLines.refused(code, error.data?.reason ?? error.message));
     } else {
       this.#reconnect(error.message, false);
@@ -463,10 +447,14 @@ export class GatewaySession {
   #onDisconnect(reason: string): void {
     if (reason === 'io client disconnect') return; // this session closed it (a /nick)
     this.#setReady(false);
-    this.#mode = this.#mode === 'welcome' ? 'welcome' : 'resume';
     const notice = this.#lastNotice;
-    if (reason === 'io server disconnect' && notice && notice.code !== 'CHAT_ERR_SHUTDOWN') {
-      // The server put this user out (a flood, a limit): said, and final.
+    if (
+      reason === 'io server disconnect' &&
+      notice !== undefined &&
+      notice.code !== 'CHAT_ERR_SHUTDOWN' &&
+      performance.now() - notice.at < KICK_NOTICE_MS
+    ) {
+      // The server put this user out right after saying why (a flood, a limit): final.
       this.#close(gatewayLines.refused(notice.code, notice.reason));
       return;
     }

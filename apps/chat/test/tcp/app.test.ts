@@ -22,6 +22,27 @@ describeGateway('against the chat app', async () => {
   };
 });
 
+describe("the nc gateway and the app's own rules", () => {
+  it("relays the server's refusal of a text longer than it takes", async () => {
+    const app = await startChatApp({ host: '127.0.0.1', port: 0, limits: { maxTextLength: 10 } });
+    onTestFinished(() => app.close());
+    const gateway = await startTcpGateway({
+      host: '127.0.0.1',
+      port: 0,
+      serverUrl: app.url,
+      issueToken: async (nick) => (await app.issueGuestToken(nick)).token,
+    });
+    onTestFinished(() => gateway.close());
+    const nc = await connectNc(gateway.address.port);
+    await nc.waitFor(/^\* welcome/);
+    await nc.say('much longer than ten characters');
+    await nc.waitFor(/^! a message's text is 1 to 10 characters/);
+    await nc.say('short');
+    await nc.say('/who');
+    await nc.waitFor('* in #lobby (1): guest1');
+  });
+});
+
 describe('the nc gateway across a restart of the chat app', () => {
   it('tells the nc user, reconnects with a new token and goes on in the same room', async () => {
     // No jwtSecret: each app signs with its own random key, so the old token is refused and the

@@ -105,6 +105,11 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       await nc.waitFor(/^\* welcome, you are guest1, in #lobby \(2 here\)/);
       await nc.say('hi alice');
       await pollUntil(() => got.find((m) => m.text === 'hi alice'), 'the nc line on the page');
+      await nc.say('bell\u0007 and escape\u001b[2J');
+      await pollUntil(
+        () => got.find((m) => m.text === 'bell\ufffd and escape\ufffd[2J'),
+        'the nc line, control characters replaced, on the page',
+      );
       expect(got[0]).toMatchObject({ from: { nick: 'guest1' }, kind: 'text', room: 'lobby' });
       await page.timeout(5000).emitWithAck('send', { room: 'lobby', text: 'hi nc\u001b[31m' });
       await nc.waitFor('<alice> hi nc\ufffd[31m');
@@ -144,19 +149,22 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       await pollUntil(() => gateway.size === 0, 'the connection to be gone');
     });
 
-    it('opens and closes 200 connections and keeps nothing of them', async () => {
+    it('opens and closes 200 connections and keeps nothing of them', {
+      timeout: 60_000,
+    }, async () => {
       const { server, gateway, port } = await setup(start);
       const started = performance.now();
-      const users = await Promise.all(Array.from({ length: 200 }, () => connectNc(port, 10_000)));
-      await Promise.all(users.map((user) => user.waitFor(/^\* welcome/, 10_000)));
+      // 200 users in one room make 20,000 presence lines: bounded for a loaded machine.
+      const users = await Promise.all(Array.from({ length: 200 }, () => connectNc(port, 30_000)));
+      await Promise.all(users.map((user) => user.waitFor(/^\* welcome/, 30_000)));
       const opened = performance.now();
       expect(gateway.size).toBe(200);
       for (const user of users) user.wire.close();
-      await pollUntil(() => gateway.size === 0, 'every nc connection gone', { ms: 10_000 });
+      await pollUntil(() => gateway.size === 0, 'every nc connection gone', { ms: 20_000 });
       await pollUntil(
         async () => (await server.io.fetchSockets()).length === 0,
         'every Socket.IO client gone',
-        { ms: 10_000 },
+        { ms: 20_000 },
       );
       console.log(
         `200 nc users: welcomed in ${Math.round(opened - started)} ms, gone in ${Math.round(performance.now() - opened)} ms`,
@@ -188,6 +196,65 @@ export function describeGateway(label: string, start: () => Promise<ServerUnderT
       await page.timeout(5000).emitWithAck('send', { room: 'lobby', text: 'four' });
       await nc.waitFor('<alice> four');
       expect(nc.lines.filter((line) => line === '<alice> one')).toHaveLength(1);
+    });
+
+    it('refuses a line that is not UTF-8, and sends the last line of an nc -N user', async () => {
+      const { server, port } = await setup(start);
+      const page = await webUser(server, 'alice', 'lobby');
+      const got: ChatMessage[] = [];
+      page.on('message', (message: ChatMessage) => got.push(message));
+      const nc = await connectNc(port);
+      await nc.waitFor(/^\* welcome/);
+      await nc.wire.send(Buffer.from([0x68, 0xff, 0x0a]));
+      await nc.waitFor('! the line is not valid UTF-8; it was ignored');
+      await nc.wire.send('no newline at the end');
+      nc.wire.end();
+      await pollUntil(
+        () => got.find((m) => m.text === 'no newline at the end'),
+        'the last line on the page',
+      );
+    });
+
+    it('disconnects the nc user, with the reason, when the server puts it out', async () => {
+      const { server, port } = await setup(start);
+      const nc = await connectNc(port);
+      await nc.waitFor(/^\* welcome/);
+      const [socket] = (await server.io.fetchSockets()).filter(
+        (s) => s.data.user.nick === 'guest1',
+      );
+      socket?.emit('notice', { code: 'REALTIME_ERR_RATE_LIMITED', reason: 'you were flooding' });
+      socket?.disconnect(true);
+      await nc.waitFor('! REALTIME_ERR_RATE_LIMITED you were flooding');
+      expect((await nc.closed()).at(-1)).toBe(
+        '! REALTIME_ERR_RATE_LIMITED you were flooding; closing your connection',
+      );
+    });
+
+    it('tells a user the gateway cannot get a token for, and closes', async () => {
+      const server = await start();
+      const gateway = await startTcpGateway({
+        host: '127.0.0.1',
+        port: 0,
+        serverUrl: server.url,
+        issueToken: () => Promise.reject(new Error('no guests today')),
+      });
+      onTestFinished(() => gateway.close());
+      const nc = await connectNc(gateway.address.port);
+      expect(await nc.closed()).toEqual([
+        '! REALTIME_ERR_AUTH no guests today; closing your connection',
+      ]);
+    });
+
+    it('refuses the connection past maxConnections out loud, and closes idle users', async () => {
+      const { port } = await setup(start, { maxConnections: 1, idleTimeoutMs: 300 });
+      const first = await connectNc(port);
+      await first.waitFor(/^\* welcome/);
+      const second = await connectNc(port);
+      expect((await second.closed()).at(-1)).toMatch(/^MULTIPLEXING_ERR_LIMIT_EXCEEDED refused: /);
+      // Nothing more from the first: the manager's idle timeout closes it, saying why.
+      expect((await first.closed()).at(-1)).toBe(
+        'MULTIPLEXING_ERR_IDLE_TIMEOUT nothing received for 300 ms; closing',
+      );
     });
 
     it('tells every nc user the server is shutting down on close()', async () => {
