@@ -76,6 +76,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     await send(bob, 'ann?');
     await roomButton(ann, 'lobby').locator('.unread', { hasText: '2' }).waitFor();
     await expect(roomButton(ann, 'lobby').getAttribute('aria-label')).resolves.toMatch(/2 unread/);
+    await expect(ann.title()).resolves.toBe('(2) socketlab chat');
     // Back in the lobby (a keyboard press on its button), they are read.
     await roomButton(ann, 'lobby').focus();
     await ann.keyboard.press('Enter');

@@ -16,6 +16,7 @@ import {
   roomListEntries,
   setActive,
   TYPING_SHOWN_MS,
+  totalUnread,
   typingLine,
   typingNicks,
   unreadCount,
@@ -60,6 +61,11 @@ describe('mergeMessages', () => {
     expect(seqsOf(added)).toEqual([3, 4]);
   });
 
+  it('keeps the newest max messages', () => {
+    const { messages } = mergeMessages([msg('r', 1), msg('r', 2)], [msg('r', 3), msg('r', 4)], 3);
+    expect(seqsOf(messages)).toEqual([2, 3, 4]);
+  });
+
   it('leaves the list as it was when nothing is new', () => {
     const existing = [msg('r', 1)];
     const { messages, added } = mergeMessages(existing, [msg('r', 1)]);
@@ -81,6 +87,7 @@ describe('the chat state', () => {
     expect(applyMessage(state, msg('lobby', 4))).toBe(true);
     expect(unreadCount(state, 'dev')).toBe(2);
     expect(unreadCount(state, 'lobby')).toBe(0);
+    expect(totalUnread(state)).toBe(2);
     setActive(state, 'dev');
     expect(unreadCount(state, 'dev')).toBe(0);
     applyMessage(state, msg('lobby', 5));

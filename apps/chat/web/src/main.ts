@@ -205,8 +205,9 @@ function connect(): void {
   });
   socket = s;
   s.on('connect', () => void onConnect());
-  s.on('welcome', ({ user }) => {
+  s.on('welcome', ({ user, limits }) => {
     state.me = user;
+    byId<HTMLInputElement>('message').maxLength = limits.maxTextLength;
     byId('whoami').textContent = `Signed in as ${user.nick}`;
   });
   s.on('message', (message) => {

@@ -13,6 +13,9 @@ import type {
 } from '../../src/contract.ts';
 import { LOBBY } from '../../src/contract.ts';
 
+/** The most messages the page keeps per room; older ones are dropped as new ones come. */
+export const MAX_KEPT_MESSAGES = 1000;
+
 /** How long a "typing" shown without news lasts: the server expires it after 5 s, this is a backstop. */
 export const TYPING_SHOWN_MS = 6000;
 
@@ -48,12 +51,13 @@ export function createChatState(): ChatState {
 }
 
 /**
- * Merges `incoming` into `existing` (both oldest first): one message per `seq`, in `seq` order.
- * Returns the merged list and the messages that were new.
+ * Merges `incoming` into `existing` (both oldest first): one message per `seq`, in `seq` order,
+ * the newest `max` kept. Returns the merged list and the messages that were new.
  */
 export function mergeMessages(
   existing: readonly ChatMessage[],
   incoming: readonly ChatMessage[],
+  max = MAX_KEPT_MESSAGES,
 ): { messages: ChatMessage[]; added: ChatMessage[] } {
   const seen = new Set(existing.map((m) => m.seq));
   const added: ChatMessage[] = [];
@@ -66,10 +70,11 @@ export function mergeMessages(
   const last = existing.at(-1)?.seq ?? 0;
   const sortedAdded = [...added].sort((a, b) => a.seq - b.seq);
   // The usual case, new messages after the newest: no full sort needed.
-  const messages =
+  const merged =
     (sortedAdded[0]?.seq ?? 0) > last
       ? [...existing, ...sortedAdded]
       : [...existing, ...sortedAdded].sort((a, b) => a.seq - b.seq);
+  const messages = merged.length > max ? merged.slice(merged.length - max) : merged;
   return { messages, added: sortedAdded };
 }
 
@@ -83,6 +88,13 @@ export function newestSeq(state: ChatState, name: string): number {
   const listed = state.rooms.get(name)?.lastSeq ?? 0;
   const room = state.joined.get(name);
   return Math.max(listed, room ? lastSeen(room) : 0);
+}
+
+/** Unread messages across every room the page is in (for the tab's title). */
+export function totalUnread(state: ChatState): number {
+  let total = 0;
+  for (const name of state.joined.keys()) total += unreadCount(state, name);
+  return total;
 }
 
 /** Messages not read yet in a room the page is in (0 for the active room and rooms not joined). */

@@ -4,7 +4,7 @@
  */
 import type { ChatMessage } from '../../src/contract.ts';
 import { LOBBY } from '../../src/contract.ts';
-import { type ChatState, roomListEntries, typingLine, typingNicks } from './state.ts';
+import { type ChatState, roomListEntries, totalUnread, typingLine, typingNicks } from './state.ts';
 
 /** Finds an element the page must have. */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -78,6 +78,8 @@ export function renderRooms(state: ChatState, onPick: (room: string) => void): v
     return item;
   });
   list.replaceChildren(...items);
+  const unread = totalUnread(state);
+  document.title = unread > 0 ? `(${unread}) socketlab chat` : 'socketlab chat';
   if (focused !== undefined)
     list.querySelector<HTMLElement>(`[data-room="${CSS.escape(focused)}"]`)?.focus();
 }
