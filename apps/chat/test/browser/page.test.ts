@@ -87,4 +87,21 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     await ann.getByLabel('Join or create a room').press('Enter');
     await ann.locator('#room-error', { hasText: '1–32 letters' }).waitFor();
   });
+
+  it('shows the last messages on join and older ones on request', async () => {
+    const app = await startPageApp({ limits: { historyPerRoom: 3 } });
+    const { page: bob } = await signIn(app, 'bob');
+    // Bounded: five messages, each awaited on the page.
+    for (let i = 1; i <= 5; i++) {
+      await send(bob, `m${i}`);
+      await waitForMessage(bob, `m${i}`);
+    }
+    const { page: cy } = await signIn(app, 'cy');
+    await waitForMessage(cy, 'm5');
+    expect(await messagesOf(cy)).toEqual(['bob: m3', 'bob: m4', 'bob: m5']);
+    await cy.getByRole('button', { name: 'Show older messages' }).click();
+    await waitForMessage(cy, 'm1');
+    expect(await messagesOf(cy)).toEqual(['bob: m1', 'bob: m2', 'bob: m3', 'bob: m4', 'bob: m5']);
+    await expect(cy.locator('#load-older').isHidden()).resolves.toBe(true);
+  });
 });

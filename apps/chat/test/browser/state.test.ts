@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatUser, Joined } from '../../src/contract.ts';
 import { describeRefusal, parseComposed } from '../../web/src/notices.ts';
 import {
+  applyHistory,
   applyJoined,
   applyLeft,
   applyMessage,
@@ -11,7 +12,9 @@ import {
   applyRooms,
   applyTyping,
   createChatState,
+  hasOlder,
   mergeMessages,
+  olderRequest,
   resumeRequests,
   roomListEntries,
   setActive,
@@ -140,11 +143,37 @@ describe('the chat state', () => {
     expect(unreadCount(state, 'lobby')).toBe(0);
   });
 
-  it('remembers that a resume was truncated', () => {
+  it('starts a room over from a truncated resume, then fills in older messages backwards', () => {
     const state = createChatState();
     applyJoined(state, joined('lobby', [1]));
+    const room = state.joined.get('lobby');
+    if (room === undefined) throw new Error('not joined');
+    expect(hasOlder(room)).toBe(false);
     applyJoined(state, joined('lobby', [60, 61], [ann], true));
-    expect(state.joined.get('lobby')?.truncated).toBe(true);
+    // No hole between 1 and 60: the list is the newest messages, and older ones come on request.
+    expect(seqsOf(room.messages)).toEqual([60, 61]);
+    expect(room.truncated).toBe(true);
+    expect(hasOlder(room)).toBe(true);
+    expect(olderRequest(room, 2)).toEqual({ room: 'lobby', before: 60, limit: 2 });
+    expect(seqsOf(applyHistory(state, 'lobby', [msg('lobby', 58), msg('lobby', 59)]))).toEqual([
+      58, 59,
+    ]);
+    expect(seqsOf(room.messages)).toEqual([58, 59, 60, 61]);
+    expect(applyHistory(state, 'lobby', [])).toEqual([]);
+    expect(hasOlder(room)).toBe(false);
+  });
+
+  it('clears the truncated note once the history reaches the first message', () => {
+    const state = createChatState();
+    applyJoined(state, joined('lobby', [3, 4], [ann]));
+    applyJoined(state, joined('lobby', [9], [ann], true));
+    applyHistory(
+      state,
+      'lobby',
+      [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => msg('lobby', seq)),
+    );
+    expect(state.joined.get('lobby')?.truncated).toBe(false);
+    expect(seqsOf(state.joined.get('lobby')?.messages ?? [])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('lists rooms with the lobby first, member counts and unread counts', () => {

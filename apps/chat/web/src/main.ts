@@ -6,6 +6,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import {
+  CHAT_APP_LIMITS,
   CHAT_SOCKET_PATH,
   type ChatClientEvents,
   type ChatRefusal,
@@ -24,6 +25,7 @@ import {
   saveSession,
 } from './session.ts';
 import {
+  applyHistory,
   applyJoined,
   applyLeft,
   applyMessage,
@@ -32,6 +34,7 @@ import {
   applyTyping,
   type ChatState,
   createChatState,
+  olderRequest,
   resumeRequests,
   setActive,
 } from './state.ts';
@@ -60,6 +63,8 @@ let socket: ChatSocket | undefined;
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 /** What the server said when it announced it was shutting down, until the next connect. */
 let shutdown: string | undefined;
+/** How many older messages one "show older" asks for: the server's own limit, from its welcome. */
+let historyLimit: number = CHAT_APP_LIMITS.historyPerRoom;
 const typing = createTypingThrottle();
 
 function setBanner(text: string): void {
@@ -109,7 +114,7 @@ function signOut(reason = ''): void {
   showLogin(reason);
 }
 
-type AckedEvent = 'join' | 'leave' | 'send' | 'rooms';
+type AckedEvent = 'join' | 'leave' | 'send' | 'rooms' | 'history';
 /** The arguments of a request, without its acknowledgement. */
 type ArgsOf<E extends AckedEvent> =
   Parameters<ChatClientEvents[E]> extends [...infer A, unknown] ? A : never;
@@ -208,6 +213,7 @@ function connect(): void {
   s.on('welcome', ({ user, limits }) => {
     state.me = user;
     byId<HTMLInputElement>('message').maxLength = limits.maxTextLength;
+    historyLimit = limits.historyPerRoom;
     byId('whoami').textContent = `Signed in as ${user.nick}`;
   });
   s.on('message', (message) => {
@@ -326,6 +332,19 @@ function wire(): void {
     persist();
     renderAll();
     await refreshRooms();
+  });
+  byId('load-older').addEventListener('click', async () => {
+    const room = state.joined.get(state.active);
+    if (room === undefined) return;
+    const answer = await request('history', olderRequest(room, historyLimit));
+    if (!answer.ok) {
+      setNotice(describeRefusal(answer.error.code, answer.error.reason));
+      return;
+    }
+    applyHistory(state, answer.room, answer.messages);
+    if (answer.room === state.active) renderActiveRoom(state);
+    // The button hides once nothing older is left: keep the focus somewhere sensible.
+    if (byId('load-older').hidden) byId('message').focus();
   });
   const message = byId<HTMLInputElement>('message');
   message.addEventListener('input', () => {

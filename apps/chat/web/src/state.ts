@@ -30,8 +30,10 @@ export interface JoinedRoom {
   readonly typing: Map<string, { readonly user: ChatUser; readonly until: number }>;
   /** The newest `seq` read (shown while the room was the active one). */
   readSeq: number;
-  /** The answer to a join left out older messages (more were missed than it holds). */
+  /** A resume's answer left out older messages (more were missed than it holds). */
   truncated: boolean;
+  /** A history request came back empty: the server keeps nothing older. */
+  olderGone: boolean;
 }
 
 /** Everything the page shows, apart from the connection's state. */
@@ -165,16 +167,51 @@ export function applyJoined(state: ChatState, joined: Joined): ChatMessage[] {
       typing: new Map(),
       readSeq: 0,
       truncated: false,
+      olderGone: false,
     };
     state.joined.set(joined.room, room);
   }
   room.members.clear();
   for (const user of joined.members) room.members.set(user.id, user);
+  // A resume that missed too much starts the list again from its newest messages, so the list
+  // has no hole; "show older" then fills in backwards.
+  if (!first && joined.truncated) {
+    room.messages = [];
+    room.truncated = true;
+    room.olderGone = false;
+  }
   const { messages, added } = mergeMessages(room.messages, joined.messages);
   room.messages = messages;
-  if (joined.truncated) room.truncated = true;
   if (first) room.readSeq = lastSeen(room);
   if (joined.room === state.active) markActiveRead(state);
+  return added;
+}
+
+/** Whether a room may have messages older than those the page holds. */
+export function hasOlder(room: JoinedRoom): boolean {
+  return !room.olderGone && (room.messages[0]?.seq ?? 1) > 1;
+}
+
+/** The `history` request for the messages before the oldest the page holds of a room. */
+export function olderRequest(
+  room: JoinedRoom,
+  limit: number,
+): { room: string; before: number; limit: number } {
+  return { room: room.name, before: room.messages[0]?.seq ?? 1, limit };
+}
+
+/** Adds the older messages a `history` request answered; none means there are no more. */
+export function applyHistory(
+  state: ChatState,
+  name: string,
+  older: readonly ChatMessage[],
+): ChatMessage[] {
+  const room = state.joined.get(name);
+  if (room === undefined) return [];
+  const { messages, added } = mergeMessages(room.messages, older, Number.POSITIVE_INFINITY);
+  room.messages = messages;
+  if (added.length === 0) room.olderGone = true;
+  if (room.messages[0]?.seq === 1) room.truncated = false;
   return added;
 }
 

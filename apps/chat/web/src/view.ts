@@ -4,7 +4,14 @@
  */
 import type { ChatMessage } from '../../src/contract.ts';
 import { LOBBY } from '../../src/contract.ts';
-import { type ChatState, roomListEntries, totalUnread, typingLine, typingNicks } from './state.ts';
+import {
+  type ChatState,
+  hasOlder,
+  roomListEntries,
+  totalUnread,
+  typingLine,
+  typingNicks,
+} from './state.ts';
 
 /** Finds an element the page must have. */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -84,31 +91,45 @@ export function renderRooms(state: ChatState, onPick: (room: string) => void): v
     list.querySelector<HTMLElement>(`[data-room="${CSS.escape(focused)}"]`)?.focus();
 }
 
-/** Redraws the shown room: title, messages (kept scrolled to the end if they were), leave button. */
+/** Redraws the shown room: title, leave button, the line about older messages, the messages. */
 export function renderActiveRoom(state: ChatState): void {
   const room = state.joined.get(state.active);
   byId('room-title').textContent = `#${state.active}`;
   byId<HTMLButtonElement>('leave').disabled = state.active === LOBBY;
   byId('truncated').textContent = room?.truncated
-    ? 'Older messages were missed while away; only the newest are shown.'
+    ? 'More was said while you were away than was fetched:'
     : '';
+  byId('load-older').hidden = room === undefined || !hasOlder(room);
+  renderMessages(state.active, room?.messages ?? [], state.me?.id);
+}
+
+/**
+ * Draws `messages` into the list, touching only what changed when the items shown are still one
+ * run of them (new ones appended, older ones prepended); otherwise redraws it all. Stays at the
+ * end if it was there, and keeps what is in view when older messages are added above.
+ */
+function renderMessages(
+  roomName: string,
+  messages: readonly ChatMessage[],
+  myId: string | undefined,
+): void {
   const list = byId<HTMLOListElement>('messages');
   const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const shown = list.dataset.room === state.active ? list.children.length : -1;
-  const messages = room?.messages ?? [];
-  const appendOnly =
-    shown >= 0 &&
-    shown <= messages.length &&
-    (shown === 0 ||
-      (list.lastElementChild as HTMLElement | null)?.dataset.seq ===
-        String(messages[shown - 1]?.seq));
-  if (appendOnly) {
-    list.append(...messages.slice(shown).map((m) => messageItem(m, state.me?.id)));
-  } else {
-    list.replaceChildren(...messages.map((m) => messageItem(m, state.me?.id)));
-    list.dataset.room = state.active;
+  const seqOf = (item: Element | null) => Number((item as HTMLElement | null)?.dataset.seq);
+  const shown = list.dataset.room === roomName ? list.children.length : -1;
+  const first = messages.findIndex((m) => m.seq === seqOf(list.firstElementChild));
+  const last = messages.findIndex((m) => m.seq === seqOf(list.lastElementChild));
+  if (shown > 0 && first >= 0 && last - first + 1 === shown) {
+    const before = list.scrollHeight;
+    list.prepend(...messages.slice(0, first).map((m) => messageItem(m, myId)));
+    list.append(...messages.slice(last + 1).map((m) => messageItem(m, myId)));
+    if (atEnd) list.scrollTop = list.scrollHeight;
+    else if (first > 0) list.scrollTop += list.scrollHeight - before;
+    return;
   }
-  if (atEnd || !appendOnly) list.scrollTop = list.scrollHeight;
+  list.replaceChildren(...messages.map((m) => messageItem(m, myId)));
+  list.dataset.room = roomName;
+  list.scrollTop = list.scrollHeight;
 }
 
 /** Redraws who is in the shown room. */
