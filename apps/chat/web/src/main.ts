@@ -130,11 +130,12 @@ type AnswerOf<E extends AckedEvent> =
 function request<E extends AckedEvent>(event: E, ...args: ArgsOf<E>): Promise<AnswerOf<E>> {
   return new Promise((resolve) => {
     const s = socket;
-    if (s === undefined) return;
     const timedOut: ChatRefusal = {
       ok: false,
       error: { code: 'REALTIME_ERR_ACK_TIMEOUT', reason: 'the server did not answer in time' },
     };
+    // Signed out meanwhile: nothing to ask.
+    if (s === undefined) return resolve(timedOut as AnswerOf<E>);
     // Typed loosely at this one seam: E fixes both the payload and the answer for the caller.
     (s.timeout(ACK_TIMEOUT_MS) as unknown as { emit(...a: unknown[]): void }).emit(
       event,
