@@ -7,18 +7,7 @@
  */
 import { type ManagedConnection, roomChatLines } from '@socketlab/multiplexing';
 import { decodeChatLine } from '@socketlab/tcp-udp';
-import { io, type Socket } from 'socket.io-client';
-import type {
-  ChatAnswer,
-  ChatClientEvents,
-  ChatErrorCode,
-  ChatMessage,
-  ChatRefusal,
-  ChatRoomSummary,
-  ChatServerEvents,
-  ChatUser,
-  Joined,
-} from '../contract.ts';
+import type { ChatMessage, ChatRoomSummary, ChatUser, Joined } from '../contract.ts';
 import { type GatewayStep, planLine } from './commands.ts';
 import { RoomFeed } from './feed.ts';
 import { readLines } from './intake.ts';
@@ -31,9 +20,8 @@ import {
   renderPresence,
   renderRefusal,
 } from './lines.ts';
+import { type ChatSocket, RETRYABLE, ServerLink } from './link.ts';
 import type { TcpGatewayLimits } from './options.ts';
-
-type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
 
 /** What the gateway keeps about one `nc` user: its connection manager metadata. */
 export interface GatewayMember {
@@ -55,26 +43,6 @@ export interface SessionContext {
 /** How the room is (re-)entered once the Socket.IO client connects. */
 type EntryMode = 'welcome' | 'resume' | 'rename';
 
-/** A request the server did not answer in time, as a refusal. */
-const ackTimeout = (ms: number): ChatRefusal => ({
-  ok: false,
-  error: {
-    code: 'REALTIME_ERR_ACK_TIMEOUT',
-    reason: `the chat server did not answer within ${ms} ms`,
-  },
-});
-
-/** Refusals that may pass: the gateway tries again (bounded) rather than give the user up. */
-const RETRYABLE: ReadonlySet<ChatErrorCode> = new Set<ChatErrorCode>([
-  'REALTIME_ERR_ACK_TIMEOUT',
-  'REALTIME_ERR_RATE_LIMITED',
-  'CHAT_ERR_SHUTDOWN',
-  'CHAT_ERR_UNAVAILABLE',
-]);
-
-/** A server disconnect this soon after a notice (other than a shutdown) is the notice's doing. */
-const KICK_NOTICE_MS = 2000;
-
 /** One `nc` user; {@link start} wires it to its connection. */
 export class GatewaySession {
   readonly #member: ManagedConnection<GatewayMember>;
@@ -82,8 +50,7 @@ export class GatewaySession {
   readonly #limits: TcpGatewayLimits;
   readonly #feed = new RoomFeed();
   readonly #ownIds = new Set<string>();
-  #socket: ChatSocket | undefined;
-  #token = '';
+  readonly #link: ServerLink;
   /** The room being joined: its live messages are held until the join's answer. */
   #joining: string | undefined;
   #members: ChatUser[] = [];
@@ -95,10 +62,6 @@ export class GatewaySession {
   #waiters: (() => void)[] = [];
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
-  #attempts = 0;
-  #refreshed = false;
-  #lastNotice: { code: ChatErrorCode; reason: string; at: number } | undefined;
-  #timer: NodeJS.Timeout | undefined;
   /** Resolves once the session has stopped and its Socket.IO client is closed. */
   readonly stopped: Promise<void>;
   #resolveStopped!: () => void;
@@ -107,6 +70,35 @@ export class GatewaySession {
     this.#member = member;
     this.#context = context;
     this.#limits = context.limits;
+    this.#link = new ServerLink(
+      {
+        serverUrl: context.serverUrl,
+        limits: context.limits,
+        issueToken: () => context.issueToken(member.metadata.nick),
+      },
+      {
+        connected: (socket) => void this.#enter(socket),
+        welcome: (user) => {
+          this.#ownIds.add(user.id);
+          // Bounded: the ids of the last few nicks recognise the echoes still on their way.
+          if (this.#ownIds.size > 8)
+            this.#ownIds.delete(this.#ownIds.values().next().value as string);
+        },
+        message: (message) => this.#onMessage(message),
+        presence: (change) => {
+          if (change.room !== member.metadata.room || this.#ownIds.has(change.user.id)) return;
+          this.#members = this.#members.filter((user) => user.id !== change.user.id);
+          if (change.present) this.#members.push(change.user);
+          this.#say(renderPresence(change));
+        },
+        notice: (notice) => this.#say(renderNotice(notice)),
+        lost: (reason) => {
+          this.#setReady(false);
+          this.#say(gatewayLines.lost(reason));
+        },
+        gaveUp: (line) => this.#close(line),
+      },
+    );
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -137,9 +129,7 @@ export class GatewaySession {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#socket?.disconnect();
-    this.#socket = undefined;
+    this.#link.stop();
     for (const wake of this.#waiters.splice(0)) wake();
     this.#resolveStopped();
   }
@@ -217,7 +207,7 @@ export class GatewaySession {
         this.#member.close(roomChatLines.bye().trimEnd());
         return;
       case 'send': {
-        const answer = await this.#ask<object>('send', {
+        const answer = await this.#link.ask<object>('send', {
           room,
           text: step.text,
           kind: step.messageKind,
@@ -234,33 +224,17 @@ export class GatewaySession {
     }
   }
 
-  /** Emits a request and awaits its acknowledgement, bounded by `ackTimeoutMs`. */
-  async #ask<T extends object>(
-    event: 'join' | 'leave' | 'send' | 'rooms',
-    ...request: object[]
-  ): Promise<ChatAnswer<T>> {
-    const socket = this.#socket;
-    const ms = this.#limits.ackTimeoutMs;
-    if (socket === undefined) return ackTimeout(ms);
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: emitWithAck's typed overloads need a literal event name
-      return await (socket.timeout(ms) as any).emitWithAck(event, ...request);
-    } catch {
-      return ackTimeout(ms);
-    }
-  }
-
   async #move(from: string, to: string): Promise<void> {
     this.#joining = to;
     this.#feed.beginJoin(to);
-    const answer = await this.#ask<Joined>('join', { room: to });
+    const answer = await this.#link.ask<Joined>('join', { room: to });
     this.#joining = undefined;
     if (!answer.ok) {
       this.#feed.cancelJoin();
       this.#say(renderRefusal(answer));
       return;
     }
-    await this.#ask('leave', { room: from });
+    await this.#link.ask('leave', { room: from });
     this.#member.metadata.room = to;
     this.#members = answer.members;
     this.#say(roomChatLines.youAreIn(to, nicksOf(answer.members)));
@@ -291,96 +265,36 @@ export class GatewaySession {
       this.#say(roomChatLines.error((error as Error).message));
       return;
     }
-    this.#socket?.disconnect();
     this.#member.metadata.nick = nick;
     this.#mode = 'rename';
-    this.#open(token);
+    this.#setReady(false);
+    this.#link.open(token);
     await this.#whenReady();
   }
 
   async #connect(): Promise<void> {
     try {
-      this.#open(await this.#context.issueToken(this.#member.metadata.nick));
+      this.#link.open(await this.#context.issueToken(this.#member.metadata.nick));
     } catch (error) {
       this.#close(gatewayLines.refused('REALTIME_ERR_AUTH', (error as Error).message));
     }
   }
 
-  /** A new Socket.IO client with `token`, wired to this session (the old one is ignored). */
-  #open(token: string): void {
-    if (this.#stopped) return;
-    this.#token = token;
-    this.#setReady(false);
-    const socket: ChatSocket = io(this.#context.serverUrl, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      timeout: this.#limits.connectTimeoutMs,
-      auth: (send) => send({ token: this.#token }),
-    });
-    this.#socket = socket;
-    const mine = <A extends unknown[]>(handler: (...args: A) => void) => {
-      return (...args: A): void => {
-        if (socket === this.#socket && !this.#stopped) handler(...args);
-      };
-    };
-    socket.on(
-      'welcome',
-      mine(({ user }) => {
-        this.#ownIds.add(user.id);
-        // Bounded: the ids of the last few nicks are enough to recognise echoes still on their way.
-        if (this.#ownIds.size > 8)
-          this.#ownIds.delete(this.#ownIds.values().next().value as string);
-      }),
-    );
-    socket.on(
-      'message',
-      mine((message) => {
-        if (message.room !== this.#member.metadata.room && message.room !== this.#joining) return;
-        for (const shown of this.#feed.live(message)) {
-          if (this.#shows(shown)) this.#say(renderMessage(shown));
-        }
-      }),
-    );
-    socket.on(
-      'presence',
-      mine((change) => {
-        if (change.room !== this.#member.metadata.room || this.#ownIds.has(change.user.id)) return;
-        this.#members = this.#members.filter((user) => user.id !== change.user.id);
-        if (change.present) this.#members.push(change.user);
-        this.#say(renderPresence(change));
-      }),
-    );
-    socket.on(
-      'notice',
-      mine((notice) => {
-        this.#lastNotice = { ...notice, at: performance.now() };
-        this.#say(renderNotice(notice));
-      }),
-    );
-    socket.on(
-      'connect',
-      mine(() => void this.#enter(socket)),
-    );
-    socket.on(
-      'connect_error',
-      mine((error) => this.#onConnectError(error)),
-    );
-    socket.on(
-      'disconnect',
-      mine((reason) => this.#onDisconnect(reason)),
-    );
+  #onMessage(message: ChatMessage): void {
+    if (message.room !== this.#member.metadata.room && message.room !== this.#joining) return;
+    for (const shown of this.#feed.live(message)) {
+      if (this.#shows(shown)) this.#say(renderMessage(shown));
+    }
   }
 
   /** Joins the user's room on a new connection: the welcome, a resume, or after `/nick`. */
   async #enter(socket: ChatSocket): Promise<void> {
-    this.#lastNotice = undefined;
     const mode = this.#mode;
     const room = this.#member.metadata.room;
     if (mode !== 'welcome') {
       // A room whose newest seq is below ours started over (a restarted server that kept its
       // history in memory): show what it has rather than ask for what comes after ours.
-      const list = await this.#ask<{ rooms: ChatRoomSummary[] }>('rooms');
+      const list = await this.#link.ask<{ rooms: ChatRoomSummary[] }>('rooms');
       // A room missing from the list has no history and nobody in it: its newest seq is 0.
       const serverLast = list.ok ? (list.rooms.find((r) => r.name === room)?.lastSeq ?? 0) : 0;
       if (list.ok && serverLast < this.#feed.last(room)) {
@@ -391,27 +305,21 @@ export class GatewaySession {
     const after = mode === 'welcome' ? undefined : this.#feed.last(room);
     this.#joining = room;
     this.#feed.beginJoin(room);
-    const answer = await this.#ask<Joined>(
+    const answer = await this.#link.ask<Joined>(
       'join',
       after === undefined ? { room } : { room, after },
     );
     this.#joining = undefined;
-    if (socket !== this.#socket || this.#stopped) return;
+    if (!this.#link.isCurrent(socket) || this.#stopped) return;
     if (!answer.ok) {
       this.#feed.cancelJoin();
       const { code, reason } = answer.error;
-      if (!RETRYABLE.has(code)) {
-        this.#close(gatewayLines.refused(code, reason));
-        return;
-      }
-      // Unanswered, or the server is busy or closing: drop this connection and try again.
-      socket.disconnect();
-      this.#say(gatewayLines.lost(reason));
-      this.#reconnect(reason, false);
+      // Unanswered, or the server busy or closing: try again; anything else is final.
+      if (RETRYABLE.has(code)) this.#link.retry(socket, reason);
+      else this.#close(gatewayLines.refused(code, reason));
       return;
     }
-    this.#attempts = 0;
-    this.#refreshed = false;
+    this.#link.joined();
     const before = this.#members;
     this.#members = answer.members;
     this.#mode = 'resume';
@@ -429,61 +337,5 @@ export class GatewaySession {
       this.#showJoined(room, answer, mode === 'resume' ? 'resumed' : 'none');
     }
     this.#setReady(true);
-  }
-
-  #onConnectError(error: Error & { data?: { code?: ChatErrorCode; reason?: string } }): void {
-    const code = error.data?.code;
-    if (code === 'REALTIME_ERR_AUTH' && !this.#refreshed) {
-      // A restarted server may sign with another key: one new token, then a refusal is final.
-      this.#refreshed = true;
-      this.#reconnect(error.message, true);
-    } else if (code !== undefined && !RETRYABLE.has(code)) {
-      this.#close(gatewayLines.refused(code, error.data?.reason ?? error.message));
-    } else {
-      this.#reconnect(error.message, false);
-    }
-  }
-
-  #onDisconnect(reason: string): void {
-    if (reason === 'io client disconnect') return; // this session closed it (a /nick)
-    this.#setReady(false);
-    const notice = this.#lastNotice;
-    if (
-      reason === 'io server disconnect' &&
-      notice !== undefined &&
-      notice.code !== 'CHAT_ERR_SHUTDOWN' &&
-      performance.now() - notice.at < KICK_NOTICE_MS
-    ) {
-      // The server put this user out right after saying why (a flood, a limit): final.
-      this.#close(gatewayLines.refused(notice.code, notice.reason));
-      return;
-    }
-    this.#say(gatewayLines.lost(reason));
-    this.#reconnect(reason, false);
-  }
-
-  /** Tries again after a growing, jittered delay; gives up after `maxReconnectAttempts`. */
-  #reconnect(why: string, newToken: boolean): void {
-    const { maxReconnectAttempts, reconnectDelayMs, reconnectDelayMaxMs } = this.#limits;
-    this.#attempts++;
-    if (this.#attempts > maxReconnectAttempts) {
-      this.#close(gatewayLines.unreachable(why));
-      return;
-    }
-    const ceiling = Math.min(reconnectDelayMaxMs, reconnectDelayMs * 2 ** (this.#attempts - 1));
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(async () => {
-      if (this.#stopped) return;
-      if (newToken) {
-        try {
-          this.#token = await this.#context.issueToken(this.nick);
-        } catch (error) {
-          this.#close(gatewayLines.unreachable((error as Error).message));
-          return;
-        }
-      }
-      this.#socket?.connect();
-    }, delay);
   }
 }

@@ -1,7 +1,7 @@
-import { describe, it, onTestFinished } from 'vitest';
-import { startChatApp } from '../../src/server/app.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type ChatApp, type ChatAppOptions, startChatApp } from '../../src/server/app.ts';
 import { createChatAuth } from '../../src/server/auth.ts';
-import { startTcpGateway } from '../../src/tcp/index.ts';
+import { startTcpGateway, type TcpGatewayLimits } from '../../src/tcp/index.ts';
 import { ask, connectGuest } from '../helpers/chat.ts';
 import { connectNc } from './nc.ts';
 import { describeGateway } from './scenarios.ts';
@@ -22,18 +22,31 @@ describeGateway('against the chat app', async () => {
   };
 });
 
+/**
+ * An app and a gateway in front of it, both closed when the test ends. `issueToken` follows
+ * `current.app`, so a test that restarts the app points it at the new one.
+ */
+async function appWithGateway(
+  appOptions: ChatAppOptions,
+  limits: Partial<TcpGatewayLimits> = {},
+): Promise<{ current: { app: ChatApp }; port: number }> {
+  const current = { app: await startChatApp({ host: '127.0.0.1', port: 0, ...appOptions }) };
+  onTestFinished(() => current.app.close());
+  const gateway = await startTcpGateway({
+    host: '127.0.0.1',
+    port: 0,
+    serverUrl: current.app.url,
+    issueToken: async (nick) => (await current.app.issueGuestToken(nick)).token,
+    limits,
+  });
+  onTestFinished(() => gateway.close());
+  return { current, port: gateway.address.port };
+}
+
 describe("the nc gateway and the app's own rules", () => {
   it("relays the server's refusal of a text longer than it takes", async () => {
-    const app = await startChatApp({ host: '127.0.0.1', port: 0, limits: { maxTextLength: 10 } });
-    onTestFinished(() => app.close());
-    const gateway = await startTcpGateway({
-      host: '127.0.0.1',
-      port: 0,
-      serverUrl: app.url,
-      issueToken: async (nick) => (await app.issueGuestToken(nick)).token,
-    });
-    onTestFinished(() => gateway.close());
-    const nc = await connectNc(gateway.address.port);
+    const { port } = await appWithGateway({ limits: { maxTextLength: 10 } });
+    const nc = await connectNc(port);
     await nc.waitFor(/^\* welcome/);
     await nc.say('much longer than ten characters');
     await nc.waitFor(/^! a message's text is 1 to 10 characters/);
@@ -43,36 +56,53 @@ describe("the nc gateway and the app's own rules", () => {
   });
 });
 
+describe("the nc gateway and the app's flood limit", () => {
+  it("shows the app's refusals, then closes the user the app disconnects, saying why", async () => {
+    const { port } = await appWithGateway(
+      { limits: { messagesPerSecond: 1, messageBurst: 2 } },
+      { maxMessagesPerSecond: 1000, maxMessageBurst: 1000, maxPendingLines: 100 },
+    );
+    const calm = await connectNc(port);
+    await calm.waitFor(/^\* welcome/);
+    const flooder = await connectNc(port);
+    await flooder.waitFor(/^\* welcome/);
+    await flooder.wire.send(Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(''));
+    await flooder.waitFor(/^! slow down: at most 1 messages a second/);
+    const last = await flooder.closed();
+    expect(last.at(-1)).toMatch(
+      /^! REALTIME_ERR_RATE_LIMITED disconnected: you kept sending .*; closing your connection$/,
+    );
+    await calm.waitFor('<guest2> line 1');
+    await calm.waitFor('* guest2 left #lobby');
+    await calm.say('/who');
+    await calm.waitFor('* in #lobby (1): guest1');
+  });
+});
+
 describe('the nc gateway across a restart of the chat app', () => {
   it('tells the nc user, reconnects with a new token and goes on in the same room', async () => {
     // No jwtSecret: each app signs with its own random key, so the old token is refused and the
     // gateway asks for a new one (issueToken follows the running app).
-    let app = await startChatApp({ host: '127.0.0.1', port: 0 });
-    onTestFinished(() => app.close());
-    const port = app.port;
-    const gateway = await startTcpGateway({
-      host: '127.0.0.1',
-      port: 0,
-      serverUrl: app.url,
-      issueToken: async (nick) => (await app.issueGuestToken(nick)).token,
-      limits: { reconnectDelayMs: 20, reconnectDelayMaxMs: 200, maxReconnectAttempts: 100 },
-    });
-    onTestFinished(() => gateway.close());
-    const nc = await connectNc(gateway.address.port);
+    const { current, port: ncPort } = await appWithGateway(
+      {},
+      { reconnectDelayMs: 20, reconnectDelayMaxMs: 200, maxReconnectAttempts: 100 },
+    );
+    const port = current.app.port;
+    const nc = await connectNc(ncPort);
     await nc.waitFor(/^\* welcome, you are guest1/);
-    const before = await connectGuest(app, 'alice');
+    const before = await connectGuest(current.app, 'alice');
     await ask(before, 'join', { room: 'lobby' });
     await ask(before, 'send', { room: 'lobby', text: 'before the restart' });
     await nc.waitFor('<alice> before the restart');
 
-    await app.close();
+    await current.app.close();
     await nc.waitFor(/^! CHAT_ERR_SHUTDOWN /);
     await nc.waitFor(/^! lost the chat server/);
-    app = await startChatApp({ host: '127.0.0.1', port });
+    current.app = await startChatApp({ host: '127.0.0.1', port });
     await nc.waitFor("! the server's history of #lobby started over; showing what it has");
     await nc.waitFor(/^\* reconnected, back in #lobby; 0 missed messages/);
 
-    const after = await connectGuest(app, 'alice');
+    const after = await connectGuest(current.app, 'alice');
     await ask(after, 'join', { room: 'lobby' });
     await nc.waitFor('* alice joined #lobby');
     await ask(after, 'send', { room: 'lobby', text: 'after the restart' });
