@@ -10,7 +10,8 @@ import { chromiumArgs, chromiumPath, withTimeout } from '@socketlab/testkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, onTestFinished } from 'vitest';
 import { buildWeb } from '../../../scripts/build-web.ts';
-import { type ChatApp, type ChatAppOptions, startChatApp } from '../../../src/server/app.ts';
+import type { ChatApp, ChatAppOptions } from '../../../src/server/app.ts';
+import { startTestApp } from '../../helpers/chat.ts';
 
 export const CI = process.env.CI === 'true';
 /** How long one step on a page may take. */
@@ -44,11 +45,9 @@ function builtPage(): Promise<string> {
   return webRoot;
 }
 
-/** Starts the app on port 0 serving the built page; closed when the test ends. */
+/** Starts the app on 127.0.0.1, port 0, serving the built page; closed when the test ends. */
 export async function startPageApp(options: ChatAppOptions = {}): Promise<ChatApp> {
-  const app = await startChatApp({ port: 0, webRoot: await builtPage(), ...options });
-  onTestFinished(() => app.close());
-  return app;
+  return startTestApp({ webRoot: await builtPage(), ...options });
 }
 
 /** A fresh browser context (its own sessionStorage and network) with one page; closed when the test ends. */
