@@ -307,6 +307,13 @@ function wire(): void {
     }
   });
   byId('logout').addEventListener('click', () => signOut());
+  // A complaint about what was typed goes once it is being corrected.
+  byId('room-name').addEventListener('input', () => {
+    byId('room-error').textContent = '';
+  });
+  byId('nick').addEventListener('input', () => {
+    byId('login-error').textContent = '';
+  });
   byId<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const input = byId<HTMLInputElement>('room-name');
