@@ -53,6 +53,12 @@ export interface ChatAppOptions {
   webRoot?: string;
   /** This instance's name in /health. @default random */
   instanceId?: string;
+  /**
+   * Take a client's address from the last `X-Forwarded-For` entry (for the per-address limits):
+   * set it behind a reverse proxy, and only when the port is reachable through the proxy alone.
+   * @default false
+   */
+  trustProxy?: boolean;
   /** How long a typing indicator lasts without a refresh, in ms. @default 5000 */
   typingExpireMs?: number;
   /** Told of an unexpected failure (a store that threw); the client was refused. @default console.error */
@@ -148,6 +154,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     createHttpHandler({
       webRoot: options.webRoot ?? defaultWebRoot(),
       issueGuestToken: (nick) => auth.issueGuestToken(nick),
+      trustProxy: options.trustProxy ?? false,
       health: () => ({
         ok: !closing,
         instance: instanceId,
@@ -170,7 +177,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     client.once('close', () => engineClients.delete(client));
   });
   const fanout = await backend.attach(io);
-  const limiter = createChatLimiter(limits);
+  const limiter = createChatLimiter(limits, { trustProxy: options.trustProxy ?? false });
   const handlers = createChatHandlers({
     io,
     backend,

@@ -22,7 +22,7 @@ export const CHAT_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3000, 
 const d = CHAT_CLI_DEFAULTS;
 
 export const CHAT_CLI_HELP = `Usage: socketlab-chat [--port N] [--tcp-port N] [--host H] [--redis URL | --nats URL]
-                      [--jwt-secret S]
+                      [--jwt-secret S] [--trust-proxy]
 
 The chat: rooms in the browser and over nc, in the same conversation. One process keeps
 everything in memory; with --redis or --nats, several instances share rooms, history and
@@ -37,6 +37,8 @@ Options:
   --jwt-secret S    accept HS256 JWTs signed with S (at least 32 bytes) carrying sub, name,
                     iss and aud "socketlab-chat"; guest tokens are signed with it too.
                     The JWT_SECRET environment variable does the same.
+  --trust-proxy     count each client by the last X-Forwarded-For address (behind nginx);
+                    only when the port is reachable through the proxy alone
   -h, --help        show this help
 
 It prints the page's URL and the nc command once listening. Ctrl-C (SIGINT) or SIGTERM tells
@@ -78,6 +80,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
         redis: { type: 'string' },
         nats: { type: 'string' },
         'jwt-secret': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -107,6 +110,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
         ? parseIntegerOption('tcp-port', values['tcp-port'] ?? String(d.tcpPort), 0, 65_535)
         : null,
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
+      trustProxy: values['trust-proxy'] === true,
     };
     if (values.redis !== undefined) backendUrl = { kind: 'redis', url: values.redis };
     if (values.nats !== undefined) backendUrl = { kind: 'nats', url: values.nats };

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { addressKey, KeyedLimiter, RealtimeError } from '@socketlab/websockets/realtime';
 import type { ChatErrorCode, HttpRefusal, SessionResponse } from '../contract.ts';
+import { clientAddress } from './limits.ts';
 
 /** The largest `POST /api/session` body read, in bytes. */
 export const SESSION_MAX_BODY_BYTES = 1024;
@@ -35,6 +36,8 @@ export interface HttpContext {
   /** The built page's folder, or undefined when it is not built. */
   readonly webRoot: string | undefined;
   issueGuestToken(nick: string): SessionResponse;
+  /** Believe `X-Forwarded-For` for the client's address (see `clientAddress`). */
+  readonly trustProxy: boolean;
   health(): { ok: boolean; [key: string]: unknown };
 }
 
@@ -42,6 +45,20 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
+
+/**
+ * The page's content security policy: its own scripts, styles and connections only (Socket.IO on
+ * the same origin, WebSocket included), so an injected message could not run or load anything.
+ */
+export const PAGE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -132,7 +149,11 @@ export function createHttpHandler(
   };
 
   const session = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const taken = logins.take(addressKey(req.socket.remoteAddress));
+    const taken = logins.take(
+      addressKey(
+        clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress, context.trustProxy),
+      ),
+    );
     if (!taken.allowed) {
       res.setHeader('retry-after', String(Math.ceil(taken.waitMs / 1000)));
       return refuse(
@@ -181,6 +202,9 @@ export function createHttpHandler(
       'content-type': type,
       'content-length': size,
       'cache-control': type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300',
+      ...(type.startsWith('text/html')
+        ? { 'content-security-policy': PAGE_CONTENT_SECURITY_POLICY }
+        : {}),
     });
     if (head) return void res.end();
     createReadStream(file)

@@ -5,6 +5,7 @@
  * told (`notice`, and the refused acknowledgement); one that keeps on is told why and disconnected.
  */
 
+import { isIP } from 'node:net';
 import { checkInteger } from '@socketlab/internal';
 import {
   addressKey,
@@ -38,14 +39,31 @@ export function resolveLimits(limits: Partial<ChatAppLimits> = {}): ChatAppLimit
   return resolved;
 }
 
+/**
+ * The address a client connects from: the peer's, or, with `trustProxy`, the last entry of
+ * `X-Forwarded-For` (what the nearest proxy saw). Trust it only when the port is reachable through
+ * the proxy alone: otherwise a client writes the header and picks its own address.
+ */
+export function clientAddress(
+  forwardedFor: string | string[] | undefined,
+  peer: string | undefined,
+  trustProxy: boolean,
+): string | undefined {
+  if (!trustProxy || forwardedFor === undefined) return peer;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = header.slice(header.lastIndexOf(',') + 1).trim();
+  return isIP(last) === 0 ? peer : last;
+}
+
 /** The key a socket's per-address limits count under. */
-export function limitKeyOf(socket: Socket): string {
+export function limitKeyOf(socket: Socket, trustProxy = false): string {
   const user = (socket.data as ChatSocketData).user;
   // The nc gateway connects every terminal user from this machine, with a token this server
   // signed `via: tcp` (it cannot be claimed otherwise): the gateway limits each by its own
   // address, so here each counts on its own.
   if (user?.via === 'tcp') return `tcp:${user.id}`;
-  return addressKey(socket.handshake.address);
+  const { headers, address } = socket.handshake;
+  return addressKey(clientAddress(headers['x-forwarded-for'], address, trustProxy));
 }
 
 /** What {@link createChatLimiter} returns. */
@@ -63,10 +81,14 @@ export interface ChatLimiter {
 type Ack = (answer: unknown) => void;
 
 /** Makes the limiter of one server. */
-export function createChatLimiter(limits: ChatAppLimits, clock?: RateClock): ChatLimiter {
+export function createChatLimiter(
+  limits: ChatAppLimits,
+  { trustProxy = false, clock }: { trustProxy?: boolean; clock?: RateClock } = {},
+): ChatLimiter {
+  const keyOf = (socket: Socket): string => limitKeyOf(socket, trustProxy);
   const guard = createFloodGuard({
     errorEvent: 'notice',
-    addressOf: limitKeyOf,
+    addressOf: keyOf,
     ...(clock === undefined ? {} : { clock }),
   });
   const perAddress = new KeyedLimiter({
@@ -137,7 +159,7 @@ export function createChatLimiter(limits: ChatAppLimits, clock?: RateClock): Cha
       let taken = budget.messages.take();
       let reason = `slow down: at most ${limits.messagesPerSecond} messages a second (${limits.messageBurst} at once)`;
       if (taken.allowed) {
-        taken = perAddress.take(limitKeyOf(socket));
+        taken = perAddress.take(keyOf(socket));
         if (taken.allowed) return undefined;
         reason = `slow down: too many messages from your address (at most ${limits.messagesPerSecond * ADDRESS_MESSAGE_SHARE} a second)`;
       }

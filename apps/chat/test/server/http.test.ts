@@ -58,6 +58,9 @@ describe('the page', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['content-security-policy']).toMatch(
+      /default-src 'self'.*frame-ancestors 'none'/,
+    );
     expect(page.text).toContain('<title>chat</title>');
     expect((await raw(app.port, '/index.html')).status).toBe(200);
     const script = await raw(app.port, '/app.js?v=1');
