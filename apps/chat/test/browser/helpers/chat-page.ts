@@ -66,8 +66,14 @@ export async function openPage(): Promise<{ page: Page; context: BrowserContext 
   page.setDefaultTimeout(WAIT_MS);
   const errors: Error[] = [];
   page.on('pageerror', (error) => errors.push(error));
+  // The server's content security policy must never have to refuse the page anything.
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) errors.push(new Error(message.text()));
+  });
   onTestFinished(() => {
-    if (errors.length > 0) throw new Error(`the page threw: ${errors.map(String).join('; ')}`);
+    if (errors.length > 0) {
+      throw new Error(`the page threw or was refused: ${errors.map(String).join('; ')}`);
+    }
   });
   return { page, context };
 }
