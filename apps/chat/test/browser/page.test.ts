@@ -98,7 +98,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     }
   });
 
-  it('shows the last messages on join and older ones on request', async () => {
+  it('shows the last messages on join and older ones on request, and leaves a room', async () => {
     const app = await startPageApp({ limits: { historyPerRoom: 3 } });
     const { page: bob } = await signIn(app, 'bob');
     // Bounded: five messages, each awaited on the page.
@@ -113,5 +113,17 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the chat page, two people',
     await waitForMessage(cy, 'm1');
     expect(await messagesOf(cy)).toEqual(['bob: m1', 'bob: m2', 'bob: m3', 'bob: m4', 'bob: m5']);
     await expect(cy.locator('#load-older').isHidden()).resolves.toBe(true);
+
+    // A room joined and left: back in the lobby, which cannot be left.
+    await cy.getByLabel('Join or create a room').fill('tmp');
+    await cy.getByLabel('Join or create a room').press('Enter');
+    await cy.locator('#room-title', { hasText: '#tmp' }).waitFor();
+    await cy.getByRole('button', { name: 'Leave room' }).click();
+    await cy.locator('#room-title', { hasText: '#lobby' }).waitFor();
+    await expect(cy.getByRole('button', { name: 'Leave room' }).isDisabled()).resolves.toBe(true);
+    await cy.waitForFunction(() => {
+      const tmp = document.querySelector('#room-list [data-room="tmp"]');
+      return tmp === null || tmp.getAttribute('aria-label')?.includes('not joined');
+    });
   });
 });
