@@ -1,5 +1,6 @@
 // A page that loses its network shows "reconnecting…", and once back re-joins its rooms after the
-// last seq it saw: what was said meanwhile appears, in order, once; a reload keeps the session.
+// last seq it saw: what was said meanwhile appears, in order, once (and when more was missed than
+// one answer holds, the rest on request); a reload keeps the session.
 import { describe, expect, it } from 'vitest';
 import {
   messagesOf,
@@ -66,5 +67,37 @@ describe.skipIf(skipWithoutBrowser('reconnect.test.ts'))('the chat page, reconne
     await expect(ann.locator('#login-view').isHidden()).resolves.toBe(true);
     await ann.locator('#room-list button[data-room="dev"]').click();
     await waitForMessage(ann, 'before the reload');
+  });
+
+  it('says when more was missed than a resume holds, and fills in the rest on request', async () => {
+    const app = await startPageApp({ limits: { historyPerRoom: 3 } });
+    const { page: ann, context: annNet } = await signIn(app, 'ann');
+    const { page: bob } = await signIn(app, 'bob');
+    await send(bob, 'm1');
+    await waitForMessage(ann, 'm1');
+    await annNet.setOffline(true);
+    await ann.locator('#banner', { hasText: 'reconnecting…' }).waitFor();
+    // Bounded: five messages while ann is away, more than one answer of 3 holds.
+    for (let i = 2; i <= 6; i++) {
+      await send(bob, `m${i}`);
+      await waitForMessage(bob, `m${i}`);
+    }
+    await annNet.setOffline(false);
+    await waitForMessage(ann, 'm6');
+    await ann.locator('#truncated', { hasText: 'while you were away' }).waitFor();
+    expect(await messagesOf(ann)).toEqual(['bob: m4', 'bob: m5', 'bob: m6']);
+    // One request of 3 reaches the first message: nothing older is left to ask for.
+    await ann.getByRole('button', { name: 'Show older messages' }).click();
+    await waitForMessage(ann, 'm1');
+    await expect(ann.locator('#load-older').isHidden()).resolves.toBe(true);
+    expect(await messagesOf(ann)).toEqual([
+      'bob: m1',
+      'bob: m2',
+      'bob: m3',
+      'bob: m4',
+      'bob: m5',
+      'bob: m6',
+    ]);
+    await ann.waitForFunction(() => document.getElementById('truncated')?.textContent === '');
   });
 });
