@@ -8,7 +8,7 @@ const here = new URL('..', import.meta.url);
 
 describe('socketlab-chat, spawned', () => {
   it('prints the page URL, serves it, and on SIGINT tells its clients and exits 0', async () => {
-    const chat = spawnSource(here, 'src/cli.ts', ['--port', '0']);
+    const chat = spawnSource(here, 'src/cli.ts', ['--port', '0', '--tcp-port', '0']);
     const url = await pollUntil(
       () => /chat: open (http:\/\/127\.0\.0\.1:\d+\/) in a browser/.exec(chat.stdout())?.[1],
       'the URL on stdout',
@@ -38,6 +38,10 @@ describe('socketlab-chat, spawned', () => {
     expect(await told).toMatchObject({ code: 'CHAT_ERR_SHUTDOWN' });
     expect(await withTimeout(chat.exited, 'the exit', 10_000)).toEqual({ code: 0, signal: null });
     expect(chat.stderr()).toMatch(/shutting down.*\n.*stopped/);
+    // With the nc gateway, the second line is the command to type.
+    expect(chat.stdout()).toMatch(
+      /\nfrom a terminal: (nc 127\.0\.0\.1 [1-9]\d*|the nc gateway is not built yet)\n/,
+    );
   });
 
   it('exits 2 with the usage line for an unknown option', async () => {
@@ -72,19 +76,35 @@ describe('socketlab-chat, in process', () => {
   });
 
   it('exits 1 when it cannot start: a short JWT secret, a port in use', async () => {
-    const short = await runCommandInProcess(runChatCli, ['--port', '0', '--jwt-secret', 'short']);
+    const short = await runCommandInProcess(runChatCli, [
+      '--port',
+      '0',
+      '--tcp-port',
+      '0',
+      '--jwt-secret',
+      'short',
+    ]);
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/could not start: .*32 bytes/);
     const app = await startTestApp();
-    const taken = await runCommandInProcess(runChatCli, ['--port', String(app.port)]);
+    const taken = await runCommandInProcess(runChatCli, [
+      '--port',
+      String(app.port),
+      '--tcp-port',
+      '0',
+    ]);
     expect(taken.code).toBe(1);
     expect(taken.err).toMatch(/could not start: .*EADDRINUSE/);
   });
 
   it('starts and, told to stop, closes and exits 0', async () => {
-    const { code, out, err } = await runCommandInProcess(runChatCli, ['--port', '0'], {
-      signal: AbortSignal.abort(),
-    });
+    const { code, out, err } = await runCommandInProcess(
+      runChatCli,
+      ['--', '--port', '0', '--tcp-port', '0'],
+      {
+        signal: AbortSignal.abort(),
+      },
+    );
     expect(code).toBe(0);
     expect(out).toMatch(/^chat: open http:\/\/127\.0\.0\.1:\d+\/ in a browser\n/);
     expect(err).toMatch(/stopped/);
@@ -97,7 +117,7 @@ describe('socketlab-chat, in process', () => {
       if (saved === undefined) delete process.env.JWT_SECRET;
       else process.env.JWT_SECRET = saved;
     });
-    const { code, err } = await runCommandInProcess(runChatCli, ['--port', '0']);
+    const { code, err } = await runCommandInProcess(runChatCli, ['--port', '0', '--tcp-port', '0']);
     expect(code).toBe(1);
     expect(err).toMatch(/32 bytes/);
   });

@@ -10,12 +10,14 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { checkInteger } from '@socketlab/internal';
+import { RealtimeError } from '@socketlab/websockets/realtime';
 import { Server } from 'socket.io';
 import {
   CHAT_SOCKET_PATH,
   type ChatClientEvents,
   type ChatLimits,
   type ChatServerEvents,
+  type ChatUser,
   type SessionResponse,
 } from '../contract.ts';
 import { createMemoryBackend } from '../store/memory.ts';
@@ -30,6 +32,7 @@ import { createChatLimiter, resolveLimits } from './limits.ts';
  * null and the CLI starts without one.
  * TODO(merge): import { startTcpGateway } from '../tcp/gateway.ts', start it when tcpPort != null
  * with issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token, and set this to true.
+ * (A gateway started on its own: issueToken: async (nick) => (await app.issueGuestToken(nick, 'tcp')).token.)
  */
 export const TCP_GATEWAY_AVAILABLE = false;
 
@@ -53,6 +56,8 @@ export interface ChatAppOptions {
   webRoot?: string;
   /** This instance's name in /health. @default random */
   instanceId?: string;
+  /** Socket.IO connections at once; the next is refused `REALTIME_ERR_LIMIT`. @default 10000 */
+  maxConnections?: number;
   /**
    * Take a client's address from the last `X-Forwarded-For` entry (for the per-address limits):
    * set it behind a reverse proxy, and only when the port is reachable through the proxy alone.
@@ -72,8 +77,12 @@ export interface ChatApp {
   readonly port: number;
   readonly tcpPort: number | undefined;
   readonly io: Server<ChatClientEvents, ChatServerEvents>;
-  /** What `POST /api/session` does: a signed guest token for `nick`. */
-  issueGuestToken(nick: string): Promise<SessionResponse>;
+  /**
+   * What `POST /api/session` does: a signed guest token for `nick`. `via: 'tcp'` is for the `nc`
+   * gateway's users: a signed claim, so each counts on its own in the per-address limits (they
+   * all connect from the gateway's address) and is shown as coming from a terminal.
+   */
+  issueGuestToken(nick: string, via?: ChatUser['via']): Promise<SessionResponse>;
   /** Tells every client (`notice` `CHAT_ERR_SHUTDOWN`), disconnects them, closes the servers and the backend. */
   close(): Promise<void>;
 }
@@ -96,6 +105,12 @@ function listen(server: HttpServer, port: number, host: string): Promise<Address
     });
   });
 }
+
+/** Socket.IO connections at once, by default. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** How long a client may take to send a request's headers, and the whole request, in ms. */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
 /** How long close() waits for clients to read the notice and the disconnect, in ms. */
 export const CLOSE_TIMEOUT_MS = 2000;
@@ -163,7 +178,11 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
       }),
     }),
   );
-  io = new Server<ChatClientEvents, ChatServerEvents>(httpServer, {
+  // A slow client may not hold a request open for ever (long-polling's answers are not bounded by
+  // these: they time the request, not the response).
+  httpServer.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+  httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+  const server = new Server<ChatClientEvents, ChatServerEvents>(httpServer, {
     path: CHAT_SOCKET_PATH,
     transports: ['websocket', 'polling'],
     maxHttpBufferSize: limits.maxPacketBytes,
@@ -171,6 +190,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     serveClient: false,
     ...backend.serverOptions,
   }) as ChatServer;
+  io = server;
   const engineClients = new Set<EngineClient>();
   io.engine.on('connection', (client: EngineClient) => {
     engineClients.add(client);
@@ -195,7 +215,24 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     error.data = { code: 'CHAT_ERR_SHUTDOWN', reason: 'the server is shutting down' };
     next(error);
   });
+  const maxConnections = checkInteger(
+    'maxConnections',
+    options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    1,
+  );
   for (const middleware of auth.middlewares) io.use(middleware);
+  io.use((_socket, next) => {
+    if (server.of('/').sockets.size < maxConnections) return next();
+    next(
+      new RealtimeError(
+        'REALTIME_ERR_LIMIT',
+        `the server is full (${maxConnections} connections)`,
+        {
+          reason: 'the server is full: try again later',
+        },
+      ),
+    );
+  });
   limiter.install(io);
   io.on('connection', (socket) => handlers.attach(socket));
 
@@ -207,7 +244,6 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     await backend.close();
     throw error;
   }
-  const server = io;
   let closed: Promise<void> | undefined;
 
   return {
@@ -215,7 +251,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     port: address.port,
     tcpPort: undefined,
     io: server as unknown as Server<ChatClientEvents, ChatServerEvents>,
-    issueGuestToken: async (nick) => auth.issueGuestToken(nick),
+    issueGuestToken: async (nick, via) => auth.issueGuestToken(nick, via),
     close() {
       closed ??= (async () => {
         closing = true;

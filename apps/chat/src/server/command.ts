@@ -14,7 +14,8 @@ import {
   parseIntegerOption,
 } from '@socketlab/internal';
 import type { ChatBackend } from '../store/types.ts';
-import { type ChatAppOptions, startChatApp, TCP_GATEWAY_AVAILABLE } from './app.ts';
+// app.ts (and socket.io with it) is loaded once the command line is read: a usage error is quick.
+import type { ChatApp, ChatAppOptions } from './app.ts';
 
 /** The CLI's defaults (the code's own are port 0 and no gateway). */
 export const CHAT_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3000, tcpPort: 4000 });
@@ -70,9 +71,11 @@ async function scaledBackend(kind: 'redis' | 'nats', _url: string): Promise<Chat
 export async function runChatCli(argv: readonly string[], io: CliIo): Promise<number> {
   let options: ChatAppOptions;
   let backendUrl: { kind: 'redis' | 'nats'; url: string } | undefined;
+  let tcpPortGiven = false;
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      // `pnpm start -- --port 8080` hands the script its `--` too.
+      args: argv[0] === '--' ? argv.slice(1) : [...argv],
       options: {
         port: { type: 'string' },
         'tcp-port': { type: 'string' },
@@ -99,16 +102,12 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
     for (const name of ['host', 'redis', 'nats', 'jwt-secret'] as const) {
       if (values[name] === '') throw new CliUsageError(`--${name} must not be empty`);
     }
-    if (values['tcp-port'] !== undefined && !TCP_GATEWAY_AVAILABLE) {
-      throw new Error('--tcp-port: the nc gateway is not built yet');
-    }
+    tcpPortGiven = values['tcp-port'] !== undefined;
     const jwtSecret = values['jwt-secret'] ?? process.env.JWT_SECRET;
     options = {
       host: values.host ?? d.host,
       port: parseIntegerOption('port', values.port ?? String(d.port), 0, 65_535),
-      tcpPort: TCP_GATEWAY_AVAILABLE
-        ? parseIntegerOption('tcp-port', values['tcp-port'] ?? String(d.tcpPort), 0, 65_535)
-        : null,
+      tcpPort: parseIntegerOption('tcp-port', values['tcp-port'] ?? String(d.tcpPort), 0, 65_535),
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
       trustProxy: values['trust-proxy'] === true,
     };
@@ -129,8 +128,13 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
     return EXIT_USAGE;
   }
 
-  let app: Awaited<ReturnType<typeof startChatApp>>;
+  let app: ChatApp;
   try {
+    const { startChatApp, TCP_GATEWAY_AVAILABLE } = await import('./app.ts');
+    if (!TCP_GATEWAY_AVAILABLE) {
+      if (tcpPortGiven) io.err('socketlab-chat: the nc gateway is not built yet: no --tcp-port');
+      options = { ...options, tcpPort: null };
+    }
     const backend =
       backendUrl === undefined ? undefined : await scaledBackend(backendUrl.kind, backendUrl.url);
     app = await startChatApp({ ...options, ...(backend === undefined ? {} : { backend }) });

@@ -22,6 +22,19 @@ import type { ChatSocketData } from './auth.ts';
 import type { ChatAppLimits, ChatLimiter } from './limits.ts';
 import { describeValue, optionalCount, payloadObject } from './validate.ts';
 
+/** The events a client may send (the contract's `ChatClientEvents`). */
+const CONTRACT_EVENTS: ReadonlySet<string> = new Set<keyof ChatClientEvents>([
+  'rooms',
+  'join',
+  'leave',
+  'send',
+  'history',
+  'typing',
+]);
+
+/** The least time between two `rooms` broadcasts, in ms. */
+export const ROOMS_BROADCAST_INTERVAL_MS = 250;
+
 /** How long a typing indicator lasts without a refresh, in ms (the contract's 5 s). */
 export const TYPING_EXPIRE_MS = 5000;
 
@@ -61,7 +74,7 @@ export interface ChatHandlers {
   attach(socket: Socket): void;
   /** Resolves once every disconnected socket's presence has been cleared from the store. */
   settled(): Promise<void>;
-  /** Cancels the typing timers. */
+  /** Cancels the typing and room-list timers. */
   close(): void;
 }
 
@@ -100,12 +113,30 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       })),
     );
   };
-  const broadcastRooms = async (): Promise<void> => {
-    fanout.toAll('rooms', await roomList());
+  // The room list goes to everyone, so a client that creates and empties rooms in a loop could
+  // make the server send it to every client on every step: sends are coalesced, one at most
+  // every ROOMS_BROADCAST_INTERVAL_MS, each with the list as it is then.
+  let roomsTimer: NodeJS.Timeout | undefined;
+  let roomsSentAt = Number.NEGATIVE_INFINITY;
+  const broadcastRooms = (): void => {
+    if (roomsTimer !== undefined) return;
+    const waitMs = Math.max(0, roomsSentAt + ROOMS_BROADCAST_INTERVAL_MS - Date.now());
+    roomsTimer = setTimeout(() => {
+      // A change from now on schedules the next send: this one may have read the list before it.
+      roomsTimer = undefined;
+      roomsSentAt = Date.now();
+      roomList().then(
+        (rooms) => {
+          if (!context.closing()) fanout.toAll('rooms', rooms);
+        },
+        (error: unknown) => context.onError(error, 'the room list'),
+      );
+    }, waitMs);
+    roomsTimer.unref();
   };
 
-  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
-  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+  /** Takes `socket` out of `room` on this instance: the rooms-per-user count, typing, its socket room. */
+  const forget = (socket: ChatSocket, user: ChatUser, room: string): void => {
     const rooms = userRooms.get(user.id);
     const sockets = rooms?.get(room);
     sockets?.delete(socket.id);
@@ -114,11 +145,16 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       typing.stop(room, user.id);
     }
     if (rooms?.size === 0) userRooms.delete(user.id);
-    await socket.leave(socketRoom(room));
+    void socket.leave(socketRoom(room));
+  };
+
+  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
+  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+    forget(socket, user, room);
     const { changed } = await presence.leave(room, user, socket.id);
     if (!changed) return;
     fanout.toRoom(room, 'presence', { room, user, present: false });
-    if ((await presence.members(room)).length === 0) await broadcastRooms();
+    if ((await presence.members(room)).length === 0) broadcastRooms();
   };
 
   const memberOf = (socket: ChatSocket, room: string): string => {
@@ -157,10 +193,19 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
         }
         rooms.set(room, (rooms.get(room) ?? new Set()).add(socket.id));
         await socket.join(socketRoom(room));
-        const isNew = !(await presence.occupied()).has(room) && (await history.lastSeq(room)) === 0;
-        const { changed } = await presence.join(room, user, socket.id);
+        let changed: boolean;
+        let isNew: boolean;
+        try {
+          isNew = !(await presence.occupied()).has(room) && (await history.lastSeq(room)) === 0;
+          // Gone while we waited: its clean-up has run, so joining now would leave a ghost.
+          if (socket.disconnected) throw new ChatRefusalError('CHAT_ERR_SHUTDOWN', 'disconnected');
+          ({ changed } = await presence.join(room, user, socket.id));
+        } catch (error) {
+          forget(socket, user, room);
+          throw error;
+        }
         if (changed) fanout.toRoom(room, 'presence', { room, user, present: true });
-        if (isNew) await broadcastRooms();
+        if (isNew) broadcastRooms();
       }
       const [members, page] = await Promise.all([
         presence.members(room),
@@ -287,6 +332,22 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       }
       const known = users.get(user.id);
       users.set(user.id, { user: known?.user ?? user, sockets: (known?.sockets ?? 0) + 1 });
+      // An event the contract does not name is answered too (when it asks for an answer), so a
+      // client with a typo learns it at once instead of waiting for its acknowledgement's timeout.
+      socket.use((packet, next) => {
+        const [event] = packet;
+        if (typeof event === 'string' && CONTRACT_EVENTS.has(event)) return next();
+        const ack = packet.at(-1);
+        if (packet.length > 1 && typeof ack === 'function') {
+          (ack as Ack)({
+            ok: false,
+            error: {
+              code: 'REALTIME_ERR_PAYLOAD',
+              reason: `no such event: ${describeValue(event)} (see the contract)`,
+            },
+          });
+        }
+      });
       for (const event of Object.keys(requests) as (keyof typeof requests)[]) {
         answer(socket, event, requests[event]);
       }
@@ -294,21 +355,20 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
         if (!context.closing()) onTyping(socket, user, payload);
       });
       socket.once('disconnect', () => {
-        const rooms = [...socket.rooms].flatMap((name) =>
-          name.startsWith('room:') ? [name.slice('room:'.length)] : [],
-        );
         // socket.rooms is already empty on 'disconnect' in socket.io 4: use our own record.
         const mine = [...(userRooms.get(user.id) ?? [])].flatMap(([room, sockets]) =>
           sockets.has(socket.id) ? [room] : [],
         );
-        const cleanup = Promise.all(
-          [...new Set([...rooms, ...mine])].map((room) => leaveRoom(socket, user, room)),
-        )
-          .then(() => {
+        const cleanup = Promise.allSettled(mine.map((room) => leaveRoom(socket, user, room)))
+          .then((outcomes) => {
+            for (const outcome of outcomes) {
+              if (outcome.status === 'rejected') {
+                context.onError(outcome.reason, `clean-up of ${socket.id}`);
+              }
+            }
             const left = users.get(user.id);
             if (left !== undefined && --left.sockets === 0) users.delete(user.id);
           })
-          .catch((error: unknown) => context.onError(error, `clean-up of ${socket.id}`))
           .finally(() => cleanups.delete(cleanup));
         cleanups.add(cleanup);
       });
@@ -321,6 +381,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
     },
     close() {
       typing.clear();
+      clearTimeout(roomsTimer);
     },
   };
 }

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER, signHs256 } from '../../src/server/auth.ts';
+import {
+  CHAT_TOKEN_AUDIENCE,
+  CHAT_TOKEN_ISSUER,
+  createChatAuth,
+  signHs256,
+} from '../../src/server/auth.ts';
 import { ask, connectWith, refusalOf, startTestApp, welcomeOf } from '../helpers/chat.ts';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
@@ -21,6 +26,19 @@ describe('with --jwt-secret, a JWT signed elsewhere', () => {
     const socket = await connectWith(app, signHs256(claims(), SECRET));
     expect((await welcomeOf(socket)).user).toEqual({ id: 'user-42', nick: 'ada', via: 'web' });
     expect(await ask(socket, 'join', { room: 'lobby' })).toMatchObject({ ok: true });
+  });
+
+  it('says via tcp for the nc gateway tokens, a claim the server signs', async () => {
+    const app = await startTestApp({ jwtSecret: SECRET });
+    const { token, user } = createChatAuth({ jwtSecret: SECRET }).issueGuestToken('bob', 'tcp');
+    const socket = await connectWith(app, token);
+    expect((await welcomeOf(socket)).user).toEqual({ ...user, via: 'tcp' });
+  });
+
+  it('app.issueGuestToken(nick, "tcp") gives the nc gateway such a token', async () => {
+    const app = await startTestApp();
+    const { token } = await app.issueGuestToken('carol', 'tcp');
+    expect((await welcomeOf(await connectWith(app, token))).user.via).toBe('tcp');
   });
 
   it('cannot claim to come from the nc gateway unless the server signed it so', async () => {

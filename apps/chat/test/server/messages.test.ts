@@ -67,6 +67,17 @@ describe('send', () => {
     expect(await ask(ada, 'rooms')).toMatchObject({ rooms: [{ name: 'lobby', lastSeq: 0 }] });
   });
 
+  it('refuses an event the contract does not name, and ignores one with no acknowledgement', async () => {
+    const app = await startTestApp();
+    const ada = await connectGuest(app, 'ada');
+    ada.emit('shout', { room: 'lobby' });
+    expect(await ask(ada, 'sned', { room: 'lobby', text: 'hi' })).toEqual({
+      ok: false,
+      error: { code: 'REALTIME_ERR_PAYLOAD', reason: 'no such event: "sned" (see the contract)' },
+    });
+    expect(await ask(ada, 'rooms')).toEqual({ ok: true, rooms: [] });
+  });
+
   it('tells a client that sends a request without an acknowledgement, and does nothing', async () => {
     const app = await startTestApp();
     const ada = await connectGuest(app, 'ada');

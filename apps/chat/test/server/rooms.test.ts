@@ -1,3 +1,4 @@
+import { pollUntil } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { CHAT_APP_LIMITS } from '../../src/contract.ts';
 import {
@@ -6,6 +7,7 @@ import {
   connectWith,
   inbox,
   next,
+  refusalOf,
   startTestApp,
   welcomeOf,
 } from '../helpers/chat.ts';
@@ -18,6 +20,29 @@ describe('connecting', () => {
     expect(user).toMatchObject({ nick: 'ada', via: 'web' });
     expect(user.id).toMatch(/^guest:/);
     expect(limits).toEqual({ ...CHAT_APP_LIMITS, historyPerRoom: 7 });
+  });
+});
+
+describe('maxConnections', () => {
+  it('refuses a connection past it with REALTIME_ERR_LIMIT, and takes one again when one leaves', async () => {
+    const app = await startTestApp({ maxConnections: 2 });
+    const ada = await connectGuest(app, 'ada');
+    await connectGuest(app, 'bob');
+    const { token } = await app.issueGuestToken('carol');
+    expect((await refusalOf(app, { token })).data).toEqual({
+      code: 'REALTIME_ERR_LIMIT',
+      reason: 'the server is full: try again later',
+    });
+    const gone = next(ada, 'disconnect');
+    ada.disconnect();
+    await gone;
+    await pollUntil(async () => {
+      try {
+        return await connectWith(app, token);
+      } catch {
+        return undefined;
+      }
+    }, 'a free place');
   });
 });
 
@@ -161,6 +186,22 @@ describe('the room list', () => {
     ada.disconnect();
     // quiet had no history: gone; talk keeps its messages: listed with nobody in it.
     expect(await emptied).toEqual([{ name: 'talk', members: 0, lastSeq: 1 }]);
+  });
+  it('coalesces the list: rooms created and emptied in a loop do not send it once a step', async () => {
+    const app = await startTestApp();
+    const mallory = await connectGuest(app, 'mallory');
+    const bob = await connectGuest(app, 'bob');
+    const lists = inbox<unknown[]>(bob, 'rooms');
+    for (let i = 0; i < 15; i++) {
+      await ask(mallory, 'join', { room: `churn-${i}` });
+      await ask(mallory, 'leave', { room: `churn-${i}` });
+    }
+    // The last list says what is true after the loop: nothing.
+    const settled = next<unknown[]>(bob, 'rooms', (list) => list.length === 0);
+    await ask(mallory, 'join', { room: 'final' });
+    await ask(mallory, 'leave', { room: 'final' });
+    await settled;
+    expect(lists.length).toBeLessThan(12); // 32 changes; one list per 250 ms at most
   });
 });
 
