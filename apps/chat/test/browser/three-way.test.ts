@@ -2,7 +2,6 @@
 // Socket.IO client of the app) appears in the pages' presence list, its line appears on both
 // pages, and each page's message appears on the nc client.
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createChatAuth } from '../../src/server/auth.ts';
 import { startTcpGateway } from '../../src/tcp/index.ts';
 import { connectNc } from '../tcp/nc.ts';
 import {
@@ -14,18 +13,15 @@ import {
   waitForMessage,
 } from './helpers/chat-page.ts';
 
-const jwtSecret = 'a test secret of at least 32 bytes, for the three-way test';
-
 describe.skipIf(skipWithoutBrowser('three-way.test.ts'))('two pages and nc, one room', () => {
   it('carries messages all three ways and shows the nc user present', async () => {
-    const app = await startPageApp({ jwtSecret });
-    // The gateway's users are signed `via: tcp`, as the app signs them (same secret).
-    const auth = createChatAuth({ jwtSecret });
+    const app = await startPageApp();
+    // The gateway in front of the app, its users signed `via: tcp` by the app.
     const gateway = await startTcpGateway({
       host: '127.0.0.1',
       port: 0,
       serverUrl: app.url,
-      issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token,
+      issueToken: async (nick) => (await app.issueGuestToken(nick, 'tcp')).token,
     });
     onTestFinished(() => gateway.close());
     const { page: ann } = await signIn(app, 'ann');
