@@ -157,6 +157,18 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
       'tcpPort: the nc gateway (src/tcp/gateway.ts) is not built yet on this branch; pass tcpPort: null',
     );
   }
+  // Every option is checked before anything is made: a bad one leaves nothing open.
+  const typingExpireMs = checkInteger(
+    'typingExpireMs',
+    options.typingExpireMs ?? TYPING_EXPIRE_MS,
+    1,
+  );
+  const maxConnections = checkInteger(
+    'maxConnections',
+    options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    1,
+  );
+  const port = checkInteger('port', options.port ?? 0, 0, 65_535);
   const backend = options.backend ?? createMemoryBackend();
   const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
   const onError =
@@ -196,7 +208,14 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     engineClients.add(client);
     client.once('close', () => engineClients.delete(client));
   });
-  const fanout = await backend.attach(io);
+  let fanout: Awaited<ReturnType<ChatBackend['attach']>>;
+  try {
+    fanout = await backend.attach(io);
+  } catch (error) {
+    io.close();
+    await backend.close();
+    throw error;
+  }
   const limiter = createChatLimiter(limits, { trustProxy: options.trustProxy ?? false });
   const handlers = createChatHandlers({
     io,
@@ -206,7 +225,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     limiter,
     closing: () => closing,
     onError,
-    typingExpireMs: checkInteger('typingExpireMs', options.typingExpireMs ?? TYPING_EXPIRE_MS, 1),
+    typingExpireMs,
   });
 
   io.use((_socket, next) => {
@@ -215,11 +234,6 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     error.data = { code: 'CHAT_ERR_SHUTDOWN', reason: 'the server is shutting down' };
     next(error);
   });
-  const maxConnections = checkInteger(
-    'maxConnections',
-    options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    1,
-  );
   for (const middleware of auth.middlewares) io.use(middleware);
   io.use((_socket, next) => {
     if (server.of('/').sockets.size < maxConnections) return next();
@@ -238,7 +252,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
 
   let address: AddressInfo;
   try {
-    address = await listen(httpServer, options.port ?? 0, host);
+    address = await listen(httpServer, port, host);
   } catch (error) {
     io.close();
     await backend.close();

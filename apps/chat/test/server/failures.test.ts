@@ -1,5 +1,6 @@
 import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
+import { startChatApp } from '../../src/server/app.ts';
 import { createMemoryBackend } from '../../src/store/memory.ts';
 import type { ChatBackend } from '../../src/store/types.ts';
 import { ask, connectGuest, startTestApp } from '../helpers/chat.ts';
@@ -75,5 +76,49 @@ describe('a store that fails', () => {
     fail.leave = false;
     const bob = await connectGuest(app, 'bob');
     expect(await ask(bob, 'join', { room: 'lobby' })).toMatchObject({ ok: true });
+  });
+
+  it('a backend whose attach fails: startChatApp rejects and closes it', async () => {
+    const inner = createMemoryBackend();
+    let closedBackend = false;
+    const backend: ChatBackend = {
+      ...inner,
+      attach: async () => {
+        throw new Error('broker unreachable');
+      },
+      close: async () => {
+        closedBackend = true;
+      },
+    };
+    await expect(startChatApp({ backend })).rejects.toThrow('broker unreachable');
+    expect(closedBackend).toBe(true);
+  });
+});
+
+describe('bad options', () => {
+  it.each([
+    [{ maxConnections: 0 }, RangeError, /maxConnections must be an integer/],
+    [{ typingExpireMs: 1.5 }, TypeError, /typingExpireMs must be an integer/],
+    [{ limits: { messageBurst: 0 } }, RangeError, /limits\.messageBurst/],
+    [{ limits: { maxTextLength: Number.NaN } }, TypeError, /limits\.maxTextLength/],
+    [{ port: 70_000 }, RangeError, /port must be an integer from 0 to 65535/],
+    [{ tokenTtlMs: 10 }, RangeError, /tokenTtlMs/],
+    [{ jwtSecret: 'short' }, TypeError, /32 bytes/],
+  ] as const)('refuses %j before opening anything', async (options, kind, message) => {
+    const backend = createMemoryBackend();
+    let attached = false;
+    const error = await startChatApp({
+      ...(options as object),
+      backend: {
+        ...backend,
+        attach: async (io) => {
+          attached = true;
+          return backend.attach(io);
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(kind);
+    expect((error as Error).message).toMatch(message);
+    expect(attached).toBe(false);
   });
 });
