@@ -1,0 +1,118 @@
+/// <reference lib="dom" />
+// What the browser tests share: the page built once per file into a temp dir, the app started on
+// port 0 serving it, Debian's chromium launched once per file (closed in afterAll), and steps a
+// person takes on the page (sign in, send, read the messages). Without a browser a file is
+// skipped with a line saying so, except under CI=true, where it fails.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumArgs, chromiumPath, withTimeout } from '@socketlab/testkit';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, onTestFinished } from 'vitest';
+import { buildWeb } from '../../../scripts/build-web.ts';
+import type { ChatApp, ChatAppOptions } from '../../../src/server/app.ts';
+import { startTestApp } from '../../helpers/chat.ts';
+
+export const CI = process.env.CI === 'true';
+/** How long one step on a page may take. */
+export const WAIT_MS = CI ? 15_000 : 6_000;
+const chromium = chromiumPath();
+
+/** True when this machine cannot run the browser tests (and is not CI): the file is skipped. */
+export function skipWithoutBrowser(file: string): boolean {
+  if (chromium || CI) return false;
+  console.log(`${file}: skipped, no browser: install Debian's chromium (apt-get install chromium)`);
+  return true;
+}
+
+let browser: Browser | undefined;
+let webRoot: Promise<string> | undefined;
+afterAll(async () => {
+  const [b, root] = [browser, webRoot];
+  browser = undefined;
+  webRoot = undefined;
+  if (b !== undefined) await withTimeout(b.close(), 'the browser to close', WAIT_MS);
+  if (root !== undefined) await rm(await root, { recursive: true, force: true });
+});
+
+/** The page, built with scripts/build-web.ts into a temp dir (once per file). */
+function builtPage(): Promise<string> {
+  webRoot ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socketlab-chat-web-'));
+    await buildWeb(dir);
+    return dir;
+  })();
+  return webRoot;
+}
+
+/** Starts the app on 127.0.0.1, port 0, serving the built page; closed when the test ends. */
+export async function startPageApp(options: ChatAppOptions = {}): Promise<ChatApp> {
+  return startTestApp({ webRoot: await builtPage(), ...options });
+}
+
+/** A fresh browser context (its own sessionStorage and network) with one page; closed when the test ends. */
+export async function openPage(): Promise<{ page: Page; context: BrowserContext }> {
+  if (!chromium) throw new Error('no browser, and CI=true needs one: apt-get install chromium');
+  const { chromium: launcher } = await import('playwright-core');
+  browser ??= await launcher.launch({
+    executablePath: chromium,
+    headless: true,
+    timeout: CI ? 45_000 : 15_000,
+    args: chromiumArgs(),
+  });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  onTestFinished(() => context.close());
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const errors: Error[] = [];
+  page.on('pageerror', (error) => errors.push(error));
+  // The server's content security policy must never have to refuse the page anything.
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) errors.push(new Error(message.text()));
+  });
+  onTestFinished(() => {
+    if (errors.length > 0) {
+      throw new Error(`the page threw or was refused: ${errors.map(String).join('; ')}`);
+    }
+  });
+  return { page, context };
+}
+
+/** Opens the app and signs in as `nick`; resolves once the page lists `nick` as present. */
+export async function signIn(
+  app: ChatApp,
+  nick: string,
+): Promise<{ page: Page; context: BrowserContext }> {
+  const opened = await openPage();
+  await opened.page.goto(app.url);
+  await opened.page.getByLabel('Nickname').fill(nick);
+  await opened.page.getByRole('button', { name: 'Enter the chat' }).click();
+  await opened.page.locator('#presence li', { hasText: nick }).waitFor();
+  return opened;
+}
+
+/** Types `text` in the message box and presses Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel(/^Message/);
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** Waits until the shown room has a message containing `text`. */
+export async function waitForMessage(page: Page, text: string): Promise<void> {
+  await page.locator('#messages li', { hasText: text }).first().waitFor();
+}
+
+/** The shown room's messages as "nick: text" (or "* nick text"), oldest first, time left out. */
+export function messagesOf(page: Page): Promise<string[]> {
+  return page.$$eval('#messages li', (items) =>
+    items.map((item) =>
+      `${item.querySelector('.from')?.textContent ?? ''} ${item.querySelector('.text')?.textContent ?? ''}`.trim(),
+    ),
+  );
+}
+
+/** The room list's button for `room`. */
+export function roomButton(page: Page, room: string) {
+  return page.locator(`#room-list button[data-room="${room}"]`);
+}
