@@ -1,8 +1,7 @@
 // Two pages and an nc user in one room: the nc user (a real TCP client of the gateway, which is a
 // Socket.IO client of the app) appears in the pages' presence list, its line appears on both
 // pages, and each page's message appears on the nc client.
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startTcpGateway } from '../../src/tcp/index.ts';
+import { describe, expect, it } from 'vitest';
 import { connectNc } from '../tcp/nc.ts';
 import {
   messagesOf,
@@ -15,19 +14,14 @@ import {
 
 describe.skipIf(skipWithoutBrowser('three-way.test.ts'))('two pages and nc, one room', () => {
   it('carries messages all three ways and shows the nc user present', async () => {
-    const app = await startPageApp();
-    // The gateway in front of the app, its users signed `via: tcp` by the app.
-    const gateway = await startTcpGateway({
-      host: '127.0.0.1',
-      port: 0,
-      serverUrl: app.url,
-      issueToken: async (nick) => (await app.issueGuestToken(nick, 'tcp')).token,
-    });
-    onTestFinished(() => gateway.close());
+    // The app with its nc gateway, as `socketlab-chat --tcp-port` starts it.
+    const app = await startPageApp({ tcpPort: 0 });
+    if (app.tcpPort === undefined)
+      throw new Error('startChatApp({ tcpPort: 0 }) started no gateway');
     const { page: ann } = await signIn(app, 'ann');
     const { page: bob } = await signIn(app, 'bob');
 
-    const nc = await connectNc(gateway.address.port);
+    const nc = await connectNc(app.tcpPort);
     await nc.waitFor(/^\* welcome, you are guest1, in #lobby/);
     await nc.say('/nick carol');
     await nc.waitFor('* you are now carol');
