@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromiumArgs, chromiumPath } from '@socketlab/testkit';
+import { chromiumPath, launchChromium } from '@socketlab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixJUnit } from '../src/matrix/junit.ts';
 import { matrixMain } from '../src/matrix/main.ts';
@@ -188,11 +188,7 @@ if (!chromium && process.env.CI !== 'true') {
 describe.skipIf(!chromium && process.env.CI !== 'true')('the HTML report in Chromium', () => {
   it('renders the table with one coloured, linked cell per student and exercise, and the pass-rate chart', async () => {
     if (!chromium) throw new Error('CI=true needs a browser: apt-get install chromium');
-    const { chromium: launcher } = await import('playwright-core');
-    const browser = await launcher.launch({
-      executablePath: chromium,
-      args: chromiumArgs(),
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
       await page.goto(`file://${path.join(out, 'report.html')}`);

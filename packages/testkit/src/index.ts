@@ -12,7 +12,12 @@ export {
   report,
   runBenchGroups,
 } from './bench.ts';
-export { chromiumArgs, chromiumPath } from './browser.ts';
+export {
+  chromiumArgs,
+  chromiumPath,
+  type LaunchChromiumOptions,
+  launchChromium,
+} from './browser.ts';
 export {
   cutAt,
   describeByteDifference,

@@ -3,8 +3,8 @@
 // playwright-core (never a downloaded browser). The page is served by the same server as the
 // stream (same origin); it records what its EventSource hands out, and we await that state.
 import {
-  chromiumArgs,
   chromiumPath,
+  launchChromium,
   ManualClock,
   nextEvent,
   withTimeout,
@@ -53,13 +53,7 @@ beforeAll(async () => {
     return;
   }
   try {
-    const { chromium: launcher } = await import('playwright-core');
-    browser = await launcher.launch({
-      executablePath: chromium,
-      headless: true,
-      timeout: CI ? 45_000 : 15_000,
-      args: chromiumArgs(),
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   } catch (err) {
     noBrowser = new Error(`${chromium} did not start: ${(err as Error).message}`, { cause: err });

@@ -4,7 +4,13 @@
 // navigates the page to a page served by the HTTP server its WebSocketServer is attached to
 // (the same origin) and drives `new WebSocket(…)` in it.
 import { createHash, randomFillSync } from 'node:crypto';
-import { chromiumPath, ManualClock, nextEvent, withTimeout } from '@socketlab/testkit';
+import {
+  chromiumPath,
+  launchChromium,
+  ManualClock,
+  nextEvent,
+  withTimeout,
+} from '@socketlab/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketConnection } from '../../src/connection/index.ts';
@@ -18,13 +24,7 @@ import {
   writeFragments,
   writePing,
 } from '../helpers/attached-server.ts';
-import {
-  installLab,
-  type Lab,
-  launchChromium,
-  type PageEvent,
-  pseudoRandomBytes,
-} from './page-lab.ts';
+import { installLab, type Lab, type PageEvent, pseudoRandomBytes } from './page-lab.ts';
 
 const CI = process.env.CI === 'true';
 const WAIT_MS = process.env.CI ? 20_000 : 5_000;
@@ -65,7 +65,7 @@ beforeAll(async () => {
     return;
   }
   try {
-    browser = await launchChromium(chromium);
+    browser = await launchChromium();
     page = await browser.newPage();
   } catch (err) {
     noBrowser = new Error(`${chromium} did not start: ${(err as Error).message}`, { cause: err });

@@ -1,11 +1,9 @@
 /// <reference lib="dom" />
 /**
- * The browser side of the Chromium interop tests: finding and launching Debian's chromium, and
- * the `lab` a page runs around its WebSocket (recording what it receives, in order, and sending
- * what a test asks for).
+ * The browser side of the Chromium interop tests: the `lab` a page runs around its WebSocket
+ * (recording what it receives, in order, and sending what a test asks for). The browser itself
+ * is testkit's `launchChromium()`.
  */
-import { chromiumArgs } from '@socketlab/testkit';
-import type { Browser } from 'playwright-core';
 
 /** What the page records, in the order its WebSocket reported it. */
 export type PageEvent =
@@ -136,15 +134,4 @@ export function pseudoRandomBytes(length: number, seed = 1): Buffer {
     bytes[i] = x & 0xff;
   }
   return bytes;
-}
-
-/** Debian's chromium, headless, with the flags TOOLCHAIN.md found to work here. */
-export async function launchChromium(executablePath: string): Promise<Browser> {
-  const { chromium: launcher } = await import('playwright-core');
-  return launcher.launch({
-    executablePath,
-    headless: true,
-    timeout: process.env.CI ? 45_000 : 15_000,
-    args: chromiumArgs(),
-  });
 }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs, chromiumPath, withTimeout } from '@socketlab/testkit';
+import { chromiumPath, launchChromium, withTimeout } from '@socketlab/testkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, onTestFinished } from 'vitest';
 import { buildWeb } from '../../../scripts/build-web.ts';
@@ -52,14 +52,7 @@ export async function startPageApp(options: ChatAppOptions = {}): Promise<ChatAp
 
 /** A fresh browser context (its own sessionStorage and network) with one page; closed when the test ends. */
 export async function openPage(): Promise<{ page: Page; context: BrowserContext }> {
-  if (!chromium) throw new Error('no browser, and CI=true needs one: apt-get install chromium');
-  const { chromium: launcher } = await import('playwright-core');
-  browser ??= await launcher.launch({
-    executablePath: chromium,
-    headless: true,
-    timeout: CI ? 45_000 : 15_000,
-    args: chromiumArgs(),
-  });
+  browser ??= await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
   onTestFinished(() => context.close());
   const page = await context.newPage();

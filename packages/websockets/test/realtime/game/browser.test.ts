@@ -5,7 +5,7 @@
 // saying so, except under CI=true, where it fails. GAME_SCREENSHOT=1 also saves the page to
 // docs/game.png (the picture in the README).
 import { fileURLToPath } from 'node:url';
-import { chromiumArgs, chromiumPath, withTimeout } from '@socketlab/testkit';
+import { chromiumPath, launchChromium, withTimeout } from '@socketlab/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startGameDemo } from '../../../examples/game-server.ts';
@@ -25,14 +25,7 @@ afterAll(async () => {
 });
 
 async function openPage(url: string): Promise<Page> {
-  if (!chromium) throw new Error('no browser, and CI=true needs one: apt-get install chromium');
-  const { chromium: launcher } = await import('playwright-core');
-  browser ??= await launcher.launch({
-    executablePath: chromium,
-    headless: true,
-    timeout: CI ? 45_000 : 15_000,
-    args: chromiumArgs(),
-  });
+  browser ??= await launchChromium();
   const page = await browser.newPage({ viewport: { width: 660, height: 780 } });
   onTestFinished(() => page.close());
   await page.goto(url, { timeout: WAIT_MS });
