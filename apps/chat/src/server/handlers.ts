@@ -32,6 +32,9 @@ const CONTRACT_EVENTS: ReadonlySet<string> = new Set<keyof ChatClientEvents>([
   'typing',
 ]);
 
+/** A character `String.prototype.trim` keeps: `\s` is exactly what it strips. */
+const NOT_SPACE = /\S/;
+
 /** The least time between two `rooms` broadcasts, in ms. */
 export const ROOMS_BROADCAST_INTERVAL_MS = 250;
 
@@ -228,11 +231,7 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       const request = payloadObject('send', '{ room, text, kind? }', payload);
       const room = memberOf(socket, validateRoomName(request.room));
       const { text, kind = 'text' } = request;
-      if (
-        typeof text !== 'string' ||
-        text.trim().length === 0 ||
-        text.length > limits.maxTextLength
-      ) {
+      if (typeof text !== 'string' || !NOT_SPACE.test(text) || text.length > limits.maxTextLength) {
         throw new RealtimeError(
           text !== undefined && typeof text === 'string' && text.length > limits.maxTextLength
             ? 'REALTIME_ERR_LIMIT'
@@ -256,9 +255,11 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
         text,
         at: Date.now(),
       });
-      typing.stop(room, user.id);
+      // Sending ends typing; with no one typing anywhere there is nothing to look up.
+      if (typing.size > 0) typing.stop(room, user.id);
       fanout.toRoom(room, 'message', stored);
-      return { id: stored.id, seq: stored.seq, at: stored.at };
+      // The answer itself (with `ok`), so the wrapper passes it on without a copy.
+      return { ok: true, id: stored.id, seq: stored.seq, at: stored.at };
     },
 
     async history(socket, _user, payload) {

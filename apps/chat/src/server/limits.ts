@@ -98,7 +98,14 @@ export function createChatLimiter(
   });
   const perSocket = new WeakMap<
     Socket,
-    { messages: TokenBucket; strikes: TokenBucket; lastNoticeAt: number; cutOff: boolean }
+    {
+      /** The socket's per-address key: fixed by its handshake and user, so read once. */
+      key: string;
+      messages: TokenBucket;
+      strikes: TokenBucket;
+      lastNoticeAt: number;
+      cutOff: boolean;
+    }
   >();
   const now = (): number => (clock ?? performance).now();
 
@@ -106,6 +113,7 @@ export function createChatLimiter(
     let budget = perSocket.get(socket);
     if (budget === undefined) {
       budget = {
+        key: keyOf(socket),
         messages: new TokenBucket({
           capacity: limits.messageBurst,
           refillPerSecond: limits.messagesPerSecond,
@@ -157,12 +165,16 @@ export function createChatLimiter(
     takeMessage(socket) {
       const budget = budgetOf(socket);
       let taken = budget.messages.take();
-      let reason = `slow down: at most ${limits.messagesPerSecond} messages a second (${limits.messageBurst} at once)`;
+      let perSocketRefused = true;
       if (taken.allowed) {
-        taken = perAddress.take(keyOf(socket));
+        taken = perAddress.take(budget.key);
         if (taken.allowed) return undefined;
-        reason = `slow down: too many messages from your address (at most ${limits.messagesPerSecond * ADDRESS_MESSAGE_SHARE} a second)`;
+        perSocketRefused = false;
       }
+      // Words only for a refusal: an allowed message builds no string.
+      const reason = perSocketRefused
+        ? `slow down: at most ${limits.messagesPerSecond} messages a second (${limits.messageBurst} at once)`
+        : `slow down: too many messages from your address (at most ${limits.messagesPerSecond * ADDRESS_MESSAGE_SHARE} a second)`;
       const waited = `${reason}; retry in ${Math.ceil(taken.waitMs)} ms`;
       if (budget.cutOff) {
         // Told and being disconnected: nothing more.

@@ -55,6 +55,8 @@ export function createMemoryHistory(
   // A Map iterates in insertion order: re-inserting a room on each write keeps the least
   // recently written first, the one to forget.
   const rooms = new Map<string, RoomHistory>();
+  /** The room written to last (the Map's last key): writing to it again needs no re-insert. */
+  let newest: string | undefined;
 
   return {
     async append(message: NewChatMessage): Promise<ChatMessage> {
@@ -65,12 +67,23 @@ export function createMemoryHistory(
           rooms.delete(oldest);
         }
         room = { ring: new HistoryRing<ChatMessage>(maxMessagesPerRoom), lastSeq: 0 };
-      } else {
+        rooms.set(message.room, room);
+      } else if (newest !== message.room) {
         rooms.delete(message.room);
+        rooms.set(message.room, room);
       }
-      rooms.set(message.room, room);
+      newest = message.room;
       room.lastSeq++;
-      const stored: ChatMessage = { ...message, seq: room.lastSeq };
+      // Spelt out rather than spread: one object of one shape per message, the hot path.
+      const stored: ChatMessage = {
+        id: message.id,
+        room: message.room,
+        seq: room.lastSeq,
+        from: message.from,
+        kind: message.kind,
+        text: message.text,
+        at: message.at,
+      };
       room.ring.push(stored);
       return stored;
     },
@@ -101,6 +114,7 @@ export function createMemoryHistory(
 
     async close() {
       rooms.clear();
+      newest = undefined;
     },
   };
 }
