@@ -12,7 +12,7 @@ describe('socketlab-chat, spawned', () => {
     const url = await pollUntil(
       () => /chat: open (http:\/\/127\.0\.0\.1:\d+\/) in a browser/.exec(chat.stdout())?.[1],
       'the URL on stdout',
-      { ms: 15_000 },
+      { ms: process.env.CI === 'true' ? 45_000 : 15_000 },
     );
     const session = (await (
       await fetch(new URL('/api/session', url), {

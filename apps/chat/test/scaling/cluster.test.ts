@@ -49,9 +49,14 @@ async function instances(count: number, env: Record<string, string>): Promise<In
             .stdout()
             .split('\n')
             .find((l) => l.startsWith('{"port"')),
-        `chat instance ${index} to listen (${program.output().slice(-300)})`,
+        `chat instance ${index} to listen`,
         { ms: 60_000, intervalMs: 50, maxTries: 2_000 }, // three processes compiling TypeScript
-      );
+      ).catch((error: Error) => {
+        // what the instance said by then (a start-up error, or nothing yet)
+        throw new Error(
+          `${error.message}; it wrote: ${program.output().slice(-500) || '(nothing)'}`,
+        );
+      });
       return {
         index,
         port: (JSON.parse(line) as { port: number }).port,
