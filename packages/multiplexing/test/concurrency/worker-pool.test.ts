@@ -4,6 +4,8 @@ import { WorkerPool, type WorkerPoolOptions } from '../../src/concurrency/index.
 import { concurrencyScript } from '../../src/concurrency/scripts.ts';
 
 const FIXTURE = new URL('./fixtures/crashing-worker.ts', import.meta.url);
+/** A thread starts by loading its TypeScript fixture: on a busy CI machine that alone has taken over 5 s. */
+const WAIT_MS = process.env.CI === 'true' ? 30_000 : 5_000;
 
 function pool(options: Partial<WorkerPoolOptions> = {}): WorkerPool {
   const created = new WorkerPool({ script: FIXTURE, size: 1, maxQueue: 2, ...options });
@@ -32,6 +34,7 @@ describe('WorkerPool', () => {
     const digests = await withTimeout(
       Promise.all([hashing.run({ seed: 'a', rounds: 1 }), hashing.run({ seed: 'b', rounds: 3 })]),
       'two digests',
+      WAIT_MS,
     );
     const { hashRounds } = await import('../../src/concurrency/index.ts');
     expect(digests).toEqual([hashRounds('a', 1), hashRounds('b', 3)]);
@@ -46,16 +49,16 @@ describe('WorkerPool', () => {
     expect(refused.message).toContain('maxQueue 1');
     expect(busy.stats()).toMatchObject({ threads: 1, busy: 1, queued: 1 });
     expect(
-      await withTimeout(Promise.all([running, queued]), 'the two admitted tasks'),
+      await withTimeout(Promise.all([running, queued]), 'the two admitted tasks', WAIT_MS),
     ).toMatchObject([{ echo: 'first' }, { echo: 'second' }]);
   });
 
   it('fails only the task whose handler threw; the thread goes on', async () => {
     const p = pool();
-    const failed = await rejectionOf(p.run({ throw: 'bad input' }));
+    const failed = await rejectionOf(p.run({ throw: 'bad input' }), 'the task', undefined, WAIT_MS);
     expect(failed).toMatchObject({ code: 'MULTIPLEXING_ERR_TASK_FAILED' });
     expect(failed.message).toContain('Error: bad input');
-    expect(await withTimeout(p.run({ echo: 'after' }), 'the next task')).toMatchObject({
+    expect(await withTimeout(p.run({ echo: 'after' }), 'the next task', WAIT_MS)).toMatchObject({
       echo: 'after',
     });
     expect(p.stats()).toMatchObject({ crashes: 0, completed: 2 });
@@ -66,13 +69,13 @@ describe('WorkerPool', () => {
     ['throws outside its handler', { crash: 'boom' }, 'boom'],
   ])('fails only the task of a thread that %s, and replaces the thread', async (_, task, why) => {
     const p = pool({ size: 1, maxQueue: 4 });
-    const first = (await withTimeout(p.run({ echo: 'before' }), 'a first task')) as Echo;
+    const first = (await withTimeout(p.run({ echo: 'before' }), 'a first task', WAIT_MS)) as Echo;
     const crashed = p.run(task);
     const behind = p.run({ echo: 'queued behind the crash' });
-    const error = await rejectionOf(crashed);
+    const error = await rejectionOf(crashed, 'the crashed task', undefined, WAIT_MS);
     expect(error).toMatchObject({ code: 'MULTIPLEXING_ERR_WORKER_CRASHED' });
     expect(error.message).toContain(why);
-    const next = (await withTimeout(behind, 'the queued task')) as Echo;
+    const next = (await withTimeout(behind, 'the queued task', WAIT_MS)) as Echo;
     expect(next.echo).toBe('queued behind the crash');
     expect(next.threadId).not.toBe(first.threadId);
     expect(p.stats()).toMatchObject({ threads: 1, crashes: 1, queued: 0, busy: 0 });
@@ -85,11 +88,11 @@ describe('WorkerPool', () => {
     expect(await rejectionOf(p.run({ echo: 'late' }))).toMatchObject({
       code: 'MULTIPLEXING_ERR_CLOSED',
     });
-    expect(await withTimeout(Promise.all(tasks), 'the queued tasks')).toMatchObject([
+    expect(await withTimeout(Promise.all(tasks), 'the queued tasks', WAIT_MS)).toMatchObject([
       { echo: '1' },
       { echo: '2' },
     ]);
-    await withTimeout(closing, 'close()');
+    await withTimeout(closing, 'close()', WAIT_MS);
     expect(p.stats()).toMatchObject({ threads: 0 });
   });
 
@@ -97,7 +100,7 @@ describe('WorkerPool', () => {
     const p = pool({ size: 1, maxQueue: 4 });
     const running = rejectionOf(p.run({ echo: '1', waitMs: 10_000 }));
     const queued = rejectionOf(p.run({ echo: '2' }));
-    await withTimeout(p.destroy(), 'destroy()');
+    await withTimeout(p.destroy(), 'destroy()', WAIT_MS);
     expect(await running).toMatchObject({ code: 'MULTIPLEXING_ERR_CLOSED' });
     expect(await queued).toMatchObject({ code: 'MULTIPLEXING_ERR_CLOSED' });
     expect(p.stats()).toMatchObject({ threads: 0 });
