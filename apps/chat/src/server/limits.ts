@@ -10,6 +10,7 @@ import { checkInteger } from '@socketlab/internal';
 import {
   addressKey,
   createFloodGuard,
+  FLOOD_GUARD_DEFAULTS,
   type FloodGuard,
   KeyedLimiter,
   type RateClock,
@@ -86,9 +87,14 @@ export function createChatLimiter(
   { trustProxy = false, clock }: { trustProxy?: boolean; clock?: RateClock } = {},
 ): ChatLimiter {
   const keyOf = (socket: Socket): string => limitKeyOf(socket, trustProxy);
+  // Every message is an event too: the guard's own budget stays above the message budget (twice
+  // it, for typing and the other requests around the messages), so raising the chat's message
+  // limits is never undone by stage 4's default of 20 events a second.
   const guard = createFloodGuard({
     errorEvent: 'notice',
     addressOf: keyOf,
+    eventsPerSecond: Math.max(FLOOD_GUARD_DEFAULTS.eventsPerSecond, 2 * limits.messagesPerSecond),
+    eventBurst: Math.max(FLOOD_GUARD_DEFAULTS.eventBurst, 2 * limits.messageBurst),
     ...(clock === undefined ? {} : { clock }),
   });
   const perAddress = new KeyedLimiter({
