@@ -32,7 +32,7 @@ import {
 } from './helpers.ts';
 
 const ROUNDS = BENCH_QUICK ? 1 : 3;
-/** Round-trip senders, used in turn: enough that none nears the flood guard's 20 events/s. */
+/** Round-trip senders, used in turn, as a crowd of users sends (each socket's budget is the chat's per-socket limit). */
 const SENDERS = BENCH_QUICK ? 10 : 250;
 
 const chat = (): Promise<Target> => chatTarget('chat', [createMemoryBackend()]);

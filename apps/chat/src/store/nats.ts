@@ -15,8 +15,8 @@ import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstre
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ensureStream, replayFrom } from '@socketlab/distributed';
-import { checkInteger } from '@socketlab/internal';
 import type { ChatMessage, ChatUser } from '../contract.ts';
+import { checkSharedStoreLimits } from './limits.ts';
 import type { ChatStores, HistoryStore, PresenceOutcome, PresenceStore } from './types.ts';
 
 /** The defaults of {@link connectNatsStores}. */
@@ -87,14 +87,7 @@ export async function connectNatsStores(options: NatsStoresOptions): Promise<Nat
     throw new TypeError(`prefix must be 1–64 letters, digits, _ or -, got ${String(prefix)}`);
   }
   const instanceId = options.instanceId ?? randomUUID();
-  const { maxMessagesPerRoom = NATS_STORE_DEFAULTS.maxMessagesPerRoom } = options;
-  const maxMessages = checkInteger('maxMessagesPerRoom', maxMessagesPerRoom, 1);
-  const maxRooms = checkInteger('maxRooms', options.maxRooms ?? NATS_STORE_DEFAULTS.maxRooms, 1);
-  const ttlMs = checkInteger(
-    'instanceTtlMs',
-    options.instanceTtlMs ?? NATS_STORE_DEFAULTS.instanceTtlMs,
-    1,
-  );
+  const { maxMessages, maxRooms, ttlMs } = checkSharedStoreLimits(options, NATS_STORE_DEFAULTS);
 
   const nc = await connect({ servers: options.url, name: `chat-${instanceId}` });
   try {

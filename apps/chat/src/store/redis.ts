@@ -11,9 +11,9 @@
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  */
 import { randomUUID } from 'node:crypto';
-import { checkInteger } from '@socketlab/internal';
 import { Redis } from 'ioredis';
 import type { ChatMessage, ChatUser } from '../contract.ts';
+import { checkSharedStoreLimits } from './limits.ts';
 import type {
   ChatStores,
   HistoryPage,
@@ -170,14 +170,7 @@ function fromEntry([id, fields]: [string, string[]]): ChatMessage {
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const keyPrefix = options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix;
   const instanceId = options.instanceId ?? randomUUID();
-  const { maxMessagesPerRoom = REDIS_STORE_DEFAULTS.maxMessagesPerRoom } = options;
-  const maxMessages = checkInteger('maxMessagesPerRoom', maxMessagesPerRoom, 1);
-  const maxRooms = checkInteger('maxRooms', options.maxRooms ?? REDIS_STORE_DEFAULTS.maxRooms, 1);
-  const ttlMs = checkInteger(
-    'instanceTtlMs',
-    options.instanceTtlMs ?? REDIS_STORE_DEFAULTS.instanceTtlMs,
-    1,
-  );
+  const { maxMessages, maxRooms, ttlMs } = checkSharedStoreLimits(options, REDIS_STORE_DEFAULTS);
   if (typeof keyPrefix !== 'string' || keyPrefix === '') {
     throw new TypeError('keyPrefix must be a non-empty string');
   }
