@@ -24,7 +24,12 @@ import { createMemoryBackend } from '../store/memory.ts';
 import type { ChatBackend } from '../store/types.ts';
 import { startTcpGateway, type TcpGateway } from '../tcp/gateway.ts';
 import { createChatAuth } from './auth.ts';
-import { type ChatServer, createChatHandlers, TYPING_EXPIRE_MS } from './handlers.ts';
+import {
+  type ChatServer,
+  createChatHandlers,
+  PRESENCE_GRACE_MS,
+  TYPING_EXPIRE_MS,
+} from './handlers.ts';
 import { createHttpHandler } from './http.ts';
 import { createChatLimiter, resolveLimits } from './limits.ts';
 
@@ -60,6 +65,11 @@ export interface ChatAppOptions {
   trustProxy?: boolean;
   /** How long a typing indicator lasts without a refresh, in ms. @default 5000 */
   typingExpireMs?: number;
+  /**
+   * How long a dropped connection (a reload, a network change) still counts as present in its
+   * rooms, in ms; 0 for none. A client that disconnects on purpose leaves at once. @default 5000
+   */
+  presenceGraceMs?: number;
   /** Told of an unexpected failure (a store that threw); the client was refused. @default console.error */
   onError?: (error: unknown, context: string) => void;
 }
@@ -154,6 +164,11 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     options.typingExpireMs ?? TYPING_EXPIRE_MS,
     1,
   );
+  const presenceGraceMs = checkInteger(
+    'presenceGraceMs',
+    options.presenceGraceMs ?? PRESENCE_GRACE_MS,
+    0,
+  );
   const maxConnections = checkInteger(
     'maxConnections',
     options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
@@ -220,6 +235,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
     closing: () => closing,
     onError,
     typingExpireMs,
+    presenceGraceMs,
   });
 
   io.use((_socket, next) => {

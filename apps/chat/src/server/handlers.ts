@@ -40,6 +40,12 @@ export const ROOMS_BROADCAST_INTERVAL_MS = 250;
 
 /** How long a typing indicator lasts without a refresh, in ms (the contract's 5 s). */
 export const TYPING_EXPIRE_MS = 5000;
+/**
+ * How long a connection that dropped (a page reload, a network change) still counts as present in
+ * its rooms, so a user who comes back within it is never shown leaving and returning. A client
+ * that disconnects on purpose, and one the server cuts off, leaves at once.
+ */
+export const PRESENCE_GRACE_MS = 5000;
 
 /** A refusal the chat answers with: a stable code and words for a person. */
 export class ChatRefusalError extends Error {
@@ -70,12 +76,17 @@ export interface HandlerContext {
   readonly onError: (error: unknown, context: string) => void;
   /** @default TYPING_EXPIRE_MS */
   readonly typingExpireMs?: number;
+  /** @default PRESENCE_GRACE_MS */
+  readonly presenceGraceMs?: number;
 }
 
 /** The chat on a server: `attach(socket)` on each connection; `settled()` waits for clean-ups. */
 export interface ChatHandlers {
   attach(socket: Socket): void;
-  /** Resolves once every disconnected socket's presence has been cleared from the store. */
+  /**
+   * Ends every presence grace period at once, then resolves once every disconnected socket's
+   * presence has been cleared from the store (for closing: call after the sockets are disconnected).
+   */
   settled(): Promise<void>;
   /** Cancels the typing and room-list timers. */
   close(): void;
@@ -151,14 +162,23 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
     void socket.leave(socketRoom(room));
   };
 
-  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
-  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
-    forget(socket, user, room);
-    const { changed } = await presence.leave(room, user, socket.id);
+  /** Takes connection `socketId` out of `room`'s presence in the store: `presence`, room list. */
+  const release = async (socketId: string, user: ChatUser, room: string): Promise<void> => {
+    const { changed } = await presence.leave(room, user, socketId);
     if (!changed) return;
     fanout.toRoom(room, 'presence', { room, user, present: false });
     if ((await presence.members(room)).length === 0) broadcastRooms();
   };
+
+  /** Leaves `room` on behalf of `socket` (asked, or disconnected): presence, typing, room list. */
+  const leaveRoom = async (socket: ChatSocket, user: ChatUser, room: string): Promise<void> => {
+    forget(socket, user, room);
+    await release(socket.id, user, room);
+  };
+
+  const presenceGraceMs = context.presenceGraceMs ?? PRESENCE_GRACE_MS;
+  /** Dropped connections still present in their rooms, each with what ends its grace. */
+  const graces = new Map<NodeJS.Timeout, () => void>();
 
   const memberOf = (socket: ChatSocket, room: string): string => {
     if (!socket.rooms.has(socketRoom(room))) {
@@ -355,32 +375,57 @@ export function createChatHandlers(context: HandlerContext): ChatHandlers {
       socket.on('typing', (payload: unknown) => {
         if (!context.closing()) onTyping(socket, user, payload);
       });
-      socket.once('disconnect', () => {
+      socket.once('disconnect', (reason) => {
         // socket.rooms is already empty on 'disconnect' in socket.io 4: use our own record.
         const mine = [...(userRooms.get(user.id) ?? [])].flatMap(([room, sockets]) =>
           sockets.has(socket.id) ? [room] : [],
         );
-        const cleanup = Promise.allSettled(mine.map((room) => leaveRoom(socket, user, room)))
-          .then((outcomes) => {
-            for (const outcome of outcomes) {
-              if (outcome.status === 'rejected') {
-                context.onError(outcome.reason, `clean-up of ${socket.id}`);
+        // This instance forgets the socket now (typing stops, the rooms-per-user count drops).
+        for (const room of mine) forget(socket, user, room);
+        const leave = (): void => {
+          const cleanup = Promise.allSettled(mine.map((room) => release(socket.id, user, room)))
+            .then((outcomes) => {
+              for (const outcome of outcomes) {
+                if (outcome.status === 'rejected') {
+                  context.onError(outcome.reason, `clean-up of ${socket.id}`);
+                }
               }
-            }
-            const left = users.get(user.id);
-            if (left !== undefined && --left.sockets === 0) users.delete(user.id);
-          })
-          .finally(() => cleanups.delete(cleanup));
-        cleanups.add(cleanup);
+              const left = users.get(user.id);
+              if (left !== undefined && --left.sockets === 0) users.delete(user.id);
+            })
+            .finally(() => cleanups.delete(cleanup));
+          cleanups.add(cleanup);
+        };
+        // A connection that dropped keeps its presence a while: a reload or a reconnect within
+        // it shows no leaving and returning. One closed on purpose (by the client or by us) leaves now.
+        const deliberate =
+          reason === 'client namespace disconnect' || reason === 'server namespace disconnect';
+        if (deliberate || presenceGraceMs === 0 || mine.length === 0 || context.closing()) {
+          leave();
+          return;
+        }
+        const timer = setTimeout(() => {
+          graces.delete(timer);
+          leave();
+        }, presenceGraceMs);
+        timer.unref();
+        graces.set(timer, leave);
       });
       socket.emit('welcome', { user, limits: { ...limits } });
     },
     async settled() {
+      for (const [timer, leave] of graces) {
+        clearTimeout(timer);
+        leave();
+      }
+      graces.clear();
       for (let round = 0; round < 10 && cleanups.size > 0; round++) {
         await Promise.all(cleanups);
       }
     },
     close() {
+      for (const timer of graces.keys()) clearTimeout(timer);
+      graces.clear();
       typing.clear();
       clearTimeout(roomsTimer);
     },

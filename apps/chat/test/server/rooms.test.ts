@@ -1,7 +1,9 @@
 import { pollUntil } from '@socketlab/testkit';
+import type { Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { CHAT_APP_LIMITS } from '../../src/contract.ts';
 import { ROOMS_BROADCAST_INTERVAL_MS } from '../../src/server/handlers.ts';
+import { createMemoryBackend } from '../../src/store/memory.ts';
 import {
   ask,
   connectGuest,
@@ -162,6 +164,73 @@ describe('presence', () => {
       ['ada', true],
       ['ada', false],
     ]);
+  });
+});
+
+describe('presence grace', () => {
+  /** Drops `socket`'s connection the way a reload or a network change does (no disconnect packet). */
+  const drop = (socket: Socket): void => {
+    socket.io.engine.close();
+  };
+
+  it('keeps a dropped connection present for presenceGraceMs, then says it left', async () => {
+    const graceMs = 400;
+    const app = await startTestApp({ presenceGraceMs: graceMs });
+    const bob = await connectGuest(app, 'bob');
+    const ada = await connectGuest(app, 'ada');
+    await ask(bob, 'join', { room: 'lobby' });
+    await ask(ada, 'join', { room: 'lobby' });
+    const gone = next<{ present: boolean }>(bob, 'presence', (p) => !p.present);
+    const droppedAt = performance.now();
+    drop(ada);
+    await gone;
+    // Timers may fire a little early on some systems, never by a tenth of the grace.
+    expect(performance.now() - droppedAt).toBeGreaterThanOrEqual(graceMs * 0.9);
+  });
+
+  it('shows no leaving and returning when a dropped user comes back within it', async () => {
+    const app = await startTestApp({ presenceGraceMs: 60_000 });
+    const bob = await connectGuest(app, 'bob');
+    await ask(bob, 'join', { room: 'lobby' });
+    const seen = inbox<{ user: { nick: string }; present: boolean }>(bob, 'presence');
+    const { token } = await app.issueGuestToken('ada');
+    const before = await connectWith(app, token);
+    await ask(before, 'join', { room: 'lobby' });
+    drop(before);
+    const after = await connectWith(app, token);
+    const joined = await ask<{ members: { nick: string }[] }>(after, 'join', { room: 'lobby' });
+    expect(joined.members.map((m) => m.nick).sort()).toEqual(['ada', 'bob']);
+    const marker = next(bob, 'message', (m: { text: string }) => m.text === 'marker');
+    await ask(after, 'send', { room: 'lobby', text: 'marker' });
+    await marker;
+    expect(seen.map((p) => [p.user.nick, p.present])).toEqual([['ada', true]]);
+  });
+
+  it('lets a client that disconnects on purpose leave at once, and ends every grace on close', async () => {
+    // Kept open past the app's close, to read what it left in the store.
+    const backend = createMemoryBackend();
+    const app = await startTestApp({
+      presenceGraceMs: 60_000,
+      backend: { ...backend, close: async () => {} },
+    });
+    const bob = await connectGuest(app, 'bob');
+    const ada = await connectGuest(app, 'ada');
+    const carol = await connectGuest(app, 'carol');
+    for (const socket of [bob, ada, carol]) await ask(socket, 'join', { room: 'lobby' });
+    const adaGone = next<{ user: { nick: string }; present: boolean }>(
+      bob,
+      'presence',
+      (p) => !p.present,
+    );
+    ada.disconnect();
+    expect((await adaGone).user.nick).toBe('ada');
+    drop(carol);
+    await pollUntil(() => app.io.of('/').sockets.size === 1, 'the server to see carol drop');
+    // The dropped connection is still present: the room says so to whoever looks.
+    const { rooms } = await ask<{ rooms: { name: string; members: number }[] }>(bob, 'rooms');
+    expect(rooms).toEqual([expect.objectContaining({ name: 'lobby', members: 2 })]);
+    await app.close();
+    expect(await backend.stores.presence.occupied()).toEqual(new Map());
   });
 });
 
