@@ -13,6 +13,7 @@ import {
   BENCH_QUICK,
   type BenchCase,
   type BenchRow,
+  compareRounds,
   measureOpsPerSecond,
   withTimeout,
 } from '@socketlab/testkit';
@@ -31,7 +32,6 @@ import {
   TEXT,
 } from './helpers.ts';
 
-const ROUNDS = BENCH_QUICK ? 1 : 3;
 /** Round-trip senders, used in turn, as a crowd of users sends (each socket's budget is the chat's per-socket limit). */
 const SENDERS = BENCH_QUICK ? 10 : 250;
 
@@ -89,35 +89,27 @@ async function bytesPerClient(target: Target): Promise<number> {
   }
 }
 
-async function best(
+/** The row of `measure` through the chat against bare Socket.IO, in alternating rounds. */
+const versus = (
   bench: string,
   unit: string,
   measure: (t: Target) => Promise<number>,
   lowerIsBetter = false,
-): Promise<BenchRow> {
-  const pick = lowerIsBetter ? Math.min : Math.max;
-  let value = lowerIsBetter ? Number.POSITIVE_INFINITY : 0;
-  let baselineValue = value;
-  for (let r = 0; r < ROUNDS; r++) {
-    if (r % 2 === 1) baselineValue = pick(baselineValue, await using(bareTarget, measure));
-    value = pick(value, await using(chat, measure));
-    if (r % 2 === 0) baselineValue = pick(baselineValue, await using(bareTarget, measure));
-  }
-  return {
+): Promise<BenchRow> =>
+  compareRounds({
     bench,
     unit,
-    value,
+    ours: () => using(chat, measure),
     baseline: 'bare Socket.IO',
-    baselineValue,
-    ratio: lowerIsBetter ? baselineValue / value : value / baselineValue,
-  };
-}
+    theirs: () => using(bareTarget, measure),
+    lowerIsBetter,
+  });
 
 export async function rows(): Promise<BenchRow[]> {
   return [
-    await best(`broadcast to ${CLIENTS} clients`, 'deliveries/s', (t) => broadcastRate(t, 20)),
-    await best('message round trip', 'round trips/s', roundTrips),
-    await best(
+    await versus(`broadcast to ${CLIENTS} clients`, 'deliveries/s', (t) => broadcastRate(t, 20)),
+    await versus('message round trip', 'round trips/s', roundTrips),
+    await versus(
       'memory per client',
       'heap bytes per client (lower is better; ratio = baseline/ours)',
       bytesPerClient,

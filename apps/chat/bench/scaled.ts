@@ -7,53 +7,44 @@
  *   pnpm bench scaled
  */
 import { randomUUID } from 'node:crypto';
-import { BENCH_QUICK, type BenchRow, probeService } from '@socketlab/testkit';
+import { type BenchRow, compareRounds, probeService } from '@socketlab/testkit';
 import { Redis } from 'ioredis';
 import { createRedisBackend } from '../src/backends/index.ts';
 import { createMemoryBackend } from '../src/store/memory.ts';
-import { broadcastRate, CLIENTS, chatTarget } from './helpers.ts';
-
-const ROUNDS = BENCH_QUICK ? 1 : 3;
+import { broadcastRate, CLIENTS, chatTarget, type Target } from './helpers.ts';
 
 export async function rows(): Promise<BenchRow[]> {
   const redis = await probeService('redis');
   if (redis.skip) return [];
   redis.require();
   const keyPrefix = `bench-chat-${randomUUID().slice(0, 8)}`;
-  let value = 0;
-  let baselineValue = 0;
-  try {
-    for (let r = 0; r < ROUNDS; r++) {
-      const three = await chatTarget(
-        '3 instances over Redis',
-        [0, 1, 2].map(() => createRedisBackend({ url: redis.url, keyPrefix })),
-      );
-      try {
-        value = Math.max(value, await broadcastRate(three, 20));
-      } finally {
-        await three.close();
-      }
-      const one = await chatTarget('1 instance', [createMemoryBackend()]);
-      try {
-        baselineValue = Math.max(baselineValue, await broadcastRate(one, 20));
-      } finally {
-        await one.close();
-      }
+  const measure = async (target: Target): Promise<number> => {
+    try {
+      return await broadcastRate(target, 20);
+    } finally {
+      await target.close();
     }
+  };
+  try {
+    return [
+      await compareRounds({
+        bench: `broadcast to ${CLIENTS} clients, 3 instances`,
+        unit: 'deliveries/s',
+        ours: async () =>
+          measure(
+            await chatTarget(
+              '3 instances over Redis',
+              [0, 1, 2].map(() => createRedisBackend({ url: redis.url, keyPrefix })),
+            ),
+          ),
+        baseline: '1 instance (memory)',
+        theirs: async () => measure(await chatTarget('1 instance', [createMemoryBackend()])),
+      }),
+    ];
   } finally {
     const client = new Redis(redis.url);
     const keys = await client.keys(`${keyPrefix}:*`);
     if (keys.length > 0) await client.del(...keys);
     await client.quit();
   }
-  return [
-    {
-      bench: `broadcast to ${CLIENTS} clients, 3 instances`,
-      unit: 'deliveries/s',
-      value,
-      baseline: '1 instance (memory)',
-      baselineValue,
-      ratio: value / baselineValue,
-    },
-  ];
 }

@@ -75,6 +75,49 @@ export async function compare(
   };
 }
 
+/** What {@link compareRounds} measures: each side as one figure per call. */
+export interface RoundsComparison {
+  bench: string;
+  unit: string;
+  /** One measurement of ours (a fresh set-up each call, torn down before it resolves). */
+  ours: () => Promise<number>;
+  /** The baseline's name, e.g. `bare Socket.IO`. */
+  baseline: string;
+  /** One measurement of the baseline. */
+  theirs: () => Promise<number>;
+  /** Rounds of both. @default 3, or 1 when BENCH_QUICK=1 */
+  rounds?: number;
+  /** True when a smaller figure is better (bytes, latency): the best is the least and the ratio baseline/ours. */
+  lowerIsBetter?: boolean;
+}
+
+/**
+ * Measures both sides in rounds, ours first in even rounds and the baseline first in odd ones,
+ * so neither always runs right after the other's tear-down (or always gets the warmer process),
+ * and makes the row of the best of each. The ratio is always "higher is better for us".
+ * @example await compareRounds({ bench: 'round trip', unit: 'trips/s', ours: () => trips(app), baseline: 'bare', theirs: () => trips(bare) })
+ */
+export async function compareRounds(comparison: RoundsComparison): Promise<BenchRow> {
+  const { ours, theirs, lowerIsBetter = false } = comparison;
+  const rounds = comparison.rounds ?? (BENCH_QUICK ? 1 : 3);
+  const pick = lowerIsBetter ? Math.min : Math.max;
+  let value = lowerIsBetter ? Number.POSITIVE_INFINITY : 0;
+  let baselineValue = value;
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 1) baselineValue = pick(baselineValue, await theirs());
+    value = pick(value, await ours());
+    if (r % 2 === 0) baselineValue = pick(baselineValue, await theirs());
+  }
+  return {
+    bench: comparison.bench,
+    unit: comparison.unit,
+    value,
+    baseline: comparison.baseline,
+    baselineValue,
+    ratio: lowerIsBetter ? baselineValue / value : value / baselineValue,
+  };
+}
+
 /** Prints rows as a table for people, then one JSON line per row for tools. */
 export function report(rows: BenchRow[], out: (line: string) => void = console.log): void {
   const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));

@@ -7,8 +7,10 @@ export {
   type BenchRow,
   benchAreas,
   compare,
+  compareRounds,
   type MeasureOptions,
   measureOpsPerSecond,
+  type RoundsComparison,
   report,
   runBenchGroups,
 } from './bench.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BenchRow, runBenchGroups } from '../src/bench.ts';
+import { type BenchRow, compareRounds, runBenchGroups } from '../src/bench.ts';
 
 const row = (bench: string): BenchRow => ({
   bench,
@@ -41,5 +41,51 @@ describe('runBenchGroups', () => {
     expect(ran).not.toHaveBeenCalled();
     expect(process.exitCode).toBe(2);
     expect(errors.join('\n')).toContain('unknown benchmark group(s): nope; known: a, toString');
+  });
+});
+
+describe('compareRounds', () => {
+  /** A side whose figures are `values` in turn, recording each call in `order`. */
+  const side = (name: string, values: number[], order: string[]) => {
+    let i = 0;
+    return async () => {
+      order.push(name);
+      return values[i++] as number;
+    };
+  };
+
+  it('alternates which side goes first and keeps the best of each', async () => {
+    const order: string[] = [];
+    const row = await compareRounds({
+      bench: 'b',
+      unit: 'ops/s',
+      ours: side('ours', [3, 9, 5], order),
+      baseline: 'them',
+      theirs: side('them', [4, 2, 6], order),
+      rounds: 3,
+    });
+    expect(order).toEqual(['ours', 'them', 'them', 'ours', 'ours', 'them']);
+    expect(row).toEqual({
+      bench: 'b',
+      unit: 'ops/s',
+      value: 9,
+      baseline: 'them',
+      baselineValue: 6,
+      ratio: 1.5,
+    });
+  });
+
+  it('keeps the least of each when lower is better, and states the ratio as baseline/ours', async () => {
+    const order: string[] = [];
+    const row = await compareRounds({
+      bench: 'b',
+      unit: 'bytes',
+      ours: side('ours', [200, 100], order),
+      baseline: 'them',
+      theirs: side('them', [150, 300], order),
+      rounds: 2,
+      lowerIsBetter: true,
+    });
+    expect([row.value, row.baselineValue, row.ratio]).toEqual([100, 150, 1.5]);
   });
 });
