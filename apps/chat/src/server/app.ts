@@ -63,6 +63,12 @@ export interface ChatAppOptions {
    * @default false
    */
   trustProxy?: boolean;
+  /**
+   * Every connection to the `nc` port starts with a PROXY protocol header (nginx's stream
+   * `proxy_protocol on;`): each `nc` user is then counted by their own address, not the proxy's.
+   * Only when that port is reachable through the proxy alone. @default false
+   */
+  tcpProxyProtocol?: boolean;
   /** How long a typing indicator lasts without a refresh, in ms. @default 5000 */
   typingExpireMs?: number;
   /**
@@ -278,6 +284,7 @@ export async function startChatApp(options: ChatAppOptions = {}): Promise<ChatAp
         port: tcpPort,
         serverUrl: url,
         issueToken: async (nick) => auth.issueGuestToken(nick, 'tcp').token,
+        proxyProtocol: options.tcpProxyProtocol ?? false,
       });
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -23,7 +23,7 @@ export const CHAT_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3000, 
 const d = CHAT_CLI_DEFAULTS;
 
 export const CHAT_CLI_HELP = `Usage: socketlab-chat [--port N] [--tcp-port N] [--host H] [--redis URL | --nats URL]
-                      [--jwt-secret S] [--trust-proxy]
+                      [--jwt-secret S] [--trust-proxy] [--tcp-proxy-protocol]
 
 The chat: rooms in the browser and over nc, in the same conversation. One process keeps
 everything in memory; with --redis or --nats, several instances share rooms, history and
@@ -40,6 +40,9 @@ Options:
                     The JWT_SECRET environment variable does the same.
   --trust-proxy     count each client by the last X-Forwarded-For address (behind nginx);
                     only when the port is reachable through the proxy alone
+  --tcp-proxy-protocol
+                    every nc connection starts with a PROXY protocol header (nginx's stream
+                    proxy_protocol on;): nc users are counted by their own address
   -h, --help        show this help
 
 It prints the page's URL and the nc command once listening. Ctrl-C (SIGINT) or SIGTERM tells
@@ -80,6 +83,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
         nats: { type: 'string' },
         'jwt-secret': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        'tcp-proxy-protocol': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -105,6 +109,7 @@ export async function runChatCli(argv: readonly string[], io: CliIo): Promise<nu
       tcpPort: parseIntegerOption('tcp-port', values['tcp-port'] ?? String(d.tcpPort), 0, 65_535),
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
       trustProxy: values['trust-proxy'] === true,
+      tcpProxyProtocol: values['tcp-proxy-protocol'] === true,
     };
     if (values.redis !== undefined) backendUrl = { kind: 'redis', url: values.redis };
     if (values.nats !== undefined) backendUrl = { kind: 'nats', url: values.nats };

@@ -28,6 +28,12 @@ export interface TcpGatewayOptions {
   readonly issueToken: (nick: string) => Promise<string>;
   /** Limits; see {@link TCP_GATEWAY_LIMITS} for the defaults. */
   readonly limits?: Partial<TcpGatewayLimits>;
+  /**
+   * Every connection starts with a PROXY protocol v1 header (behind nginx's stream
+   * `proxy_protocol on;`), which names the user's address for the per-address limits (stage 3's
+   * `listenManagedTcp({ proxyProtocol })`). @default false
+   */
+  readonly proxyProtocol?: boolean;
 }
 
 /** A running gateway, as {@link startTcpGateway} returns it. */
@@ -110,7 +116,8 @@ export function startTcpGateway(options: TcpGatewayOptions): Promise<TcpGateway>
     session.start();
   });
 
-  return listenManagedTcp({ manager, host, port }).then(({ address }) => {
+  const proxyProtocol = options.proxyProtocol ?? false;
+  return listenManagedTcp({ manager, host, port, proxyProtocol }).then(({ address }) => {
     let closing: Promise<void> | undefined;
     return {
       address,

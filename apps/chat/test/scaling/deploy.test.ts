@@ -12,6 +12,7 @@ import { findNginx, nginxStreamModule } from '@socketlab/distributed';
 import { canConnect, freePort, pollUntil, tempDir, withTimeout } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ask, connectGuest, startTestApp } from '../helpers/chat.ts';
+import { connectNc } from '../tcp/nc.ts';
 
 const DEPLOY = path.join(import.meta.dirname, '..', '..', 'deploy');
 const run = promisify(execFile);
@@ -53,6 +54,18 @@ async function localConfig(upstreams: { http: number; tcp: number }[]) {
   return { file, dir, globals, httpPort, tcpPort };
 }
 
+/** Runs nginx in the foreground on `localConfig`'s files, stopped when the test ends. */
+function startNginx({ file, dir, globals }: { file: string; dir: string; globals: string }): void {
+  const child = spawn(nginx.binary, ['-p', dir, '-c', file, '-g', `daemon off; ${globals}`], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  onTestFinished(async () => {
+    child.kill('SIGTERM');
+    await withTimeout(exited, 'nginx to stop');
+  });
+}
+
 describe.skipIf(skip)('deploy/', () => {
   beforeAll(() => {
     if (nginx.missing !== '') throw new Error(`${nginx.missing} (CI=true: a failure)`);
@@ -70,14 +83,7 @@ describe.skipIf(skip)('deploy/', () => {
   }, async () => {
     const app = await startTestApp();
     const { file, dir, globals, httpPort } = await localConfig([{ http: app.port, tcp: 1 }]);
-    const child = spawn(nginx.binary, ['-p', dir, '-c', file, '-g', `daemon off; ${globals}`], {
-      stdio: 'ignore',
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    onTestFinished(async () => {
-      child.kill('SIGTERM');
-      await withTimeout(exited, 'nginx to stop');
-    });
+    startNginx({ file, dir, globals });
     await pollUntil(() => canConnect('127.0.0.1', httpPort, 200), 'nginx to listen');
     const url = `http://127.0.0.1:${httpPort}/`;
     const health = (await (await fetch(`${url}health`)).json()) as { ok: boolean };
@@ -98,6 +104,21 @@ describe.skipIf(skip)('deploy/', () => {
     });
   });
 
+  it('has an nginx.conf whose nc port sends the PROXY header the gateway reads', {
+    timeout: 30_000,
+  }, async () => {
+    const app = await startTestApp({ tcpPort: 0, tcpProxyProtocol: true });
+    const { file, dir, globals, tcpPort } = await localConfig([
+      { http: app.port, tcp: app.tcpPort as number },
+    ]);
+    startNginx({ file, dir, globals });
+    await pollUntil(() => canConnect('127.0.0.1', tcpPort, 200), 'nginx to listen');
+    const nc = await connectNc(tcpPort);
+    await nc.waitFor(/^\* welcome/);
+    await nc.say('/who');
+    await nc.waitFor(/^\* in #lobby/);
+  });
+
   it('has a compose.yaml running three instances on Redis, with the flags the README gives', async () => {
     const compose = await readFile(path.join(DEPLOY, 'compose.yaml'), 'utf8');
     const command = /command:\n((?: {4}- .+\n)+)/.exec(compose)?.[1] ?? '';
@@ -109,6 +130,8 @@ describe.skipIf(skip)('deploy/', () => {
     expect(flags).toContain('--host 0.0.0.0');
     // behind nginx every client comes from nginx's address: limits go by X-Forwarded-For
     expect(flags).toContain('--trust-proxy');
+    // and on the nc port by the PROXY header nginx.conf's stream block sends
+    expect(flags).toContain('--tcp-proxy-protocol');
     for (const name of ['chat1', 'chat2', 'chat3', 'redis', 'nginx']) {
       expect(compose).toMatch(new RegExp(`^  ${name}:`, 'm'));
     }

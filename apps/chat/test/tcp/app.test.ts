@@ -111,3 +111,36 @@ describe('the nc gateway across a restart of the chat app', () => {
     await nc.waitFor('* in #lobby (2): guest1, alice');
   });
 });
+
+describe('startChatApp({ tcpProxyProtocol: true }): the nc port behind a proxy', () => {
+  const proxiedApp = async (): Promise<ChatApp> => {
+    const app = await startChatApp({
+      host: '127.0.0.1',
+      port: 0,
+      tcpPort: 0,
+      tcpProxyProtocol: true,
+    });
+    onTestFinished(() => app.close());
+    return app;
+  };
+
+  it('reads the PROXY header first, then the nc user chats as any other', async () => {
+    const app = await proxiedApp();
+    const nc = await connectNc(app.tcpPort as number);
+    // What nginx's `proxy_protocol on;` writes before the user's first byte.
+    await nc.wire.send(`PROXY TCP6 2001:db8::7 ::1 56324 ${app.tcpPort}\r\n`);
+    await nc.waitFor(/^\* welcome/);
+    const web = await connectGuest(app, 'web');
+    await ask(web, 'join', { room: 'lobby' });
+    const heard = new Promise<{ text: string }>((resolve) => web.once('message', resolve));
+    await nc.say('hello from behind the proxy');
+    expect((await heard).text).toBe('hello from behind the proxy');
+  });
+
+  it('drops a connection that does not start with a PROXY header, saying nothing to it', async () => {
+    const app = await proxiedApp();
+    const nc = await connectNc(app.tcpPort as number);
+    await nc.say('/nick mallory');
+    expect(await nc.closed()).toEqual([]);
+  });
+});

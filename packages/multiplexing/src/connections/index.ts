@@ -23,5 +23,14 @@ export {
   type ShutdownReport,
 } from './manager.ts';
 export { CONNECTION_MANAGER_DEFAULTS, type ConnectionManagerOptions } from './options.ts';
+export {
+  PROXY_V1_MAX_BYTES,
+  type ProxyEndpoint,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  type ProxyHeaderRead,
+  parseProxyHeaderV1,
+  readProxyHeader,
+} from './proxy-header.ts';
 export { tcpConnectionTransport } from './tcp-transport.ts';
 export type { ConnectionTransport, TransportEvents } from './transport.ts';

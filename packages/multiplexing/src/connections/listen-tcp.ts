@@ -10,15 +10,19 @@ import { checkInteger } from '@socketlab/internal';
 import { type FrameCodec, toTcpError } from '@socketlab/tcp-udp';
 import { type FramedTransportOptions, resolveHeartbeatFrames } from './framed-transport.ts';
 import type { ConnectionManager } from './manager.ts';
+import { readProxyHeader } from './proxy-header.ts';
 import {
   framedSocketTransportOf,
   type SocketFraming,
+  setProxiedPeer,
   streamSocketTransport,
 } from './socket-transport.ts';
 import type { ConnectionTransport } from './transport.ts';
 
 /** Node's own default listen backlog. */
 const DEFAULT_BACKLOG = 511;
+/** How long a connection has to send its PROXY protocol header by default, in ms. */
+const DEFAULT_PROXY_HEADER_TIMEOUT_MS = 5000;
 
 /** Options of {@link listenManagedTcp}. */
 export interface ManagedTcpOptions<Meta> extends FramedTransportOptions {
@@ -41,6 +45,17 @@ export interface ManagedTcpOptions<Meta> extends FramedTransportOptions {
    * @default true
    */
   readonly noDelay?: boolean;
+  /**
+   * Every connection starts with a PROXY protocol version 1 header (nginx's `proxy_protocol on;`,
+   * HAProxy's `send-proxy`), read before the connection reaches the manager: its source address
+   * is the connection's `remoteAddress` from then on, so limits per address count each client
+   * behind the proxy. A connection without a valid header within `proxyHeaderTimeoutMs` is
+   * dropped (its error in `errors`). Only for a port nothing but the proxy can reach: anyone
+   * else could send a header and choose their own address. @default false
+   */
+  readonly proxyProtocol?: boolean;
+  /** How long a connection has to send its PROXY header, in ms. @default 5000 */
+  readonly proxyHeaderTimeoutMs?: number;
 }
 
 /** A listening managed TCP server; see {@link listenManagedTcp}. */
@@ -85,9 +100,24 @@ export function listenManagedTcp<Meta>(
   const backlog = checkInteger('backlog', options.backlog ?? DEFAULT_BACKLOG, 1, 65_535);
   const noDelay = options.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError('noDelay must be a boolean');
+  const proxyProtocol = options.proxyProtocol ?? false;
+  if (typeof proxyProtocol !== 'boolean') throw new TypeError('proxyProtocol must be a boolean');
+  const proxyHeaderTimeoutMs = checkInteger(
+    'proxyHeaderTimeoutMs',
+    options.proxyHeaderTimeoutMs ?? DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+    1,
+  );
   const framing =
     codec === undefined ? undefined : { codec, ...resolveHeartbeatFrames(codec, options) };
-  return start({ manager, framing, host, port, backlog, noDelay });
+  return start({
+    manager,
+    framing,
+    host,
+    port,
+    backlog,
+    noDelay,
+    proxyHeaderTimeoutMs: proxyProtocol ? proxyHeaderTimeoutMs : undefined,
+  });
 }
 
 async function start<Meta>(settings: {
@@ -98,15 +128,17 @@ async function start<Meta>(settings: {
   port: number;
   backlog: number;
   noDelay: boolean;
+  /** Set when every connection starts with a PROXY protocol header. */
+  proxyHeaderTimeoutMs: number | undefined;
 }): Promise<ManagedTcpListener> {
-  const { manager, framing, host, port, backlog, noDelay } = settings;
+  const { manager, framing, host, port, backlog, noDelay, proxyHeaderTimeoutMs } = settings;
   const errors: Error[] = [];
   const record = (error: Error): void => {
     errors.push(error);
     if (errors.length > 100) errors.shift();
   };
   const highWaterMark = socketHighWaterMark(manager.options.maxBufferedBytes);
-  const server = net.createServer({ allowHalfOpen: true, noDelay, highWaterMark }, (socket) => {
+  const admit = (socket: net.Socket): void => {
     let transport: ConnectionTransport;
     try {
       // Straight from the socket (no TcpConnection or FramedSocket in between): the same
@@ -127,6 +159,34 @@ async function start<Meta>(settings: {
       transport.destroy();
       record(error instanceof Error ? error : new Error(String(error)));
     }
+  };
+  /** Connections whose PROXY header is still on its way: not the manager's yet. */
+  const awaitingHeader = new Set<net.Socket>();
+  const admitProxied = (socket: net.Socket, timeoutMs: number): void => {
+    // Each waits at most timeoutMs, and no more of them than the manager would hold.
+    if (awaitingHeader.size >= manager.options.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    awaitingHeader.add(socket);
+    readProxyHeader(socket, timeoutMs).then(
+      ({ header, rest }) => {
+        awaitingHeader.delete(socket);
+        if (header.family !== 'UNKNOWN') setProxiedPeer(socket, header.source);
+        if (rest.length > 0) socket.unshift(rest);
+        admit(socket);
+        socket.resume();
+      },
+      (error: Error) => {
+        awaitingHeader.delete(socket);
+        socket.destroy();
+        record(error);
+      },
+    );
+  };
+  const server = net.createServer({ allowHalfOpen: true, noDelay, highWaterMark }, (socket) => {
+    if (proxyHeaderTimeoutMs === undefined) admit(socket);
+    else admitProxied(socket, proxyHeaderTimeoutMs);
   });
   let address: net.AddressInfo;
   try {
@@ -145,6 +205,8 @@ async function start<Meta>(settings: {
       // close() frees the listening socket at once; its callback would wait for every
       // connection, which stay with the manager, so it is not awaited.
       if (server.listening) server.close();
+      for (const socket of awaitingHeader) socket.destroy();
+      awaitingHeader.clear();
       return Promise.resolve();
     },
   };

@@ -20,8 +20,24 @@ import { writeParts } from './framed-transport.ts';
 import type { ConnectionTransport } from './transport.ts';
 
 const TRANSPORT = Symbol('socketlab.socketTransport');
+const PROXIED_PEER = Symbol('socketlab.proxiedPeer');
 
-type OwnedSocket = net.Socket & { [TRANSPORT]?: SocketTransport };
+type OwnedSocket = net.Socket & {
+  [TRANSPORT]?: SocketTransport;
+  [PROXIED_PEER]?: { readonly address: string; readonly port: number };
+};
+
+/**
+ * Names the client behind a proxy (from its PROXY protocol header) as `socket`'s peer: the
+ * transport made from it then reports that address, for limits and messages. Set before the
+ * transport is made; a socket without it is its own peer (and costs nothing more).
+ */
+export function setProxiedPeer(
+  socket: net.Socket,
+  peer: { readonly address: string; readonly port: number },
+): void {
+  (socket as OwnedSocket)[PROXIED_PEER] = peer;
+}
 
 function onData(this: OwnedSocket, chunk: Buffer): void {
   this[TRANSPORT]?.received(chunk);
@@ -70,11 +86,13 @@ abstract class SocketTransport extends DirectTransport implements ConnectionTran
   }
 
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '';
+    return (this.socket as OwnedSocket)[PROXIED_PEER]?.address ?? this.socket.remoteAddress ?? '';
   }
 
   /** The peer as messages name it; made when asked (most connections are never named). */
   get peerName(): string {
+    const proxied = (this.socket as OwnedSocket)[PROXIED_PEER];
+    if (proxied !== undefined) return formatEndpoint({ host: proxied.address, port: proxied.port });
     const { remoteAddress, remotePort } = this.socket;
     return remoteAddress === undefined
       ? 'peer'
