@@ -19,10 +19,10 @@
 export const UPLOAD_PATH = '/upload';
 /** The largest binary message (one slice of a file) the receiver accepts: 1 MiB. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
-/** The slice the page sends: 256 KiB. */
-export const DEFAULT_CHUNK_BYTES = 256 * 1024;
-/** How many bytes the page may have sent and not had acknowledged: four slices. */
-export const DEFAULT_WINDOW_BYTES = 4 * DEFAULT_CHUNK_BYTES;
+/** The slice the page sends: 512 KiB. */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
+/** How many bytes the page may have sent and not had acknowledged: eight slices (4 MiB). */
+export const DEFAULT_WINDOW_BYTES = 8 * DEFAULT_CHUNK_BYTES;
 /** The largest text message: a `begin` with a 4096-byte name and a code fits well. */
 export const MAX_CONTROL_BYTES = 16 * 1024;
 /** The longest code phrase accepted, in characters. */

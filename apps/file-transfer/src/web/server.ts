@@ -7,9 +7,16 @@ import { mkdir, realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { checkInteger } from '@socketlab/internal';
 import { WebSocketServer } from '@socketlab/websockets';
 import { createHttpHandler } from './http.ts';
-import { MAX_CHUNK_BYTES, MAX_CONTROL_BYTES, UPLOAD_PATH } from './protocol.ts';
+import {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_WINDOW_BYTES,
+  MAX_CHUNK_BYTES,
+  MAX_CONTROL_BYTES,
+  UPLOAD_PATH,
+} from './protocol.ts';
 import { runUploadSession, type WebReceiverEvent } from './upload-session.ts';
 import { UploadStore } from './upload-store.ts';
 
@@ -25,6 +32,10 @@ export interface WebReceiverOptions {
   maxFileBytes?: number;
   /** The most upload connections at once. @default 16 */
   maxConnections?: number;
+  /** The slice the page is asked to send, in bytes (at most 1 MiB). @default 524288 */
+  chunkBytes?: number;
+  /** How many bytes a page may have sent and not had acknowledged. @default 4194304 */
+  windowBytes?: number;
   /** Pace each upload to at most this many bytes a second. @default 0 (no limit) */
   maxBytesPerSecond?: number;
   /** The built page (scripts/build-web.ts). @default dist/web beside the package */
@@ -78,6 +89,17 @@ export async function attachWebReceiver(
   const maxFileBytes = options.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
   const store = new UploadStore(root, options.overwrite ?? false, maxFileBytes);
   const onEvent = options.onEvent ?? (() => {});
+  const chunkBytes = checkInteger(
+    'chunkBytes',
+    options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    1,
+    MAX_CHUNK_BYTES,
+  );
+  const windowBytes = checkInteger(
+    'windowBytes',
+    options.windowBytes ?? DEFAULT_WINDOW_BYTES,
+    chunkBytes,
+  );
   const wss = new WebSocketServer({
     maxPayloadBytes: Math.max(MAX_CHUNK_BYTES, MAX_CONTROL_BYTES),
     maxConnections: options.maxConnections ?? 16,
@@ -89,6 +111,8 @@ export async function attachWebReceiver(
       store,
       code: options.code,
       maxBytesPerSecond: options.maxBytesPerSecond ?? 0,
+      chunkBytes,
+      windowBytes,
       onEvent,
     });
   });

@@ -10,8 +10,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketConnection } from '@socketlab/websockets';
 import {
   type ClientMessage,
-  DEFAULT_CHUNK_BYTES,
-  DEFAULT_WINDOW_BYTES,
   parseClientMessage,
   type ServerMessage,
   WebTransferError,
@@ -31,6 +29,9 @@ export interface SessionContext {
   code: string | undefined;
   /** Pace each connection's writes to at most this many bytes a second (0 = no limit). */
   maxBytesPerSecond: number;
+  /** Advertised in `ready`: the slice size and the window of unacknowledged bytes. */
+  chunkBytes: number;
+  windowBytes: number;
   onEvent: (event: WebReceiverEvent) => void;
 }
 
@@ -103,8 +104,8 @@ export async function runUploadSession(
         send(ws, {
           type: 'ready',
           offset: upload.received,
-          chunkBytes: DEFAULT_CHUNK_BYTES,
-          windowBytes: DEFAULT_WINDOW_BYTES,
+          chunkBytes: context.chunkBytes,
+          windowBytes: context.windowBytes,
         });
       } else {
         if (upload === undefined) {

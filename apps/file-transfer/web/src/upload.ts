@@ -14,6 +14,7 @@ import {
   UPLOAD_PATH,
   type WebTransferErrorCode,
 } from '../../src/web/protocol.ts';
+import { SliceReader } from './slice-reader.ts';
 
 /** How many bytes of a file's start go into its id. */
 const ID_HEAD_BYTES = 64 * 1024;
@@ -72,6 +73,7 @@ export class PageUpload {
   #startedAt = 0;
   #ended = false;
   #checking = false;
+  #source: SliceReader | undefined;
   #digest = '';
 
   constructor(
@@ -153,6 +155,8 @@ export class PageUpload {
   stop(): void {
     const ws = this.#ws;
     this.#ws = undefined;
+    this.#source?.cancel();
+    this.#source = undefined;
     ws?.close(1000);
   }
 
@@ -168,14 +172,19 @@ export class PageUpload {
         this.#hash = sha256.create();
         this.#checking = true;
         try {
-          for (let at = 0; at < message.offset; at += this.#chunkBytes) {
-            const end = Math.min(message.offset, at + this.#chunkBytes);
-            this.#hash.update(await this.#read(at, end));
+          const head = new SliceReader(this.file, 0, message.offset);
+          for (let at = 0; at < message.offset; ) {
+            const slice = await head.next(this.#chunkBytes);
+            if (slice.length === 0) throw new Error(`${this.file.name} is shorter than it was`);
+            this.#hash.update(slice);
+            at += slice.length;
           }
         } finally {
           this.#checking = false;
         }
         this.#sent = message.offset;
+        this.#source?.cancel();
+        this.#source = new SliceReader(this.file, message.offset);
         this.#startedAt = performance.now();
         if (this.#paused) this.#set('paused', 'paused');
         else this.#set('sending', message.offset > 0 ? 'resumed' : '');
@@ -218,12 +227,14 @@ export class PageUpload {
         this.#sent - this.view.acked < this.#windowBytes &&
         ws.bufferedAmount < this.#windowBytes
       ) {
-        const end = Math.min(this.file.size, this.#sent + this.#chunkBytes);
-        const slice = await this.#read(this.#sent, end);
-        if (this.#ws !== ws) return;
+        const source = this.#source;
+        if (source === undefined) return;
+        const slice = await source.next(this.#chunkBytes);
+        if (this.#ws !== ws || this.#source !== source) return;
+        if (slice.length === 0) throw new Error(`${this.file.name} is shorter than it was`);
         this.#hash.update(slice);
         ws.send(slice);
-        this.#sent = end;
+        this.#sent += slice.length;
       }
       if (!this.#ended && this.#sent === this.file.size && this.view.acked === this.file.size) {
         this.#ended = true;
@@ -234,10 +245,6 @@ export class PageUpload {
     } finally {
       this.#pumping = false;
     }
-  }
-
-  async #read(start: number, end: number): Promise<Uint8Array> {
-    return new Uint8Array(await this.file.slice(start, end).arrayBuffer());
   }
 
   #fail(message: string): void {

@@ -20,6 +20,8 @@ import {
 } from './helpers.ts';
 
 const MiB = 1024 * 1024;
+/** Paced to 1 MiB/s, with small slices and window, so "mid-upload" lasts seconds, not a race. */
+const SLOW = { maxBytesPerSecond: MiB, chunkBytes: 128 * 1024, windowBytes: 512 * 1024 };
 /** A whole second: the File the page builds on drop and the one chosen from disk agree on it. */
 const MTIME = new Date('2026-01-02T03:04:05Z');
 
@@ -59,7 +61,7 @@ const starts = (events: WebReceiverEvent[], name: string) =>
 
 describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
   it('resumes two dropped files after a reload, and the received files match', async () => {
-    const receiver = await startPageReceiver({ maxBytesPerSecond: MiB });
+    const receiver = await startPageReceiver(SLOW);
     const a = await fileOnDisk('alpha.bin', 3 * MiB + 11);
     const b = await fileOnDisk('beta photo.jpg', 2 * MiB + 7);
     const { page } = await openPage(receiver.url);
@@ -131,7 +133,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
   });
 
   it('pauses and resumes from the keyboard', async () => {
-    const receiver = await startPageReceiver({ maxBytesPerSecond: MiB });
+    const receiver = await startPageReceiver(SLOW);
     const a = await fileOnDisk('paused.bin', 2 * MiB + 1);
     const { page } = await openPage(receiver.url);
     await page.setInputFiles('#files', [a.path]);
@@ -143,6 +145,17 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
     await page.keyboard.press('Enter');
     await waitForState(page, 'paused.bin', 'paused');
     await expect(uploadRow(page, 'paused.bin').textContent()).resolves.toMatch(/paused/);
+    // Paused: what was in flight arrives and is acknowledged, and the rest is held back.
+    const held = await pollUntil(
+      async () => {
+        const shown = await acked(page, 'paused.bin');
+        const last = receiver.events.findLast((e) => e.type === 'progress');
+        return last?.type === 'progress' && last.received === shown && shown;
+      },
+      'the bytes in flight to be acknowledged',
+      { ms: WAIT_MS, intervalMs: 20 },
+    );
+    expect(held).toBeLessThan(a.bytes.length);
     await page.getByRole('button', { name: 'Resume paused.bin' }).focus();
     await page.keyboard.press('Enter');
     await waitForState(page, 'paused.bin', 'done');
