@@ -72,7 +72,7 @@ export function defaultWebRoot(): string {
 /**
  * Serves the upload page, the received files and the upload WebSocket on `server`'s requests
  * (its `'request'` and `'upgrade'` events).
- * @throws {TypeError}/{RangeError} (synchronously, from stage 4) for a bad option.
+ * @throws {RangeError} (the promise rejects) for a bad limit, before anything is created.
  * @example
  * ```ts
  * const server = http.createServer();
@@ -84,11 +84,6 @@ export async function attachWebReceiver(
   server: http.Server,
   options: WebReceiverOptions,
 ): Promise<AttachedWebReceiver> {
-  await mkdir(options.dir, { recursive: true });
-  const root = await realpath(options.dir);
-  const maxFileBytes = options.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
-  const store = new UploadStore(root, options.overwrite ?? false, maxFileBytes);
-  const onEvent = options.onEvent ?? (() => {});
   const chunkBytes = checkInteger(
     'chunkBytes',
     options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -100,6 +95,17 @@ export async function attachWebReceiver(
     options.windowBytes ?? DEFAULT_WINDOW_BYTES,
     chunkBytes,
   );
+  const maxFileBytes = checkInteger(
+    'maxFileBytes',
+    options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const maxBytesPerSecond = checkInteger('maxBytesPerSecond', options.maxBytesPerSecond ?? 0, 0);
+  await mkdir(options.dir, { recursive: true });
+  const root = await realpath(options.dir);
+  const store = new UploadStore(root, options.overwrite ?? false, maxFileBytes);
+  const onEvent = options.onEvent ?? (() => {});
   const wss = new WebSocketServer({
     maxPayloadBytes: Math.max(MAX_CHUNK_BYTES, MAX_CONTROL_BYTES),
     maxConnections: options.maxConnections ?? 16,
@@ -110,7 +116,7 @@ export async function attachWebReceiver(
     void runUploadSession(ws, {
       store,
       code: options.code,
-      maxBytesPerSecond: options.maxBytesPerSecond ?? 0,
+      maxBytesPerSecond,
       chunkBytes,
       windowBytes,
       onEvent,

@@ -3,10 +3,13 @@
 // existing file, wrong code, too large, bytes out of order) is a typed error that keeps the
 // receiver serving.
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { rejectionOf } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
-import { uploadFile, uploadId } from '../../src/web/index.ts';
+import { rejectionOf, tempDir } from '@socketlab/testkit';
+import { connectWebSocket } from '@socketlab/websockets';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { attachWebReceiver, uploadFile, uploadId } from '../../src/web/index.ts';
 import { MAX_CHUNK_BYTES } from '../../src/web/protocol.ts';
 import { partialUploadName } from '../../src/web/upload-store.ts';
 import { randomFile, rawUpload, sha256, startTestReceiver } from './helpers.ts';
@@ -221,5 +224,37 @@ describe('the web receiver', () => {
     expect(uploadId('a', 3, 5, head)).toBe(uploadId('a', 3, 5, head));
     expect(uploadId('a', 3, 5, head)).not.toBe(uploadId('a', 3, 6, head));
     expect(uploadId('a', 3, 5, head)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('attachWebReceiver', () => {
+  it('serves uploads on an HTTP server it is given, and only at /upload', async () => {
+    const server = http.createServer();
+    const dir = await tempDir('socketlab-ft-web-');
+    const attached = await attachWebReceiver(server, { dir });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(async () => {
+      await attached.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const file = await randomFile('attached.bin', 300_000);
+    await expect(uploadFile(url, file.path)).resolves.toMatchObject({ done: true });
+    expect(sha256(await readFile(path.join(dir, 'attached.bin')))).toBe(file.sha256);
+    await expect(
+      rejectionOf(connectWebSocket(`ws${url.slice(4)}elsewhere`)),
+    ).resolves.toMatchObject({
+      code: 'WEBSOCKET_ERR_HANDSHAKE',
+    });
+  });
+
+  it('refuses a bad option with a RangeError', async () => {
+    await expect(
+      attachWebReceiver(http.createServer(), {
+        dir: await tempDir(),
+        chunkBytes: 2 * MAX_CHUNK_BYTES,
+      }),
+    ).rejects.toThrow(RangeError);
   });
 });
