@@ -5,14 +5,16 @@
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import path from 'node:path';
-import { rejectionOf, tempDir } from '@socketlab/testkit';
+import { pollUntil, rejectionOf, tempDir, withTimeout } from '@socketlab/testkit';
 import { connectWebSocket } from '@socketlab/websockets';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { contentDisposition } from '../../src/web/http.ts';
 import { attachWebReceiver, uploadFile, uploadId } from '../../src/web/index.ts';
 import { MAX_CHUNK_BYTES } from '../../src/web/protocol.ts';
 import { partialUploadName } from '../../src/web/upload-store.ts';
-import { randomFile, rawUpload, sha256, startTestReceiver } from './helpers.ts';
+import { randomFile, rawUpload, sha256, startTestReceiver, WAIT_MS } from './helpers.ts';
 
 const ID = 'a'.repeat(64);
 const begin = (name: string, size: number, extra: Record<string, unknown> = {}) =>
@@ -204,6 +206,38 @@ describe('the web receiver', () => {
     expect(await up.closed).toBe(1009);
     const file = await randomFile('after.txt', 10);
     await expect(uploadFile(receiver.url, file.path)).resolves.toMatchObject({ done: true });
+  });
+
+  it('answers garbage after the handshake with a close frame (1002) and keeps serving', async () => {
+    const receiver = await startTestReceiver();
+    const socket = net.connect(receiver.port, '127.0.0.1');
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      'GET /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await pollUntil(() => Buffer.concat(received).includes('\r\n\r\n'), 'the 101 answer');
+    // An unmasked frame with a reserved opcode: two protocol errors at once.
+    socket.write(Buffer.from([0x83, 0x05, 1, 2, 3, 4, 5]));
+    await withTimeout(ended, 'the receiver to close the connection', WAIT_MS);
+    const all = Buffer.concat(received);
+    expect(all.subarray(0, 12).toString()).toBe('HTTP/1.1 101');
+    const close = all.subarray(all.indexOf('\r\n\r\n') + 4);
+    expect(close[0]).toBe(0x88);
+    expect(close.readUInt16BE(2)).toBe(1002);
+    const file = await randomFile('after.txt', 10);
+    await expect(uploadFile(receiver.url, file.path)).resolves.toMatchObject({ done: true });
+  });
+
+  it('names a download in ASCII and in UTF-8 (RFC 6266)', () => {
+    expect(contentDisposition('café "x".txt')).toBe(
+      `attachment; filename="caf_ _x_.txt"; filename*=UTF-8''caf%C3%A9%20%22x%22.txt`,
+    );
   });
 
   it('serves only the page’s own files and refuses unsafe download names', async () => {
