@@ -4,7 +4,7 @@
  * same file sent by Node over stage 4's WebSocket client with the same protocol (node:crypto
  * hashing), each to a fresh web receiver on 127.0.0.1, in the same run. MB/s, higher is better.
  *
- *   pnpm exec tsx --conditions=@socketlab/source bench/web.ts        256 MiB, best of 3
+ *   pnpm exec tsx --conditions=@socketlab/source bench/web.ts        128 MiB, best of 3
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/web.ts   8 MiB, once
  *
  * `rows()` is what bench/index.ts runs (`benchAreas(…, ['web', …])`).
@@ -25,7 +25,7 @@ import { buildWeb } from '../scripts/build-web.ts';
 import { startWebReceiver, uploadFile } from '../src/web/index.ts';
 
 const MiB = 1024 * 1024;
-const SIZE = (BENCH_QUICK ? 8 : 256) * MiB;
+const SIZE = (BENCH_QUICK ? 8 : 128) * MiB;
 const ROUNDS = BENCH_QUICK ? 1 : 3;
 const TIMEOUT_MS = 300_000;
 
