@@ -7,11 +7,13 @@ import { readdir, readFile, utimes } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@socketlab/testkit';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebReceiverEvent } from '../../../src/web/index.ts';
 import { randomFile, sha256 } from '../helpers.ts';
 import {
+  builtPage,
   openPage,
+  sharedBrowser,
   skipWithoutBrowser,
   startPageReceiver,
   uploadRow,
@@ -60,10 +62,15 @@ const starts = (events: WebReceiverEvent[], name: string) =>
   events.flatMap((e) => (e.type === 'upload-start' && e.name === name ? [e.offset] : []));
 
 describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
+  // Building the page and starting the browser are set-up, not part of any test's time.
+  beforeAll(async () => {
+    await Promise.all([builtPage(), sharedBrowser()]);
+  });
+
   it('resumes two dropped files after a reload, and the received files match', async () => {
     const receiver = await startPageReceiver(SLOW);
-    const a = await fileOnDisk('alpha.bin', 3 * MiB + 11);
-    const b = await fileOnDisk('beta photo.jpg', 2 * MiB + 7);
+    const a = await fileOnDisk('alpha.bin', 2 * MiB + 11);
+    const b = await fileOnDisk('beta photo.jpg', (3 * MiB) / 2 + 7);
     const { page } = await openPage(receiver.url);
 
     // Every input has a label, and every button a name.
@@ -82,7 +89,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
       { name: 'alpha.bin', bytes: a.bytes },
       { name: 'beta photo.jpg', bytes: b.bytes },
     ]);
-    // Mid-upload: both have sent something, neither is done (each needs 2 s or more).
+    // Mid-upload: both have sent something, neither is done (each needs 1.5 s or more).
     await pollUntil(
       async () =>
         (await acked(page, 'alpha.bin')) >= MiB / 2 && (await acked(page, 'beta photo.jpg')) > 0,
@@ -134,7 +141,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
 
   it('pauses and resumes from the keyboard', async () => {
     const receiver = await startPageReceiver(SLOW);
-    const a = await fileOnDisk('paused.bin', 2 * MiB + 1);
+    const a = await fileOnDisk('paused.bin', 3 * MiB + 1);
     const { page } = await openPage(receiver.url);
     await page.setInputFiles('#files', [a.path]);
     await pollUntil(async () => (await acked(page, 'paused.bin')) > 0, 'the upload to start', {
