@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { CodeGuard } from './code-guard.ts';
 import type { ReceiverInfo } from './protocol.ts';
-import { codeMatches } from './upload-session.ts';
 import { checkUploadName, type UploadStore } from './upload-store.ts';
 
 /** The page's files (what scripts/build-web.ts writes), by URL path, with their types. */
@@ -38,7 +38,8 @@ const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy
 export interface HttpContext {
   store: UploadStore;
   webRoot: string;
-  code: string | undefined;
+  /** Checks the code phrase, when the receiver has one (wrong guesses count per address). */
+  codeGuard: CodeGuard | undefined;
   info: ReceiverInfo;
 }
 
@@ -84,9 +85,14 @@ async function serveStream(
 export function createHttpHandler(
   context: HttpContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const allowed = (url: URL) =>
-    context.code === undefined ||
-    codeMatches(context.code, url.searchParams.get('code') ?? undefined);
+  const allowed = (req: IncomingMessage, url: URL): boolean => {
+    try {
+      context.codeGuard?.check(req.socket.remoteAddress, url.searchParams.get('code') ?? undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let url: URL;
@@ -110,12 +116,12 @@ export function createHttpHandler(
     }
     if (url.pathname === '/api/info') return sendJson(res, 200, context.info);
     if (url.pathname === '/api/files') {
-      if (!allowed(url))
+      if (!allowed(req, url))
         return sendJson(res, 403, { error: 'the code phrase is wrong or missing' });
       return sendJson(res, 200, await context.store.list());
     }
     if (url.pathname.startsWith('/files/')) {
-      if (!allowed(url)) return sendText(res, 403, 'the code phrase is wrong or missing');
+      if (!allowed(req, url)) return sendText(res, 403, 'the code phrase is wrong or missing');
       let name: string;
       try {
         name = checkUploadName(decodeURIComponent(url.pathname.slice('/files/'.length)));

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { checkInteger } from '@socketlab/internal';
 import { WebSocketServer } from '@socketlab/websockets';
+import { CodeGuard } from './code-guard.ts';
 import { createHttpHandler } from './http.ts';
 import {
   DEFAULT_CHUNK_BYTES,
@@ -112,15 +113,22 @@ export async function attachWebReceiver(
     heartbeatIntervalMs: 30_000,
   });
   wss.on('error', () => {});
+  const codeGuard = options.code === undefined ? undefined : new CodeGuard(options.code);
+  // handleUpgrade emits 'connection' synchronously: the address of the request being upgraded.
+  let upgrading: string | undefined;
   wss.on('connection', (ws) => {
-    void runUploadSession(ws, {
-      store,
-      code: options.code,
-      maxBytesPerSecond,
-      chunkBytes,
-      windowBytes,
-      onEvent,
-    });
+    void runUploadSession(
+      ws,
+      {
+        store,
+        codeGuard,
+        maxBytesPerSecond,
+        chunkBytes,
+        windowBytes,
+        onEvent,
+      },
+      upgrading,
+    );
   });
   const onUpgrade = (
     req: http.IncomingMessage,
@@ -128,7 +136,12 @@ export async function attachWebReceiver(
     head: Buffer,
   ) => {
     if (new URL(req.url ?? '/', 'http://receiver.invalid').pathname === UPLOAD_PATH) {
-      wss.handleUpgrade(req, socket, head);
+      upgrading = req.socket.remoteAddress;
+      try {
+        wss.handleUpgrade(req, socket, head);
+      } finally {
+        upgrading = undefined;
+      }
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     }
@@ -139,7 +152,7 @@ export async function attachWebReceiver(
     createHttpHandler({
       store,
       webRoot: options.webRoot ?? defaultWebRoot(),
-      code: options.code,
+      codeGuard,
       info: { codeRequired: options.code !== undefined, maxFileBytes },
     }),
   );

@@ -5,9 +5,9 @@
  * place. Any failure is sent to the page as a typed `error` and the connection closed; the
  * partial file stays for a resume.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketConnection } from '@socketlab/websockets';
+import type { CodeGuard } from './code-guard.ts';
 import {
   type ClientMessage,
   parseClientMessage,
@@ -26,21 +26,14 @@ export type WebReceiverEvent =
 /** What every session of one receiver shares. */
 export interface SessionContext {
   store: UploadStore;
-  code: string | undefined;
+  /** Checks the code phrase, when the receiver has one. */
+  codeGuard: CodeGuard | undefined;
   /** Pace each connection's writes to at most this many bytes a second (0 = no limit). */
   maxBytesPerSecond: number;
   /** Advertised in `ready`: the slice size and the window of unacknowledged bytes. */
   chunkBytes: number;
   windowBytes: number;
   onEvent: (event: WebReceiverEvent) => void;
-}
-
-/** Constant-time comparison of the code phrase (both sides hashed first: equal lengths). */
-export function codeMatches(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given, 'utf8').digest();
-  return timingSafeEqual(a, b);
 }
 
 function send(ws: WebSocketConnection, message: ServerMessage): void {
@@ -51,6 +44,7 @@ function send(ws: WebSocketConnection, message: ServerMessage): void {
 export async function runUploadSession(
   ws: WebSocketConnection,
   context: SessionContext,
+  address: string | undefined,
 ): Promise<void> {
   // Protocol errors (an oversized frame, bad UTF-8) close the connection: stage 4 sends the close
   // frame; the iterator below then ends. The listener keeps them from being thrown.
@@ -84,14 +78,7 @@ export async function runUploadSession(
         if (upload !== undefined) {
           throw new WebTransferError('FT_WEB_ERR_PROTOCOL', 'one upload per connection at a time');
         }
-        if (context.code !== undefined && !codeMatches(context.code, message.code)) {
-          throw new WebTransferError(
-            'FT_WEB_ERR_CODE',
-            message.code === undefined
-              ? 'this receiver needs its code phrase: type the one it printed'
-              : 'wrong code phrase: check the one the receiver printed',
-          );
-        }
+        context.codeGuard?.check(address, message.code);
         upload = await context.store.begin(message);
         started = Date.now();
         sinceStart = 0;
