@@ -204,12 +204,16 @@ filesInput.addEventListener('change', () => {
     filesInput.value = '';
   });
 });
-drop.addEventListener('dragover', (event) => {
+// Files dropped anywhere on the page are taken (a drop outside the zone would otherwise make the
+// browser open the file in place of the page, ending every upload).
+document.addEventListener('dragover', (event) => {
   event.preventDefault();
   drop.classList.add('over');
 });
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (event) => {
+document.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) drop.classList.remove('over');
+});
+document.addEventListener('drop', (event) => {
   event.preventDefault();
   drop.classList.remove('over');
   void addFiles(event.dataTransfer?.files ?? null);
