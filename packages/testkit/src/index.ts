@@ -19,6 +19,8 @@ export {
   chromiumPath,
   type LaunchChromiumOptions,
   launchChromium,
+  type PageTestSuite,
+  pageTestSuite,
 } from './browser.ts';
 export {
   cutAt,

@@ -3,12 +3,8 @@
 // port 0 serving it, Debian's chromium launched once per file (closed in afterAll), and steps a
 // person takes on the page (sign in, send, read the messages). Without a browser a file is
 // skipped with a line saying so, except under CI=true, where it fails.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromiumPath, launchChromium, withTimeout } from '@socketlab/testkit';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, onTestFinished } from 'vitest';
+import { pageTestSuite } from '@socketlab/testkit';
+import type { BrowserContext, Page } from 'playwright-core';
 import { buildWeb } from '../../../scripts/build-web.ts';
 import type { ChatApp, ChatAppOptions } from '../../../src/server/app.ts';
 import { startTestApp } from '../../helpers/chat.ts';
@@ -16,60 +12,18 @@ import { startTestApp } from '../../helpers/chat.ts';
 export const CI = process.env.CI === 'true';
 /** How long one step on a page may take. */
 export const WAIT_MS = CI ? 15_000 : 6_000;
-const chromium = chromiumPath();
+const suite = pageTestSuite(buildWeb, 'chat', { stepTimeoutMs: WAIT_MS });
 
 /** True when this machine cannot run the browser tests (and is not CI): the file is skipped. */
-export function skipWithoutBrowser(file: string): boolean {
-  if (chromium || CI) return false;
-  console.log(`${file}: skipped, no browser: install Debian's chromium (apt-get install chromium)`);
-  return true;
-}
-
-let browser: Browser | undefined;
-let webRoot: Promise<string> | undefined;
-afterAll(async () => {
-  const [b, root] = [browser, webRoot];
-  browser = undefined;
-  webRoot = undefined;
-  if (b !== undefined) await withTimeout(b.close(), 'the browser to close', WAIT_MS);
-  if (root !== undefined) await rm(await root, { recursive: true, force: true });
-});
-
-/** The page, built with scripts/build-web.ts into a temp dir (once per file). */
-function builtPage(): Promise<string> {
-  webRoot ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'socketlab-chat-web-'));
-    await buildWeb(dir);
-    return dir;
-  })();
-  return webRoot;
-}
+export const skipWithoutBrowser = (file: string): boolean => suite.skipWithoutBrowser(file);
 
 /** Starts the app on 127.0.0.1, port 0, serving the built page; closed when the test ends. */
 export async function startPageApp(options: ChatAppOptions = {}): Promise<ChatApp> {
-  return startTestApp({ webRoot: await builtPage(), ...options });
+  return startTestApp({ webRoot: await suite.builtPage(), ...options });
 }
 
 /** A fresh browser context (its own sessionStorage and network) with one page; closed when the test ends. */
-export async function openPage(): Promise<{ page: Page; context: BrowserContext }> {
-  browser ??= await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
-  onTestFinished(() => context.close());
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  const errors: Error[] = [];
-  page.on('pageerror', (error) => errors.push(error));
-  // The server's content security policy must never have to refuse the page anything.
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) errors.push(new Error(message.text()));
-  });
-  onTestFinished(() => {
-    if (errors.length > 0) {
-      throw new Error(`the page threw or was refused: ${errors.map(String).join('; ')}`);
-    }
-  });
-  return { page, context };
-}
+export const openPage = (): Promise<{ page: Page; context: BrowserContext }> => suite.openPage();
 
 /** Opens the app and signs in as `nick`; resolves once the page lists `nick` as present. */
 export async function signIn(
