@@ -30,8 +30,11 @@ const HOLD_MS = BENCH_QUICK ? 5_000 : 60_000;
 const HEARTBEAT_MS = BENCH_QUICK ? 1_000 : 5_000;
 /** Measured steps after the warm-up, each HELD / (STEPS + 1) connections; the warm-up is one more. */
 const STEPS = 4;
-/** Runs, each with fresh server processes; the rows give the median and the min–max. */
-const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 3);
+/**
+ * Runs, each with fresh server processes; the rows give the median and the min–max. A quick run
+ * (CI's) makes one: it only proves the benchmark works.
+ */
+const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? (BENCH_QUICK ? 1 : 3));
 /**
  * The young generation's size, MiB per semi-space, fixed (min = max) for every server. Left to
  * itself V8 grows it with the allocation rate (heartbeats grew it by up to 31 MiB), and V8 gives
