@@ -1,13 +1,16 @@
 /**
- * The server side of bench/scale.ts, run in a child process so that its RSS is its own:
- *   node --expose-gc --import tsx --conditions=@socketlab/source bench/scale-server.ts KIND [HEARTBEAT_MS]
+ * The server side of bench/scale.ts, run in a child process so that its RSS is its own. The
+ * benchmark bundles it with esbuild first and runs the bundle with plain `node` and the same V8
+ * flags for every kind (no TypeScript loader, whose hooks thread has a heap of its own):
+ *   node --expose-gc --min-semi-space-size=S --max-semi-space-size=S scale-server.mjs KIND [HEARTBEAT_MS]
  * KIND is one of
  * - `bare`: a `node:net` server that keeps every socket and echoes what it reads;
  * - `chat`: `listenRoomChat` (no heartbeats: the room chat has no heartbeat option);
  * - `managed`: a connection manager over line-framed TCP (`listenManagedTcp` with `lineCodec`)
  *   with heartbeats every HEARTBEAT_MS, echoing each line.
  * It prints one JSON line `{"port":…}` once listening, then answers each line on stdin with one
- * JSON line of {@link ServerStats} (its RSS read once GC has settled it).
+ * JSON line of {@link ServerStats} (its RSS read once GC has settled it); a line `snapshot PATH`
+ * writes a heap snapshot there first (to see what a connection holds).
  */
 import net from 'node:net';
 import readline from 'node:readline';
@@ -136,7 +139,11 @@ async function settledMemory(): Promise<Reading> {
   return readings.slice(-4).reduce((low, r) => (r.rss < low.rss ? r : low));
 }
 
-input.on('line', async () => {
+input.on('line', async (line) => {
+  if (line.startsWith('snapshot ')) {
+    gc?.();
+    v8.writeHeapSnapshot(line.slice('snapshot '.length));
+  }
   const stats: ServerStats = { ...(await settledMemory()), held, serverClosed, peerClosed };
   process.stdout.write(`${JSON.stringify(stats)}\n`);
 });

@@ -1,15 +1,18 @@
 /**
  * Scale: many connections held at once, and connections accepted per second, by servers each in
- * its own child process (bench/scale-server.ts) so each RSS is its own; the clients live here.
+ * its own fresh child process (bench/scale-server.ts, bundled with esbuild and run with plain
+ * `node` and the same V8 flags, {@link SERVER_FLAGS}, for every server) so each RSS is its own;
+ * the clients live here.
  * - hold: 10,000 connections (1,000 with BENCH_QUICK=1) held for 60 s (5 s) by the room chat and
  *   by a connection manager over line framing with heartbeats (clients answer every ping), each
- *   against a bare `node:net` server holding as many. Value: server RSS per connection, bytes
- *   ((RSS after − RSS before) / N, after a forced GC, read in the child); lower is better. Every
- *   row carries `failed` (connections the server did not admit within 30 s) and `dropped`
- *   (admitted ones that closed or broke before the end of the hold), both must be 0, and the
- *   heartbeat row `pongs` (pings the clients answered). The rows add the V8 heap per connection
- *   (and its ratio), the heap plus external memory, and the RSS and heap of the second half of the
- *   connections alone (opened after a middle reading: what the first ones paid once is left out).
+ *   against a bare `node:net` server holding as many. A fifth of them is a warm-up opened before
+ *   the first reading (compiled code, grown tables and touched pages are paid once, before it);
+ *   the other four fifths come in four steps with a reading after each (each after a forced GC).
+ *   Value: server RSS per connection, bytes: (last reading − first) / the 4/5 of N opened
+ *   between them, the median over RUNS runs, each in fresh processes (the steps are logged).
+ *   Lower is better. The rows add the same for the V8 heap, the min–max over the runs, and
+ *   `failed` (not admitted within 30 s) and `dropped` (admitted, then closed or broken before
+ *   the end of the hold), both must be 0, and the heartbeat row `pongs` (pings answered).
  * - accept: connect, one exchange (an echoed line, or the chat's welcome), close, with 32 clients
  *   at a time, against the bare server. Unit: connections per second.
  *   BENCH_QUICK=1 pnpm exec tsx --conditions=@socketlab/source bench/index.ts scale
@@ -19,11 +22,34 @@ import net from 'node:net';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BENCH_QUICK, type BenchRow, compare } from '@socketlab/testkit';
+import { bundleForNode } from '@socketlab/testkit/bundle';
 import type { ServerStats } from './scale-server.ts';
 
 const HELD = BENCH_QUICK ? 1_000 : 10_000;
 const HOLD_MS = BENCH_QUICK ? 5_000 : 60_000;
 const HEARTBEAT_MS = BENCH_QUICK ? 1_000 : 5_000;
+/** Measured steps after the warm-up, each HELD / (STEPS + 1) connections; the warm-up is one more. */
+const STEPS = 4;
+/**
+ * Runs, each with fresh server processes; the rows give the median and the min–max. A quick run
+ * (CI's) makes one: it only proves the benchmark works.
+ */
+const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? (BENCH_QUICK ? 1 : 3));
+/**
+ * The young generation's size, MiB per semi-space, fixed (min = max) for every server. Left to
+ * itself V8 grows it with the allocation rate (heartbeats grew it by up to 31 MiB), and V8 gives
+ * back and takes again one of its two semi-spaces between readings whatever the flags: no cost
+ * per connection, but RSS. Fixed at 1 MiB, what it can move is 2 MiB at most.
+ */
+const SEMI_SPACE_MIB = 1;
+/** The V8 flags of every server child, whatever its kind (BENCH_SCALE_V8_FLAGS replaces them). */
+export const SERVER_FLAGS: readonly string[] = process.env.BENCH_SCALE_V8_FLAGS?.split(' ').filter(
+  (flag) => flag !== '',
+) ?? [
+  '--expose-gc',
+  `--min-semi-space-size=${SEMI_SPACE_MIB}`,
+  `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+];
 /** Connections opened at once while filling up, each bounded by CONNECT_TIMEOUT_MS. */
 const CONNECT_BATCH = 250;
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -33,42 +59,42 @@ const PONG = Buffer.from('\u0000pong\n');
 
 type Kind = 'bare' | 'chat' | 'managed';
 
+/** A median, and the lowest and highest, of some figures. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
 /** A row with what the hold rows add: drops (must be 0) and heartbeats answered. */
 export interface ScaleRow extends BenchRow {
-  /** RSS after − RSS before, in bytes, for ours and the bare server. */
-  readonly rssGrowth?: number;
-  readonly baselineRssGrowth?: number;
-  /** How long opening the N connections took, in ms (for ours and the bare server). */
-  readonly fillMs?: number;
-  readonly baselineFillMs?: number;
-  /** V8 heap in use after − before, per connection: steadier than RSS at 1,000 connections. */
-  readonly heapPerConnection?: number;
-  readonly baselineHeapPerConnection?: number;
-  /** heapPerConnection / baselineHeapPerConnection. */
-  readonly heapRatio?: number;
-  /** V8 heap plus external memory (Buffers, …), after − before, per connection. */
-  readonly heapExternalPerConnection?: number;
-  readonly baselineHeapExternalPerConnection?: number;
-  /** V8 heap committed (used or not), after − before, per connection. */
-  readonly heapTotalPerConnection?: number;
-  readonly baselineHeapTotalPerConnection?: number;
-  /**
-   * Growth of the young generation's committed bytes over the fill and hold: V8 grows it with the
-   * allocation rate (heartbeats), whatever N; it is part of the RSS growth.
-   */
-  readonly newSpaceGrowth?: number;
-  readonly baselineNewSpaceGrowth?: number;
-  /** RSS and V8 heap of the second half of the connections alone (after − middle reading). */
-  readonly marginalRssPerConnection?: number;
-  readonly baselineMarginalRssPerConnection?: number;
-  readonly marginalHeapPerConnection?: number;
-  readonly baselineMarginalHeapPerConnection?: number;
-  /** Connections not admitted within CONNECT_TIMEOUT_MS (must be 0). */
-  readonly failed?: number;
-  readonly baselineFailed?: number;
+  /** The V8 flags every server ran with, and how many runs the figures are the median of. */
+  readonly serverFlags: string;
+  readonly runs: number;
+  /** RSS per connection over the runs (value is its median), ours and the bare server's. */
+  readonly rss: Spread;
+  readonly baselineRss: Spread;
+  /** V8 heap in use per connection over the runs, ours and the bare server's, and the ratio. */
+  readonly heap: Spread;
+  readonly baselineHeap: Spread;
+  readonly heapRatio: number;
+  /** Heap plus external memory (Buffers, …) per connection, medians. */
+  readonly heapExternal: number;
+  readonly baselineHeapExternal: number;
+  /** RSS and heap change over the hold itself, per connection, medians (heartbeat traffic). */
+  readonly holdRss: number;
+  readonly baselineHoldRss: number;
+  readonly holdHeap: number;
+  readonly baselineHoldHeap: number;
+  /** How long opening the connections took, ms, medians. */
+  readonly fillMs: number;
+  readonly baselineFillMs: number;
+  /** Connections not admitted within CONNECT_TIMEOUT_MS, over every run (must be 0). */
+  readonly failed: number;
+  readonly baselineFailed: number;
   /** Admitted connections that closed or broke before the end of the hold (must be 0). */
-  readonly dropped?: number;
-  readonly baselineDropped?: number;
+  readonly dropped: number;
+  readonly baselineDropped: number;
   readonly pongs?: number;
 }
 
@@ -81,56 +107,52 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+let bundled: Promise<string> | undefined;
+
 /**
- * A child's RSS drops by about 10 MB some 20 s after it starts, whatever the main thread's GC
- * does (the TypeScript loader's hooks thread, a V8 isolate of its own, giving back its start-up
- * memory): its "before" reading waits until it is this old. A quick run does not wait, so its
- * RSS figures are noise (its heap figures are not).
+ * Bundles bench/scale-server.ts (with the library's sources) once, so the servers run on plain
+ * `node`: under `--import tsx` the loader's hooks thread (a V8 isolate of its own) handed back
+ * some 10 MB of RSS about 20 s after start-up, inside the measurements.
  */
-const SETTLE_MS = BENCH_QUICK ? 3_000 : 35_000;
+function serverScript(): Promise<string> {
+  bundled ??= bundleForNode(
+    new URL('./scale-server.ts', import.meta.url),
+    new URL('..', import.meta.url),
+  );
+  return bundled;
+}
 
 interface ServerChild {
   readonly port: number;
-  /** Resolves once the child is SETTLE_MS old. */
-  settled(): Promise<void>;
   stats(): Promise<ServerStats>;
+  /** Writes a heap snapshot to `path` (BENCH_SCALE_SNAPSHOTS), then reads the stats. */
+  snapshot(path: string): Promise<ServerStats>;
   stop(): Promise<void>;
 }
 
 async function startServer(kind: Kind): Promise<ServerChild> {
-  const script = new URL('./scale-server.ts', import.meta.url).pathname;
+  const script = await serverScript();
   const child: ChildProcessByStdio<Writable, Readable, null> = spawn(
     process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      '--conditions=@socketlab/source',
-      script,
-      kind,
-      String(HEARTBEAT_MS),
-    ],
-    { cwd: new URL('..', import.meta.url).pathname, stdio: ['pipe', 'pipe', 'inherit'] },
+    [...SERVER_FLAGS, script, kind, String(HEARTBEAT_MS)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (what: string): Promise<string> => {
-    const line = await within(lines.next(), 30_000, `the ${kind} server child (${what})`);
+    const line = await within(lines.next(), 60_000, `the ${kind} server child (${what})`);
     if (line.done === true) throw new Error(`the ${kind} server child exited (${what})`);
     return line.value;
   };
-  const started = performance.now();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const { port } = JSON.parse(await next('start')) as { port: number };
+  const ask = async (command: string): Promise<ServerStats> => {
+    child.stdin.write(`${command}\n`);
+    return JSON.parse(await next(command)) as ServerStats;
+  };
   return {
     port,
-    settled: () =>
-      new Promise((resolve) =>
-        setTimeout(resolve, Math.max(0, SETTLE_MS - (performance.now() - started))),
-      ),
-    stats: async () => {
-      child.stdin.write('stats\n');
-      return JSON.parse(await next('stats')) as ServerStats;
-    },
+    stats: () => ask('stats'),
+    snapshot: (path) => ask(`snapshot ${path}`),
     stop: async () => {
       child.stdin.end();
       await within(exited, 5_000, `the ${kind} server child (exit)`).catch(() => {
@@ -223,21 +245,16 @@ async function connectClients(port: number, count: number, kind: Kind, from = 0)
   return clients;
 }
 
+/** What one run of one server measured, per connection. */
 interface Held {
-  readonly perConnection: number;
-  /** RSS after − RSS before, bytes. */
-  readonly growth: number;
-  /** V8 heap in use after − before, per connection. */
+  /** (Last reading − first reading) / connections opened between them, bytes. */
+  readonly rss: number;
   readonly heap: number;
-  /** V8 heap in use plus external memory (Buffers, …), after − before, per connection. */
+  /** The V8 heap plus external memory (Buffers, …), the same way. */
   readonly heapExternal: number;
-  /** V8 heap committed (used or not), after − before, per connection. */
-  readonly heapTotal: number;
-  /** Growth of the young generation's committed size, bytes: set by the allocation rate, not N. */
-  readonly newSpaceGrowth: number;
-  /** RSS and V8 heap of the second half alone (after − middle, per connection): the marginal cost. */
-  readonly marginalRss: number;
-  readonly marginalHeap: number;
+  /** (After the hold − after the last step) / HELD: what the hold itself added. */
+  readonly holdRss: number;
+  readonly holdHeap: number;
   /** How long opening the HELD connections took. */
   readonly fillMs: number;
   readonly failed: number;
@@ -245,105 +262,125 @@ interface Held {
   readonly pongs: number;
 }
 
-/** Both halves of the clients as one. */
-function sum(a: Clients, b: Clients | undefined): Pick<Clients, 'failed' | 'dropped' | 'pongs'> {
-  return {
-    failed: a.failed + (b?.failed ?? 0),
-    dropped: a.dropped + (b?.dropped ?? 0),
-    pongs: a.pongs + (b?.pongs ?? 0),
-  };
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+function spread(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+const round = (n: number): number => Math.round(n);
+
 /**
- * Fills the `kind` server with HELD connections in two halves, with a reading between them,
- * holds them HOLD_MS, measures, closes them. The whole (after − before) / HELD is the figure the
- * issue asks for; the second half alone (after − middle) leaves out what the first connections
- * paid once for all (compiled code, grown tables), so it is the steadier per-connection cost.
+ * Fills the `kind` server with HELD connections: a warm-up fifth, a reading, then STEPS steps of
+ * a fifth each with a reading after each; holds them HOLD_MS, reads once more, closes them.
+ * With BENCH_SCALE_SNAPSHOTS=DIR, heap snapshots are written there at the first and last reading.
  */
-async function hold(kind: Kind, server: ServerChild): Promise<Held> {
-  const half = Math.floor(HELD / 2);
-  let first: Clients | undefined;
-  let second: Clients | undefined;
+async function hold(kind: Kind, server: ServerChild, run: number): Promise<Held> {
+  const step = Math.floor(HELD / (STEPS + 1));
+  const groups: Clients[] = [];
+  const snapshots = process.env.BENCH_SCALE_SNAPSHOTS;
+  const read = (when: string): Promise<ServerStats> =>
+    snapshots === undefined
+      ? server.stats()
+      : server.snapshot(`${snapshots}/${kind}-run${run + 1}-${when}.heapsnapshot`);
+  let opened = 0;
+  let fillMs = 0;
+  const open = async (count: number): Promise<void> => {
+    const started = performance.now();
+    groups.push(await connectClients(server.port, count, kind, opened));
+    fillMs += performance.now() - started;
+    opened += count;
+  };
   try {
-    await server.settled();
-    // Warm-up: the accept path compiled and lazily set up before the "before" reading.
+    // Warm-up: the accept path compiled, tables grown, pages touched, before the first reading.
     await cycles(server.port, kind, 100);
-    const before = await server.stats();
-    let filling = performance.now();
-    first = await connectClients(server.port, half, kind);
-    let fillMs = performance.now() - filling;
-    const middle = await server.stats();
-    filling = performance.now();
-    second = await connectClients(server.port, HELD - half, kind, half);
-    fillMs += performance.now() - filling;
+    await open(HELD - STEPS * step);
+    const readings = [await read('before')];
+    for (let i = 0; i < STEPS; i++) {
+      await open(step);
+      readings.push(i === STEPS - 1 ? await read('after') : await server.stats());
+    }
     await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
     const after = await server.stats();
-    const clients = sum(first, second);
-    const missing = Math.max(0, HELD - clients.failed - after.held);
-    const serverClosed = after.serverClosed - before.serverClosed;
-    const dropped = Math.max(clients.dropped, missing, serverClosed);
-    if (dropped > 0 || clients.failed > 0) {
+    const first = readings[0] as ServerStats;
+    const last = readings[STEPS] as ServerStats;
+    const failed = groups.reduce((n, g) => n + g.failed, 0);
+    const seen = groups.reduce((n, g) => n + g.dropped, 0);
+    const pongs = groups.reduce((n, g) => n + g.pongs, 0);
+    const missing = Math.max(0, HELD - failed - after.held);
+    const serverClosed = after.serverClosed - first.serverClosed;
+    const dropped = Math.max(seen, missing, serverClosed);
+    if (dropped > 0 || failed > 0) {
       console.error(
-        `scale: ${kind}: ${clients.failed} of ${HELD} not admitted in ${CONNECT_TIMEOUT_MS} ms, ${dropped} dropped (clients saw ${clients.dropped}, the server holds ${after.held} and closed ${serverClosed} itself)`,
+        `scale: ${kind}: ${failed} of ${HELD} not admitted in ${CONNECT_TIMEOUT_MS} ms, ${dropped} dropped (clients saw ${seen}, the server holds ${after.held} and closed ${serverClosed} itself)`,
       );
     }
-    const growth = after.rss - before.rss;
-    const heap = (after.heapUsed - before.heapUsed) / HELD;
-    const external = (after.external - before.external) / HELD;
-    const marginalRss = (after.rss - middle.rss) / (HELD - half);
-    const marginalHeap = (after.heapUsed - middle.heapUsed) / (HELD - half);
-    console.error(
-      `scale: ${kind}: per connection RSS ${Math.round(growth / HELD)} B (second half ${Math.round(marginalRss)} B), V8 heap ${Math.round(heap)} B (second half ${Math.round(marginalHeap)} B), external ${Math.round(external)} B, heap committed ${Math.round((after.heapTotal - before.heapTotal) / HELD)} B (young generation ${Math.round((after.newSpace - before.newSpace) / 1024)} KiB in all); ${clients.pongs} pongs; opened in ${Math.round(fillMs)} ms`,
-    );
-    return {
-      perConnection: growth / HELD,
-      growth,
-      heap,
-      heapExternal: heap + external,
-      heapTotal: (after.heapTotal - before.heapTotal) / HELD,
-      newSpaceGrowth: after.newSpace - before.newSpace,
-      marginalRss,
-      marginalHeap,
+    const held: Held = {
+      rss: (last.rss - first.rss) / (STEPS * step),
+      heap: (last.heapUsed - first.heapUsed) / (STEPS * step),
+      heapExternal:
+        (last.heapUsed + last.external - first.heapUsed - first.external) / (STEPS * step),
+      holdRss: (after.rss - last.rss) / HELD,
+      holdHeap: (after.heapUsed - last.heapUsed) / HELD,
       fillMs,
-      failed: clients.failed,
+      failed,
       dropped,
-      pongs: clients.pongs,
+      pongs,
     };
+    const steps = (field: (r: ServerStats) => number): string =>
+      readings
+        .slice(1)
+        .map((r, i) => round((field(r) - field(readings[i] as ServerStats)) / step))
+        .join(', ');
+    console.error(
+      `scale: run ${run + 1}, ${kind}: per connection, steps of ${step}: RSS ${steps((r) => r.rss)} (all ${round(held.rss)}) B, V8 heap ${steps((r) => r.heapUsed)} (all ${round(held.heap)}) B; over the hold RSS ${round(held.holdRss)}, heap ${round(held.holdHeap)} B; young generation ${round(first.newSpace / 1024)} → ${round(after.newSpace / 1024)} KiB; ${pongs} pongs; opened in ${round(fillMs)} ms`,
+    );
+    return held;
   } finally {
-    await Promise.all([first?.destroy(), second?.destroy()]);
+    await Promise.all(groups.map((g) => g.destroy()));
   }
 }
 
-function holdRow(name: string, ours: Held, bare: Held): ScaleRow {
+function holdRow(name: string, ours: readonly Held[], bare: readonly Held[]): ScaleRow {
+  const of = (runs: readonly Held[], field: (h: Held) => number): number => median(runs.map(field));
+  const rss = spread(ours.map((h) => h.rss));
+  const baselineRss = spread(bare.map((h) => h.rss));
+  const heap = spread(ours.map((h) => h.heap));
+  const baselineHeap = spread(bare.map((h) => h.heap));
+  const pongs = ours.reduce((n, h) => n + h.pongs, 0);
   return {
     bench: `hold-${HELD}-${name}`,
     unit: 'RSS bytes/connection (lower is better)',
-    value: ours.perConnection,
+    value: rss.median,
     baseline: 'node:net server',
-    baselineValue: bare.perConnection,
-    ratio: ours.perConnection / bare.perConnection,
-    rssGrowth: ours.growth,
-    baselineRssGrowth: bare.growth,
-    fillMs: ours.fillMs,
-    baselineFillMs: bare.fillMs,
-    heapPerConnection: ours.heap,
-    baselineHeapPerConnection: bare.heap,
-    heapRatio: ours.heap / bare.heap,
-    heapExternalPerConnection: ours.heapExternal,
-    baselineHeapExternalPerConnection: bare.heapExternal,
-    heapTotalPerConnection: ours.heapTotal,
-    baselineHeapTotalPerConnection: bare.heapTotal,
-    newSpaceGrowth: ours.newSpaceGrowth,
-    baselineNewSpaceGrowth: bare.newSpaceGrowth,
-    marginalRssPerConnection: ours.marginalRss,
-    baselineMarginalRssPerConnection: bare.marginalRss,
-    marginalHeapPerConnection: ours.marginalHeap,
-    baselineMarginalHeapPerConnection: bare.marginalHeap,
-    failed: ours.failed,
-    baselineFailed: bare.failed,
-    dropped: ours.dropped,
-    baselineDropped: bare.dropped,
-    ...(ours.pongs > 0 ? { pongs: ours.pongs } : {}),
+    baselineValue: baselineRss.median,
+    ratio: rss.median / baselineRss.median,
+    serverFlags: SERVER_FLAGS.join(' '),
+    runs: ours.length,
+    rss,
+    baselineRss,
+    heap,
+    baselineHeap,
+    heapRatio: heap.median / baselineHeap.median,
+    heapExternal: of(ours, (h) => h.heapExternal),
+    baselineHeapExternal: of(bare, (h) => h.heapExternal),
+    holdRss: of(ours, (h) => h.holdRss),
+    baselineHoldRss: of(bare, (h) => h.holdRss),
+    holdHeap: of(ours, (h) => h.holdHeap),
+    baselineHoldHeap: of(bare, (h) => h.holdHeap),
+    fillMs: of(ours, (h) => h.fillMs),
+    baselineFillMs: of(bare, (h) => h.fillMs),
+    failed: ours.reduce((n, h) => n + h.failed, 0),
+    baselineFailed: bare.reduce((n, h) => n + h.failed, 0),
+    dropped: ours.reduce((n, h) => n + h.dropped, 0),
+    baselineDropped: bare.reduce((n, h) => n + h.dropped, 0),
+    ...(pongs > 0 ? { pongs } : {}),
   };
 }
 
@@ -391,24 +428,38 @@ function acceptRow(
 
 /** The scale area's rows (see bench/index.ts). */
 export async function rows(): Promise<BenchRow[]> {
-  // Started together, so only the first waits out SETTLE_MS; each is filled in turn.
-  const servers = await Promise.all(
-    (['bare', 'chat', 'managed'] as const).map((kind) => startServer(kind)),
+  const kinds = ['bare', 'chat', 'managed'] as const;
+  const held: Record<Kind, Held[]> = { bare: [], chat: [], managed: [] };
+  const accept: BenchRow[] = [];
+  console.error(
+    `scale: ${RUNS} runs, each server in a fresh \`node ${SERVER_FLAGS.join(' ')}\` process; ${HELD} connections (a fifth as warm-up, ${STEPS} measured steps) held ${HOLD_MS / 1000} s`,
   );
-  const [bare, chat, managed] = servers as [ServerChild, ServerChild, ServerChild];
-  try {
-    // Quick: the three at once (3 × 1,000 client sockets); full: one after the other, as
-    // 3 × 10,000 client sockets would pass this process's 20,000 file descriptors.
-    const [bareHeld, chatHeld, managedHeld] = BENCH_QUICK
-      ? await Promise.all([hold('bare', bare), hold('chat', chat), hold('managed', managed)])
-      : [await hold('bare', bare), await hold('chat', chat), await hold('managed', managed)];
-    return [
-      holdRow('chat', chatHeld, bareHeld),
-      holdRow('managed-heartbeats', managedHeld, bareHeld),
-      await acceptRow('managed', managed, bare),
-      await acceptRow('chat', chat, bare),
-    ];
-  } finally {
-    await Promise.all(servers.map((server) => server.stop()));
+  for (let run = 0; run < RUNS; run++) {
+    const servers = await Promise.all(kinds.map((kind) => startServer(kind)));
+    const [bare, chat, managed] = servers as [ServerChild, ServerChild, ServerChild];
+    try {
+      // Quick: the three at once (3 × 1,000 client sockets); full: one after the other, as
+      // 3 × 10,000 client sockets would pass this process's 20,000 file descriptors.
+      const results = BENCH_QUICK
+        ? await Promise.all(kinds.map((kind, i) => hold(kind, servers[i] as ServerChild, run)))
+        : [
+            await hold('bare', bare, run),
+            await hold('chat', chat, run),
+            await hold('managed', managed, run),
+          ];
+      kinds.forEach((kind, i) => {
+        held[kind].push(results[i] as Held);
+      });
+      if (run === RUNS - 1) {
+        accept.push(await acceptRow('managed', managed, bare), await acceptRow('chat', chat, bare));
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
   }
+  return [
+    holdRow('chat', held.chat, held.bare),
+    holdRow('managed-heartbeats', held.managed, held.bare),
+    ...accept,
+  ];
 }

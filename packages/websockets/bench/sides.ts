@@ -9,11 +9,10 @@
  * thread) runs in the measured processes: start-up is short and RSS readings are the program's.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BENCH_QUICK, type BenchRow, measureOpsPerSecond } from '@socketlab/testkit';
-import { build } from 'esbuild';
+import { bundleForNode } from '@socketlab/testkit/bundle';
 
 export type SideName = 'ours' | 'ws-pure' | 'ws-native';
 
@@ -53,25 +52,15 @@ const bundled = new Map<string, Promise<string>>();
 export function peerScript(name = 'peer'): Promise<string> {
   let script = bundled.get(name);
   if (script === undefined) {
-    script = (async () => {
-      const outDir = `${packageDir}node_modules/.cache/socketlab-bench`;
-      mkdirSync(outDir, { recursive: true });
-      const outfile = `${outDir}/${name}.mjs`;
-      await build({
-        entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        conditions: ['@socketlab/source'],
-        // Loaded from the package's node_modules at run time: ws must read its environment
-        // itself, and socket.io (with its own ws) is measured as installed.
+    // ws, the add-ons and socket.io are loaded from the package's node_modules at run time: ws
+    // must read its environment itself, and socket.io (with its own ws) is measured as installed.
+    script = bundleForNode(
+      new URL(`./${name}.ts`, import.meta.url),
+      new URL('..', import.meta.url),
+      {
         external: ['ws', 'bufferutil', 'utf-8-validate', 'socket.io', 'socket.io-client', 'jose'],
-        logLevel: 'warning',
-      });
-      return outfile;
-    })();
+      },
+    );
     bundled.set(name, script);
   }
   return script;

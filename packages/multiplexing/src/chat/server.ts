@@ -116,8 +116,13 @@ export interface RoomChat {
 
 type Member = ManagedConnection<RoomChatMember>;
 
-/** What the chat keeps per client: its token bucket, and the state of its input. */
-class Inbox extends Bucket {
+/**
+ * What the chat keeps per client, all in the one object that is its metadata: its nick and room,
+ * its token bucket, and the state of its input.
+ */
+class Inbox extends Bucket implements RoomChatMember {
+  nick = '';
+  room: string = CHAT_LOBBY;
   /** Made by the first bytes, let go whenever no unfinished line is left: most clients are idle. */
   lines: LineDecoder | undefined = undefined;
   floodLines = 0;
@@ -175,6 +180,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     1,
     1_000,
   );
+  const clock = options.clock ?? systemClock;
   const manager = createConnectionManager<RoomChatMember>({
     maxConnections: options.maxConnections ?? d.maxConnections,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? d.maxConnectionsPerAddress,
@@ -183,12 +189,14 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     maxBufferedBytes: options.maxBufferedBytes ?? d.maxBufferedBytes,
     slowConsumerPolicy: options.slowConsumerPolicy ?? d.slowConsumerPolicy,
     heartbeatIntervalMs: 0, // a raw line stream has no ping frame: the chat beats itself
-    createMetadata: () => ({ nick: '', room: CHAT_LOBBY }),
+    // Its metadata is its inbox too: no map from member to inbox (about 46 bytes each).
+    createMetadata: () => new Inbox(rate, burst, clock.now()),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  const clock = options.clock ?? systemClock;
   const rooms = new Map<string, Set<Member>>();
-  const inboxes = new Map<Member, Inbox>();
+  /** A member's inbox (its metadata, unless someone replaced it). */
+  const inboxOf = (member: Member): Inbox | undefined =>
+    member.metadata instanceof Inbox ? member.metadata : undefined;
   let guests = 0;
   /** Every member's nick, lowercased (nicks are unique without regard to case): O(1) checks. */
   const nickOwners = new Map<string, Member>();
@@ -339,36 +347,42 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     }
   };
 
-  // One listener of each kind for every member (`this` is the member): no closures per client.
-  function onMessage(this: Member, chunk: Buffer): void {
-    const inbox = inboxes.get(this);
+  // The manager's events, one listener each for every member: no listener table per client.
+  const onMessage = (member: Member, chunk: Buffer): void => {
+    const inbox = inboxOf(member);
     if (inbox === undefined) return;
     inbox.beat?.heard();
-    if (this.state === 'open') onData(this, inbox, chunk);
-  }
-  function onClose(this: Member, reason: ConnectionCloseReason, error: Error | undefined): void {
-    const inbox = inboxes.get(this);
+    if (member.state === 'open') onData(member, inbox, chunk);
+  };
+  const onClose = (
+    member: Member,
+    reason: ConnectionCloseReason,
+    error: Error | undefined,
+  ): void => {
+    const inbox = inboxOf(member);
     if (inbox === undefined) return;
-    inboxes.delete(this);
     inbox.beat?.stop();
+    inbox.beat = undefined;
     // The peer ended its stream (`nc -N` at the end of its input): its last line needs no
     // newline, as in stage 2. Not after a reset, an overflow or a flood close.
     const last = inbox.lines?.end();
+    inbox.lines = undefined;
     if (
       reason === 'peer' &&
       error === undefined &&
       last !== undefined &&
       last.length > 0 &&
-      withinRate(this, inbox)
+      withinRate(member, inbox)
     ) {
-      handleLine(this, last);
+      handleLine(member, last);
     }
-    exit(this, reason === 'peer' || reason === 'closed' ? undefined : reason);
-    nickOwners.delete(this.metadata.nick.toLowerCase());
-  }
+    exit(member, reason === 'peer' || reason === 'closed' ? undefined : reason);
+    nickOwners.delete(inbox.nick.toLowerCase());
+  };
 
   manager.on('connection', (member) => {
-    const inbox = new Inbox(rate, burst, clock.now());
+    const inbox = inboxOf(member);
+    if (inbox === undefined) return;
     if (heartbeatMs > 0) {
       inbox.beat = watchChatHeartbeat(clock, heartbeatMs, maxMissed, {
         ping: () => say(member, roomChatLines.ping(heartbeatMs)),
@@ -386,7 +400,6 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
         },
       });
     }
-    inboxes.set(member, inbox);
     member.metadata.nick = uniqueGuestNick();
     nickOwners.set(member.metadata.nick, member);
     enter(member, CHAT_LOBBY);
@@ -394,9 +407,9 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
       member,
       roomChatLines.welcome(member.metadata.nick, CHAT_LOBBY, nicksIn(CHAT_LOBBY).length),
     );
-    member.on('message', onMessage);
-    member.on('close', onClose);
   });
+  manager.on('message', onMessage);
+  manager.on('close', onClose);
 
   return listenManagedTcp({
     manager,
@@ -406,7 +419,7 @@ export function listenRoomChat(options: RoomChatOptions = {}): Promise<RoomChat>
     address,
     manager,
     rooms: () => Object.fromEntries([...rooms.keys()].map((room) => [room, nicksIn(room)])),
-    pendingLineBytes: (member) => inboxes.get(member)?.lines?.bufferedBytes ?? 0,
+    pendingLineBytes: (member) => inboxOf(member)?.lines?.bufferedBytes ?? 0,
     close: () => manager.shutdown({ notice: roomChatLines.shutdown().trimEnd() }),
   }));
 }

@@ -10,7 +10,7 @@ import type { ConnectionClock } from './clock.ts';
 /** One owner's place in a {@link DeadlineList}. */
 export class DeadlineNode<T> {
   readonly owner: T;
-  /** When it is due, on the list's clock. */
+  /** When it is due, on the list's clock, in whole milliseconds. */
   due = 0;
   prev: DeadlineNode<T> | undefined = undefined;
   next: DeadlineNode<T> | undefined = undefined;
@@ -49,7 +49,10 @@ export class DeadlineList<T> {
    * Puts `node` at the tail, due at `due` (taken out first if linked). A deadline earlier than
    * the tail's (a clock that went back) is moved up to it, so the list stays in order.
    */
-  schedule(node: DeadlineNode<T>, due: number): void {
+  schedule(node: DeadlineNode<T>, at: number): void {
+    // Whole milliseconds (as timers count them), rounded up: a small integer is stored in the
+    // node itself, where a fraction would take a heap number of 16 bytes per node.
+    const due = Math.ceil(at);
     if (this.#has(node)) {
       if (node === this.#tail) {
         node.due = Math.max(due, node.prev?.due ?? due);

@@ -48,6 +48,8 @@ export interface ConnectionHost<Meta> {
   readonly idle: DeadlineList<ManagedConnection<Meta>> | undefined;
   /** Heartbeat deadlines, when `heartbeatIntervalMs` > 0. */
   readonly beats: DeadlineList<ManagedConnection<Meta>> | undefined;
+  /** Called with each message, after its own `'message'` listeners. */
+  message(connection: ManagedConnection<Meta>, data: Buffer): void;
   /** Called once it closed, before its own `'close'` is emitted. */
   closed(
     connection: ManagedConnection<Meta>,
@@ -87,6 +89,35 @@ interface Listeners {
 const ListenerTable = function ListenerTable(): void {} as unknown as new () => object;
 ListenerTable.prototype = Object.create(null);
 
+/**
+ * `EventEmitter` without its constructor: the same prototype (its methods, `instanceof
+ * EventEmitter`), but nothing set up per object. `EventEmitter`'s constructor gives every object
+ * five fields and a listener table; its methods make `_events` when the first listener is added
+ * and treat a missing one as "no listeners", so a connection nobody listens to costs two empty
+ * fields (made in its constructor, so they stay in the object).
+ */
+const LazyEmitter = function LazyEmitter(): void {} as unknown as typeof EventEmitter;
+LazyEmitter.prototype = EventEmitter.prototype;
+
+/** The fields of `EventEmitter` a {@link ManagedConnection} sets itself. */
+interface EmitterFields {
+  _events: object | undefined;
+  _eventsCount: number;
+}
+
+/**
+ * @internal `metadata` of a connection whose manager has no `createMetadata`: `{}`, made when
+ * first read (most such connections never read it).
+ */
+export const UNMADE: unique symbol = Symbol('socketlab.unmadeMetadata');
+
+/** The states in the order `#bits` numbers them, and the other parts of `#bits`. */
+const STATES: readonly State[] = ['open', 'closing', 'closed'];
+const STATE_MASK = 0b11;
+const BLOCKED = 0b100;
+const HEARD = 0b1000;
+const MISSED_SHIFT = 4;
+
 /** What this package's transports call: one object for every managed connection. */
 // biome-ignore lint/suspicious/noExplicitAny: set once by the class's static block, for any Meta
 let SINK: TransportSink<ManagedConnection<any>>;
@@ -100,59 +131,110 @@ let SINK: TransportSink<ManagedConnection<any>>;
  * outbound queue only once something has to wait, and `closed` made when first asked for.
  */
 export class ManagedConnection<Meta = Record<string, unknown>>
-  extends EventEmitter<ManagedConnectionEvents>
+  extends LazyEmitter<ManagedConnectionEvents>
   implements BroadcastTarget
 {
   /** A number unique within its manager, from 1. */
   readonly id: number;
   /** What carries it; read its details, but send and close through this object. */
   readonly transport: ConnectionTransport;
-  /** The application's data about this connection (a nick, the rooms, …), typed by the manager. */
-  metadata: Meta;
-  /** When it was accepted, on the manager's clock. */
+  /**
+   * When it was accepted, on the manager's clock, in whole milliseconds (rounded down: a small
+   * integer is kept in the object itself, where a fraction would take 16 bytes more of heap).
+   */
   readonly openedAt: number;
 
   readonly #host: ConnectionHost<Meta>;
+  #metadata: Meta | typeof UNMADE;
   /** Made once a message has to wait (the transport said "full"). */
   #queue: OutboundQueue | undefined;
   /** The transport said "full" and no queue was made yet: the next message makes one. */
-  #blocked = false;
-  #state: State = 'open';
-  #heard = true;
-  #missed = 0;
+  /**
+   * Four small fields in one integer (one slot per connection instead of four): the state (bits
+   * 0–1, an index into STATES), "the transport said full" (BLOCKED), "heard from the peer since the
+   * last heartbeat" (HEARD), and the heartbeats missed in a row (from bit MISSED_SHIFT up).
+   */
+  #bits = HEARD;
   #idleNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
   #beatNode: DeadlineNode<ManagedConnection<Meta>> | undefined;
   #end: Ending | undefined;
   #listeners: Listeners | undefined;
 
-  /** @internal Made by {@link ConnectionManager.accept}. */
+  get #state(): State {
+    return STATES[this.#bits & STATE_MASK] as State;
+  }
+
+  set #state(state: State) {
+    this.#bits = (this.#bits & ~STATE_MASK) | STATES.indexOf(state);
+  }
+
+  get #blocked(): boolean {
+    return (this.#bits & BLOCKED) !== 0;
+  }
+
+  set #blocked(blocked: boolean) {
+    this.#bits = blocked ? this.#bits | BLOCKED : this.#bits & ~BLOCKED;
+  }
+
+  get #heard(): boolean {
+    return (this.#bits & HEARD) !== 0;
+  }
+
+  set #heard(heard: boolean) {
+    this.#bits = heard ? this.#bits | HEARD : this.#bits & ~HEARD;
+  }
+
+  get #missed(): number {
+    return this.#bits >>> MISSED_SHIFT;
+  }
+
+  set #missed(missed: number) {
+    this.#bits = (this.#bits & ((1 << MISSED_SHIFT) - 1)) | (missed << MISSED_SHIFT);
+  }
+
+  /**
+   * @internal Made by {@link ConnectionManager.accept}; `metadata` {@link UNMADE} when the
+   * manager's default applies (an empty object, made when first read).
+   */
   constructor(
     id: number,
     transport: ConnectionTransport,
-    metadata: Meta,
+    metadata: Meta | typeof UNMADE,
     host: ConnectionHost<Meta>,
   ) {
     super();
-    // Node's EventEmitter keeps listeners in a null-prototype object literal, which V8 makes a
-    // dictionary (216 B once a listener is added); this table stays a fast object (about 56 B).
-    (this as unknown as { _events: object })._events = new ListenerTable();
+    // No listener table until someone listens (see LazyEmitter and #listenerTable).
+    const fields = this as unknown as EmitterFields;
+    fields._events = undefined;
+    fields._eventsCount = 0;
     this.id = id;
     this.transport = transport;
-    this.metadata = metadata;
+    this.#metadata = metadata;
     this.#host = host;
     const { options } = host;
-    this.openedAt = options.clock.now();
+    const now = options.clock.now();
+    this.openedAt = Math.floor(now);
     const attach = (transport as Partial<SinkTransport>)[ATTACH_SINK];
     if (typeof attach === 'function') attach.call(transport, SINK, this);
     else this.#listen(transport);
     if (host.idle !== undefined) {
       this.#idleNode = new DeadlineNode(this);
-      host.idle.schedule(this.#idleNode, this.openedAt + options.idleTimeoutMs);
+      host.idle.schedule(this.#idleNode, now + options.idleTimeoutMs);
     }
     if (host.beats !== undefined && typeof transport.ping === 'function') {
       this.#beatNode = new DeadlineNode(this);
-      host.beats.schedule(this.#beatNode, this.openedAt + options.heartbeatIntervalMs);
+      host.beats.schedule(this.#beatNode, now + options.heartbeatIntervalMs);
     }
+  }
+
+  /** The application's data about this connection (a nick, the rooms, …), typed by the manager. */
+  get metadata(): Meta {
+    if (this.#metadata === UNMADE) this.#metadata = {} as Meta;
+    return this.#metadata;
+  }
+
+  set metadata(metadata: Meta) {
+    this.#metadata = metadata;
   }
 
   /** A transport that only emits events: listened to with closures, removed once it closed. */
@@ -358,6 +440,7 @@ export class ManagedConnection<Meta = Record<string, unknown>>
     }
     this.#heard = true;
     this.emit('message', data);
+    this.#host.message(this, data);
   }
 
   #onDrain(): void {
@@ -477,4 +560,31 @@ export class ManagedConnection<Meta = Record<string, unknown>>
       close: (conn, error) => conn.#onClosed(error),
     };
   }
+}
+
+/**
+ * The ways to add a listener, each making the listener table first: Node's `EventEmitter` would
+ * make a null-prototype object literal, which V8 turns into a dictionary (216 B once a listener is
+ * added); this table stays a fast object (about 56 B), as Node's own streams do with theirs. Set
+ * on the prototype (not as methods of the class) so the declared types stay `EventEmitter`'s.
+ */
+for (const name of [
+  'on',
+  'addListener',
+  'once',
+  'prependListener',
+  'prependOnceListener',
+] as const) {
+  const add = EventEmitter.prototype[name] as (this: EventEmitter, ...args: unknown[]) => unknown;
+  Object.defineProperty(ManagedConnection.prototype, name, {
+    value: function addListener(this: EventEmitter & EmitterFields, ...args: unknown[]): unknown {
+      if (this._events === undefined) {
+        this._events = new ListenerTable();
+        this._eventsCount = 0;
+      }
+      return add.apply(this, args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }

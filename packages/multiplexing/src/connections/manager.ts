@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { MultiplexingError } from '../errors.ts';
 import type { CloseSummary, ConnectionCloseReason } from './close-reason.ts';
 import { DeadlineList } from './deadline-list.ts';
-import { type ConnectionHost, ManagedConnection } from './managed-connection.ts';
+import { type ConnectionHost, ManagedConnection, UNMADE } from './managed-connection.ts';
 import {
   type ConnectionManagerOptions,
   checkCloseTimeout,
@@ -21,6 +21,11 @@ import type { ConnectionTransport } from './transport.ts';
 export interface ConnectionManagerEvents<Meta> {
   /** A connection was admitted. */
   connection: [connection: ManagedConnection<Meta>];
+  /**
+   * A message from any connection, after that connection's own `'message'` listeners: one
+   * listener here serves every connection, where one on each would cost a listener table each.
+   */
+  message: [connection: ManagedConnection<Meta>, data: Buffer];
   /**
    * A newcomer was turned away — told why (`error.code`: `MULTIPLEXING_ERR_LIMIT_EXCEEDED`, or
    * `MULTIPLEXING_ERR_SHUTDOWN` during a shutdown), then closed; never dropped silently.
@@ -93,6 +98,8 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
   ConnectionManagerEvents<Meta>
 > {
   readonly #options: ResolvedManagerOptions<Meta>;
+  /** No `createMetadata` was given: a connection makes its `{}` when first asked for it. */
+  readonly #lazyMetadata: boolean;
   /** Shared by every connection: the options, one timer for idle deadlines, one for heartbeats. */
   readonly #host: ConnectionHost<Meta>;
   readonly #connections = new Set<ManagedConnection<Meta>>();
@@ -107,6 +114,7 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
     super();
     const resolved = resolveManagerOptions(options);
     this.#options = resolved;
+    this.#lazyMetadata = options.createMetadata === undefined;
     const { clock } = resolved;
     this.#host = {
       options: resolved,
@@ -116,6 +124,7 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
         resolved.heartbeatIntervalMs > 0
           ? new DeadlineList(clock, ManagedConnection.beatDue)
           : undefined,
+      message: (conn, data) => this.emit('message', conn, data),
       closed: (conn, reason, error) => this.#closed(conn, reason, error),
     };
   }
@@ -166,7 +175,7 @@ export class ConnectionManager<Meta = Record<string, unknown>> extends EventEmit
     const conn = new ManagedConnection<Meta>(
       this.#nextId++,
       transport,
-      metadata ?? this.#options.createMetadata(transport),
+      metadata ?? (this.#lazyMetadata ? UNMADE : this.#options.createMetadata(transport)),
       this.#host,
     );
     this.#connections.add(conn);

@@ -3,6 +3,7 @@
  * event, an async read loop. These tests fail if a timer per connection, or a listener left
  * behind after close, comes back. They count timers and listeners, never bytes.
  */
+import { EventEmitter } from 'node:events';
 import { lineCodec } from '@socketlab/tcp-udp';
 import { ManualClock, pollUntil } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -65,6 +66,62 @@ describe('a connection manager holding many connections', () => {
     expect(conn.listenerCount('toString' as never)).toBe(0);
     conn.off('message', onMessage);
     expect(conn.eventNames()).toEqual([]);
+  });
+
+  it('gives a connection nobody listens to no listener table, and no metadata until read', () => {
+    const manager = createConnectionManager({ clock: new ManualClock() });
+    const transport = new MemoryTransport();
+    const conn = manager.accept(transport);
+    if (conn === undefined) throw new Error('not admitted');
+    const fields = conn as unknown as { _events: unknown };
+    expect(fields._events).toBeUndefined();
+    expect(conn).toBeInstanceOf(EventEmitter);
+    expect(conn.listenerCount('message')).toBe(0);
+    expect(conn.eventNames()).toEqual([]);
+    expect(conn.emit('message', Buffer.from('x'))).toBe(false);
+    transport.emit('message', Buffer.from('nobody listens'));
+    // Made when first read, then the same object; a new one can be set.
+    const metadata = conn.metadata;
+    expect(metadata).toEqual({});
+    expect(conn.metadata).toBe(metadata);
+    conn.metadata = { nick: 'ada' };
+    expect(conn.metadata).toEqual({ nick: 'ada' });
+    // Every way to listen still works, once makes the table first.
+    const heard: string[] = [];
+    conn.once('message', (data) => heard.push(`once ${data.toString()}`));
+    conn.prependListener('message', (data) => heard.push(`first ${data.toString()}`));
+    expect(fields._events).toBeDefined();
+    transport.emit('message', Buffer.from('a'));
+    transport.emit('message', Buffer.from('b'));
+    expect(heard).toEqual(['first a', 'once a', 'first b']);
+  });
+
+  it("calls createMetadata when it admits (its errors surface there), not when it's read", () => {
+    let made = 0;
+    const manager = createConnectionManager({
+      clock: new ManualClock(),
+      createMetadata: () => ({ n: ++made }),
+    });
+    const conn = manager.accept(new MemoryTransport());
+    expect(made).toBe(1);
+    expect(conn?.metadata).toEqual({ n: 1 });
+  });
+
+  it("gives every connection's messages to the manager's 'message', after the connection's own", () => {
+    const manager = createConnectionManager({ clock: new ManualClock() });
+    const heard: string[] = [];
+    manager.on('message', (conn, data) => heard.push(`manager ${conn.id} ${data.toString()}`));
+    const transports = [new MemoryTransport('10.0.0.1', 'a'), new MemoryTransport('10.0.0.2', 'b')];
+    const conns = transports.map((t) => manager.accept(t));
+    conns[1]?.on('message', (data) => heard.push(`conn 2 ${data.toString()}`));
+    transports[0]?.emit('message', Buffer.from('x'));
+    transports[1]?.emit('message', Buffer.from('y'));
+    expect(heard).toEqual(['manager 1 x', 'conn 2 y', 'manager 2 y']);
+    // Only the second one has a listener table.
+    expect(conns.map((c) => (c as unknown as { _events: unknown })._events === undefined)).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it.each([

@@ -22,33 +22,57 @@ const CR = 0x0d;
 const NEWLINE = Buffer.from([LF]);
 const CRLF = Buffer.from([CR, LF]);
 
-/** Stage 1's line decoder as a {@link FrameDecoder}: an overflow or a truncation throws, for good. */
+/**
+ * A stage 1 line decoder that holds nothing, kept by a {@link lineCodec} for whichever of its
+ * decoders gets a chunk next: decoding is synchronous, so one is enough for all of them.
+ */
+interface SpareDecoder {
+  idle: LineDecoder | undefined;
+}
+
+/**
+ * Stage 1's line decoder as a {@link FrameDecoder}: an overflow or a truncation throws, for good.
+ * It holds a line decoder of its own only while a line is under way (a chunk ended inside it):
+ * between complete lines it borrows its codec's spare, so an idle connection holds no decoder.
+ */
 class LineFrameDecoder implements FrameDecoder {
-  private readonly lines: LineDecoder;
+  private lines: LineDecoder | undefined = undefined;
   private failed: unknown;
 
-  constructor(private readonly maxFrameBytes: number) {
-    this.lines = createLineDecoder({ maxLineBytes: maxFrameBytes });
-  }
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly spare: SpareDecoder,
+  ) {}
 
   get bufferedBytes(): number {
-    return this.lines.bufferedBytes;
+    return this.lines?.bufferedBytes ?? 0;
   }
 
-  push(chunk: Uint8Array, lines: Buffer[] = []): Buffer[] {
+  push(chunk: Uint8Array, out: Buffer[] = []): Buffer[] {
     if (this.failed !== undefined) throw this.failed;
-    this.lines.push(chunk, lines);
-    if (this.lines.overflow) {
-      this.failed = frameTooLarge('line', this.lines.overflowBytes, this.maxFrameBytes, 'buffered');
+    const { spare } = this;
+    const lines =
+      this.lines ?? spare.idle ?? createLineDecoder({ maxLineBytes: this.maxFrameBytes });
+    if (lines === spare.idle) spare.idle = undefined;
+    this.lines = lines;
+    lines.push(chunk, out);
+    if (lines.overflow) {
+      this.failed = frameTooLarge('line', lines.overflowBytes, this.maxFrameBytes, 'buffered');
       throw this.failed;
     }
-    return lines;
+    if (lines.bufferedBytes === 0) {
+      // Nothing under way: the decoder goes back to the codec.
+      this.lines = undefined;
+      spare.idle = lines;
+    }
+    return out;
   }
 
   end(): void {
     if (this.failed !== undefined) throw this.failed;
-    const rest = this.lines.end();
-    if (rest.length === 0) return;
+    const rest = this.lines?.end();
+    this.lines = undefined;
+    if (rest === undefined || rest.length === 0) return;
     this.failed = new ProtocolError(
       'TCPUDP_ERR_TRUNCATED',
       `line framing: the stream ended with ${rest.length} bytes after the last newline (a line with no \\n)`,
@@ -81,6 +105,7 @@ export function lineCodec(options: FrameCodecOptions = {}): FrameCodec {
     DEFAULT_MAX_LINE_BYTES,
     Number.MAX_SAFE_INTEGER - 1,
   );
+  const spare: SpareDecoder = { idle: undefined };
   const encodeParts = (payload: Uint8Array): Uint8Array[] => {
     if (payload.length > max) throw frameTooLarge('line', payload.length, max, 'encoding');
     const newline = payload.indexOf(LF);
@@ -98,7 +123,7 @@ export function lineCodec(options: FrameCodecOptions = {}): FrameCodec {
     maxFrameBytes: max,
     encodeParts,
     encode: (payload) => Buffer.concat(encodeParts(payload)),
-    createDecoder: () => new LineFrameDecoder(max),
+    createDecoder: () => new LineFrameDecoder(max, spare),
   };
 }
 

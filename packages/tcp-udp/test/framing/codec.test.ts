@@ -270,6 +270,23 @@ describe('length-prefix limits and malformed prefixes', () => {
 });
 
 describe('line limits and text', () => {
+  it("keeps each decoder's unfinished line apart, however a codec's decoders take turns", () => {
+    const codec = lineCodec();
+    const [a, b, c] = [codec.createDecoder(), codec.createDecoder(), codec.createDecoder()];
+    const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString());
+    expect(text(a.push(Buffer.from('one\ntw')))).toEqual(['one']);
+    expect(text(b.push(Buffer.from('x\n')))).toEqual(['x']);
+    expect(text(c.push(Buffer.from('y\nz')))).toEqual(['y']);
+    expect(text(b.push(Buffer.from('1\n2')))).toEqual(['1']);
+    expect([a.bufferedBytes, b.bufferedBytes, c.bufferedBytes]).toEqual([2, 1, 1]);
+    expect(text(a.push(Buffer.from('o\n')))).toEqual(['two']);
+    expect(text(c.push(Buffer.from('\r\n')))).toEqual(['z']);
+    expect(text(b.push(Buffer.from('\n')))).toEqual(['2']);
+    expect([a.bufferedBytes, b.bufferedBytes, c.bufferedBytes]).toEqual([0, 0, 0]);
+    a.end();
+    expect(() => b.push(Buffer.from('cut')) && b.end()).toThrow(/ended with 3 bytes/);
+  });
+
   it('refuses a never-ending line as soon as it passes the limit', () => {
     const decoder = lineCodec({ maxFrameBytes: 256 }).createDecoder();
     const chunk = Buffer.alloc(100, 0x61);
