@@ -55,6 +55,7 @@ export {
   type FileTransferStats,
   type FileTransferStatus,
   nodeFileTransferFs,
+  partialFileName,
   resolveSafePath,
   SAFE_NAME_MAX_COMPONENT_BYTES,
   SAFE_NAME_MAX_NAME_BYTES,

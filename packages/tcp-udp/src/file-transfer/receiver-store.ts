@@ -65,7 +65,12 @@ export interface UploadOutcome {
   message: string;
 }
 
-/** The partial file's name: hidden, and naming the hash so a resume finds only the same file. */
+/**
+ * The partial file's name: hidden, and naming the hash so a resume finds only the same file.
+ * @param base - The file's own name (the last component).
+ * @param sha256 - Its SHA-256 in lowercase hex.
+ * @example partialFileName('cat.jpg', 'e3b0c442…') // '.cat.jpg.e3b0c44298fc1c14.partial'
+ */
 export function partialFileName(base: string, sha256: string): string {
   return `.${base}.${sha256.slice(0, 16)}.partial`;
 }
