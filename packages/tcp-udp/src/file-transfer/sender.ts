@@ -317,9 +317,17 @@ async function sendBody(
   return sent;
 }
 
-/** Waits for `drain` (or `close`), removing both listeners afterwards. */
+/**
+ * Waits for `drain` (or `close`), removing both listeners afterwards. A socket already closed
+ * (the receiver hung up while the next chunk was read from disk) settles at once: its `close`
+ * has been emitted and will not come again.
+ */
 function drainOrClose(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
+    if (socket.destroyed) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       socket.off('drain', done);
       socket.off('close', done);
