@@ -4,8 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import type { RemoteError } from '@socketlab/tcp-udp';
 import { pollUntil, tempDir, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FtError } from '../src/errors.ts';
+import { startFtReceiver } from '../src/receiver/ft-receiver.ts';
 import { PROCESS_WAIT_MS, runSender, spawnReceiver } from './helpers/cli.ts';
 import { handshaken, sendRaw } from './helpers/hostile.ts';
 
@@ -95,4 +96,33 @@ describe('a receiver facing hostile senders that know the code', () => {
     },
     PROCESS_WAIT_MS * 2,
   );
+});
+
+describe('a receiver facing connections that never speak', () => {
+  it('holds at most maxPendingHandshakes of them and closes the rest at once', async () => {
+    const dst = await tempDir('ft-dst-');
+    const receiver = await startFtReceiver({
+      directory: dst,
+      code: 'a-b',
+      maxPendingHandshakes: 2,
+      timeoutMs: 60_000,
+    });
+    onTestFinished(() => receiver.close());
+    const denied: string[] = [];
+    receiver.on('denied', ({ error }) => denied.push(error.message));
+    const sockets = [];
+    for (let i = 0; i < 3; i++) {
+      const socket = net.connect(receiver.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.resume();
+      onTestFinished(() => {
+        socket.destroy();
+      });
+      await once(socket, 'connect');
+      sockets.push(socket);
+    }
+    await withTimeout(once(sockets[2] as net.Socket, 'close'), 'the third connection closed');
+    expect(denied).toEqual(['too many connections in the handshake at once']);
+    expect(sockets[0]?.destroyed).toBe(false);
+  });
 });

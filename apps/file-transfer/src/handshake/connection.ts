@@ -123,7 +123,15 @@ export async function handshakeAsSender(
   timeoutMs: number,
   plan: Omit<SenderHello, 'type' | 'proof'>,
 ): Promise<void> {
-  const greeting = checkGreeting(await readHandshake(socket, timeoutMs, "the receiver's greeting"));
+  const greeting = checkGreeting(
+    await readHandshake(socket, timeoutMs, "the receiver's greeting").catch((error: unknown) => {
+      if (error instanceof FtError && error.code !== 'FT_ERR_HANDSHAKE') {
+        error.message +=
+          ' (is it a socketlab-ft receiver, and does it use --tls when you do not, or the reverse?)';
+      }
+      throw error;
+    }),
+  );
   const proof = codeProof(code, Buffer.from(greeting.nonce, 'hex')).toString('hex');
   socket.write(encodeHandshake({ type: 'hello', proof, ...plan }));
   const verdict = checkVerdict(await readHandshake(socket, timeoutMs, "the receiver's verdict"));

@@ -35,6 +35,8 @@ export interface FtReceiverOptions {
   timeoutMs?: number;
   /** Wrong codes before the receiver stops listening (guessing is then over). @default 10 */
   maxWrongCodes?: number;
+  /** Connections still in the handshake at once; more are closed at once. @default 64 */
+  maxPendingHandshakes?: number;
   /** Serve TLS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
   /** More options for stage 2's receiver (limits, an injected file system for tests). */
@@ -80,6 +82,7 @@ export class FtReceiver extends EventEmitter<FtReceiverEvents> {
   readonly #open = new Set<net.Socket>();
   readonly #sessions = new Map<string, FtSessionSummary>();
   #wrongCodes = 0;
+  #pending = 0;
   #port = 0;
 
   constructor(
@@ -149,6 +152,15 @@ export class FtReceiver extends EventEmitter<FtReceiverEvents> {
       port: socket.remotePort ?? 0,
     });
     const started = performance.now();
+    if (this.#pending >= (this.options.maxPendingHandshakes ?? 64)) {
+      socket.destroy();
+      this.emit('denied', {
+        peer,
+        error: new FtError('FT_ERR_HANDSHAKE', 'too many connections in the handshake at once'),
+      });
+      return;
+    }
+    this.#pending += 1;
     let hello: SenderHello;
     try {
       hello = await handshakeAsReceiver(
@@ -175,6 +187,8 @@ export class FtReceiver extends EventEmitter<FtReceiverEvents> {
         }
       }
       return;
+    } finally {
+      this.#pending -= 1;
     }
     const plan = { files: hello.files, bytes: hello.bytes, directories: hello.directories.length };
     const summary: FtSessionSummary = {
