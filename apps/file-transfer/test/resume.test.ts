@@ -37,11 +37,13 @@ const sizeOf = (file: string) =>
     () => 0,
   );
 
-async function bigSource(size: number): Promise<{ file: string; sha256: string; dst: string }> {
+/** A random `big.bin` to send, an empty folder to receive it, and where it will land there. */
+async function bigSource(size: number) {
   const [src, dst] = [await tempDir('ft-src-'), await tempDir('ft-dst-')];
   const file = path.join(src, 'big.bin');
   await writeRandomFile(file, size);
-  return { file, sha256: await hashOfFile(file), dst };
+  const sha256 = await hashOfFile(file);
+  return { file, sha256, dst, ...receivedFilePaths(dst, 'big.bin', sha256) };
 }
 
 const count = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;
@@ -54,9 +56,8 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
     async () => {
       const random = seeded(SEED);
       const size = 64 * MiB;
-      const { file, sha256, dst } = await bigSource(size);
+      const { file, sha256, dst, partial, final } = await bigSource(size);
       const receiver = await spawnReceiver(dst);
-      const { partial, final } = receivedFilePaths(dst, 'big.bin', sha256);
       const args = [file, `127.0.0.1:${receiver.port}`, '--code', receiver.code];
       let kept = 0;
       let finishedEarly = false;
@@ -96,7 +97,7 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
       if (finishedEarly) expect(last.out).toMatch(/done: 0 files sent .*1 already there/);
       else {
         expect(last.out).toMatch(/big\.bin: resuming at /);
-        expect(last.out).toMatch(/done: 1 files sent .*1 resumed/);
+        expect(last.out).toMatch(/done: 1 file sent .*1 resumed/);
       }
       expect(await hashOfFile(final)).toBe(sha256);
       expect(await readdir(dst)).toEqual(['big.bin']);
@@ -109,11 +110,42 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
   );
 
   it(
+    'after Ctrl-C on the sender: it stops gracefully, says how to resume, and the next run does',
+    async () => {
+      const size = 64 * MiB;
+      const { file, sha256, dst, partial, final } = await bigSource(size);
+      const receiver = await spawnReceiver(dst);
+      const args = [file, `127.0.0.1:${receiver.port}`, '--code', receiver.code];
+      const sender = spawnSender(args);
+      await pollUntil(async () => (await sizeOf(partial)) > 0, 'the first bytes', {
+        ms: PROCESS_WAIT_MS,
+        intervalMs: 2,
+        maxTries: 100_000,
+      });
+      sender.child.kill('SIGINT');
+      const exit = await withTimeout(sender.exited, 'the interrupted sender', PROCESS_WAIT_MS);
+      if (exit.code === 0) {
+        // It had finished before the signal landed: nothing to resume, and that is fine.
+        expect(await hashOfFile(final)).toBe(sha256);
+        return;
+      }
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(sender.stderr()).toMatch(
+        /interrupted; what arrived is kept on the receiver: run the same command again to resume/,
+      );
+      const again = await runSender(args);
+      expect(again.code, again.err).toBe(0);
+      expect(again.out).toMatch(/1 resumed/);
+      expect(await hashOfFile(final)).toBe(sha256);
+    },
+    LONG,
+  );
+
+  it(
     'after the receiver dies: the sender says so, and resumes with a new receiver on the same folder',
     async () => {
       const size = 64 * MiB;
-      const { file, sha256, dst } = await bigSource(size);
-      const { partial, final } = receivedFilePaths(dst, 'big.bin', sha256);
+      const { file, sha256, dst, partial, final } = await bigSource(size);
       const first = await spawnReceiver(dst, ['--code', 'kiwi-lemon']);
       const sender = spawnSender([file, `127.0.0.1:${first.port}`, '--code', 'kiwi-lemon']);
       await pollUntil(async () => (await sizeOf(partial)) >= size / 4, 'a quarter of the file', {
@@ -143,7 +175,7 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
   it(
     'after a sender stalls: the receiver cuts it after --timeout, keeps the partial, and stays up',
     async () => {
-      const { file, sha256, dst } = await bigSource(8 * MiB);
+      const { file, sha256, dst, partial, final } = await bigSource(8 * MiB);
       const receiver = await spawnReceiver(dst, ['--timeout', '1', '--code', 'owl-mint']);
       // A proxy that passes the first 2 MiB on, then holds everything else: a stalled sender.
       let forwarded = 0;
@@ -173,7 +205,6 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
         'the receiver, still up',
       );
       expect(receiver.stdout()).toMatch(/the session ended early: .*\d+ ?ms/);
-      const { partial, final } = receivedFilePaths(dst, 'big.bin', sha256);
       expect(await sizeOf(partial)).toBeGreaterThan(0);
 
       const honest = await runSender([file, `127.0.0.1:${receiver.port}`, '--code', 'owl-mint']);
@@ -187,7 +218,7 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
   it(
     'after the disk fills up mid-file: the sender is told, the partial is kept and resumed',
     async () => {
-      const { file, sha256, dst } = await bigSource(8 * MiB);
+      const { file, sha256, dst, partial, final } = await bigSource(8 * MiB);
       let used = 0;
       const room = 3 * MiB;
       // The real file system, with `room` bytes free for partial files (a short write, then ENOSPC).
@@ -219,7 +250,6 @@ describe('socketlab-ft resumes where a transfer stopped', () => {
       expect(failed.err).toMatch(
         /no-space.*disk is full.*free space there and send again to resume/,
       );
-      const { partial, final } = receivedFilePaths(dst, 'big.bin', sha256);
       expect(await sizeOf(partial)).toBe(room);
       await full.close();
 

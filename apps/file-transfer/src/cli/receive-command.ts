@@ -15,7 +15,7 @@ import {
 import { generateCodePhrase, normalizeCodePhrase } from '../handshake/code-phrase.ts';
 import { type FtSessionSummary, startFtReceiver } from '../receiver/ft-receiver.ts';
 import { ftHome, loadOrCreateIdentity } from '../tls/certificate.ts';
-import { formatBytes, formatRate } from './format.ts';
+import { formatBytes, formatRate, plural } from './format.ts';
 import { createProgressDisplay, type ProgressDisplay } from './progress.ts';
 
 /** The port a receiver listens on unless told otherwise. */
@@ -61,7 +61,7 @@ function reachableAddress(host: string): string {
 function summaryLines(s: FtSessionSummary): string[] {
   const seconds = s.ms / 1000;
   const lines = [
-    `${s.complete ? 'done' : 'incomplete'}: ${s.received} file${s.received === 1 ? '' : 's'} received from ${s.peer} (${formatBytes(s.bytes)} in ${seconds.toFixed(1)} s, ${formatRate(seconds > 0 ? s.bytes / seconds : 0)}), ${s.skipped} already here, ${s.plan.directories} folder${s.plan.directories === 1 ? '' : 's'}`,
+    `${s.complete ? 'done' : 'incomplete'}: ${plural(s.received, 'file')} received from ${s.peer} (${formatBytes(s.bytes)} in ${seconds.toFixed(1)} s, ${formatRate(seconds > 0 ? s.bytes / seconds : 0)}), ${s.skipped} already here, ${plural(s.plan.directories, 'folder')}`,
   ];
   for (const r of s.refused) lines.push(`  refused ${r.name}: ${r.message}`);
   for (const f of s.failed) lines.push(`  not kept ${f.name}: ${f.message}`);

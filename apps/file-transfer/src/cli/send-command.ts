@@ -16,7 +16,7 @@ import { normalizeCodePhrase } from '../handshake/code-phrase.ts';
 import { planTransfer } from '../sender/plan.ts';
 import { sendPlan } from '../sender/send.ts';
 import { ftHome } from '../tls/certificate.ts';
-import { formatBytes, formatRate } from './format.ts';
+import { formatBytes, formatRate, plural } from './format.ts';
 import { createProgressDisplay } from './progress.ts';
 import { FT_DEFAULT_PORT } from './receive-command.ts';
 
@@ -148,7 +148,7 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
       onWelcome: () => {
         hashing.stop();
         io.out(
-          `connected to ${where}${useTls ? ' over TLS' : ''}: code accepted, sending ${plan.files.length} files (${formatBytes(plan.bytes)}), ${plan.directories.length} folders`,
+          `connected to ${where}${useTls ? ' over TLS' : ''}: code accepted, sending ${plural(plan.files.length, 'file')} (${formatBytes(plan.bytes)}), ${plural(plan.directories.length, 'folder')}`,
         );
         sending = createProgressDisplay({
           verb: 'sending',
@@ -170,7 +170,7 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
     const resumed = results.filter((r) => r.offset > 0).length;
     const problems = problemLines(results);
     io.out(
-      `${problems.length === 0 ? 'done' : 'incomplete'}: ${count('sent')} files sent to ${where} (${formatBytes(bytes)} in ${seconds.toFixed(1)} s, ${formatRate(seconds > 0 ? bytes / seconds : 0)}${resumed > 0 ? `, ${resumed} resumed` : ''}), ${count('skipped')} already there, ${count('refused')} refused, ${count('failed')} failed; every file sent was verified by SHA-256`,
+      `${problems.length === 0 ? 'done' : 'incomplete'}: ${plural(count('sent'), 'file')} sent to ${where} (${formatBytes(bytes)} in ${seconds.toFixed(1)} s, ${formatRate(seconds > 0 ? bytes / seconds : 0)}${resumed > 0 ? `, ${resumed} resumed` : ''}), ${count('skipped')} already there, ${count('refused')} refused, ${count('failed')} failed; every file sent was verified by SHA-256`,
     );
     for (const line of problems) io.out(line);
     return problems.length === 0 ? 0 : 1;
