@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { runCommandInProcess, tempDir, withTimeout } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runFtCli } from '../src/cli/command.ts';
 import {
   describeTree,
@@ -164,6 +166,31 @@ describe('socketlab-ft, in process', () => {
     const { code, err } = await runCommandInProcess(runFtCli, argv, {});
     expect(code).toBe(2);
     expect(err).toMatch(message);
+  });
+
+  it('exits 1 when the port is taken, saying what to do', async () => {
+    const server = net.createServer().listen(0, '127.0.0.1');
+    onTestFinished(() => {
+      server.close();
+    });
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    const dir = await tempDir('ft-dst-');
+    const { code, err } = await runCommandInProcess(runFtCli, [
+      'receive',
+      '--dir',
+      dir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ]);
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      new RegExp(
+        `cannot listen: port ${port} is in use: choose another with --port .*\\[EADDRINUSE\\]`,
+      ),
+    );
   });
 
   it('exits 1 with a clear message for a missing source file', async () => {

@@ -117,6 +117,16 @@ async function runReceive(args: string[], io: CliIo): Promise<number> {
     overwrite: values.overwrite === true,
     timeoutMs: timeoutS * 1000,
     ...(identity ? { tls: { key: identity.key, cert: identity.cert } } : {}),
+  }).catch((error: NodeJS.ErrnoException) => {
+    const advice: Record<string, string> = {
+      EADDRINUSE: `port ${port} is in use: choose another with --port (0: any free port)`,
+      EADDRNOTAVAIL: `${host} is not an address of this machine: check --host`,
+      EACCES: `port ${port} needs privileges: choose one above 1023`,
+    };
+    const hint = error.code ? advice[error.code] : undefined;
+    throw hint
+      ? Object.assign(new Error(`cannot listen: ${hint}`, { cause: error }), { code: error.code })
+      : error;
   });
   const shownHost = reachableAddress(host);
   const hostPort = `${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${receiver.port}`;

@@ -234,6 +234,11 @@ export async function startFtReceiver(options: FtReceiverOptions): Promise<FtRec
     allowSubdirectories: true,
   });
   const receiver = new FtReceiver(options, files);
-  await receiver.listen();
+  try {
+    await receiver.listen();
+  } catch (error) {
+    await files.close();
+    throw error;
+  }
   return receiver;
 }
