@@ -27,6 +27,11 @@ export {
   startFtReceiver,
 } from './receiver/ft-receiver.ts';
 export { receivedFilePaths } from './receiver/layout.ts';
+export {
+  HASH_CACHE_MIN_BYTES,
+  type HashCache,
+  openHashCache,
+} from './sender/hash-cache.ts';
 export { type PlannedFile, planTransfer, type TransferPlan } from './sender/plan.ts';
 export { hashFile, type SendPlanOptions, sendPlan } from './sender/send.ts';
 export {

@@ -13,6 +13,7 @@ import {
 import { ConnectionError, type FileSendResult, RemoteError } from '@socketlab/tcp-udp';
 import { FtError } from '../errors.ts';
 import { normalizeCodePhrase } from '../handshake/code-phrase.ts';
+import { openHashCache } from '../sender/hash-cache.ts';
 import { planTransfer } from '../sender/plan.ts';
 import { sendPlan } from '../sender/send.ts';
 import { ftHome } from '../tls/certificate.ts';
@@ -132,6 +133,7 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
       code,
       timeoutMs: timeoutS * 1000,
       signal: io.signal,
+      hashCache: await openHashCache(path.join(ftHome(), 'hash-cache.json')),
       ...(useTls
         ? {
             tls: {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import {
   type FileSendProgress,
@@ -16,6 +17,7 @@ import {
 import { FtError } from '../errors.ts';
 import { handshakeAsSender } from '../handshake/connection.ts';
 import { type ConnectTlsOptions, connectTls } from '../tls/connect.ts';
+import type { HashCache } from './hash-cache.ts';
 import type { PlannedFile, TransferPlan } from './plan.ts';
 
 /** Options of {@link sendPlan}. */
@@ -35,6 +37,8 @@ export interface SendPlanOptions {
   onWelcome?: () => void;
   /** Stops the transfer (the connection is cut; the receiver keeps its partial files). */
   signal?: AbortSignal;
+  /** Remembered hashes of large files: a second send (a resume) skips reading them first. */
+  hashCache?: HashCache;
 }
 
 /**
@@ -99,9 +103,15 @@ export async function sendPlan(
   const files = [];
   for (const file of plan.files) {
     if (signal?.aborted) throw stopped();
-    const sha256 = await hashFile(file.path, (done) => options.onHash?.(file, done));
+    const stats = options.hashCache ? await stat(file.path) : undefined;
+    let sha256 = stats && options.hashCache?.get(stats);
+    if (!sha256) {
+      sha256 = await hashFile(file.path, (done) => options.onHash?.(file, done));
+      if (stats) options.hashCache?.set(stats, sha256);
+    }
     files.push({ path: file.path, name: file.name, mode: file.mode, sha256 });
   }
+  await options.hashCache?.save();
   return sendFiles(options.host, options.port, files, {
     answerTimeoutMs: timeoutMs,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -1,11 +1,16 @@
 /** Running the real `socketlab-ft` in tests: receivers on port 0, senders, trees and hashes. */
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, mkdtempSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pollUntil, type SpawnedSource, spawnSource, withTimeout } from '@socketlab/testkit';
+import { afterAll } from 'vitest';
 
 export const APP_DIR = new URL('../..', import.meta.url);
+/** The app's folder (hash cache, TLS identity, known hosts) for this test file: never the user's. */
+const FT_HOME = mkdtempSync(path.join(tmpdir(), 'ft-home-'));
+afterAll(() => rm(FT_HOME, { recursive: true, force: true }));
 /** Slow CI machines start tsx slowly: every wait on a process is this long at least. */
 export const PROCESS_WAIT_MS = process.env.CI === 'true' ? 60_000 : 20_000;
 
@@ -25,7 +30,7 @@ export async function spawnReceiver(
     APP_DIR,
     'src/cli.ts',
     ['receive', '--dir', dir, '--port', '0', '--host', '127.0.0.1', ...extra],
-    { env },
+    { env: { SOCKETLAB_FT_HOME: FT_HOME, ...env } },
   );
   const [port, code] = await pollUntil(
     () => {
@@ -61,7 +66,9 @@ export function spawnSender(
   args: readonly string[],
   env: Record<string, string> = {},
 ): SpawnedSource {
-  return spawnSource(APP_DIR, 'src/cli.ts', ['send', ...args], { env });
+  return spawnSource(APP_DIR, 'src/cli.ts', ['send', ...args], {
+    env: { SOCKETLAB_FT_HOME: FT_HOME, ...env },
+  });
 }
 
 /** SHA-256 of a file, streamed (a 200 MiB file never sits in memory). */
