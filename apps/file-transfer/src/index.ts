@@ -27,6 +27,7 @@ export {
   startFtReceiver,
 } from './receiver/ft-receiver.ts';
 export { receivedFilePaths } from './receiver/layout.ts';
+export { createReceivedFileStore, type ReceivedFileStoreOptions } from './receiver/store.ts';
 export {
   HASH_CACHE_MIN_BYTES,
   type HashCache,

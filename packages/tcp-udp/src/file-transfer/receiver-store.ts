@@ -84,7 +84,16 @@ const refusal = (reason: FileTransferReason, error: TcpUdpError): StoreDecision 
   error,
 });
 
-/** The file-system side of a receiver: decides, then writes, one file at a time per upload. */
+/**
+ * The file-system side of a receiver: decides, then writes, one file at a time per upload. A
+ * `FileReceiver` uses one; another way in (an upload page) can use its own on the same folder,
+ * with the same partial files, resume and atomic finish.
+ * @example
+ * const store = new FileReceiverStore({ root, fs: nodeFileTransferFs, allowSubdirectories: true,
+ *   overwrite: false, modeMask: 0o775, maxComponentBytes: 229, hashInWorkerFromBytes: Infinity });
+ * const decision = await store.prepare({ name: 'a/b.txt', size, mode: 0o644, sha256 });
+ * if (decision.kind === 'accept') { await decision.upload.write(chunks); await decision.upload.finish(); }
+ */
 export class FileReceiverStore {
   /** The SHA-256 of existing files by `dev:ino`, valid while `size:mtime:ctime` is unchanged. */
   readonly #known = new Map<string, { version: string; sha256: Promise<string> }>();
