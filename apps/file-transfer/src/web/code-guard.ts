@@ -5,16 +5,29 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { addressKey, KeyedLimiter } from '@socketlab/websockets/realtime';
+import { normalizeCodePhrase } from '../handshake/code-phrase.ts';
 import { WebTransferError } from './protocol.ts';
 
 /** How many addresses' waits are remembered; past it the oldest are forgotten. */
 const MAX_BLOCKED = 10_000;
 
-/** Constant-time comparison of the code phrase (both sides hashed first: equal lengths). */
+/** A phrase as the command line compares it (`Otter Granite` is `otter-granite`), or as typed. */
+const comparable = (phrase: string): string => {
+  try {
+    return normalizeCodePhrase(phrase);
+  } catch {
+    return phrase; // empty or too long: compared as it is, and wrong
+  }
+};
+
+/**
+ * Constant-time comparison of the code phrase, spelled as the command line takes it (case,
+ * spaces and dashes do not matter); both sides are hashed first, so the lengths are equal.
+ */
 export function codeMatches(expected: string, given: string | undefined): boolean {
   if (given === undefined) return false;
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given, 'utf8').digest();
+  const a = createHash('sha256').update(comparable(expected), 'utf8').digest();
+  const b = createHash('sha256').update(comparable(given), 'utf8').digest();
   return timingSafeEqual(a, b);
 }
 

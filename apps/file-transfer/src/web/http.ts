@@ -72,9 +72,10 @@ async function serveStream(
   res: ServerResponse,
   file: string,
   headers: Record<string, string | number>,
+  missing = 'not found',
 ): Promise<void> {
   const stats = await lstat(file).catch(() => undefined);
-  if (!stats?.isFile()) return sendText(res, 404, 'not found');
+  if (!stats?.isFile()) return sendText(res, 404, missing);
   res.writeHead(200, { ...SECURITY_HEADERS, 'content-length': stats.size, ...headers });
   createReadStream(file)
     .once('error', () => res.destroy())
@@ -108,11 +109,16 @@ export function createHttpHandler(
     const page = PAGE_FILES[url.pathname];
     if (page !== undefined) {
       const html = page.type.startsWith('text/html');
-      return serveStream(res, path.join(context.webRoot, page.file), {
-        'content-type': page.type,
-        'cache-control': 'no-cache',
-        ...(html ? { 'content-security-policy': PAGE_CONTENT_SECURITY_POLICY } : {}),
-      });
+      return serveStream(
+        res,
+        path.join(context.webRoot, page.file),
+        {
+          'content-type': page.type,
+          'cache-control': 'no-cache',
+          ...(html ? { 'content-security-policy': PAGE_CONTENT_SECURITY_POLICY } : {}),
+        },
+        `the upload page is not built here (${context.webRoot}): run pnpm build, or pnpm start, in apps/file-transfer`,
+      );
     }
     if (url.pathname === '/api/info') return sendJson(res, 200, context.info);
     if (url.pathname === '/api/files') {

@@ -30,7 +30,15 @@ export type {
   FileReceiverOptions,
   FileReceiverSessionRef,
 } from './receiver-options.ts';
-export { partialFileName } from './receiver-store.ts';
+export {
+  FileReceiverStore,
+  type FileReceiverStoreOptions,
+  type IncomingFile,
+  partialFileName,
+  type StoreDecision,
+  Upload,
+  type UploadOutcome,
+} from './receiver-store.ts';
 export {
   checkSafeName,
   resolveSafePath,

@@ -65,7 +65,12 @@ export interface UploadOutcome {
   message: string;
 }
 
-/** The partial file's name: hidden, and naming the hash so a resume finds only the same file. */
+/**
+ * The partial file's name: hidden, and naming the hash so a resume finds only the same file.
+ * @param base - The file's own name (the last component).
+ * @param sha256 - Its SHA-256 in lowercase hex.
+ * @example partialFileName('cat.jpg', 'e3b0c442…') // '.cat.jpg.e3b0c44298fc1c14.partial'
+ */
 export function partialFileName(base: string, sha256: string): string {
   return `.${base}.${sha256.slice(0, 16)}.partial`;
 }
@@ -79,7 +84,16 @@ const refusal = (reason: FileTransferReason, error: TcpUdpError): StoreDecision 
   error,
 });
 
-/** The file-system side of a receiver: decides, then writes, one file at a time per upload. */
+/**
+ * The file-system side of a receiver: decides, then writes, one file at a time per upload. A
+ * `FileReceiver` uses one; another way in (an upload page) can use its own on the same folder,
+ * with the same partial files, resume and atomic finish.
+ * @example
+ * const store = new FileReceiverStore({ root, fs: nodeFileTransferFs, allowSubdirectories: true,
+ *   overwrite: false, modeMask: 0o775, maxComponentBytes: 229, hashInWorkerFromBytes: Infinity });
+ * const decision = await store.prepare({ name: 'a/b.txt', size, mode: 0o644, sha256 });
+ * if (decision.kind === 'accept') { await decision.upload.write(chunks); await decision.upload.finish(); }
+ */
 export class FileReceiverStore {
   /** The SHA-256 of existing files by `dev:ino`, valid while `size:mtime:ctime` is unchanged. */
   readonly #known = new Map<string, { version: string; sha256: Promise<string> }>();

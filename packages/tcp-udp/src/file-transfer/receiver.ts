@@ -77,7 +77,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       maxComponentBytes: this.#limits.maxComponentBytes,
       hashInWorkerFromBytes: this.#limits.hashInWorkerFromBytes,
     });
-    this.#server = net.createServer((socket) => this.#accept(socket));
+    this.#server = net.createServer((socket) => void this.accept(socket));
   }
 
   /** Bytes read from senders and not yet written, across all sessions (see `maxBufferedBytes`). */
@@ -118,7 +118,17 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     await closed;
   }
 
-  #accept(socket: net.Socket): void {
+  /**
+   * Serves one connection that is already open, as if it had arrived on `listen()`'s port: for
+   * an embedder that accepts connections itself (over TLS, or after its own handshake). The
+   * limits, events and `close()` apply to it as to any other session.
+   * @param socket - A connected socket (a `tls.TLSSocket` works too) with nothing read from it
+   *   that belongs to the protocol.
+   * @returns A promise that settles when the session is over (it never rejects: a failure is
+   *   emitted as `session-error`).
+   * @example tlsServer.on('secureConnection', (socket) => receiver.accept(socket));
+   */
+  accept(socket: net.Socket): Promise<void> {
     const ref = { peer: formatTcpPeer(socket.remoteAddress, socket.remotePort) };
     socket.on('error', () => {}); // reported through the stream; never crash the server
     this.#open.add(socket);
@@ -145,7 +155,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         new LimitExceededError('TCPUDP_ERR_LIMIT_EXCEEDED', message, busy.limit, count + 1),
         ref,
       );
-      return;
+      return Promise.resolve();
     }
     this.#sockets.add(socket);
     this.#perPeer.set(address, fromPeer + 1);
@@ -157,6 +167,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
+    return session;
   }
 
   async #session(socket: net.Socket, ref: FileReceiverSessionRef): Promise<void> {

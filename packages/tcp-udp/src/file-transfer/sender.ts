@@ -86,6 +86,12 @@ export interface SendFilesOptions {
   answerTimeoutMs?: number;
   /** The size of each read from disk. @default 1 MiB */
   highWaterMark?: number;
+  /**
+   * Opens the connection instead of a plain TCP connect to `host:port`: for an embedder that
+   * speaks TLS or its own handshake first. It resolves with a connected socket on which the
+   * receiver's protocol starts; `connectTimeoutMs` is then the function's own business.
+   */
+  connect?: () => Promise<net.Socket>;
 }
 
 interface Prepared {
@@ -185,7 +191,9 @@ export async function sendFiles(
   checkInteger('highWaterMark', highWaterMark, 1);
   const prepared = [];
   for (const file of files) prepared.push(await prepare(file));
-  const socket = await connect(host, port, connectTimeoutMs);
+  const socket = options.connect
+    ? await options.connect()
+    : await connect(host, port, connectTimeoutMs);
   const stream = new FileTransferStream(socket, 1024 * 1024);
   const send = (message: FileTransferMessage): void => {
     socket.write(encodeFileTransferMessage(message));
@@ -309,9 +317,17 @@ async function sendBody(
   return sent;
 }
 
-/** Waits for `drain` (or `close`), removing both listeners afterwards. */
+/**
+ * Waits for `drain` (or `close`), removing both listeners afterwards. A socket already closed
+ * (the receiver hung up while the next chunk was read from disk) settles at once: its `close`
+ * has been emitted and will not come again.
+ */
 function drainOrClose(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
+    if (socket.destroyed) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       socket.off('drain', done);
       socket.off('close', done);

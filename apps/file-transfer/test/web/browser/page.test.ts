@@ -69,8 +69,8 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
 
   it('resumes two dropped files after a reload, and the received files match', async () => {
     const receiver = await startPageReceiver(SLOW);
-    const a = await fileOnDisk('alpha.bin', 2 * MiB + 11);
-    const b = await fileOnDisk('beta photo.jpg', (3 * MiB) / 2 + 7);
+    const a = await fileOnDisk('alpha.bin', 4 * MiB + 11);
+    const b = await fileOnDisk('beta photo.jpg', 3 * MiB + 7);
     const { page } = await openPage(receiver.url);
 
     // Every input has a label, and every button a name.
@@ -89,7 +89,8 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
       { name: 'alpha.bin', bytes: a.bytes },
       { name: 'beta photo.jpg', bytes: b.bytes },
     ]);
-    // Mid-upload: both have sent something, neither is done (each needs 1.5 s or more).
+    // Mid-upload: both have sent something, neither is done (each needs 3 s or more: a loaded
+    // machine may take a second between this check and the reload).
     await pollUntil(
       async () =>
         (await acked(page, 'alpha.bin')) >= MiB / 2 && (await acked(page, 'beta photo.jpg')) > 0,
