@@ -408,8 +408,9 @@ export async function createNotificationService(
     feed,
     authenticate,
     maxQueued: maxQueuedPerSubscription,
-    notify: async (body) => {
+    notify: async (body, token) => {
       try {
+        await publishAllowed(token);
         const { notification, duplicate } = await notify(body);
         return { id: notification.id, duplicate };
       } catch (error) {

@@ -95,3 +95,26 @@ describe('an app’s own routes', () => {
     expect(await (await send('{"a":1}')).json()).toEqual({ got: { a: 1 } });
   });
 });
+
+describe('the GraphQL notify mutation', () => {
+  it('asks canPublish with the caller’s token, as POST /notifications does', async () => {
+    const url = await startAlone({ canPublish: (token) => token === 'publisher' });
+    const mutate = async (token?: string) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body: JSON.stringify({ query: 'mutation { notify(user: "ada", title: "hi") { id } }' }),
+      });
+      return (await res.json()) as {
+        data?: { notify?: { id: string } } | null;
+        errors?: { extensions?: { code?: string } }[];
+      };
+    };
+    expect((await mutate()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await mutate('token-ada')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await mutate('publisher')).data?.notify?.id).toMatch(/-/);
+  });
+});
