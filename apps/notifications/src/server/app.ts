@@ -1,0 +1,113 @@
+/**
+ * The notifications app: stage 5's notification service (REST, Socket.IO, GraphQL, one feed) with
+ * the app's own routes, user tokens, API keys, receipts and catch-up on top. One process with
+ * everything in memory by default.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  createNotificationService,
+  MemoryNotificationStore,
+  type NotificationRoute,
+  type NotificationService,
+} from '@socketlab/distributed';
+import { generateApiKey } from '@socketlab/websockets/realtime';
+import type { Server } from 'socket.io';
+import { NOTIFY_LIMITS, type NotifyLimits, type TokenResponse } from '../contract.ts';
+import { createApiKeys, createUserTokens } from './auth.ts';
+import { createPageRoutes } from './page.ts';
+import { createRestRoutes } from './rest.ts';
+import { SentLog } from './sent-log.ts';
+import { attachReceipts } from './sockets.ts';
+
+/** Where `pnpm build` and `pnpm start` put the dashboard. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** Options of {@link startNotifyApp}. */
+export interface NotifyAppOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (the system chooses) */
+  readonly port?: number;
+  /** The API keys senders use (16+ characters each). @default one random key, in `app.apiKeys` */
+  readonly apiKeys?: readonly string[];
+  /** Signs user tokens (32+ bytes); instances behind one balancer share it. @default random per process */
+  readonly jwtSecret?: string | undefined;
+  /** @default {@link NOTIFY_LIMITS} */
+  readonly limits?: Partial<NotifyLimits>;
+  /** The built dashboard. @default dist/web */
+  readonly webDir?: string;
+  /** The clock of TTLs and tokens. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running app. */
+export interface NotifyApp {
+  readonly port: number;
+  /** `http://host:port`, with a wildcard host shown as the loopback. */
+  readonly url: string;
+  readonly apiKeys: readonly string[];
+  readonly service: NotificationService;
+  readonly io: Server;
+  /** A token for `user`, as `POST /tokens` issues. */
+  issueToken(user: string): TokenResponse;
+  /** Stops: the service, its sockets and its server. */
+  close(): Promise<void>;
+}
+
+/** Starts the app and resolves once it listens. */
+export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<NotifyApp> {
+  const limits: NotifyLimits = { ...NOTIFY_LIMITS, ...options.limits };
+  const apiKeys = options.apiKeys ?? [generateApiKey()];
+  const keys = createApiKeys(apiKeys);
+  const now = options.now ?? Date.now;
+  const tokens = createUserTokens({ secret: options.jwtSecret, now });
+  const store = new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
+  const sentLog = new SentLog({ perKey: limits.sentPerKey });
+
+  let service: NotificationService | undefined;
+  const routes: NotificationRoute[] = [
+    ...createRestRoutes({
+      service: () => service as NotificationService,
+      store,
+      sentLog,
+      apiKeys: keys,
+      tokens,
+      limits,
+      now,
+    }),
+    ...createPageRoutes(options.webDir ?? DEFAULT_WEB_DIR),
+  ];
+  service = await createNotificationService({
+    authenticate: tokens.authenticate,
+    canPublish: async (token) => (await keys.check(token)) !== undefined,
+    store,
+    maxBodyBytes: limits.maxBodyBytes,
+    routes,
+  });
+  const io = service.io as Server;
+  attachReceipts(io, {
+    store,
+    sentLog,
+    maxResume: limits.maxResume,
+    maxTopicsPerSocket: limits.maxTopicsPerSocket,
+    now,
+  });
+  const host = options.host ?? '127.0.0.1';
+  let port: number;
+  try {
+    port = await service.listen(options.port ?? 0, host);
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return {
+    port,
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    apiKeys,
+    service,
+    io,
+    issueToken: (user) => tokens.issue(user),
+    close: () => (service as NotificationService).close(),
+  };
+}
