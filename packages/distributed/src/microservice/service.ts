@@ -451,7 +451,12 @@ export async function createNotificationService(
         feed.close();
         await graphqlEndpoint.close();
         if (scaled !== undefined) await scaled.close();
-        if (standalone !== undefined) await standalone.close();
+        if (standalone !== undefined) {
+          // io.close() waits for the HTTP server, which waits for open requests (an SSE stream)
+          const closed = standalone.close();
+          httpServer.closeAllConnections();
+          await closed;
+        }
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       })();

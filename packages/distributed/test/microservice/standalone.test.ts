@@ -2,6 +2,7 @@
  * One instance on its own (no Redis, no emitter), and an app's routes on the service's server:
  * what an app needs to start with nothing installed and to add its own endpoints.
  */
+import { withTimeout } from '@socketlab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   createNotificationService,
@@ -116,5 +117,31 @@ describe('the GraphQL notify mutation', () => {
     expect((await mutate()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await mutate('token-ada')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await mutate('publisher')).data?.notify?.id).toMatch(/-/);
+  });
+});
+
+describe('closing a service on its own', () => {
+  it('ends requests still open (a stream) instead of waiting for them', async () => {
+    let opened: () => void = () => {};
+    const open = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const routes: NotificationRoute[] = [
+      {
+        method: 'GET',
+        path: '/stream',
+        handle(_req, res) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(': open\n\n');
+          opened(); // and never ends
+        },
+      },
+    ];
+    const service = await createNotificationService({ authenticate, routes });
+    const port = await service.listen(0);
+    const res = fetch(`http://127.0.0.1:${port}/stream`).then((r) => r.text());
+    res.catch(() => {});
+    await withTimeout(open, 'the stream to open');
+    await withTimeout(service.close(), 'close() with a stream open', 3_000);
   });
 });
