@@ -14,10 +14,13 @@ import { generateApiKey } from '@socketlab/websockets/realtime';
 import type { Server } from 'socket.io';
 import { NOTIFY_LIMITS, type NotifyLimits, type TokenResponse } from '../contract.ts';
 import { createApiKeys, createUserTokens } from './auth.ts';
+import { type AppMetrics, createAppMetrics } from './metrics.ts';
+import { openApiRoute } from './openapi.ts';
 import { createPageRoutes } from './page.ts';
 import { createRestRoutes } from './rest.ts';
 import { SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
+import { attachSse, type SseEndpoint } from './sse.ts';
 
 /** Where `pnpm build` and `pnpm start` put the dashboard. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -36,6 +39,8 @@ export interface NotifyAppOptions {
   readonly limits?: Partial<NotifyLimits>;
   /** The built dashboard. @default dist/web */
   readonly webDir?: string;
+  /** The `instance` label of the metrics. @default `notify-<pid>` */
+  readonly instance?: string;
   /** The clock of TTLs and tokens. @default Date.now */
   readonly now?: () => number;
 }
@@ -48,6 +53,8 @@ export interface NotifyApp {
   readonly apiKeys: readonly string[];
   readonly service: NotificationService;
   readonly io: Server;
+  /** The app's own routes (stage 5's service adds `POST /graphql` and `GET /health`). */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
   /** A token for `user`, as `POST /tokens` issues. */
   issueToken(user: string): TokenResponse;
   /** Stops: the service, its sockets and its server. */
@@ -65,6 +72,14 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   const sentLog = new SentLog({ perKey: limits.sentPerKey });
 
   let service: NotificationService | undefined;
+  // made once the service is (they read its feed and its Socket.IO server); routes are looked up late
+  let sse: SseEndpoint | undefined;
+  let metrics: AppMetrics | undefined;
+  const late = (path: string, get: () => NotificationRoute | undefined): NotificationRoute => ({
+    method: 'GET',
+    path,
+    handle: (req, res, url) => (get() as NotificationRoute).handle(req, res, url),
+  });
   const routes: NotificationRoute[] = [
     ...createRestRoutes({
       service: () => service as NotificationService,
@@ -74,7 +89,11 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
       tokens,
       limits,
       now,
+      onOutcome: (outcome) => metrics?.outcome(outcome),
     }),
+    late('/events', () => sse?.route),
+    late('/metrics', () => metrics?.route),
+    openApiRoute,
     ...createPageRoutes(options.webDir ?? DEFAULT_WEB_DIR),
   ];
   service = await createNotificationService({
@@ -85,19 +104,32 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     routes,
   });
   const io = service.io as Server;
+  sse = attachSse({ service, tokens, now });
+  const endpoint = sse;
+  metrics = createAppMetrics({
+    instance: options.instance ?? `notify-${process.pid}`,
+    io,
+    sse: () => endpoint.stats(),
+  });
   attachReceipts(io, {
     store,
     sentLog,
     maxResume: limits.maxResume,
     maxTopicsPerSocket: limits.maxTopicsPerSocket,
     now,
+    onReceipt: (kind) => metrics?.receipt(kind),
   });
+  const close = async () => {
+    endpoint.close();
+    metrics?.close();
+    await (service as NotificationService).close();
+  };
   const host = options.host ?? '127.0.0.1';
   let port: number;
   try {
     port = await service.listen(options.port ?? 0, host);
   } catch (error) {
-    await service.close();
+    await close();
     throw error;
   }
   const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
@@ -108,6 +140,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     service,
     io,
     issueToken: (user) => tokens.issue(user),
-    close: () => (service as NotificationService).close(),
+    routes: routes.map(({ method, path }) => ({ method, path })),
+    close,
   };
 }
