@@ -5,10 +5,9 @@
  *
  *   pnpm exec tsx scripts/build-web.ts [outDir]
  */
-import { copyFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { buildWebPage } from '@socketlab/internal/web-page';
 
 const web = fileURLToPath(new URL('../web/', import.meta.url));
 
@@ -16,32 +15,8 @@ const web = fileURLToPath(new URL('../web/', import.meta.url));
 export const DEFAULT_WEB_OUT_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
 /** Builds the page into `outDir` (created if missing): index.html, app.js, app.css and their maps. */
-export async function buildWeb(outDir: string = DEFAULT_WEB_OUT_DIR): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  const common: BuildOptions = {
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
-  };
-  await Promise.all([
-    build({
-      ...common,
-      entryPoints: [resolve(web, 'src/main.ts')],
-      outfile: resolve(outDir, 'app.js'),
-      format: 'esm',
-      platform: 'browser',
-      // For the browser: an import that pulls in a node: module fails the build here.
-    }),
-    build({
-      ...common,
-      entryPoints: [resolve(web, 'styles.css')],
-      outfile: resolve(outDir, 'app.css'),
-    }),
-    copyFile(resolve(web, 'index.html'), resolve(outDir, 'index.html')),
-  ]);
-}
+export const buildWeb = (outDir: string = DEFAULT_WEB_OUT_DIR): Promise<void> =>
+  buildWebPage(web, outDir);
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outDir = process.argv[2] ?? DEFAULT_WEB_OUT_DIR;
