@@ -77,10 +77,22 @@ describe('socketlab-notify, in process', () => {
     [['--api-key', 'short'], /--api-key must be 16 to 512/],
     [['--jwt-secret', 'short'], /--jwt-secret must be at least 32 bytes/],
     [['extra'], /takes no arguments/],
+    [['--redis', 'localhost'], /--redis must be a redis:\/\/ URL/],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, err } = await runCommandInProcess(runNotifyCli, argv);
     expect(code).toBe(2);
     expect(err).toMatch(message);
+  });
+
+  it('exits 1 and says why when Redis does not answer', async () => {
+    const { code, err } = await runCommandInProcess(runNotifyCli, [
+      '--port',
+      '0',
+      '--redis',
+      'redis://127.0.0.1:1',
+    ]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/could not start: Redis is not answering at redis:\/\/127\.0\.0\.1:1/);
   });
 
   it('exits 1 and says why when it cannot listen', async () => {

@@ -9,6 +9,7 @@ import {
   MemoryNotificationStore,
   type NotificationRoute,
   type NotificationService,
+  type NotificationStore,
 } from '@socketlab/distributed';
 import { generateApiKey } from '@socketlab/websockets/realtime';
 import type { Server } from 'socket.io';
@@ -39,6 +40,11 @@ export interface NotifyAppOptions {
   readonly limits?: Partial<NotifyLimits>;
   /** The built dashboard. @default dist/web */
   readonly webDir?: string;
+  /**
+   * Share everything through Redis: Socket.IO fan-out across instances (stage 5's adapter) and the
+   * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
+   */
+  readonly redis?: { readonly url: string; readonly keyPrefix?: string };
   /** The `instance` label of the metrics. @default `notify-<pid>` */
   readonly instance?: string;
   /** The clock of TTLs and tokens. @default Date.now */
@@ -61,6 +67,26 @@ export interface NotifyApp {
   close(): Promise<void>;
 }
 
+/** The Redis history, on a connection of its own (ioredis loaded only then). */
+async function redisStore(redis: { url: string; keyPrefix?: string }, limits: NotifyLimits) {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  client.on('error', () => {}); // ioredis reconnects; a failing command rejects and is answered 503
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`Redis is not answering at ${redis.url}: ${(error as Error).message}`);
+  }
+  const { RedisStreamStore } = await import('../store/redis.ts');
+  const store = new RedisStreamStore({
+    redis: client,
+    prefix: redis.keyPrefix ?? 'socketlab-notify',
+    maxPerRecipient: limits.historyPerRecipient,
+  });
+  return { redis: client, store };
+}
+
 /** Starts the app and resolves once it listens. */
 export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<NotifyApp> {
   const limits: NotifyLimits = { ...NOTIFY_LIMITS, ...options.limits };
@@ -68,7 +94,9 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   const keys = createApiKeys(apiKeys);
   const now = options.now ?? Date.now;
   const tokens = createUserTokens({ secret: options.jwtSecret, now });
-  const store = new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
+  const shared = options.redis === undefined ? undefined : await redisStore(options.redis, limits);
+  const store: NotificationStore =
+    shared?.store ?? new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
   const sentLog = new SentLog({ perKey: limits.sentPerKey });
 
   let service: NotificationService | undefined;
@@ -96,13 +124,26 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     openApiRoute,
     ...createPageRoutes(options.webDir ?? DEFAULT_WEB_DIR),
   ];
-  service = await createNotificationService({
-    authenticate: tokens.authenticate,
-    canPublish: async (token) => (await keys.check(token)) !== undefined,
-    store,
-    maxBodyBytes: limits.maxBodyBytes,
-    routes,
-  });
+  const cluster =
+    options.redis === undefined
+      ? {}
+      : {
+          redisUrl: options.redis.url,
+          keyPrefix: `${options.redis.keyPrefix ?? 'socketlab-notify'}:io`,
+        };
+  try {
+    service = await createNotificationService({
+      ...cluster,
+      authenticate: tokens.authenticate,
+      canPublish: async (token) => (await keys.check(token)) !== undefined,
+      store,
+      maxBodyBytes: limits.maxBodyBytes,
+      routes,
+    });
+  } catch (error) {
+    shared?.redis.disconnect();
+    throw error;
+  }
   const io = service.io as Server;
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
@@ -123,6 +164,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     endpoint.close();
     metrics?.close();
     await (service as NotificationService).close();
+    await shared?.redis.quit().catch(() => {});
   };
   const host = options.host ?? '127.0.0.1';
   let port: number;

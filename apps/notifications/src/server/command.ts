@@ -20,7 +20,7 @@ export const NOTIFY_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3100
 
 const d = NOTIFY_CLI_DEFAULTS;
 
-export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--api-key K]... [--jwt-secret S]
+export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--api-key K]... [--jwt-secret S]
 
 Notifications: REST in, live push out. POST /notify with an API key reaches a user's dashboard
 (Socket.IO), their Server-Sent Events stream and GraphQL subscription; a user who was away gets
@@ -30,6 +30,8 @@ what they missed when they come back, once and in order. One process keeps every
 Options:
   --port N          REST, Socket.IO, GraphQL and the dashboard (default ${d.port}; 0: the system chooses)
   --host H          the address to listen on (default ${d.host}; 0.0.0.0 for every interface)
+  --redis URL       share everything through Redis, e.g. redis://127.0.0.1:6379: Socket.IO
+                    across instances, history in Redis Streams (put instances behind a proxy)
   --api-key K       a key senders use (16+ characters; repeat for more). NOTIFY_API_KEY does the
                     same. Default: a random key, printed at start
   --jwt-secret S    signs the users' tokens (at least 32 bytes; instances behind one proxy share
@@ -61,6 +63,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        redis: { type: 'string' },
         'api-key': { type: 'string', multiple: true },
         'jwt-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -76,6 +79,11 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       throw new CliUsageError(`socketlab-notify takes no arguments, got ${positionals.join(' ')}`);
     }
     if (values.host === '') throw new CliUsageError('--host must not be empty');
+    if (values.redis !== undefined && !/^rediss?:\/\/./.test(values.redis)) {
+      throw new CliUsageError(
+        `--redis must be a redis:// URL, got ${JSON.stringify(values.redis)}`,
+      );
+    }
     const keys =
       values['api-key'] ?? (process.env.NOTIFY_API_KEY ? [process.env.NOTIFY_API_KEY] : []);
     for (const key of keys) {
@@ -91,6 +99,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       host: values.host ?? d.host,
       port: parseIntegerOption('port', values.port ?? String(d.port), 0, 65_535),
       ...(keys.length === 0 ? {} : { apiKeys: keys }),
+      ...(values.redis === undefined ? {} : { redis: { url: values.redis } }),
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
     };
   } catch (error) {
