@@ -151,6 +151,19 @@ export const NOTIFY_EVENTS = Object.freeze({
   read: 'read',
 } as const);
 
+/**
+ * The telemetry feed (with `--mqtt`): connect to the namespace with the same `auth: { token }`;
+ * each `event` is a batch of the latest value per MQTT topic, and the next batch comes after the
+ * client acks this one (`socket.on('telemetry', (batch, ack) => { …; ack(); })`).
+ */
+export const TELEMETRY = Object.freeze({ namespace: '/telemetry', event: 'telemetry' } as const);
+
+/** One entry of a telemetry batch: an MQTT topic and its latest value. */
+export interface TelemetryUpdate {
+  readonly key: string;
+  readonly value: unknown;
+}
+
 /** The header that carries an API key on REST calls (`Authorization: Bearer <key>` works too). */
 export const API_KEY_HEADER = 'x-api-key';
 

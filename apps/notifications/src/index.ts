@@ -25,6 +25,8 @@ export {
   type ServerToClientEvents,
   type SocketAck,
   type SocketErrorCode,
+  TELEMETRY,
+  type TelemetryUpdate,
   type TokenResponse,
 } from './contract.ts';
 export {

@@ -22,6 +22,7 @@ import { createRestRoutes } from './rest.ts';
 import { SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
 import { attachSse, type SseEndpoint } from './sse.ts';
+import type { Telemetry } from './telemetry.ts';
 
 /** Where `pnpm build` and `pnpm start` put the dashboard. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -45,6 +46,8 @@ export interface NotifyAppOptions {
    * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
    */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
+  readonly mqtt?: { readonly url: string; readonly filter?: string };
   /** The `instance` label of the metrics. @default `notify-<pid>` */
   readonly instance?: string;
   /** The clock of TTLs and tokens. @default Date.now */
@@ -61,6 +64,8 @@ export interface NotifyApp {
   readonly io: Server;
   /** The app's own routes (stage 5's service adds `POST /graphql` and `GET /health`). */
   readonly routes: readonly { readonly method: string; readonly path: string }[];
+  /** The telemetry feed, with `mqtt`. */
+  readonly telemetry: Telemetry | undefined;
   /** A token for `user`, as `POST /tokens` issues. */
   issueToken(user: string): TokenResponse;
   /** Stops: the service, its sockets and its server. */
@@ -160,7 +165,9 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     now,
     onReceipt: (kind) => metrics?.receipt(kind),
   });
+  let telemetry: Telemetry | undefined;
   const close = async () => {
+    await telemetry?.close();
     endpoint.close();
     metrics?.close();
     await (service as NotificationService).close();
@@ -169,6 +176,15 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   const host = options.host ?? '127.0.0.1';
   let port: number;
   try {
+    if (options.mqtt !== undefined) {
+      const { attachTelemetry } = await import('./telemetry.ts');
+      telemetry = await attachTelemetry({
+        io,
+        authenticate: tokens.authenticate,
+        url: options.mqtt.url,
+        ...(options.mqtt.filter === undefined ? {} : { filter: options.mqtt.filter }),
+      });
+    }
     port = await service.listen(options.port ?? 0, host);
   } catch (error) {
     await close();
@@ -182,6 +198,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     service,
     io,
     issueToken: (user) => tokens.issue(user),
+    telemetry,
     routes: routes.map(({ method, path }) => ({ method, path })),
     close,
   };

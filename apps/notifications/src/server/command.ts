@@ -20,7 +20,7 @@ export const NOTIFY_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3100
 
 const d = NOTIFY_CLI_DEFAULTS;
 
-export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--api-key K]... [--jwt-secret S]
+export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--api-key K]... [--jwt-secret S]
 
 Notifications: REST in, live push out. POST /notify with an API key reaches a user's dashboard
 (Socket.IO), their Server-Sent Events stream and GraphQL subscription; a user who was away gets
@@ -32,6 +32,8 @@ Options:
   --host H          the address to listen on (default ${d.host}; 0.0.0.0 for every interface)
   --redis URL       share everything through Redis, e.g. redis://127.0.0.1:6379: Socket.IO
                     across instances, history in Redis Streams (put instances behind a proxy)
+  --mqtt URL        read IoT telemetry (topics sensors/#) from an MQTT broker, e.g.
+                    mqtt://127.0.0.1:1883, and push the latest value per topic on /telemetry
   --api-key K       a key senders use (16+ characters; repeat for more). NOTIFY_API_KEY does the
                     same. Default: a random key, printed at start
   --jwt-secret S    signs the users' tokens (at least 32 bytes; instances behind one proxy share
@@ -64,6 +66,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         port: { type: 'string' },
         host: { type: 'string' },
         redis: { type: 'string' },
+        mqtt: { type: 'string' },
         'api-key': { type: 'string', multiple: true },
         'jwt-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -100,6 +103,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       port: parseIntegerOption('port', values.port ?? String(d.port), 0, 65_535),
       ...(keys.length === 0 ? {} : { apiKeys: keys }),
       ...(values.redis === undefined ? {} : { redis: { url: values.redis } }),
+      ...(values.mqtt === undefined ? {} : { mqtt: { url: values.mqtt } }),
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
     };
   } catch (error) {
