@@ -1,7 +1,9 @@
 // SCREENSHOT=1 also saves the first test's page to docs/screenshot.png (the README's picture).
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { pollUntil } from '@socketlab/testkit';
-import { describe, expect, it } from 'vitest';
+import { createTelemetryClient } from '@socketlab/distributed';
+import { pollUntil, probeService } from '@socketlab/testkit';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SentRecord } from '../../src/contract.ts';
 import { call, notify } from '../helpers/app.ts';
 import {
@@ -87,3 +89,24 @@ describe.skipIf(skipWithoutBrowser('test/browser/dashboard.test.ts'))('the dashb
     await page.getByRole('alert').filter({ hasText: 'A topic is 1–64' }).waitFor();
   });
 });
+
+const mqtt = await probeService('mqtt');
+
+describe.skipIf(skipWithoutBrowser('test/browser/dashboard.test.ts') || mqtt.skip)(
+  'the dashboard with --mqtt',
+  () => {
+    beforeAll(() => mqtt.require());
+
+    it('shows an MQTT publish in the telemetry panel', async () => {
+      const root = `socketlab-test-${randomBytes(4).toString('hex')}`;
+      const app = await startPageApp({ mqtt: { url: mqtt.url, filter: `${root}/#` } });
+      const page = await openDashboard(app, 'ada');
+      const publisher = await createTelemetryClient({ url: mqtt.url });
+      onTestFinished(() => publisher.close());
+      await publisher.publish(`${root}/greenhouse/temp`, { celsius: 21.5 }, { qos: 1 });
+      const row = page.getByRole('row', { name: new RegExp(`${root}/greenhouse/temp`) });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('{"celsius":21.5}');
+    });
+  },
+);

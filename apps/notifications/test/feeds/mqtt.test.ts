@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TELEMETRY, type TelemetryUpdate } from '../../src/contract.ts';
 import type { NotifyApp } from '../../src/server/app.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { refusalOf, startTestApp } from '../helpers/app.ts';
 
 const mqtt = await probeService('mqtt');
 
@@ -77,18 +77,7 @@ describe.skipIf(mqtt.skip)('MQTT telemetry on /telemetry', () => {
 
   it('refuses a subscriber without a valid token', async () => {
     const { app } = await startWithMqtt();
-    const socket = io(`${app.url}${TELEMETRY.namespace}`, {
-      transports: ['websocket'],
-      reconnection: false,
-      auth: { token: 'forged' },
-    });
-    onTestFinished(() => {
-      socket.disconnect();
-    });
-    const error = await withTimeout(
-      new Promise<Error>((resolve) => socket.once('connect_error', resolve)),
-      'the refusal',
-    );
+    const error = await refusalOf(`${app.url}${TELEMETRY.namespace}`, { token: 'forged' });
     expect(error.message).toMatch(/unauthorized/);
   });
 });

@@ -2,7 +2,8 @@
  * What the app's tests share: an app on 127.0.0.1 port 0 closed when the test ends, REST calls
  * with or without the key, and inboxes (the app's own client) whose waits are bounded.
  */
-import { pollUntil } from '@socketlab/testkit';
+import { pollUntil, withTimeout } from '@socketlab/testkit';
+import { io } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
 import { connectInbox, type Inbox } from '../../src/client.ts';
 import type { AppNotification } from '../../src/contract.ts';
@@ -80,4 +81,16 @@ export async function openInbox(
 /** Waits until `got` holds `count` notifications. */
 export function waitFor(got: readonly unknown[], count: number, what: string): Promise<true> {
   return pollUntil(() => got.length >= count || undefined, what);
+}
+
+/** Connects to `url` with `auth` and resolves with the `connect_error` the server answers with. */
+export function refusalOf(url: string, auth: Record<string, unknown>): Promise<Error> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, auth });
+  onTestFinished(() => {
+    socket.disconnect();
+  });
+  return withTimeout(
+    new Promise<Error>((resolve) => socket.once('connect_error', resolve)),
+    `the refusal of ${url}`,
+  );
 }

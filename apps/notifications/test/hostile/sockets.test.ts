@@ -1,21 +1,14 @@
 import { withTimeout } from '@socketlab/testkit';
 import { io } from 'socket.io-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { notify, openInbox, startTestApp, waitFor } from '../helpers/app.ts';
+import { notify, openInbox, refusalOf, startTestApp, waitFor } from '../helpers/app.ts';
 
 describe('hostile socket input', () => {
   it('refuses a connection without a token, or with a forged one', async () => {
     const app = await startTestApp();
     const other = await startTestApp(); // another secret: its tokens are forgeries here
     for (const auth of [{}, { token: 'nope' }, { token: other.issueToken('ada').token }]) {
-      const socket = io(app.url, { transports: ['websocket'], reconnection: false, auth });
-      onTestFinished(() => {
-        socket.disconnect();
-      });
-      const error = await withTimeout(
-        new Promise<Error>((resolve) => socket.once('connect_error', resolve)),
-        'the refusal',
-      );
+      const error = await refusalOf(app.url, auth);
       expect(error.message).toMatch(/unauthorized/);
     }
   });

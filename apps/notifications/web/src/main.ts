@@ -6,6 +6,7 @@
 import { connectInbox, type Inbox } from '../../src/client.ts';
 import type { AppNotification } from '../../src/contract.ts';
 import { load, MAX_SHOWN, type Saved, save, tokenUser } from './saved.ts';
+import { showTelemetry } from './telemetry.ts';
 import {
   markRead,
   prepend,
@@ -93,6 +94,8 @@ function start(token: string, user: string): void {
         : 'Offline · reconnecting…',
     ),
   );
+
+  showTelemetry(token);
 
   $('topic-form').addEventListener('submit', (event) => {
     event.preventDefault();
