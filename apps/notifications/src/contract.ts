@@ -94,6 +94,22 @@ export interface TokenResponse {
   readonly expiresAt: number;
 }
 
+/** One webhook delivery in `GET /webhooks`: `id` is the `Webhook-Id` the receiver sees. */
+export interface WebhookDelivery {
+  readonly id: string;
+  /** The notification delivered. */
+  readonly notification: string;
+  readonly url: string;
+  /** `pending` (trying or waiting to retry), `delivered`, or `dead` (refused or out of attempts). */
+  readonly state: 'pending' | 'delivered' | 'dead';
+  readonly attempts: number;
+  /** The last attempt's HTTP status, if it got one. */
+  readonly status: number | null;
+  /** Why the last attempt failed, if it did. */
+  readonly error: string | null;
+  readonly updatedAt: number;
+}
+
 /** Every refusal's body. `error` is stage 5's {@link HttpErrorCode}. */
 export interface HttpRefusalBody {
   readonly error: HttpErrorCode;

@@ -28,6 +28,7 @@ export {
   TELEMETRY,
   type TelemetryUpdate,
   type TokenResponse,
+  type WebhookDelivery,
 } from './contract.ts';
 export {
   DEFAULT_WEB_DIR,

@@ -77,6 +77,8 @@ describe('socketlab-notify, in process', () => {
     [['--api-key', 'short'], /--api-key must be 16 to 512/],
     [['--jwt-secret', 'short'], /--jwt-secret must be at least 32 bytes/],
     [['extra'], /takes no arguments/],
+    [['--webhook', 'ftp://x'], /--webhook must be an http\(s\):\/\/ URL/],
+    [['--mqtt', 'localhost'], /--mqtt must be an mqtt:\/\/ URL/],
     [['--redis', 'localhost'], /--redis must be a redis:\/\/ URL/],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, err } = await runCommandInProcess(runNotifyCli, argv);

@@ -23,6 +23,7 @@ import { SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
 import { attachSse, type SseEndpoint } from './sse.ts';
 import type { Telemetry } from './telemetry.ts';
+import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks.ts';
 
 /** Where `pnpm build` and `pnpm start` put the dashboard. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -46,6 +47,8 @@ export interface NotifyAppOptions {
    * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
    */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /** Outbound webhooks: each notification posted here, signed with `secret`, to every URL. @default none */
+  readonly webhooks?: Omit<WebhooksOptions, 'authorize'>;
   /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
   readonly mqtt?: { readonly url: string; readonly filter?: string };
   /** The `instance` label of the metrics. @default `notify-<pid>` */
@@ -113,17 +116,24 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     path,
     handle: (req, res, url) => (get() as NotificationRoute).handle(req, res, url),
   });
+  let webhooks: Webhooks | undefined;
+  const rest = createRestRoutes({
+    service: () => service as NotificationService,
+    store,
+    sentLog,
+    apiKeys: keys,
+    tokens,
+    limits,
+    now,
+    onOutcome: (outcome) => metrics?.outcome(outcome),
+    onAccepted: (n) => webhooks?.deliver(n),
+  });
+  if (options.webhooks !== undefined) {
+    webhooks = createWebhooks({ ...options.webhooks, authorize: rest.authorize });
+  }
   const routes: NotificationRoute[] = [
-    ...createRestRoutes({
-      service: () => service as NotificationService,
-      store,
-      sentLog,
-      apiKeys: keys,
-      tokens,
-      limits,
-      now,
-      onOutcome: (outcome) => metrics?.outcome(outcome),
-    }),
+    ...rest.routes,
+    ...(webhooks === undefined ? [] : [webhooks.route]),
     late('/events', () => sse?.route),
     late('/metrics', () => metrics?.route),
     openApiRoute,
@@ -168,6 +178,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   let telemetry: Telemetry | undefined;
   const close = async () => {
     await telemetry?.close();
+    webhooks?.close();
     endpoint.close();
     metrics?.close();
     await (service as NotificationService).close();

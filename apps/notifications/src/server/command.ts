@@ -4,6 +4,7 @@
  * on SIGINT/SIGTERM closes and exits 0.
  * @internal
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   type CliIo,
@@ -20,7 +21,7 @@ export const NOTIFY_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3100
 
 const d = NOTIFY_CLI_DEFAULTS;
 
-export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--api-key K]... [--jwt-secret S]
+export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--webhook URL]... [--api-key K]... [--jwt-secret S]
 
 Notifications: REST in, live push out. POST /notify with an API key reaches a user's dashboard
 (Socket.IO), their Server-Sent Events stream and GraphQL subscription; a user who was away gets
@@ -34,6 +35,9 @@ Options:
                     across instances, history in Redis Streams (put instances behind a proxy)
   --mqtt URL        read IoT telemetry (topics sensors/#) from an MQTT broker, e.g.
                     mqtt://127.0.0.1:1883, and push the latest value per topic on /telemetry
+  --webhook URL     deliver every notification posted here to URL, signed (Webhook-Signature),
+                    retried with backoff; repeat for more. The log: GET /webhooks
+  --webhook-secret S  signs webhooks (WEBHOOK_SECRET does the same; default: random, printed)
   --api-key K       a key senders use (16+ characters; repeat for more). NOTIFY_API_KEY does the
                     same. Default: a random key, printed at start
   --jwt-secret S    signs the users' tokens (at least 32 bytes; instances behind one proxy share
@@ -67,6 +71,8 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         host: { type: 'string' },
         redis: { type: 'string' },
         mqtt: { type: 'string' },
+        webhook: { type: 'string', multiple: true },
+        'webhook-secret': { type: 'string' },
         'api-key': { type: 'string', multiple: true },
         'jwt-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -87,6 +93,15 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         `--redis must be a redis:// URL, got ${JSON.stringify(values.redis)}`,
       );
     }
+    for (const url of values.webhook ?? []) {
+      if (!/^https?:\/\/./.test(url)) {
+        throw new CliUsageError(`--webhook must be an http(s):// URL, got ${JSON.stringify(url)}`);
+      }
+    }
+    const webhookSecret = values['webhook-secret'] ?? process.env.WEBHOOK_SECRET;
+    if (webhookSecret !== undefined && Buffer.byteLength(webhookSecret) < 24) {
+      throw new CliUsageError('--webhook-secret must be at least 24 bytes');
+    }
     const keys =
       values['api-key'] ?? (process.env.NOTIFY_API_KEY ? [process.env.NOTIFY_API_KEY] : []);
     for (const key of keys) {
@@ -104,6 +119,14 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       ...(keys.length === 0 ? {} : { apiKeys: keys }),
       ...(values.redis === undefined ? {} : { redis: { url: values.redis } }),
       ...(values.mqtt === undefined ? {} : { mqtt: { url: values.mqtt } }),
+      ...(values.webhook === undefined
+        ? {}
+        : {
+            webhooks: {
+              urls: values.webhook,
+              secret: webhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`,
+            },
+          }),
       ...(jwtSecret === undefined || jwtSecret === '' ? {} : { jwtSecret }),
     };
   } catch (error) {
@@ -129,6 +152,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
   const apiKey = app.apiKeys[0] as string;
   io.out(`notifications: open ${app.url}/#token=${demo.token} in a browser (user "${d.user}")`);
   if (options.apiKeys === undefined) io.out(`API key (random, this run only): ${apiKey}`);
+  if (options.webhooks !== undefined) io.out(`webhooks signed with: ${options.webhooks.secret}`);
   io.out(`then send one:  ${curlExample(app.url, apiKey, d.user)}`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

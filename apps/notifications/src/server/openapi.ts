@@ -219,6 +219,20 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/webhooks': {
+      get: {
+        summary:
+          'The webhook delivery log (with --webhook): state, attempts, last status per delivery',
+        security: apiKey,
+        responses: {
+          '200': {
+            description: 'deliveries, oldest first',
+            content: json({ type: 'object', properties: { deliveries: { type: 'array' } } }),
+          },
+          ...refusals(401, 429),
+        },
+      },
+    },
     '/metrics': {
       get: {
         summary: 'Prometheus metrics',

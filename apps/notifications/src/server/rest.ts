@@ -37,6 +37,18 @@ export interface RestOptions {
   readonly now?: () => number;
   /** Told of each accepted notification and each refusal (for metrics). */
   readonly onOutcome?: (outcome: 'accepted' | 'duplicate' | number) => void;
+  /** Told of each notification accepted here (not of duplicates), e.g. for webhooks. */
+  readonly onAccepted?: (n: AppNotification) => void;
+}
+
+/** What {@link createRestRoutes} returns. */
+export interface RestRoutes {
+  readonly routes: NotificationRoute[];
+  /**
+   * The sender's name for a request with a valid API key, rate limited like the others.
+   * @throws {HttpRefusal} `UNAUTHORIZED` or `TOO_MANY_REQUESTS`.
+   */
+  authorize(req: IncomingMessage): Promise<string>;
 }
 
 /** Page sizes of `GET /notifications`. */
@@ -52,8 +64,8 @@ const scopedKey = (sender: string, key: string, recipient: string) =>
   createHash('sha256').update(`${sender}\n${key}\n${recipient}`).digest('base64url');
 
 /** The app's routes. */
-export function createRestRoutes(options: RestOptions): NotificationRoute[] {
-  const { store, sentLog, apiKeys, tokens, limits, onOutcome } = options;
+export function createRestRoutes(options: RestOptions): RestRoutes {
+  const { store, sentLog, apiKeys, tokens, limits, onOutcome, onAccepted } = options;
   const now = options.now ?? Date.now;
   const perKey = new KeyedLimiter({
     capacity: limits.requestBurst,
@@ -118,7 +130,10 @@ export function createRestRoutes(options: RestOptions): NotificationRoute[] {
           ...checked.fields,
           ...(key === undefined ? {} : { idempotencyKey: key }),
         });
-        if (!duplicate) sentLog.record(notification as AppNotification);
+        if (!duplicate) {
+          sentLog.record(notification as AppNotification);
+          onAccepted?.(notification as AppNotification);
+        }
         onOutcome?.(duplicate ? 'duplicate' : 'accepted');
         outcomes.push({ id: notification.id, ...recipient, duplicate });
       }
@@ -142,7 +157,7 @@ export function createRestRoutes(options: RestOptions): NotificationRoute[] {
     return { after: after ?? undefined, limit: count };
   };
 
-  return [
+  const routes: NotificationRoute[] = [
     { method: 'POST', path: '/notify', handle: notify },
     // stage 5's own path, the same way in: one place checks keys, limits and bodies
     { method: 'POST', path: '/notifications', handle: notify },
@@ -187,4 +202,5 @@ export function createRestRoutes(options: RestOptions): NotificationRoute[] {
       },
     },
   ];
+  return { routes, authorize: sender };
 }
