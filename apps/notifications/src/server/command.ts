@@ -93,6 +93,9 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         `--redis must be a redis:// URL, got ${JSON.stringify(values.redis)}`,
       );
     }
+    if (values.mqtt !== undefined && !/^mqtts?:\/\/./.test(values.mqtt)) {
+      throw new CliUsageError(`--mqtt must be an mqtt:// URL, got ${JSON.stringify(values.mqtt)}`);
+    }
     for (const url of values.webhook ?? []) {
       if (!/^https?:\/\/./.test(url)) {
         throw new CliUsageError(`--webhook must be an http(s):// URL, got ${JSON.stringify(url)}`);
