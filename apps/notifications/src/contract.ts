@@ -174,6 +174,16 @@ export const NOTIFY_EVENTS = Object.freeze({
  */
 export const TELEMETRY = Object.freeze({ namespace: '/telemetry', event: 'telemetry' } as const);
 
+/** The price feed (with `--grpc`): the same protocol as {@link TELEMETRY}, keyed by symbol. */
+export const PRICES = Object.freeze({ namespace: '/prices', event: 'price' } as const);
+
+/** A price feed value: the latest price of its symbol (the key), the feed's sequence and time. */
+export interface PriceValue {
+  readonly price: number;
+  readonly sequence: number;
+  readonly timestamp: number;
+}
+
 /** One entry of a telemetry batch: an MQTT topic and its latest value. */
 export interface TelemetryUpdate {
   readonly key: string;

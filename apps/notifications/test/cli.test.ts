@@ -79,6 +79,7 @@ describe('socketlab-notify, in process', () => {
     [['extra'], /takes no arguments/],
     [['--webhook', 'ftp://x'], /--webhook must be an http\(s\):\/\/ URL/],
     [['--mqtt', 'localhost'], /--mqtt must be an mqtt:\/\/ URL/],
+    [['--grpc', '127.0.0.1:50051'], /--grpc HOST:PORT and --symbols A,B together/],
     [['--redis', 'localhost'], /--redis must be a redis:\/\/ URL/],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, err } = await runCommandInProcess(runNotifyCli, argv);

@@ -18,6 +18,7 @@ import { createApiKeys, createUserTokens } from './auth.ts';
 import { type AppMetrics, createAppMetrics } from './metrics.ts';
 import { openApiRoute } from './openapi.ts';
 import { createPageRoutes } from './page.ts';
+import type { Prices } from './prices.ts';
 import { createRestRoutes } from './rest.ts';
 import { SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
@@ -51,6 +52,8 @@ export interface NotifyAppOptions {
   readonly webhooks?: Omit<WebhooksOptions, 'authorize'>;
   /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
   readonly mqtt?: { readonly url: string; readonly filter?: string };
+  /** A gRPC price feed (stage 5's `PriceFeed` at `address`) on `/prices`, conflated per symbol. @default none */
+  readonly grpc?: { readonly address: string; readonly symbols: readonly string[] };
   /** The `instance` label of the metrics. @default `notify-<pid>` */
   readonly instance?: string;
   /** The clock of TTLs and tokens. @default Date.now */
@@ -69,6 +72,8 @@ export interface NotifyApp {
   readonly routes: readonly { readonly method: string; readonly path: string }[];
   /** The telemetry feed, with `mqtt`. */
   readonly telemetry: Telemetry | undefined;
+  /** The price feed, with `grpc`. */
+  readonly prices: Prices | undefined;
   /** A token for `user`, as `POST /tokens` issues. */
   issueToken(user: string): TokenResponse;
   /** Stops: the service, its sockets and its server. */
@@ -176,7 +181,9 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     onReceipt: (kind) => metrics?.receipt(kind),
   });
   let telemetry: Telemetry | undefined;
+  let prices: Prices | undefined;
   const close = async () => {
+    prices?.close();
     await telemetry?.close();
     webhooks?.close();
     endpoint.close();
@@ -196,6 +203,10 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
         ...(options.mqtt.filter === undefined ? {} : { filter: options.mqtt.filter }),
       });
     }
+    if (options.grpc !== undefined) {
+      const { attachPrices } = await import('./prices.ts');
+      prices = await attachPrices({ io, authenticate: tokens.authenticate, ...options.grpc });
+    }
     port = await service.listen(options.port ?? 0, host);
   } catch (error) {
     await close();
@@ -210,6 +221,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     io,
     issueToken: (user) => tokens.issue(user),
     telemetry,
+    prices,
     routes: routes.map(({ method, path }) => ({ method, path })),
     close,
   };

@@ -21,7 +21,7 @@ export const NOTIFY_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3100
 
 const d = NOTIFY_CLI_DEFAULTS;
 
-export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--webhook URL]... [--api-key K]... [--jwt-secret S]
+export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--grpc HOST:PORT --symbols A,B] [--webhook URL]... [--api-key K]... [--jwt-secret S]
 
 Notifications: REST in, live push out. POST /notify with an API key reaches a user's dashboard
 (Socket.IO), their Server-Sent Events stream and GraphQL subscription; a user who was away gets
@@ -35,6 +35,8 @@ Options:
                     across instances, history in Redis Streams (put instances behind a proxy)
   --mqtt URL        read IoT telemetry (topics sensors/#) from an MQTT broker, e.g.
                     mqtt://127.0.0.1:1883, and push the latest value per topic on /telemetry
+  --grpc HOST:PORT  read prices from a gRPC PriceFeed (stage 5's) for --symbols (comma-separated)
+                    and push the latest price per symbol on /prices
   --webhook URL     deliver every notification posted here to URL, signed (Webhook-Signature),
                     retried with backoff; repeat for more. The log: GET /webhooks
   --webhook-secret S  signs webhooks (WEBHOOK_SECRET does the same; default: random, printed)
@@ -72,6 +74,8 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         redis: { type: 'string' },
         mqtt: { type: 'string' },
         webhook: { type: 'string', multiple: true },
+        grpc: { type: 'string' },
+        symbols: { type: 'string' },
         'webhook-secret': { type: 'string' },
         'api-key': { type: 'string', multiple: true },
         'jwt-secret': { type: 'string' },
@@ -95,6 +99,13 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
     }
     if (values.mqtt !== undefined && !/^mqtts?:\/\/./.test(values.mqtt)) {
       throw new CliUsageError(`--mqtt must be an mqtt:// URL, got ${JSON.stringify(values.mqtt)}`);
+    }
+    if ((values.grpc === undefined) !== (values.symbols === undefined)) {
+      throw new CliUsageError('give --grpc HOST:PORT and --symbols A,B together');
+    }
+    const symbols = values.symbols?.split(',').filter((x) => x !== '') ?? [];
+    if (values.grpc !== undefined && (!/^[^\s:]+:\d+$/.test(values.grpc) || symbols.length === 0)) {
+      throw new CliUsageError('--grpc is HOST:PORT and --symbols a comma-separated list');
     }
     for (const url of values.webhook ?? []) {
       if (!/^https?:\/\/./.test(url)) {
@@ -122,6 +133,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       ...(keys.length === 0 ? {} : { apiKeys: keys }),
       ...(values.redis === undefined ? {} : { redis: { url: values.redis } }),
       ...(values.mqtt === undefined ? {} : { mqtt: { url: values.mqtt } }),
+      ...(values.grpc === undefined ? {} : { grpc: { address: values.grpc, symbols } }),
       ...(values.webhook === undefined
         ? {}
         : {

@@ -11,11 +11,11 @@ import {
   createTelemetryClient,
   type NotificationAuthenticate,
   type SocketIoFeed,
-  serveConflatingFeedOverSocketIo,
   type TelemetryClient,
 } from '@socketlab/distributed';
 import type { Server } from 'socket.io';
 import { TELEMETRY } from '../contract.ts';
+import { serveFeedNamespace } from './feed-namespace.ts';
 
 /** Options of {@link attachTelemetry}. */
 export interface TelemetryOptions {
@@ -45,18 +45,11 @@ export async function attachTelemetry(options: TelemetryOptions): Promise<Teleme
   client.on('invalid', () => {}); // a bad payload is dropped; the feed goes on
   client.on('error', () => {}); // mqtt.js reconnects on its own
   await client.stream(options.filter ?? 'sensors/#', { highWaterMark: 1 });
-  const namespace = options.io.of(TELEMETRY.namespace);
-  namespace.use((socket, next) => {
-    const token: unknown = socket.handshake.auth?.token;
-    Promise.resolve(typeof token === 'string' ? options.authenticate(token) : undefined).then(
-      (user) =>
-        next(
-          user === undefined ? new Error('unauthorized: connect with auth: { token }') : undefined,
-        ),
-      () => next(new Error('unauthorized: connect with auth: { token }')),
-    );
+  const feed = serveFeedNamespace(options.io, {
+    ...TELEMETRY,
+    authenticate: options.authenticate,
+    feed: latest,
   });
-  const feed = serveConflatingFeedOverSocketIo(namespace, latest, { event: TELEMETRY.event });
   return {
     feed,
     client,

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createTelemetryClient } from '@socketlab/distributed';
-import { pollUntil, probeService, withTimeout } from '@socketlab/testkit';
-import { io, type Socket } from 'socket.io-client';
+import { pollUntil, probeService } from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { TELEMETRY, type TelemetryUpdate } from '../../src/contract.ts';
+import { TELEMETRY } from '../../src/contract.ts';
 import type { NotifyApp } from '../../src/server/app.ts';
-import { refusalOf, startTestApp } from '../helpers/app.ts';
+import { feedSubscriber, refusalOf, startTestApp } from '../helpers/app.ts';
 
 const mqtt = await probeService('mqtt');
 
@@ -18,32 +17,7 @@ async function startWithMqtt() {
   return { app, root, publisher };
 }
 
-/** A /telemetry subscriber that records every value and acks each batch unless `stalled`. */
-async function subscriber(app: NotifyApp, stalled = false) {
-  const latest = new Map<string, unknown>();
-  let batches = 0;
-  const socket: Socket = io(`${app.url}${TELEMETRY.namespace}`, {
-    transports: ['websocket'],
-    reconnection: false,
-    auth: { token: app.issueToken('ada').token },
-  });
-  onTestFinished(() => {
-    socket.disconnect();
-  });
-  socket.on(TELEMETRY.event, (batch: TelemetryUpdate[], ack: () => void) => {
-    batches++;
-    for (const { key, value } of batch) latest.set(key, value);
-    if (!stalled) ack();
-  });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    }),
-    'the telemetry subscriber to connect',
-  );
-  return { socket, latest, batches: () => batches };
-}
+const subscriber = (app: NotifyApp, stalled = false) => feedSubscriber(app, TELEMETRY, { stalled });
 
 describe.skipIf(mqtt.skip)('MQTT telemetry on /telemetry', () => {
   beforeAll(() => mqtt.require());

@@ -94,3 +94,37 @@ export function refusalOf(url: string, auth: Record<string, unknown>): Promise<E
     `the refusal of ${url}`,
   );
 }
+
+/**
+ * A subscriber of a conflated feed (`TELEMETRY` or `PRICES`) that records the latest value per key
+ * and acks each batch unless `stalled`; connected before it resolves.
+ */
+export async function feedSubscriber(
+  app: NotifyApp,
+  feed: { readonly namespace: string; readonly event: string },
+  options: { stalled?: boolean; user?: string } = {},
+) {
+  const latest = new Map<string, unknown>();
+  let batches = 0;
+  const socket = io(`${app.url}${feed.namespace}`, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth: { token: app.issueToken(options.user ?? 'ada').token },
+  });
+  onTestFinished(() => {
+    socket.disconnect();
+  });
+  socket.on(feed.event, (batch: { key: string; value: unknown }[], ack: () => void) => {
+    batches++;
+    for (const { key, value } of batch) latest.set(key, value);
+    if (options.stalled !== true) ack();
+  });
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    }),
+    `a ${feed.namespace} subscriber to connect`,
+  );
+  return { socket, latest, batches: () => batches };
+}
