@@ -27,7 +27,10 @@ import type { Telemetry } from './telemetry.ts';
 import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks.ts';
 
 /** Where `pnpm build` and `pnpm start` put the dashboard. */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+export const DEFAULT_WEB_DIR = fileURLToPath(
+  // from src/server/ (pnpm start) or from the bundle in dist/ (the built socketlab-notify)
+  new URL(import.meta.url.includes('/src/server/') ? '../../dist/web/' : './web/', import.meta.url),
+);
 
 /** Options of {@link startNotifyApp}. */
 export interface NotifyAppOptions {
