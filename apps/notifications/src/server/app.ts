@@ -103,6 +103,26 @@ async function redisStore(redis: { url: string; keyPrefix?: string }, limits: No
   return { redis: client, store };
 }
 
+/** The server-side event that carries a receipt to the instance that sent the notification. */
+const RECEIPT_EVENT = 'socketlab-notify:receipt';
+
+/**
+ * Receipts across instances (over the Socket.IO adapter, i.e. Redis): forwards a receipt this
+ * instance cannot record, and records the ones the others forward, if they are for its own.
+ */
+function forwardReceipts(io: Server, sentLog: SentLog, metrics: AppMetrics | undefined) {
+  io.on(RECEIPT_EVENT, (kind: unknown, id: unknown, user: unknown) => {
+    if (typeof id !== 'string' || typeof user !== 'string') return;
+    const recorded =
+      kind === 'read'
+        ? sentLog.read(id, user)
+        : kind === 'delivered' && sentLog.delivered(id, user);
+    if (recorded) metrics?.receipt(kind as 'read' | 'delivered');
+  });
+  return (kind: 'delivered' | 'read', id: string, user: string) =>
+    io.serverSideEmit(RECEIPT_EVENT, kind, id, user);
+}
+
 /** Starts the app and resolves once it listens. */
 export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<NotifyApp> {
   const limits: NotifyLimits = { ...NOTIFY_LIMITS, ...options.limits };
@@ -182,6 +202,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     maxTopicsPerSocket: limits.maxTopicsPerSocket,
     now,
     onReceipt: (kind) => metrics?.receipt(kind),
+    ...(options.redis === undefined ? {} : { forward: forwardReceipts(io, sentLog, metrics) }),
   });
   let telemetry: Telemetry | undefined;
   let prices: Prices | undefined;

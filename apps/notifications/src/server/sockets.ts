@@ -29,6 +29,11 @@ export interface ReceiptsOptions {
   readonly now?: () => number;
   /** Told when a receipt was recorded (for metrics). */
   readonly onReceipt?: (kind: 'delivered' | 'read') => void;
+  /**
+   * With several instances: a receipt for an id this instance did not send goes to the others
+   * (the one that sent it records it, after checking it was for that user). @default none: refused
+   */
+  readonly forward?: (kind: 'delivered' | 'read', id: string, user: string) => void;
 }
 
 /** The largest `delivered` batch. */
@@ -68,7 +73,7 @@ function readResume(value: unknown, maxTopics: number): ResumeRequest | string {
 
 /** Adds `resume`, `delivered` and `read` to every socket of `io` (after stage 5's own handlers). */
 export function attachReceipts(io: Server, options: ReceiptsOptions): void {
-  const { store, sentLog, maxResume, maxTopicsPerSocket, onReceipt } = options;
+  const { store, sentLog, maxResume, maxTopicsPerSocket, onReceipt, forward } = options;
   const now = options.now ?? Date.now;
 
   const catchUp = async (socket: Socket, user: string, request: ResumeRequest) => {
@@ -122,6 +127,8 @@ export function attachReceipts(io: Server, options: ReceiptsOptions): void {
         if (sentLog.delivered(id, user)) {
           recorded++;
           onReceipt?.('delivered');
+        } else {
+          forward?.('delivered', id, user);
         }
       }
       ack({ ok: true, recorded });
@@ -135,6 +142,11 @@ export function attachReceipts(io: Server, options: ReceiptsOptions): void {
         return;
       }
       if (!sentLog.read(id, user)) {
+        if (forward !== undefined) {
+          forward('read', id, user); // recorded by the instance that sent it, if it was for this user
+          ack({ ok: true });
+          return;
+        }
         ack({ ok: false, error: 'UNKNOWN_NOTIFICATION', message: `no notification ${id} for you` });
         return;
       }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { probeService } from '@socketlab/testkit';
+import { pollUntil, probeService } from '@socketlab/testkit';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { SentRecord } from '../../src/contract.ts';
 import type { NotifyApp } from '../../src/server/app.ts';
 import { call, notify, openInbox, startTestApp, waitFor } from '../helpers/app.ts';
 
@@ -75,6 +76,32 @@ describe.skipIf(redis.skip)('two instances over Redis', () => {
     await waitFor(back.got, 3, 'the three missed ones');
     expect(back.got.map((n) => n.title)).toEqual(['one', 'two', 'three']);
     expect(back.resumes).toEqual([3]);
+  });
+
+  it('records acks and read receipts from a user on B in the history of the sender on A', async () => {
+    const [a, b] = await twoInstances();
+    const ada = await openInbox(b, 'ada');
+    const [id] = await notify(a, { user: 'ada', title: 'read me' });
+    await waitFor(ada.got, 1, 'the notification on B');
+    expect(await ada.inbox.read(id as string)).toEqual({ ok: true });
+    const record = await pollUntil(async () => {
+      const [r] = (await call(a, 'GET', '/notifications')).body.notifications as SentRecord[];
+      return r?.readBy.includes('ada') && r.deliveredTo.includes('ada') ? r : undefined;
+    }, 'the receipts in A’s history');
+    expect(record).toMatchObject({ id, deliveredTo: ['ada'], readBy: ['ada'] });
+    // a receipt for someone else's notification is dropped where it is checked
+    const bob = await openInbox(b, 'bob');
+    const [other] = await notify(a, { user: 'eve', title: 'not bob’s' });
+    await bob.inbox.read(other as string);
+    await notify(a, { user: 'bob', title: 'barrier' });
+    await waitFor(bob.got, 1, 'bob’s barrier');
+    expect(await bob.inbox.read((bob.got[0] as { id: string }).id)).toEqual({ ok: true });
+    await pollUntil(async () => {
+      const sent = (await call(a, 'GET', '/notifications')).body.notifications as SentRecord[];
+      return sent.find((r) => r.title === 'barrier')?.readBy.includes('bob') || undefined;
+    }, 'bob’s own receipt, forwarded after the bogus one');
+    const sent = (await call(a, 'GET', '/notifications')).body.notifications as SentRecord[];
+    expect(sent.find((r) => r.id === other)?.readBy).toEqual([]);
   });
 
   it('sends a request retried on the other instance once', async () => {
