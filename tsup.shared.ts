@@ -20,3 +20,22 @@ export function libraryConfig(overrides: Options = {}) {
     ...overrides,
   });
 }
+
+/**
+ * The build every app shares: its server and command line (`src/index.ts`, `src/cli.ts`) as ESM,
+ * `@socketlab/internal` bundled in; the apps' pages are bundled by their `scripts/build-web.ts`,
+ * into `dist/web`, which is why `clean` stays off.
+ */
+export function appConfig(overrides: Options = {}) {
+  return defineConfig({
+    entry: ['src/index.ts', 'src/cli.ts'],
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: false,
+    noExternal: ['@socketlab/internal'],
+    removeNodeProtocol: false,
+    ...overrides,
+  });
+}

@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { appConfig } from '../../tsup.shared.ts';
 
-// The app's server and command line, for `socketlab-chat` (the page is bundled by scripts/build-web.ts).
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  target: 'node20',
-  platform: 'node',
-  sourcemap: true,
-  clean: false,
-  noExternal: ['@socketlab/internal'],
-  removeNodeProtocol: false,
-});
+// The app's server and command line (the page is bundled by scripts/build-web.ts).
+export default appConfig();

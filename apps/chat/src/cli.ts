@@ -6,15 +6,4 @@
 import { runCliProcess } from '@socketlab/internal';
 import { runChatCli } from './server/command.ts';
 
-let signals = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write('socketlab-chat: forced to stop\n');
-      process.exit(130);
-    }
-  });
-}
-
-await runCliProcess(runChatCli);
+await runCliProcess(runChatCli, { forceName: 'socketlab-chat' });

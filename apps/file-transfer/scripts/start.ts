@@ -10,7 +10,10 @@ import { runCliProcess } from '@socketlab/internal';
 import { runFtCli } from '../src/cli/command.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'socketlab-ft-inbox-'));
-await runCliProcess((argv, io) => {
-  const extra = argv[0] === '--' ? argv.slice(1) : argv;
-  return runFtCli(['receive', '--dir', dir, '--web', ...extra], io);
-});
+await runCliProcess(
+  (argv, io) => {
+    const extra = argv[0] === '--' ? argv.slice(1) : argv;
+    return runFtCli(['receive', '--dir', dir, '--web', ...extra], io);
+  },
+  { forceName: 'socketlab-ft' },
+);

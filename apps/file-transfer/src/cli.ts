@@ -6,15 +6,4 @@
 import { runCliProcess } from '@socketlab/internal';
 import { runFtCli } from './cli/command.ts';
 
-let signals = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write('socketlab-ft: forced to stop\n');
-      process.exit(130);
-    }
-  });
-}
-
-await runCliProcess(runFtCli);
+await runCliProcess(runFtCli, { forceName: 'socketlab-ft' });

@@ -121,14 +121,28 @@ export async function runCommandLine(
 /**
  * The process edge of a command: SIGINT/SIGTERM abort `io.signal`, lines go to stdout/stderr,
  * progress rewrites one status line when stderr is a terminal, and the exit code becomes
- * `process.exitCode`.
+ * `process.exitCode`. With `forceName`, a second signal while the command is closing prints
+ * `<forceName>: forced to stop` and exits 130 (a server whose close hangs can still be stopped);
+ * without it the second signal gets Node's default (the process dies).
  */
 export async function runCliProcess(
   run: (argv: readonly string[], io: CliIo) => Promise<number>,
+  options: { forceName?: string } = {},
 ): Promise<void> {
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => controller.abort());
+    if (options.forceName === undefined) {
+      process.once(signal, () => controller.abort());
+      continue;
+    }
+    process.on(signal, () => {
+      if (!controller.signal.aborted) {
+        controller.abort();
+        return;
+      }
+      process.stderr.write(`${options.forceName}: forced to stop\n`);
+      process.exit(130);
+    });
   }
   process.exitCode = await run(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),

@@ -14,7 +14,7 @@ async function page(main: string): Promise<{ webDir: string; outDir: string }> {
   await writeFile(join(webDir, 'styles.css'), 'body {\n  margin: 0;\n}\n');
   await writeFile(
     join(webDir, 'src', 'greet.ts'),
-    'export const greet = (n: string): string => `hi ${n}`;\n',
+    "export const greet = (n: string): string => 'hi ' + n;\n",
   );
   await writeFile(join(webDir, 'src', 'main.ts'), main);
   return { webDir, outDir: join(root, 'out', 'web') };

@@ -59,6 +59,7 @@ export {
   type SpawnedSource,
   type SpawnSourceOptions,
   type StartProgramOptions,
+  spawnForTest,
   spawnSource,
   startProgram,
 } from './process.ts';

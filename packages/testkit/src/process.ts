@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { DEFAULT_WAIT_MS } from './wait.ts';
+import { DEFAULT_WAIT_MS, withTimeout } from './wait.ts';
 
 /** A program started by a test, listening on a known port. */
 export interface RunningProgram {
@@ -230,4 +230,23 @@ export async function runCommandInProcess(
     signal,
   });
   return { code, out, err };
+}
+
+/**
+ * Starts `binary` with `args` (output ignored) for the length of the test: when the test ends it
+ * is sent SIGTERM and awaited (at most `stopTimeoutMs`). For a daemon a test runs in the
+ * foreground, e.g. nginx with `daemon off;`; wait for it to listen before using it.
+ */
+export function spawnForTest(
+  binary: string,
+  args: readonly string[],
+  { stopTimeoutMs = DEFAULT_WAIT_MS }: { stopTimeoutMs?: number } = {},
+): ChildProcess {
+  const child = spawn(binary, args, { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onTestFinished(async () => {
+    child.kill('SIGTERM');
+    await withTimeout(exited, `${binary} to stop`, stopTimeoutMs);
+  });
+  return child;
 }

@@ -4,12 +4,19 @@
  * long polling (stickiness) — once its upstreams (compose's service names) are local instances.
  * compose.yaml runs the instances with the flags the README gives.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findNginx, nginxStreamModule } from '@socketlab/distributed';
-import { canConnect, freePort, pollUntil, tempDir, withTimeout } from '@socketlab/testkit';
+import {
+  canConnect,
+  freePort,
+  pollUntil,
+  spawnForTest,
+  tempDir,
+  withTimeout,
+} from '@socketlab/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ask, connectGuest, startTestApp } from '../helpers/chat.ts';
 import { connectNc } from '../tcp/nc.ts';
@@ -56,14 +63,7 @@ async function localConfig(upstreams: { http: number; tcp: number }[]) {
 
 /** Runs nginx in the foreground on `localConfig`'s files, stopped when the test ends. */
 function startNginx({ file, dir, globals }: { file: string; dir: string; globals: string }): void {
-  const child = spawn(nginx.binary, ['-p', dir, '-c', file, '-g', `daemon off; ${globals}`], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  onTestFinished(async () => {
-    child.kill('SIGTERM');
-    await withTimeout(exited, 'nginx to stop');
-  });
+  spawnForTest(nginx.binary, ['-p', dir, '-c', file, '-g', `daemon off; ${globals}`]);
 }
 
 describe.skipIf(skip)('deploy/', () => {

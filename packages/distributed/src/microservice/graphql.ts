@@ -58,8 +58,11 @@ export interface GraphqlBackend {
   readonly feed: NotificationFeed;
   /** The user a token names, or `undefined`. */
   authenticate(token: string | undefined): Promise<string | undefined>;
-  /** A request body (the mutation's arguments) in, `{ id, duplicate }` out. */
-  notify(body: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }>;
+  /** A request body (the mutation's arguments) and the caller's token in, `{ id, duplicate }` out. */
+  notify(
+    body: Record<string, unknown>,
+    token: string | undefined,
+  ): Promise<{ id: string; duplicate: boolean }>;
   /** A page of history for `args` (`user` or `topic`, `after`, `limit`), read as `viewer`. */
   history(
     args: Record<string, unknown>,
@@ -71,6 +74,8 @@ export interface GraphqlBackend {
 
 interface Context {
   readonly user: string | undefined;
+  /** The caller's token, for the publish check. */
+  readonly token: string | undefined;
 }
 
 const toGraphql = (n: ServiceNotification) => ({
@@ -87,7 +92,7 @@ function roots(backend: GraphqlBackend) {
       },
     },
     mutation: {
-      notify: (args: Record<string, unknown>) => {
+      notify: (args: Record<string, unknown>, context: Context) => {
         const { data, ...rest } = args;
         let parsed: unknown;
         if (typeof data === 'string') {
@@ -100,7 +105,10 @@ function roots(backend: GraphqlBackend) {
           }
         }
         const body = Object.fromEntries(Object.entries(rest).filter(([, v]) => v != null));
-        return backend.notify(parsed === undefined ? body : { ...body, data: parsed });
+        return backend.notify(
+          parsed === undefined ? body : { ...body, data: parsed },
+          context.token,
+        );
       },
     },
     subscription: {
@@ -158,7 +166,7 @@ export function attachGraphql(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   httpServer.on('upgrade', onUpgrade);
-  const disposable = useServer<{ token?: unknown }, { user?: string }>(
+  const disposable = useServer<{ token?: unknown }, { user?: string; token?: string }>(
     {
       schema,
       roots: rootValues,
@@ -172,9 +180,10 @@ export function attachGraphql(
         const user = await backend.authenticate(typeof token === 'string' ? token : undefined);
         if (user === undefined) return false;
         ctx.extra.user = user;
+        ctx.extra.token = token as string;
         return true;
       },
-      context: (ctx): Context => ({ user: ctx.extra.user }),
+      context: (ctx): Context => ({ user: ctx.extra.user, token: ctx.extra.token }),
     },
     wss,
   );
@@ -193,7 +202,7 @@ export function attachGraphql(
         schema,
         source: query,
         rootValue: { ...rootValues.query, ...rootValues.mutation },
-        contextValue: { user } satisfies Context,
+        contextValue: { user, token: auth } satisfies Context,
         variableValues:
           typeof variables === 'object' && variables !== null
             ? (variables as Record<string, unknown>)

@@ -18,18 +18,24 @@ export const HTTP_ERRORS = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
 });
 
 /** One of the {@link HTTP_ERRORS} codes a refusal's body carries. */
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 
-/** A refusal on its way to the client: its status follows from `code`. */
+/**
+ * A refusal on its way to the client: its status follows from `code`; `headers` go with it
+ * (`Retry-After` on a 429).
+ * @example throw new HttpRefusal('TOO_MANY_REQUESTS', 'slow down', { 'retry-after': '2' });
+ */
 export class HttpRefusal extends Error {
   override name = 'HttpRefusal';
   constructor(
     readonly code: HttpErrorCode,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -60,7 +66,10 @@ export function sendJson(
 export function sendRefusal(res: ServerResponse, refusal: HttpRefusal): void {
   const status = HTTP_ERRORS[refusal.code];
   // a body left unread (too large) is not drained: the connection closes after the answer
-  const headers: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+  const headers: Record<string, string> = {
+    ...refusal.headers,
+    ...(status === 413 ? { connection: 'close' } : {}),
+  };
   if (status === 405) headers.allow = refusal.message.replace(/^.*: /, '');
   sendJson(res, status, { error: refusal.code, message: refusal.message }, headers);
 }
@@ -116,7 +125,7 @@ export function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
-/** A route: a method and path, and its handler. */
+/** A route: a method and path, and its handler (which may throw an {@link HttpRefusal}). */
 export interface Route {
   readonly method: 'GET' | 'POST';
   readonly path: string;

@@ -5,7 +5,15 @@
 export { jwtAuthenticate } from './auth.ts';
 export { NotificationFeed, type NotificationListener } from './feed.ts';
 export { NOTIFICATION_SCHEMA_SDL } from './graphql.ts';
-export { HTTP_ERRORS, type HttpErrorCode } from './http.ts';
+export {
+  bearerToken,
+  HTTP_ERRORS,
+  type HttpErrorCode,
+  HttpRefusal,
+  type Route as NotificationRoute,
+  readJsonBody,
+  sendJson,
+} from './http.ts';
 export {
   createNotificationId,
   DEFAULT_NOTIFICATION_TYPE,

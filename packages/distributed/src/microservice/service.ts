@@ -5,9 +5,12 @@
  * one source feeds Socket.IO rooms, GraphQL subscriptions and any channel an app adds.
  * @see https://socket.io/docs/v4/server-api/#serverserversideemiteventname-args
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NotificationLimits } from '@socketlab/websockets/realtime';
+import { createRealtimeServer } from '@socketlab/websockets/realtime';
 import { GraphQLError } from 'graphql';
 import type { Server } from 'socket.io';
 import { DistributedError } from '../errors.ts';
@@ -78,11 +81,26 @@ interface CommonOptions {
   rememberIds?: number;
   /** Told of errors the service answered with 503 (a store or broker failure). */
   onError?: (error: unknown) => void;
+  /**
+   * An app's own routes on the same server (SSE, metrics, a page), matched before the service's:
+   * for a method and path both have, the app's route answers. A handler may throw an
+   * {@link HttpRefusal}, answered as JSON like the service's own.
+   * @default none
+   */
+  routes?: readonly Route[];
 }
 
-/** Options of {@link createNotificationService}: a Redis URL (an instance with sockets) or an emitter (REST only). */
+/**
+ * Options of {@link createNotificationService}: a Redis URL (an instance with sockets, one of
+ * many), an emitter (REST only), or neither (a single instance with sockets, nothing shared).
+ */
 export type NotificationServiceOptions = CommonOptions &
   (
+    | {
+        /** Neither: one instance on its own, Socket.IO on the in-memory adapter. */
+        redisUrl?: undefined;
+        emitter?: undefined;
+      }
     | {
         /** Redis, for the Socket.IO adapter; this instance accepts Socket.IO clients. */
         redisUrl: string;
@@ -116,7 +134,7 @@ export interface NotificationServiceStats {
 export interface NotificationService {
   /** Serves REST, GraphQL (POST and WebSocket) and, with `redisUrl`, Socket.IO. */
   readonly httpServer: HttpServer;
-  /** The Socket.IO server with `redisUrl`; `undefined` with an emitter. */
+  /** The Socket.IO server with `redisUrl` or on its own; `undefined` with an emitter. */
   readonly io: Server | undefined;
   /** Listens; resolves with the port. @default port 0, host '127.0.0.1' */
   listen(port?: number, host?: string): Promise<number>;
@@ -205,8 +223,13 @@ export async function createNotificationService(
   };
 
   const httpServer = createServer({ headersTimeout: 5_000, requestTimeout: 10_000 });
+  // The routes listen before Socket.IO attaches: engine.io then hands them every request that is
+  // not its own (a listener added after it would also see, and answer, the long-polling requests).
+  let answer: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  httpServer.on('request', (req, res) => answer(req, res));
   let scaled: ScaledServer | undefined;
   let cluster: ClusterMember;
+  let standalone: Server | undefined;
   if (options.redisUrl !== undefined) {
     scaled = await createScaledServer({
       redisUrl: options.redisUrl,
@@ -222,9 +245,12 @@ export async function createNotificationService(
     if (typeof cluster.on !== 'function')
       throw new TypeError('emitter must come from createScaledEmitter');
   } else {
-    throw new TypeError('pass redisUrl or emitter');
+    const local = createRealtimeServer({ httpServer, destroyUpgrade: false });
+    standalone = local;
+    // alone, there is no one to tell: publishing to the cluster is a no-op
+    cluster = { serverSideEmit: () => {}, on: () => {}, off: () => {} };
   }
-  const io = scaled?.io as Server | undefined;
+  const io = (scaled?.io ?? standalone) as Server | undefined;
 
   /** Pushes to this instance's channels, once per id. */
   const deliverLocally = (n: ServiceNotification): boolean => {
@@ -382,8 +408,9 @@ export async function createNotificationService(
     feed,
     authenticate,
     maxQueued: maxQueuedPerSubscription,
-    notify: async (body) => {
+    notify: async (body, token) => {
       try {
+        await publishAllowed(token);
         const { notification, duplicate } = await notify(body);
         return { id: notification.id, duplicate };
       } catch (error) {
@@ -399,7 +426,7 @@ export async function createNotificationService(
     },
   };
   const graphqlEndpoint = attachGraphql(httpServer, graphqlPath, backend, maxBodyBytes);
-  httpServer.on('request', routeRequests(routes, onError));
+  answer = routeRequests([...(options.routes ?? []), ...routes], onError);
 
   if (io !== undefined) attachSocketClients(io, authenticate);
 
@@ -424,6 +451,12 @@ export async function createNotificationService(
         feed.close();
         await graphqlEndpoint.close();
         if (scaled !== undefined) await scaled.close();
+        if (standalone !== undefined) {
+          // io.close() waits for the HTTP server, which waits for open requests (an SSE stream)
+          const closed = standalone.close();
+          httpServer.closeAllConnections();
+          await closed;
+        }
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       })();

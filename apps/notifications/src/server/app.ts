@@ -1,0 +1,252 @@
+/**
+ * The notifications app: stage 5's notification service (REST, Socket.IO, GraphQL, one feed) with
+ * the app's own routes, user tokens, API keys, receipts and catch-up on top. One process with
+ * everything in memory by default.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  createNotificationService,
+  MemoryNotificationStore,
+  type NotificationRoute,
+  type NotificationService,
+  type NotificationStore,
+} from '@socketlab/distributed';
+import { generateApiKey } from '@socketlab/websockets/realtime';
+import type { Server } from 'socket.io';
+import { NOTIFY_LIMITS, type NotifyLimits, type TokenResponse } from '../contract.ts';
+import { createApiKeys, createUserTokens } from './auth.ts';
+import { type AppMetrics, createAppMetrics } from './metrics.ts';
+import { openApiRoute } from './openapi.ts';
+import { createPageRoutes } from './page.ts';
+import type { Prices } from './prices.ts';
+import { createRestRoutes } from './rest.ts';
+import { SentLog } from './sent-log.ts';
+import { attachReceipts } from './sockets.ts';
+import { attachSse, type SseEndpoint } from './sse.ts';
+import type { Telemetry } from './telemetry.ts';
+import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks.ts';
+
+/** Where `pnpm build` and `pnpm start` put the dashboard. */
+export const DEFAULT_WEB_DIR = fileURLToPath(
+  // from src/server/ (pnpm start) or from the bundle in dist/ (the built socketlab-notify)
+  new URL(import.meta.url.includes('/src/server/') ? '../../dist/web/' : './web/', import.meta.url),
+);
+
+/** Options of {@link startNotifyApp}. */
+export interface NotifyAppOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (the system chooses) */
+  readonly port?: number;
+  /** The API keys senders use (16+ characters each). @default one random key, in `app.apiKeys` */
+  readonly apiKeys?: readonly string[];
+  /** Signs user tokens (32+ bytes); instances behind one balancer share it. @default random per process */
+  readonly jwtSecret?: string | undefined;
+  /** @default {@link NOTIFY_LIMITS} */
+  readonly limits?: Partial<NotifyLimits>;
+  /** The built dashboard. @default dist/web */
+  readonly webDir?: string;
+  /**
+   * Share everything through Redis: Socket.IO fan-out across instances (stage 5's adapter) and the
+   * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
+   */
+  readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /** Outbound webhooks: each notification posted here, signed with `secret`, to every URL. @default none */
+  readonly webhooks?: Omit<WebhooksOptions, 'authorize'>;
+  /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
+  readonly mqtt?: { readonly url: string; readonly filter?: string };
+  /** A gRPC price feed (stage 5's `PriceFeed` at `address`) on `/prices`, conflated per symbol. @default none */
+  readonly grpc?: { readonly address: string; readonly symbols: readonly string[] };
+  /** The `instance` label of the metrics. @default `notify-<pid>` */
+  readonly instance?: string;
+  /** The clock of TTLs and tokens. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running app. */
+export interface NotifyApp {
+  readonly port: number;
+  /** `http://host:port`, with a wildcard host shown as the loopback. */
+  readonly url: string;
+  readonly apiKeys: readonly string[];
+  readonly service: NotificationService;
+  readonly io: Server;
+  /** The app's own routes (stage 5's service adds `POST /graphql` and `GET /health`). */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
+  /** The telemetry feed, with `mqtt`. */
+  readonly telemetry: Telemetry | undefined;
+  /** The price feed, with `grpc`. */
+  readonly prices: Prices | undefined;
+  /** A token for `user`, as `POST /tokens` issues. */
+  issueToken(user: string): TokenResponse;
+  /** Stops: the service, its sockets and its server. */
+  close(): Promise<void>;
+}
+
+/** The Redis history, on a connection of its own (ioredis loaded only then). */
+async function redisStore(redis: { url: string; keyPrefix?: string }, limits: NotifyLimits) {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  client.on('error', () => {}); // ioredis reconnects; a failing command rejects and is answered 503
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`Redis is not answering at ${redis.url}: ${(error as Error).message}`);
+  }
+  const { RedisStreamStore } = await import('../store/redis.ts');
+  const store = new RedisStreamStore({
+    redis: client,
+    prefix: redis.keyPrefix ?? 'socketlab-notify',
+    maxPerRecipient: limits.historyPerRecipient,
+  });
+  return { redis: client, store };
+}
+
+/** The server-side event that carries a receipt to the instance that sent the notification. */
+const RECEIPT_EVENT = 'socketlab-notify:receipt';
+
+/**
+ * Receipts across instances (over the Socket.IO adapter, i.e. Redis): forwards a receipt this
+ * instance cannot record, and records the ones the others forward, if they are for its own.
+ */
+function forwardReceipts(io: Server, sentLog: SentLog, metrics: AppMetrics | undefined) {
+  io.on(RECEIPT_EVENT, (kind: unknown, id: unknown, user: unknown) => {
+    if (typeof id !== 'string' || typeof user !== 'string') return;
+    const recorded =
+      kind === 'read'
+        ? sentLog.read(id, user)
+        : kind === 'delivered' && sentLog.delivered(id, user);
+    if (recorded) metrics?.receipt(kind as 'read' | 'delivered');
+  });
+  return (kind: 'delivered' | 'read', id: string, user: string) =>
+    io.serverSideEmit(RECEIPT_EVENT, kind, id, user);
+}
+
+/** Starts the app and resolves once it listens. */
+export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<NotifyApp> {
+  const limits: NotifyLimits = { ...NOTIFY_LIMITS, ...options.limits };
+  const apiKeys = options.apiKeys ?? [generateApiKey()];
+  const keys = createApiKeys(apiKeys);
+  const now = options.now ?? Date.now;
+  const tokens = createUserTokens({ secret: options.jwtSecret, now });
+  const shared = options.redis === undefined ? undefined : await redisStore(options.redis, limits);
+  const store: NotificationStore =
+    shared?.store ?? new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
+  const sentLog = new SentLog({ perKey: limits.sentPerKey });
+
+  let service: NotificationService | undefined;
+  // made once the service is (they read its feed and its Socket.IO server); routes are looked up late
+  let sse: SseEndpoint | undefined;
+  let metrics: AppMetrics | undefined;
+  const late = (path: string, get: () => NotificationRoute | undefined): NotificationRoute => ({
+    method: 'GET',
+    path,
+    handle: (req, res, url) => (get() as NotificationRoute).handle(req, res, url),
+  });
+  let webhooks: Webhooks | undefined;
+  const rest = createRestRoutes({
+    service: () => service as NotificationService,
+    store,
+    sentLog,
+    apiKeys: keys,
+    tokens,
+    limits,
+    now,
+    onOutcome: (outcome) => metrics?.outcome(outcome),
+    onAccepted: (n) => webhooks?.deliver(n),
+  });
+  if (options.webhooks !== undefined) {
+    webhooks = createWebhooks({ ...options.webhooks, authorize: rest.authorize });
+  }
+  const routes: NotificationRoute[] = [
+    ...rest.routes,
+    ...(webhooks === undefined ? [] : [webhooks.route]),
+    late('/events', () => sse?.route),
+    late('/metrics', () => metrics?.route),
+    openApiRoute,
+    ...createPageRoutes(options.webDir ?? DEFAULT_WEB_DIR),
+  ];
+  const cluster =
+    options.redis === undefined
+      ? {}
+      : {
+          redisUrl: options.redis.url,
+          keyPrefix: `${options.redis.keyPrefix ?? 'socketlab-notify'}:io`,
+        };
+  try {
+    service = await createNotificationService({
+      ...cluster,
+      authenticate: tokens.authenticate,
+      canPublish: async (token) => (await keys.check(token)) !== undefined,
+      store,
+      maxBodyBytes: limits.maxBodyBytes,
+      routes,
+    });
+  } catch (error) {
+    shared?.redis.disconnect();
+    throw error;
+  }
+  const io = service.io as Server;
+  sse = attachSse({ service, tokens, now });
+  const endpoint = sse;
+  metrics = createAppMetrics({
+    instance: options.instance ?? `notify-${process.pid}`,
+    io,
+    sse: () => endpoint.stats(),
+  });
+  attachReceipts(io, {
+    store,
+    sentLog,
+    maxResume: limits.maxResume,
+    maxTopicsPerSocket: limits.maxTopicsPerSocket,
+    now,
+    onReceipt: (kind) => metrics?.receipt(kind),
+    ...(options.redis === undefined ? {} : { forward: forwardReceipts(io, sentLog, metrics) }),
+  });
+  let telemetry: Telemetry | undefined;
+  let prices: Prices | undefined;
+  const close = async () => {
+    prices?.close();
+    await telemetry?.close();
+    webhooks?.close();
+    endpoint.close();
+    metrics?.close();
+    await (service as NotificationService).close();
+    await shared?.redis.quit().catch(() => {});
+  };
+  const host = options.host ?? '127.0.0.1';
+  let port: number;
+  try {
+    if (options.mqtt !== undefined) {
+      const { attachTelemetry } = await import('./telemetry.ts');
+      telemetry = await attachTelemetry({
+        io,
+        authenticate: tokens.authenticate,
+        url: options.mqtt.url,
+        ...(options.mqtt.filter === undefined ? {} : { filter: options.mqtt.filter }),
+      });
+    }
+    if (options.grpc !== undefined) {
+      const { attachPrices } = await import('./prices.ts');
+      prices = await attachPrices({ io, authenticate: tokens.authenticate, ...options.grpc });
+    }
+    port = await service.listen(options.port ?? 0, host);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return {
+    port,
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    apiKeys,
+    service,
+    io,
+    issueToken: (user) => tokens.issue(user),
+    telemetry,
+    prices,
+    routes: routes.map(({ method, path }) => ({ method, path })),
+    close,
+  };
+}

@@ -1,0 +1,3 @@
+import { stageConfig } from '../../vitest.shared.ts';
+
+export default stageConfig();
