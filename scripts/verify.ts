@@ -109,11 +109,22 @@ const turbo = (name: string, tasks: string[]): void => {
     console.log(`\nslowest tasks of "${name}" (not from cache):\n${slowest.join('\n')}`);
 };
 
+// At most four tasks at once: every package's tests at once (ten, turbo's default) put a load
+// of 25 on two cores, and tests that spawn a program (tsx compiling it) or a browser waited
+// 45 s and more for it to start. Each vitest already runs one worker per core.
 turbo(
   'turbo',
   values['runtime-only']
-    ? ['build', 'test']
-    : ['typecheck', 'lint', 'build', 'test', '//#typecheck:root', '//#lint:root'],
+    ? ['build', 'test', '--concurrency=4']
+    : [
+        'typecheck',
+        'lint',
+        'build',
+        'test',
+        '//#typecheck:root',
+        '//#lint:root',
+        '--concurrency=4',
+      ],
 );
 // The per-package checks run after the tests, one task at a time (as the scripts did before they
 // were turbo tasks): on two cores, the honesty check's vitest runs would otherwise compete with

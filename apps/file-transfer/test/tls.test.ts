@@ -1,14 +1,22 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir, withTimeout } from '@socketlab/testkit';
+import { pollUntil, tempDir, withTimeout } from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
-import { makeTree, PROCESS_WAIT_MS, runSender, spawnReceiver } from './helpers/cli.ts';
+import {
+  makeTree,
+  PROCESS_WAIT_MS,
+  runSender,
+  type SpawnedReceiver,
+  spawnReceiver,
+} from './helpers/cli.ts';
 
-const fingerprintOf = (out: string): string => {
-  const found = /^tls fingerprint: (SHA256:\S{43})/m.exec(out)?.[1];
-  if (!found) throw new Error(`no fingerprint in: ${out}`);
-  return found;
-};
+/** The fingerprint a receiver prints, a line after its code (which spawnReceiver waits for). */
+const printedFingerprint = (receiver: SpawnedReceiver): Promise<string> =>
+  pollUntil(
+    () => /^tls fingerprint: (SHA256:\S{43})/m.exec(receiver.stdout())?.[1],
+    `the receiver's fingerprint (it printed: ${receiver.stdout()})`,
+    { ms: PROCESS_WAIT_MS },
+  );
 
 describe('socketlab-ft over TLS, the certificate pinned as SSH pins host keys', () => {
   it(
@@ -23,7 +31,7 @@ describe('socketlab-ft over TLS, the certificate pinned as SSH pins host keys', 
       const receiver = await spawnReceiver(dst as string, ['--tls', '--keep'], {
         SOCKETLAB_FT_HOME: receiverHome as string,
       });
-      const fingerprint = fingerprintOf(receiver.stdout());
+      const fingerprint = await printedFingerprint(receiver);
       expect(receiver.stdout()).toMatch(/new certificate, kept in/);
       const to = `127.0.0.1:${receiver.port}`;
       const env = { SOCKETLAB_FT_HOME: senderHome as string };
@@ -59,7 +67,7 @@ describe('socketlab-ft over TLS, the certificate pinned as SSH pins host keys', 
       const impostor = await spawnReceiver(dst as string, ['--tls'], {
         SOCKETLAB_FT_HOME: path.join(base, 'other'),
       });
-      expect(fingerprintOf(impostor.stdout())).not.toBe(fingerprint);
+      expect(await printedFingerprint(impostor)).not.toBe(fingerprint);
       const refused = await runSender(
         [file, `127.0.0.1:${impostor.port}`, '--code', impostor.code, '--tls'],
         env,

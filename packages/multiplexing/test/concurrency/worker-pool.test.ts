@@ -115,7 +115,9 @@ describe('WorkerPool with a script that cannot load', () => {
       maxQueue: 0,
     });
     for (let i = 0; i < 2; i++) {
-      expect(await rejectionOf(broken.run({ echo: String(i) }))).toMatchObject({
+      expect(
+        await rejectionOf(broken.run({ echo: String(i) }), 'the task', undefined, WAIT_MS),
+      ).toMatchObject({
         code: 'MULTIPLEXING_ERR_WORKER_CRASHED',
       });
     }

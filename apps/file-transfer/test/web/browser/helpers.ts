@@ -39,7 +39,17 @@ export function uploadRow(page: Page, name: string) {
   return page.locator('#uploads li', { has: page.locator('.name', { hasText: name }) });
 }
 
-/** Waits until the upload of `name` shows `state` (data-state). */
-export async function waitForState(page: Page, name: string, state: string): Promise<void> {
-  await page.locator(`#uploads li[data-state="${state}"]`, { hasText: name }).waitFor();
+/**
+ * Waits until the upload of `name` shows `state` (data-state); `timeout` for a state a whole
+ * upload at a paced rate must reach first.
+ */
+export async function waitForState(
+  page: Page,
+  name: string,
+  state: string,
+  timeout?: number,
+): Promise<void> {
+  await page
+    .locator(`#uploads li[data-state="${state}"]`, { hasText: name })
+    .waitFor(timeout === undefined ? {} : { timeout });
 }

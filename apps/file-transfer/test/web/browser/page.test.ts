@@ -23,7 +23,7 @@ import {
 
 const MiB = 1024 * 1024;
 /** Paced to 1 MiB/s, with small slices and window, so "mid-upload" lasts seconds, not a race. */
-const SLOW = { maxBytesPerSecond: MiB, chunkBytes: 128 * 1024, windowBytes: 512 * 1024 };
+const SLOW = { maxBytesPerSecond: MiB / 2, chunkBytes: 64 * 1024, windowBytes: 256 * 1024 };
 /** A whole second: the File the page builds on drop and the one chosen from disk agree on it. */
 const MTIME = new Date('2026-01-02T03:04:05Z');
 
@@ -67,7 +67,9 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
     await Promise.all([builtPage(), sharedBrowser()]);
   });
 
-  it('resumes two dropped files after a reload, and the received files match', async () => {
+  it('resumes two dropped files after a reload, and the received files match', {
+    timeout: 90_000,
+  }, async () => {
     const receiver = await startPageReceiver(SLOW);
     const a = await fileOnDisk('alpha.bin', 4 * MiB + 11);
     const b = await fileOnDisk('beta photo.jpg', 3 * MiB + 7);
@@ -89,11 +91,11 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
       { name: 'alpha.bin', bytes: a.bytes },
       { name: 'beta photo.jpg', bytes: b.bytes },
     ]);
-    // Mid-upload: both have sent something, neither is done (each needs 3 s or more: a loaded
-    // machine may take a second between this check and the reload).
+    // Mid-upload: both have sent something, neither is done (each needs 6 s or more at SLOW's
+    // rate: a machine under load has taken seconds between this check and the reload).
     await pollUntil(
       async () =>
-        (await acked(page, 'alpha.bin')) >= MiB / 2 && (await acked(page, 'beta photo.jpg')) > 0,
+        (await acked(page, 'alpha.bin')) >= MiB / 4 && (await acked(page, 'beta photo.jpg')) > 0,
       'both uploads to be under way',
       { ms: WAIT_MS, intervalMs: 20 },
     );
@@ -108,8 +110,9 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
 
     // The same files, chosen from disk this time: the uploads continue.
     await page.setInputFiles('#files', [a.path, b.path]);
-    await waitForState(page, 'alpha.bin', 'done');
-    await waitForState(page, 'beta photo.jpg', 'done');
+    // The rest of both at SLOW's pace: about 8 s.
+    await waitForState(page, 'alpha.bin', 'done', 4 * WAIT_MS);
+    await waitForState(page, 'beta photo.jpg', 'done', 4 * WAIT_MS);
     for (const name of ['alpha.bin', 'beta photo.jpg']) {
       const [first, second] = starts(receiver.events, name);
       expect(first, name).toBe(0);
