@@ -18,7 +18,9 @@ const AT = 1_767_225_600_000;
  * frames is fixed.
  */
 async function recordSession(): Promise<string[]> {
-  const { io, port } = await startServer({ pingInterval: 200 });
+  // Engine.IO times its first ping from the transport's open, not from the namespace's connect:
+  // long enough that the connect is answered first even on a loaded machine (200 ms was not).
+  const { io, port } = await startServer({ pingInterval: 1500 });
   io.use((socket, next) => {
     socket.data.name = String(socket.handshake.auth.name);
     next();
