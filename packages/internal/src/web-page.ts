@@ -52,12 +52,12 @@ export async function buildWebPage(webDir: string, outDir: string): Promise<void
  */
 export async function runWebPageScript(
   scriptUrl: string,
-  build: (outDir: string) => Promise<void>,
+  buildPage: (outDir: string) => Promise<void>,
   defaultOutDir: string,
 ): Promise<void> {
   if (process.argv[1] === undefined || resolve(process.argv[1]) !== fileURLToPath(scriptUrl))
     return;
   const outDir = process.argv[2] ?? defaultOutDir;
-  await build(outDir);
+  await buildPage(outDir);
   console.log(`built the page into ${outDir}`);
 }

@@ -71,7 +71,6 @@ describe('parseProxyHeaderV1: valid headers, through every split', () => {
 
   it.each(valid)('%j', (text, header) => {
     const input = Buffer.concat([bytes(text), bytes('hello\r\n')]);
-    const whole = input.length;
     for (const [cut, parsed] of everySplit(input).entries()) {
       // Before the CRLF is complete there is nothing to say; from then on, the same header.
       if (cut < text.length && parsed.kind === 'need-more') continue;
@@ -81,7 +80,6 @@ describe('parseProxyHeaderV1: valid headers, through every split', () => {
       });
     }
     expect(parseProxyHeaderV1(input.subarray(0, text.length - 1))).toEqual({ kind: 'need-more' });
-    expect(parseProxyHeaderV1(input.subarray(0, whole))).toMatchObject({ length: text.length });
   });
 
   it('the spec’s worst case is exactly PROXY_V1_MAX_BYTES long', () => {
