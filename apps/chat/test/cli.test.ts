@@ -1,4 +1,4 @@
-import { pollUntil, runCommandInProcess, spawnSource, withTimeout } from '@socketlab/testkit';
+import { runCommandInProcess, spawnSource, withTimeout } from '@socketlab/testkit';
 import { io } from 'socket.io-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runChatCli } from '../src/server/command.ts';
@@ -8,14 +8,14 @@ const here = new URL('..', import.meta.url);
 
 describe('socketlab-chat, spawned', () => {
   it('prints the page URL, serves it, and on SIGINT tells its clients and exits 0', {
-    timeout: 180_000,
+    timeout: 120_000,
   }, async () => {
     const chat = spawnSource(here, 'src/cli.ts', ['--port', '0', '--tcp-port', '0']);
-    const url = await pollUntil(
-      () => /chat: open (http:\/\/127\.0\.0\.1:\d+\/) in a browser/.exec(chat.stdout())?.[1],
+    const [, url] = await chat.waitForStdout(
+      /chat: open (http:\/\/127\.0\.0\.1:\d+\/) in a browser/,
       'the URL on stdout',
-      // Under CI every package's tests run beside it: tsx has taken over 45 s to start the app there.
-      { ms: process.env.CI === 'true' ? 90_000 : 15_000 },
+      // Under CI every package's tests run beside it, and tsx compiles the app's sources first.
+      process.env.CI === 'true' ? 60_000 : 15_000,
     );
     const session = (await (
       await fetch(new URL('/api/session', url), {

@@ -8,22 +8,18 @@ const here = new URL('..', import.meta.url);
 
 describe('socketlab-notify, spawned', () => {
   it('prints the dashboard URL and a curl that reaches the demo user, and on SIGINT exits 0', {
-    timeout: 180_000,
+    timeout: 120_000,
   }, async () => {
     const cli = spawnSource(here, 'src/cli.ts', ['--port', '0']);
-    const [, url, token] = await pollUntil(
-      () =>
-        /notifications: open (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+) in a browser/.exec(
-          cli.stdout(),
-        ) ?? undefined,
+    const [, url, token] = await cli.waitForStdout(
+      /notifications: open (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+) in a browser/,
       'the URL on stdout',
-      // Under CI every package's tests run beside it: tsx has taken over 45 s to start the app there.
-      { ms: process.env.CI === 'true' ? 90_000 : 15_000 },
+      // Under CI every package's tests run beside it, and tsx compiles the app's sources first.
+      process.env.CI === 'true' ? 60_000 : 15_000,
     );
-    const curl = await pollUntil(
-      () => /then send one: +(curl .*)/.exec(cli.stdout())?.[1],
-      'the curl line',
-    );
+    const curl = (
+      await cli.waitForStdout(/then send one: +(curl .*)/, 'the curl line')
+    )[1] as string;
     const got: AppNotification[] = [];
     let resumed = false;
     const inbox = connectInbox(url as string, {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { DEFAULT_WAIT_MS, withTimeout } from './wait.ts';
+import { DEFAULT_WAIT_MS, pollUntil, WaitTimeoutError, withTimeout } from './wait.ts';
 
 /** A program started by a test, listening on a known port. */
 export interface RunningProgram {
@@ -143,6 +143,11 @@ export interface SpawnedSource {
   stderr(): string;
   /** Resolves once the program has exited and its output is all read ('close', not 'exit'). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Waits (bounded by `ms`) for `pattern` to match what the program printed on stdout and returns
+   * the match. Rejects at once, quoting stderr, if the program exits first.
+   */
+  waitForStdout(pattern: RegExp, what: string, ms?: number): Promise<RegExpExecArray>;
 }
 
 export interface SpawnSourceOptions {
@@ -192,7 +197,38 @@ export function spawnSource(
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return { child, output: () => printed, stdout: () => out, stderr: () => err, exited };
+  let exitedWith: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((status) => {
+    exitedWith = status;
+  });
+  const waitForStdout = (pattern: RegExp, what: string, ms?: number) =>
+    pollUntil(
+      () => {
+        const match = pattern.exec(out);
+        if (match !== null) return match;
+        if (exitedWith !== undefined) {
+          throw new Error(
+            `${file} exited (${exitedWith.signal ?? `code ${exitedWith.code}`}) before printing ${what}; stderr:\n${err.slice(-2_000)}`,
+          );
+        }
+        return undefined;
+      },
+      what,
+      { ms, intervalMs: 25 },
+    ).catch((error: unknown) => {
+      if (!(error instanceof WaitTimeoutError)) throw error;
+      const said =
+        err === '' ? 'nothing on stderr' : `stderr: ${JSON.stringify(err.slice(-1_000))}`;
+      throw new WaitTimeoutError(`${what} (${said})`, error.ms, error.tries);
+    });
+  return {
+    child,
+    output: () => printed,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStdout,
+  };
 }
 
 /** What {@link runCommandInProcess} hands a command: the shape of every socketlab command's io. */

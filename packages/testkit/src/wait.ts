@@ -7,8 +7,14 @@ export class WaitTimeoutError extends Error {
   constructor(
     readonly what: string,
     readonly ms: number,
+    /** Set when a count bound ended the wait before its time bound did. */
+    readonly tries?: number,
   ) {
-    super(`timed out after ${ms} ms waiting for ${what}`);
+    super(
+      tries === undefined
+        ? `timed out after ${ms} ms waiting for ${what}`
+        : `gave up after ${tries} tries (the count bound; ${ms} ms were allowed) waiting for ${what}`,
+    );
   }
 }
 
@@ -65,17 +71,28 @@ export function nextEvent<T extends unknown[] = unknown[]>(
  * Polls `check` until it returns a value other than `undefined`/`false`, bounded in time and in
  * count. For state that emits no event (the kernel's socket table, a file appearing); prefer
  * {@link nextEvent} whenever there is an event to await.
+ *
+ * The count bound defaults to what `ms` allows at `intervalMs` apart, so the time bound is the one
+ * that is reached: a fixed default count once ended a 90 s wait after about 10 s on a loaded
+ * machine, and the error then named the 90 s. A `maxTries` given explicitly still ends the wait
+ * early, and the error says which bound ran out.
  */
 export async function pollUntil<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  { ms = DEFAULT_WAIT_MS, intervalMs = 10, maxTries = 1_000 } = {},
+  {
+    ms = DEFAULT_WAIT_MS,
+    intervalMs = 10,
+    maxTries = Math.ceil(ms / Math.max(1, intervalMs)) + 1,
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + ms;
-  for (let tries = 0; tries < maxTries && Date.now() < deadline; tries++) {
+  let tries = 0;
+  while (tries < maxTries && Date.now() < deadline) {
+    tries++;
     const value = await check();
     if (value !== undefined && value !== false) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
   }
-  throw new WaitTimeoutError(what, ms);
+  throw new WaitTimeoutError(what, ms, Date.now() < deadline ? tries : undefined);
 }

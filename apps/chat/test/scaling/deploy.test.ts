@@ -17,7 +17,7 @@ import {
   tempDir,
   withTimeout,
 } from '@socketlab/testkit';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ask, connectGuest, startTestApp } from '../helpers/chat.ts';
 import { connectNc } from '../tcp/nc.ts';
 
