@@ -56,12 +56,23 @@ export interface Instance extends BalancerEndpoint {
   close(): Promise<void>;
 }
 
-/** `count` Socket.IO instances, closed when the test ends. */
-export async function instances(count: number): Promise<Instance[]> {
+/**
+ * `count` Socket.IO instances, closed when the test ends. The default heartbeat is one a loaded CI
+ * machine keeps: at 300/300 ms a polling client behind nginx, its pong one more proxied POST,
+ * missed the deadline and its next `who` failed with "socket has been disconnected". A test that
+ * waits on the heartbeat to notice a lost instance passes a short one.
+ */
+export async function instances(
+  count: number,
+  heartbeat: { pingInterval: number; pingTimeout: number } = {
+    pingInterval: 2_000,
+    pingTimeout: 10_000,
+  },
+): Promise<Instance[]> {
   const list: Instance[] = [];
   for (let index = 0; index < count; index++) {
     const http = createServer();
-    const io = new Server(http, { pingInterval: 300, pingTimeout: 300 });
+    const io = new Server(http, heartbeat);
     io.on('connection', (socket) => {
       socket.on('who', (ack: (index: number) => void) => ack(index));
     });

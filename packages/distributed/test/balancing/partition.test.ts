@@ -16,7 +16,7 @@ describe.skipIf(nginx.skip)('a partitioned instance behind nginx', () => {
   beforeAll(() => nginx.require());
 
   it('heartbeats notice on both sides, and its clients reconnect to the others', async () => {
-    const list = await instances(3); // pingInterval 300 ms, pingTimeout 300 ms
+    const list = await instances(3, { pingInterval: 300, pingTimeout: 300 });
     const [a] = list;
     if (a === undefined) throw new Error('no instance');
     const proxy = await listenImpairedTcpProxy({ target: { host: a.host, port: a.port } });
