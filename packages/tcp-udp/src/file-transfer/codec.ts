@@ -62,6 +62,16 @@ function withMessage(code: number, message: string): Buffer {
   return Buffer.concat([head, text]);
 }
 
+const NO_HASH = '0'.repeat(64);
+
+/** A hash a sender announces: 64 lowercase hex digits, and not all zeros (that means "after the body"). */
+function checkAnnouncedHash(sha256: string): void {
+  if (!SHA256_HEX.test(sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
+  if (sha256 === NO_HASH) {
+    throw new RangeError('the all-zero sha256 is reserved: on the wire it means "after the body"');
+  }
+}
+
 function payloadOf(message: FileTransferMessage): Buffer {
   switch (message.type) {
     case 'hello':
@@ -71,12 +81,12 @@ function payloadOf(message: FileTransferMessage): Buffer {
         (message.flags ?? 0) & 0xff,
       ]);
     case 'file': {
-      if (!SHA256_HEX.test(message.sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
+      if (message.sha256 !== undefined) checkAnnouncedHash(message.sha256);
       checkInteger('mode', message.mode, 0, 0o7777);
       const name = textBytes(message.name, FILE_TRANSFER_MAX_NAME_BYTES, 'the name');
-      const rest = Buffer.alloc(2 + 32 + 2);
+      const rest = Buffer.alloc(2 + 32 + 2); // the hash stays 32 zero bytes when it follows the body
       rest.writeUInt16BE(message.mode, 0);
-      Buffer.from(message.sha256, 'hex').copy(rest, 2);
+      if (message.sha256 !== undefined) Buffer.from(message.sha256, 'hex').copy(rest, 2);
       rest.writeUInt16BE(name.length, 34);
       return Buffer.concat([u64(message.size, 'size'), rest, name]);
     }
@@ -88,6 +98,9 @@ function payloadOf(message: FileTransferMessage): Buffer {
     case 'refuse':
     case 'error':
       return withMessage(FILE_TRANSFER_REASONS[message.reason], message.message);
+    case 'digest':
+      checkAnnouncedHash(message.sha256);
+      return Buffer.from(message.sha256, 'hex');
     case 'result': {
       if (!SHA256_HEX.test(message.sha256)) throw new TypeError('sha256 must be 64 lowercase hex');
       const status = Buffer.from([FILE_TRANSFER_STATUSES[message.status]]);
@@ -181,7 +194,15 @@ function decodePayload(type: number, payload: Buffer, raw: Uint8Array): FileTran
         });
       }
       const sha256 = payload.subarray(10, 42).toString('hex');
-      return { type: 'file', name, size, mode, sha256 };
+      return sha256 === NO_HASH
+        ? { type: 'file', name, size, mode }
+        : { type: 'file', name, size, mode, sha256 };
+    }
+    case TYPES.digest: {
+      exactly(32);
+      const sha256 = payload.toString('hex');
+      if (sha256 === NO_HASH) throw malformed('a digest of 32 zero bytes', raw);
+      return { type: 'digest', sha256 };
     }
     case TYPES.accept:
       exactly(8);

@@ -57,6 +57,11 @@ export interface FileTransferFs {
   link(existingPath: string, newPath: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
+  /**
+   * `readdir(3)`: the names in a directory. Only to find a partial file for a file announced
+   * without its hash; without it such a file is always asked for its hash first.
+   */
+  readdir?(path: string): Promise<string[]>;
 }
 
 /** The real file system: `node:fs/promises`. */
@@ -67,6 +72,7 @@ export const nodeFileTransferFs: FileTransferFs = {
   link: (a, b) => fs.link(a, b),
   rename: (a, b) => fs.rename(a, b),
   unlink: (p) => fs.unlink(p),
+  readdir: (p) => fs.readdir(p),
 };
 
 const ADVICE: Record<string, string> = {

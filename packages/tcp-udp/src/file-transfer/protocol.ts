@@ -9,8 +9,8 @@
  *
  * ```
  * sender                                            receiver
- * hello   01 | 00000006 | 'SLFT' ver=1 flags=1  ──►   (flags: FILE_TRANSFER_HELLO_FLAGS)
- *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 01
+ * hello   01 | 00000006 | 'SLFT' ver=1 flags=3  ──►   (flags: FILE_TRANSFER_HELLO_FLAGS)
+ *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 03
  * file    02 | len | size u64 | mode u16 | sha256[32] | nameLen u16 | name UTF-8  ──►
  *                                               ◄──  accept 03 | 00000008 | offset u64
  *                                                or  skip   04 | 00000000          (already have it)
@@ -22,6 +22,26 @@
  *                                               ◄──  end 07 | 00000000, then the receiver closes
  * at any point, for the whole session:          ◄──  error 08 | len | reason u8 | msgLen u16 | msg, then close
  * ```
+ *
+ * The hash after the body (hello flag `digestAfter`, when both ends set it): the sender may
+ * announce a file before it knows the hash, with 32 zero bytes in the hash's place, and hash the
+ * bytes as it sends them, so a file is read once instead of twice. The hash follows the body:
+ *
+ * ```
+ * file    02 | len | size | mode | 00…00 (32) | nameLen | name  ──►
+ *                                               ◄──  accept 03 | 00000008 | 0000000000000000
+ *                                                or  refuse 05 | … | reason=digest-needed (14)
+ * (after accept) raw body: size bytes           ──►
+ * digest  09 | 00000020 | sha256[32]            ──►
+ *                                               ◄──  result 06 | …
+ * ```
+ *
+ * Skip and resume need the hash first (is the file there the same one? is the partial this
+ * file's beginning?), so a receiver that has anything under the name (the file, or a partial)
+ * refuses with `digest-needed`, and the sender announces the same file again with its hash, as
+ * without the flag. A body cut short keeps its partial under the hash-less name
+ * (`partialFileName(base)`); the next announcement with a hash resumes from it, and the end to
+ * end check still decides: if it was another file's beginning, the result is `integrity`.
  */
 /** The protocol version this code speaks, sent in both hellos. */
 export const FILE_TRANSFER_VERSION = 1;
@@ -48,13 +68,16 @@ export const FILE_TRANSFER_TYPES = {
   result: 0x06,
   end: 0x07,
   error: 0x08,
+  digest: 0x09,
 } as const;
 
 /**
  * Why a receiver refuses a file (`refuse`) or ends a session (`error`), with its byte on the wire.
  * `in-progress`: another session is writing the same name right now. `no-space`: the disk (or
  * the quota) filled up; the partial file is kept, so sending again later resumes (sent only to a
- * sender whose hello has {@link FILE_TRANSFER_HELLO_FLAGS} `noSpace`).
+ * sender whose hello has {@link FILE_TRANSFER_HELLO_FLAGS} `noSpace`). `digest-needed`: a file was
+ * announced without its hash and the receiver has something under that name; announce it again
+ * with the hash (sent only to a sender whose hello has `digestAfter`).
  */
 export const FILE_TRANSFER_REASONS = {
   'unsafe-name': 1,
@@ -70,6 +93,7 @@ export const FILE_TRANSFER_REASONS = {
   internal: 11,
   'in-progress': 12,
   'no-space': 13,
+  'digest-needed': 14,
 } as const;
 
 /**
@@ -77,8 +101,10 @@ export const FILE_TRANSFER_REASONS = {
  * end sets the bits it knows and reads the other's; an older peer sends 0 and ignores them, so
  * the version stays 1 and both directions keep working. `noSpace`: the reason `no-space` (13) may
  * be sent to this end; to a peer without it, a full disk is reported as `file-system`.
+ * `digestAfter`: this end can announce a file without its hash and send the hash after the body
+ * (a sender), or take such a file (a receiver); it is used only when both ends set it.
  */
-export const FILE_TRANSFER_HELLO_FLAGS = { noSpace: 0x01 } as const;
+export const FILE_TRANSFER_HELLO_FLAGS = { noSpace: 0x01, digestAfter: 0x02 } as const;
 
 /** One of {@link FILE_TRANSFER_REASONS}. */
 export type FileTransferReason = keyof typeof FILE_TRANSFER_REASONS;
@@ -104,13 +130,21 @@ export type FileTransferMessage =
       version: number /** {@link FILE_TRANSFER_HELLO_FLAGS}, absent when 0 */;
       flags?: number;
     }
-  | { type: 'file'; name: string; size: number; mode: number; sha256: string }
+  | {
+      type: 'file';
+      name: string;
+      size: number;
+      mode: number;
+      /** Absent: the hash follows the body in a `digest` (both hellos set `digestAfter`). */
+      sha256?: string;
+    }
   | { type: 'accept'; offset: number }
   | { type: 'skip' }
   | { type: 'refuse'; reason: FileTransferReason; message: string }
   | { type: 'result'; status: FileTransferStatus; sha256: string; message: string }
   | { type: 'end' }
-  | { type: 'error'; reason: FileTransferReason; message: string };
+  | { type: 'error'; reason: FileTransferReason; message: string }
+  | { type: 'digest'; sha256: string };
 
 /** A decoded message and how many bytes of the input it used. */
 export interface DecodedFileTransferMessage {

@@ -47,7 +47,8 @@ export interface IncomingFile {
   name: string;
   size: number;
   mode: number;
-  sha256: string;
+  /** Absent: announced before it was known; it comes after the body (see {@link Upload.finish}). */
+  sha256?: string;
 }
 
 /** What to answer a file header with. */
@@ -67,12 +68,14 @@ export interface UploadOutcome {
 
 /**
  * The partial file's name: hidden, and naming the hash so a resume finds only the same file.
+ * A file announced without its hash (it follows the body) has sixteen zeros in its place.
  * @param base - The file's own name (the last component).
- * @param sha256 - Its SHA-256 in lowercase hex.
+ * @param sha256 - Its SHA-256 in lowercase hex, if known.
  * @example partialFileName('cat.jpg', 'e3b0c442…') // '.cat.jpg.e3b0c44298fc1c14.partial'
+ * @example partialFileName('cat.jpg') // '.cat.jpg.0000000000000000.partial'
  */
-export function partialFileName(base: string, sha256: string): string {
-  return `.${base}.${sha256.slice(0, 16)}.partial`;
+export function partialFileName(base: string, sha256?: string): string {
+  return `.${base}.${(sha256 ?? '').slice(0, 16).padEnd(16, '0')}.partial`;
 }
 
 const isPartialName = (base: string): boolean => /^\..*\.[0-9a-f]{16}\.partial$/.test(base);
@@ -147,7 +150,15 @@ export class FileReceiverStore {
     }
     const finalPath = path.join(dir, base);
     const existing = await lstatOrUndefined(fs, finalPath);
-    if (existing) {
+    const hashless = path.join(dir, partialFileName(base));
+    if (file.sha256 === undefined) {
+      // Nothing to compare a file or a partial with: whether to skip, refuse or resume needs the
+      // hash, which the sender sends with the file when asked.
+      if (existing || (await hasPartial(fs, dir, base))) {
+        const message = `${quoteInput(file.name)} has a file or a partial file here already: announce it with its hash`;
+        return { kind: 'refuse', reason: 'digest-needed', message };
+      }
+    } else if (existing) {
       if (existing.isSymbolicLink()) {
         return refusal(
           'unsafe-name',
@@ -165,7 +176,17 @@ export class FileReceiverStore {
       }
     }
     const partialPath = path.join(dir, partialFileName(base, file.sha256));
-    const partial = await lstatOrUndefined(fs, partialPath);
+    let partial = await lstatOrUndefined(fs, partialPath);
+    if (!partial && file.sha256 !== undefined && (await lstatOrUndefined(fs, hashless))?.isFile()) {
+      // A body announced without its hash and cut short: most likely this file's beginning (the
+      // same sender, sending again). It is taken over and resumed; the end-to-end check decides,
+      // and an `integrity` result removes it.
+      await fs.rename(hashless, partialPath).catch((error: unknown) => {
+        if (errnoOf(error) !== 'ENOENT')
+          throw toFileSystemError(`renaming ${quotePath(hashless)}`, error);
+      });
+      partial = await lstatOrUndefined(fs, partialPath);
+    }
     if (partial && !partial.isFile()) {
       return refusal(
         'unsafe-name',
@@ -346,8 +367,12 @@ export class Upload {
     }
   }
 
-  /** Syncs, verifies the SHA-256 and moves the file into place. Never throws. */
-  async finish(): Promise<UploadOutcome> {
+  /**
+   * Syncs, verifies the SHA-256 and moves the file into place. Never throws.
+   * @param declared - The hash the sender declared: the announced one unless it came after the
+   *   body. A file announced without one and finished without one fails as `integrity`.
+   */
+  async finish(declared: string | undefined = this.file.sha256): Promise<UploadOutcome> {
     const { fs, overwrite, modeMask } = this.store.options;
     let sha256: string;
     try {
@@ -359,9 +384,9 @@ export class Upload {
       this.hash.close();
     }
     if (this.#failure) return this.#drop('file-system', sha256, this.#failure);
-    if (sha256 !== this.file.sha256) {
-      const message = `${quoteInput(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${this.file.sha256}; the partial file was removed`;
-      return this.#drop('integrity', sha256, new IntegrityError(message, this.file.sha256, sha256));
+    if (sha256 !== declared) {
+      const message = `${quoteInput(this.file.name)}: the bytes received hash to ${sha256}, the sender declared ${declared ?? 'none'}; the partial file was removed`;
+      return this.#drop('integrity', sha256, new IntegrityError(message, declared ?? '', sha256));
     }
     try {
       await this.handle.chmod(this.file.mode & modeMask);
@@ -461,6 +486,24 @@ async function rehash(
     position += bytesRead;
   }
   return position;
+}
+
+/**
+ * Whether `dir` holds a partial file of `base`, under any hash: one pass over the directory (a
+ * file announced without its hash could be the beginning of any of them). Without `readdir`, yes.
+ */
+async function hasPartial(fs: FileTransferFs, dir: string, base: string): Promise<boolean> {
+  if (!fs.readdir) return true;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    throw toFileSystemError(`listing ${quotePath(dir)}`, error);
+  }
+  const prefix = `.${base}.`;
+  return names.some(
+    (name) => name.length === prefix.length + 24 && name.startsWith(prefix) && isPartialName(name),
+  );
 }
 
 async function syncDirectory(fs: FileTransferFs, dir: string): Promise<void> {

@@ -174,6 +174,9 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     const limits = this.#limits;
     const stream = new FileTransferStream(socket, limits.highWaterMark, this.#budget);
     let knowsNoSpace = false;
+    let digestAfter = false;
+    /** The name last refused with `digest-needed`: its announcement with the hash is not a new file. */
+    let hashAskedFor: string | undefined;
     const send = (message: FileTransferMessage): void => {
       if (socket.destroyed) return;
       // A sender from before `no-space` would not decode it: it hears `file-system` instead.
@@ -206,10 +209,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         throw new ProtocolError('TCPUDP_ERR_PROTOCOL', message);
       }
       knowsNoSpace = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.noSpace) !== 0;
+      digestAfter = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.digestAfter) !== 0;
       send({
         type: 'hello',
         version: FILE_TRANSFER_VERSION,
-        flags: FILE_TRANSFER_HELLO_FLAGS.noSpace,
+        flags: FILE_TRANSFER_HELLO_FLAGS.noSpace | FILE_TRANSFER_HELLO_FLAGS.digestAfter,
       });
       for (;;) {
         const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
@@ -226,8 +230,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             `expected a file header or end, got ${message.type}`,
           );
         }
-        files += 1;
-        const wait = headers.take(performance.now());
+        if (message.sha256 === undefined && !digestAfter) {
+          throw new ProtocolError(
+            'TCPUDP_ERR_PROTOCOL',
+            `${quoteInput(message.name)} was announced without its hash by a sender whose hello did not set digestAfter`,
+          );
+        }
+        const again = hashAskedFor === message.name && message.sha256 !== undefined;
+        hashAskedFor = undefined;
+        if (!again) files += 1;
+        const wait = again ? 0 : headers.take(performance.now());
         if (wait > 0) await pause(socket, wait);
         if (isGone(socket)) throw senderGone();
         if (files > limits.maxFilesPerSession) {
@@ -279,9 +291,20 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           );
           continue;
         }
-        await this.#receiveFile(message, socket, stream, send, refuse, ref, (n) => {
-          total += n;
-        });
+        await this.#receiveFile(
+          message,
+          socket,
+          stream,
+          send,
+          refuse,
+          ref,
+          (n) => {
+            total += n;
+          },
+          () => {
+            hashAskedFor = message.name;
+          },
+        );
       }
     } catch (error) {
       const typed = asTransferError(error);
@@ -305,6 +328,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     refuse: (reason: FileTransferReason, text: string, error?: TcpUdpError) => void,
     ref: FileReceiverSessionRef,
     count: (bytes: number) => void,
+    askedForHash: () => void,
   ): Promise<void> {
     const key = header.name;
     if (this.#inProgress.has(key)) {
@@ -330,6 +354,12 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         // The sender left while the file system was consulted: no answer, no partial to keep.
         if (decision.kind === 'accept') await decision.upload.abandon(decision.offset > 0);
         throw senderGone();
+      }
+      if (decision.kind === 'refuse' && decision.reason === 'digest-needed') {
+        // Not a refusal the owner hears of: the sender announces the file again, with its hash.
+        send({ type: 'refuse', reason: decision.reason, message: decision.message });
+        askedForHash();
+        return;
       }
       if (decision.kind === 'refuse') {
         refuse(decision.reason, decision.message, decision.error);
@@ -361,8 +391,22 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           rateWindowMs: this.#limits.bodyRateWindowMs,
         },
       );
+      let declared = header.sha256;
+      if (declared === undefined) {
+        const digest = await stream.message(
+          this.#limits.headerTimeoutMs,
+          `the hash of ${quoteInput(header.name)} after its body`,
+        );
+        if (digest.type !== 'digest') {
+          throw new ProtocolError(
+            'TCPUDP_ERR_PROTOCOL',
+            `expected the digest of ${quoteInput(header.name)} after its body, got ${digest.type}`,
+          );
+        }
+        declared = digest.sha256;
+      }
       upload = undefined;
-      const outcome = await active.finish();
+      const outcome = await active.finish(declared);
       send({
         type: 'result',
         status: outcome.status,

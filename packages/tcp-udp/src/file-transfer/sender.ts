@@ -3,13 +3,16 @@
  * announced with its size, mode and SHA-256, streamed from disk with backpressure, and resumed
  * from wherever the receiver already has a verified-to-be-the-same partial file.
  *
- * Hashing first: the header carries the SHA-256 of the WHOLE file, so each file is read once to
- * hash it before the connection opens, then again to send it. That extra read is what lets the
- * receiver name a partial by its hash (so a resume continues the same file, never another) and
- * verify the result end to end. Pass `sha256` with a file to skip the first read.
+ * Hashing: the receiver verifies every file end to end against the SHA-256 its sender declares.
+ * When both hellos set `digestAfter`, a file whose hash is not given is announced without it and
+ * hashed as it is sent, the hash following the body: one read of the file instead of two. A
+ * receiver that has something under that name asks for the hash first (`digest-needed`: skip and
+ * resume compare hashes), and only then is that file read once to hash it and announced again.
+ * With an older receiver every file is hashed before it is announced. Pass `sha256` with a file
+ * (known from an earlier send) to announce it with its hash without reading it.
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -87,6 +90,13 @@ export interface SendFilesOptions {
   /** The size of each read from disk. @default 1 MiB */
   highWaterMark?: number;
   /**
+   * Files from this size up are announced without their hash and hashed as they are sent, when
+   * the receiver takes that (`digestAfter`); smaller ones are hashed first, which costs little,
+   * and spares the receiver a look through the directory for each. `Infinity`: always hash first.
+   * @default 1 MiB
+   */
+  digestAfterFromBytes?: number;
+  /**
    * Opens the connection instead of a plain TCP connect to `host:port`: for an embedder that
    * speaks TLS or its own handshake first. It resolves with a connected socket on which the
    * receiver's protocol starts; `connectTimeoutMs` is then the function's own business.
@@ -99,7 +109,8 @@ interface Prepared {
   name: string;
   size: number;
   mode: number;
-  sha256: string;
+  /** Known before sending: given, or hashed because the receiver asked. */
+  sha256?: string;
 }
 
 async function prepare(file: FileToSend | string): Promise<Prepared> {
@@ -111,10 +122,11 @@ async function prepare(file: FileToSend | string): Promise<Prepared> {
   if (!stats.isFile()) throw new TypeError(`${entry.path} is not a regular file`);
   const name = entry.name ?? path.basename(entry.path);
   const mode = entry.mode ?? stats.mode & 0o7777;
-  const sha256 = entry.sha256 ?? (await sha256OfFile(entry.path));
+  const { sha256 } = entry;
   // Encoding checks every field (name length, mode, hash shape) before anything is sent.
-  encodeFileTransferMessage({ type: 'file', name, size: stats.size, mode, sha256 });
-  return { file: entry, name, size: stats.size, mode, sha256 };
+  const known = sha256 === undefined ? {} : { sha256 };
+  encodeFileTransferMessage({ type: 'file', name, size: stats.size, mode, ...known });
+  return { file: entry, name, size: stats.size, mode, ...known };
 }
 
 /**
@@ -157,8 +169,9 @@ async function connect(host: string, port: number, timeoutMs: number): Promise<n
 
 /**
  * Sends files to a file receiver over one TCP connection and tells what became of each.
- * Every file is hashed first (unless its `sha256` is given), then announced; the receiver answers
- * accept-from-offset (a resume), skip (already there) or refuse, and after a body, its verdict.
+ * Each file is announced (with its hash when given, or when the receiver needs it first; see the
+ * module's comment); the receiver answers accept-from-offset (a resume), skip (already there) or
+ * refuse, and after a body (and its hash, if it was not announced), its verdict.
  * @param host - The receiver's address.
  * @param port - Its port.
  * @param files - Paths, or {@link FileToSend} entries with the name the receiver should use.
@@ -186,6 +199,10 @@ export async function sendFiles(
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const answerTimeoutMs = options.answerTimeoutMs ?? 60_000;
   const highWaterMark = options.highWaterMark ?? 1024 * 1024;
+  const digestAfterFromBytes = options.digestAfterFromBytes ?? 1024 * 1024;
+  if (digestAfterFromBytes !== Number.POSITIVE_INFINITY) {
+    checkInteger('digestAfterFromBytes', digestAfterFromBytes, 0);
+  }
   checkInteger('connectTimeoutMs', connectTimeoutMs, 1, TIMER_MAX_MS);
   checkInteger('answerTimeoutMs', answerTimeoutMs, 1, TIMER_MAX_MS);
   checkInteger('highWaterMark', highWaterMark, 1);
@@ -212,16 +229,37 @@ export async function sendFiles(
     send({
       type: 'hello',
       version: FILE_TRANSFER_VERSION,
-      flags: FILE_TRANSFER_HELLO_FLAGS.noSpace,
+      flags: FILE_TRANSFER_HELLO_FLAGS.noSpace | FILE_TRANSFER_HELLO_FLAGS.digestAfter,
     });
     const hello = await answer("the receiver's hello");
     if (hello.type !== 'hello') throw unexpected('hello', hello);
+    const digestAfter = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.digestAfter) !== 0;
     const results: FileSendResult[] = [];
     for (const [index, file] of prepared.entries()) {
-      const { name, size, mode, sha256 } = file;
-      send({ type: 'file', name, size, mode, sha256 });
-      const reply = await answer(`an answer for ${JSON.stringify(name)}`);
-      const base = { name, path: file.file.path, size, sha256, offset: 0, bytesSent: 0 };
+      const { name, size, mode } = file;
+      if (!digestAfter || size < digestAfterFromBytes) {
+        file.sha256 ??= await sha256OfFile(file.file.path);
+      }
+      send({ type: 'file', name, size, mode, ...(file.sha256 ? { sha256: file.sha256 } : {}) });
+      let reply = await answer(`an answer for ${JSON.stringify(name)}`);
+      if (
+        reply.type === 'refuse' &&
+        reply.reason === 'digest-needed' &&
+        file.sha256 === undefined
+      ) {
+        file.sha256 = await sha256OfFile(file.file.path);
+        send({ type: 'file', name, size, mode, sha256: file.sha256 });
+        reply = await answer(`an answer for ${JSON.stringify(name)}, announced with its hash`);
+      }
+      const announced = file.sha256;
+      const base = {
+        name,
+        path: file.file.path,
+        size,
+        sha256: announced ?? '',
+        offset: 0,
+        bytesSent: 0,
+      };
       if (reply.type === 'skip') {
         results.push({ ...base, status: 'skipped' });
         continue;
@@ -240,15 +278,19 @@ export async function sendFiles(
           'TCPUDP_ERR_PROTOCOL',
           `the receiver asked to resume at ${reply.offset}, past the size ${size}`,
         );
-      const sent = await sendBody(socket, stream, file, reply.offset, highWaterMark, (done) =>
-        options.onProgress?.({ index, name, size, offset: reply.offset, done }),
+      const offset = reply.offset;
+      const hash = announced === undefined ? createHash('sha256') : undefined;
+      const sent = await sendBody(socket, stream, file, offset, highWaterMark, hash, (done) =>
+        options.onProgress?.({ index, name, size, offset, done }),
       );
+      const sha256 = announced ?? (hash as Hash).digest('hex');
+      if (announced === undefined) send({ type: 'digest', sha256 });
       const result = await answer(`the result for ${JSON.stringify(name)}`);
       if (result.type !== 'result') throw unexpected('result', result);
-      const done = { ...base, offset: reply.offset, bytesSent: sent };
+      const done = { ...base, sha256, offset, bytesSent: sent };
       if (result.status === 'verified') results.push({ ...done, status: 'sent' });
       else if (result.status === 'integrity') {
-        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we announced ${sha256}: the file changed while it was sent, or the receiver's kept partial file was damaged (it is removed: send again)`;
+        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we declared ${sha256}: the file changed while it was sent, or the receiver's kept partial file was another file's beginning or damaged (it is removed: send again)`;
         results.push({
           ...done,
           status: 'failed',
@@ -278,6 +320,7 @@ async function sendBody(
   file: Prepared,
   offset: number,
   highWaterMark: number,
+  hash: Hash | undefined,
   progress: (done: number) => void,
 ): Promise<number> {
   const count = file.size - offset;
@@ -292,7 +335,10 @@ async function sendBody(
     for await (const chunk of reader) {
       const bytes = chunk as Buffer;
       sent += bytes.length;
-      if (!socket.write(bytes)) {
+      const flowing = socket.write(bytes);
+      // Hashed while the kernel copies it out: the chunk is read-only from here on.
+      hash?.update(bytes);
+      if (!flowing) {
         await drainOrClose(socket);
         if (socket.destroyed)
           throw explain(

@@ -22,10 +22,22 @@ const SHA = 'ab'.repeat(32);
 const FIXTURES: [string, FileTransferMessage, string][] = [
   ['hello', { type: 'hello', version: 1 }, '01 00000006 534c4654 01 00'],
   ['hello with flags', { type: 'hello', version: 1, flags: 1 }, '01 00000006 534c4654 01 01'],
+  ['hello with digestAfter', { type: 'hello', version: 1, flags: 3 }, '01 00000006 534c4654 01 03'],
   [
     'file header',
     { type: 'file', name: 'a.txt', size: 5, mode: 0o644, sha256: SHA },
     `02 00000031 0000000000000005 01a4 ${SHA} 0005 612e747874`,
+  ],
+  [
+    'file header, its hash after the body',
+    { type: 'file', name: 'a.txt', size: 5, mode: 0o644 },
+    `02 00000031 0000000000000005 01a4 ${'00'.repeat(32)} 0005 612e747874`,
+  ],
+  ['digest', { type: 'digest', sha256: SHA }, `09 00000020 ${SHA}`],
+  [
+    'refuse, digest needed',
+    { type: 'refuse', reason: 'digest-needed', message: '' },
+    '05 00000003 0e 0000',
   ],
   ['accept from 0', { type: 'accept', offset: 0 }, '03 00000008 0000000000000000'],
   ['accept from 2^40', { type: 'accept', offset: 2 ** 40 }, '03 00000008 0000010000000000'],
@@ -90,7 +102,7 @@ describe('file-transfer protocol codec', () => {
   });
 
   it.each([
-    ['an unknown type, from its first byte', '09', 'unknown message type 0x09'],
+    ['an unknown type, from its first byte', '0a', 'unknown message type 0x0a'],
     ['a hello with a bad magic', '01 00000006 48545450 01 00', 'must start with SLFT'],
     ['a hello of the wrong length', '01 00000005 534c4654 01', 'needs 6 payload bytes'],
     [
@@ -108,6 +120,8 @@ describe('file-transfer protocol codec', () => {
     ['an unknown reason code', '05 00000003 63 0000', 'unknown reason code 99'],
     ['an unknown status', `06 00000023 09 ${SHA} 0000`, 'unknown result status 9'],
     ['a skip with a payload', '04 00000001 00', 'needs 0 payload bytes'],
+    ['a digest cut short', `09 0000001f ${SHA.slice(2)}`, 'needs 32 payload bytes'],
+    ['a digest of zeros', `09 00000020 ${'00'.repeat(32)}`, 'a digest of 32 zero bytes'],
     [
       'an HTTP request',
       Buffer.from('GET / HTTP/1.1\r\n').toString('hex'),
@@ -157,6 +171,13 @@ describe('file-transfer protocol codec', () => {
       { type: 'file', name: 'a', size: 1, mode: 0, sha256: SHA.toUpperCase() },
       TypeError,
     ],
+    // all zeros on the wire means "the hash follows the body": no real hash may be sent as that
+    [
+      'an all-zero hash',
+      { type: 'file', name: 'a', size: 1, mode: 0, sha256: '0'.repeat(64) },
+      RangeError,
+    ],
+    ['an all-zero digest', { type: 'digest', sha256: '0'.repeat(64) }, RangeError],
   ] as [string, FileTransferMessage, ErrorConstructor][])(
     'refuses to encode %s',
     (_, message, type) => {
@@ -168,7 +189,8 @@ describe('file-transfer protocol codec', () => {
     const text = (max: number) => fc.string({ unit: 'grapheme', maxLength: max });
     const sha = fc
       .uint8Array({ minLength: 32, maxLength: 32 })
-      .map((b) => Buffer.from(b).toString('hex'));
+      .map((b) => Buffer.from(b).toString('hex'))
+      .filter((hex) => hex !== '0'.repeat(64));
     const size = fc.maxSafeNat();
     const reason = fc.constantFrom(...(Object.keys(FILE_TRANSFER_REASONS) as FileTransferReason[]));
     const status = fc.constantFrom(
@@ -183,6 +205,13 @@ describe('file-transfer protocol codec', () => {
         mode: fc.integer({ min: 0, max: 0o7777 }),
         sha256: sha,
       }),
+      fc.record({
+        type: fc.constant('file' as const),
+        name: text(200),
+        size,
+        mode: fc.integer({ min: 0, max: 0o7777 }),
+      }),
+      sha.map((sha256) => ({ type: 'digest' as const, sha256 })),
       size.map((offset) => ({ type: 'accept' as const, offset })),
       fc.constant({ type: 'skip' as const }),
       fc.constant({ type: 'end' as const }),

@@ -72,18 +72,23 @@ export class RawFileTransferPeer {
     return decoded.message;
   }
 
-  async hello(): Promise<void> {
-    await this.send({ type: 'hello', version: 1 });
+  /** Says hello (flags 0 by default: a sender from before any flag) and reads the answer. */
+  async hello(flags = 0): Promise<void> {
+    await this.send({ type: 'hello', version: 1, ...(flags ? { flags } : {}) });
     const answer = await this.read();
     if (answer.type !== 'hello') throw this.wire.fail(`expected a hello, got ${answer.type}`);
   }
 }
 
-/** A TCP proxy to `port` that counts the bytes going towards it; closed when the test ends. */
+/**
+ * A TCP proxy to `port` that counts (and keeps) the bytes going towards it; closed when the test
+ * ends. `toTarget()`: those bytes, for a test that reads what a sender put on the wire.
+ */
 export async function countingProxy(
   port: number,
-): Promise<{ port: number; bytesToTarget: () => number }> {
+): Promise<{ port: number; bytesToTarget: () => number; toTarget: () => Buffer }> {
   let count = 0;
+  const kept: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const target = net.connect({ host: '127.0.0.1', port });
@@ -97,6 +102,7 @@ export async function countingProxy(
     }
     client.on('data', (chunk: Buffer) => {
       count += chunk.length;
+      kept.push(chunk);
     });
     client.pipe(target);
     target.pipe(client);
@@ -109,5 +115,9 @@ export async function countingProxy(
       }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, bytesToTarget: () => count };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    bytesToTarget: () => count,
+    toTarget: () => Buffer.concat(kept),
+  };
 }
