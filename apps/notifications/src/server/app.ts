@@ -270,11 +270,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   }
   const io = service.io as Server;
   const peers =
-    shared === undefined
-      ? undefined
-      : 'cluster' in shared.reach
-        ? shared.reach.cluster
-        : (io as unknown as NotificationCluster);
+    shared === undefined ? undefined : 'cluster' in shared.reach ? shared.reach.cluster : io;
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
   metrics = createAppMetrics({

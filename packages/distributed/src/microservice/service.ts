@@ -1,7 +1,8 @@
 /**
  * A notification microservice: REST and GraphQL in, live push out. Each accepted notification is
  * stored (idempotency), handed to this instance's push channels, and published once to the other
- * instances through the Socket.IO adapter (`serverSideEmit` over Redis), which hand it to theirs:
+ * instances through the Socket.IO adapter (`serverSideEmit` over Redis), or through a `cluster` the
+ * caller gives (core NATS, say), which hand it to theirs:
  * one source feeds Socket.IO rooms, GraphQL subscriptions and any channel an app adds.
  * @see https://socket.io/docs/v4/server-api/#serverserversideemiteventname-args
  */
