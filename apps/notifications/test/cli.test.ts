@@ -68,6 +68,7 @@ describe('socketlab-notify, in process', () => {
       expect(code).toBe(0);
       expect(out).toMatch(/^Usage: socketlab-notify \[--port N\]/);
       expect(out).toContain('--api-key');
+      expect(out).toMatch(/--nats URL +share everything through NATS/);
     }
   });
 
@@ -80,21 +81,26 @@ describe('socketlab-notify, in process', () => {
     [['--mqtt', 'localhost'], /--mqtt must be an mqtt:\/\/ URL/],
     [['--grpc', '127.0.0.1:50051'], /--grpc HOST:PORT and --symbols A,B together/],
     [['--redis', 'localhost'], /--redis must be a redis:\/\/ URL/],
+    [['--nats', 'localhost:4222'], /--nats must be a nats:\/\/ \(or tls:\/\/\) URL/],
+    [['--nats', 'redis://127.0.0.1:6379'], /--nats must be a nats:\/\//],
+    [
+      ['--redis', 'redis://127.0.0.1:6379', '--nats', 'nats://127.0.0.1:4222'],
+      /give --redis or --nats, not both/,
+    ],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, err } = await runCommandInProcess(runNotifyCli, argv);
     expect(code).toBe(2);
     expect(err).toMatch(message);
   });
 
-  it('exits 1 and says why when Redis does not answer', async () => {
-    const { code, err } = await runCommandInProcess(runNotifyCli, [
-      '--port',
-      '0',
-      '--redis',
-      'redis://127.0.0.1:1',
-    ]);
+  it.each([
+    ['Redis', 'redis://127.0.0.1:1'],
+    ['NATS', 'nats://127.0.0.1:1'],
+  ])('exits 1 and says why when %s does not answer', async (name, url) => {
+    const flag = `--${name.toLowerCase()}`;
+    const { code, err } = await runCommandInProcess(runNotifyCli, ['--port', '0', flag, url]);
     expect(code).toBe(1);
-    expect(err).toMatch(/could not start: Redis is not answering at redis:\/\/127\.0\.0\.1:1/);
+    expect(err).toContain(`could not start: ${name} is not answering at ${url}`);
   });
 
   it('exits 1 and says why when it cannot listen', async () => {

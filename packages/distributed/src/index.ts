@@ -101,6 +101,7 @@ export {
   NOTIFICATION_SCHEMA_SDL,
   NOTIFICATION_SERVICE_DEFAULTS,
   type NotificationAuthenticate,
+  type NotificationCluster,
   NotificationFeed,
   type NotificationListener,
   type NotificationRecipient,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import {
   createNotificationService,
   MemoryNotificationStore,
+  type NotificationCluster,
   type NotificationRoute,
   type NotificationService,
   type NotificationStore,
@@ -51,6 +52,13 @@ export interface NotifyAppOptions {
    * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
    */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /**
+   * Share everything through NATS with JetStream instead (not with `redis`): notifications and
+   * receipts across instances on a core NATS subject (see `nats-cluster.ts`), the history in
+   * JetStream (see `../store/nats.ts`). `prefix` (letters, digits, `_`, `-`) names the stream,
+   * the bucket and the subjects, and separates apps on one server. @default in memory, one process
+   */
+  readonly nats?: { readonly url: string; readonly prefix?: string };
   /** Outbound webhooks: each notification posted here, signed with `secret`, to every URL. @default none */
   readonly webhooks?: Omit<WebhooksOptions, 'authorize'>;
   /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
@@ -83,8 +91,22 @@ export interface NotifyApp {
   close(): Promise<void>;
 }
 
+/** What the instances share, and how the service reaches the others. */
+interface Shared {
+  readonly store: NotificationStore;
+  /** Redis: the service's own adapter (its `io` carries the receipts); NATS: a cluster of ours. */
+  readonly reach:
+    | { readonly redisUrl: string; readonly keyPrefix: string }
+    | { readonly cluster: NotificationCluster };
+  /** Closes the connection, once the service has closed. */
+  close(): Promise<void>;
+}
+
 /** The Redis history, on a connection of its own (ioredis loaded only then). */
-async function redisStore(redis: { url: string; keyPrefix?: string }, limits: NotifyLimits) {
+async function redisShared(
+  redis: { url: string; keyPrefix?: string },
+  limits: NotifyLimits,
+): Promise<Shared> {
   const { Redis } = await import('ioredis');
   const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   client.on('error', () => {}); // ioredis reconnects; a failing command rejects and is answered 503
@@ -95,23 +117,81 @@ async function redisStore(redis: { url: string; keyPrefix?: string }, limits: No
     throw new Error(`Redis is not answering at ${redis.url}: ${(error as Error).message}`);
   }
   const { RedisStreamStore } = await import('../store/redis.ts');
+  const prefix = redis.keyPrefix ?? 'socketlab-notify';
   const store = new RedisStreamStore({
     redis: client,
-    prefix: redis.keyPrefix ?? 'socketlab-notify',
+    prefix,
     maxPerRecipient: limits.historyPerRecipient,
   });
-  return { redis: client, store };
+  return {
+    store,
+    reach: { redisUrl: redis.url, keyPrefix: `${prefix}:io` },
+    close: () =>
+      client.quit().then(
+        () => undefined,
+        () => client.disconnect(),
+      ),
+  };
+}
+
+/**
+ * The JetStream history and the core NATS cluster, on one connection (the NATS client loaded only
+ * then). `noEcho`: the cluster's messages are not delivered back to the instance that sent them;
+ * JetStream's replies come from the server, so the store is not affected.
+ */
+async function natsShared(
+  nats: { url: string; prefix?: string },
+  limits: NotifyLimits,
+): Promise<Shared> {
+  const { connect } = await import('@nats-io/transport-node');
+  let nc: import('@nats-io/transport-node').NatsConnection;
+  try {
+    nc = await connect({
+      servers: nats.url,
+      noEcho: true,
+      name: `socketlab-notify-${process.pid}`,
+      maxReconnectAttempts: -1, // a server keeps trying; a publish meanwhile is buffered
+      timeout: 5_000,
+    });
+  } catch (error) {
+    throw new Error(`NATS is not answering at ${nats.url}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const prefix = nats.prefix ?? 'socketlab-notify';
+  try {
+    const { openJetStreamStore } = await import('../store/nats.ts');
+    const store = await openJetStreamStore({
+      nc,
+      prefix,
+      maxPerRecipient: limits.historyPerRecipient,
+    });
+    const { natsCluster } = await import('./nats-cluster.ts');
+    const cluster = await natsCluster(nc, `${prefix}.cluster`);
+    return { store, reach: { cluster }, close: () => nc.drain().catch(() => nc.close()) };
+  } catch (error) {
+    await nc.close().catch(() => {});
+    throw new Error(
+      `NATS at ${nats.url} could not keep the history (${(error as Error).message}): start it with JetStream, nats-server -js`,
+      { cause: error },
+    );
+  }
 }
 
 /** The server-side event that carries a receipt to the instance that sent the notification. */
 const RECEIPT_EVENT = 'socketlab-notify:receipt';
 
 /**
- * Receipts across instances (over the Socket.IO adapter, i.e. Redis): forwards a receipt this
- * instance cannot record, and records the ones the others forward, if they are for its own.
+ * Receipts across instances (over the Socket.IO adapter with Redis, the cluster with NATS):
+ * forwards a receipt this instance cannot record, and records the ones the others forward, if
+ * they are for its own.
  */
-function forwardReceipts(io: Server, sentLog: SentLog, metrics: AppMetrics | undefined) {
-  io.on(RECEIPT_EVENT, (kind: unknown, id: unknown, user: unknown) => {
+function forwardReceipts(
+  peers: NotificationCluster,
+  sentLog: SentLog,
+  metrics: AppMetrics | undefined,
+) {
+  peers.on(RECEIPT_EVENT, (kind: unknown, id: unknown, user: unknown) => {
     if (typeof id !== 'string' || typeof user !== 'string') return;
     const recorded =
       kind === 'read'
@@ -120,7 +200,7 @@ function forwardReceipts(io: Server, sentLog: SentLog, metrics: AppMetrics | und
     if (recorded) metrics?.receipt(kind as 'read' | 'delivered');
   });
   return (kind: 'delivered' | 'read', id: string, user: string) =>
-    io.serverSideEmit(RECEIPT_EVENT, kind, id, user);
+    peers.serverSideEmit(RECEIPT_EVENT, kind, id, user);
 }
 
 /** Starts the app and resolves once it listens. */
@@ -130,7 +210,15 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   const keys = createApiKeys(apiKeys);
   const now = options.now ?? Date.now;
   const tokens = createUserTokens({ secret: options.jwtSecret, now });
-  const shared = options.redis === undefined ? undefined : await redisStore(options.redis, limits);
+  if (options.redis !== undefined && options.nats !== undefined) {
+    throw new TypeError('share through redis or nats, not both');
+  }
+  const shared =
+    options.redis !== undefined
+      ? await redisShared(options.redis, limits)
+      : options.nats !== undefined
+        ? await natsShared(options.nats, limits)
+        : undefined;
   const store: NotificationStore =
     shared?.store ?? new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
   const sentLog = new SentLog({ perKey: limits.sentPerKey });
@@ -167,16 +255,9 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     openApiRoute,
     ...createPageRoutes(options.webDir ?? DEFAULT_WEB_DIR),
   ];
-  const cluster =
-    options.redis === undefined
-      ? {}
-      : {
-          redisUrl: options.redis.url,
-          keyPrefix: `${options.redis.keyPrefix ?? 'socketlab-notify'}:io`,
-        };
   try {
     service = await createNotificationService({
-      ...cluster,
+      ...shared?.reach,
       authenticate: tokens.authenticate,
       canPublish: async (token) => (await keys.check(token)) !== undefined,
       store,
@@ -184,10 +265,12 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
       routes,
     });
   } catch (error) {
-    shared?.redis.disconnect();
+    await shared?.close();
     throw error;
   }
   const io = service.io as Server;
+  const peers =
+    shared === undefined ? undefined : 'cluster' in shared.reach ? shared.reach.cluster : io;
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
   metrics = createAppMetrics({
@@ -202,7 +285,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     maxTopicsPerSocket: limits.maxTopicsPerSocket,
     now,
     onReceipt: (kind) => metrics?.receipt(kind),
-    ...(options.redis === undefined ? {} : { forward: forwardReceipts(io, sentLog, metrics) }),
+    ...(peers === undefined ? {} : { forward: forwardReceipts(peers, sentLog, metrics) }),
   });
   let telemetry: Telemetry | undefined;
   let prices: Prices | undefined;
@@ -213,7 +296,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     endpoint.close();
     metrics?.close();
     await (service as NotificationService).close();
-    await shared?.redis.quit().catch(() => {});
+    await shared?.close();
   };
   const host = options.host ?? '127.0.0.1';
   let port: number;

@@ -21,7 +21,7 @@ export const NOTIFY_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 3100
 
 const d = NOTIFY_CLI_DEFAULTS;
 
-export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL] [--mqtt URL] [--grpc HOST:PORT --symbols A,B] [--webhook URL]... [--api-key K]... [--jwt-secret S]
+export const NOTIFY_CLI_HELP = `Usage: socketlab-notify [--port N] [--host H] [--redis URL | --nats URL] [--mqtt URL] [--grpc HOST:PORT --symbols A,B] [--webhook URL]... [--api-key K]... [--jwt-secret S]
 
 Notifications: REST in, live push out. POST /notify with an API key reaches a user's dashboard
 (Socket.IO), their Server-Sent Events stream and GraphQL subscription; a user who was away gets
@@ -33,6 +33,10 @@ Options:
   --host H          the address to listen on (default ${d.host}; 0.0.0.0 for every interface)
   --redis URL       share everything through Redis, e.g. redis://127.0.0.1:6379: Socket.IO
                     across instances, history in Redis Streams (put instances behind a proxy)
+  --nats URL        share everything through NATS instead, e.g. nats://127.0.0.1:4222 (JetStream
+                    on: nats-server -js): notifications and receipts across instances on core
+                    NATS, history in JetStream (the newest 100 per user and per topic;
+                    idempotency keys remembered 7 days)
   --mqtt URL        read IoT telemetry (topics sensors/#) from an MQTT broker, e.g.
                     mqtt://127.0.0.1:1883, and push the latest value per topic on /telemetry
   --grpc HOST:PORT  read prices from a gRPC PriceFeed (stage 5's) for --symbols (comma-separated)
@@ -72,6 +76,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
         port: { type: 'string' },
         host: { type: 'string' },
         redis: { type: 'string' },
+        nats: { type: 'string' },
         mqtt: { type: 'string' },
         webhook: { type: 'string', multiple: true },
         grpc: { type: 'string' },
@@ -96,6 +101,14 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       throw new CliUsageError(
         `--redis must be a redis:// URL, got ${JSON.stringify(values.redis)}`,
       );
+    }
+    if (values.nats !== undefined && !/^(nats|tls):\/\/./.test(values.nats)) {
+      throw new CliUsageError(
+        `--nats must be a nats:// (or tls://) URL, got ${JSON.stringify(values.nats)}`,
+      );
+    }
+    if (values.redis !== undefined && values.nats !== undefined) {
+      throw new CliUsageError('give --redis or --nats, not both: the instances share one of them');
     }
     if (values.mqtt !== undefined && !/^mqtts?:\/\/./.test(values.mqtt)) {
       throw new CliUsageError(`--mqtt must be an mqtt:// URL, got ${JSON.stringify(values.mqtt)}`);
@@ -132,6 +145,7 @@ export async function runNotifyCli(argv: readonly string[], io: CliIo): Promise<
       port: parseIntegerOption('port', values.port ?? String(d.port), 0, 65_535),
       ...(keys.length === 0 ? {} : { apiKeys: keys }),
       ...(values.redis === undefined ? {} : { redis: { url: values.redis } }),
+      ...(values.nats === undefined ? {} : { nats: { url: values.nats } }),
       ...(values.mqtt === undefined ? {} : { mqtt: { url: values.mqtt } }),
       ...(values.grpc === undefined ? {} : { grpc: { address: values.grpc, symbols } }),
       ...(values.webhook === undefined

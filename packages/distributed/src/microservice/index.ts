@@ -31,6 +31,7 @@ export {
   createNotificationService,
   NOTIFICATION_SERVICE_DEFAULTS,
   type NotificationAuthenticate,
+  type NotificationCluster,
   type NotificationService,
   type NotificationServiceOptions,
   type NotificationServiceStats,

@@ -1,7 +1,8 @@
 /**
  * A notification microservice: REST and GraphQL in, live push out. Each accepted notification is
  * stored (idempotency), handed to this instance's push channels, and published once to the other
- * instances through the Socket.IO adapter (`serverSideEmit` over Redis), which hand it to theirs:
+ * instances through the Socket.IO adapter (`serverSideEmit` over Redis), or through a `cluster` the
+ * caller gives (core NATS, say), which hand it to theirs:
  * one source feeds Socket.IO rooms, GraphQL subscriptions and any channel an app adds.
  * @see https://socket.io/docs/v4/server-api/#serverserversideemiteventname-args
  */
@@ -91,15 +92,33 @@ interface CommonOptions {
 }
 
 /**
+ * How instances tell each other about notifications when Socket.IO's adapter does not (a core
+ * NATS subject, say): the server-side-event part of a Socket.IO server. `serverSideEmit` reaches
+ * every other instance (not this one), and `on` hears what the others emit.
+ */
+export interface NotificationCluster {
+  serverSideEmit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
  * Options of {@link createNotificationService}: a Redis URL (an instance with sockets, one of
- * many), an emitter (REST only), or neither (a single instance with sockets, nothing shared).
+ * many), an emitter (REST only), or neither (a single instance with sockets, sharing
+ * notifications through `cluster` if given).
  */
 export type NotificationServiceOptions = CommonOptions &
   (
     | {
-        /** Neither: one instance on its own, Socket.IO on the in-memory adapter. */
+        /** Neither: Socket.IO on the in-memory adapter, one instance on its own or one of `cluster`. */
         redisUrl?: undefined;
         emitter?: undefined;
+        /**
+         * The other instances, reached without a Socket.IO adapter: each delivers what another
+         * publishes to its own sockets, feed and subscriptions. Closing it is the caller's.
+         * @default none: one instance on its own
+         */
+        cluster?: NotificationCluster;
       }
     | {
         /** Redis, for the Socket.IO adapter; this instance accepts Socket.IO clients. */
@@ -109,11 +128,13 @@ export type NotificationServiceOptions = CommonOptions &
         /** Instances with the same prefix share rooms. @default 'socketlab-notifications' */
         keyPrefix?: string;
         emitter?: never;
+        cluster?: never;
       }
     | {
         /** A member of the cluster without sockets ({@link createScaledEmitter}): this instance takes requests only. */
         emitter: ScaledEmitter;
         redisUrl?: never;
+        cluster?: never;
       }
   );
 
@@ -157,11 +178,6 @@ const refuse = (status: 'UNAUTHORIZED' | 'FORBIDDEN', message: string) =>
   new HttpRefusal(status, message);
 
 type Listener = (...args: unknown[]) => void;
-interface ClusterMember {
-  serverSideEmit(event: string, ...args: unknown[]): unknown;
-  on(event: string, listener: Listener): unknown;
-  off(event: string, listener: Listener): unknown;
-}
 
 /**
  * A notification microservice instance. Run several on one Redis and key prefix: a notification
@@ -228,7 +244,7 @@ export async function createNotificationService(
   let answer: (req: IncomingMessage, res: ServerResponse) => void = () => {};
   httpServer.on('request', (req, res) => answer(req, res));
   let scaled: ScaledServer | undefined;
-  let cluster: ClusterMember;
+  let cluster: NotificationCluster;
   let standalone: Server | undefined;
   if (options.redisUrl !== undefined) {
     scaled = await createScaledServer({
@@ -238,17 +254,17 @@ export async function createNotificationService(
       httpServer,
       destroyUpgrade: false, // graphql-ws answers its own upgrades
     });
-    cluster = scaled.io as unknown as ClusterMember;
+    cluster = scaled.io as unknown as NotificationCluster;
   } else if (options.emitter !== undefined) {
     // createScaledEmitter's io is a Socket.IO server that never listens: it receives server-side events
-    cluster = options.emitter.io as unknown as ClusterMember;
+    cluster = options.emitter.io as unknown as NotificationCluster;
     if (typeof cluster.on !== 'function')
       throw new TypeError('emitter must come from createScaledEmitter');
   } else {
     const local = createRealtimeServer({ httpServer, destroyUpgrade: false });
     standalone = local;
     // alone, there is no one to tell: publishing to the cluster is a no-op
-    cluster = { serverSideEmit: () => {}, on: () => {}, off: () => {} };
+    cluster = options.cluster ?? { serverSideEmit: () => {}, on: () => {}, off: () => {} };
   }
   const io = (scaled?.io ?? standalone) as Server | undefined;
 

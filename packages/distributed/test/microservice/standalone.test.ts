@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   createNotificationService,
   HttpRefusal,
+  type NotificationCluster,
   type NotificationRoute,
   type NotificationServiceOptions,
   readJsonBody,
@@ -41,6 +42,48 @@ describe('a notification service on its own', () => {
     const got = next(ada, 'notification', 'ada’s notification over polling');
     expect((await post(url, { user: 'ada', title: 'polled' })).status).toBe(202);
     expect(await got).toMatchObject({ title: 'polled' });
+  });
+});
+
+/** Members of one in-process cluster: what one emits reaches every other member's listeners. */
+function inProcessCluster() {
+  const members: Map<string, Set<(...args: unknown[]) => void>>[] = [];
+  return (): NotificationCluster => {
+    const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+    members.push(listeners);
+    return {
+      serverSideEmit(event, ...args) {
+        for (const other of members) {
+          if (other === listeners) continue;
+          for (const listener of other.get(event) ?? []) queueMicrotask(() => listener(...args));
+        }
+      },
+      on(event, listener) {
+        listeners.set(event, new Set([...(listeners.get(event) ?? []), listener]));
+      },
+      off(event, listener) {
+        listeners.get(event)?.delete(listener);
+      },
+    };
+  };
+}
+
+describe('instances joined by a cluster of their own', () => {
+  it('pushes a notification posted to one to the user’s socket on the other, and records it there', async () => {
+    const member = inProcessCluster();
+    const a = await startAlone({ cluster: member() });
+    const b = await startAlone({ cluster: member() });
+    const ada = await client(b, { auth: { token: 'token-ada' } });
+    const got = next(ada, 'notification', 'ada’s notification on the other instance');
+    expect((await post(a, { user: 'ada', title: 'across' })).status).toBe(202);
+    const n = (await got) as { id: string };
+    expect(n).toMatchObject({ user: 'ada', title: 'across' });
+    const page = await fetch(`${b}/notifications?user=ada`, {
+      headers: { authorization: 'Bearer token-ada' },
+    });
+    expect(((await page.json()) as { notifications: { id: string }[] }).notifications).toEqual([
+      expect.objectContaining({ id: n.id }),
+    ]);
   });
 });
 
