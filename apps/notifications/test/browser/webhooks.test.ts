@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { PAGE_CONTENT_SECURITY_POLICY } from '@socketlab/internal';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { notify } from '../helpers/app.ts';
 import {
@@ -107,8 +108,11 @@ describe.skipIf(skipWithoutBrowser('test/browser/webhooks.test.ts'))('the webhoo
     expect(await bob.locator('#webhook-rows tr').count()).toBe(0);
   });
 
-  it('says so in one line when the server has no webhooks', async () => {
+  it('says so in one line when the server has no webhooks, under the page’s CSP', async () => {
     const app = await startPageApp();
+    const res = await fetch(`${app.url}/`);
+    await res.body?.cancel();
+    expect(res.headers.get('content-security-policy')).toBe(PAGE_CONTENT_SECURITY_POLICY);
     const page = await openDashboard(app, 'ada');
     await page
       .locator('#webhooks-note')
