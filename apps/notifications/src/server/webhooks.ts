@@ -50,8 +50,9 @@ export interface Webhooks {
 const MAX_VIEW_ERROR = 200;
 
 /**
- * What a user may see of a delivery to `url`: its host, and an error with every part of the URL
- * beyond the host taken out (an error message could quote it; a path or query often holds a token).
+ * What a user may see of `delivery`: the notification's `title`, the receiver's host, and the
+ * error with every part of the URL beyond the host taken out (an error message could quote the
+ * URL, and a path, query or user-info often holds a token).
  */
 export function webhookView(delivery: WebhookDelivery, title: string): WebhookDeliveryView {
   const url = new URL(delivery.url);
@@ -68,7 +69,13 @@ export function webhookView(delivery: WebhookDelivery, title: string): WebhookDe
   return { id, notification, title, host: url.host, state, attempts, status, error, updatedAt };
 }
 
-type LogEntry = { -readonly [K in keyof WebhookDelivery]: WebhookDelivery[K] };
+/** A log entry: the delivery as `GET /webhooks` shows it, and whose notification it was. */
+interface LogEntry {
+  readonly delivery: { -readonly [K in keyof WebhookDelivery]: WebhookDelivery[K] };
+  /** The notification's user; `undefined` for a topic's (no user sees it). */
+  readonly user: string | undefined;
+  readonly title: string;
+}
 
 /** Makes the webhooks of `options.urls` (each http: or https:). @throws {TypeError} for a bad URL. */
 export function createWebhooks(options: WebhooksOptions): Webhooks {
@@ -80,8 +87,8 @@ export function createWebhooks(options: WebhooksOptions): Webhooks {
   }
   const sender = new WebhookSender({ ...options.sender, secrets: options.secret });
   const maxLog = options.maxLog ?? 1000;
-  const log = new Map<string, { delivery: LogEntry; user: string | undefined; title: string }>();
-  const changed = (entry: { delivery: LogEntry; user: string | undefined; title: string }) => {
+  const log = new Map<string, LogEntry>();
+  const changed = (entry: LogEntry) => {
     if (entry.user !== undefined) {
       options.onChange?.(entry.user, webhookView(entry.delivery, entry.title));
     }
@@ -107,12 +114,12 @@ export function createWebhooks(options: WebhooksOptions): Webhooks {
     deliver(n) {
       options.urls.forEach((url, i) => {
         const id = `${n.id}.${i}`;
-        const entry = {
+        const entry: LogEntry = {
           delivery: {
             id,
             notification: n.id,
             url,
-            state: 'pending' as const,
+            state: 'pending',
             attempts: 0,
             status: null,
             error: null,
