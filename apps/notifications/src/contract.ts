@@ -110,6 +110,38 @@ export interface WebhookDelivery {
   readonly updatedAt: number;
 }
 
+/**
+ * One webhook delivery as a user's dashboard sees it (the `webhooks` request and `webhook` pushes):
+ * only deliveries of notifications addressed to that user, and nothing an operator keeps secret —
+ * the receiver's host, never its path or query (a receiver URL often carries a token there), and
+ * never the signing secret.
+ */
+export interface WebhookDeliveryView {
+  /** The `Webhook-Id` the receiver sees. */
+  readonly id: string;
+  readonly notification: string;
+  /** The notification's title. */
+  readonly title: string;
+  /** The receiver's host (and port), e.g. `hooks.example.com`. */
+  readonly host: string;
+  readonly state: WebhookDelivery['state'];
+  readonly attempts: number;
+  readonly status: number | null;
+  /** Why the last attempt failed, if it did (at most 200 characters, the URL taken out). */
+  readonly error: string | null;
+  readonly updatedAt: number;
+}
+
+/** The answer to `webhooks`: `configured` is false on a server without webhooks. */
+export interface WebhooksReply {
+  readonly configured: boolean;
+  /** The user's deliveries, newest first, at most {@link MAX_WEBHOOK_VIEWS}. */
+  readonly deliveries: readonly WebhookDeliveryView[];
+}
+
+/** Deliveries one `webhooks` answer carries at most (the dashboard shows as many). */
+export const MAX_WEBHOOK_VIEWS = 50;
+
 /** Every refusal's body. `error` is stage 5's {@link HttpErrorCode}. */
 export interface HttpRefusalBody {
   readonly error: HttpErrorCode;
@@ -150,11 +182,15 @@ export interface ClientToServerEvents {
   delivered(ids: readonly string[], ack: (reply: SocketAck<{ recorded: number }>) => void): void;
   /** A read receipt: the user opened this notification. */
   read(id: string, ack: (reply: SocketAck) => void): void;
+  /** The webhook deliveries of the user's own notifications (this instance's log). */
+  webhooks(ack: (reply: SocketAck<WebhooksReply>) => void): void;
 }
 
 /** Socket.IO events the server sends. */
 export interface ServerToClientEvents {
   notification(notification: AppNotification): void;
+  /** A webhook delivery of one of the user's notifications began or changed. */
+  webhook(delivery: WebhookDeliveryView): void;
 }
 
 /** The names of {@link ClientToServerEvents} and {@link ServerToClientEvents}. */
@@ -165,6 +201,8 @@ export const NOTIFY_EVENTS = Object.freeze({
   resume: 'resume',
   delivered: 'delivered',
   read: 'read',
+  webhooks: 'webhooks',
+  webhook: 'webhook',
 } as const);
 
 /**

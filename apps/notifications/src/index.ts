@@ -10,6 +10,7 @@ export {
   type ClientToServerEvents,
   type HttpRefusalBody,
   type InboxPage,
+  MAX_WEBHOOK_VIEWS,
   NOTIFY_EVENTS,
   NOTIFY_LIMITS,
   type NotificationMeta,
@@ -31,6 +32,8 @@ export {
   type TelemetryUpdate,
   type TokenResponse,
   type WebhookDelivery,
+  type WebhookDeliveryView,
+  type WebhooksReply,
 } from './contract.ts';
 export {
   DEFAULT_WEB_DIR,

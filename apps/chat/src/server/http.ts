@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
+import { PAGE_CONTENT_SECURITY_POLICY } from '@socketlab/internal';
 import { addressKey, KeyedLimiter, RealtimeError } from '@socketlab/websockets/realtime';
 import type { ChatErrorCode, HttpRefusal, SessionResponse } from '../contract.ts';
 import { clientAddress } from './limits.ts';
@@ -45,20 +46,6 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
-
-/**
- * The page's content security policy: its own scripts, styles and connections only (Socket.IO on
- * the same origin, WebSocket included), so an injected message could not run or load anything.
- */
-export const PAGE_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { PAGE_CONTENT_SECURITY_POLICY } from '@socketlab/internal';
 import type { CodeGuard } from './code-guard.ts';
 import type { ReceiverInfo } from './protocol.ts';
 import { checkUploadName, type UploadStore } from './upload-store.ts';
@@ -20,17 +21,6 @@ const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
   '/app.css.map': { file: 'app.css.map', type: 'application/json; charset=utf-8' },
 };
-
-/** The page's content security policy: its own scripts, styles and connections only. */
-export const PAGE_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 

@@ -25,6 +25,7 @@ import { SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
 import { attachSse, type SseEndpoint } from './sse.ts';
 import type { Telemetry } from './telemetry.ts';
+import { attachWebhookEvents, pushWebhookView } from './webhook-events.ts';
 import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks.ts';
 
 /** Where `pnpm build` and `pnpm start` put the dashboard. */
@@ -60,7 +61,7 @@ export interface NotifyAppOptions {
    */
   readonly nats?: { readonly url: string; readonly prefix?: string };
   /** Outbound webhooks: each notification posted here, signed with `secret`, to every URL. @default none */
-  readonly webhooks?: Omit<WebhooksOptions, 'authorize'>;
+  readonly webhooks?: Omit<WebhooksOptions, 'authorize' | 'onChange'>;
   /** IoT telemetry from an MQTT broker on `/telemetry`, conflated per topic. @default none */
   readonly mqtt?: { readonly url: string; readonly filter?: string };
   /** A gRPC price feed (stage 5's `PriceFeed` at `address`) on `/prices`, conflated per symbol. @default none */
@@ -233,6 +234,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     handle: (req, res, url) => (get() as NotificationRoute).handle(req, res, url),
   });
   let webhooks: Webhooks | undefined;
+  let usersIo: Server | undefined; // the service's, once it is made: webhook changes go to users' rooms
   const rest = createRestRoutes({
     service: () => service as NotificationService,
     store,
@@ -245,7 +247,13 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     onAccepted: (n) => webhooks?.deliver(n),
   });
   if (options.webhooks !== undefined) {
-    webhooks = createWebhooks({ ...options.webhooks, authorize: rest.authorize });
+    webhooks = createWebhooks({
+      ...options.webhooks,
+      authorize: rest.authorize,
+      onChange: (user, view) => {
+        if (usersIo !== undefined) pushWebhookView(usersIo, user, view);
+      },
+    });
   }
   const routes: NotificationRoute[] = [
     ...rest.routes,
@@ -271,6 +279,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   const io = service.io as Server;
   const peers =
     shared === undefined ? undefined : 'cluster' in shared.reach ? shared.reach.cluster : io;
+  usersIo = io;
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
   metrics = createAppMetrics({
@@ -287,6 +296,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     onReceipt: (kind) => metrics?.receipt(kind),
     ...(peers === undefined ? {} : { forward: forwardReceipts(peers, sentLog, metrics) }),
   });
+  attachWebhookEvents(io, webhooks);
   let telemetry: Telemetry | undefined;
   let prices: Prices | undefined;
   const close = async () => {

@@ -42,7 +42,8 @@ Options:
   --grpc HOST:PORT  read prices from a gRPC PriceFeed (stage 5's) for --symbols (comma-separated)
                     and push the latest price per symbol on /prices
   --webhook URL     deliver every notification posted here to URL, signed (Webhook-Signature),
-                    retried with backoff; repeat for more. The log: GET /webhooks
+                    retried with backoff; repeat for more. The log: GET /webhooks (all of it),
+                    and each user's own deliveries in the dashboard's Webhooks panel
   --webhook-secret S  signs webhooks (WEBHOOK_SECRET does the same; default: random, printed)
   --api-key K       a key senders use (16+ characters; repeat for more). NOTIFY_API_KEY does the
                     same. Default: a random key, printed at start

@@ -1,10 +1,12 @@
 /**
  * The dashboard's files: a fixed list of names (no path from the request reaches the file system),
- * read from the directory scripts/build-web.ts wrote, with their content types.
+ * read from the directory scripts/build-web.ts wrote, with their content types; the page itself
+ * with a content security policy.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpRefusal, type NotificationRoute } from '@socketlab/distributed';
+import { PAGE_CONTENT_SECURITY_POLICY } from '@socketlab/internal';
 
 const FILES = Object.freeze({
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -34,6 +36,12 @@ export function createPageRoutes(webDir: string): NotificationRoute[] {
         'content-length': String(content.length),
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
+        ...(path === '/'
+          ? {
+              'content-security-policy': PAGE_CONTENT_SECURITY_POLICY,
+              'referrer-policy': 'no-referrer',
+            }
+          : {}),
       });
       res.end(content);
     },

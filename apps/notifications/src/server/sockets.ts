@@ -39,12 +39,12 @@ export interface ReceiptsOptions {
 /** The largest `delivered` batch. */
 const MAX_ACK_IDS = 500;
 
-type Ack = (reply: SocketAck<Record<string, unknown>>) => void;
+export type Ack = (reply: SocketAck<Record<string, unknown>>) => void;
 
 const refuse = (ack: Ack, message: string) => ack({ ok: false, error: 'INVALID_REQUEST', message });
 
 /** The ack function a handler was given as its last argument, if it was one. */
-function lastAck(args: unknown[]): Ack | undefined {
+export function lastAck(args: unknown[]): Ack | undefined {
   const ack = args.at(-1);
   return typeof ack === 'function' ? (ack as Ack) : undefined;
 }

@@ -3,9 +3,16 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@socketlab/distributed';
 import { pollUntil } from '@socketlab/testkit';
+import type { Socket } from 'socket.io-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { WebhookDelivery } from '../../src/contract.ts';
-import { call, notify, startTestApp } from '../helpers/app.ts';
+import type {
+  SocketAck,
+  WebhookDelivery,
+  WebhookDeliveryView,
+  WebhooksReply,
+} from '../../src/contract.ts';
+import { webhookView } from '../../src/server/webhooks.ts';
+import { call, notify, openInbox, startTestApp } from '../helpers/app.ts';
 
 const SECRET = 'whsec-test-0123456789abcdef0123456789';
 
@@ -73,5 +80,111 @@ describe('outbound webhooks', () => {
     const hook = await receiver([]);
     const app = await startTestApp({ webhooks: { urls: [hook.url], secret: SECRET } });
     expect((await call(app, 'GET', '/webhooks', { key: null })).status).toBe(401);
+  });
+});
+
+/** A token an operator put in a receiver's query string: it must never reach a user's page. */
+const QUERY_TOKEN = 'q-token-never-shown-0123';
+
+/** `user`'s inbox socket, with the `webhook` pushes it gets and its `webhooks` request. */
+async function webhookWatcher(app: Awaited<ReturnType<typeof startTestApp>>, user: string) {
+  const { inbox } = await openInbox(app, user);
+  const pushes: WebhookDeliveryView[] = [];
+  inbox.socket.on('webhook', (view) => pushes.push(view));
+  const ask = () =>
+    inbox.socket.timeout(5_000).emitWithAck('webhooks') as Promise<SocketAck<WebhooksReply>>;
+  return { pushes, ask, socket: inbox.socket };
+}
+
+describe('the webhook log on a user’s sockets', () => {
+  it('shows each user the deliveries of their own notifications only, host only, live', async () => {
+    const hook = await receiver([503, 503]);
+    const url = `${hook.url}?token=${QUERY_TOKEN}`;
+    const app = await startTestApp({
+      webhooks: { urls: [url], secret: SECRET, sender: { baseDelayMs: 20, maxAttempts: 3 } },
+    });
+    const ada = await webhookWatcher(app, 'ada');
+    const bob = await webhookWatcher(app, 'bob');
+    const [forAda] = await notify(app, { user: 'ada', title: 'for ada' });
+    const [forBob] = await notify(app, { user: 'bob', title: 'for bob' });
+    await notify(app, { topic: 'deploys', title: 'for the topic' });
+    for (const who of [ada, bob]) {
+      await pollUntil(
+        () => who.pushes.some((v) => v.state === 'delivered') || undefined,
+        'a delivered push',
+      );
+    }
+    expect(new Set(ada.pushes.map((v) => v.notification))).toEqual(new Set([forAda]));
+    expect(new Set(bob.pushes.map((v) => v.notification))).toEqual(new Set([forBob]));
+    // one push as it begins, one per attempt, one when delivered: the page sees it retrying
+    expect(ada.pushes.map((v) => [v.state, v.attempts, v.status])).toContainEqual([
+      'pending',
+      1,
+      503,
+    ]);
+
+    const host = new URL(hook.url).host;
+    const adaReply = await ada.ask();
+    expect(adaReply).toEqual({
+      ok: true,
+      configured: true,
+      deliveries: [
+        {
+          id: `${forAda}.0`,
+          notification: forAda,
+          title: 'for ada',
+          host,
+          state: 'delivered',
+          attempts: 3,
+          status: 200,
+          error: null,
+          updatedAt: expect.any(Number),
+        },
+      ],
+    });
+    const bobReply = await bob.ask();
+    expect(bobReply.ok && bobReply.deliveries.map((v) => v.title)).toEqual(['for bob']);
+    // the senders' log has all three, with the URL; nothing a user got has the path, query or secret
+    expect(await deliveries(app)).toHaveLength(3);
+    const seen = JSON.stringify([ada.pushes, bob.pushes, adaReply, bobReply]);
+    for (const secret of [SECRET, QUERY_TOKEN, '/hook', 'token=']) {
+      expect(seen).not.toContain(secret);
+    }
+  });
+
+  it('says a server without webhooks has none configured', async () => {
+    const app = await startTestApp();
+    const ada = await webhookWatcher(app, 'ada');
+    expect(await ada.ask()).toEqual({ ok: true, configured: false, deliveries: [] });
+  });
+
+  it('refuses a webhooks request with arguments', async () => {
+    const app = await startTestApp();
+    const { socket } = await webhookWatcher(app, 'ada');
+    // untyped: the contract's `webhooks` takes no argument, a hostile client sends one anyway
+    const reply = await (socket as unknown as Socket)
+      .timeout(5_000)
+      .emitWithAck('webhooks', { user: 'bob' });
+    expect(reply).toMatchObject({ ok: false, error: 'INVALID_REQUEST' });
+  });
+
+  it('takes the receiver’s path, query and credentials out of an error it shows', () => {
+    const url = 'https://hook:pa55word@hooks.example.com/services/T0/B1/xyz?token=abc';
+    const view = webhookView(
+      {
+        id: 'n.0',
+        notification: 'n',
+        url,
+        state: 'pending',
+        attempts: 1,
+        status: null,
+        error: `fetch failed for ${url} (/services/T0/B1/xyz?token=abc, pa55word)`,
+        updatedAt: 1,
+      },
+      'title',
+    );
+    expect(view.host).toBe('hooks.example.com');
+    expect(view.error).toBe('fetch failed for … (…, …)');
+    expect(JSON.stringify(view)).not.toMatch(/xyz|abc|pa55word/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The dashboard: signs in with a user token (from the link's #token=, kept in sessionStorage),
  * connects with the app's client (catch-up after the saved cursor, each notification once), and
- * shows a toast and a list entry per notification; "Mark read" sends a read receipt.
+ * shows a toast and a list entry per notification; "Mark read" sends a read receipt. The webhooks
+ * panel shows the deliveries of the user's notifications to the server's webhooks.
  */
 import { connectInbox, type Inbox } from '../../src/client.ts';
 import type { AppNotification } from '../../src/contract.ts';
@@ -16,6 +17,7 @@ import {
   setUnread,
   toast,
 } from './view.ts';
+import { showWebhooks } from './webhooks.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOPIC = /^[A-Za-z0-9_.:@-]{1,64}$/;
@@ -95,6 +97,7 @@ function start(token: string, user: string): void {
     ),
   );
 
+  showWebhooks(inbox.socket);
   showTelemetry(token);
 
   $('topic-form').addEventListener('submit', (event) => {

@@ -62,6 +62,10 @@ export async function openDashboard(
   page.setDefaultTimeout(WAIT_MS);
   const errors: Error[] = [];
   page.on('pageerror', (error) => errors.push(error));
+  // a policy violation is only a console message: made a failure, so the CSP and the page agree
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) errors.push(new Error(message.text()));
+  });
   onTestFinished(() => {
     if (errors.length > 0) throw new Error(`the page threw: ${errors.map(String).join('; ')}`);
   });
