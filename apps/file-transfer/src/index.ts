@@ -34,7 +34,7 @@ export {
   openHashCache,
 } from './sender/hash-cache.ts';
 export { type PlannedFile, planTransfer, type TransferPlan } from './sender/plan.ts';
-export { hashFile, type SendPlanOptions, sendPlan } from './sender/send.ts';
+export { type SendPlanOptions, sendPlan } from './sender/send.ts';
 export {
   fingerprintOf,
   ftHome,

@@ -21,6 +21,9 @@ import { formatBytes, formatRate, plural } from './format.ts';
 import { createProgressDisplay } from './progress.ts';
 import { FT_DEFAULT_PORT } from './receive-command.ts';
 
+/** Files from this size up get a line when they are read to hash them before they are sent. */
+const HASH_FIRST_LINE_FROM_BYTES = 1024 * 1024;
+
 export const SEND_HELP = `Usage: socketlab-ft send <path…> <host[:port]> --code WORDS [--tls [--fingerprint F]]
                         [--timeout S] [--resume]
 
@@ -118,12 +121,8 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
   for (const left of plan.leftOut) io.err(`socketlab-ft send: left out ${left.path}: ${left.why}`);
   const where = `${destination.host.includes(':') ? `[${destination.host}]` : destination.host}:${destination.port}`;
   const tty = process.stdout.isTTY ? process.stdout : undefined;
-  const hashing = createProgressDisplay({
-    verb: 'hashing',
-    totalBytes: plan.bytes,
-    line: io.out,
-    tty,
-  });
+  /** Large files read to hash them before they are sent: told once each. */
+  const hashedFirst = new Set<string>();
   let sending: ReturnType<typeof createProgressDisplay> | undefined;
   let sentSoFar = 0;
   const started = performance.now();
@@ -146,9 +145,16 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
             },
           }
         : {}),
-      onHash: (file, done) => hashing.update(file.name, file.size, done, 0),
+      // Small files are always hashed first (it costs little); a large one only when the receiver
+      // has something under its name and needs the hash to skip or resume it: worth a line.
+      onHash: (file) => {
+        if (file.size < HASH_FIRST_LINE_FROM_BYTES || hashedFirst.has(file.name)) return;
+        hashedFirst.add(file.name);
+        const line = `${file.name}: the receiver has it or part of it; reading it to hash it (${formatBytes(file.size)}), then it is skipped or resumed`;
+        if (sending) sending.log(line);
+        else io.out(line);
+      },
       onWelcome: () => {
-        hashing.stop();
         io.out(
           `connected to ${where}${useTls ? ' over TLS' : ''}: code accepted, sending ${plural(plan.files.length, 'file')} (${formatBytes(plan.bytes)}), ${plural(plan.directories.length, 'folder')}`,
         );
@@ -177,7 +183,6 @@ async function runSend(args: string[], io: CliIo): Promise<number> {
     for (const line of problems) io.out(line);
     return problems.length === 0 ? 0 : 1;
   } catch (error) {
-    hashing.stop();
     sending?.stop();
     if (io.signal.aborted) {
       io.err(

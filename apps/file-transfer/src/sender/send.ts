@@ -1,19 +1,15 @@
 /**
- * The app's sending end: hashes each planned file (with progress), connects (TCP or TLS with a
- * pinned fingerprint), proves the code phrase, announces the folders, then lets stage 2's
- * `sendFiles` stream the files over that same connection; the receiver resumes any partial.
+ * The app's sending end: connects (TCP or TLS with a pinned fingerprint), proves the code phrase,
+ * announces the folders, then lets stage 2's `sendFiles` stream the files over that same
+ * connection; the receiver resumes any partial. Hashing is stage 2's: a large file is hashed as
+ * it is sent (its hash follows the body), and read first only when the receiver needs the hash
+ * to skip or resume it (with progress, `onHash`); a hash remembered from an earlier send is
+ * announced without reading the file.
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import {
-  type FileSendProgress,
-  type FileSendResult,
-  FileSystemError,
-  sendFiles,
-} from '@socketlab/tcp-udp';
+import { type FileSendProgress, type FileSendResult, sendFiles } from '@socketlab/tcp-udp';
 import { FtError } from '../errors.ts';
 import { handshakeAsSender } from '../handshake/connection.ts';
 import { type ConnectTlsOptions, connectTls } from '../tls/connect.ts';
@@ -39,30 +35,6 @@ export interface SendPlanOptions {
   signal?: AbortSignal;
   /** Remembered hashes of large files: a second send (a resume) skips reading them first. */
   hashCache?: HashCache;
-}
-
-/**
- * The SHA-256 of a file in lowercase hex, reporting progress as it reads.
- * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when it cannot be read.
- */
-export async function hashFile(file: string, onBytes?: (done: number) => void): Promise<string> {
-  const hash = createHash('sha256');
-  let done = 0;
-  try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      hash.update(chunk as Buffer);
-      done += (chunk as Buffer).length;
-      onBytes?.(done);
-    }
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    throw new FileSystemError(
-      `cannot read ${JSON.stringify(file)} to hash it (${errno ?? (error as Error).message})`,
-      errno,
-      { cause: error },
-    );
-  }
-  return hash.digest('hex');
 }
 
 async function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
@@ -101,20 +73,26 @@ export async function sendPlan(
   const { signal } = options;
   const stopped = (): FtError => new FtError('FT_ERR_CONNECTION', 'interrupted');
   const files = [];
+  const stats = [];
   for (const file of plan.files) {
     if (signal?.aborted) throw stopped();
-    const stats = options.hashCache ? await stat(file.path) : undefined;
-    let sha256 = stats && options.hashCache?.get(stats);
-    if (!sha256) {
-      sha256 = await hashFile(file.path, (done) => options.onHash?.(file, done));
-      if (stats) options.hashCache?.set(stats, sha256);
-    }
-    files.push({ path: file.path, name: file.name, mode: file.mode, sha256 });
+    const fileStats = options.hashCache ? await stat(file.path) : undefined;
+    const sha256 = fileStats && options.hashCache?.get(fileStats);
+    stats.push(fileStats);
+    files.push({
+      path: file.path,
+      name: file.name,
+      mode: file.mode,
+      ...(sha256 ? { sha256 } : {}),
+    });
   }
-  await options.hashCache?.save();
-  return sendFiles(options.host, options.port, files, {
+  const results = await sendFiles(options.host, options.port, files, {
     answerTimeoutMs: timeoutMs,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    onHashProgress: ({ index, done }) => {
+      const file = plan.files[index];
+      if (file) options.onHash?.(file, done);
+    },
     connect: async () => {
       const socket = options.tls
         ? await connectTls({ ...options.tls, host: options.host, port: options.port, timeoutMs })
@@ -140,4 +118,13 @@ export async function sendPlan(
       return socket;
     },
   });
+  // What the receiver verified (or already had) is remembered for the next send of that file.
+  for (const [index, result] of results.entries()) {
+    const fileStats = stats[index];
+    if (fileStats && (result.status === 'sent' || result.status === 'skipped')) {
+      options.hashCache?.set(fileStats, result.sha256);
+    }
+  }
+  await options.hashCache?.save();
+  return results;
 }

@@ -46,6 +46,13 @@ export interface FileReceiverOptions {
   maxBufferedBytes?: number;
   /** How long a whole control message may take to arrive (hello, each header, end). @default 10000 */
   headerTimeoutMs?: number;
+  /**
+   * After asking a sender for a file's hash (`digest-needed`), the header may take this much
+   * longer per byte of the file: the sender reads the whole file to hash it, and a 16 GiB file
+   * does not hash in `headerTimeoutMs`. The least rate a sender's disk and CPU are trusted with.
+   * @default 32 MiB (per second)
+   */
+  minHashBytesPerSecond?: number;
   /** How long a body may go without a single byte. @default 30000 */
   idleTimeoutMs?: number;
   /**
@@ -174,6 +181,13 @@ export function resolveFileReceiverLimits(options: FileReceiverOptions): FileRec
     ),
     bodyRateWindowMs: option('bodyRateWindowMs', options.bodyRateWindowMs, 10_000, 1, 2 ** 31 - 1),
     headerTimeoutMs: option('headerTimeoutMs', options.headerTimeoutMs, 10_000, 1, 2 ** 31 - 1),
+    minHashBytesPerSecond: option(
+      'minHashBytesPerSecond',
+      options.minHashBytesPerSecond,
+      32 * 1024 * 1024,
+      1,
+      max,
+    ),
     idleTimeoutMs: option('idleTimeoutMs', options.idleTimeoutMs, 30_000, 1, 2 ** 31 - 1),
     maxComponentBytes: option('maxComponentBytes', options.maxComponentBytes, 229, 1, 229),
     hashInWorkerFromBytes: option(

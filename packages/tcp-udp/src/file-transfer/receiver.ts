@@ -175,8 +175,8 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     const stream = new FileTransferStream(socket, limits.highWaterMark, this.#budget);
     let knowsNoSpace = false;
     let digestAfter = false;
-    /** The name last refused with `digest-needed`: its announcement with the hash is not a new file. */
-    let hashAskedFor: string | undefined;
+    /** The file last refused with `digest-needed`: its announcement with the hash is not a new file. */
+    let hashAskedFor: { name: string; size: number } | undefined;
     const send = (message: FileTransferMessage): void => {
       if (socket.destroyed) return;
       // A sender from before `no-space` would not decode it: it hears `file-system` instead.
@@ -216,7 +216,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         flags: FILE_TRANSFER_HELLO_FLAGS.noSpace | FILE_TRANSFER_HELLO_FLAGS.digestAfter,
       });
       for (;;) {
-        const message = await stream.message(limits.headerTimeoutMs, 'a file header or end');
+        // A sender asked for a hash reads its whole file first: the header may take that long too.
+        const hashing = hashAskedFor
+          ? Math.ceil((hashAskedFor.size / limits.minHashBytesPerSecond) * 1000)
+          : 0;
+        const message = await stream.message(
+          Math.min(limits.headerTimeoutMs + hashing, 2 ** 31 - 1),
+          hashAskedFor
+            ? `${quoteInput(hashAskedFor.name)} announced again with its hash, or end`
+            : 'a file header or end',
+        );
         // What a sender left buffered when it went away is dropped, not worked through.
         if (isGone(socket)) throw senderGone();
         if (message.type === 'end') {
@@ -236,7 +245,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             `${quoteInput(message.name)} was announced without its hash by a sender whose hello did not set digestAfter`,
           );
         }
-        const again = hashAskedFor === message.name && message.sha256 !== undefined;
+        const again = hashAskedFor?.name === message.name && message.sha256 !== undefined;
         hashAskedFor = undefined;
         if (!again) files += 1;
         const wait = again ? 0 : headers.take(performance.now());
@@ -302,7 +311,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
             total += n;
           },
           () => {
-            hashAskedFor = message.name;
+            hashAskedFor = { name: message.name, size: message.size };
           },
         );
       }

@@ -83,6 +83,11 @@ export interface FileSendResult {
 export interface SendFilesOptions {
   /** Called as body bytes go out (at most once per read chunk). */
   onProgress?: (progress: FileSendProgress) => void;
+  /**
+   * Called as a file is read to hash it before it is announced (a small file, a receiver that
+   * asked for the hash, or one without `digestAfter`); `done` counts from 0 to `size`.
+   */
+  onHashProgress?: (progress: { index: number; name: string; size: number; done: number }) => void;
   /** How long to wait for the connection. @default 10000 */
   connectTimeoutMs?: number;
   /** How long to wait for each answer, and for each result once a body is sent. @default 60000 */
@@ -131,14 +136,21 @@ async function prepare(file: FileToSend | string): Promise<Prepared> {
 
 /**
  * The SHA-256 of a file, in lowercase hex, read in 1 MiB chunks.
+ * @param onBytes - Called after each chunk with the bytes hashed so far.
  * @throws {FileSystemError} `TCPUDP_ERR_FILE_SYSTEM` when it cannot be read.
  * @example await sha256OfFile('photo.jpg') // 'e3b0c442…'
  */
-export async function sha256OfFile(file: string): Promise<string> {
+export async function sha256OfFile(
+  file: string,
+  onBytes?: (done: number) => void,
+): Promise<string> {
   const hash = createHash('sha256');
+  let done = 0;
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
       hash.update(chunk as Buffer);
+      done += (chunk as Buffer).length;
+      onBytes?.(done);
     }
   } catch (error) {
     throw toFileSystemError(`hashing ${file}`, error);
@@ -237,9 +249,11 @@ export async function sendFiles(
     const results: FileSendResult[] = [];
     for (const [index, file] of prepared.entries()) {
       const { name, size, mode } = file;
-      if (!digestAfter || size < digestAfterFromBytes) {
-        file.sha256 ??= await sha256OfFile(file.file.path);
-      }
+      const hashFirst = (): Promise<string> =>
+        sha256OfFile(file.file.path, (done) =>
+          options.onHashProgress?.({ index, name, size, done }),
+        );
+      if (!digestAfter || size < digestAfterFromBytes) file.sha256 ??= await hashFirst();
       send({ type: 'file', name, size, mode, ...(file.sha256 ? { sha256: file.sha256 } : {}) });
       let reply = await answer(`an answer for ${JSON.stringify(name)}`);
       if (
@@ -247,7 +261,7 @@ export async function sendFiles(
         reply.reason === 'digest-needed' &&
         file.sha256 === undefined
       ) {
-        file.sha256 = await sha256OfFile(file.file.path);
+        file.sha256 = await hashFirst();
         send({ type: 'file', name, size, mode, sha256: file.sha256 });
         reply = await answer(`an answer for ${JSON.stringify(name)}, announced with its hash`);
       }

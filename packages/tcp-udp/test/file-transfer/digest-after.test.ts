@@ -7,7 +7,14 @@
  */
 import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nextEvent, pollUntil, seededBytes, tempDir } from '@socketlab/testkit';
+import {
+  nextEvent,
+  pollUntil,
+  seededBytes,
+  tempDir,
+  WaitTimeoutError,
+  withTimeout,
+} from '@socketlab/testkit';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.ts';
 import { decodeFileTransferMessage } from '../../src/file-transfer/codec.ts';
@@ -245,5 +252,43 @@ describe('the hash after the body (digestAfter)', () => {
       message: expect.stringMatching(/expected the digest of "a\.bin" after its body, got end/),
     });
     expect(await readdir(dst)).toEqual([partialFileName('a.bin')]);
+  });
+
+  it('gives a sender asked for a hash time to read its file: headerTimeoutMs plus size at minHashBytesPerSecond', async () => {
+    const dst = await tempDir();
+    const bytes = seededBytes(73, 4000);
+    await writeFile(path.join(dst, 'a.bin'), bytes);
+    // 4,000 bytes at 1,000 per second: 4 s more than the 300 ms a header may otherwise take
+    const { port } = await startReceiver({
+      directory: dst,
+      headerTimeoutMs: 300,
+      minHashBytesPerSecond: 1000,
+    });
+    const peer = await RawFileTransferPeer.connect(port);
+    await peer.hello(BOTH);
+    await peer.send({ type: 'file', name: 'a.bin', size: bytes.length, mode: 0o644 });
+    expect(await peer.read()).toMatchObject({ type: 'refuse', reason: 'digest-needed' });
+    // three header timeouts go by without an error (the session waits for the hash) …
+    await expect(withTimeout(peer.read(), 'anything from the receiver', 900)).rejects.toThrow(
+      WaitTimeoutError,
+    );
+    const sha256 = sha256Of(bytes);
+    await peer.send({ type: 'file', name: 'a.bin', size: bytes.length, mode: 0o644, sha256 });
+    expect(await peer.read()).toEqual({ type: 'skip' });
+  });
+
+  it('ends the session with timeout when the hash does not come within that time', async () => {
+    const dst = await tempDir();
+    await writeFile(path.join(dst, 'a.bin'), 'x');
+    const { port } = await startReceiver({ directory: dst, headerTimeoutMs: 200 });
+    const peer = await RawFileTransferPeer.connect(port);
+    await peer.hello(BOTH);
+    await peer.send({ type: 'file', name: 'a.bin', size: 1, mode: 0o644 });
+    expect(await peer.read()).toMatchObject({ type: 'refuse', reason: 'digest-needed' });
+    expect(await peer.read()).toMatchObject({
+      type: 'error',
+      reason: 'timeout',
+      message: expect.stringContaining('"a.bin" announced again with its hash'),
+    });
   });
 });
