@@ -51,4 +51,35 @@ describe('the gRPC price feed on /prices', () => {
     const error = await refusalOf(`${app.url}${PRICES.namespace}`, { token: 'forged' });
     expect(error.message).toMatch(/unauthorized/);
   });
+
+  it('opens the stream again when the feed restarts, and subscribers get the new prices', async () => {
+    const { server, app } = await startWithPrices();
+    const { latest } = await feedSubscriber(app, PRICES);
+    server.publish('ACME', 1);
+    await pollUntil(
+      () => (latest.get('ACME') as PriceValue | undefined)?.price === 1 || undefined,
+      'the first price',
+    );
+    await server.close();
+    await pollUntil(() => app.prices?.connected === false || undefined, 'the stream to end');
+    // the same address again, as a restarted feed would have
+    const port = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
+    const again = await serveGrpcPriceFeed({ symbols: ['ACME', 'INIT'], port });
+    onTestFinished(() => again.close());
+    await pollUntil(
+      () => (app.prices?.connected && (app.prices?.reconnects ?? 0) >= 1) || undefined,
+      'the app to open the stream again',
+      { ms: 15_000 },
+    );
+    expect((latest.get('ACME') as PriceValue | undefined)?.price, 'the last price stays').toBe(1);
+    // a subscribe races the publish on the new server: publish until the price comes through
+    await pollUntil(
+      () => {
+        again.publish('ACME', 2);
+        return (latest.get('ACME') as PriceValue | undefined)?.price === 2 || undefined;
+      },
+      'a price from the restarted feed',
+      { intervalMs: 50 },
+    );
+  });
 });
