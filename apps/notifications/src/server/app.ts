@@ -21,7 +21,7 @@ import { openApiRoute } from './openapi.ts';
 import { createPageRoutes } from './page.ts';
 import type { Prices } from './prices.ts';
 import { createRestRoutes } from './rest.ts';
-import { SentLog } from './sent-log.ts';
+import { MemorySentLog, recordWhenStored, type SentLog } from './sent-log.ts';
 import { attachReceipts } from './sockets.ts';
 import { attachSse, type SseEndpoint } from './sse.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -49,15 +49,16 @@ export interface NotifyAppOptions {
   /** The built dashboard. @default dist/web */
   readonly webDir?: string;
   /**
-   * Share everything through Redis: Socket.IO fan-out across instances (stage 5's adapter) and the
-   * history in Redis Streams. `keyPrefix` separates apps on one Redis. @default in memory, one process
+   * Share everything through Redis: Socket.IO fan-out across instances (stage 5's adapter), the
+   * history in Redis Streams and the sender's history in Redis (see `../store/redis-sent-log.ts`).
+   * `keyPrefix` separates apps on one Redis. @default in memory, one process
    */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
   /**
-   * Share everything through NATS with JetStream instead (not with `redis`): notifications and
-   * receipts across instances on a core NATS subject (see `nats-cluster.ts`), the history in
-   * JetStream (see `../store/nats.ts`). `prefix` (letters, digits, `_`, `-`) names the stream,
-   * the bucket and the subjects, and separates apps on one server. @default in memory, one process
+   * Share everything through NATS with JetStream instead (not with `redis`): notifications
+   * across instances on a core NATS subject (see `nats-cluster.ts`), the history in JetStream
+   * (see `../store/nats.ts`), the sender's history in a KV bucket (`../store/nats-sent-log.ts`).
+   * `prefix` (letters, digits, `_`, `-`) names the stream, the buckets and the subjects, and separates apps on one server. @default in memory, one process
    */
   readonly nats?: { readonly url: string; readonly prefix?: string };
   /** Outbound webhooks: each notification posted here, signed with `secret`, to every URL. @default none */
@@ -95,7 +96,9 @@ export interface NotifyApp {
 /** What the instances share, and how the service reaches the others. */
 interface Shared {
   readonly store: NotificationStore;
-  /** Redis: the service's own adapter (its `io` carries the receipts); NATS: a cluster of ours. */
+  /** The sender's history, in the same backend: a receipt is recorded on whichever instance gets it. */
+  readonly sentLog: SentLog;
+  /** Redis: the service's own adapter; NATS: a cluster of ours. */
   readonly reach:
     | { readonly redisUrl: string; readonly keyPrefix: string }
     | { readonly cluster: NotificationCluster };
@@ -118,6 +121,7 @@ async function redisShared(
     throw new Error(`Redis is not answering at ${redis.url}: ${(error as Error).message}`);
   }
   const { RedisStreamStore } = await import('../store/redis.ts');
+  const { RedisSentLog } = await import('../store/redis-sent-log.ts');
   const prefix = redis.keyPrefix ?? 'socketlab-notify';
   const store = new RedisStreamStore({
     redis: client,
@@ -126,6 +130,7 @@ async function redisShared(
   });
   return {
     store,
+    sentLog: new RedisSentLog({ redis: client, prefix, perKey: limits.sentPerKey }),
     reach: { redisUrl: redis.url, keyPrefix: `${prefix}:io` },
     close: () =>
       client.quit().then(
@@ -167,9 +172,16 @@ async function natsShared(
       prefix,
       maxPerRecipient: limits.historyPerRecipient,
     });
+    const { openJetStreamSentLog } = await import('../store/nats-sent-log.ts');
+    const sentLog = await openJetStreamSentLog({ nc, prefix, perKey: limits.sentPerKey });
     const { natsCluster } = await import('./nats-cluster.ts');
     const cluster = await natsCluster(nc, `${prefix}.cluster`);
-    return { store, reach: { cluster }, close: () => nc.drain().catch(() => nc.close()) };
+    return {
+      store,
+      sentLog,
+      reach: { cluster },
+      close: () => nc.drain().catch(() => nc.close()),
+    };
   } catch (error) {
     await nc.close().catch(() => {});
     throw new Error(
@@ -177,31 +189,6 @@ async function natsShared(
       { cause: error },
     );
   }
-}
-
-/** The server-side event that carries a receipt to the instance that sent the notification. */
-const RECEIPT_EVENT = 'socketlab-notify:receipt';
-
-/**
- * Receipts across instances (over the Socket.IO adapter with Redis, the cluster with NATS):
- * forwards a receipt this instance cannot record, and records the ones the others forward, if
- * they are for its own.
- */
-function forwardReceipts(
-  peers: NotificationCluster,
-  sentLog: SentLog,
-  metrics: AppMetrics | undefined,
-) {
-  peers.on(RECEIPT_EVENT, (kind: unknown, id: unknown, user: unknown) => {
-    if (typeof id !== 'string' || typeof user !== 'string') return;
-    const recorded =
-      kind === 'read'
-        ? sentLog.read(id, user)
-        : kind === 'delivered' && sentLog.delivered(id, user);
-    if (recorded) metrics?.receipt(kind as 'read' | 'delivered');
-  });
-  return (kind: 'delivered' | 'read', id: string, user: string) =>
-    peers.serverSideEmit(RECEIPT_EVENT, kind, id, user);
 }
 
 /** Starts the app and resolves once it listens. */
@@ -220,9 +207,12 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
       : options.nats !== undefined
         ? await natsShared(options.nats, limits)
         : undefined;
-  const store: NotificationStore =
-    shared?.store ?? new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient });
-  const sentLog = new SentLog({ perKey: limits.sentPerKey });
+  const sentLog = shared?.sentLog ?? new MemorySentLog({ perKey: limits.sentPerKey });
+  const recording = recordWhenStored(
+    shared?.store ?? new MemoryNotificationStore({ maxPerRecipient: limits.historyPerRecipient }),
+    sentLog,
+  );
+  const { store } = recording;
 
   let service: NotificationService | undefined;
   // made once the service is (they read its feed and its Socket.IO server); routes are looked up late
@@ -239,6 +229,7 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     service: () => service as NotificationService,
     store,
     sentLog,
+    asSender: recording.asSender,
     apiKeys: keys,
     tokens,
     limits,
@@ -277,8 +268,6 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     throw error;
   }
   const io = service.io as Server;
-  const peers =
-    shared === undefined ? undefined : 'cluster' in shared.reach ? shared.reach.cluster : io;
   usersIo = io;
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
@@ -294,7 +283,6 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
     maxTopicsPerSocket: limits.maxTopicsPerSocket,
     now,
     onReceipt: (kind) => metrics?.receipt(kind),
-    ...(peers === undefined ? {} : { forward: forwardReceipts(peers, sentLog, metrics) }),
   });
   attachWebhookEvents(io, webhooks);
   let telemetry: Telemetry | undefined;

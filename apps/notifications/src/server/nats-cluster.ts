@@ -2,9 +2,9 @@
  * The app's instances told of each other over core NATS, without a Socket.IO adapter. Why no
  * adapter: nothing here broadcasts to a room across instances. Stage 5's service sends each
  * notification it accepts to the other instances once (`serverSideEmit`), and each of them pushes
- * it to its own sockets (`io.local`), SSE streams and GraphQL subscriptions; the receipts that go
- * back to the sending instance are server-side events too. So what must cross instances is
- * server-side events only, and a {@link NotificationCluster} on one subject carries them (as
+ * it to its own sockets (`io.local`), SSE streams and GraphQL subscriptions (receipts need no
+ * event: the sender's history is in JetStream KV, see `../store/nats-sent-log.ts`). So what must
+ * cross instances is server-side events only, and a {@link NotificationCluster} on one subject carries them (as
  * apps/chat fans out over core NATS), with no Socket.IO packets, rooms or heartbeats in NATS.
  *
  * Like Redis Pub/Sub under the Redis adapter it is fire and forget: an instance cut off from NATS
@@ -17,7 +17,7 @@ import { decodeBrokerJson, type NotificationCluster } from '@socketlab/distribut
 
 type Listener = (...args: unknown[]) => void;
 
-/** The most arguments one event carries (the service's carry 2, receipts 3). */
+/** The most arguments one event carries (the service's carry 2). */
 const MAX_ARGS = 8;
 
 /**

@@ -24,13 +24,15 @@ import { addressKey, KeyedLimiter } from '@socketlab/websockets/realtime';
 import type { AppNotification, NotifyLimits, NotifyOutcome, NotifyResponse } from '../contract.ts';
 import type { ApiKeys, UserTokens } from './auth.ts';
 import { checkNotifyRequest, isExpired, NotifyRequestError } from './request.ts';
-import type { SentLog } from './sent-log.ts';
+import type { RecordingStore, SentLog } from './sent-log.ts';
 
 /** What the routes need. */
 export interface RestOptions {
   readonly service: () => NotificationService;
   readonly store: NotificationStore;
+  /** Lists the sender's history; `asSender` records in it as the store takes each notification. */
   readonly sentLog: SentLog;
+  readonly asSender: RecordingStore['asSender'];
   readonly apiKeys: ApiKeys;
   readonly tokens: UserTokens;
   readonly limits: NotifyLimits;
@@ -65,7 +67,7 @@ const scopedKey = (sender: string, key: string, recipient: string) =>
 
 /** The app's routes. */
 export function createRestRoutes(options: RestOptions): RestRoutes {
-  const { store, sentLog, apiKeys, tokens, limits, onOutcome, onAccepted } = options;
+  const { store, sentLog, asSender, apiKeys, tokens, limits, onOutcome, onAccepted } = options;
   const now = options.now ?? Date.now;
   const perKey = new KeyedLimiter({
     capacity: limits.requestBurst,
@@ -125,15 +127,15 @@ export function createRestRoutes(options: RestOptions): RestRoutes {
           checked.idempotencyKey === undefined
             ? undefined
             : scopedKey(from, checked.idempotencyKey, recipientKey(recipient));
-        const { notification, duplicate } = await options.service().notify({
-          ...recipient,
-          ...checked.fields,
-          ...(key === undefined ? {} : { idempotencyKey: key }),
-        });
-        if (!duplicate) {
-          sentLog.record(notification as AppNotification);
-          onAccepted?.(notification as AppNotification);
-        }
+        // recorded in the sender's history as it is stored (see recordWhenStored)
+        const { notification, duplicate } = await asSender(from, () =>
+          options.service().notify({
+            ...recipient,
+            ...checked.fields,
+            ...(key === undefined ? {} : { idempotencyKey: key }),
+          }),
+        );
+        if (!duplicate) onAccepted?.(notification as AppNotification);
         onOutcome?.(duplicate ? 'duplicate' : 'accepted');
         outcomes.push({ id: notification.id, ...recipient, duplicate });
       }
@@ -181,7 +183,7 @@ export function createRestRoutes(options: RestOptions): RestRoutes {
           return;
         }
         const from = await sender(req);
-        const notifications = sentLog.list(from, after, limit);
+        const notifications = await sentLog.list(from, after, limit);
         sendJson(res, 200, { notifications, next: notifications.at(-1)?.id ?? null });
       },
     },

@@ -1,17 +1,32 @@
 /**
  * The sender's history: what each API key sent, and the delivery acks and read receipts its
- * recipients' clients sent back. In memory, bounded per key and per notification; an ack for an
- * id this instance does not know is refused, so a client cannot grow it.
+ * recipients' clients sent back. {@link SentLog} is what the routes and sockets use; one process
+ * keeps it in memory ({@link MemorySentLog}), instances that share Redis or NATS keep it there
+ * (`../store/redis-sent-log.ts`, `../store/nats-sent-log.ts`), so a notification posted on one
+ * shows on all, and a receipt is recorded wherever it arrives. Every implementation is bounded per
+ * key and per notification, and refuses a receipt for an id it does not know, so a client cannot
+ * grow it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { NotificationStore } from '@socketlab/distributed';
 import type { AppNotification, SentRecord } from '../contract.ts';
 
-interface Entry {
-  readonly record: Omit<SentRecord, 'deliveredTo' | 'readBy'>;
-  readonly deliveredTo: Set<string>;
-  readonly readBy: Set<string>;
+/** A sent record without its receipts. */
+export type SentEntry = Omit<SentRecord, 'deliveredTo' | 'readBy'>;
+
+/** What each sender sent, with receipts, wherever it is kept. */
+export interface SentLog {
+  /** Records a notification its sender (`n.data.sender`) just sent; a second record of one id is ignored. */
+  record(n: AppNotification): Promise<void>;
+  /** Records that `user`'s client got `id`; false when the id is unknown or not theirs. */
+  delivered(id: string, user: string): Promise<boolean>;
+  /** Records that `user` read `id` (which implies delivered); false as for `delivered`. */
+  read(id: string, user: string): Promise<boolean>;
+  /** `sender`'s records after the id `after`, oldest first, at most `limit`. */
+  list(sender: string, after: string | undefined, limit: number): Promise<SentRecord[]>;
 }
 
-/** Options of {@link SentLog}. */
+/** The bounds every {@link SentLog} takes. */
 export interface SentLogOptions {
   /** Records kept per key; the oldest go first. */
   readonly perKey: number;
@@ -19,8 +34,34 @@ export interface SentLogOptions {
   readonly maxReceipts?: number;
 }
 
-/** What each sender sent, with receipts. */
-export class SentLog {
+/** The default of `maxReceipts`. */
+export const MAX_RECEIPTS = 1000;
+
+/** The record of `n`, before any receipt. */
+export function sentEntry(n: AppNotification): SentEntry {
+  const { priority, expiresAt } = n.data;
+  return {
+    id: n.id,
+    ...(n.user === undefined ? { topic: n.topic as string } : { user: n.user }),
+    title: n.title,
+    priority,
+    at: n.at,
+    expiresAt,
+  };
+}
+
+/** Whether `user` may send receipts for `entry`: it was for them, or for a topic. */
+export const mayReceipt = (entry: SentEntry, user: string): boolean =>
+  entry.user === undefined || entry.user === user;
+
+interface Entry {
+  readonly record: SentEntry;
+  readonly deliveredTo: Set<string>;
+  readonly readBy: Set<string>;
+}
+
+/** The sender's history of one process, in memory. */
+export class MemorySentLog implements SentLog {
   readonly #perKey: number;
   readonly #maxReceipts: number;
   readonly #bySender = new Map<string, string[]>();
@@ -28,25 +69,13 @@ export class SentLog {
 
   constructor(options: SentLogOptions) {
     this.#perKey = options.perKey;
-    this.#maxReceipts = options.maxReceipts ?? 1000;
+    this.#maxReceipts = options.maxReceipts ?? MAX_RECEIPTS;
   }
 
-  /** Records a notification its sender just sent (a second record of one id is ignored). */
-  record(n: AppNotification): void {
+  async record(n: AppNotification): Promise<void> {
     if (this.#byId.has(n.id)) return;
-    const { sender, priority, expiresAt } = n.data;
-    this.#byId.set(n.id, {
-      record: {
-        id: n.id,
-        ...(n.user === undefined ? { topic: n.topic as string } : { user: n.user }),
-        title: n.title,
-        priority,
-        at: n.at,
-        expiresAt,
-      },
-      deliveredTo: new Set(),
-      readBy: new Set(),
-    });
+    this.#byId.set(n.id, { record: sentEntry(n), deliveredTo: new Set(), readBy: new Set() });
+    const { sender } = n.data;
     let ids = this.#bySender.get(sender);
     if (ids === undefined) {
       ids = [];
@@ -56,24 +85,19 @@ export class SentLog {
     if (ids.length > this.#perKey) this.#byId.delete(ids.shift() as string);
   }
 
-  /** Whether `user` may send receipts for `id`: it was for them, or for a topic. */
   #entryFor(id: string, user: string): Entry | undefined {
     const entry = this.#byId.get(id);
-    if (entry === undefined) return undefined;
-    const { user: to } = entry.record;
-    return to === undefined || to === user ? entry : undefined;
+    return entry !== undefined && mayReceipt(entry.record, user) ? entry : undefined;
   }
 
-  /** Records that `user`'s client got `id`; false when the id is unknown here or not theirs. */
-  delivered(id: string, user: string): boolean {
+  async delivered(id: string, user: string): Promise<boolean> {
     const entry = this.#entryFor(id, user);
     if (entry === undefined) return false;
     if (entry.deliveredTo.size < this.#maxReceipts) entry.deliveredTo.add(user);
     return true;
   }
 
-  /** Records that `user` read `id` (which implies delivered). */
-  read(id: string, user: string): boolean {
+  async read(id: string, user: string): Promise<boolean> {
     const entry = this.#entryFor(id, user);
     if (entry === undefined) return false;
     if (entry.deliveredTo.size < this.#maxReceipts) entry.deliveredTo.add(user);
@@ -81,18 +105,48 @@ export class SentLog {
     return true;
   }
 
-  /** `sender`'s records after the id `after`, oldest first, at most `limit`. */
-  list(sender: string, after: string | undefined, limit: number): SentRecord[] {
+  async list(sender: string, after: string | undefined, limit: number): Promise<SentRecord[]> {
     const ids = this.#bySender.get(sender) ?? [];
     const from = after === undefined ? 0 : ids.findIndex((id) => id > after);
     if (from < 0) return [];
     return ids.slice(from, from + limit).map((id) => {
       const entry = this.#byId.get(id) as Entry;
-      return {
-        ...entry.record,
-        deliveredTo: [...entry.deliveredTo],
-        readBy: [...entry.readBy],
-      };
+      return { ...entry.record, deliveredTo: [...entry.deliveredTo], readBy: [...entry.readBy] };
     });
   }
+}
+
+/** What {@link recordWhenStored} returns. */
+export interface RecordingStore {
+  /** The store to give the service: it records what `asSender` sends once it is stored. */
+  readonly store: NotificationStore;
+  /** Runs `send` (the service's `notify`) as `sender`: what it stores is recorded in `sentLog`. */
+  asSender<T>(sender: string, send: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Records a sender's notification in `sentLog` as the store takes it, before the service pushes it
+ * to anyone: with a shared log, a client on another instance may ack it a few milliseconds after
+ * the push, and its receipt must find the record there. Only what is stored inside `asSender` is
+ * recorded (the REST routes, whose sender is the API key's name): not the copies other instances
+ * store, nor a GraphQL `notify`, whose `data` could name any sender.
+ */
+export function recordWhenStored(store: NotificationStore, sentLog: SentLog): RecordingStore {
+  const sending = new AsyncLocalStorage<string>();
+  return {
+    store: {
+      async put(key, n, idempotencyKey) {
+        const result = await store.put(key, n, idempotencyKey);
+        const sender = sending.getStore();
+        const stored = result.notification;
+        const from = (stored.data as { sender?: unknown } | undefined)?.sender;
+        if (sender !== undefined && !result.duplicate && from === sender) {
+          await sentLog.record(stored as AppNotification);
+        }
+        return result;
+      },
+      list: (key, query) => store.list(key, query),
+    },
+    asSender: (sender, send) => sending.run(sender, send),
+  };
 }

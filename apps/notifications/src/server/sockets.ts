@@ -1,7 +1,8 @@
 /**
  * What the app adds to stage 5's Socket.IO face (which authenticates, joins `user:<id>` and answers
  * `subscribe`/`unsubscribe`): `resume` (catch up after an absence, from the client's own cursor),
- * and the delivery acks and read receipts that go back to the sender's history. Every payload is
+ * and the delivery acks and read receipts that go into the sender's history (shared by the
+ * instances when they share Redis or NATS, so each records the receipts it gets). Every payload is
  * checked before use; a bad one gets `{ ok: false, error }`, never an exception.
  */
 import {
@@ -29,11 +30,6 @@ export interface ReceiptsOptions {
   readonly now?: () => number;
   /** Told when a receipt was recorded (for metrics). */
   readonly onReceipt?: (kind: 'delivered' | 'read') => void;
-  /**
-   * With several instances: a receipt for an id this instance did not send goes to the others
-   * (the one that sent it records it, after checking it was for that user). @default none: refused
-   */
-  readonly forward?: (kind: 'delivered' | 'read', id: string, user: string) => void;
 }
 
 /** The largest `delivered` batch. */
@@ -42,6 +38,9 @@ const MAX_ACK_IDS = 500;
 export type Ack = (reply: SocketAck<Record<string, unknown>>) => void;
 
 const refuse = (ack: Ack, message: string) => ack({ ok: false, error: 'INVALID_REQUEST', message });
+
+/** The answer when Redis or NATS failed under a receipt (the client may send it again). */
+const unavailable = (ack: Ack) => refuse(ack, 'the sender’s history is unavailable');
 
 /** The ack function a handler was given as its last argument, if it was one. */
 export function lastAck(args: unknown[]): Ack | undefined {
@@ -73,7 +72,7 @@ function readResume(value: unknown, maxTopics: number): ResumeRequest | string {
 
 /** Adds `resume`, `delivered` and `read` to every socket of `io` (after stage 5's own handlers). */
 export function attachReceipts(io: Server, options: ReceiptsOptions): void {
-  const { store, sentLog, maxResume, maxTopicsPerSocket, onReceipt, forward } = options;
+  const { store, sentLog, maxResume, maxTopicsPerSocket, onReceipt } = options;
   const now = options.now ?? Date.now;
 
   const catchUp = async (socket: Socket, user: string, request: ResumeRequest) => {
@@ -107,7 +106,7 @@ export function attachReceipts(io: Server, options: ReceiptsOptions): void {
       }
       catchUp(socket, user, request).then(
         (page) => ack({ ok: true, ...page }),
-        () => ack({ ok: false, error: 'INVALID_REQUEST', message: 'the history is unavailable' }),
+        () => refuse(ack, 'the history is unavailable'),
       );
     });
 
@@ -122,16 +121,14 @@ export function attachReceipts(io: Server, options: ReceiptsOptions): void {
         refuse(ack, `delivered takes a list of at most ${MAX_ACK_IDS} notification ids`);
         return;
       }
-      let recorded = 0;
-      for (const id of new Set(ids as string[])) {
-        if (sentLog.delivered(id, user)) {
-          recorded++;
-          onReceipt?.('delivered');
-        } else {
-          forward?.('delivered', id, user);
-        }
-      }
-      ack({ ok: true, recorded });
+      Promise.all([...new Set(ids as string[])].map((id) => sentLog.delivered(id, user))).then(
+        (results) => {
+          const recorded = results.filter(Boolean).length;
+          for (let i = 0; i < recorded; i++) onReceipt?.('delivered');
+          ack({ ok: true, recorded });
+        },
+        () => unavailable(ack),
+      );
     });
 
     socket.on(NOTIFY_EVENTS.read, (...args: unknown[]) => {
@@ -141,17 +138,21 @@ export function attachReceipts(io: Server, options: ReceiptsOptions): void {
         refuse(ack, 'read takes a notification id');
         return;
       }
-      if (!sentLog.read(id, user)) {
-        if (forward !== undefined) {
-          forward('read', id, user); // recorded by the instance that sent it, if it was for this user
+      sentLog.read(id, user).then(
+        (recorded) => {
+          if (!recorded) {
+            ack({
+              ok: false,
+              error: 'UNKNOWN_NOTIFICATION',
+              message: `no notification ${id} for you`,
+            });
+            return;
+          }
+          onReceipt?.('read');
           ack({ ok: true });
-          return;
-        }
-        ack({ ok: false, error: 'UNKNOWN_NOTIFICATION', message: `no notification ${id} for you` });
-        return;
-      }
-      onReceipt?.('read');
-      ack({ ok: true });
+        },
+        () => unavailable(ack),
+      );
     });
   });
 }

@@ -65,9 +65,10 @@ export interface JetStreamStoreOptions {
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const utf8 = new TextEncoder();
 /** A subject token or KV key for any string: base64url holds only `A-Z a-z 0-9 - _`. */
-const token = (value: string): string => Buffer.from(value).toString('base64url');
+export const token = (value: string): string => Buffer.from(value).toString('base64url');
 
-function isKeyTaken(error: unknown): boolean {
+/** Whether a KV `create` or `update` lost to another writer (the key exists, or changed). */
+export function isKeyTaken(error: unknown): boolean {
   return (
     error instanceof JetStreamApiError &&
     (error.code === JetStreamApiCodes.StreamWrongLastSequence ||

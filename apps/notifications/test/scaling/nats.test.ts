@@ -16,7 +16,7 @@ function uniquePrefix(): string {
   onTestFinished(async () => {
     const nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
-    for (const stream of [`${prefix}_history`, `KV_${prefix}_idem`]) {
+    for (const stream of [`${prefix}_history`, `KV_${prefix}_idem`, `KV_${prefix}_sent`]) {
       await jsm.streams.delete(stream).catch(() => false);
     }
     await nc.close();

@@ -69,16 +69,35 @@ export function twoInstanceSpecs(twoInstances: () => Promise<[NotifyApp, NotifyA
     // a receipt for someone else's notification is dropped where it is checked
     const bob = await openInbox(b, 'bob');
     const [other] = await notify(a, { user: 'eve', title: 'not bob’s' });
-    await bob.inbox.read(other as string);
+    expect(await bob.inbox.read(other as string)).toMatchObject({
+      ok: false,
+      error: 'UNKNOWN_NOTIFICATION',
+    });
     await notify(a, { user: 'bob', title: 'barrier' });
     await waitFor(bob.got, 1, 'bob’s barrier');
     expect(await bob.inbox.read((bob.got[0] as { id: string }).id)).toEqual({ ok: true });
     await pollUntil(async () => {
       const sent = (await call(a, 'GET', '/notifications')).body.notifications as SentRecord[];
       return sent.find((r) => r.title === 'barrier')?.readBy.includes('bob') || undefined;
-    }, 'bob’s own receipt, forwarded after the bogus one');
+    }, 'bob’s own receipt, after the bogus one');
     const sent = (await call(a, 'GET', '/notifications')).body.notifications as SentRecord[];
     expect(sent.find((r) => r.id === other)?.readBy).toEqual([]);
+  });
+
+  it('shows a notification POSTed on A in GET /notifications on B, with the receipt recorded on B', async () => {
+    const [a, b] = await twoInstances();
+    const ada = await openInbox(b, 'ada');
+    const [id] = await notify(a, { user: 'ada', title: 'shared' });
+    // recorded before A answered the POST
+    const before = (await call(b, 'GET', '/notifications')).body.notifications as SentRecord[];
+    expect(before).toMatchObject([{ id, user: 'ada', title: 'shared', readBy: [] }]);
+    await waitFor(ada.got, 1, 'the notification on B');
+    // B records the receipt itself: it is in the log once B has answered it, seen from both
+    expect(await ada.inbox.read(id as string)).toEqual({ ok: true });
+    for (const app of [b, a]) {
+      const sent = (await call(app, 'GET', '/notifications')).body.notifications as SentRecord[];
+      expect(sent).toMatchObject([{ id, deliveredTo: ['ada'], readBy: ['ada'] }]);
+    }
   });
 
   it('sends a request retried on the other instance once', async () => {

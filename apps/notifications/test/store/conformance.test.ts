@@ -3,8 +3,6 @@
  * reference), Redis Streams and JetStream, each on a prefix of its own deleted after the test.
  */
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import {
   createNotificationId,
   MemoryNotificationStore,
@@ -12,10 +10,10 @@ import {
   type ServiceNotification,
 } from '@socketlab/distributed';
 import { probeService, type ServiceProbe } from '@socketlab/testkit';
-import { Redis } from 'ioredis';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openJetStreamStore } from '../../src/store/nats.ts';
 import { RedisStreamStore } from '../../src/store/redis.ts';
+import { natsForTest, redisForTest } from '../helpers/backends.ts';
 
 const [redis, nats] = await Promise.all([probeService('redis'), probeService('nats')]);
 
@@ -39,13 +37,7 @@ const backends: Backend[] = [
     probe: redis,
     exactRetention: false,
     async open(max) {
-      const prefix = `socketlab-notify-test-${randomBytes(4).toString('hex')}`;
-      const client = new Redis(redis.url);
-      onTestFinished(async () => {
-        const keys = await client.keys(`${prefix}:*`); // a handful, in a prefix of this test's own
-        if (keys.length > 0) await client.del(...keys);
-        await client.quit();
-      });
+      const { client, prefix } = redisForTest(redis.url);
       return new RedisStreamStore({ redis: client, prefix, maxPerRecipient: max });
     },
   },
@@ -54,14 +46,7 @@ const backends: Backend[] = [
     probe: nats,
     exactRetention: true,
     async open(max) {
-      const prefix = `sln-test-${randomBytes(4).toString('hex')}`;
-      const nc = await connect({ servers: nats.url });
-      onTestFinished(async () => {
-        const jsm = await jetstreamManager(nc);
-        await jsm.streams.delete(`${prefix}_history`).catch(() => false);
-        await jsm.streams.delete(`KV_${prefix}_idem`).catch(() => false);
-        await nc.close();
-      });
+      const { nc, prefix } = await natsForTest(nats.url, (p) => [`${p}_history`, `KV_${p}_idem`]);
       return openJetStreamStore({ nc, prefix, maxPerRecipient: max });
     },
   },
