@@ -72,6 +72,8 @@ export class RedisSentLog implements SentLog {
       .zremrangebyrank(index, 0, beyond)
       .expire(index, this.#ttl)
       .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
     const dropped = (replies?.[1]?.[1] ?? []) as string[];
     if (dropped.length > 0) {
       await this.#redis.del(...dropped.flatMap((id) => Object.values(this.#keys(id))));
