@@ -17,13 +17,26 @@ import { call, notify, openInbox, startTestApp } from '../helpers/app.ts';
 const SECRET = 'whsec-test-0123456789abcdef0123456789';
 
 /** A receiver on 127.0.0.1 port 0 that answers each request with the next status of `statuses` (then 200). */
-async function receiver(statuses: number[]) {
+/**
+ * A webhook receiver answering `statuses` in turn (then 200), or, with `perNotification`, those
+ * statuses to each notification's own attempts: deliveries run concurrently, so a shared turn
+ * would hand another notification's retry the status meant for this one.
+ */
+async function receiver(statuses: number[], { perNotification = false } = {}) {
   const got: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const attempts = new Map<string, number>();
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     got.push({ headers: req.headers, body });
-    res.writeHead(statuses.shift() ?? 200).end();
+    if (!perNotification) {
+      res.writeHead(statuses.shift() ?? 200).end();
+      return;
+    }
+    const id = String((JSON.parse(body) as { data?: { id?: unknown } }).data?.id);
+    const attempt = attempts.get(id) ?? 0;
+    attempts.set(id, attempt + 1);
+    res.writeHead(statuses[attempt] ?? 200).end();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -98,7 +111,7 @@ async function webhookWatcher(app: Awaited<ReturnType<typeof startTestApp>>, use
 
 describe('the webhook log on a user’s sockets', () => {
   it('shows each user the deliveries of their own notifications only, host only, live', async () => {
-    const hook = await receiver([503, 503]);
+    const hook = await receiver([503, 503], { perNotification: true });
     const url = `${hook.url}?token=${QUERY_TOKEN}`;
     const app = await startTestApp({
       webhooks: { urls: [url], secret: SECRET, sender: { baseDelayMs: 20, maxAttempts: 3 } },
