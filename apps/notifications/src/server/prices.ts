@@ -5,6 +5,8 @@
  * symbol. The stream is read until the app closes; if it fails or ends, the feed keeps the last
  * prices and opens it again (with back-off).
  */
+
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   ConflatingFeed,
   connectGrpcPriceFeed,
@@ -73,7 +75,8 @@ export async function attachPrices(options: {
       }
       stream = undefined;
       if (stopped.signal.aborted) return;
-      await delay(delayMs, stopped.signal);
+      // rejects with an AbortError when the app closes: the loop's condition then ends it
+      await delay(delayMs, undefined, { signal: stopped.signal }).catch(() => {});
       delayMs = Math.min(delayMs * 2, PRICES_RECONNECT.maxDelayMs);
       reconnects += 1;
     }
@@ -100,17 +103,4 @@ export async function attachPrices(options: {
       stream?.cancel();
     },
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
