@@ -181,17 +181,27 @@ for (const file of checkReports) {
     failed += 1;
     continue;
   }
-  const result = readJson<{ passed: number; failed: number }>(file);
+  const result = readJson<{
+    passed: number;
+    failed: number;
+    checks?: Array<{ name: string; ok: boolean; detail?: string }>;
+  }>(file);
   passed += result.passed;
   failed += result.failed;
+  const where = path.relative(ROOT, file);
+  for (const c of result.checks ?? [])
+    if (!c.ok) failures.push(`${where} › ${c.name}: ${firstLine(c.detail)}`);
 }
+for (const file of missing)
+  failures.push(`${file} was not written (its task did not run to the end)`);
+// A step can fail with no failed test to name (typecheck, lint, links, a benchmark …): name the step,
+// so CI's closing lines, which are often all of the log that is read, say what to look at.
+for (const s of steps) if (!s.ok) failures.push(`step "${s.name}" failed (its output is above)`);
 
 console.log('\n━━ summary');
 for (const s of steps) console.log(`  ${s.ok ? '✓' : '✗'} ${s.name}`);
-for (const file of missing)
-  console.log(`  ✗ ${file} was not written (its task did not run to the end)`);
 if (failures.length > 0)
-  console.log(`\nfailed tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}`);
+  console.log(`\nwhat failed:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}`);
 // A step that failed with no failed test to show for it (typecheck, lint, links …) counts as
 // one failure each, so the closing line never reads "0 failed" for a run that failed.
 if (failed === 0) failed = steps.filter((s) => !s.ok).length;
