@@ -9,8 +9,8 @@
  *
  * ```
  * sender                                            receiver
- * hello   01 | 00000006 | 'SLFT' ver=1 flags=3  ──►   (flags: FILE_TRANSFER_HELLO_FLAGS)
- *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 03
+ * hello   01 | 00000006 | 'SLFT' ver=1 flags=7  ──►   (flags: FILE_TRANSFER_HELLO_FLAGS)
+ *                                               ◄──  hello 01 | 00000006 | 'SLFT' 01 07
  * file    02 | len | size u64 | mode u16 | sha256[32] | nameLen u16 | name UTF-8  ──►
  *                                               ◄──  accept 03 | 00000008 | offset u64
  *                                                or  skip   04 | 00000000          (already have it)
@@ -42,6 +42,21 @@
  * without the flag. A body cut short keeps its partial under the hash-less name
  * (`partialFileName(base)`); the next announcement with a hash resumes from it, and the end to
  * end check still decides: if it was another file's beginning, the result is `integrity`.
+ *
+ * Verdicts later (hello flag `pipelined`, when both ends set it): the sender does not wait for a
+ * file's `result` before it announces the next file, and the receiver finishes a file (hash,
+ * fsync, link, the folder's fsync) while it already takes the next one. Results still come in
+ * the order the bodies went, but may come after later files' answers; a `result` is always the
+ * verdict on the oldest body that has none yet:
+ *
+ * ```
+ * file 1 ──►                     ◄── accept 1
+ * body 1, file 2 ──►             ◄── accept 2   (file 1 is being fsynced meanwhile)
+ * body 2, end ──►                ◄── result 1, result 2, end
+ * ```
+ *
+ * Many small files then cost one fsync each and a share of their folder's (a folder's sync
+ * covers every file linked into it before the sync began), not two round trips and two fsyncs.
  */
 /** The protocol version this code speaks, sent in both hellos. */
 export const FILE_TRANSFER_VERSION = 1;
@@ -103,8 +118,15 @@ export const FILE_TRANSFER_REASONS = {
  * be sent to this end; to a peer without it, a full disk is reported as `file-system`.
  * `digestAfter`: this end can announce a file without its hash and send the hash after the body
  * (a sender), or take such a file (a receiver); it is used only when both ends set it.
+ * `pipelined`: this end can have the verdicts of several files outstanding: a sender announces
+ * the next file before the last one's `result`, a receiver answers later files before earlier
+ * results; used only when both ends set it.
  */
-export const FILE_TRANSFER_HELLO_FLAGS = { noSpace: 0x01, digestAfter: 0x02 } as const;
+export const FILE_TRANSFER_HELLO_FLAGS = {
+  noSpace: 0x01,
+  digestAfter: 0x02,
+  pipelined: 0x04,
+} as const;
 
 /** One of {@link FILE_TRANSFER_REASONS}. */
 export type FileTransferReason = keyof typeof FILE_TRANSFER_REASONS;

@@ -101,8 +101,20 @@ export class FileReceiverStore {
   /** The SHA-256 of existing files by `dev:ino`, valid while `size:mtime:ctime` is unchanged. */
   readonly #known = new Map<string, { version: string; sha256: Promise<string> }>();
   readonly #uid = process.getuid?.();
+  readonly #directories: DirectorySyncs;
 
-  constructor(readonly options: FileReceiverStoreOptions) {}
+  constructor(readonly options: FileReceiverStoreOptions) {
+    this.#directories = new DirectorySyncs(options.fs);
+  }
+
+  /**
+   * Makes every link into `dir` made before the call durable (fsyncs the folder). Uploads that
+   * finish together share one sync (see {@link DirectorySyncs}).
+   * @throws the file system's error, unchanged.
+   */
+  syncDirectory(dir: string): Promise<void> {
+    return this.#directories.sync(dir);
+  }
 
   /**
    * Checks the name and the directory, and opens (or reopens, to resume) the partial file.
@@ -397,7 +409,7 @@ export class Upload {
         await fs.link(this.partialPath, this.finalPath);
         await fs.unlink(this.partialPath);
       }
-      await syncDirectory(fs, path.dirname(this.finalPath));
+      await this.store.syncDirectory(path.dirname(this.finalPath));
       return { status: 'verified', sha256, message: '' };
     } catch (error) {
       if (errnoOf(error) === 'EEXIST') {
@@ -512,5 +524,38 @@ async function syncDirectory(fs: FileTransferFs, dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Folder syncs shared between files finishing at once (group commit): a sync covers every link
+ * made in the folder before it began, so a caller that arrives while one runs waits for the next
+ * one, which starts when the running one ends and serves everyone who arrived meanwhile. One
+ * file alone costs one sync, as before; a hundred finishing together cost two.
+ */
+class DirectorySyncs {
+  readonly #syncs = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
+
+  constructor(readonly fs: FileTransferFs) {}
+
+  /** Resolves once a sync of `dir` that began after this call has ended. */
+  sync(dir: string): Promise<void> {
+    const state = this.#syncs.get(dir);
+    if (state === undefined) return this.#start(dir);
+    // The running sync may have begun before our link: the next one covers it.
+    state.next ??= state.running.then(
+      () => this.#start(dir),
+      () => this.#start(dir),
+    );
+    return state.next;
+  }
+
+  #start(dir: string): Promise<void> {
+    const running = syncDirectory(this.fs, dir).finally(() => {
+      const state = this.#syncs.get(dir);
+      if (state?.running === running && state.next === undefined) this.#syncs.delete(dir);
+    });
+    this.#syncs.set(dir, { running });
+    return running;
   }
 }

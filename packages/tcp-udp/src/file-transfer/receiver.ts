@@ -50,7 +50,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   /** Every open socket, sessions and those being closed, so that close() never waits on one. */
   readonly #open = new Set<net.Socket>();
   readonly #sessions = new Set<Promise<void>>();
-  readonly #inProgress = new Set<string>();
+  /**
+   * Names being received, by the socket whose session holds them; `released` settles when the
+   * file is finished (with a pipelined sender, after the next files have begun).
+   */
+  readonly #inProgress = new Map<string, { socket: net.Socket; released: Promise<void> }>();
   /** Running sessions by the sender's address (what `maxSessionsPerPeer` counts). */
   readonly #perPeer = new Map<string, number>();
   readonly #budget: BufferBudget;
@@ -175,10 +179,11 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     const stream = new FileTransferStream(socket, limits.highWaterMark, this.#budget);
     let knowsNoSpace = false;
     let digestAfter = false;
+    let pipelined = false;
     /** The file last refused with `digest-needed`: its announcement with the hash is not a new file. */
     let hashAskedFor: { name: string; size: number } | undefined;
     const send = (message: FileTransferMessage): void => {
-      if (socket.destroyed) return;
+      if (socket.destroyed || socket.writableEnded) return;
       // A sender from before `no-space` would not decode it: it hears `file-system` instead.
       const wire =
         'reason' in message && message.reason === 'no-space' && !knowsNoSpace
@@ -199,6 +204,17 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       errorSent = true;
       send({ type: 'error', reason, message });
     };
+    // A pipelined sender's files are finished while the next ones arrive: each verdict is sent
+    // once the file is finished AND every verdict before it has been sent (bodies' order).
+    const verdicts = new Set<Promise<void>>();
+    let lastVerdict: Promise<void> = Promise.resolve();
+    const later = (finishing: Promise<() => void>): void => {
+      const verdict = Promise.all([finishing, lastVerdict]).then(([deliver]) => deliver());
+      lastVerdict = verdict;
+      verdicts.add(verdict);
+      const settled = (): void => void verdicts.delete(verdict);
+      verdict.then(settled, settled);
+    };
     try {
       const hello = await stream.message(limits.headerTimeoutMs, 'a hello');
       if (hello.type !== 'hello')
@@ -210,12 +226,18 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       }
       knowsNoSpace = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.noSpace) !== 0;
       digestAfter = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.digestAfter) !== 0;
+      pipelined = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.pipelined) !== 0;
       send({
         type: 'hello',
         version: FILE_TRANSFER_VERSION,
-        flags: FILE_TRANSFER_HELLO_FLAGS.noSpace | FILE_TRANSFER_HELLO_FLAGS.digestAfter,
+        flags:
+          FILE_TRANSFER_HELLO_FLAGS.noSpace |
+          FILE_TRANSFER_HELLO_FLAGS.digestAfter |
+          FILE_TRANSFER_HELLO_FLAGS.pipelined,
       });
       for (;;) {
+        // At most this many files finishing at once: the oldest must be done before another starts.
+        if (verdicts.size >= MAX_PENDING_VERDICTS) await [...verdicts][0];
         // A sender asked for a hash reads its whole file first: the header may take that long too.
         const hashing = hashAskedFor
           ? Math.ceil((hashAskedFor.size / limits.minHashBytesPerSecond) * 1000)
@@ -229,6 +251,7 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         // What a sender left buffered when it went away is dropped, not worked through.
         if (isGone(socket)) throw senderGone();
         if (message.type === 'end') {
+          await lastVerdict;
           send({ type: 'end' });
           socket.end();
           return;
@@ -313,9 +336,12 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
           () => {
             hashAskedFor = { name: message.name, size: message.size };
           },
+          pipelined ? later : undefined,
         );
       }
     } catch (error) {
+      // The files whose bodies are in are finished and their verdicts sent before the error.
+      await lastVerdict.catch(() => {});
       const typed = asTransferError(error);
       if (typed instanceof TimeoutError) sendError('timeout', typed.message);
       else if (typed instanceof FileSystemError) {
@@ -338,8 +364,12 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
     ref: FileReceiverSessionRef,
     count: (bytes: number) => void,
     askedForHash: () => void,
+    later: ((finishing: Promise<() => void>) => void) | undefined,
   ): Promise<void> {
     const key = header.name;
+    const holder = this.#inProgress.get(key);
+    // This session's own earlier file of that name, still finishing: it decides skip or exists.
+    if (holder?.socket === socket) await holder.released;
     if (this.#inProgress.has(key)) {
       refuse(
         'in-progress',
@@ -347,8 +377,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       );
       return;
     }
-    this.#inProgress.add(key);
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => {
+      release = () => {
+        this.#inProgress.delete(key);
+        resolve();
+      };
+    });
+    this.#inProgress.set(key, { socket, released });
     let upload: Upload | undefined;
+    let handedOver = false;
     try {
       let decision: Awaited<ReturnType<FileReceiverStore['prepare']>>;
       try {
@@ -415,32 +453,41 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
         declared = digest.sha256;
       }
       upload = undefined;
-      const outcome = await active.finish(declared);
-      send({
-        type: 'result',
-        status: outcome.status,
-        sha256: outcome.sha256,
-        message: outcome.message,
+      const resumedFrom = decision.offset;
+      const finishing = active.finish(declared).then((outcome) => {
+        release();
+        return () => {
+          send({
+            type: 'result',
+            status: outcome.status,
+            sha256: outcome.sha256,
+            message: outcome.message,
+          });
+          if (outcome.status === 'verified') {
+            this.emit('file', {
+              ...ref,
+              name: header.name,
+              path: active.finalPath,
+              size: header.size,
+              sha256: outcome.sha256,
+              resumedFrom,
+            });
+          } else {
+            this.emit('failed', {
+              ...ref,
+              name: header.name,
+              status: outcome.status,
+              message: outcome.message,
+              ...(outcome.error ? { error: outcome.error } : {}),
+            });
+            if (outcome.error instanceof FileSystemError)
+              this.emit('file-system-error', outcome.error);
+          }
+        };
       });
-      if (outcome.status === 'verified') {
-        this.emit('file', {
-          ...ref,
-          name: header.name,
-          path: active.finalPath,
-          size: header.size,
-          sha256: outcome.sha256,
-          resumedFrom: decision.offset,
-        });
-      } else {
-        this.emit('failed', {
-          ...ref,
-          name: header.name,
-          status: outcome.status,
-          message: outcome.message,
-          ...(outcome.error ? { error: outcome.error } : {}),
-        });
-        if (outcome.error instanceof FileSystemError) this.emit('file-system-error', outcome.error);
-      }
+      handedOver = true;
+      if (later) later(finishing);
+      else (await finishing)();
     } catch (error) {
       if (upload) {
         // The sender vanished or stalled mid-body, or the disk filled up: keep what arrived,
@@ -459,10 +506,16 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
       }
       throw error;
     } finally {
-      this.#inProgress.delete(key);
+      if (!handedOver) release();
     }
   }
 }
+
+/**
+ * How many files of one pipelined session may be finishing (hashed, fsynced, linked) at once;
+ * the session reads no further header until the oldest is done. Each holds an open file.
+ */
+const MAX_PENDING_VERDICTS = 16;
 
 /** The sender's address, an IPv4-mapped IPv6 one as plain IPv4 (one host, one count). */
 const peerAddress = (address: string | undefined): string =>

@@ -10,12 +10,16 @@
  * resume compare hashes), and only then is that file read once to hash it and announced again.
  * With an older receiver every file is hashed before it is announced. Pass `sha256` with a file
  * (known from an earlier send) to announce it with its hash without reading it.
+ *
+ * Pipelining: when the receiver's hello sets `pipelined`, the next file is announced as soon as a
+ * body is out, without waiting for its verdict; the verdicts come in between the next files'
+ * answers, in the bodies' order. Many small files then cost no round trip each.
  */
 
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { checkInteger, TIMER_MAX_MS } from '@socketlab/internal';
@@ -241,29 +245,57 @@ export async function sendFiles(
     send({
       type: 'hello',
       version: FILE_TRANSFER_VERSION,
-      flags: FILE_TRANSFER_HELLO_FLAGS.noSpace | FILE_TRANSFER_HELLO_FLAGS.digestAfter,
+      flags:
+        FILE_TRANSFER_HELLO_FLAGS.noSpace |
+        FILE_TRANSFER_HELLO_FLAGS.digestAfter |
+        FILE_TRANSFER_HELLO_FLAGS.pipelined,
     });
     const hello = await answer("the receiver's hello");
     if (hello.type !== 'hello') throw unexpected('hello', hello);
     const digestAfter = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.digestAfter) !== 0;
+    const pipelined = ((hello.flags ?? 0) & FILE_TRANSFER_HELLO_FLAGS.pipelined) !== 0;
     const results: FileSendResult[] = [];
+    /** Files whose body went and whose verdict has not come, oldest first. */
+    const awaiting: Array<{ index: number; sent: Omit<FileSendResult, 'status'> }> = [];
+    const verdict = (result: FileTransferMessage): void => {
+      const waiting = awaiting.shift();
+      if (result.type !== 'result' || waiting === undefined)
+        throw unexpected(waiting ? 'result' : 'an answer to the last file header', result);
+      results[waiting.index] = judged(waiting.sent, result);
+    };
+    /** The next answer that is not a verdict: a pipelining receiver's results come in between. */
+    const reply = async (what: string): Promise<FileTransferMessage> => {
+      for (;;) {
+        const message = await answer(awaiting.length > 0 ? `${what} (or a result)` : what);
+        if (message.type !== 'result' || awaiting.length === 0) return message;
+        verdict(message);
+      }
+    };
     for (const [index, file] of prepared.entries()) {
       const { name, size, mode } = file;
-      const hashFirst = (): Promise<string> =>
-        sha256OfFile(file.file.path, (done) =>
-          options.onHashProgress?.({ index, name, size, done }),
-        );
+      /** A file that fits in one read is read once, whole: hashed, then sent from memory. */
+      let whole: Buffer | undefined;
+      const hashFirst = async (): Promise<string> => {
+        if (size > highWaterMark) {
+          return sha256OfFile(file.file.path, (done) =>
+            options.onHashProgress?.({ index, name, size, done }),
+          );
+        }
+        whole = await readWhole(file.file.path, size);
+        options.onHashProgress?.({ index, name, size, done: size });
+        return createHash('sha256').update(whole).digest('hex');
+      };
       if (!digestAfter || size < digestAfterFromBytes) file.sha256 ??= await hashFirst();
       send({ type: 'file', name, size, mode, ...(file.sha256 ? { sha256: file.sha256 } : {}) });
-      let reply = await answer(`an answer for ${JSON.stringify(name)}`);
+      let answered = await reply(`an answer for ${JSON.stringify(name)}`);
       if (
-        reply.type === 'refuse' &&
-        reply.reason === 'digest-needed' &&
+        answered.type === 'refuse' &&
+        answered.reason === 'digest-needed' &&
         file.sha256 === undefined
       ) {
         file.sha256 = await hashFirst();
         send({ type: 'file', name, size, mode, sha256: file.sha256 });
-        reply = await answer(`an answer for ${JSON.stringify(name)}, announced with its hash`);
+        answered = await reply(`an answer for ${JSON.stringify(name)}, announced with its hash`);
       }
       const announced = file.sha256;
       const base = {
@@ -274,58 +306,98 @@ export async function sendFiles(
         offset: 0,
         bytesSent: 0,
       };
-      if (reply.type === 'skip') {
-        results.push({ ...base, status: 'skipped' });
+      if (answered.type === 'skip') {
+        results[index] = { ...base, status: 'skipped' };
         continue;
       }
-      if (reply.type === 'refuse') {
-        results.push({
+      if (answered.type === 'refuse') {
+        results[index] = {
           ...base,
           status: 'refused',
-          error: remote(reply.reason, reply.message, `refused ${JSON.stringify(name)}`),
-        });
+          error: remote(answered.reason, answered.message, `refused ${JSON.stringify(name)}`),
+        };
         continue;
       }
-      if (reply.type !== 'accept') throw unexpected('accept, skip or refuse', reply);
-      if (reply.offset > size)
+      if (answered.type !== 'accept') throw unexpected('accept, skip or refuse', answered);
+      if (answered.offset > size)
         throw new ProtocolError(
           'TCPUDP_ERR_PROTOCOL',
-          `the receiver asked to resume at ${reply.offset}, past the size ${size}`,
+          `the receiver asked to resume at ${answered.offset}, past the size ${size}`,
         );
-      const offset = reply.offset;
+      const offset = answered.offset;
       const hash = announced === undefined ? createHash('sha256') : undefined;
-      const sent = await sendBody(socket, stream, file, offset, highWaterMark, hash, (done) =>
-        options.onProgress?.({ index, name, size, offset, done }),
-      );
+      const progress = (done: number): void =>
+        options.onProgress?.({ index, name, size, offset, done });
+      const sent = whole
+        ? await sendWhole(socket, stream, whole, offset, progress)
+        : await sendBody(socket, stream, file, offset, highWaterMark, hash, progress);
       const sha256 = announced ?? (hash as Hash).digest('hex');
       if (announced === undefined) send({ type: 'digest', sha256 });
-      const result = await answer(`the result for ${JSON.stringify(name)}`);
-      if (result.type !== 'result') throw unexpected('result', result);
-      const done = { ...base, sha256, offset, bytesSent: sent };
-      if (result.status === 'verified') results.push({ ...done, status: 'sent' });
-      else if (result.status === 'integrity') {
-        const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we declared ${sha256}: the file changed while it was sent, or the receiver's kept partial file was another file's beginning or damaged (it is removed: send again)`;
-        results.push({
-          ...done,
-          status: 'failed',
-          error: new IntegrityError(message, sha256, result.sha256),
-        });
-      } else {
-        results.push({
-          ...done,
-          status: 'failed',
-          error: remote(result.status, result.message, `did not keep ${JSON.stringify(name)}`),
-        });
-      }
+      awaiting.push({ index, sent: { ...base, sha256, offset, bytesSent: sent } });
+      // A receiver without `pipelined` takes the next header only after this verdict.
+      if (!pipelined) verdict(await answer(`the result for ${JSON.stringify(name)}`));
     }
     send({ type: 'end' });
-    const end = await answer('the end of the session');
+    const end = await reply('the end of the session');
     if (end.type !== 'end') throw unexpected('end', end);
+    if (awaiting.length > 0) throw unexpected(`the results of ${awaiting.length} more files`, end);
     return results;
   } finally {
     socket.end();
     socket.destroy();
   }
+}
+
+/**
+ * The first `size` bytes of a small file, in one buffer: what is hashed is what is sent, even if
+ * the file changes meanwhile (as a large file's body is exactly the `size` bytes hashed).
+ * @throws {FileSystemError} when it cannot be read or holds fewer than `size` bytes now.
+ */
+async function readWhole(file: string, size: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      while (filled < size) {
+        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw toFileSystemError(`reading ${file}`, error);
+  }
+  if (filled < size)
+    throw new FileSystemError(
+      `${file} shrank before it was sent: ${filled} of ${size} bytes`,
+      undefined,
+    );
+  return bytes;
+}
+
+/** Sends a body held in memory (a small file, read once) from `offset`, with backpressure. */
+async function sendWhole(
+  socket: net.Socket,
+  stream: FileTransferStream,
+  whole: Buffer,
+  offset: number,
+  progress: (done: number) => void,
+): Promise<number> {
+  const body = whole.subarray(offset);
+  if (body.length === 0) return 0;
+  if (!socket.write(body)) {
+    await drainOrClose(socket);
+    if (socket.destroyed)
+      throw explain(
+        new ConnectionError('TCPUDP_ERR_CLOSED', 'the connection closed during a body'),
+        stream,
+      );
+  }
+  progress(whole.length);
+  return body.length;
 }
 
 async function sendBody(
@@ -396,6 +468,24 @@ function drainOrClose(socket: net.Socket): Promise<void> {
     socket.on('drain', done);
     socket.on('close', done);
   });
+}
+
+/** A file's result from the receiver's verdict on it. */
+function judged(
+  sent: Omit<FileSendResult, 'status'>,
+  result: Extract<FileTransferMessage, { type: 'result' }>,
+): FileSendResult {
+  const { name, sha256 } = sent;
+  if (result.status === 'verified') return { ...sent, status: 'sent' };
+  if (result.status === 'integrity') {
+    const message = `the receiver found ${result.sha256} for ${JSON.stringify(name)}, we declared ${sha256}: the file changed while it was sent, or the receiver's kept partial file was another file's beginning or damaged (it is removed: send again)`;
+    return { ...sent, status: 'failed', error: new IntegrityError(message, sha256, result.sha256) };
+  }
+  return {
+    ...sent,
+    status: 'failed',
+    error: remote(result.status, result.message, `did not keep ${JSON.stringify(name)}`),
+  };
 }
 
 function remote(reason: string, message: string, what: string): RemoteError {

@@ -82,7 +82,7 @@ describe('the hash after the body (digestAfter)', () => {
       ['sent', sha256Of(small)],
     ]);
     expect(senderWire(proxy.toTarget())).toEqual([
-      { type: 'hello', version: 1, flags: BOTH },
+      { type: 'hello', version: 1, flags: BOTH | FILE_TRANSFER_HELLO_FLAGS.pipelined },
       { type: 'file', name: 'big.bin', size: bytes.length, mode: 0o644 },
       { body: bytes.length },
       { type: 'digest', sha256: sha256Of(bytes) },
