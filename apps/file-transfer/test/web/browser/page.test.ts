@@ -143,9 +143,11 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
     }
   });
 
-  it('pauses and resumes from the keyboard', async () => {
+  it('pauses and resumes from the keyboard', { timeout: 90_000 }, async () => {
     const receiver = await startPageReceiver(SLOW);
-    const a = await fileOnDisk('paused.bin', 3 * MiB + 1);
+    // 12 s at SLOW's rate: under load, seconds have passed between the first acknowledgement
+    // and the key press, and a 6 s upload was once done before it could be paused.
+    const a = await fileOnDisk('paused.bin', 6 * MiB + 1);
     const { page } = await openPage(receiver.url);
     await page.setInputFiles('#files', [a.path]);
     await pollUntil(async () => (await acked(page, 'paused.bin')) > 0, 'the upload to start', {
@@ -154,7 +156,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
     });
     await page.getByRole('button', { name: 'Pause paused.bin' }).focus();
     await page.keyboard.press('Enter');
-    await waitForState(page, 'paused.bin', 'paused');
+    await waitForState(page, 'paused.bin', 'paused', WAIT_MS);
     await expect(uploadRow(page, 'paused.bin').textContent()).resolves.toMatch(/paused/);
     // Paused: what was in flight arrives and is acknowledged, and the rest is held back.
     const held = await pollUntil(
@@ -169,7 +171,7 @@ describe.skipIf(skipWithoutBrowser('page.test.ts'))('the upload page', () => {
     expect(held).toBeLessThan(a.bytes.length);
     await page.getByRole('button', { name: 'Resume paused.bin' }).focus();
     await page.keyboard.press('Enter');
-    await waitForState(page, 'paused.bin', 'done');
+    await waitForState(page, 'paused.bin', 'done', 4 * WAIT_MS);
     expect(sha256(await readFile(`${receiver.dir}/paused.bin`))).toBe(a.sha256);
   });
 
