@@ -145,6 +145,7 @@ describe('socketlab-ft, in process', () => {
     const receive = await runCommandInProcess(runFtCli, ['receive', '--help']);
     expect(receive.out).toMatch(/^Usage: socketlab-ft receive \[--dir D\]/);
     expect(receive.out).toContain('--overwrite');
+    expect(receive.out).toMatch(/--keep-partials DAYS[\s\S]*default 7; 0: never remove/);
     const send = await runCommandInProcess(runFtCli, ['send', '-h']);
     expect(send.out).toMatch(/^Usage: socketlab-ft send <path…> <host\[:port\]>/);
   });

@@ -14,6 +14,7 @@ import {
 } from '@socketlab/internal';
 import { generateCodePhrase, normalizeCodePhrase } from '../handshake/code-phrase.ts';
 import { type FtSessionSummary, startFtReceiver } from '../receiver/ft-receiver.ts';
+import { startPartialSweeper } from '../receiver/partial-sweep.ts';
 import { ftHome, loadOrCreateIdentity } from '../tls/certificate.ts';
 import { startWebReceiver, type WebReceiver } from '../web/index.ts';
 import { formatBytes, formatRate, plural } from './format.ts';
@@ -23,15 +24,20 @@ import { createProgressDisplay, type ProgressDisplay } from './progress.ts';
 export const FT_DEFAULT_PORT = 9400;
 /** The port of the upload page (`--web`) unless told otherwise. */
 export const FT_DEFAULT_WEB_PORT = 9401;
+/** How many days a partial file that is never resumed stays, unless told otherwise. */
+export const FT_DEFAULT_KEEP_PARTIALS_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const RECEIVE_HELP = `Usage: socketlab-ft receive [--dir D] [--port N] [--host H] [--code WORDS] [--overwrite]
                            [--tls] [--timeout S] [--keep] [--web] [--web-port N]
+                           [--keep-partials DAYS]
 
 Receives files and folders from one 'socketlab-ft send', verified by SHA-256, into a folder.
 It prints a code phrase; the sender must give it (--code) before a single byte is written.
 Each file is written to a hidden partial file and appears under its name only once complete
 and verified. A transfer cut short (sender killed, network down, disk full) keeps its partial
-files: sending again resumes where it stopped.
+files: sending again resumes where it stopped. A partial file never resumed is removed after
+--keep-partials days (checked at start, then every hour).
 
 Options:
   --dir D        the folder to receive into (default: the current folder; must exist)
@@ -48,6 +54,10 @@ Options:
                  resume (after a reload too), and a list of received files to download; the
                  page asks for the same code phrase (implies --keep)
   --web-port N   the upload page's port (default ${FT_DEFAULT_WEB_PORT}; 0: the system chooses)
+  --keep-partials DAYS
+                 remove partial files (hidden, named .<name>.<16 hex>.partial, in the folder
+                 and its subfolders) not written to for DAYS days, at start and then every
+                 hour, never one being written (default ${FT_DEFAULT_KEEP_PARTIALS_DAYS}; 0: never remove them)
   -h, --help     show this help
 
 Exit status: 0 once a sender's files have all arrived (or Ctrl-C with nothing cut short),
@@ -93,6 +103,7 @@ async function runReceive(args: string[], io: CliIo): Promise<number> {
       keep: { type: 'boolean' },
       web: { type: 'boolean' },
       'web-port': { type: 'string' },
+      'keep-partials': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -107,6 +118,12 @@ async function runReceive(args: string[], io: CliIo): Promise<number> {
     values['web-port'] ?? String(FT_DEFAULT_WEB_PORT),
     0,
     65_535,
+  );
+  const keepPartialsDays = parseIntegerOption(
+    'keep-partials',
+    values['keep-partials'] ?? String(FT_DEFAULT_KEEP_PARTIALS_DAYS),
+    0,
+    36_500,
   );
   if (values['web-port'] !== undefined && !values.web) {
     throw new CliUsageError('--web-port goes with --web');
@@ -179,6 +196,28 @@ async function runReceive(args: string[], io: CliIo): Promise<number> {
         : error;
     });
   }
+  const sweeper = startPartialSweeper({
+    directory: receiver.files.directory,
+    maxAgeMs: keepPartialsDays * DAY_MS,
+    inUse: () => web?.partialsInUse() ?? [],
+    busy: () => receiver.activeSessions > 0,
+    onSweep: (result) => {
+      if (result.removed > 0) {
+        io.out(
+          `removed ${result.removed} stale partial ${result.removed === 1 ? 'file' : 'files'} (${formatBytes(result.bytes)}) not written to for ${keepPartialsDays} ${keepPartialsDays === 1 ? 'day' : 'days'}`,
+        );
+      }
+      for (const failure of result.failed.slice(0, 3)) {
+        io.err(
+          `socketlab-ft receive: cannot remove the stale partial ${failure.path}: ${failure.code}`,
+        );
+      }
+    },
+    onError: (error) =>
+      io.err(
+        `socketlab-ft receive: cannot look for stale partial files: ${(error as Error).message}`,
+      ),
+  });
   const shownHost = reachableAddress(host);
   const hostPort = `${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${receiver.port}`;
   io.out(`receiving into ${directory}`);
@@ -247,7 +286,7 @@ async function runReceive(args: string[], io: CliIo): Promise<number> {
     if (io.signal.aborted) onAbort();
     else io.signal.addEventListener('abort', onAbort, { once: true });
   });
-  await Promise.all([receiver.close(), web?.close()]);
+  await Promise.all([sweeper.close(), receiver.close(), web?.close()]);
   return outcome;
 }
 

@@ -116,6 +116,11 @@ export class FtReceiver extends EventEmitter<FtReceiverEvents> {
     });
   }
 
+  /** Senders whose files are being received now (past the handshake). */
+  get activeSessions(): number {
+    return this.#sessions.size;
+  }
+
   /** The port listened on (after `listen()`). */
   get port(): number {
     return this.#port;

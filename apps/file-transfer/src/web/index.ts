@@ -28,4 +28,4 @@ export {
   type WebReceiverOptions,
 } from './server.ts';
 export type { WebReceiverEvent } from './upload-session.ts';
-export type { StoredFile } from './upload-store.ts';
+export type { StoredFile, UploadStoreFs } from './upload-store.ts';

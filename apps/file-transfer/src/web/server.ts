@@ -19,7 +19,7 @@ import {
   UPLOAD_PATH,
 } from './protocol.ts';
 import { runUploadSession, type WebReceiverEvent } from './upload-session.ts';
-import { UploadStore } from './upload-store.ts';
+import { UploadStore, type UploadStoreFs } from './upload-store.ts';
 
 /** Options of {@link attachWebReceiver} and {@link startWebReceiver}. */
 export interface WebReceiverOptions {
@@ -43,10 +43,17 @@ export interface WebReceiverOptions {
   webRoot?: string;
   /** Told of uploads starting, progressing, arriving and failing. */
   onEvent?: (event: WebReceiverEvent) => void;
+  /**
+   * The file-system operations uploads are written with (tests inject a full disk here).
+   * @default node:fs/promises
+   */
+  fs?: UploadStoreFs;
 }
 
 /** A web receiver attached to an HTTP server. */
 export interface AttachedWebReceiver {
+  /** The partial files being written (or opened for a resume) right now, as absolute paths. */
+  partialsInUse(): string[];
   /** Closes every upload connection (partials are kept); the HTTP server is left to its owner. */
   close(): Promise<void>;
 }
@@ -105,7 +112,7 @@ export async function attachWebReceiver(
   const maxBytesPerSecond = checkInteger('maxBytesPerSecond', options.maxBytesPerSecond ?? 0, 0);
   await mkdir(options.dir, { recursive: true });
   const root = await realpath(options.dir);
-  const store = new UploadStore(root, options.overwrite ?? false, maxFileBytes);
+  const store = new UploadStore(root, options.overwrite ?? false, maxFileBytes, options.fs);
   const onEvent = options.onEvent ?? (() => {});
   const wss = new WebSocketServer({
     maxPayloadBytes: Math.max(MAX_CHUNK_BYTES, MAX_CONTROL_BYTES),
@@ -157,6 +164,7 @@ export async function attachWebReceiver(
     }),
   );
   return {
+    partialsInUse: () => store.partialsInUse(),
     close: async () => {
       server.off('upgrade', onUpgrade);
       await wss.close();
@@ -195,6 +203,7 @@ export async function startWebReceiver(
   return {
     url: `http://${urlHost}:${port}/`,
     port,
+    partialsInUse: attached.partialsInUse,
     close: async () => {
       await attached.close();
       server.closeAllConnections();

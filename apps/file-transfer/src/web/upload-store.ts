@@ -6,10 +6,16 @@
  * kept when the connection drops or the disk fails, and removed only when its hash is wrong.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import nodeFs from 'node:fs/promises';
 import path from 'node:path';
-import { checkSafeName } from '@socketlab/tcp-udp';
+import {
+  checkSafeName,
+  type FileTransferFs,
+  type FileTransferHandle,
+  type FileTransferStats,
+  nodeFileTransferFs,
+} from '@socketlab/tcp-udp';
 import { type ReceivedFile, WebTransferError } from './protocol.ts';
 
 const { O_CREAT, O_NOFOLLOW, O_RDWR } = constants;
@@ -35,8 +41,27 @@ export interface StoredFile {
   path: string;
 }
 
-const lstatOrUndefined = (p: string): Promise<Stats | undefined> =>
-  lstat(p).catch((error: NodeJS.ErrnoException) => {
+/**
+ * The file-system operations of the upload store: stage 2's receiver interface, with `lstat`
+ * telling the modification time and `readdir` (the download list) required.
+ */
+export interface UploadStoreFs extends FileTransferFs {
+  lstat(path: string): Promise<FileTransferStats & { mtimeMs: number }>;
+  readdir(path: string): Promise<string[]>;
+}
+
+/** The real file system: `node:fs/promises`. */
+export const nodeUploadStoreFs: UploadStoreFs = {
+  ...nodeFileTransferFs,
+  lstat: (p) => nodeFs.lstat(p),
+  readdir: (p) => nodeFs.readdir(p),
+};
+
+const lstatOrUndefined = (
+  fs: UploadStoreFs,
+  p: string,
+): Promise<(FileTransferStats & { mtimeMs: number }) | undefined> =>
+  fs.lstat(p).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
@@ -71,12 +96,21 @@ export function checkUploadName(name: string): string {
 /** The folder uploads land in, and the uploads in progress by id (one writer per id). */
 export class UploadStore {
   readonly #active = new Map<string, Upload>();
+  /** Partial files opened or being re-hashed, not yet in `#active`. */
+  readonly #opening = new Set<string>();
 
   constructor(
     readonly root: string,
     readonly overwrite: boolean,
     readonly maxFileBytes: number,
+    /** The file-system operations (stage 2's interface; tests inject a full disk). */
+    readonly fs: UploadStoreFs = nodeUploadStoreFs,
   ) {}
+
+  /** The partial files being written (or opened for a resume) right now: never stale. */
+  partialsInUse(): string[] {
+    return [...this.#opening, ...[...this.#active.values()].map((upload) => upload.partialPath)];
+  }
 
   /**
    * Opens (or reopens) the partial file for `request`; a connection still writing the same id
@@ -97,9 +131,10 @@ export class UploadStore {
     const before = this.#active.get(request.id);
     if (before !== undefined) await before.release('taken-over');
     const partialPath = path.join(this.root, partialUploadName(name, request.id));
-    let handle: FileHandle | undefined;
+    let handle: FileTransferHandle | undefined;
+    this.#opening.add(partialPath);
     try {
-      handle = await open(partialPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+      handle = await this.fs.open(partialPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
       const stats = await handle.stat();
       if (!stats.isFile()) throw new Error('not a regular file');
       const hash = createHash('sha256');
@@ -118,18 +153,20 @@ export class UploadStore {
         throw new WebTransferError('FT_WEB_ERR_UNSAFE_NAME', 'the partial file is a symlink');
       }
       throw ioError(`opening the partial file for ${JSON.stringify(name)}`, error);
+    } finally {
+      this.#opening.delete(partialPath);
     }
   }
 
   /** Received files: the folder's regular files that are not hidden, by name. */
   async list(): Promise<ReceivedFile[]> {
-    const entries = await readdir(this.root, { withFileTypes: true });
+    const names = await this.fs.readdir(this.root);
     const files: ReceivedFile[] = [];
-    for (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith('.')) continue;
-      const stats = await lstatOrUndefined(path.join(this.root, entry.name));
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const stats = await lstatOrUndefined(this.fs, path.join(this.root, name));
       if (stats?.isFile()) {
-        files.push({ name: entry.name, size: stats.size, modified: stats.mtime.toISOString() });
+        files.push({ name, size: stats.size, modified: new Date(stats.mtimeMs).toISOString() });
       }
     }
     return files.sort((a, b) => a.name.localeCompare(b.name));
@@ -141,7 +178,7 @@ export class UploadStore {
   }
 
   async #checkFree(name: string, finalPath: string): Promise<void> {
-    const existing = await lstatOrUndefined(finalPath);
+    const existing = await lstatOrUndefined(this.fs, finalPath);
     if (existing === undefined) return;
     if (existing.isSymbolicLink() || !existing.isFile()) {
       throw new WebTransferError(
@@ -159,7 +196,7 @@ export class UploadStore {
 }
 
 /** Feeds the first `length` bytes of a partial file to `hash`. */
-async function rehash(handle: FileHandle, length: number, hash: Hash): Promise<void> {
+async function rehash(handle: FileTransferHandle, length: number, hash: Hash): Promise<void> {
   const buffer = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, Math.max(length, 1)));
   let position = 0;
   while (position < length) {
@@ -184,11 +221,11 @@ export class Upload {
     private readonly store: UploadStore,
     readonly request: UploadRequest,
     readonly name: string,
-    private readonly handle: FileHandle,
+    private readonly handle: FileTransferHandle,
     private readonly hash: Hash,
     /** Bytes in the partial file (and hashed) so far. */
     public received: number,
-    private readonly partialPath: string,
+    readonly partialPath: string,
     private readonly finalPath: string,
   ) {}
 
@@ -207,10 +244,8 @@ export class Upload {
       let written = 0;
       try {
         while (written < bytes.length) {
-          const { bytesWritten } = await this.handle.write(
-            bytes,
-            written,
-            bytes.length - written,
+          const { bytesWritten } = await this.handle.writev(
+            [bytes.subarray(written)],
             this.received + written,
           );
           written += bytesWritten;
@@ -243,7 +278,7 @@ export class Upload {
       this.store.forget(this.request.id, this);
       if (actual !== sha256) {
         await this.handle.close().catch(() => {});
-        await unlink(this.partialPath).catch(() => {});
+        await this.store.fs.unlink(this.partialPath).catch(() => {});
         throw new WebTransferError(
           'FT_WEB_ERR_INTEGRITY',
           `${JSON.stringify(this.name)}: the receiver's SHA-256 is ${actual}, the page's ${sha256}; nothing was kept, send it again`,
@@ -252,10 +287,11 @@ export class Upload {
       try {
         await this.handle.sync();
         await this.handle.close();
-        if (this.store.overwrite) await rename(this.partialPath, this.finalPath);
+        const { fs } = this.store;
+        if (this.store.overwrite) await fs.rename(this.partialPath, this.finalPath);
         else {
-          await link(this.partialPath, this.finalPath);
-          await unlink(this.partialPath);
+          await fs.link(this.partialPath, this.finalPath);
+          await fs.unlink(this.partialPath);
         }
       } catch (error) {
         await this.handle.close().catch(() => {});
