@@ -253,5 +253,17 @@ export const NOTIFY_LIMITS = Object.freeze({
   /** Requests with a wrong key per second per client address, and the burst (429 beyond). */
   badKeysPerSecond: 1,
   badKeyBurst: 10,
+  /**
+   * Socket.IO events per second one socket may send, and the burst above it (stage 4's flood
+   * guard: past them an event is dropped, its ack answered `REALTIME_ERR_RATE_LIMITED`; a socket
+   * that keeps on is disconnected). A client mostly listens: it sends `resume` and `webhooks` when
+   * it connects, `subscribe`/`read` when a person clicks, and `delivered` once per batch of
+   * notifications received, so at most about as often as one API key may send it notifications
+   * (`requestsPerSecond`, `requestBurst`): the defaults sit just above those. Stage 4's own
+   * defaults (20 a second, burst 40) cut the app's own inbox off under a burst of 100 notifications
+   * (test/hostile/socket-flood.test.ts).
+   */
+  eventsPerSecond: 60,
+  eventBurst: 120,
 });
 export type NotifyLimits = { -readonly [K in keyof typeof NOTIFY_LIMITS]: number };

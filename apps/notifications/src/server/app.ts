@@ -22,6 +22,7 @@ import { createPageRoutes } from './page.ts';
 import type { Prices } from './prices.ts';
 import { createRestRoutes } from './rest.ts';
 import { MemorySentLog, recordWhenStored, type SentLog } from './sent-log.ts';
+import { createSocketGuard, guardNamespaces } from './socket-limits.ts';
 import { attachReceipts } from './sockets.ts';
 import { attachSse, type SseEndpoint } from './sse.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -194,6 +195,7 @@ async function natsShared(
 /** Starts the app and resolves once it listens. */
 export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<NotifyApp> {
   const limits: NotifyLimits = { ...NOTIFY_LIMITS, ...options.limits };
+  const socketGuard = createSocketGuard(limits);
   const apiKeys = options.apiKeys ?? [generateApiKey()];
   const keys = createApiKeys(apiKeys);
   const now = options.now ?? Date.now;
@@ -269,6 +271,8 @@ export async function startNotifyApp(options: NotifyAppOptions = {}): Promise<No
   }
   const io = service.io as Server;
   usersIo = io;
+  // before any socket can connect, and on the feeds' namespaces as they are made
+  guardNamespaces(io, socketGuard);
   sse = attachSse({ service, tokens, now });
   const endpoint = sse;
   metrics = createAppMetrics({
