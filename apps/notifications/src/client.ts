@@ -18,6 +18,12 @@ import {
 const REMEMBER_IDS = 5_000;
 /** Bound of each acknowledged request. */
 const ACK_TIMEOUT_MS = 10_000;
+/**
+ * Delivery receipts are batched over this long: one `delivered` event per 100 ms at most, however
+ * fast notifications come, so a busy inbox stays far inside the server's per-socket event budget
+ * (60 a second) and a burst from several senders never gets it cut off.
+ */
+const ACK_BATCH_MS = 100;
 
 /** Options of {@link connectInbox}. */
 export interface InboxOptions {
@@ -58,8 +64,11 @@ export function connectInbox(url: string, options: InboxOptions): Inbox {
   let lastId: string | null = options.after ?? null;
   let held: AppNotification[] | undefined; // live notifications while a catch-up runs
   let pendingAcks: string[] = [];
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   const flushAcks = () => {
+    clearTimeout(ackTimer);
+    ackTimer = undefined;
     if (pendingAcks.length === 0 || !socket.connected) return;
     const ids = pendingAcks;
     pendingAcks = [];
@@ -114,7 +123,7 @@ export function connectInbox(url: string, options: InboxOptions): Inbox {
       return;
     }
     accept(n);
-    queueMicrotask(flushAcks);
+    ackTimer ??= setTimeout(flushAcks, ACK_BATCH_MS);
   });
 
   const follow = async (event: 'subscribe' | 'unsubscribe', topic: string) => {
@@ -135,6 +144,7 @@ export function connectInbox(url: string, options: InboxOptions): Inbox {
     unsubscribe: (topic) => follow('unsubscribe', topic),
     read: (id) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck(NOTIFY_EVENTS.read, id),
     close: () => {
+      flushAcks(); // the receipts still batched go before the disconnect, in order
       socket.disconnect();
     },
   };

@@ -79,8 +79,13 @@ export async function openInbox(
 }
 
 /** Waits until `got` holds `count` notifications. */
-export function waitFor(got: readonly unknown[], count: number, what: string): Promise<true> {
-  return pollUntil(() => got.length >= count || undefined, what);
+export function waitFor(
+  got: readonly unknown[],
+  count: number,
+  what: string,
+  ms?: number,
+): Promise<true> {
+  return pollUntil(() => got.length >= count || undefined, what, ms === undefined ? {} : { ms });
 }
 
 /** Connects to `url` with `auth` and resolves with the `connect_error` the server answers with. */

@@ -151,6 +151,38 @@ describe('socket floods', () => {
     expect(bob.inbox.socket.connected).toBe(true);
   });
 
+  it('keeps an inbox connected through a burst far past its event budget (receipts are batched)', async () => {
+    // Several senders at once: 3× the socket's event burst, pushed as fast as the REST side takes.
+    const app = await startTestApp({ limits: { requestsPerSecond: 100_000, requestBurst: 1_000 } });
+    const bob = await openInbox(app, 'bob');
+    const count = 3 * NOTIFY_LIMITS.eventBurst;
+    const ids = (
+      await Promise.all(
+        Array.from({ length: count }, (_, i) => notify(app, { user: 'bob', title: `b${i}` })),
+      )
+    ).flat();
+    await waitFor(bob.got, count, `bob's ${count} notifications`, 20_000);
+    // A receipt per notification would have spent the budget three times over and cut bob off.
+    await pollUntil(
+      async () => {
+        const acked = new Set<string>();
+        let after = '';
+        for (let page = 0; page < 10; page++) {
+          const { notifications = [] } = (
+            await call(app, 'GET', `/notifications?limit=100${after && `&after=${after}`}`)
+          ).body as { notifications?: { id: string; deliveredTo: string[] }[] };
+          for (const r of notifications) if (r.deliveredTo.includes('bob')) acked.add(r.id);
+          if (notifications.length < 100) break;
+          after = notifications.at(-1)?.id ?? '';
+        }
+        return ids.every((id) => acked.has(id)) || undefined;
+      },
+      `bob's ${count} delivery acks in the sender's history`,
+      { ms: 20_000, intervalMs: 200 },
+    );
+    expect(bob.inbox.socket.connected).toBe(true);
+  });
+
   it('guards a namespace made after it, as the feeds are', async () => {
     const httpServer = createServer();
     const server = new Server(httpServer);
