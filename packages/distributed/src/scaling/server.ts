@@ -95,6 +95,36 @@ export interface ScaledServer<
 }
 
 /** Resolves once `client` is ready, or rejects with `DISTRIBUTED_ERR_UNAVAILABLE`. */
+/**
+ * The commands both Socket.IO Redis adapters send without waiting for or handling the answer
+ * (a broadcast's PUBLISH, the unsubscribes on close). With Redis down they wait in ioredis's
+ * offline queue, and when close() drops the connections they all reject: unhandled rejections
+ * that fail a test run or, with --unhandled-rejections=strict, stop the process.
+ */
+const FIRE_AND_FORGET = [
+  'publish',
+  'spublish',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+] as const;
+
+/**
+ * Marks the promise of each {@link FIRE_AND_FORGET} command of `client` as handled; a caller
+ * that awaits one still sees its failure (the same promise is returned).
+ */
+function handledFireAndForget(client: Redis): Redis {
+  for (const method of FIRE_AND_FORGET) {
+    const original = (client[method] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const pending = original(...args);
+      pending.catch(() => {});
+      return pending;
+    };
+  }
+  return client;
+}
+
 async function connected(client: Redis, url: string, timeoutMs: number): Promise<void> {
   let lastError: unknown;
   const onError = (error: unknown): void => {
@@ -271,11 +301,13 @@ export async function createScaledServer<
   // Every client this server makes carries one name, so the streams adapter's own clients
   // (which it duplicates from ours) can be found in CLIENT LIST and quit on close.
   const connectionName = `socketlab-scaling-${randomUUID().slice(0, 8)}`;
-  const redis = new Redis(redisUrl, { connectionName, maxRetriesPerRequest: null });
+  const redis = handledFireAndForget(
+    new Redis(redisUrl, { connectionName, maxRetriesPerRequest: null }),
+  );
   const clients: Redis[] = [redis];
   const duplicate = redis.duplicate.bind(redis);
   redis.duplicate = (override) => {
-    const copy = duplicate(override);
+    const copy = handledFireAndForget(duplicate(override));
     clients.push(copy);
     return copy;
   };
@@ -321,16 +353,6 @@ export async function createScaledServer<
     if (adapter === 'pubsub') {
       const sub = redis.duplicate();
       await connected(sub, redisUrl, connectTimeoutMs);
-      // The adapter unsubscribes on close without waiting or handling a failure; with Redis down,
-      // dropping the connection rejects those commands, which would be unhandled rejections.
-      for (const method of ['punsubscribe', 'unsubscribe'] as const) {
-        const original = sub[method].bind(sub) as (...args: unknown[]) => Promise<unknown>;
-        (sub as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-          const pending = original(...args);
-          pending.catch(() => {});
-          return pending;
-        };
-      }
       factory = createPubSubAdapter(redis, sub, {
         key: keyPrefix,
         requestsTimeout: requestsTimeoutMs,

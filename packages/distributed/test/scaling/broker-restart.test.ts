@@ -11,6 +11,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { canConnect, pollUntil, withTimeout } from '@socketlab/testkit';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../src/balancing/index.ts';
 import { bridgeNatsToSocketIo } from '../../src/nats/index.ts';
@@ -159,6 +160,40 @@ describe.skipIf(redisServer === undefined && !isCi).each<ScalingAdapter>(['pubsu
       const [a] = instances as [(typeof instances)[0]];
       await withTimeout(a.close(), 'close() with Redis gone', 5_000);
       expect(a.redis.status).not.toBe('ready');
+    });
+
+    it('messages sent while Redis does not answer, then close(): no unhandled rejection', async () => {
+      const port = await freePort();
+      const redis = broker(
+        redisServer as string,
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        port,
+      );
+      await redis.start();
+      const { instances } = await startInstances(`redis://127.0.0.1:${port}`, adapter, 1, {
+        keyPrefix: 'queued',
+        connectTimeoutMs: 300,
+      });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      onTestFinished(() => void process.off('unhandledRejection', onUnhandled));
+      // Redis stays connected but answers nothing: commands wait on the open connections, and
+      // close() drops those after connectTimeoutMs, which rejects every one still waiting.
+      const admin = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
+      await admin.connect();
+      await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
+      admin.disconnect();
+      const [a] = instances as [(typeof instances)[0]];
+      // Both adapters PUBLISH these without handling the answer.
+      a.io.to('room:acme').emit('price', 1);
+      a.io.serverSideEmit('hello');
+      await withTimeout(a.close(), 'close() with Redis gone', 5_000);
+      // The dropped connections close (and reject what waited on them) after close() resolved.
+      await pollUntil(() => a.redis.status === 'end', 'the main connection to end');
+      // An unhandled rejection is reported once the microtasks of its turn have run.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled.map(String)).toEqual([]);
     });
   },
 );
