@@ -144,7 +144,8 @@ describe.skipIf(redisServer === undefined && !isCi).each<ScalingAdapter>(['pubsu
       await Promise.all(instances.map((instance) => instance.close()));
     });
 
-    it('close() with Redis gone still resolves: its connections are dropped after connectTimeoutMs', async () => {
+    /** A Redis of the test's own on a free port, and one instance on it (300 ms connect timeout). */
+    async function oneInstanceOnItsOwnRedis(keyPrefix: string) {
       const port = await freePort();
       const redis = broker(
         redisServer as string,
@@ -153,27 +154,21 @@ describe.skipIf(redisServer === undefined && !isCi).each<ScalingAdapter>(['pubsu
       );
       await redis.start();
       const { instances } = await startInstances(`redis://127.0.0.1:${port}`, adapter, 1, {
-        keyPrefix: 'gone',
+        keyPrefix,
         connectTimeoutMs: 300,
       });
+      return { port, redis, instance: instances[0] as (typeof instances)[0] };
+    }
+
+    it('close() with Redis gone still resolves: its connections are dropped after connectTimeoutMs', async () => {
+      const { redis, instance: a } = await oneInstanceOnItsOwnRedis('gone');
       await redis.crash();
-      const [a] = instances as [(typeof instances)[0]];
       await withTimeout(a.close(), 'close() with Redis gone', 5_000);
       expect(a.redis.status).not.toBe('ready');
     });
 
     it('messages sent while Redis does not answer, then close(): no unhandled rejection', async () => {
-      const port = await freePort();
-      const redis = broker(
-        redisServer as string,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        port,
-      );
-      await redis.start();
-      const { instances } = await startInstances(`redis://127.0.0.1:${port}`, adapter, 1, {
-        keyPrefix: 'queued',
-        connectTimeoutMs: 300,
-      });
+      const { port, instance: a } = await oneInstanceOnItsOwnRedis('queued');
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
@@ -184,7 +179,6 @@ describe.skipIf(redisServer === undefined && !isCi).each<ScalingAdapter>(['pubsu
       await admin.connect();
       await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
       admin.disconnect();
-      const [a] = instances as [(typeof instances)[0]];
       // Both adapters PUBLISH these without handling the answer.
       a.io.to('room:acme').emit('price', 1);
       a.io.serverSideEmit('hello');
