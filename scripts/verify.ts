@@ -163,6 +163,16 @@ for (const file of testReports) {
   }
   passed += report.numPassedTests;
   failed += report.numFailedTests;
+  const loadFailures = report.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
+  if (report.success === false && report.numFailedTests === 0 && loadFailures === 0) {
+    // Every test passed, yet the run failed: vitest caught an unhandled error or rejection.
+    failed += 1;
+    failures.push(
+      `${path.relative(ROOT, file)}: vitest caught an error outside any test (an unhandled rejection or error: its "Unhandled Errors" output is above)`,
+    );
+  }
   for (const f of report.testResults) {
     const where = path.relative(ROOT, f.name);
     // A spec file that fails to load has no tests in it: count it as one failure.

@@ -144,6 +144,8 @@ export interface VitestReport {
   numPendingTests?: number;
   numTodoTests?: number;
   numTotalTests: number;
+  /** False also when every test passed but vitest caught an error outside them (unhandled). */
+  success?: boolean;
   testResults: Array<{
     name: string;
     status: string;
