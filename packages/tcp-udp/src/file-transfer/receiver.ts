@@ -135,6 +135,10 @@ export class FileReceiver extends EventEmitter<FileReceiverEvents> {
   accept(socket: net.Socket): Promise<void> {
     const ref = { peer: formatTcpPeer(socket.remoteAddress, socket.remotePort) };
     socket.on('error', () => {}); // reported through the stream; never crash the server
+    // Answers are small writes, often two in a row (a verdict, then the next file's accept):
+    // with Nagle's algorithm the second waited for the ACK of the first, which the sender's
+    // kernel delays up to 40 ms, per file.
+    socket.setNoDelay(true);
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
     const address = peerAddress(socket.remoteAddress);

@@ -222,7 +222,7 @@ export async function sendFiles(
   checkInteger('connectTimeoutMs', connectTimeoutMs, 1, TIMER_MAX_MS);
   checkInteger('answerTimeoutMs', answerTimeoutMs, 1, TIMER_MAX_MS);
   checkInteger('highWaterMark', highWaterMark, 1);
-  const prepared = [];
+  const prepared: Prepared[] = [];
   for (const file of files) prepared.push(await prepare(file));
   const socket = options.connect
     ? await options.connect()
@@ -271,6 +271,17 @@ export async function sendFiles(
         verdict(message);
       }
     };
+    const hashedFirst = (file: Prepared): boolean =>
+      file.sha256 === undefined && (!digestAfter || file.size < digestAfterFromBytes);
+    /** The next small file, read while this one's answer is on its way (a round trip saved). */
+    let ahead: { index: number; read: Promise<Buffer> } | undefined;
+    const readAhead = (index: number): void => {
+      const next = prepared[index];
+      if (next === undefined || !hashedFirst(next) || next.size > highWaterMark) return;
+      const read = readWhole(next.file.path, next.size);
+      read.catch(() => {}); // its failure is thrown where the bytes are needed
+      ahead = { index, read };
+    };
     for (const [index, file] of prepared.entries()) {
       const { name, size, mode } = file;
       /** A file that fits in one read is read once, whole: hashed, then sent from memory. */
@@ -281,12 +292,14 @@ export async function sendFiles(
             options.onHashProgress?.({ index, name, size, done }),
           );
         }
-        whole = await readWhole(file.file.path, size);
+        whole = await (ahead?.index === index ? ahead.read : readWhole(file.file.path, size));
+        ahead = undefined;
         options.onHashProgress?.({ index, name, size, done: size });
         return createHash('sha256').update(whole).digest('hex');
       };
-      if (!digestAfter || size < digestAfterFromBytes) file.sha256 ??= await hashFirst();
+      if (hashedFirst(file)) file.sha256 = await hashFirst();
       send({ type: 'file', name, size, mode, ...(file.sha256 ? { sha256: file.sha256 } : {}) });
+      if (pipelined) readAhead(index + 1);
       let answered = await reply(`an answer for ${JSON.stringify(name)}`);
       if (
         answered.type === 'refuse' &&
