@@ -38,7 +38,9 @@ const WARM_UP_MS = 200;
 // (the control below), little enough that on a loaded two-core machine (CI runs other packages'
 // tests beside this one) the flooder's own encoding and the guard's drops leave the process
 // headroom. At 5,000 a second this test once saw p50 9 ms quiet and 98 ms flooded under CI's
-// load: the process was saturated, and latency near saturation grows without bound.
+// load: the process was saturated, and latency near saturation grows without bound. At 1,000 a
+// second it once saw p50 6 ms quiet and 99 ms flooded under CI's load (a load of 10 on two
+// cores): hence the larger floor under CI below.
 const FLOOD_PER_MESSAGE = 10;
 
 interface Percentiles {
@@ -53,12 +55,17 @@ const summary = (reports: LoadReport[]): Percentiles => ({
   p99: median(reports.map((r) => r.latencyMs.p99)),
 });
 /**
- * The bound: flooded percentiles within 5× the quiet ones plus an absolute floor (20 ms at p50,
- * 100 ms at p99: another process taking the core for a scheduler slice). The control below lands
- * at hundreds of milliseconds, far outside it.
+ * The absolute floor: another process taking the core for a scheduler slice. Under CI, where the
+ * other packages' tests run beside this one, slices are longer and more frequent.
+ */
+const FLOOR_MS = process.env.CI === 'true' ? { p50: 200, p99: 500 } : { p50: 20, p99: 100 };
+/**
+ * The bound: flooded percentiles within 5× the quiet ones plus the floor. The control below
+ * lands at hundreds of milliseconds (p50 514 ms, p99 738 ms in a CI run; 497 and 687 beside
+ * one, where the good clients' p50 during the flood was 115-156 ms), outside it even with CI's floor.
  */
 const withinBound = (quiet: Percentiles, flooded: Percentiles): boolean =>
-  flooded.p50 <= 5 * quiet.p50 + 20 && flooded.p99 <= 5 * quiet.p99 + 100;
+  flooded.p50 <= 5 * quiet.p50 + FLOOR_MS.p50 && flooded.p99 <= 5 * quiet.p99 + FLOOR_MS.p99;
 const round2 = (p: Percentiles): Percentiles => ({
   p50: Number(p.p50.toFixed(2)),
   p99: Number(p.p99.toFixed(2)),
